@@ -1,0 +1,38 @@
+#include "base/status.h"
+
+namespace deconflict {
+
+const char* StatusCodeName(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return "ok";
+    case StatusCode::kInvalidArgument: return "invalid_argument";
+    case StatusCode::kNotFound: return "not_found";
+    case StatusCode::kAlreadyExists: return "already_exists";
+    case StatusCode::kFailedPrecondition: return "failed_precondition";
+    case StatusCode::kIoError: return "io_error";
+    case StatusCode::kInternal: return "internal";
+  }
+  return "internal";
+}
+
+Status Status::Invalid(std::vector<Issue> issues) {
+  std::string message;
+  if (issues.empty()) {
+    message = "invalid input";
+  } else {
+    message = issues.front().ToString();
+    if (issues.size() > 1) {
+      message += " (and " + std::to_string(issues.size() - 1) + " more)";
+    }
+  }
+  Status s(StatusCode::kInvalidArgument, std::move(message));
+  s.issues_ = std::move(issues);
+  return s;
+}
+
+std::string Status::ToString() const {
+  if (ok()) return "ok";
+  return std::string(StatusCodeName(code_)) + ": " + message_;
+}
+
+}  // namespace deconflict

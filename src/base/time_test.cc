@@ -1,0 +1,50 @@
+#include "base/time.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+namespace deconflict {
+namespace {
+
+TEST(TimeTest, ParsesUtcAndOffsets) {
+  auto t = ParseRfc3339("2022-10-08T09:30:00Z");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_DOUBLE_EQ(t->unix_seconds(), 1665221400.0);
+  auto t2 = ParseRfc3339("2022-10-08T12:30:00+03:00");
+  ASSERT_TRUE(t2.ok());
+  EXPECT_DOUBLE_EQ(t2->unix_seconds(), 1665221400.0);
+  auto t3 = ParseRfc3339("2022-10-08t09:30:00.250z");
+  ASSERT_TRUE(t3.ok());
+  EXPECT_DOUBLE_EQ(t3->unix_seconds(), 1665221400.25);
+  EXPECT_DOUBLE_EQ(ParseRfc3339("1970-01-01T00:00:00Z")->unix_seconds(), 0.0);
+  EXPECT_DOUBLE_EQ(ParseRfc3339("1969-12-31T23:59:59Z")->unix_seconds(), -1.0);
+}
+
+TEST(TimeTest, RejectsInvalid) {
+  for (const char* bad : {"2022-10-08", "2022-10-08T09:30:00", "2022-13-01T00:00:00Z",
+                          "2022-04-31T00:00:00Z", "2023-02-29T00:00:00Z", "2022-10-08T24:00:00Z",
+                          "2022-10-08T09:30:00Zjunk", "08/10/2022 09:30", "", "2022-10-08T09:30Z",
+                          "2022-10-08T09:30:00.Z"}) {
+    EXPECT_FALSE(ParseRfc3339(bad).ok()) << bad;
+  }
+  EXPECT_TRUE(ParseRfc3339("2024-02-29T00:00:00Z").ok());
+}
+
+TEST(TimeTest, FormatsRoundedUtc) {
+  EXPECT_EQ(FormatRfc3339(TimePoint::FromUnixSeconds(1665221400.4)), "2022-10-08T09:30:00Z");
+  EXPECT_EQ(FormatRfc3339(TimePoint::FromUnixSeconds(-1)), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(FormatDuration(Seconds(45)), "45 s");
+  EXPECT_EQ(FormatDuration(Seconds(725)), "12 min 5 s");
+  EXPECT_EQ(FormatDuration(Seconds(12000)), "3 h 20 min");
+}
+
+RC_GTEST_PROP(TimeProperty, FormatThenParseRoundTrips, ()) {
+  const auto s = *rc::gen::inRange<long long>(-2208988800LL, 7258118400LL);  // 1900..2200
+  const TimePoint t = TimePoint::FromUnixSeconds(static_cast<double>(s));
+  auto back = ParseRfc3339(FormatRfc3339(t));
+  RC_ASSERT(back.ok());
+  RC_ASSERT(back->unix_seconds() == t.unix_seconds());
+}
+
+}  // namespace
+}  // namespace deconflict

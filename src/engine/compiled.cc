@@ -1,0 +1,192 @@
+#include "engine/compiled.h"
+
+#include <GeographicLib/Geodesic.hpp>
+#include <GeographicLib/GeodesicLine.hpp>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "geo/geodesic.h"
+
+namespace deconflict::engine {
+namespace {
+
+using geo::LatLng;
+using geo::Vec3;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// How far the geodesic between the chord's end points can lie from the chord (sagitta on the
+// smallest radius of curvature of WGS84), plus a metre for round-off.
+double Sagitta(double length_m) { return length_m * length_m / (8 * 6.335e6) + 1.0; }
+
+// Cuts the geodesic a -> b into n equal elements and calls emit(start, azimuth, length, k, n).
+template <typename Emit>
+void Cut(LatLng a, LatLng b, Emit&& emit) {
+  const auto& g = GeographicLib::Geodesic::WGS84();
+  const GeographicLib::GeodesicLine line = g.InverseLine(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg);
+  const double total = line.Distance();
+  const int n = std::max(1, static_cast<int>(std::ceil(total / kMaxElementLengthM)));
+  const double len = total / n;
+  for (int k = 0; k < n; ++k) {
+    LatLng start;
+    double azi;
+    line.Position(len * k, start.lat_deg, start.lon_deg, azi);
+    if (k == 0) start = a;  // keep the given vertex bit-exact
+    const LatLng end = (k == n - 1) ? b : [&] {
+      LatLng e;
+      line.Position(len * (k + 1), e.lat_deg, e.lon_deg);
+      return e;
+    }();
+    emit(start, end, azi, len, k, n);
+  }
+}
+
+}  // namespace
+
+PlanClass ClassOf(const model::Plan& p) {
+  switch (p.kind) {
+    case model::PlanKind::kMovement: return PlanClass::kGround;
+    case model::PlanKind::kFlight: return p.is_route() ? PlanClass::kAirRoute : PlanClass::kAirVolume;
+    case model::PlanKind::kSite: return PlanClass::kSite;
+    case model::PlanKind::kZone: return PlanClass::kZone;
+  }
+  return PlanClass::kGround;
+}
+
+Box3 Box3::Around(Vec3 a, Vec3 b) {
+  return {{std::min(a.x, b.x), std::min(a.y, b.y), std::min(a.z, b.z)},
+          {std::max(a.x, b.x), std::max(a.y, b.y), std::max(a.z, b.z)}};
+}
+
+void Box3::Extend(const Box3& o) {
+  lo = {std::min(lo.x, o.lo.x), std::min(lo.y, o.lo.y), std::min(lo.z, o.lo.z)};
+  hi = {std::max(hi.x, o.hi.x), std::max(hi.y, o.hi.y), std::max(hi.z, o.hi.z)};
+}
+
+LatLng Element::PositionAt(double p) const {
+  double s = p;
+  if (kind == kPiece) s = t1 > t0 ? length_m * std::clamp((p - t0) / (t1 - t0), 0.0, 1.0) : 0.0;
+  if (kind == kCircle || kind == kArea || s <= 0) return g0;
+  return geo::GeodesicDirect(g0, azimuth_deg, std::min(s, length_m));
+}
+
+CompiledPlan Compile(const model::Plan& plan, uint32_t index, std::vector<Element>* elements) {
+  CompiledPlan cp;
+  cp.plan = &plan;
+  cp.cls = ClassOf(plan);
+  cp.first_element = static_cast<uint32_t>(elements->size());
+
+  auto add = [&](Element e, double reach) {
+    e.plan = index;
+    e.box = Box3::Around(e.e0, e.e1).Expanded(Sagitta(e.length_m) + reach);
+    elements->push_back(e);
+  };
+
+  if (plan.is_route()) {
+    const model::Route& r = plan.route();
+    cp.corridor_m = r.corridor.value();
+    cp.tolerance_s = r.time_tolerance.value();
+    cp.window_lo = r.waypoints.front().time.unix_seconds();
+    cp.window_hi = r.waypoints.back().time.unix_seconds();
+    bool emitted = false;
+    for (size_t i = 0; i + 1 < r.waypoints.size(); ++i) {
+      const model::Waypoint& a = r.waypoints[i];
+      const model::Waypoint& b = r.waypoints[i + 1];
+      const double ta = a.time.unix_seconds(), tb = b.time.unix_seconds();
+      // An instantaneous leg joins two coincident vertices (validated): nothing to add unless it
+      // is the whole route.
+      if (tb <= ta && (emitted || i + 2 < r.waypoints.size())) continue;
+      Cut(a.position, b.position, [&](LatLng s, LatLng e, double azi, double len, int k, int n) {
+        Element el;
+        el.kind = Element::kPiece;
+        el.g0 = s;
+        el.azimuth_deg = azi;
+        el.length_m = len;
+        el.e0 = geo::ToEcef(s);
+        el.e1 = geo::ToEcef(e);
+        const double f0 = static_cast<double>(k) / n, f1 = static_cast<double>(k + 1) / n;
+        el.t0 = ta + (tb - ta) * f0;
+        el.t1 = (k == n - 1) ? tb : ta + (tb - ta) * f1;
+        el.alt0 = a.altitude_m + (b.altitude_m - a.altitude_m) * f0;
+        el.alt1 = a.altitude_m + (b.altitude_m - a.altitude_m) * f1;
+        el.span_lo = el.t0 - cp.tolerance_s;
+        el.span_hi = el.t1 + cp.tolerance_s;
+        add(el, cp.corridor_m);
+      });
+      emitted = true;
+    }
+  } else {
+    const model::Area& area = plan.area();
+    cp.window_lo = area.window.start.unix_seconds();
+    cp.window_hi = area.window.end.unix_seconds();
+    if (area.band) {
+      cp.band_lo = area.band->lower_m;
+      cp.band_hi = area.band->upper_m;
+    }
+    auto add_edge = [&](LatLng a, LatLng b, std::vector<Vec3>* ring) {
+      Cut(a, b, [&](LatLng s, LatLng e, double azi, double len, int, int) {
+        Element el;
+        el.kind = Element::kEdge;
+        el.g0 = s;
+        el.azimuth_deg = azi;
+        el.length_m = len;
+        el.e0 = geo::ToEcef(s);
+        el.e1 = geo::ToEcef(e);
+        if (ring) ring->push_back(el.e0);
+        add(el, 0);
+      });
+    };
+    if (const auto* c = std::get_if<model::Circle>(&area.footprint)) {
+      cp.radius_m = c->radius.value();
+      Element el;
+      el.kind = Element::kCircle;
+      el.g0 = c->center;
+      el.e0 = el.e1 = geo::ToEcef(c->center);
+      add(el, cp.radius_m);
+    } else if (const auto* poly = std::get_if<model::Polygon>(&area.footprint)) {
+      std::vector<std::vector<Vec3>> rings;
+      for (const auto& ring : poly->rings) {
+        rings.emplace_back();
+        for (size_t i = 0; i < ring.size(); ++i) {
+          add_edge(ring[i], ring[(i + 1) % ring.size()], &rings.back());
+        }
+      }
+      cp.rings = std::make_shared<geo::RingSet>(rings);
+      Element el;
+      el.kind = Element::kArea;
+      el.g0 = poly->rings[0][0];
+      el.e0 = el.e1 = geo::ToEcef(el.g0);
+      el.plan = index;
+      el.box = (*elements)[cp.first_element].box;
+      for (size_t i = cp.first_element; i < elements->size(); ++i) el.box.Extend((*elements)[i].box);
+      elements->push_back(el);
+    } else {
+      const auto& line = std::get<model::Polyline>(area.footprint);
+      for (size_t i = 0; i + 1 < line.points.size(); ++i) {
+        add_edge(line.points[i], line.points[i + 1], nullptr);
+      }
+    }
+    for (size_t i = cp.first_element; i < elements->size(); ++i) {
+      Element& el = (*elements)[i];
+      el.t0 = el.span_lo = cp.window_lo;
+      el.t1 = el.span_hi = cp.window_hi;
+    }
+  }
+  cp.num_elements = static_cast<uint32_t>(elements->size()) - cp.first_element;
+  cp.span_lo = kInf;
+  cp.span_hi = -kInf;
+  for (size_t i = cp.first_element; i < elements->size(); ++i) {
+    const Element& el = (*elements)[i];
+    if (i == cp.first_element) {
+      cp.box = el.box;
+    } else {
+      cp.box.Extend(el.box);
+    }
+    cp.span_lo = std::min(cp.span_lo, el.span_lo);
+    cp.span_hi = std::max(cp.span_hi, el.span_hi);
+  }
+  return cp;
+}
+
+}  // namespace deconflict::engine

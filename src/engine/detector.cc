@@ -1,0 +1,304 @@
+#include "engine/detector.h"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+namespace deconflict::engine {
+namespace {
+
+constexpr uint32_t kUnknownParty = 0xFFFFFFFFu;
+
+bool NeverConflict(PlanClass a, PlanClass b) {
+  auto static_only = [](PlanClass c) { return c == PlanClass::kSite || c == PlanClass::kZone; };
+  return static_only(a) && static_only(b);
+}
+
+int ResolveThreads(int threads) {
+  if (threads > 0) return threads;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+// Runs fn(i, worker) for i in [0, n) on `threads` workers, in chunks.
+template <typename Fn>
+void ParallelFor(size_t n, int threads, Fn&& fn) {
+  if (threads <= 1 || n < 64) {
+    for (size_t i = 0; i < n; ++i) fn(i, 0);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  const size_t chunk = std::max<size_t>(16, n / (static_cast<size_t>(threads) * 64));
+  std::vector<std::thread> pool;
+  for (int w = 0; w < threads; ++w) {
+    pool.emplace_back([&, w] {
+      for (;;) {
+        const size_t begin = next.fetch_add(chunk);
+        if (begin >= n) return;
+        const size_t end = std::min(n, begin + chunk);
+        for (size_t i = begin; i < end; ++i) fn(i, w);
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+}
+
+}  // namespace
+
+ConflictDetector::ConflictDetector(model::Rules rules, DetectorOptions options)
+    : rules_(rules), options_(options), grid_(options.grid) {
+  for (int i = 0; i < kNumPlanClasses; ++i) {
+    max_reach_[i] = 0;
+    for (int j = 0; j < kNumPlanClasses; ++j) {
+      const auto a = static_cast<PlanClass>(i), b = static_cast<PlanClass>(j);
+      reach_[i][j] = NeverConflict(a, b) ? -1 : ReachBetween(a, b, rules_);
+      max_reach_[i] = std::max(max_reach_[i], reach_[i][j]);
+    }
+  }
+}
+
+Status ConflictDetector::Add(model::Plan plan) {
+  if (by_id_.contains(plan.id.value())) {
+    return Status::AlreadyExists("plan " + plan.id.value() + " already exists");
+  }
+  plans_.push_back(std::move(plan));
+  const auto index = static_cast<uint32_t>(compiled_.size());
+  CompiledPlan cp = Compile(plans_.back(), index, &elements_);
+  const auto [it, inserted] =
+      party_ids_.try_emplace(plans_.back().party.value(), static_cast<uint32_t>(party_ids_.size()));
+  cp.party = it->second;
+  for (uint32_t i = cp.first_element; i < cp.first_element + cp.num_elements; ++i) {
+    const Element& e = elements_[i];
+    grid_.Insert(i, e.box, e.span_lo, e.span_hi);
+  }
+  compiled_.push_back(std::move(cp));
+  by_id_.emplace(plans_.back().id.value(), index);
+  return Status::Ok();
+}
+
+Status ConflictDetector::Remove(const PlanId& id) {
+  auto it = by_id_.find(id.value());
+  if (it == by_id_.end()) return Status::NotFound("no plan " + id.value());
+  CompiledPlan& cp = compiled_[it->second];
+  for (uint32_t i = cp.first_element; i < cp.first_element + cp.num_elements; ++i) {
+    const Element& e = elements_[i];
+    grid_.Erase(i, e.box, e.span_lo, e.span_hi);
+  }
+  cp.alive = false;
+  by_id_.erase(it);
+  return Status::Ok();
+}
+
+const model::Plan* ConflictDetector::Find(const PlanId& id) const {
+  auto it = by_id_.find(id.value());
+  return it == by_id_.end() ? nullptr : compiled_[it->second].plan;
+}
+
+PlanView ConflictDetector::View(std::span<const CompiledPlan> local_plans,
+                                std::span<const Element> local_elements) const {
+  return {compiled_, elements_, local_plans, local_elements};
+}
+
+template <typename Accept>
+void ConflictDetector::Candidates(const PlanView& view, uint32_t qi, bool timeless_only,
+                                  Accept&& accept, std::vector<Candidate>* out) const {
+  const Element& q = view.element(qi);
+  const CompiledPlan& qp = view.plan(q.plan);
+  const int qc = static_cast<int>(qp.cls);
+  const Box3 qbox = q.box.Expanded(max_reach_[qc]);
+  grid_.ForEach(qbox, q.span_lo, q.span_hi, timeless_only, [&](uint32_t ci) {
+    const Element& c = elements_[ci];
+    if (q.span_hi < c.span_lo || c.span_hi < q.span_lo) return;
+    const CompiledPlan& cp = compiled_[c.plan];
+    if (cp.party == qp.party || !cp.alive) return;
+    const double reach = reach_[qc][static_cast<int>(cp.cls)];
+    if (reach < 0 || !q.box.Expanded(reach).Overlaps(c.box)) return;
+    if (!accept(c)) return;
+    out->push_back({q.plan, c.plan, {qi, ci}});
+  });
+}
+
+std::vector<Conflict> ConflictDetector::Evaluate(const PlanView& view,
+                                                 std::vector<Candidate>* candidates, int threads,
+                                                 const ProgressFn& progress) const {
+  std::sort(candidates->begin(), candidates->end());
+  candidates->erase(std::unique(candidates->begin(), candidates->end()), candidates->end());
+  // Group boundaries: one group per plan pair.
+  std::vector<size_t> starts;
+  for (size_t i = 0; i < candidates->size(); ++i) {
+    if (i == 0 || (*candidates)[i].pa != (*candidates)[i - 1].pa ||
+        (*candidates)[i].pb != (*candidates)[i - 1].pb) {
+      starts.push_back(i);
+    }
+  }
+  const size_t groups = starts.size();
+  starts.push_back(candidates->size());
+  const int workers = ResolveThreads(threads);
+  std::vector<std::vector<Conflict>> found(static_cast<size_t>(workers));
+  std::vector<std::vector<ElementPair>> scratch(static_cast<size_t>(workers));
+  std::atomic<size_t> done{0};
+  std::mutex progress_mu;
+  ParallelFor(groups, workers, [&](size_t g, int w) {
+    const Candidate& first = (*candidates)[starts[g]];
+    uint32_t a = first.pa, b = first.pb;
+    const bool swap = view.plan(b).plan->id < view.plan(a).plan->id;
+    if (swap) std::swap(a, b);
+    auto& pairs = scratch[static_cast<size_t>(w)];
+    pairs.clear();
+    for (size_t i = starts[g]; i < starts[g + 1]; ++i) {
+      const ElementPair& e = (*candidates)[i].e;
+      pairs.push_back(swap ? ElementPair{e.b, e.a} : e);
+    }
+    if (swap) std::sort(pairs.begin(), pairs.end());
+    if (const auto rule = RuleFor(view.plan(a), view.plan(b), rules_)) {
+      EvaluatePair(view, a, b, *rule, pairs, &found[static_cast<size_t>(w)]);
+    }
+    const size_t d = done.fetch_add(1) + 1;
+    if (progress && (d % 4096 == 0 || d == groups)) {
+      std::lock_guard<std::mutex> lock(progress_mu);
+      progress(d, groups);
+    }
+  });
+  std::vector<Conflict> out;
+  for (auto& f : found) {
+    out.insert(out.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
+  }
+  SortConflicts(&out);
+  return out;
+}
+
+std::vector<Conflict> ConflictDetector::Check(const model::Plan& plan) const {
+  std::vector<Element> local_elements;
+  std::vector<CompiledPlan> local_plans;
+  local_plans.push_back(Compile(plan, kLocalBit, &local_elements));
+  CompiledPlan& lp = local_plans.back();
+  lp.first_element |= kLocalBit;
+  auto party = party_ids_.find(plan.party.value());
+  lp.party = party == party_ids_.end() ? kUnknownParty : party->second;
+  auto same = by_id_.find(plan.id.value());
+  const uint32_t skip = same == by_id_.end() ? kUnknownParty : same->second;
+  const PlanView view = View(local_plans, local_elements);
+  if (options_.use_brute_force) return BruteForceCheck(view, kLocalBit, skip);
+  std::vector<Candidate> candidates;
+  for (uint32_t k = 0; k < local_elements.size(); ++k) {
+    Candidates(view, kLocalBit | k, /*timeless_only=*/false,
+               [&](const Element& c) { return c.plan != skip; }, &candidates);
+  }
+  return Evaluate(view, &candidates, 1, {});
+}
+
+std::vector<Conflict> ConflictDetector::DetectAll(const ProgressFn& progress) const {
+  if (options_.use_brute_force) return BruteForceAll(progress);
+  const PlanView view = View();
+  const int workers = ResolveThreads(options_.threads);
+  std::vector<std::vector<Candidate>> per_worker(static_cast<size_t>(workers));
+  const size_t n = elements_.size();
+  std::atomic<size_t> done{0};
+  std::mutex progress_mu;
+  // Each pair of elements is discovered once: from the lower plan index when both are in the
+  // same grid layer, else from the timed side (the only side that looks into the other layer).
+  ParallelFor(n, workers, [&](size_t i, int w) {
+    const Element& q = elements_[i];
+    if (compiled_[q.plan].alive) {
+      const bool q_timeless = grid_.IsTimeless(q.span_lo, q.span_hi);
+      Candidates(
+          view, static_cast<uint32_t>(i), q_timeless,
+          [&](const Element& c) {
+            const bool c_timeless = grid_.IsTimeless(c.span_lo, c.span_hi);
+            if (c_timeless == q_timeless) return q.plan < c.plan;
+            return c.plan != q.plan;
+          },
+          &per_worker[static_cast<size_t>(w)]);
+    }
+    const size_t d = done.fetch_add(1) + 1;
+    if (progress && d % 65536 == 0) {
+      std::lock_guard<std::mutex> lock(progress_mu);
+      progress(d / 2, n);
+    }
+  });
+  std::vector<Candidate> all;
+  size_t total = 0;
+  for (const auto& v : per_worker) total += v.size();
+  all.reserve(total);
+  for (auto& v : per_worker) {
+    all.insert(all.end(), v.begin(), v.end());
+    std::vector<Candidate>().swap(v);
+  }
+  ProgressFn phase2;
+  if (progress) {
+    phase2 = [&](size_t d, size_t groups) { progress(n / 2 + d * (n - n / 2) / groups, n); };
+  }
+  return Evaluate(view, &all, workers, phase2);
+}
+
+std::vector<Conflict> ConflictDetector::BruteForceCheck(const PlanView& view, uint32_t q,
+                                                        uint32_t skip) const {
+  std::vector<Conflict> out;
+  for (uint32_t i = 0; i < compiled_.size(); ++i) {
+    if (i != skip && compiled_[i].alive) BruteForcePair(view, q, i, &out);
+  }
+  SortConflicts(&out);
+  return out;
+}
+
+std::vector<Conflict> ConflictDetector::BruteForceAll(const ProgressFn& progress) const {
+  const PlanView view = View();
+  std::vector<Conflict> out;
+  const size_t n = compiled_.size();
+  for (uint32_t i = 0; i < n; ++i) {
+    if (!compiled_[i].alive) continue;
+    for (uint32_t j = i + 1; j < n; ++j) {
+      if (compiled_[j].alive) BruteForcePair(view, i, j, &out);
+    }
+    if (progress && (i % 256 == 0 || i + 1 == n)) progress(i + 1, n);
+  }
+  SortConflicts(&out);
+  return out;
+}
+
+void ConflictDetector::BruteForcePair(const PlanView& view, uint32_t x, uint32_t y,
+                                      std::vector<Conflict>* out) const {
+  uint32_t a = x, b = y;
+  if (view.plan(b).plan->id < view.plan(a).plan->id) std::swap(a, b);
+  const CompiledPlan& pa = view.plan(a);
+  const CompiledPlan& pb = view.plan(b);
+  const auto rule = RuleFor(pa, pb, rules_);
+  if (!rule) return;
+  // Necessary conditions only; every element pair of the two plans is then evaluated.
+  if (pa.span_hi < pb.span_lo || pb.span_hi < pa.span_lo) return;
+  const double reach = reach_[static_cast<int>(pa.cls)][static_cast<int>(pb.cls)];
+  if (!pa.box.Expanded(reach).Overlaps(pb.box)) return;
+  std::vector<ElementPair> pairs;
+  pairs.reserve(static_cast<size_t>(pa.num_elements) * pb.num_elements);
+  for (uint32_t i = 0; i < pa.num_elements; ++i) {
+    for (uint32_t j = 0; j < pb.num_elements; ++j) {
+      pairs.push_back({pa.first_element + i, pb.first_element + j});
+    }
+  }
+  EvaluatePair(view, a, b, *rule, pairs, out);
+}
+
+ConflictDetector::Stats ConflictDetector::stats() const {
+  Stats s;
+  s.plans = by_id_.size();
+  s.elements = elements_.size();
+  s.grid_entries = grid_.entries();
+  size_t plan_bytes = 0;
+  for (const model::Plan& p : plans_) {
+    plan_bytes += sizeof(model::Plan) + p.id.value().capacity() + p.party.value().capacity() +
+                  p.callsign.capacity() + p.note.capacity();
+    if (p.is_route()) {
+      plan_bytes += p.route().waypoints.capacity() * sizeof(model::Waypoint);
+    } else if (const auto* poly = std::get_if<model::Polygon>(&p.area().footprint)) {
+      for (const auto& r : poly->rings) plan_bytes += r.capacity() * sizeof(geo::LatLng);
+    } else if (const auto* line = std::get_if<model::Polyline>(&p.area().footprint)) {
+      plan_bytes += line->points.capacity() * sizeof(geo::LatLng);
+    }
+  }
+  s.memory_bytes = plan_bytes + compiled_.capacity() * sizeof(CompiledPlan) +
+                   elements_.capacity() * sizeof(Element) + grid_.MemoryBytes() +
+                   by_id_.capacity() * (sizeof(std::string) + sizeof(uint32_t) + 1);
+  return s;
+}
+
+}  // namespace deconflict::engine

@@ -1,0 +1,159 @@
+#include "engine/suggest.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "base/time.h"
+
+namespace deconflict::engine {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kMarginS = 1.0;  // stay this far outside a blocked range (ends are +-0.01 s)
+
+using Range = std::pair<double, double>;
+
+std::vector<Range> Merge(std::vector<Range> v) {
+  std::sort(v.begin(), v.end());
+  std::vector<Range> out;
+  for (const Range& r : v) {
+    if (!out.empty() && r.first <= out.back().second) {
+      out.back().second = std::max(out.back().second, r.second);
+    } else {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+// Smallest d >= 0 (or largest d <= 0 when `advance`) outside every open range, with a margin.
+double FirstClear(const std::vector<Range>& merged, bool advance) {
+  double d = 0;
+  if (!advance) {
+    for (const Range& r : merged) {
+      if (r.first < d && d < r.second) d = std::ceil(r.second) + kMarginS;
+    }
+  } else {
+    for (auto it = merged.rbegin(); it != merged.rend(); ++it) {
+      if (it->first < d && d < it->second) d = std::floor(it->first) - kMarginS;
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+model::Plan Shifted(const model::Plan& plan, Seconds shift) {
+  model::Plan p = plan;
+  if (p.is_route()) {
+    for (model::Waypoint& w : std::get<model::Route>(p.shape).waypoints) w.time = w.time + shift;
+  } else {
+    model::Area& a = std::get<model::Area>(p.shape);
+    if (a.window.start.is_finite()) a.window.start = a.window.start + shift;
+    if (a.window.end.is_finite()) a.window.end = a.window.end + shift;
+  }
+  return p;
+}
+
+Result<Suggestion> Suggest(const ConflictDetector& d, const PlanId& id,
+                           const SuggestOptions& options) {
+  auto it = d.by_id_.find(id.value());
+  if (it == d.by_id_.end()) return Status::NotFound("no plan with id " + id.value());
+  const uint32_t s = it->second;
+  const model::Plan& plan = *d.compiled_[s].plan;
+  Suggestion out;
+  out.conflicts_now = d.Check(plan).size();
+  if (out.conflicts_now == 0) {
+    out.explanation = "Plan " + id.value() + " has no conflict: nothing to clear.";
+    return out;
+  }
+  const PlanView view = d.View();
+  const CompiledPlan& ps = d.compiled_[s];
+  std::vector<Range> all;
+  std::vector<ElementPair> pairs;
+  std::vector<ShiftBlock> blocks;
+  for (uint32_t j = 0; j < d.compiled_.size(); ++j) {
+    const CompiledPlan& pj = d.compiled_[j];
+    if (j == s || !pj.alive || pj.party == ps.party) continue;
+    const bool s_is_a = ps.plan->id < pj.plan->id;
+    const uint32_t a = s_is_a ? s : j, b = s_is_a ? j : s;
+    const auto rule = RuleFor(d.compiled_[a], d.compiled_[b], d.rules_);
+    if (!rule) continue;
+    const double reach = d.reach_[static_cast<int>(ps.cls)][static_cast<int>(pj.cls)];
+    if (!ps.box.Expanded(reach).Overlaps(pj.box)) continue;
+    const CompiledPlan& pa = d.compiled_[a];
+    const CompiledPlan& pb = d.compiled_[b];
+    pairs.clear();
+    for (uint32_t x = 0; x < pa.num_elements; ++x) {
+      for (uint32_t y = 0; y < pb.num_elements; ++y) {
+        pairs.push_back({pa.first_element + x, pb.first_element + y});
+      }
+    }
+    blocks.clear();
+    ShiftBlocks(view, a, b, *rule, pairs, &blocks);
+    if (blocks.empty()) continue;
+    std::vector<Range> mine;
+    for (const ShiftBlock& blk : blocks) {
+      mine.push_back(s_is_a ? Range{blk.lo, blk.hi} : Range{-blk.hi, -blk.lo});
+    }
+    mine = Merge(std::move(mine));
+    all.insert(all.end(), mine.begin(), mine.end());
+    out.blockers.push_back({pj.plan->id, pj.plan->party, std::move(mine)});
+  }
+  const std::vector<Range> merged = Merge(std::move(all));
+  const double delay = FirstClear(merged, false);
+  const double advance = FirstClear(merged, true);
+  double shift = 0;
+  if (std::isfinite(delay) && delay <= options.max_delay.value()) {
+    out.outcome = Suggestion::kDelay;
+    shift = delay;
+  } else if (std::isfinite(advance) && -advance <= options.max_advance.value()) {
+    out.outcome = Suggestion::kAdvance;
+    shift = advance;
+  } else {
+    out.outcome = Suggestion::kImpossible;
+  }
+  if (out.outcome != Suggestion::kImpossible) {
+    // Verify with the detector itself: the shifted plan must be clear.
+    const size_t left = d.Check(Shifted(plan, Seconds(shift))).size();
+    if (left != 0) {
+      return Status::Internal("suggested shift of " + std::to_string(shift) + " s for " +
+                              id.value() + " leaves " + std::to_string(left) + " conflicts");
+    }
+    out.shift = Seconds(shift);
+  }
+  const std::string n = std::to_string(out.conflicts_now) +
+                        (out.conflicts_now == 1 ? " conflict" : " conflicts");
+  switch (out.outcome) {
+    case Suggestion::kDelay:
+      out.explanation = "Delay " + id.value() + " by " + FormatDuration(out.shift) +
+                        " (every time moves later) to clear its " + n + ".";
+      break;
+    case Suggestion::kAdvance:
+      out.explanation = "No delay up to " + FormatDuration(options.max_delay) + " clears the " + n +
+                        "; advance " + id.value() + " by " + FormatDuration(Seconds(-shift)) +
+                        " (every time moves earlier) instead.";
+      break;
+    case Suggestion::kImpossible: {
+      std::string standing;
+      for (const auto& b : out.blockers) {
+        for (const Range& r : b.blocked) {
+          if (!std::isfinite(r.first) || !std::isfinite(r.second)) {
+            standing += (standing.empty() ? "" : ", ") + b.plan.value();
+            break;
+          }
+        }
+      }
+      out.explanation = "No delay up to " + FormatDuration(options.max_delay) +
+                        " and no advance up to " + FormatDuration(options.max_advance) +
+                        " clears the " + n + " of " + id.value() + "; change the route instead" +
+                        (standing.empty() ? "." : " (it meets " + standing + " at any time).");
+      break;
+    }
+    case Suggestion::kNoConflict: break;
+  }
+  return out;
+}
+
+}  // namespace deconflict::engine

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <limits>
 
-#include "geo/geodesic.h"
 
 namespace deconflict::engine {
 namespace {
@@ -20,25 +19,35 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // smallest radius of curvature of WGS84), plus a metre for round-off.
 double Sagitta(double length_m) { return length_m * length_m / (8 * 6.335e6) + 1.0; }
 
-// Cuts the geodesic a -> b into n equal elements and calls emit(start, azimuth, length, k, n).
+// Cuts the geodesic a -> b into n equal elements and calls
+// emit(start, end, ecef_start, ecef_end, k, n).
 template <typename Emit>
 void Cut(LatLng a, LatLng b, Emit&& emit) {
+  const Vec3 ea = geo::ToEcef(a), eb = geo::ToEcef(b);
+  const double chord = (eb - ea).Norm();
+  const int n = std::max(1, static_cast<int>(std::ceil(chord / kMaxElementLengthM)));
+  if (n == 1) {
+    emit(a, b, ea, eb, 0, 1);
+    return;
+  }
   const auto& g = GeographicLib::Geodesic::WGS84();
-  const GeographicLib::GeodesicLine line = g.InverseLine(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg);
-  const double total = line.Distance();
-  const int n = std::max(1, static_cast<int>(std::ceil(total / kMaxElementLengthM)));
-  const double len = total / n;
+  const GeographicLib::GeodesicLine line = g.InverseLine(
+      a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg,
+      GeographicLib::Geodesic::LATITUDE | GeographicLib::Geodesic::LONGITUDE |
+          GeographicLib::Geodesic::DISTANCE_IN);
+  const double len = line.Distance() / n;
+  LatLng start = a;
+  Vec3 es = ea;
   for (int k = 0; k < n; ++k) {
-    LatLng start;
-    double azi;
-    line.Position(len * k, start.lat_deg, start.lon_deg, azi);
-    if (k == 0) start = a;  // keep the given vertex bit-exact
-    const LatLng end = (k == n - 1) ? b : [&] {
-      LatLng e;
-      line.Position(len * (k + 1), e.lat_deg, e.lon_deg);
-      return e;
-    }();
-    emit(start, end, azi, len, k, n);
+    LatLng end = b;
+    Vec3 ee = eb;
+    if (k < n - 1) {
+      line.Position(len * (k + 1), end.lat_deg, end.lon_deg);
+      ee = geo::ToEcef(end);
+    }
+    emit(start, end, es, ee, k, n);
+    start = end;
+    es = ee;
   }
 }
 
@@ -64,12 +73,26 @@ void Box3::Extend(const Box3& o) {
   hi = {std::max(hi.x, o.hi.x), std::max(hi.y, o.hi.y), std::max(hi.z, o.hi.z)};
 }
 
-LatLng Element::PositionAt(double p) const {
-  double s = p;
-  if (kind == kPiece) s = t1 > t0 ? length_m * std::clamp((p - t0) / (t1 - t0), 0.0, 1.0) : 0.0;
-  if (kind == kCircle || kind == kArea || s <= 0) return g0;
-  return geo::GeodesicDirect(g0, azimuth_deg, std::min(s, length_m));
+namespace {
+double Fraction(const Element& e, double p) {
+  double f = 0;
+  if (e.kind == Element::kPiece) {
+    f = e.t1 > e.t0 ? (p - e.t0) / (e.t1 - e.t0) : 0.0;
+  } else if (e.kind == Element::kEdge && e.length_m > 0) {
+    f = p / e.length_m;
+  }
+  return std::clamp(f, 0.0, 1.0);
 }
+}  // namespace
+
+LatLng Element::PositionAt(double p) const {
+  const double f = Fraction(*this, p);
+  if (f <= 0) return g0;
+  if (f >= 1) return g1;
+  return geo::FromEcef(e0 + (e1 - e0) * f);
+}
+
+Vec3 Element::EcefAt(double p) const { return e0 + (e1 - e0) * Fraction(*this, p); }
 
 CompiledPlan Compile(const model::Plan& plan, uint32_t index, std::vector<Element>* elements) {
   CompiledPlan cp;
@@ -97,14 +120,14 @@ CompiledPlan Compile(const model::Plan& plan, uint32_t index, std::vector<Elemen
       // An instantaneous leg joins two coincident vertices (validated): nothing to add unless it
       // is the whole route.
       if (tb <= ta && (emitted || i + 2 < r.waypoints.size())) continue;
-      Cut(a.position, b.position, [&](LatLng s, LatLng e, double azi, double len, int k, int n) {
+      Cut(a.position, b.position, [&](LatLng s, LatLng e, Vec3 es, Vec3 ee, int k, int n) {
         Element el;
         el.kind = Element::kPiece;
         el.g0 = s;
-        el.azimuth_deg = azi;
-        el.length_m = len;
-        el.e0 = geo::ToEcef(s);
-        el.e1 = geo::ToEcef(e);
+        el.g1 = e;
+        el.e0 = es;
+        el.e1 = ee;
+        el.length_m = (ee - es).Norm();
         const double f0 = static_cast<double>(k) / n, f1 = static_cast<double>(k + 1) / n;
         el.t0 = ta + (tb - ta) * f0;
         el.t1 = (k == n - 1) ? tb : ta + (tb - ta) * f1;
@@ -125,14 +148,14 @@ CompiledPlan Compile(const model::Plan& plan, uint32_t index, std::vector<Elemen
       cp.band_hi = area.band->upper_m;
     }
     auto add_edge = [&](LatLng a, LatLng b, std::vector<Vec3>* ring) {
-      Cut(a, b, [&](LatLng s, LatLng e, double azi, double len, int, int) {
+      Cut(a, b, [&](LatLng s, LatLng e, Vec3 es, Vec3 ee, int, int) {
         Element el;
         el.kind = Element::kEdge;
         el.g0 = s;
-        el.azimuth_deg = azi;
-        el.length_m = len;
-        el.e0 = geo::ToEcef(s);
-        el.e1 = geo::ToEcef(e);
+        el.g1 = e;
+        el.e0 = es;
+        el.e1 = ee;
+        el.length_m = (ee - es).Norm();
         if (ring) ring->push_back(el.e0);
         add(el, 0);
       });
@@ -141,7 +164,7 @@ CompiledPlan Compile(const model::Plan& plan, uint32_t index, std::vector<Elemen
       cp.radius_m = c->radius.value();
       Element el;
       el.kind = Element::kCircle;
-      el.g0 = c->center;
+      el.g0 = el.g1 = c->center;
       el.e0 = el.e1 = geo::ToEcef(c->center);
       add(el, cp.radius_m);
     } else if (const auto* poly = std::get_if<model::Polygon>(&area.footprint)) {
@@ -155,7 +178,7 @@ CompiledPlan Compile(const model::Plan& plan, uint32_t index, std::vector<Elemen
       cp.rings = std::make_shared<geo::RingSet>(rings);
       Element el;
       el.kind = Element::kArea;
-      el.g0 = poly->rings[0][0];
+      el.g0 = el.g1 = poly->rings[0][0];
       el.e0 = el.e1 = geo::ToEcef(el.g0);
       el.plan = index;
       el.box = (*elements)[cp.first_element].box;

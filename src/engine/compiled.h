@@ -50,9 +50,8 @@ struct Element {
   };
   uint32_t plan = 0;  // index of the CompiledPlan in its set
   Kind kind = kPiece;
-  geo::LatLng g0;          // start (geodetic)
-  double azimuth_deg = 0;  // of the geodesic at g0
-  double length_m = 0;     // geodesic length
+  geo::LatLng g0, g1;      // start and end (geodetic)
+  double length_m = 0;     // chord length |e1 - e0|: shorter than the geodesic by < 1 cm
   geo::Vec3 e0, e1;        // ECEF of start and end (on the ellipsoid surface)
   double t0 = 0, t1 = 0;   // kPiece: times at start and end; others: the plan's window
   double alt0 = 0, alt1 = 0;  // kPiece of an air route: altitude at start and end
@@ -61,8 +60,12 @@ struct Element {
   // time tolerance; others: the plan's window, possibly infinite).
   double span_lo = 0, span_hi = 0;
 
-  // The exact position at parameter p (kPiece: a time; kEdge: metres from g0).
+  // The position at parameter p (kPiece: a time; kEdge: metres from g0): the point of the chord
+  // at that fraction, projected onto the ellipsoid along its normal, which is within 1 cm of
+  // the geodesic point at the same fraction of arc length for elements up to 20 km.
   geo::LatLng PositionAt(double p) const;
+  // The chord point at parameter p (ECEF; below the surface by at most the sagitta, 8 m).
+  geo::Vec3 EcefAt(double p) const;
   double AltitudeAt(double t) const {
     return t1 > t0 ? alt0 + (alt1 - alt0) * (t - t0) / (t1 - t0) : alt0;
   }

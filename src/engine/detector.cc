@@ -1,6 +1,7 @@
 #include "engine/detector.h"
 
 #include <algorithm>
+#include <limits>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -45,6 +46,61 @@ void ParallelFor(size_t n, int threads, Fn&& fn) {
 
 }  // namespace
 
+namespace {
+// The altitude range of an element, rounded outwards.
+void AltitudeRange(const Element& e, const CompiledPlan& p, float* lo, float* hi) {
+  double a = 0, b = 0;
+  if (p.cls == PlanClass::kAirRoute) {
+    a = std::min(e.alt0, e.alt1);
+    b = std::max(e.alt0, e.alt1);
+  } else if (p.cls == PlanClass::kAirVolume) {
+    a = p.band_lo;
+    b = p.band_hi;
+  }
+  *lo = static_cast<float>(a - 1.0);
+  *hi = static_cast<float>(b + 1.0);
+}
+}  // namespace
+
+GridEntry ConflictDetector::MakeEntry(uint32_t id, const Element& e, const CompiledPlan& p) const {
+  GridEntry h;
+  const double lo[3] = {e.box.lo.x, e.box.lo.y, e.box.lo.z};
+  const double hi[3] = {e.box.hi.x, e.box.hi.y, e.box.hi.z};
+  for (int k = 0; k < 3; ++k) {
+    h.lo[k] = static_cast<float>(lo[k] - 1.0);
+    h.hi[k] = static_cast<float>(hi[k] + 1.0);
+  }
+  h.span_lo = GridTime(e.span_lo, false);
+  h.span_hi = GridTime(e.span_hi, true);
+  AltitudeRange(e, p, &h.alt_lo, &h.alt_hi);
+  h.id = id;
+  h.plan = e.plan;
+  h.party = p.party;
+  h.cls = static_cast<uint8_t>(p.cls);
+  h.timeless = false;
+  return h;
+}
+
+bool ConflictDetector::AltitudesMayConflict(PlanClass qc, float q_lo, float q_hi,
+                                            const GridEntry& c) const {
+  const auto cc = static_cast<PlanClass>(c.cls);
+  const bool q_air = qc == PlanClass::kAirRoute || qc == PlanClass::kAirVolume;
+  const bool c_air = cc == PlanClass::kAirRoute || cc == PlanClass::kAirVolume;
+  if (q_air && c_air) {
+    const double gap = std::max({0.0, static_cast<double>(c.alt_lo) - q_hi,
+                                 static_cast<double>(q_lo) - c.alt_hi});
+    return gap <= rules_.air_air_vertical_m;
+  }
+  // Low-level rules: the flight must get down to the ceiling.
+  if (q_air && (cc == PlanClass::kGround || cc == PlanClass::kSite)) {
+    return q_lo <= rules_.low_level_ceiling_m;
+  }
+  if (c_air && (qc == PlanClass::kGround || qc == PlanClass::kSite)) {
+    return c.alt_lo <= rules_.low_level_ceiling_m;
+  }
+  return true;
+}
+
 ConflictDetector::ConflictDetector(model::Rules rules, DetectorOptions options)
     : rules_(rules), options_(options), grid_(options.grid) {
   for (int i = 0; i < kNumPlanClasses; ++i) {
@@ -69,7 +125,7 @@ Status ConflictDetector::Add(model::Plan plan) {
   cp.party = it->second;
   for (uint32_t i = cp.first_element; i < cp.first_element + cp.num_elements; ++i) {
     const Element& e = elements_[i];
-    grid_.Insert(i, e.box, e.span_lo, e.span_hi);
+    grid_.Insert(MakeEntry(i, e, cp), e.box, e.span_lo, e.span_hi);
   }
   compiled_.push_back(std::move(cp));
   by_id_.emplace(plans_.back().id.value(), index);
@@ -106,15 +162,36 @@ void ConflictDetector::Candidates(const PlanView& view, uint32_t qi, bool timele
   const CompiledPlan& qp = view.plan(q.plan);
   const int qc = static_cast<int>(qp.cls);
   const Box3 qbox = q.box.Expanded(max_reach_[qc]);
-  grid_.ForEach(qbox, q.span_lo, q.span_hi, timeless_only, [&](uint32_t ci) {
-    const Element& c = elements_[ci];
-    if (q.span_hi < c.span_lo || c.span_hi < q.span_lo) return;
-    const CompiledPlan& cp = compiled_[c.plan];
-    if (cp.party == qp.party || !cp.alive) return;
-    const double reach = reach_[qc][static_cast<int>(cp.cls)];
-    if (reach < 0 || !q.box.Expanded(reach).Overlaps(c.box)) return;
-    if (!accept(c)) return;
-    out->push_back({q.plan, c.plan, {qi, ci}});
+  const int32_t q_lo = GridTime(q.span_lo, false), q_hi = GridTime(q.span_hi, true);
+  float qa_lo, qa_hi;
+  AltitudeRange(q, qp, &qa_lo, &qa_hi);
+  // The query box widened by the reach towards each class, as floats rounded outwards; an empty
+  // box for classes that never conflict with the query's.
+  struct FloatBox {
+    float lo[3], hi[3];
+  } boxes[kNumPlanClasses];
+  for (int k = 0; k < kNumPlanClasses; ++k) {
+    const double reach = reach_[qc][k];
+    const Box3 b = q.box.Expanded(reach < 0 ? 0 : reach + 1.0);
+    boxes[k] = {{static_cast<float>(b.lo.x), static_cast<float>(b.lo.y), static_cast<float>(b.lo.z)},
+                {static_cast<float>(b.hi.x), static_cast<float>(b.hi.y), static_cast<float>(b.hi.z)}};
+    if (reach < 0) boxes[k].lo[0] = std::numeric_limits<float>::infinity();
+  }
+  const uint32_t q_party = qp.party;
+  grid_.ForEach(qbox, q.span_lo, q.span_hi, timeless_only, [&](const GridEntry& c) {
+    const FloatBox& b = boxes[c.cls];
+    // Branch-free necessary conditions: time spans, other party, boxes.
+    const bool near = (c.span_lo <= q_hi) & (q_lo <= c.span_hi) & (c.party != q_party) &
+                      (b.lo[0] <= c.hi[0]) & (c.lo[0] <= b.hi[0]) & (b.lo[1] <= c.hi[1]) &
+                      (c.lo[1] <= b.hi[1]) & (b.lo[2] <= c.hi[2]) & (c.lo[2] <= b.hi[2]);
+    if (!near) return;
+    if (!AltitudesMayConflict(qp.cls, qa_lo, qa_hi, c) || !accept(c)) return;
+    // One orientation per plan pair (lower plan index first), whichever side found it.
+    if ((c.plan & ~kLocalBit) < (q.plan & ~kLocalBit) && !(q.plan & kLocalBit)) {
+      out->push_back({c.plan, q.plan, {c.id, qi}});
+    } else {
+      out->push_back({q.plan, c.plan, {qi, c.id}});
+    }
   });
 }
 
@@ -182,7 +259,7 @@ std::vector<Conflict> ConflictDetector::Check(const model::Plan& plan) const {
   std::vector<Candidate> candidates;
   for (uint32_t k = 0; k < local_elements.size(); ++k) {
     Candidates(view, kLocalBit | k, /*timeless_only=*/false,
-               [&](const Element& c) { return c.plan != skip; }, &candidates);
+               [&](const GridEntry& c) { return c.plan != skip; }, &candidates);
   }
   return Evaluate(view, &candidates, 1, {});
 }
@@ -203,9 +280,8 @@ std::vector<Conflict> ConflictDetector::DetectAll(const ProgressFn& progress) co
       const bool q_timeless = grid_.IsTimeless(q.span_lo, q.span_hi);
       Candidates(
           view, static_cast<uint32_t>(i), q_timeless,
-          [&](const Element& c) {
-            const bool c_timeless = grid_.IsTimeless(c.span_lo, c.span_hi);
-            if (c_timeless == q_timeless) return q.plan < c.plan;
+          [&](const GridEntry& c) {
+            if (c.timeless == q_timeless) return q.plan < c.plan;
             return c.plan != q.plan;
           },
           &per_worker[static_cast<size_t>(w)]);

@@ -91,6 +91,10 @@ class ConflictDetector {
   void BruteForcePair(const PlanView& view, uint32_t x, uint32_t y,
                       std::vector<Conflict>* out) const;
 
+  GridEntry MakeEntry(uint32_t id, const Element& e, const CompiledPlan& p) const;
+  // Cheap necessary conditions on altitudes between a query element and a candidate.
+  bool AltitudesMayConflict(PlanClass qc, float q_lo, float q_hi, const GridEntry& c) const;
+
   model::Rules rules_;
   DetectorOptions options_;
   double reach_[kNumPlanClasses][kNumPlanClasses];

@@ -1,11 +1,13 @@
-// A space-time hash grid over element boxes: ECEF cubes of `cell_m` x time buckets of
-// `bucket_s`. Elements whose time span covers more than `max_buckets` buckets (or is unbounded,
-// like a standing zone) live in a second, space-only layer. No lat/lon arithmetic: poles and the
-// antimeridian need no special case.
+// A space-time hash grid over element boxes. Space: the ECEF box is projected onto the faces of
+// the cube around the Earth that its points can belong to (the face of a point is its largest
+// |coordinate|); on a face, the surface is a graph over the two other coordinates, which are cut
+// into squares of `cell_m`. Time: buckets of `bucket_s`. Elements whose span covers more than
+// `max_buckets` buckets (or is unbounded, like a standing zone) live in a second, space-only
+// layer. No lat/lon arithmetic: poles and the antimeridian need no special case.
 //
-//   SpaceTimeGrid g({.cell_m = 10000, .bucket_s = 3600});
+//   SpaceTimeGrid g({.cell_m = 20000, .bucket_s = 3600});
 //   g.Insert(id, box, t_lo, t_hi);
-//   g.ForEach(query_box, t_lo, t_hi, [&](uint32_t id) { ... });  // may repeat an id
+//   g.ForEach(query_box, t_lo, t_hi, false, [&](uint32_t id) { ... });  // may repeat an id
 //
 // Thread-safety: ForEach may run concurrently with other ForEach calls; Insert/Erase need
 // exclusive access.
@@ -14,8 +16,7 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <algorithm>
-#include <cstdint>
-
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -24,8 +25,25 @@
 
 namespace deconflict::engine {
 
+// What the candidate loop reads of an element, stored inline in the grid cells so that a query
+// scans memory sequentially (56 bytes). Boxes and altitudes are rounded outwards to floats
+// (+-1 m) and spans to whole seconds since 2000, so that tests on them stay conservative.
+struct GridEntry {
+  float lo[3], hi[3];      // ECEF box
+  int32_t span_lo, span_hi;
+  float alt_lo, alt_hi;    // altitude range (routes: over the element; volumes: the band)
+  uint32_t id;             // element index
+  uint32_t plan;
+  uint32_t party;
+  uint8_t cls;             // PlanClass
+  bool timeless;           // in the space-only layer
+};
+
+// Whole seconds since 2000-01-01, rounded down (up = false) or up; +-infinity saturate.
+int32_t GridTime(double unix_s, bool up);
+
 struct GridOptions {
-  double cell_m = 10000;    // DEFAULT: 10 km cubes (speed only)
+  double cell_m = 20000;    // DEFAULT: 20 km squares (speed only). REQUIRES: >= 200.
   double bucket_s = 3600;   // DEFAULT: 1 h buckets (speed only)
   int max_buckets = 24;     // DEFAULT: longer spans go to the space-only layer (speed only)
 };
@@ -34,39 +52,31 @@ class SpaceTimeGrid {
  public:
   explicit SpaceTimeGrid(GridOptions options = {}) : o_(options) {}
 
-  void Insert(uint32_t id, const Box3& box, double t_lo, double t_hi);
+  // Inserts the entry (its timeless flag is set here) for the element with this box and span.
+  void Insert(GridEntry entry, const Box3& box, double t_lo, double t_hi);
   // REQUIRES: the same arguments as the Insert of `id`.
   void Erase(uint32_t id, const Box3& box, double t_lo, double t_hi);
 
-  // Calls visit(id) for every id whose cells and buckets meet the query; ids may repeat and may
+  // Calls visit(entry) for every entry whose cells and buckets meet the query; may repeat and may
   // not actually overlap (callers test boxes and spans exactly). With `timeless_only`, visits only
   // the space-only layer (used when the caller discovers pairs from the timed side).
   template <typename Visit>
   void ForEach(const Box3& box, double t_lo, double t_hi, bool timeless_only,
                Visit&& visit) const {
-    const Range r = RangeOf(box);
-    int64_t b0 = 0, b1 = -1;
-    if (!timeless_only && !cells_.empty()) {
-      b0 = std::isfinite(t_lo) ? std::max(Bucket(t_lo), data_b0_) : data_b0_;
-      b1 = std::isfinite(t_hi) ? std::min(Bucket(t_hi), data_b1_) : data_b1_;
-    }
-    for (int64_t x = r.x0; x <= r.x1; ++x) {
-      for (int64_t y = r.y0; y <= r.y1; ++y) {
-        for (int64_t z = r.z0; z <= r.z1; ++z) {
-          const uint64_t cell = CellKey(x, y, z);
-          if (!timeless_.empty()) {
-            if (auto it = timeless_.find(cell); it != timeless_.end()) {
-              for (uint32_t id : it->second) visit(id);
-            }
-          }
-          for (int64_t b = b0; b <= b1; ++b) {
-            if (auto it = cells_.find(cell | BucketBits(b)); it != cells_.end()) {
-              for (uint32_t id : it->second) visit(id);
-            }
-          }
-        }
+    const int64_t b0 = std::isfinite(t_lo) ? Bucket(t_lo) : INT64_MIN;
+    const int64_t b1 = std::isfinite(t_hi) ? Bucket(t_hi) : INT64_MAX;
+    ForEachCell(box, [&](uint64_t key) {
+      const auto it = cells_.find(key);
+      if (it == cells_.end()) return;
+      const Cell& cell = it->second;
+      for (const GridEntry& e : cell.timeless) visit(e);
+      if (timeless_only) return;
+      auto b = std::lower_bound(cell.buckets.begin(), cell.buckets.end(), b0,
+                                [](const Bucketed& x, int64_t v) { return x.bucket < v; });
+      for (; b != cell.buckets.end() && b->bucket <= b1; ++b) {
+        for (const GridEntry& e : b->entries) visit(e);
       }
-    }
+    });
   }
 
   // True if an element with this span goes to the space-only layer.
@@ -80,32 +90,54 @@ class SpaceTimeGrid {
   size_t MemoryBytes() const;
 
  private:
-  struct Range {
-    int64_t x0, x1, y0, y1, z0, z1;
-  };
-  static constexpr int kCellBits = 14;
+  static constexpr int kCellBits = 16;
   static constexpr int64_t kCellOffset = int64_t{1} << (kCellBits - 1);
-  static constexpr int kBucketShift = 3 * kCellBits;
 
-  Range RangeOf(const Box3& b) const;
+  // Calls fn(cell key) for every (face, i, j) square the box can touch.
+  template <typename Fn>
+  void ForEachCell(const Box3& b, Fn&& fn) const {
+    const double lo[3] = {b.lo.x, b.lo.y, b.lo.z};
+    const double hi[3] = {b.hi.x, b.hi.y, b.hi.z};
+    for (int axis = 0; axis < 3; ++axis) {
+      const int u = (axis + 1) % 3, v = (axis + 2) % 3;
+      const double reach_other = std::max(MinAbs(lo[u], hi[u]), MinAbs(lo[v], hi[v]));
+      for (int sign = 0; sign < 2; ++sign) {
+        const double extent = sign == 0 ? hi[axis] : -lo[axis];
+        if (extent <= 0 || extent < reach_other) continue;
+        const uint64_t face = static_cast<uint64_t>(axis * 2 + sign);
+        const int64_t i0 = Index(lo[u]), i1 = Index(hi[u]);
+        const int64_t j0 = Index(lo[v]), j1 = Index(hi[v]);
+        for (int64_t i = i0; i <= i1; ++i) {
+          for (int64_t j = j0; j <= j1; ++j) fn(CellKey(face, i, j));
+        }
+      }
+    }
+  }
+  static double MinAbs(double lo, double hi) {
+    if (lo <= 0 && hi >= 0) return 0;
+    return std::min(std::fabs(lo), std::fabs(hi));
+  }
+  int64_t Index(double c) const { return static_cast<int64_t>(std::floor(c / o_.cell_m)); }
   int64_t Bucket(double t) const { return static_cast<int64_t>(std::floor(t / o_.bucket_s)); }
-  static uint64_t CellKey(int64_t x, int64_t y, int64_t z) {
+  static uint64_t CellKey(uint64_t face, int64_t i, int64_t j) {
     const uint64_t mask = (uint64_t{1} << kCellBits) - 1;
-    return (static_cast<uint64_t>(x + kCellOffset) & mask) |
-           ((static_cast<uint64_t>(y + kCellOffset) & mask) << kCellBits) |
-           ((static_cast<uint64_t>(z + kCellOffset) & mask) << (2 * kCellBits));
+    return face | ((static_cast<uint64_t>(i + kCellOffset) & mask) << 3) |
+           ((static_cast<uint64_t>(j + kCellOffset) & mask) << (3 + kCellBits));
   }
-  // Buckets wrap modulo 2^22 (~478 years of 1 h buckets): a collision only adds candidates.
-  static uint64_t BucketBits(int64_t b) {
-    return (static_cast<uint64_t>(b) & ((uint64_t{1} << 22) - 1)) << kBucketShift;
-  }
+
+  struct Bucketed {
+    int64_t bucket;
+    std::vector<GridEntry> entries;
+  };
+  // One spatial cell: its space-only entries and its time buckets, sorted by bucket.
+  struct Cell {
+    std::vector<GridEntry> timeless;
+    std::vector<Bucketed> buckets;
+  };
 
   GridOptions o_;
-  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> cells_;     // cell | bucket -> ids
-  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> timeless_;  // cell -> ids
+  absl::flat_hash_map<uint64_t, Cell> cells_;  // (face, i, j) -> cell
   size_t entries_ = 0;
-  // The bucket range holding timed entries (grows only).
-  int64_t data_b0_ = INT64_MAX, data_b1_ = INT64_MIN;
 };
 
 }  // namespace deconflict::engine

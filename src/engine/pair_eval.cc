@@ -19,6 +19,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kTimeTolS = 0.01;   // precision of window ends
 constexpr double kMinBandS = 1e-6;   // |x - y| <= T uses at least this T (keeps the band 2-D)
 constexpr double kZoneSlackM = 0.001;
+constexpr double kStrictM = 1e-6;
 
 // One element in the pair's tangent plane: position(v) = c + v * vel for v in [lo, hi], where v is
 // the element's parameter minus `shift` (times are shifted to keep the numbers small).
@@ -88,7 +89,9 @@ void AddConstraints(const PairRule& rule, const Side& a, const Side& b, bool ign
 
   const bool a_route = a.p->cls == PlanClass::kAirRoute, b_route = b.p->cls == PlanClass::kAirRoute;
   if (rule.vertical) {
-    const double v = rule.vertical_m;
+    // Separation is lost only when the vertical distance is strictly below the minimum: the
+    // closed half-planes are pulled in by a micrometre.
+    const double v = rule.vertical_m - kStrictM;
     if (a_route && b_route) {
       // |alt_a(x) - alt_b(y)| <= v
       r->Clip({a.alt_k, -b.alt_k, v - (a.alt_c - b.alt_c)});
@@ -144,7 +147,7 @@ void SetShift(const CompiledPlan& pa, const CompiledPlan& pb, bool ta, bool tb, 
 bool EvalElements(const PairRule& rule, const CompiledPlan& pa, const CompiledPlan& pb,
                   const Element& ea, const Element& eb, uint32_t ia, uint32_t ib, bool shift_mode,
                   Hit* hit) {
-  const geo::TangentPlane tp(ea.e0, geo::UpVector(ea.g0));
+  const geo::TangentPlane tp(ea.e0, geo::UpVectorAt(ea.e0));
   const double origin = ea.kind == Element::kPiece ? ea.t0 : eb.kind == Element::kPiece ? eb.t0 : 0;
   const Side a = MakeSide(ea, pa, tp, origin), b = MakeSide(eb, pb, tp, origin);
   Region region = Region::Box(a.lo, a.hi, b.lo, b.hi);
@@ -237,7 +240,7 @@ void FillInside(const PlanView& view, const PairRule& rule, uint32_t a, uint32_t
   const size_t boundary_hits = hits->size();
   for (uint32_t mi : movers) {
     const Element& me = view.element(mi);
-    const geo::TangentPlane tp(me.e0, geo::UpVector(me.g0));
+    const geo::TangentPlane tp(me.e0, geo::UpVectorAt(me.e0));
     const Side ms = MakeSide(me, mover_is_a ? pa : pb, tp, me.t0);
     const Side as = MakeSide(area_el, area, tp, me.t0);
     double lo, hi;
@@ -252,7 +255,7 @@ void FillInside(const PlanView& view, const PairRule& rule, uint32_t a, uint32_t
     auto gap = [&](double g0, double g1) {
       if (g1 < g0) return;
       const double mid = 0.5 * (g0 + g1);
-      if (!area.rings->Contains(geo::ToEcef(me.PositionAt(mid)))) return;
+      if (!area.rings->Contains(me.EcefAt(mid))) return;
       const uint32_t area_index = area.first_element + area.num_elements - 1;
       Hit h{g0, g1, 0.0, mover_is_a ? mi : area_index, mover_is_a ? area_index : mi, 0, 0, true};
       if (shift_mode) {
@@ -341,7 +344,7 @@ Conflict MakeConflict(const PlanView& view, uint32_t a, uint32_t b, const PairRu
     } else if (mb && !ma) {
       c.cpa_position = pos_b;
     } else {
-      c.cpa_position = geo::GeodesicPoint(pos_a, pos_b, 0.5);
+      c.cpa_position = geo::FromEcef((ea.EcefAt(best.x) + eb.EcefAt(best.y)) * 0.5);
     }
   }
   double ta = ma ? best.x : 0, tb = mb ? best.y : 0;
@@ -461,7 +464,7 @@ std::optional<PairRule> RuleFor(const CompiledPlan& a, const CompiledPlan& b,
   // air vs air
   if (a.cls == C::kAirVolume && b.cls == C::kAirVolume) {
     const double gap = std::max({0.0, a.band_lo - b.band_hi, b.band_lo - a.band_hi});
-    if (!(gap <= r.air_air_vertical_m)) return std::nullopt;
+    if (!(gap < r.air_air_vertical_m)) return std::nullopt;
   }
   rule.name = "air_air";
   rule.required_m = r.air_air_horizontal_m + corridors;

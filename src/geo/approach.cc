@@ -119,29 +119,54 @@ Minimum MinimizeOver(const Region& region, const Approach& m) {
 double ExtremeOver(const Region& region, const Approach& m, double r2, Vec2 f, bool maximize,
                    double tolerance) {
   assert(tolerance > 0);
-  // Work on minimising g = s*f where s = -1 for maximisation.
+  (void)tolerance;  // the answer is exact up to round-off
+  // Minimise g = s*f over region ∩ {q <= r2} (the closure of the convex set; same infimum).
+  // The optimum is a region vertex inside the disc-like set, a point where a region edge crosses
+  // its boundary q = r2, or the point where a level line of g touches that boundary.
   const double s = maximize ? -1.0 : 1.0;
   const Vec2 g = f * s;
-  const Minimum seed = MinimizeOver(region, m);
-  assert(seed.q < r2);
-  double hi = g.Dot({seed.x, seed.y});  // feasible
-  double lo = region.MinOf(g);          // a lower bound
-  // Is there a point with g <= c and q < r2?
-  auto feasible = [&](double c) {
-    Region r = region;
-    r.Clip({g.x, g.y, c});
-    return !r.empty() && MinimizeOver(r, m).q < r2;
-  };
-  if (feasible(lo)) return s * lo;
-  for (int i = 0; i < 200 && hi - lo > tolerance; ++i) {
-    const double mid = 0.5 * (lo + hi);
-    if (feasible(mid)) {
-      hi = mid;
-    } else {
-      lo = mid;
+  const auto v = region.vertices();
+  double best = std::numeric_limits<double>::infinity();
+  auto consider = [&](Vec2 p) { best = std::min(best, g.Dot(p)); };
+  for (size_t i = 0; i < v.size(); ++i) {
+    const Vec2 p = v[i];
+    if (m.Q(p.x, p.y) <= r2) consider(p);
+    if (v.size() < 2) break;
+    const Vec2 e = v[(i + 1) % v.size()] - p;
+    // |D(p) + t*h|^2 = r2 along the edge.
+    const Vec2 d = m.At(p.x, p.y);
+    const Vec2 h = m.u * e.x - m.w * e.y;
+    const double a = h.Norm2(), b = d.Dot(h), c = d.Norm2() - r2;
+    if (a <= 0) continue;
+    const double disc = b * b - a * c;
+    if (disc < 0) continue;
+    const double root = std::sqrt(disc);
+    for (double t : {(-b - root) / a, (-b + root) / a}) {
+      if (t >= 0 && t <= 1) consider(p + e * t);
     }
   }
-  return s * 0.5 * (lo + hi);
+  // Tangent point: q(z) = |M (z - zc)|^2 with M = [u, -w] invertible; the minimiser of g·z over
+  // q <= r2 is zc - sqrt(r2 / |M^-T g|^2) * M^-1 M^-T g.
+  const double det = -m.u.x * m.w.y + m.u.y * m.w.x;
+  const double scale = m.u.Norm() * m.w.Norm();
+  if (std::fabs(det) > 1e-12 * scale && scale > 0) {
+    // M = [[u.x, -w.x], [u.y, -w.y]]; inverse = 1/det * [[-w.y, w.x], [-u.y, u.x]].
+    auto solve = [&](Vec2 rhs) {  // M^-1 rhs
+      return Vec2{(-m.w.y * rhs.x + m.w.x * rhs.y) / det, (-m.u.y * rhs.x + m.u.x * rhs.y) / det};
+    };
+    auto solve_t = [&](Vec2 rhs) {  // M^-T rhs
+      return Vec2{(-m.w.y * rhs.x - m.u.y * rhs.y) / det, (m.w.x * rhs.x + m.u.x * rhs.y) / det};
+    };
+    const Vec2 zc = solve(m.d0 * -1.0);
+    const Vec2 k = solve_t(g);
+    const double kk = k.Norm2();
+    if (kk > 0) {
+      const Vec2 z = zc - solve(k) * std::sqrt(r2 / kk);
+      if (region.Contains(z)) consider(z);
+    }
+  }
+  assert(std::isfinite(best));
+  return s * best;
 }
 
 }  // namespace deconflict::geo

@@ -20,7 +20,7 @@
 //     same value.
 //  3. Clipping never enlarges a region, so the minimum never decreases when constraints are added.
 //  4. ExtremeOver's answer e satisfies: region ∩ {f < e - tol} has no point with q < r2, and region
-//     ∩ {f <= e + tol} has one (for minimisation; mirrored for maximisation).
+//     ∩ {f <= e + tol} has one, for any tol > 0 (minimisation; mirrored for maximisation).
 // Thread-safety: value types and pure functions.
 #pragma once
 
@@ -78,8 +78,10 @@ struct Minimum {
 Minimum MinimizeOver(const Region& region, const Approach& m);
 
 // The smallest (maximize = false) or largest value of f = f.x*x + f.y*y over
-// region ∩ {q < r2}, to within `tolerance` (same unit as f), by bisection on the convex problem
-// "min q over region ∩ {f <= c}". REQUIRES: MinimizeOver(region, m).q < r2, tolerance > 0.
+// region ∩ {q <= r2}, exactly (up to round-off): the optimum is a region vertex, a crossing of a
+// region edge with the boundary q = r2, or the tangent point of a level line of f with that
+// boundary. `tolerance` is kept for interface stability and ignored.
+// REQUIRES: MinimizeOver(region, m).q < r2, tolerance > 0.
 double ExtremeOver(const Region& region, const Approach& m, double r2, Vec2 f, bool maximize,
                    double tolerance);
 

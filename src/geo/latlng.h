@@ -46,6 +46,11 @@ Vec3 ToEcef(LatLng p);
 
 // The ellipsoid's outward unit normal at p (geodetic "up").
 Vec3 UpVector(LatLng p);
+// The same from the ECEF coordinates of a point on the surface (no trigonometry).
+Vec3 UpVectorAt(Vec3 surface_point);
+
+// The geodetic position of an ECEF point (its projection onto the ellipsoid along the normal).
+LatLng FromEcef(Vec3 p);
 
 // "41.62 36.95" style, lon first as in GeoJSON, 6 decimals.
 std::string ToString(LatLng p);

@@ -426,8 +426,8 @@ class FeatureParser {
     // Otherwise the farthest pair by chord, then its geodesic distance.
     size_t best_a = 0, best_b = 0;
     double best = -1;
-    std::vector<geo::Vec3> ecef;
-    for (const Vertex& v : all) ecef.push_back(geo::ToEcef(v.ll));
+    std::vector<geo::Vec3> ecef(all.size());
+    for (size_t i = 0; i < all.size(); ++i) ecef[i] = geo::ToEcef(all[i].ll);
     for (size_t a = 0; a < all.size(); ++a) {
       for (size_t b = a + 1; b < all.size(); ++b) {
         const double d2 = (ecef[a] - ecef[b]).Norm2();
@@ -593,8 +593,8 @@ class FeatureParser {
       }
     }
     if (!ok) return std::nullopt;
-    std::vector<TimePoint> out;
-    for (const auto& tp : t) out.push_back(*tp);
+    std::vector<TimePoint> out(t.size());
+    std::transform(t.begin(), t.end(), out.begin(), [](const auto& tp) { return *tp; });
     return out;
   }
 

@@ -149,6 +149,11 @@ std::vector<model::Plan> GenerateScenario(const ScenarioOptions& o) {
       }
       if (r.Chance(0.5)) a.window = RandomWindow(r, o, 2, 48);
       p.shape = std::move(a);
+      p.restricts_all_others = false;
+      for (int k = r.I(1, 2); k > 0; --k) {
+        PartyId other("P" + std::to_string(r.I(0, o.parties - 1)));
+        if (other != p.party) p.restricted_parties.push_back(std::move(other));
+      }
       out.push_back(std::move(p));
     }
   }

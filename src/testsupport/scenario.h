@@ -23,8 +23,9 @@ struct ScenarioOptions {
   double start_unix_s = 1665187200; // DEFAULT: 2022-10-08T00:00:00Z
   double horizon_h = 24;            // plans start within [start, start + horizon]
   int parties = 8;
-  // Mix, as weights.
-  double movements = 0.60, flights = 0.20, volumes = 0.05, sites = 0.10, zones = 0.05;
+  // Mix, as weights. Zones are rare (a theatre has dozens, not thousands) and each restricts one
+  // or two other parties.
+  double movements = 0.60, flights = 0.20, volumes = 0.05, sites = 0.10, zones = 0.005;
   int min_legs = 5, max_legs = 30;  // movements
   double max_corridor_m = 300;
   double max_tolerance_s = 300;

@@ -70,7 +70,8 @@ constexpr const char* kDemoFooter =
 the oil field near al-Qahtaniyah, NE Syria, on 8 October 2022. The file is looked for in
 $DECONFLICT_SCENARIOS, then <executable dir>/../share/deconflict/scenarios, then the source tree.
 
-Exit codes: as for check.)";
+Exit codes: 0 the scenario was checked (its conflicts are expected), 2 the scenario file is
+missing or invalid.)";
 
 const std::map<std::string, Format> kFormats = {
     {"json", Format::kJson}, {"geojson", Format::kGeoJson}, {"text", Format::kText}};

@@ -334,7 +334,8 @@ int RunDemo(const DemoOptions& options, const Io& io) {
     }
   }
   io.out.flush();
-  return checked->conflicts.empty() ? kExitOk : kExitConflicts;
+  // Finding the scenario's conflicts is the demo working: exit 0.
+  return kExitOk;
 }
 
 }  // namespace deconflict::cli

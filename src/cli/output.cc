@@ -273,8 +273,17 @@ std::string DescribeConflict(const Conflict& c) {
       if (touching && c.vertical_distance_m < 0) {
         // "come within 0 m" reads oddly: they meet.
         s += " lose separation (required " + req + ") " + when;
-        if (c.cpa_time.is_finite())
-          s += " and meet at " + ClockOn(c.cpa_time, DateOf(c.window.start));
+        if (c.cpa_time_a.is_finite() && c.cpa_time_b.is_finite()) {
+          const std::string date = DateOf(c.window.start);
+          if (std::fabs((c.cpa_time_a - c.cpa_time_b).value()) < 1) {
+            s += " and meet at " + ClockOn(c.cpa_time, date);
+          } else {
+            // Only the time tolerances bring them together: say when each is scheduled there.
+            s += "; " + c.plan_a.value() + " is scheduled at the closest point at " +
+                 ClockOn(c.cpa_time_a, date) + ", " + c.plan_b.value() + " at " +
+                 ClockOn(c.cpa_time_b, date) + " (within their time tolerances)";
+          }
+        }
         return s + ".";
       }
       s += " come within " + dist;
@@ -288,7 +297,8 @@ std::string DescribeConflict(const Conflict& c) {
       const Side& mover = a_is_site ? b : a;
       const Side& site = a_is_site ? a : b;
       if (touching) {
-        return Label(mover, c.type) + " is on " + Label(site, c.type) + " " + when + ".";
+        return Label(mover, c.type) + " crosses " + Label(site, c.type) +
+               " (inside or within " + req + " of it) " + when + ".";
       }
       return Label(mover, c.type) + " comes within " + dist + " of " + Label(site, c.type) +
              " (required " + req + ") " + when + ".";
@@ -348,7 +358,13 @@ std::string FormatConflictsText(const std::vector<Conflict>& conflicts,
       out += line + "\n";
     }
     out += indent + "closest " + FormatMeters(c.min_distance.value());
-    if (c.cpa_time.is_finite()) out += " at " + ClockOn(c.cpa_time, date) + "Z";
+    if (c.cpa_time_a.is_finite() && c.cpa_time_b.is_finite() &&
+        std::fabs((c.cpa_time_a - c.cpa_time_b).value()) >= 1) {
+      out += " (scheduled there " + ClockOn(c.cpa_time_a, date) + "Z and " +
+             ClockOn(c.cpa_time_b, date) + "Z)";
+    } else if (c.cpa_time.is_finite()) {
+      out += " at " + ClockOn(c.cpa_time, date) + "Z";
+    }
     out +=
         " (" + FormatPosition(c.cpa_position) + "), required " + FormatMeters(c.required.value());
     if (c.vertical_distance_m >= 0) out += ", vertical " + FormatMeters(c.vertical_distance_m);

@@ -24,8 +24,8 @@ enum class StatusCode {
   kNotFound,         // a named thing does not exist
   kAlreadyExists,    // a unique name is taken
   kFailedPrecondition,
-  kIoError,          // reading or writing a file failed
-  kInternal,         // a bug: never expected
+  kIoError,   // reading or writing a file failed
+  kInternal,  // a bug: never expected
 };
 
 // Returns the stable lower_snake_case name of `code`, e.g. "invalid_argument".
@@ -82,7 +82,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok());
   }

@@ -130,7 +130,8 @@ Result<TimePoint> ParseRfc3339(std::string_view text) {
     sec = 59;
     frac = 0.999999;
   }
-  const int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const int64_t days =
+      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const double t = static_cast<double>(days) * 86400.0 + hour * 3600.0 + minute * 60.0 + sec +
                    frac - offset_minutes * 60.0;
   return TimePoint::FromUnixSeconds(t);

@@ -70,5 +70,7 @@ struct TimeInterval {
 
 template <typename T, typename Tag>
 struct std::hash<deconflict::NamedType<T, Tag>> {
-  size_t operator()(const deconflict::NamedType<T, Tag>& v) const { return std::hash<T>()(v.value()); }
+  size_t operator()(const deconflict::NamedType<T, Tag>& v) const {
+    return std::hash<T>()(v.value());
+  }
 };

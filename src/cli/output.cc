@@ -297,8 +297,8 @@ std::string DescribeConflict(const Conflict& c) {
       const Side& mover = a_is_site ? b : a;
       const Side& site = a_is_site ? a : b;
       if (touching) {
-        return Label(mover, c.type) + " crosses " + Label(site, c.type) +
-               " (inside or within " + req + " of it) " + when + ".";
+        return Label(mover, c.type) + " crosses " + Label(site, c.type) + " (inside or within " +
+               req + " of it) " + when + ".";
       }
       return Label(mover, c.type) + " comes within " + dist + " of " + Label(site, c.type) +
              " (required " + req + ") " + when + ".";

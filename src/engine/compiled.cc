@@ -6,7 +6,6 @@
 #include <cmath>
 #include <limits>
 
-
 namespace deconflict::engine {
 namespace {
 
@@ -31,10 +30,10 @@ void Cut(LatLng a, LatLng b, Emit&& emit) {
     return;
   }
   const auto& g = GeographicLib::Geodesic::WGS84();
-  const GeographicLib::GeodesicLine line = g.InverseLine(
-      a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg,
-      GeographicLib::Geodesic::LATITUDE | GeographicLib::Geodesic::LONGITUDE |
-          GeographicLib::Geodesic::DISTANCE_IN);
+  const GeographicLib::GeodesicLine line =
+      g.InverseLine(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg,
+                    GeographicLib::Geodesic::LATITUDE | GeographicLib::Geodesic::LONGITUDE |
+                        GeographicLib::Geodesic::DISTANCE_IN);
   const double len = line.Distance() / n;
   LatLng start = a;
   Vec3 es = ea;
@@ -55,10 +54,14 @@ void Cut(LatLng a, LatLng b, Emit&& emit) {
 
 PlanClass ClassOf(const model::Plan& p) {
   switch (p.kind) {
-    case model::PlanKind::kMovement: return PlanClass::kGround;
-    case model::PlanKind::kFlight: return p.is_route() ? PlanClass::kAirRoute : PlanClass::kAirVolume;
-    case model::PlanKind::kSite: return PlanClass::kSite;
-    case model::PlanKind::kZone: return PlanClass::kZone;
+    case model::PlanKind::kMovement:
+      return PlanClass::kGround;
+    case model::PlanKind::kFlight:
+      return p.is_route() ? PlanClass::kAirRoute : PlanClass::kAirVolume;
+    case model::PlanKind::kSite:
+      return PlanClass::kSite;
+    case model::PlanKind::kZone:
+      return PlanClass::kZone;
   }
   return PlanClass::kGround;
 }
@@ -182,7 +185,8 @@ CompiledPlan Compile(const model::Plan& plan, uint32_t index, std::vector<Elemen
       el.e0 = el.e1 = geo::ToEcef(el.g0);
       el.plan = index;
       el.box = (*elements)[cp.first_element].box;
-      for (size_t i = cp.first_element; i < elements->size(); ++i) el.box.Extend((*elements)[i].box);
+      for (size_t i = cp.first_element; i < elements->size(); ++i)
+        el.box.Extend((*elements)[i].box);
       elements->push_back(el);
     } else {
       const auto& line = std::get<model::Polyline>(area.footprint);

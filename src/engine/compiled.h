@@ -36,8 +36,8 @@ struct Box3 {
   Box3 Expanded(double m) const { return {lo - geo::Vec3{m, m, m}, hi + geo::Vec3{m, m, m}}; }
   void Extend(const Box3& o);
   bool Overlaps(const Box3& o) const {
-    return lo.x <= o.hi.x && o.lo.x <= hi.x && lo.y <= o.hi.y && o.lo.y <= hi.y &&
-           lo.z <= o.hi.z && o.lo.z <= hi.z;
+    return lo.x <= o.hi.x && o.lo.x <= hi.x && lo.y <= o.hi.y && o.lo.y <= hi.y && lo.z <= o.hi.z &&
+           o.lo.z <= hi.z;
   }
 };
 
@@ -50,12 +50,12 @@ struct Element {
   };
   uint32_t plan = 0;  // index of the CompiledPlan in its set
   Kind kind = kPiece;
-  geo::LatLng g0, g1;      // start and end (geodetic)
-  double length_m = 0;     // chord length |e1 - e0|: shorter than the geodesic by < 1 cm
-  geo::Vec3 e0, e1;        // ECEF of start and end (on the ellipsoid surface)
-  double t0 = 0, t1 = 0;   // kPiece: times at start and end; others: the plan's window
+  geo::LatLng g0, g1;         // start and end (geodetic)
+  double length_m = 0;        // chord length |e1 - e0|: shorter than the geodesic by < 1 cm
+  geo::Vec3 e0, e1;           // ECEF of start and end (on the ellipsoid surface)
+  double t0 = 0, t1 = 0;      // kPiece: times at start and end; others: the plan's window
   double alt0 = 0, alt1 = 0;  // kPiece of an air route: altitude at start and end
-  Box3 box;  // contains the whole element widened by its plan's corridor or radius
+  Box3 box;                   // contains the whole element widened by its plan's corridor or radius
   // Time span during which the element can be anywhere (piece: [t0, t1] widened by the plan's
   // time tolerance; others: the plan's window, possibly infinite).
   double span_lo = 0, span_hi = 0;
@@ -77,12 +77,12 @@ struct CompiledPlan {
   PlanClass cls = PlanClass::kGround;
   double corridor_m = 0;
   double tolerance_s = 0;
-  double radius_m = 0;  // circles
-  double band_lo = 0, band_hi = 0;  // air volumes
-  double window_lo = 0, window_hi = 0;  // areas: the window; routes: first and last time
+  double radius_m = 0;                        // circles
+  double band_lo = 0, band_hi = 0;            // air volumes
+  double window_lo = 0, window_hi = 0;        // areas: the window; routes: first and last time
   std::shared_ptr<const geo::RingSet> rings;  // polygons: for point-in-polygon
   uint32_t first_element = 0, num_elements = 0;
-  Box3 box;  // union of the element boxes
+  Box3 box;                         // union of the element boxes
   double span_lo = 0, span_hi = 0;  // union of the element spans
   bool alive = true;
 };

@@ -1,8 +1,8 @@
 #include "engine/detector.h"
 
 #include <algorithm>
-#include <limits>
 #include <atomic>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -87,8 +87,8 @@ bool ConflictDetector::AltitudesMayConflict(PlanClass qc, float q_lo, float q_hi
   const bool q_air = qc == PlanClass::kAirRoute || qc == PlanClass::kAirVolume;
   const bool c_air = cc == PlanClass::kAirRoute || cc == PlanClass::kAirVolume;
   if (q_air && c_air) {
-    const double gap = std::max({0.0, static_cast<double>(c.alt_lo) - q_hi,
-                                 static_cast<double>(q_lo) - c.alt_hi});
+    const double gap =
+        std::max({0.0, static_cast<double>(c.alt_lo) - q_hi, static_cast<double>(q_lo) - c.alt_hi});
     return gap <= rules_.air_air_vertical_m;
   }
   // Low-level rules: the flight must get down to the ceiling.
@@ -173,8 +173,9 @@ void ConflictDetector::Candidates(const PlanView& view, uint32_t qi, bool timele
   for (int k = 0; k < kNumPlanClasses; ++k) {
     const double reach = reach_[qc][k];
     const Box3 b = q.box.Expanded(reach < 0 ? 0 : reach + 1.0);
-    boxes[k] = {{static_cast<float>(b.lo.x), static_cast<float>(b.lo.y), static_cast<float>(b.lo.z)},
-                {static_cast<float>(b.hi.x), static_cast<float>(b.hi.y), static_cast<float>(b.hi.z)}};
+    boxes[k] = {
+        {static_cast<float>(b.lo.x), static_cast<float>(b.lo.y), static_cast<float>(b.lo.z)},
+        {static_cast<float>(b.hi.x), static_cast<float>(b.hi.y), static_cast<float>(b.hi.z)}};
     if (reach < 0) boxes[k].lo[0] = std::numeric_limits<float>::infinity();
   }
   const uint32_t q_party = qp.party;
@@ -258,8 +259,9 @@ std::vector<Conflict> ConflictDetector::Check(const model::Plan& plan) const {
   if (options_.use_brute_force) return BruteForceCheck(view, kLocalBit, skip);
   std::vector<Candidate> candidates;
   for (uint32_t k = 0; k < local_elements.size(); ++k) {
-    Candidates(view, kLocalBit | k, /*timeless_only=*/false,
-               [&](const GridEntry& c) { return c.plan != skip; }, &candidates);
+    Candidates(
+        view, kLocalBit | k, /*timeless_only=*/false,
+        [&](const GridEntry& c) { return c.plan != skip; }, &candidates);
   }
   return Evaluate(view, &candidates, 1, {});
 }

@@ -72,7 +72,7 @@ class ConflictDetector {
 
  private:
   friend Result<struct Suggestion> Suggest(const ConflictDetector&, const PlanId&,
-                                          const struct SuggestOptions&);
+                                           const struct SuggestOptions&);
   struct Candidate {
     uint32_t pa, pb;  // plan indices (a: lower id)
     ElementPair e;

@@ -29,23 +29,23 @@ namespace deconflict::engine {
 // scans memory sequentially (56 bytes). Boxes and altitudes are rounded outwards to floats
 // (+-1 m) and spans to whole seconds since 2000, so that tests on them stay conservative.
 struct GridEntry {
-  float lo[3], hi[3];      // ECEF box
+  float lo[3], hi[3];  // ECEF box
   int32_t span_lo, span_hi;
-  float alt_lo, alt_hi;    // altitude range (routes: over the element; volumes: the band)
-  uint32_t id;             // element index
+  float alt_lo, alt_hi;  // altitude range (routes: over the element; volumes: the band)
+  uint32_t id;           // element index
   uint32_t plan;
   uint32_t party;
-  uint8_t cls;             // PlanClass
-  bool timeless;           // in the space-only layer
+  uint8_t cls;    // PlanClass
+  bool timeless;  // in the space-only layer
 };
 
 // Whole seconds since 2000-01-01, rounded down (up = false) or up; +-infinity saturate.
 int32_t GridTime(double unix_s, bool up);
 
 struct GridOptions {
-  double cell_m = 20000;    // DEFAULT: 20 km squares (speed only). REQUIRES: >= 200.
-  double bucket_s = 3600;   // DEFAULT: 1 h buckets (speed only)
-  int max_buckets = 24;     // DEFAULT: longer spans go to the space-only layer (speed only)
+  double cell_m = 20000;   // DEFAULT: 20 km squares (speed only). REQUIRES: >= 200.
+  double bucket_s = 3600;  // DEFAULT: 1 h buckets (speed only)
+  int max_buckets = 24;    // DEFAULT: longer spans go to the space-only layer (speed only)
 };
 
 class SpaceTimeGrid {
@@ -61,8 +61,7 @@ class SpaceTimeGrid {
   // not actually overlap (callers test boxes and spans exactly). With `timeless_only`, visits only
   // the space-only layer (used when the caller discovers pairs from the timed side).
   template <typename Visit>
-  void ForEach(const Box3& box, double t_lo, double t_hi, bool timeless_only,
-               Visit&& visit) const {
+  void ForEach(const Box3& box, double t_lo, double t_hi, bool timeless_only, Visit&& visit) const {
     const int64_t b0 = std::isfinite(t_lo) ? Bucket(t_lo) : INT64_MIN;
     const int64_t b1 = std::isfinite(t_hi) ? Bucket(t_hi) : INT64_MAX;
     ForEachCell(box, [&](uint64_t key) {

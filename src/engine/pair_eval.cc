@@ -16,8 +16,8 @@ using geo::Region;
 using geo::Vec2;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kTimeTolS = 0.01;   // precision of window ends
-constexpr double kMinBandS = 1e-6;   // |x - y| <= T uses at least this T (keeps the band 2-D)
+constexpr double kTimeTolS = 0.01;  // precision of window ends
+constexpr double kMinBandS = 1e-6;  // |x - y| <= T uses at least this T (keeps the band 2-D)
 constexpr double kZoneSlackM = 0.001;
 constexpr double kStrictM = 1e-6;
 
@@ -114,7 +114,7 @@ struct Hit {
   double start, end;  // absolute times
   double q;           // planar squared distance at the closest approach (centre/centre)
   uint32_t ea, eb;
-  double x, y;        // absolute parameters of the closest approach
+  double x, y;          // absolute parameters of the closest approach
   bool inside = false;  // one footprint contains the other / the mover is inside the area
   // Shift mode: the range of (b's scheduled time - a's scheduled time) over violating pairs of
   // positions, widened by `slack` (see ShiftBlocks).
@@ -209,8 +209,8 @@ bool EvalElements(const PairRule& rule, const CompiledPlan& pa, const CompiledPl
 // altitude band, ceiling), as [lo, hi]; false if none.
 bool FeasibleSpan(const PairRule& rule, const Side& mover, const Side& area, bool mover_is_a,
                   bool ignore_time, double* lo, double* hi) {
-  Region r = mover_is_a ? Region::Box(mover.lo, mover.hi, 0, 0)
-                        : Region::Box(0, 0, mover.lo, mover.hi);
+  Region r =
+      mover_is_a ? Region::Box(mover.lo, mover.hi, 0, 0) : Region::Box(0, 0, mover.lo, mover.hi);
   if (mover_is_a) {
     AddConstraints(rule, mover, area, ignore_time, &r);
   } else {
@@ -362,10 +362,14 @@ Conflict MakeConflict(const PlanView& view, uint32_t a, uint32_t b, const PairRu
 
 const char* ConflictTypeName(ConflictType t) {
   switch (t) {
-    case ConflictType::kSeparation: return "separation";
-    case ConflictType::kSiteBuffer: return "site_buffer";
-    case ConflictType::kZoneEntry: return "zone_entry";
-    case ConflictType::kLineCrossing: return "line_crossing";
+    case ConflictType::kSeparation:
+      return "separation";
+    case ConflictType::kSiteBuffer:
+      return "site_buffer";
+    case ConflictType::kZoneEntry:
+      return "zone_entry";
+    case ConflictType::kLineCrossing:
+      return "line_crossing";
   }
   return "separation";
 }
@@ -385,24 +389,33 @@ double ReachBetween(PlanClass a, PlanClass b, const model::Rules& r) {
   switch (a) {
     case C::kGround:
       switch (b) {
-        case C::kGround: return r.ground_ground_horizontal_m;
+        case C::kGround:
+          return r.ground_ground_horizontal_m;
         case C::kAirRoute:
-        case C::kAirVolume: return r.ground_air_horizontal_m;
-        case C::kSite: return r.movement_site_buffer_m;
-        case C::kZone: return r.zone_buffer_m + kZoneSlackM;
+        case C::kAirVolume:
+          return r.ground_air_horizontal_m;
+        case C::kSite:
+          return r.movement_site_buffer_m;
+        case C::kZone:
+          return r.zone_buffer_m + kZoneSlackM;
       }
       break;
     case C::kAirRoute:
     case C::kAirVolume:
       switch (b) {
         case C::kAirRoute:
-        case C::kAirVolume: return r.air_air_horizontal_m;
-        case C::kSite: return r.flight_site_buffer_m;
-        case C::kZone: return r.zone_buffer_m + kZoneSlackM;
-        default: break;
+        case C::kAirVolume:
+          return r.air_air_horizontal_m;
+        case C::kSite:
+          return r.flight_site_buffer_m;
+        case C::kZone:
+          return r.zone_buffer_m + kZoneSlackM;
+        default:
+          break;
       }
       break;
-    default: break;
+    default:
+      break;
   }
   return 0;
 }

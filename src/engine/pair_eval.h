@@ -22,12 +22,12 @@ namespace deconflict::engine {
 struct PairRule {
   const char* name = "";  // "ground_ground", "air_air", "ground_air", "movement_site", ...
   ConflictType type = ConflictType::kSeparation;
-  double required_m = 0;  // rule distance + both corridors (a circle's radius comes on top)
-  double slack_m = 0;     // zones: 1 mm, so that touching a line or boundary counts
+  double required_m = 0;   // rule distance + both corridors (a circle's radius comes on top)
+  double slack_m = 0;      // zones: 1 mm, so that touching a line or boundary counts
   double tolerance_s = 0;  // sum of both time tolerances
   bool vertical = false;   // air_air: vertical separation must be lost too
   double vertical_m = 0;
-  double ceiling_m = 0;    // low-level rules: an air route counts only at or below this altitude
+  double ceiling_m = 0;  // low-level rules: an air route counts only at or below this altitude
   bool has_ceiling = false;
 };
 

@@ -28,8 +28,8 @@
 namespace deconflict::engine {
 namespace {
 
-using geo::LatLng;
 using deconflict::testing::kDay0;
+using geo::LatLng;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -77,10 +77,10 @@ struct PassOpts {
 // A ground patrol through x on azimuth az at speed v (m/s), at x at time tx.
 model::Plan Pass(std::string id, std::string party, LatLng x, double az, double v, double tx,
                  PassOpts o = {}) {
-  return MakeRoute(std::move(id), std::move(party), false,
-                   {{Go(x, az + 180, v * o.before), tx - o.before},
-                    {Go(x, az, v * o.after), tx + o.after}},
-                   o.corridor_m, o.tolerance_s);
+  return MakeRoute(
+      std::move(id), std::move(party), false,
+      {{Go(x, az + 180, v * o.before), tx - o.before}, {Go(x, az, v * o.after), tx + o.after}},
+      o.corridor_m, o.tolerance_s);
 }
 
 // A flight through x (as Pass), at altitude alt0 at the start and alt1 at the end.
@@ -132,7 +132,8 @@ model::Plan Volume(std::string id, std::string party, model::Footprint fp, doubl
 }
 
 // Every conflict among `plans` (grid), after checking that the brute-force twin agrees.
-std::vector<Conflict> Detect(const std::vector<model::Plan>& plans, const model::Rules& rules = {}) {
+std::vector<Conflict> Detect(const std::vector<model::Plan>& plans,
+                             const model::Rules& rules = {}) {
   ConflictDetector fast(rules), slow(rules, {.use_brute_force = true});
   for (const model::Plan& p : plans) {
     EXPECT_TRUE(fast.Add(p).ok());
@@ -150,9 +151,10 @@ std::vector<Conflict> Detect(const std::vector<model::Plan>& plans, const model:
   }
   // Check(plan) gives the conflicts of that plan (it is skipped as an amendment of itself).
   for (const model::Plan& p : plans) {
-    const size_t mine = static_cast<size_t>(std::count_if(a.begin(), a.end(), [&](const Conflict& c) {
-      return c.plan_a == p.id || c.plan_b == p.id;
-    }));
+    const size_t mine =
+        static_cast<size_t>(std::count_if(a.begin(), a.end(), [&](const Conflict& c) {
+          return c.plan_a == p.id || c.plan_b == p.id;
+        }));
     EXPECT_EQ(fast.Check(p).size(), mine) << "Check(" << p.id.value() << ")";
   }
   return a;
@@ -163,9 +165,9 @@ double Tod(TimePoint t) { return t.unix_seconds() - kDay0; }
 
 #define EXPECT_DIST(actual, expected) \
   EXPECT_NEAR((actual), (expected), std::max(1.0, 1e-3 * std::fabs(expected)))
-#define EXPECT_TIME(actual, expected) EXPECT_NEAR(Tod(actual), (expected) - kDay0, 1.0)
-#define EXPECT_WINDOW(c, lo, hi)     \
-  do {                               \
+#define EXPECT_TIME(actual, expected) EXPECT_NEAR(Tod(actual), (expected)-kDay0, 1.0)
+#define EXPECT_WINDOW(c, lo, hi)       \
+  do {                                 \
     EXPECT_TIME((c).window.start, lo); \
     EXPECT_TIME((c).window.end, hi);   \
   } while (0)
@@ -177,8 +179,8 @@ TEST(PairEvalGroundGround, CrossingAtRightAngles) {
   // a: east through O at 20 m/s, at O at 09:15 (09:00-09:30, 36 km: two 18 km elements, O is
   // exactly at the cut). b: north through O at 15 m/s, at O at 09:15.
   // At 09:15 + tau: |a - b| = |tau| * sqrt(20^2 + 15^2) = 25 |tau| < 1,000 <=> |tau| < 40 s.
-  const auto c = Detect({Pass("a", "US", kO, 90, 20, T(9, 15)),
-                         Pass("b", "RU", kO, 0, 15, T(9, 15))});
+  const auto c =
+      Detect({Pass("a", "US", kO, 90, 20, T(9, 15)), Pass("b", "RU", kO, 0, 15, T(9, 15))});
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0].plan_a.value(), "a");
   EXPECT_EQ(c[0].plan_b.value(), "b");
@@ -227,8 +229,8 @@ TEST(PairEvalGroundGround, ParallelPatrols) {
 TEST(PairEvalGroundGround, HeadOnSameRoad) {
   // a east, b west on the same geodesic, both at 10 m/s, both at O at 09:15: closing at 20 m/s,
   // |a - b| = 20 |tau| < 1,000 <=> |tau| < 50 s.
-  const auto c = Detect({Pass("a", "US", kO, 90, 10, T(9, 15)),
-                         Pass("b", "RU", kO, 270, 10, T(9, 15))});
+  const auto c =
+      Detect({Pass("a", "US", kO, 90, 10, T(9, 15)), Pass("b", "RU", kO, 270, 10, T(9, 15))});
   ASSERT_EQ(c.size(), 1u);
   EXPECT_LT(c[0].min_distance.value(), 1.0);
   EXPECT_WINDOW(c[0], T(9, 14, 10), T(9, 15, 50));
@@ -242,8 +244,8 @@ TEST(PairEvalGroundGround, HaltedPlanWhileOtherPasses) {
   // halted). |a - b|^2 = 600^2 + (10 tau)^2 < 1,000^2 <=> |tau| < 80 s; closest 600 m at 09:15,
   // CPA position = midpoint of O and H = 300 m south of O.
   const LatLng h = Go(kO, 180, 600), s = Go(h, 180, 5000);
-  const auto b = MakeRoute("b", "RU", false,
-                           {{s, T(8, 50)}, {h, T(9, 0)}, {h, T(9, 30)}, {s, T(9, 40)}});
+  const auto b =
+      MakeRoute("b", "RU", false, {{s, T(8, 50)}, {h, T(9, 0)}, {h, T(9, 30)}, {s, T(9, 40)}});
   const auto c = Detect({Pass("a", "US", kO, 90, 10, T(9, 15)), b});
   ASSERT_EQ(c.size(), 1u);
   EXPECT_DIST(c[0].min_distance.value(), 600);
@@ -261,16 +263,15 @@ TEST(PairEvalGroundGround, HaltedPlanWhileOtherPasses) {
 
 TEST(PairEvalGroundGround, SamePartyNeverConflicts) {
   // The crossing of CrossingAtRightAngles, both US.
-  EXPECT_TRUE(Detect({Pass("a", "US", kO, 90, 20, T(9, 15)),
-                      Pass("b", "US", kO, 0, 15, T(9, 15))})
+  EXPECT_TRUE(Detect({Pass("a", "US", kO, 90, 20, T(9, 15)), Pass("b", "US", kO, 0, 15, T(9, 15))})
                   .empty());
 }
 
 TEST(PairEvalGroundGround, DisjointTimesNeverConflict) {
   // Same crossing geometry, but b runs 10:00-10:30 while a runs 09:00-09:30.
-  EXPECT_TRUE(Detect({Pass("a", "US", kO, 90, 10, T(9, 15)),
-                      Pass("b", "RU", kO, 0, 7.5, T(10, 15))})
-                  .empty());
+  EXPECT_TRUE(
+      Detect({Pass("a", "US", kO, 90, 10, T(9, 15)), Pass("b", "RU", kO, 0, 7.5, T(10, 15))})
+          .empty());
   // Touching end to start (a ends at O at 09:30, b starts at O at 09:30): that is a conflict at
   // the single instant 09:30 (distance 0).
   const auto c = Detect({Pass("a", "US", kO, 90, 10, T(9, 30), {.before = 1800, .after = 0}),
@@ -285,10 +286,9 @@ TEST(PairEvalGroundGround, TimeToleranceMakesNearMissAConflict) {
   // With u = sa - 09:00, w = sb - 09:04 the distance is 30 |u - w| and sa - sb = u - w - 240.
   // Conflict iff some d = u - w has |d| < 1000/30 = 33.3 s and |d - 240| <= tol_a + tol_b.
   auto run = [](double tol) {
-    return Detect({Pass("a", "US", kO, 90, 30, T(9, 0), {.before = 600, .after = 600,
-                                                          .tolerance_s = tol}),
-                   Pass("b", "RU", kO, 90, 30, T(9, 4), {.before = 600, .after = 600,
-                                                          .tolerance_s = tol})});
+    return Detect(
+        {Pass("a", "US", kO, 90, 30, T(9, 0), {.before = 600, .after = 600, .tolerance_s = tol}),
+         Pass("b", "RU", kO, 90, 30, T(9, 4), {.before = 600, .after = 600, .tolerance_s = tol})});
   };
   // No tolerance: always 7,200 m apart.
   EXPECT_TRUE(run(0).empty());
@@ -305,7 +305,8 @@ TEST(PairEvalGroundGround, TimeToleranceMakesNearMissAConflict) {
   }
   {
     // 115 s each: d in [10, 470]: closest 30 * 10 = 300 m (sb - sa = 230 s). Violating pairs have
-    // 10 <= u - w < 33.3 with u, w in [-600, 600]: sa in [08:50:10, 09:10], sb in [08:54, 09:13:50].
+    // 10 <= u - w < 33.3 with u, w in [-600, 600]: sa in [08:50:10, 09:10], sb in [08:54,
+    // 09:13:50].
     const auto c = run(115);
     ASSERT_EQ(c.size(), 1u);
     EXPECT_DIST(c[0].min_distance.value(), 300);
@@ -319,8 +320,8 @@ TEST(PairEvalGroundGround, TwoEncountersAreTwoConflicts) {
   // drives back E -> W (through O at 10:15), 10 m/s, W and E 9 km from O.
   // Each pass: 300^2 + (10 tau)^2 < 1,000^2 <=> |tau| < sqrt(910,000) / 10 = 95.39 s.
   const LatLng w = Go(kO, 270, 9000), e = Go(kO, 90, 9000), h = Go(kO, 0, 300);
-  const auto a = MakeRoute("a", "US", false,
-                           {{w, T(9, 0)}, {e, T(9, 30)}, {e, T(10, 0)}, {w, T(10, 30)}});
+  const auto a =
+      MakeRoute("a", "US", false, {{w, T(9, 0)}, {e, T(9, 30)}, {e, T(10, 0)}, {w, T(10, 30)}});
   const auto b = MakeRoute("b", "RU", false, {{h, T(9, 0)}, {h, T(10, 30)}});
   const auto c = Detect({a, b});
   ASSERT_EQ(c.size(), 2u);
@@ -340,10 +341,9 @@ TEST(PairEvalAirAir, CrossingVerticalSeparation) {
   // a: east through O at 120 m/s (09:05-09:25, 144 km), b: north through O at 90 m/s, both at O at
   // 09:15, level. Horizontal: 150 |tau| < 9,260 <=> |tau| < 61.73 s.
   auto run = [](double alt_b) {
-    return Detect({FlyPass("a", "US", kO, 90, 120, T(9, 15), 3000, 3000,
-                           {.before = 600, .after = 600}),
-                   FlyPass("b", "RU", kO, 0, 90, T(9, 15), alt_b, alt_b,
-                           {.before = 600, .after = 600})});
+    return Detect(
+        {FlyPass("a", "US", kO, 90, 120, T(9, 15), 3000, 3000, {.before = 600, .after = 600}),
+         FlyPass("b", "RU", kO, 0, 90, T(9, 15), alt_b, alt_b, {.before = 600, .after = 600})});
   };
   // 400 m apart vertically >= 304.8: none.
   EXPECT_TRUE(run(3400).empty());
@@ -363,22 +363,20 @@ TEST(PairEvalAirAir, VerticalLostOnlyWhileClimbing) {
   // As above, but b climbs from 1,800 m at 09:05 to 4,200 m at 09:25 (2 m/s) while a is level at
   // 3,000 m: |alt_b - 3000| < 304.8 <=> |tau| < 152.4 s (b at 3,000 m at 09:15), wider than the
   // horizontal window: same conflict, vertical distance 0 at the CPA (09:15).
-  const auto c = Detect({FlyPass("a", "US", kO, 90, 120, T(9, 15), 3000, 3000,
-                                 {.before = 600, .after = 600}),
-                         FlyPass("b", "RU", kO, 0, 90, T(9, 15), 1800, 4200,
-                                 {.before = 600, .after = 600})});
+  const auto c =
+      Detect({FlyPass("a", "US", kO, 90, 120, T(9, 15), 3000, 3000, {.before = 600, .after = 600}),
+              FlyPass("b", "RU", kO, 0, 90, T(9, 15), 1800, 4200, {.before = 600, .after = 600})});
   ASSERT_EQ(c.size(), 1u);
   const double half = 9260.0 / 150;
   EXPECT_WINDOW(c[0], T(9, 15) - half, T(9, 15) + half);
   EXPECT_NEAR(c[0].vertical_distance_m, 0, 1.0);
   // Climbing 6 m/s from 0 at 09:05: at 3,000 m at 09:13:20; |alt - 3000| < 304.8 <=>
   // t in 09:13:20 -+ 50.8 s = [09:12:29.2, 09:14:10.8]; horizontal [09:13:58.27, 09:16:01.73]:
-  // window [09:13:58.27, 09:14:10.8], vertical distance at the horizontal CPA within it (09:14:10.8,
-  // the latest instant, closest horizontally: 150 * 49.2 = 7,380 m) is 304.8 m.
-  const auto c2 = Detect({FlyPass("a", "US", kO, 90, 120, T(9, 15), 3000, 3000,
-                                  {.before = 600, .after = 600}),
-                          FlyPass("b", "RU", kO, 0, 90, T(9, 15), 0, 7200,
-                                  {.before = 600, .after = 600})});
+  // window [09:13:58.27, 09:14:10.8], vertical distance at the horizontal CPA within it
+  // (09:14:10.8, the latest instant, closest horizontally: 150 * 49.2 = 7,380 m) is 304.8 m.
+  const auto c2 =
+      Detect({FlyPass("a", "US", kO, 90, 120, T(9, 15), 3000, 3000, {.before = 600, .after = 600}),
+              FlyPass("b", "RU", kO, 0, 90, T(9, 15), 0, 7200, {.before = 600, .after = 600})});
   ASSERT_EQ(c2.size(), 1u);
   EXPECT_WINDOW(c2[0], T(9, 15) - half, T(9, 13, 20) + 50.8);
   EXPECT_DIST(c2[0].min_distance.value(), 150 * (60 - 10.8));
@@ -389,10 +387,10 @@ TEST(PairEvalAirAir, HorizontalOnlyAtSameAltitude) {
   // Parallel eastbound flights at 120 m/s, same altitude, on geodesics through O and through the
   // point `off` north of O (09:10-09:20): off apart all the time (to < 1 m).
   auto run = [](double off) {
-    return Detect({FlyPass("a", "US", kO, 90, 120, T(9, 15), 3000, 3000,
-                           {.before = 300, .after = 300}),
-                   FlyPass("b", "RU", Go(kO, 0, off), 90, 120, T(9, 15), 3000, 3000,
-                           {.before = 300, .after = 300})});
+    return Detect(
+        {FlyPass("a", "US", kO, 90, 120, T(9, 15), 3000, 3000, {.before = 300, .after = 300}),
+         FlyPass("b", "RU", Go(kO, 0, off), 90, 120, T(9, 15), 3000, 3000,
+                 {.before = 300, .after = 300})});
   };
   const auto c = run(9000);
   ASSERT_EQ(c.size(), 1u);
@@ -432,10 +430,9 @@ TEST(PairEvalAirAir, TrajectoryThroughVolumeBand) {
     EXPECT_NEAR(c[0].vertical_distance_m, 304.8, 1.0);
   }
   // Volume inactive at the time (10:00-11:00): none.
-  EXPECT_TRUE(
-      Detect({fly(3300, 3300), Volume("v", "RU", CircleAt(kO, 5000), 2000, 3000, T(10, 0),
-                                      T(11, 0))})
-          .empty());
+  EXPECT_TRUE(Detect({fly(3300, 3300),
+                      Volume("v", "RU", CircleAt(kO, 5000), 2000, 3000, T(10, 0), T(11, 0))})
+                  .empty());
 }
 
 TEST(PairEvalAirAir, VolumeVersusVolume) {
@@ -455,12 +452,10 @@ TEST(PairEvalAirAir, VolumeVersusVolume) {
   }
   // Band gap 310: none.
   EXPECT_TRUE(
-      Detect({v1, Volume("v2", "RU", CircleAt(c2, 5000), 2310, 3000, T(9, 30), T(11, 0))})
-          .empty());
+      Detect({v1, Volume("v2", "RU", CircleAt(c2, 5000), 2310, 3000, T(9, 30), T(11, 0))}).empty());
   // Disjoint windows (10:30-11:00): none.
-  EXPECT_TRUE(
-      Detect({v1, Volume("v2", "RU", CircleAt(c2, 5000), 2300, 3000, T(10, 30), T(11, 0))})
-          .empty());
+  EXPECT_TRUE(Detect({v1, Volume("v2", "RU", CircleAt(c2, 5000), 2300, 3000, T(10, 30), T(11, 0))})
+                  .empty());
   // Footprints 20,000 - 10,000 = 10,000 m apart >= 9,260: none.
   EXPECT_TRUE(Detect({v1, Volume("v2", "RU", CircleAt(Go(kO, 90, 20000), 5000), 2300, 3000,
                                  T(9, 30), T(11, 0))})
@@ -474,12 +469,11 @@ TEST(PairEvalAirAir, VerticalMinimumExactlyMetIsSeparated) {
   // exactly 1,000 ft).
   model::Rules r300;
   r300.air_air_vertical_m = 300;
-  EXPECT_TRUE(Detect({FlyPass("a", "US", kO, 90, 120, T(9, 15), 3000, 3000,
-                              {.before = 600, .after = 600}),
-                      FlyPass("b", "RU", kO, 0, 90, T(9, 15), 3300, 3300,
-                              {.before = 600, .after = 600})},
-                     r300)
-                  .empty())
+  EXPECT_TRUE(
+      Detect({FlyPass("a", "US", kO, 90, 120, T(9, 15), 3000, 3000, {.before = 600, .after = 600}),
+              FlyPass("b", "RU", kO, 0, 90, T(9, 15), 3300, 3300, {.before = 600, .after = 600})},
+             r300)
+          .empty())
       << "flights exactly 300 m apart under a 300 m minimum";
   // Default 304.8 m: bands [0, 304.8] and [609.6, 1,000] (609.6 - 304.8 == 304.8 exactly).
   EXPECT_TRUE(Detect({Volume("v1", "US", CircleAt(kO, 5000), 0, 304.8, T(9, 0), T(10, 0)),
@@ -510,8 +504,8 @@ TEST(PairEvalGroundAir, LowHelicopterOverPatrol) {
   EXPECT_TRUE(Detect({patrol, heli(2000)}).empty());
   // Descending 2,100 -> 900 over 09:05-09:25 (1 m/s): at 1,500 m at 09:15:00, low-level only
   // from then on: window [09:15, 09:15:24.25].
-  const auto c2 = Detect({patrol, FlyPass("h", "RU", kO, 0, 40, T(9, 15), 2100, 900,
-                                          {.before = 600, .after = 600})});
+  const auto c2 = Detect(
+      {patrol, FlyPass("h", "RU", kO, 0, 40, T(9, 15), 2100, 900, {.before = 600, .after = 600})});
   ASSERT_EQ(c2.size(), 1u);
   EXPECT_WINDOW(c2[0], T(9, 15), T(9, 15) + half);
 }
@@ -520,9 +514,8 @@ TEST(PairEvalGroundAir, VolumeCeiling) {
   // Volume r = 2 km around O, 09:00-10:00; patrol through O 09:00-09:30 at 10 m/s.
   const auto patrol = Pass("p", "US", kO, 90, 10, T(9, 15));
   // Lower altitude 1,600 > 1,500: never low-level: none.
-  EXPECT_TRUE(
-      Detect({patrol, Volume("v", "RU", CircleAt(kO, 2000), 1600, 2500, T(9, 0), T(10, 0))})
-          .empty());
+  EXPECT_TRUE(Detect({patrol, Volume("v", "RU", CircleAt(kO, 2000), 1600, 2500, T(9, 0), T(10, 0))})
+                  .empty());
   // Lower altitude 1,000: within 1,000 m of the footprint <=> 10 |tau| < 3,000 <=> |tau| < 300 s.
   const auto c =
       Detect({patrol, Volume("v", "RU", CircleAt(kO, 2000), 1000, 2500, T(9, 0), T(10, 0))});
@@ -541,8 +534,8 @@ TEST(PairEvalMovementSite, CircularSite) {
   {
     // off = 150: footprint distance 50 < 200. Within 200 of the footprint <=> within 300 of the
     // centre <=> (10 tau)^2 + 150^2 < 300^2 <=> |tau| < 25.98 s.
-    const auto c = Detect({patrol, MakeArea("s", "RU", model::PlanKind::kSite,
-                                            CircleAt(Go(kO, 0, 150), 100))});
+    const auto c = Detect(
+        {patrol, MakeArea("s", "RU", model::PlanKind::kSite, CircleAt(Go(kO, 0, 150), 100))});
     ASSERT_EQ(c.size(), 1u);
     EXPECT_EQ(c[0].rule, "movement_site");
     EXPECT_EQ(c[0].type, ConflictType::kSiteBuffer);
@@ -554,9 +547,9 @@ TEST(PairEvalMovementSite, CircularSite) {
     EXPECT_LT(geo::GeodesicDistance(c[0].cpa_position, kO), 1.0);  // the route's position
   }
   // off = 450: 350 m from the edge: none.
-  EXPECT_TRUE(Detect({patrol, MakeArea("s", "RU", model::PlanKind::kSite,
-                                       CircleAt(Go(kO, 0, 450), 100))})
-                  .empty());
+  EXPECT_TRUE(
+      Detect({patrol, MakeArea("s", "RU", model::PlanKind::kSite, CircleAt(Go(kO, 0, 450), 100))})
+          .empty());
   // Site active 10:00-11:00 only: none.
   EXPECT_TRUE(Detect({patrol, MakeArea("s", "RU", model::PlanKind::kSite,
                                        CircleAt(Go(kO, 0, 150), 100), T(10, 0), T(11, 0))})
@@ -564,9 +557,9 @@ TEST(PairEvalMovementSite, CircularSite) {
   {
     // Site active from 09:15:10: window [09:15:10, 09:15:25.98]; closest at 09:15:10:
     // sqrt(100^2 + 150^2) - 100 = 80.28 m.
-    const auto c = Detect({patrol, MakeArea("s", "RU", model::PlanKind::kSite,
-                                            CircleAt(Go(kO, 0, 150), 100), T(9, 15, 10),
-                                            T(12, 0))});
+    const auto c =
+        Detect({patrol, MakeArea("s", "RU", model::PlanKind::kSite, CircleAt(Go(kO, 0, 150), 100),
+                                 T(9, 15, 10), T(12, 0))});
     ASSERT_EQ(c.size(), 1u);
     const double half = std::sqrt(300.0 * 300 - 150.0 * 150) / 10;
     EXPECT_WINDOW(c[0], T(9, 15, 10), T(9, 15) + half);
@@ -579,8 +572,8 @@ TEST(PairEvalMovementSite, ToleranceWidensSiteWindow) {
   // patrol tolerance 60 s: the route meets the site at scheduled s >= 09:15:10 - 60 = 09:14:10,
   // so the whole [09:14:34.02, 09:15:25.98] violates and the closest approach (09:15) is 50 m.
   const auto c = Detect({Pass("p", "US", kO, 90, 10, T(9, 15), {.tolerance_s = 60}),
-                         MakeArea("s", "RU", model::PlanKind::kSite,
-                                  CircleAt(Go(kO, 0, 150), 100), T(9, 15, 10), T(12, 0))});
+                         MakeArea("s", "RU", model::PlanKind::kSite, CircleAt(Go(kO, 0, 150), 100),
+                                  T(9, 15, 10), T(12, 0))});
   ASSERT_EQ(c.size(), 1u);
   const double half = std::sqrt(300.0 * 300 - 150.0 * 150) / 10;
   EXPECT_WINDOW(c[0], T(9, 15) - half, T(9, 15) + half);
@@ -592,9 +585,8 @@ TEST(PairEvalFlightSite, LowFlightAndVolumeNearSite) {
   // 800 m from the footprint < 1,000; centre within 1,100 <=> (100 tau)^2 + 900^2 < 1,100^2 <=>
   // |tau| < 6.32 s.
   const auto site = MakeArea("s", "RU", model::PlanKind::kSite, CircleAt(Go(kO, 0, 900), 100));
-  const auto c = Detect({FlyPass("f", "US", kO, 90, 100, T(9, 15), 800, 800,
-                                 {.before = 600, .after = 600}),
-                         site});
+  const auto c = Detect(
+      {FlyPass("f", "US", kO, 90, 100, T(9, 15), 800, 800, {.before = 600, .after = 600}), site});
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0].rule, "flight_site");
   EXPECT_EQ(c[0].type, ConflictType::kSiteBuffer);
@@ -602,14 +594,14 @@ TEST(PairEvalFlightSite, LowFlightAndVolumeNearSite) {
   const double half = std::sqrt(1100.0 * 1100 - 900.0 * 900) / 100;
   EXPECT_WINDOW(c[0], T(9, 15) - half, T(9, 15) + half);
   // Above the ceiling: none.
-  EXPECT_TRUE(Detect({FlyPass("f", "US", kO, 90, 100, T(9, 15), 1600, 1600,
-                              {.before = 600, .after = 600}),
-                      site})
-                  .empty());
+  EXPECT_TRUE(
+      Detect({FlyPass("f", "US", kO, 90, 100, T(9, 15), 1600, 1600, {.before = 600, .after = 600}),
+              site})
+          .empty());
   // Volume r = 1,000 around O, [500, 1,000]: its edge is 1,000 m north of O, the site's south
   // edge 800 m: the footprints overlap (distance 0) during the volume's window.
-  const auto v = Detect({Volume("v", "US", CircleAt(kO, 1000), 500, 1000, T(9, 0), T(10, 0)),
-                         site});
+  const auto v =
+      Detect({Volume("v", "US", CircleAt(kO, 1000), 500, 1000, T(9, 0), T(10, 0)), site});
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].rule, "flight_site");
   EXPECT_LT(v[0].min_distance.value(), 1.0);
@@ -618,9 +610,9 @@ TEST(PairEvalFlightSite, LowFlightAndVolumeNearSite) {
   EXPECT_TRUE(Detect({Volume("v", "US", CircleAt(kO, 1000), 500, 1000, T(9, 0), T(10, 0)),
                       MakeArea("s", "RU", model::PlanKind::kSite, CircleAt(Go(kO, 0, 2900), 100))})
                   .empty());
-  const auto v2 = Detect({Volume("v", "US", CircleAt(kO, 1000), 500, 1000, T(9, 0), T(10, 0)),
-                          MakeArea("s", "RU", model::PlanKind::kSite,
-                                   CircleAt(Go(kO, 0, 1900), 100))});
+  const auto v2 =
+      Detect({Volume("v", "US", CircleAt(kO, 1000), 500, 1000, T(9, 0), T(10, 0)),
+              MakeArea("s", "RU", model::PlanKind::kSite, CircleAt(Go(kO, 0, 1900), 100))});
   ASSERT_EQ(v2.size(), 1u);
   EXPECT_DIST(v2[0].min_distance.value(), 800);
 }
@@ -705,15 +697,15 @@ TEST(PairEvalZone, PolygonZone) {
     EXPECT_WINDOW(c[0], T(9, 13, 20), T(9, 16, 40));
   }
   // Zone active only until 08:59: none.
-  EXPECT_TRUE(Detect({MakeArea("z", "RU", model::PlanKind::kZone, Square(kO, 1000), T(8, 0),
-                               T(8, 59)),
-                      Pass("p", "US", kO, 90, 10, T(9, 15))})
-                  .empty());
+  EXPECT_TRUE(
+      Detect({MakeArea("z", "RU", model::PlanKind::kZone, Square(kO, 1000), T(8, 0), T(8, 59)),
+              Pass("p", "US", kO, 90, 10, T(9, 15))})
+          .empty());
   {
     // Zone active until 09:14: window [entry, 09:14].
-    const auto c = Detect({MakeArea("z", "RU", model::PlanKind::kZone, Square(kO, 1000), T(8, 0),
-                                    T(9, 14)),
-                           Pass("p", "US", kO, 90, 10, T(9, 15))});
+    const auto c =
+        Detect({MakeArea("z", "RU", model::PlanKind::kZone, Square(kO, 1000), T(8, 0), T(9, 14)),
+                Pass("p", "US", kO, 90, 10, T(9, 15))});
     ASSERT_EQ(c.size(), 1u);
     EXPECT_WINDOW(c[0], T(9, 13, 20), T(9, 14));
   }
@@ -732,14 +724,14 @@ TEST(PairEvalZone, PolygonWithHoleGivesTwoEpisodes) {
   // inside the zone for tau in [-300, -100] and [100, 300] s (the hole is not part of the zone).
   model::Polygon holed = std::get<model::Polygon>(Square(kO, 3000));
   holed.rings.push_back(std::get<model::Polygon>(Square(kO, 1000)).rings[0]);
-  const auto c = Detect({MakeArea("z", "RU", model::PlanKind::kZone, holed),
-                         Pass("p", "US", kO, 90, 10, T(9, 15))});
+  const auto c = Detect(
+      {MakeArea("z", "RU", model::PlanKind::kZone, holed), Pass("p", "US", kO, 90, 10, T(9, 15))});
   ASSERT_EQ(c.size(), 2u);
   EXPECT_WINDOW(c[0], T(9, 10), T(9, 13, 20));
   EXPECT_WINDOW(c[1], T(9, 16, 40), T(9, 20));
   // As a site (buffer 200 m = 20 s each side): [-320, -80] and [80, 320].
-  const auto s = Detect({MakeArea("z", "RU", model::PlanKind::kSite, holed),
-                         Pass("p", "US", kO, 90, 10, T(9, 15))});
+  const auto s = Detect(
+      {MakeArea("z", "RU", model::PlanKind::kSite, holed), Pass("p", "US", kO, 90, 10, T(9, 15))});
   ASSERT_EQ(s.size(), 2u);
   EXPECT_WINDOW(s[0], T(9, 9, 40), T(9, 13, 40));
   EXPECT_WINDOW(s[1], T(9, 16, 20), T(9, 20, 20));
@@ -769,16 +761,16 @@ TEST(PairEvalZone, FlightVolumeOverlappingZone) {
   const LatLng c2 = Go(kO, 90, 2500);
   {
     // r = 2,000 reaches 500 m east of O, inside the zone: zone_entry during the volume's window.
-    const auto c = Detect({zone, Volume("v", "US", CircleAt(c2, 2000), 500, 1000, T(9, 0),
-                                        T(10, 0))});
+    const auto c =
+        Detect({zone, Volume("v", "US", CircleAt(c2, 2000), 500, 1000, T(9, 0), T(10, 0))});
     ASSERT_EQ(c.size(), 1u);
     EXPECT_EQ(c[0].type, ConflictType::kZoneEntry);
     EXPECT_EQ(c[0].min_distance.value(), 0);
     EXPECT_WINDOW(c[0], T(9, 0), T(10, 0));
   }
   // r = 1,400: 100 m short of the edge: none.
-  EXPECT_TRUE(Detect({zone, Volume("v", "US", CircleAt(c2, 1400), 500, 1000, T(9, 0), T(10, 0))})
-                  .empty());
+  EXPECT_TRUE(
+      Detect({zone, Volume("v", "US", CircleAt(c2, 1400), 500, 1000, T(9, 0), T(10, 0))}).empty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -788,8 +780,8 @@ TEST(PairEvalAntimeridian, CrossingAtLon180) {
   // Crossing at (10 N, 180): a east at 10 m/s, b north at 7.5 m/s: 12.5 |tau| < 1,000 <=>
   // |tau| < 80 s.
   const LatLng x{10, 180};
-  const auto c = Detect({Pass("a", "US", x, 90, 10, T(9, 15)),
-                         Pass("b", "RU", x, 0, 7.5, T(9, 15))});
+  const auto c =
+      Detect({Pass("a", "US", x, 90, 10, T(9, 15)), Pass("b", "RU", x, 0, 7.5, T(9, 15))});
   ASSERT_EQ(c.size(), 1u);
   EXPECT_LT(c[0].min_distance.value(), 1.0);
   EXPECT_WINDOW(c[0], T(9, 13, 40), T(9, 16, 20));
@@ -799,8 +791,8 @@ TEST(PairEvalAntimeridian, CrossingAtLon180) {
 TEST(PairEvalAntimeridian, CrossingNearNorthPole) {
   // Crossing at (89.99 N, 0), 1.1 km from the pole; b's route runs over the pole.
   const LatLng x{89.99, 0};
-  const auto c = Detect({Pass("a", "US", x, 90, 10, T(9, 15)),
-                         Pass("b", "RU", x, 0, 7.5, T(9, 15))});
+  const auto c =
+      Detect({Pass("a", "US", x, 90, 10, T(9, 15)), Pass("b", "RU", x, 0, 7.5, T(9, 15))});
   ASSERT_EQ(c.size(), 1u);
   EXPECT_LT(c[0].min_distance.value(), 1.0);
   EXPECT_WINDOW(c[0], T(9, 13, 40), T(9, 16, 20));
@@ -815,15 +807,14 @@ TEST(PairEvalRules, CustomMinimaChangeTheOutcome) {
     // ground_ground 1,500: parallel patrols 1,100 apart now conflict; crossing window 1,500/25 s.
     model::Rules r;
     r.ground_ground_horizontal_m = 1500;
-    const auto c = Detect({Pass("a", "US", kO, 90, 10, T(9, 15)),
-                           Pass("b", "RU", Go(kO, 0, 1100), 90, 10, T(9, 15))},
-                          r);
+    const auto c = Detect(
+        {Pass("a", "US", kO, 90, 10, T(9, 15)), Pass("b", "RU", Go(kO, 0, 1100), 90, 10, T(9, 15))},
+        r);
     ASSERT_EQ(c.size(), 1u);
     EXPECT_DOUBLE_EQ(c[0].required.value(), 1500);
     EXPECT_DIST(c[0].min_distance.value(), 1100);
-    const auto x = Detect({Pass("a", "US", kO, 90, 20, T(9, 15)),
-                           Pass("b", "RU", kO, 0, 15, T(9, 15))},
-                          r);
+    const auto x =
+        Detect({Pass("a", "US", kO, 90, 20, T(9, 15)), Pass("b", "RU", kO, 0, 15, T(9, 15))}, r);
     ASSERT_EQ(x.size(), 1u);
     EXPECT_WINDOW(x[0], T(9, 14), T(9, 16));
   }
@@ -831,12 +822,12 @@ TEST(PairEvalRules, CustomMinimaChangeTheOutcome) {
     // air_air vertical 150: 200 m apart is separated.
     model::Rules r;
     r.air_air_vertical_m = 150;
-    EXPECT_TRUE(Detect({FlyPass("a", "US", kO, 90, 120, T(9, 15), 3000, 3000,
-                                {.before = 600, .after = 600}),
-                        FlyPass("b", "RU", kO, 0, 90, T(9, 15), 3200, 3200,
-                                {.before = 600, .after = 600})},
-                       r)
-                    .empty());
+    EXPECT_TRUE(
+        Detect(
+            {FlyPass("a", "US", kO, 90, 120, T(9, 15), 3000, 3000, {.before = 600, .after = 600}),
+             FlyPass("b", "RU", kO, 0, 90, T(9, 15), 3200, 3200, {.before = 600, .after = 600})},
+            r)
+            .empty());
     // air_air horizontal 5,000: parallel flights 9,000 apart are separated.
     model::Rules h;
     h.air_air_horizontal_m = 5000;
@@ -849,10 +840,10 @@ TEST(PairEvalRules, CustomMinimaChangeTheOutcome) {
     // Ceiling 2,500: the helicopter at 2,000 m is low-level.
     model::Rules r;
     r.low_level_ceiling_m = 2500;
-    const auto c = Detect({Pass("p", "US", kO, 90, 10, T(9, 15)),
-                           FlyPass("h", "RU", kO, 0, 40, T(9, 15), 2000, 2000,
-                                   {.before = 600, .after = 600})},
-                          r);
+    const auto c =
+        Detect({Pass("p", "US", kO, 90, 10, T(9, 15)),
+                FlyPass("h", "RU", kO, 0, 40, T(9, 15), 2000, 2000, {.before = 600, .after = 600})},
+               r);
     ASSERT_EQ(c.size(), 1u);
     EXPECT_EQ(c[0].rule, "ground_air");
   }
@@ -860,10 +851,10 @@ TEST(PairEvalRules, CustomMinimaChangeTheOutcome) {
     // Site buffer 400: 350 m from the site's edge is now inside the buffer.
     model::Rules r;
     r.movement_site_buffer_m = 400;
-    const auto c = Detect({Pass("p", "US", kO, 90, 10, T(9, 15)),
-                           MakeArea("s", "RU", model::PlanKind::kSite,
-                                    CircleAt(Go(kO, 0, 450), 100))},
-                          r);
+    const auto c =
+        Detect({Pass("p", "US", kO, 90, 10, T(9, 15)),
+                MakeArea("s", "RU", model::PlanKind::kSite, CircleAt(Go(kO, 0, 450), 100))},
+               r);
     ASSERT_EQ(c.size(), 1u);
     EXPECT_DOUBLE_EQ(c[0].required.value(), 400);
     EXPECT_DIST(c[0].min_distance.value(), 350);

@@ -30,9 +30,9 @@
 //     leg 2: 41.700 E, 37.100 -> 36.950 N, level 800 m, 09:25:00 -> 09:32:30:
 //            0.150 deg * 110.9 = 16,635 m in 450 s = 36.97 m/s
 //     leg 3: back to Qamishli, 800 -> 500 m, 09:32:30 -> 09:51:30
-//   us-isr-orbit-1 (US flight volume): circle (41.820, 37.020) r 2,000 m, 1,000-2,500 m, 08:00-11:00
-//   qahtaniyah-oil-field (US site): polygon 41.600-41.640 E x 37.030-37.050 N
-//   us-well-1 (US site): (41.660, 37.060) r 250 m;  us-well-2 (US site): (41.560, 37.0145) r 150 m
+//   us-isr-orbit-1 (US flight volume): circle (41.820, 37.020) r 2,000 m, 1,000-2,500 m,
+//   08:00-11:00 qahtaniyah-oil-field (US site): polygon 41.600-41.640 E x 37.030-37.050 N us-well-1
+//   (US site): (41.660, 37.060) r 250 m;  us-well-2 (US site): (41.560, 37.0145) r 150 m
 //   m4-demarcation (COORD zone line, restricts US and RU):
 //     (41.25, 36.96) (41.40, 36.94) (41.55, 36.91) (41.65, 36.89) (41.80, 36.87) (41.95, 36.84)
 //   us-patrol-2, ru-patrol-2, ru-jet-1: the plans that must NOT conflict (see NoConflictPlans).
@@ -94,9 +94,9 @@ std::string Describe(const Conflict& c) {
   o << c.plan_a.value() << " x " << c.plan_b.value() << " " << ConflictTypeName(c.type) << "/"
     << c.rule << " window " << Fmt(c.window.start) << " - " << Fmt(c.window.end) << " min "
     << c.min_distance.value() << " m required " << c.required.value() << " m vertical "
-    << c.vertical_distance_m << " cpa " << Fmt(c.cpa_time) << " (a " << Fmt(c.cpa_time_a)
-    << ", b " << Fmt(c.cpa_time_b) << ") at " << c.cpa_position.lon_deg << " E "
-    << c.cpa_position.lat_deg << " N";
+    << c.vertical_distance_m << " cpa " << Fmt(c.cpa_time) << " (a " << Fmt(c.cpa_time_a) << ", b "
+    << Fmt(c.cpa_time_b) << ") at " << c.cpa_position.lon_deg << " E " << c.cpa_position.lat_deg
+    << " N";
   return o.str();
 }
 
@@ -126,8 +126,8 @@ struct Expected {
   // Closest approach; cpa_time_a/b only where the minimum is at a single pair of instants.
   std::optional<TimePoint> cpa_time, cpa_time_a, cpa_time_b;
   std::optional<TimeInterval> cpa_time_range;  // where the minimum is not at a single instant
-  std::optional<geo::LatLng> cpa_position;  // {lat, lon}
-  double vertical_m = -1;                   // air_air only
+  std::optional<geo::LatLng> cpa_position;     // {lat, lon}
+  double vertical_m = -1;                      // air_air only
 };
 
 std::vector<Expected> ExpectedConflicts() {
@@ -142,10 +142,15 @@ std::vector<Expected> ExpectedConflicts() {
   // Required = zone buffer 0 + corridor 100 = 100 m -> s < 103.1 m -> 103.1 / 7.393 = 13.9 s either
   // side: window 08:34:46.1 - 08:35:13.9. The line is always active, so the tolerance plays no
   // part. The centre line crosses the line: min distance 0, cpa 08:35:00 at (41.600, 36.900).
-  e.push_back({.plan_a = "m4-demarcation", .plan_b = "us-patrol-1",
-               .type = ConflictType::kLineCrossing, .rule = "zone", .required_m = 100,
-               .min_distance_m = 0, .window_start = At(8, 34, 46.1),
-               .window_end = At(8, 35, 13.9), .cpa_time = At(8, 35, 0),
+  e.push_back({.plan_a = "m4-demarcation",
+               .plan_b = "us-patrol-1",
+               .type = ConflictType::kLineCrossing,
+               .rule = "zone",
+               .required_m = 100,
+               .min_distance_m = 0,
+               .window_start = At(8, 34, 46.1),
+               .window_end = At(8, 35, 13.9),
+               .cpa_time = At(8, 35, 0),
                .cpa_position = geo::LatLng{36.900, 41.600}});
 
   // (2) ru-patrol-1 x us-patrol-1: separation / ground_ground (the meeting on the oil field).
@@ -159,11 +164,17 @@ std::vector<Expected> ExpectedConflicts() {
   // Window = [min(09:13:24.4, 09:15:55.6), max(09:18:35.6, 09:20:04.4)] = 09:13:24.4 - 09:20:04.4.
   // (Both legs extend beyond 1,150 m of the crossing: 41.617-41.643 E and 37.030-37.050 N.)
   // Min distance 0 at (s_ru, s_us) = (09:18:00, 09:16:00): cpa 09:17:00 at (41.630, 37.040).
-  e.push_back({.plan_a = "ru-patrol-1", .plan_b = "us-patrol-1",
-               .type = ConflictType::kSeparation, .rule = "ground_ground", .required_m = 1150,
-               .min_distance_m = 0, .window_start = At(9, 13, 24.4),
-               .window_end = At(9, 20, 4.4), .cpa_time = At(9, 17, 0),
-               .cpa_time_a = At(9, 18, 0), .cpa_time_b = At(9, 16, 0),
+  e.push_back({.plan_a = "ru-patrol-1",
+               .plan_b = "us-patrol-1",
+               .type = ConflictType::kSeparation,
+               .rule = "ground_ground",
+               .required_m = 1150,
+               .min_distance_m = 0,
+               .window_start = At(9, 13, 24.4),
+               .window_end = At(9, 20, 4.4),
+               .cpa_time = At(9, 17, 0),
+               .cpa_time_a = At(9, 18, 0),
+               .cpa_time_b = At(9, 16, 0),
                .cpa_position = geo::LatLng{37.040, 41.630}});
 
   // (3) qahtaniyah-oil-field x ru-patrol-1: site_buffer / movement_site.
@@ -174,9 +185,13 @@ std::vector<Expected> ExpectedConflicts() {
   // 09:12 = 09:15:32.9, and left at 37.027746 N: (0.042254/0.060) * 720 s = 507.0 s -> 09:20:27.0.
   // The site is always active (tolerance irrelevant). Min distance 0 (inside); the closest
   // approach is anywhere inside, so only its time range 09:16:00-09:20:00 is checked.
-  e.push_back({.plan_a = "qahtaniyah-oil-field", .plan_b = "ru-patrol-1",
-               .type = ConflictType::kSiteBuffer, .rule = "movement_site", .required_m = 250,
-               .min_distance_m = 0, .window_start = At(9, 15, 32.9),
+  e.push_back({.plan_a = "qahtaniyah-oil-field",
+               .plan_b = "ru-patrol-1",
+               .type = ConflictType::kSiteBuffer,
+               .rule = "movement_site",
+               .required_m = 250,
+               .min_distance_m = 0,
+               .window_start = At(9, 15, 32.9),
                .window_end = At(9, 20, 27.0),
                .cpa_time_range = TimeInterval{At(9, 16, 0), At(9, 20, 0)}});
 
@@ -191,11 +206,17 @@ std::vector<Expected> ExpectedConflicts() {
   // [09:27:04.1, 09:32:55.9] and [09:27:24.8, 09:28:35.2] = 09:27:04.1 - 09:32:55.9.
   // (US leg 2 covers 41.700 +- 1,300/88,700 = 41.685-41.715 E, before its end at 41.720.)
   // Min distance 0 at (s_heli, s_us) = (09:28:00, 09:30:00): cpa 09:29:00 at (41.700, 37.040).
-  e.push_back({.plan_a = "ru-heli-1", .plan_b = "us-patrol-1",
-               .type = ConflictType::kSeparation, .rule = "ground_air", .required_m = 1300,
-               .min_distance_m = 0, .window_start = At(9, 27, 4.1),
-               .window_end = At(9, 32, 55.9), .cpa_time = At(9, 29, 0),
-               .cpa_time_a = At(9, 28, 0), .cpa_time_b = At(9, 30, 0),
+  e.push_back({.plan_a = "ru-heli-1",
+               .plan_b = "us-patrol-1",
+               .type = ConflictType::kSeparation,
+               .rule = "ground_air",
+               .required_m = 1300,
+               .min_distance_m = 0,
+               .window_start = At(9, 27, 4.1),
+               .window_end = At(9, 32, 55.9),
+               .cpa_time = At(9, 29, 0),
+               .cpa_time_a = At(9, 28, 0),
+               .cpa_time_b = At(9, 30, 0),
                .cpa_position = geo::LatLng{37.040, 41.700}});
 
   // (5) ru-heli-1 x us-isr-orbit-1: separation / air_air (the helicopter past the ISR orbit).
@@ -212,11 +233,17 @@ std::vector<Expected> ExpectedConflicts() {
   // Sensitivity: the half-chord moves 10,644/4,247 = 2.5 m per metre of lateral offset, and the
   // 88.7 km/deg approximation puts the offset 0.35 % (~35 m) short, so expect the engine's
   // window ~2.5 s shorter at each end and its distance ~0.4 % larger (8,679 m): inside tolerance.
-  e.push_back({.plan_a = "ru-heli-1", .plan_b = "us-isr-orbit-1",
-               .type = ConflictType::kSeparation, .rule = "air_air", .required_m = 9460,
-               .min_distance_m = 8644, .window_start = At(9, 27, 5.1),
-               .window_end = At(9, 30, 54.9), .cpa_time = At(9, 29, 0),
-               .cpa_position = geo::LatLng{37.020, 41.700}, .vertical_m = 200});
+  e.push_back({.plan_a = "ru-heli-1",
+               .plan_b = "us-isr-orbit-1",
+               .type = ConflictType::kSeparation,
+               .rule = "air_air",
+               .required_m = 9460,
+               .min_distance_m = 8644,
+               .window_start = At(9, 27, 5.1),
+               .window_end = At(9, 30, 54.9),
+               .cpa_time = At(9, 29, 0),
+               .cpa_position = geo::LatLng{37.020, 41.700},
+               .vertical_m = 200});
   return e;
 }
 
@@ -312,12 +339,11 @@ TEST_F(ScenarioQahtaniyah, DetectAllGivesExactlyTheHandDerivedConflicts) {
   EXPECT_EQ(all.size(), expected.size());
   for (const Expected& e : expected) {
     SCOPED_TRACE(std::string(e.plan_a) + " x " + e.plan_b + " " + e.rule);
-    const auto n = std::count_if(all.begin(), all.end(),
-                                 [&](const Conflict& c) { return SameKey(c, e); });
+    const auto n =
+        std::count_if(all.begin(), all.end(), [&](const Conflict& c) { return SameKey(c, e); });
     ASSERT_EQ(n, 1) << "expected exactly one such conflict";
-    ExpectMatches(*std::find_if(all.begin(), all.end(),
-                                [&](const Conflict& c) { return SameKey(c, e); }),
-                  e);
+    ExpectMatches(
+        *std::find_if(all.begin(), all.end(), [&](const Conflict& c) { return SameKey(c, e); }), e);
   }
   for (const Conflict& c : all) {
     EXPECT_TRUE(std::any_of(expected.begin(), expected.end(),

@@ -123,8 +123,8 @@ Result<Suggestion> Suggest(const ConflictDetector& d, const PlanId& id,
     }
     out.shift = Seconds(shift);
   }
-  const std::string n = std::to_string(out.conflicts_now) +
-                        (out.conflicts_now == 1 ? " conflict" : " conflicts");
+  const std::string n =
+      std::to_string(out.conflicts_now) + (out.conflicts_now == 1 ? " conflict" : " conflicts");
   switch (out.outcome) {
     case Suggestion::kDelay:
       out.explanation = "Delay " + id.value() + " by " + FormatDuration(out.shift) +
@@ -151,7 +151,8 @@ Result<Suggestion> Suggest(const ConflictDetector& d, const PlanId& id,
                         (standing.empty() ? "." : " (it meets " + standing + " at any time).");
       break;
     }
-    case Suggestion::kNoConflict: break;
+    case Suggestion::kNoConflict:
+      break;
   }
   return out;
 }

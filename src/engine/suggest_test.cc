@@ -23,8 +23,8 @@
 namespace deconflict::engine {
 namespace {
 
-using geo::LatLng;
 using deconflict::testing::kDay0;
+using geo::LatLng;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kClear = 1000.0 / 6;  // the smallest clearing |shift| of the basic encounter
@@ -76,9 +76,7 @@ model::Footprint Square(LatLng c, double half) {
 }
 
 model::Plan A(double tolerance_s = 0) { return Pass("a", "US", kO, 90, 10, T(9, 15), tolerance_s); }
-model::Plan B(double tolerance_s = 0) {
-  return Pass("b", "RU", kO, 0, 7.5, T(9, 15), tolerance_s);
-}
+model::Plan B(double tolerance_s = 0) { return Pass("b", "RU", kO, 0, 7.5, T(9, 15), tolerance_s); }
 
 void AddAll(ConflictDetector* d, const std::vector<model::Plan>& plans) {
   for (const model::Plan& p : plans) ASSERT_TRUE(d->Add(p).ok()) << p.id.value();
@@ -268,8 +266,8 @@ TEST(SuggestTest, SiteWindowDelayPastItsEnd) {
   // Site r = 100 at O, active 09:00-09:20. a is within 200 m of it (300 m of O) for |tau| < 30 s
   // around 09:15 + d, i.e. from 09:14:30 + d: clear once 09:14:30 + d >= 09:20, d >= 330 s.
   ConflictDetector d;
-  AddAll(&d, {A(), MakeArea("clinic", "RU", model::PlanKind::kSite,
-                            model::Circle{kO, Meters(100)}, T(9, 0), T(9, 20))});
+  AddAll(&d, {A(), MakeArea("clinic", "RU", model::PlanKind::kSite, model::Circle{kO, Meters(100)},
+                            T(9, 0), T(9, 20))});
   const Result<Suggestion> s = Suggest(d, PlanId("a"), {});
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->outcome, Suggestion::kDelay);
@@ -297,7 +295,8 @@ TEST(SuggestTest, SiteWindowDelayPastItsEnd) {
 
 TEST(SuggestTest, SiteWindowWithToleranceAndIdOrder) {
   // The site's id sorts before the movement's ("0clinic" < "a"): the blocked range is computed
-  // with the site as plan a and mirrored. Same answer as SiteWindowDelayPastItsEnd: d in [330, 333].
+  // with the site as plan a and mirrored. Same answer as SiteWindowDelayPastItsEnd: d in [330,
+  // 333].
   {
     ConflictDetector d;
     AddAll(&d, {A(), MakeArea("0clinic", "RU", model::PlanKind::kSite,
@@ -333,8 +332,8 @@ TEST(SuggestTest, SiteWindowWithToleranceAndIdOrder) {
   {
     // A zone active 09:00-09:20 (square, a inside from 09:13:20 to 09:16:40): d >= 400 s.
     ConflictDetector d;
-    AddAll(&d, {A(), MakeArea("z", "RU", model::PlanKind::kZone, Square(kO, 1000), T(9, 0),
-                              T(9, 20))});
+    AddAll(&d,
+           {A(), MakeArea("z", "RU", model::PlanKind::kZone, Square(kO, 1000), T(9, 0), T(9, 20))});
     const Result<Suggestion> s = Suggest(d, PlanId("a"), {});
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     EXPECT_EQ(s->outcome, Suggestion::kDelay);
@@ -345,8 +344,8 @@ TEST(SuggestTest, SiteWindowWithToleranceAndIdOrder) {
   {
     // A standing site: impossible, named.
     ConflictDetector d;
-    AddAll(&d, {A(), MakeArea("clinic", "RU", model::PlanKind::kSite,
-                              model::Circle{kO, Meters(100)})});
+    AddAll(&d,
+           {A(), MakeArea("clinic", "RU", model::PlanKind::kSite, model::Circle{kO, Meters(100)})});
     const Result<Suggestion> s = Suggest(d, PlanId("a"), {});
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     EXPECT_EQ(s->outcome, Suggestion::kImpossible);

@@ -1,12 +1,14 @@
 // A local tangent plane: orthographic projection of ECEF points onto the plane touching the
 // ellipsoid at a reference point. Within ~50 km of the reference, distances between projected
 // surface points differ from geodesic distances by < 3e-5 relative (the orthographic shrink
-// rho^2 / 2R^2; measured 1.1e-5 at 30 km, 3e-5 at 50 km), which is why kernels decide in this plane and report with GeographicLib.
+// rho^2 / 2R^2; measured 1.1e-5 at 30 km, 3e-5 at 50 km), which is why kernels decide in this plane
+// and report with GeographicLib.
 //
 //   TangentPlane tp(ref);               // ref: LatLng
 //   Vec2 p = tp.Project(ToEcef(q));     // metres in the plane
 //
-// Works at the poles and across the antimeridian (no lat/lon arithmetic). Thread-safety: value type.
+// Works at the poles and across the antimeridian (no lat/lon arithmetic). Thread-safety: value
+// type.
 #pragma once
 
 #include "geo/latlng.h"

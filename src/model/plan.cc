@@ -6,10 +6,14 @@ namespace deconflict::model {
 
 const char* PlanKindName(PlanKind k) {
   switch (k) {
-    case PlanKind::kMovement: return "movement";
-    case PlanKind::kFlight: return "flight";
-    case PlanKind::kSite: return "site";
-    case PlanKind::kZone: return "zone";
+    case PlanKind::kMovement:
+      return "movement";
+    case PlanKind::kFlight:
+      return "flight";
+    case PlanKind::kSite:
+      return "site";
+    case PlanKind::kZone:
+      return "zone";
   }
   return "unknown";
 }
@@ -24,7 +28,8 @@ bool Plan::Restricts(const PartyId& other) const {
 TimeInterval ActiveInterval(const Plan& p) {
   if (p.is_route()) {
     const Route& r = p.route();
-    return {r.waypoints.front().time - r.time_tolerance, r.waypoints.back().time + r.time_tolerance};
+    return {r.waypoints.front().time - r.time_tolerance,
+            r.waypoints.back().time + r.time_tolerance};
   }
   return p.area().window;
 }

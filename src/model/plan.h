@@ -67,7 +67,8 @@ struct AltitudeBand {
 // A flight volume, a fixed site or a zone: a footprint, active during `window` (unbounded ends are
 // +-infinity), optionally limited to an altitude band (flight volumes only).
 struct Area {
-  Footprint footprint;   // flight volume: Circle|Polygon; site: Circle|Polygon; zone: Polygon|Polyline
+  Footprint
+      footprint;  // flight volume: Circle|Polygon; site: Circle|Polygon; zone: Polygon|Polyline
   TimeInterval window{TimePoint::InfinitePast(), TimePoint::InfiniteFuture()};
   std::optional<AltitudeBand> band;  // set for flight volumes only
 };

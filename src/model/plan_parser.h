@@ -21,8 +21,9 @@
 namespace deconflict::model {
 
 struct PlanSet {
-  std::vector<Plan> plans;     // in file order
-  std::vector<Issue> warnings; // e.g. {"features[2].geometry.coordinates[4]", "looks like [lat, lon] ..."}
+  std::vector<Plan> plans;  // in file order
+  std::vector<Issue>
+      warnings;  // e.g. {"features[2].geometry.coordinates[4]", "looks like [lat, lon] ..."}
 };
 
 // Parses a whole plans file: a GeoJSON FeatureCollection. Feature ids must be unique in the file.

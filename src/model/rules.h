@@ -2,7 +2,8 @@
 // can be overridden by a rules JSON file whose keys are exactly the field names below, e.g.
 //   {"ground_ground_horizontal_m": 1500, "low_level_ceiling_m": 2500}
 //
-//   Result<Rules> r = ParseRules(text);   // unknown keys, negatives, non-numbers -> InvalidArgument
+//   Result<Rules> r = ParseRules(text);   // unknown keys, negatives, non-numbers ->
+//   InvalidArgument
 #pragma once
 
 #include <string_view>

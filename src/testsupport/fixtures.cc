@@ -116,9 +116,8 @@ model::Plan Flight(std::string id, std::string party, std::string_view route, do
   return p;
 }
 
-model::Plan Volume(std::string id, std::string party, std::string_view footprint,
-                   double radius_m, double lower_m, double upper_m, std::string_view start,
-                   std::string_view end) {
+model::Plan Volume(std::string id, std::string party, std::string_view footprint, double radius_m,
+                   double lower_m, double upper_m, std::string_view start, std::string_view end) {
   model::Plan p = Base(std::move(id), std::move(party), model::PlanKind::kFlight);
   model::Area a;
   a.footprint = Footprint(footprint, radius_m);

@@ -22,13 +22,12 @@ TimePoint At(std::string_view hhmm);
 model::Plan Movement(std::string id, std::string party, std::string_view route,
                      double corridor_m = 0, double tolerance_s = 0);
 // "lon lat alt @ HH:MM, ..."
-model::Plan Flight(std::string id, std::string party, std::string_view route,
-                   double corridor_m = 0, double tolerance_s = 0);
+model::Plan Flight(std::string id, std::string party, std::string_view route, double corridor_m = 0,
+                   double tolerance_s = 0);
 // A flight volume over a polygon ("lon lat, lon lat, ...", not closed) or, with radius_m > 0, a
 // circle around "lon lat".
-model::Plan Volume(std::string id, std::string party, std::string_view footprint,
-                   double radius_m, double lower_m, double upper_m, std::string_view start,
-                   std::string_view end);
+model::Plan Volume(std::string id, std::string party, std::string_view footprint, double radius_m,
+                   double lower_m, double upper_m, std::string_view start, std::string_view end);
 // A site: circle (radius_m > 0) or polygon; start/end empty for "always".
 model::Plan Site(std::string id, std::string party, std::string_view footprint, double radius_m,
                  std::string_view start = "", std::string_view end = "");

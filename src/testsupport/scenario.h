@@ -18,10 +18,10 @@ namespace deconflict::testing {
 struct ScenarioOptions {
   uint64_t seed = 1;
   size_t plans = 1000;
-  geo::LatLng centre{36.0, 40.0};  // DEFAULT: north-east Syria
-  double radius_km = 450;           // plans start within this distance of the centre
-  double start_unix_s = 1665187200; // DEFAULT: 2022-10-08T00:00:00Z
-  double horizon_h = 24;            // plans start within [start, start + horizon]
+  geo::LatLng centre{36.0, 40.0};    // DEFAULT: north-east Syria
+  double radius_km = 450;            // plans start within this distance of the centre
+  double start_unix_s = 1665187200;  // DEFAULT: 2022-10-08T00:00:00Z
+  double horizon_h = 24;             // plans start within [start, start + horizon]
   int parties = 8;
   // Mix, as weights. Zones are rare (a theatre has dozens, not thousands) and each restricts one
   // or two other parties.

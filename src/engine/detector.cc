@@ -77,7 +77,6 @@ GridEntry ConflictDetector::MakeEntry(uint32_t id, const Element& e, const Compi
   h.plan = e.plan;
   h.party = p.party;
   h.cls = static_cast<uint8_t>(p.cls);
-  h.timeless = false;
   return h;
 }
 
@@ -102,13 +101,14 @@ bool ConflictDetector::AltitudesMayConflict(PlanClass qc, float q_lo, float q_hi
 }
 
 ConflictDetector::ConflictDetector(model::Rules rules, DetectorOptions options)
-    : rules_(rules), options_(options), grid_(options.grid) {
+    : rules_(rules),
+      options_(options),
+      grids_{SpaceTimeGrid(options.grid), SpaceTimeGrid(options.grid), SpaceTimeGrid(options.grid),
+             SpaceTimeGrid(options.grid), SpaceTimeGrid(options.grid)} {
   for (int i = 0; i < kNumPlanClasses; ++i) {
-    max_reach_[i] = 0;
     for (int j = 0; j < kNumPlanClasses; ++j) {
       const auto a = static_cast<PlanClass>(i), b = static_cast<PlanClass>(j);
       reach_[i][j] = NeverConflict(a, b) ? -1 : ReachBetween(a, b, rules_);
-      max_reach_[i] = std::max(max_reach_[i], reach_[i][j]);
     }
   }
 }
@@ -125,7 +125,7 @@ Status ConflictDetector::Add(model::Plan plan) {
   cp.party = it->second;
   for (uint32_t i = cp.first_element; i < cp.first_element + cp.num_elements; ++i) {
     const Element& e = elements_[i];
-    grid_.Insert(MakeEntry(i, e, cp), e.box, e.span_lo, e.span_hi);
+    grids_[static_cast<int>(cp.cls)].Insert(MakeEntry(i, e, cp), e.box, e.span_lo, e.span_hi);
   }
   compiled_.push_back(std::move(cp));
   by_id_.emplace(plans_.back().id.value(), index);
@@ -138,7 +138,7 @@ Status ConflictDetector::Remove(const PlanId& id) {
   CompiledPlan& cp = compiled_[it->second];
   for (uint32_t i = cp.first_element; i < cp.first_element + cp.num_elements; ++i) {
     const Element& e = elements_[i];
-    grid_.Erase(i, e.box, e.span_lo, e.span_hi);
+    grids_[static_cast<int>(cp.cls)].Erase(i, e.box, e.span_lo, e.span_hi);
   }
   cp.alive = false;
   by_id_.erase(it);
@@ -156,44 +156,39 @@ PlanView ConflictDetector::View(std::span<const CompiledPlan> local_plans,
 }
 
 template <typename Accept>
-void ConflictDetector::Candidates(const PlanView& view, uint32_t qi, bool timeless_only,
+void ConflictDetector::Candidates(const PlanView& view, uint32_t qi, int first_class,
                                   Accept&& accept, std::vector<Candidate>* out) const {
   const Element& q = view.element(qi);
   const CompiledPlan& qp = view.plan(q.plan);
   const int qc = static_cast<int>(qp.cls);
-  const Box3 qbox = q.box.Expanded(max_reach_[qc]);
   const int32_t q_lo = GridTime(q.span_lo, false), q_hi = GridTime(q.span_hi, true);
   float qa_lo, qa_hi;
   AltitudeRange(q, qp, &qa_lo, &qa_hi);
-  // The query box widened by the reach towards each class, as floats rounded outwards; an empty
-  // box for classes that never conflict with the query's.
-  struct FloatBox {
-    float lo[3], hi[3];
-  } boxes[kNumPlanClasses];
-  for (int k = 0; k < kNumPlanClasses; ++k) {
-    const double reach = reach_[qc][k];
-    const Box3 b = q.box.Expanded(reach < 0 ? 0 : reach + 1.0);
-    boxes[k] = {
-        {static_cast<float>(b.lo.x), static_cast<float>(b.lo.y), static_cast<float>(b.lo.z)},
-        {static_cast<float>(b.hi.x), static_cast<float>(b.hi.y), static_cast<float>(b.hi.z)}};
-    if (reach < 0) boxes[k].lo[0] = std::numeric_limits<float>::infinity();
-  }
   const uint32_t q_party = qp.party;
-  grid_.ForEach(qbox, q.span_lo, q.span_hi, timeless_only, [&](const GridEntry& c) {
-    const FloatBox& b = boxes[c.cls];
-    // Branch-free necessary conditions: time spans, other party, boxes.
-    const bool near = (c.span_lo <= q_hi) & (q_lo <= c.span_hi) & (c.party != q_party) &
-                      (b.lo[0] <= c.hi[0]) & (c.lo[0] <= b.hi[0]) & (b.lo[1] <= c.hi[1]) &
-                      (c.lo[1] <= b.hi[1]) & (b.lo[2] <= c.hi[2]) & (c.lo[2] <= b.hi[2]);
-    if (!near) return;
-    if (!AltitudesMayConflict(qp.cls, qa_lo, qa_hi, c) || !accept(c)) return;
-    // One orientation per plan pair (lower plan index first), whichever side found it.
-    if ((c.plan & ~kLocalBit) < (q.plan & ~kLocalBit) && !(q.plan & kLocalBit)) {
-      out->push_back({c.plan, q.plan, {c.id, qi}});
-    } else {
-      out->push_back({q.plan, c.plan, {qi, c.id}});
-    }
-  });
+  for (int k = first_class; k < kNumPlanClasses; ++k) {
+    const double reach = reach_[qc][k];
+    if (reach < 0) continue;
+    // The query box widened by the reach towards class k, as floats rounded outwards.
+    const Box3 qbox = q.box.Expanded(reach + 1.0);
+    const float lo[3] = {static_cast<float>(qbox.lo.x), static_cast<float>(qbox.lo.y),
+                         static_cast<float>(qbox.lo.z)};
+    const float hi[3] = {static_cast<float>(qbox.hi.x), static_cast<float>(qbox.hi.y),
+                         static_cast<float>(qbox.hi.z)};
+    grids_[k].ForEach(qbox, q.span_lo, q.span_hi, [&](const GridEntry& c) {
+      // Branch-free necessary conditions: time spans, other party, boxes.
+      const bool near = (c.span_lo <= q_hi) & (q_lo <= c.span_hi) & (c.party != q_party) &
+                        (lo[0] <= c.hi[0]) & (c.lo[0] <= hi[0]) & (lo[1] <= c.hi[1]) &
+                        (c.lo[1] <= hi[1]) & (lo[2] <= c.hi[2]) & (c.lo[2] <= hi[2]);
+      if (!near) return;
+      if (!AltitudesMayConflict(qp.cls, qa_lo, qa_hi, c) || !accept(c)) return;
+      // One orientation per plan pair (lower plan index first), whichever side found it.
+      if (!(q.plan & kLocalBit) && c.plan < q.plan) {
+        out->push_back({c.plan, q.plan, {c.id, qi}});
+      } else {
+        out->push_back({q.plan, c.plan, {qi, c.id}});
+      }
+    });
+  }
 }
 
 std::vector<Conflict> ConflictDetector::Evaluate(const PlanView& view,
@@ -260,8 +255,8 @@ std::vector<Conflict> ConflictDetector::Check(const model::Plan& plan) const {
   std::vector<Candidate> candidates;
   for (uint32_t k = 0; k < local_elements.size(); ++k) {
     Candidates(
-        view, kLocalBit | k, /*timeless_only=*/false,
-        [&](const GridEntry& c) { return c.plan != skip; }, &candidates);
+        view, kLocalBit | k, /*first_class=*/0, [&](const GridEntry& c) { return c.plan != skip; },
+        &candidates);
   }
   return Evaluate(view, &candidates, 1, {});
 }
@@ -274,18 +269,15 @@ std::vector<Conflict> ConflictDetector::DetectAll(const ProgressFn& progress) co
   const size_t n = elements_.size();
   std::atomic<size_t> done{0};
   std::mutex progress_mu;
-  // Each pair of elements is discovered once: from the lower plan index when both are in the
-  // same grid layer, else from the timed side (the only side that looks into the other layer).
+  // Each pair of elements is discovered once: an element looks only into the grids of its own
+  // class and the classes after it, and within its own class only at higher plan indices.
   ParallelFor(n, workers, [&](size_t i, int w) {
     const Element& q = elements_[i];
     if (compiled_[q.plan].alive) {
-      const bool q_timeless = grid_.IsTimeless(q.span_lo, q.span_hi);
+      const int qc = static_cast<int>(compiled_[q.plan].cls);
       Candidates(
-          view, static_cast<uint32_t>(i), q_timeless,
-          [&](const GridEntry& c) {
-            if (c.timeless == q_timeless) return q.plan < c.plan;
-            return c.plan != q.plan;
-          },
+          view, static_cast<uint32_t>(i), qc,
+          [&](const GridEntry& c) { return c.cls != qc || q.plan < c.plan; },
           &per_worker[static_cast<size_t>(w)]);
     }
     const size_t d = done.fetch_add(1) + 1;
@@ -360,7 +352,7 @@ ConflictDetector::Stats ConflictDetector::stats() const {
   Stats s;
   s.plans = by_id_.size();
   s.elements = elements_.size();
-  s.grid_entries = grid_.entries();
+  for (const SpaceTimeGrid& g : grids_) s.grid_entries += g.entries();
   size_t plan_bytes = 0;
   for (const model::Plan& p : plans_) {
     plan_bytes += sizeof(model::Plan) + p.id.value().capacity() + p.party.value().capacity() +
@@ -373,9 +365,10 @@ ConflictDetector::Stats ConflictDetector::stats() const {
       plan_bytes += line->points.capacity() * sizeof(geo::LatLng);
     }
   }
-  s.memory_bytes = plan_bytes + compiled_.capacity() * sizeof(CompiledPlan) +
-                   elements_.capacity() * sizeof(Element) + grid_.MemoryBytes() +
-                   by_id_.capacity() * (sizeof(std::string) + sizeof(uint32_t) + 1);
+  for (const SpaceTimeGrid& g : grids_) s.memory_bytes += g.MemoryBytes();
+  s.memory_bytes += plan_bytes + compiled_.capacity() * sizeof(CompiledPlan) +
+                    elements_.capacity() * sizeof(Element) +
+                    by_id_.capacity() * (sizeof(std::string) + sizeof(uint32_t) + 1);
   return s;
 }
 

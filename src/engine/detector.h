@@ -82,7 +82,8 @@ class ConflictDetector {
                 std::span<const Element> local_elements = {}) const;
   // Appends candidates between element `qi` (of plan qp, from view) and the grid's elements.
   template <typename Accept>
-  void Candidates(const PlanView& view, uint32_t qi, bool timeless_only, Accept&& accept,
+  // Looks into the grids of classes >= first_class.
+  void Candidates(const PlanView& view, uint32_t qi, int first_class, Accept&& accept,
                   std::vector<Candidate>* out) const;
   std::vector<Conflict> Evaluate(const PlanView& view, std::vector<Candidate>* candidates,
                                  int threads, const ProgressFn& progress) const;
@@ -98,13 +99,12 @@ class ConflictDetector {
   model::Rules rules_;
   DetectorOptions options_;
   double reach_[kNumPlanClasses][kNumPlanClasses];
-  double max_reach_[kNumPlanClasses];
   std::deque<model::Plan> plans_;  // stable addresses; removed plans stay as dead slots
   std::vector<CompiledPlan> compiled_;
   std::vector<Element> elements_;
   absl::flat_hash_map<std::string, uint32_t> by_id_;
   absl::flat_hash_map<std::string, uint32_t> party_ids_;
-  SpaceTimeGrid grid_;
+  SpaceTimeGrid grids_[kNumPlanClasses];  // one per plan class
 };
 
 }  // namespace deconflict::engine

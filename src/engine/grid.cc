@@ -14,7 +14,6 @@ int32_t GridTime(double t, bool up) {
 
 void SpaceTimeGrid::Insert(GridEntry entry, const Box3& box, double t_lo, double t_hi) {
   const bool timeless = IsTimeless(t_lo, t_hi);
-  entry.timeless = timeless;
   const int64_t b0 = timeless ? 0 : Bucket(t_lo), b1 = timeless ? 0 : Bucket(t_hi);
   ForEachCell(box, [&](uint64_t key) {
     Cell& cell = cells_[key];

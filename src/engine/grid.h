@@ -7,7 +7,7 @@
 //
 //   SpaceTimeGrid g({.cell_m = 20000, .bucket_s = 3600});
 //   g.Insert(id, box, t_lo, t_hi);
-//   g.ForEach(query_box, t_lo, t_hi, false, [&](uint32_t id) { ... });  // may repeat an id
+//   g.ForEach(query_box, t_lo, t_hi, [&](const GridEntry& e) { ... });  // may repeat an entry
 //
 // Thread-safety: ForEach may run concurrently with other ForEach calls; Insert/Erase need
 // exclusive access.
@@ -26,7 +26,7 @@
 namespace deconflict::engine {
 
 // What the candidate loop reads of an element, stored inline in the grid cells so that a query
-// scans memory sequentially (56 bytes). Boxes and altitudes are rounded outwards to floats
+// scans memory sequentially (52 bytes). Boxes and altitudes are rounded outwards to floats
 // (+-1 m) and spans to whole seconds since 2000, so that tests on them stay conservative.
 struct GridEntry {
   float lo[3], hi[3];  // ECEF box
@@ -52,16 +52,16 @@ class SpaceTimeGrid {
  public:
   explicit SpaceTimeGrid(GridOptions options = {}) : o_(options) {}
 
-  // Inserts the entry (its timeless flag is set here) for the element with this box and span.
+  // Inserts the entry for the element with this box and span.
   void Insert(GridEntry entry, const Box3& box, double t_lo, double t_hi);
   // REQUIRES: the same arguments as the Insert of `id`.
   void Erase(uint32_t id, const Box3& box, double t_lo, double t_hi);
 
   // Calls visit(entry) for every entry whose cells and buckets meet the query; may repeat and may
-  // not actually overlap (callers test boxes and spans exactly). With `timeless_only`, visits only
-  // the space-only layer (used when the caller discovers pairs from the timed side).
+  // not actually overlap (callers test boxes and spans exactly). An unbounded span visits every
+  // bucket of the cells.
   template <typename Visit>
-  void ForEach(const Box3& box, double t_lo, double t_hi, bool timeless_only, Visit&& visit) const {
+  void ForEach(const Box3& box, double t_lo, double t_hi, Visit&& visit) const {
     const int64_t b0 = std::isfinite(t_lo) ? Bucket(t_lo) : INT64_MIN;
     const int64_t b1 = std::isfinite(t_hi) ? Bucket(t_hi) : INT64_MAX;
     ForEachCell(box, [&](uint64_t key) {
@@ -69,7 +69,6 @@ class SpaceTimeGrid {
       if (it == cells_.end()) return;
       const Cell& cell = it->second;
       for (const GridEntry& e : cell.timeless) visit(e);
-      if (timeless_only) return;
       auto b = std::lower_bound(cell.buckets.begin(), cell.buckets.end(), b0,
                                 [](const Bucketed& x, int64_t v) { return x.bucket < v; });
       for (; b != cell.buckets.end() && b->bucket <= b1; ++b) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -191,11 +192,55 @@ void ConflictDetector::Candidates(const PlanView& view, uint32_t qi, int first_c
   }
 }
 
+void ConflictDetector::SortUnique(std::vector<std::vector<Candidate>>* parts, int workers,
+                                  std::vector<Candidate>* out) const {
+  size_t total = 0;
+  bool local = false;
+  for (const auto& part : *parts) {
+    total += part.size();
+    if (!part.empty()) local = local || (part.front().pa & kLocalBit);
+  }
+  out->clear();
+  if (workers <= 1 || total < (size_t{1} << 16) || local) {
+    out->reserve(total);
+    for (auto& part : *parts) out->insert(out->end(), part.begin(), part.end());
+    std::sort(out->begin(), out->end());
+    out->erase(std::unique(out->begin(), out->end()), out->end());
+    return;
+  }
+  // Large sets (DetectAll): distribute by the first plan (counting sort), then sort and
+  // de-duplicate each plan's run in parallel, then close the gaps.
+  const size_t plans = compiled_.size();
+  std::vector<size_t> start(plans + 1, 0);
+  for (const auto& part : *parts) {
+    for (const Candidate& x : part) ++start[x.pa + 1];
+  }
+  for (size_t p = 0; p < plans; ++p) start[p + 1] += start[p];
+  out->resize(total);
+  {
+    std::vector<size_t> next(start.begin(), start.end() - 1);
+    for (auto& part : *parts) {
+      for (const Candidate& x : part) (*out)[next[x.pa]++] = x;
+      std::vector<Candidate>().swap(part);
+    }
+  }
+  std::vector<size_t> kept(plans, 0);
+  ParallelFor(plans, workers, [&](size_t p, int) {
+    const auto first = out->begin() + static_cast<std::ptrdiff_t>(start[p]);
+    const auto last = out->begin() + static_cast<std::ptrdiff_t>(start[p + 1]);
+    std::sort(first, last);
+    kept[p] = static_cast<size_t>(std::unique(first, last) - first);
+  });
+  size_t n = 0;
+  for (size_t p = 0; p < plans; ++p) {
+    for (size_t i = 0; i < kept[p]; ++i) (*out)[n++] = (*out)[start[p] + i];
+  }
+  out->resize(n);
+}
+
 std::vector<Conflict> ConflictDetector::Evaluate(const PlanView& view,
                                                  std::vector<Candidate>* candidates, int threads,
                                                  const ProgressFn& progress) const {
-  std::sort(candidates->begin(), candidates->end());
-  candidates->erase(std::unique(candidates->begin(), candidates->end()), candidates->end());
   // Group boundaries: one group per plan pair.
   std::vector<size_t> starts;
   for (size_t i = 0; i < candidates->size(); ++i) {
@@ -258,6 +303,9 @@ std::vector<Conflict> ConflictDetector::Check(const model::Plan& plan) const {
         view, kLocalBit | k, /*first_class=*/0, [&](const GridEntry& c) { return c.plan != skip; },
         &candidates);
   }
+  std::vector<std::vector<Candidate>> parts(1);
+  parts[0].swap(candidates);
+  SortUnique(&parts, 1, &candidates);
   return Evaluate(view, &candidates, 1, {});
 }
 
@@ -287,13 +335,7 @@ std::vector<Conflict> ConflictDetector::DetectAll(const ProgressFn& progress) co
     }
   });
   std::vector<Candidate> all;
-  size_t total = 0;
-  for (const auto& v : per_worker) total += v.size();
-  all.reserve(total);
-  for (auto& v : per_worker) {
-    all.insert(all.end(), v.begin(), v.end());
-    std::vector<Candidate>().swap(v);
-  }
+  SortUnique(&per_worker, workers, &all);
   ProgressFn phase2;
   if (progress) {
     phase2 = [&](size_t d, size_t groups) { progress(n / 2 + d * (n - n / 2) / groups, n); };

@@ -85,6 +85,11 @@ class ConflictDetector {
   // Looks into the grids of classes >= first_class.
   void Candidates(const PlanView& view, uint32_t qi, int first_class, Accept&& accept,
                   std::vector<Candidate>* out) const;
+  // Gathers the parts (emptying them) into *out, sorted and de-duplicated (in parallel for large
+  // sets of indexed plans).
+  void SortUnique(std::vector<std::vector<Candidate>>* parts, int workers,
+                  std::vector<Candidate>* out) const;
+  // REQUIRES: candidates sorted and unique (SortUnique).
   std::vector<Conflict> Evaluate(const PlanView& view, std::vector<Candidate>* candidates,
                                  int threads, const ProgressFn& progress) const;
   std::vector<Conflict> BruteForceCheck(const PlanView& view, uint32_t q, uint32_t skip) const;

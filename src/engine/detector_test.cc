@@ -56,13 +56,12 @@ std::string Fmt(double v) {
 
 std::string Describe(const Conflict& c) {
   std::ostringstream s;
-  s << "{" << c.plan_a.value() << " (" << c.party_a.value() << ", "
-    << model::PlanKindName(c.kind_a) << ") vs " << c.plan_b.value() << " ("
-    << c.party_b.value() << ", " << model::PlanKindName(c.kind_b) << "), "
-    << ConflictTypeName(c.type) << "/" << c.rule << ", window ["
-    << Fmt(c.window.start.unix_seconds()) << ", " << Fmt(c.window.end.unix_seconds())
-    << "], min " << Fmt(c.min_distance.value()) << " m of " << Fmt(c.required.value())
-    << " m, vertical " << Fmt(c.vertical_distance_m) << ", cpa "
+  s << "{" << c.plan_a.value() << " (" << c.party_a.value() << ", " << model::PlanKindName(c.kind_a)
+    << ") vs " << c.plan_b.value() << " (" << c.party_b.value() << ", "
+    << model::PlanKindName(c.kind_b) << "), " << ConflictTypeName(c.type) << "/" << c.rule
+    << ", window [" << Fmt(c.window.start.unix_seconds()) << ", "
+    << Fmt(c.window.end.unix_seconds()) << "], min " << Fmt(c.min_distance.value()) << " m of "
+    << Fmt(c.required.value()) << " m, vertical " << Fmt(c.vertical_distance_m) << ", cpa "
     << Fmt(c.cpa_time.unix_seconds()) << " (a " << Fmt(c.cpa_time_a.unix_seconds()) << ", b "
     << Fmt(c.cpa_time_b.unix_seconds()) << ") at " << Fmt(c.cpa_position.lat_deg) << ","
     << Fmt(c.cpa_position.lon_deg) << "}";
@@ -114,9 +113,8 @@ std::string FirstDifference(const Conflict& x, const Conflict& y) {
     const std::string d = FirstDifference(want[i], got[i]);
     if (!d.empty()) {
       return ::testing::AssertionFailure()
-             << "conflict #" << i << " of " << want.size() << " vs " << got.size()
-             << " differs in " << d << "\n  want " << Describe(want[i]) << "\n  got  "
-             << Describe(got[i]);
+             << "conflict #" << i << " of " << want.size() << " vs " << got.size() << " differs in "
+             << d << "\n  want " << Describe(want[i]) << "\n  got  " << Describe(got[i]);
     }
   }
   if (want.size() != got.size()) {
@@ -173,9 +171,7 @@ struct RegionScenario {
 
 void PrintTo(const RegionScenario& s, std::ostream* os) { *os << s.name; }
 
-std::string ScenarioName(const ::testing::TestParamInfo<RegionScenario>& p) {
-  return p.param.name;
-}
+std::string ScenarioName(const ::testing::TestParamInfo<RegionScenario>& p) { return p.param.name; }
 
 struct Variant {
   const char* name;
@@ -237,8 +233,8 @@ constexpr GridOptions kTinyGrid{.cell_m = 1000, .bucket_s = 60, .max_buckets = 2
 constexpr GridOptions kHugeGrid{.cell_m = 200000, .bucket_s = 86400};
 constexpr GridOptions kOddGrid{.cell_m = 2718, .bucket_s = 314, .max_buckets = 3};
 
-// Thousands of plans in all over theatres of 300-400 km: the index with 1 and 2 threads (and one per core)
-// and with huge cells against the brute force (O(n^2) plan pairs, the slow part).
+// Thousands of plans in all over theatres of 300-400 km: the index with 1 and 2 threads (and one
+// per core) and with huge cells against the brute force (O(n^2) plan pairs, the slow part).
 class DetectorLargeScenario : public ::testing::TestWithParam<RegionScenario> {};
 
 TEST_P(DetectorLargeScenario, IndexAgreesWithBruteForce) {
@@ -608,8 +604,7 @@ RC_GTEST_PROP(DetectorProperty, MonotoneInTolerance, ()) {
   for (model::Plan& p : looser) {
     if (!p.is_route()) continue;
     auto& r = std::get<model::Route>(p.shape);
-    r.time_tolerance =
-        deconflict::Seconds(r.time_tolerance.value() + *rc::gen::inRange(0, 1801));
+    r.time_tolerance = deconflict::Seconds(r.time_tolerance.value() + *rc::gen::inRange(0, 1801));
   }
   const PairSet before = Pairs(Build(plans)->DetectAll());
   const PairSet after = Pairs(Build(looser)->DetectAll());
@@ -653,8 +648,8 @@ geo::LatLng DrawPlace(const char* name) {
   return p;
 }
 
-model::Plan OneLeg(std::string id, std::string party, geo::LatLng from, geo::LatLng to,
-                   double t0, double t1) {
+model::Plan OneLeg(std::string id, std::string party, geo::LatLng from, geo::LatLng to, double t0,
+                   double t1) {
   model::Plan p;
   p.id = PlanId(std::move(id));
   p.party = PartyId(std::move(party));
@@ -733,11 +728,10 @@ RC_GTEST_PROP(DetectorProperty, AgreesWithGeographicLibOnRandomLegs, ()) {
     d_min = ds[best];
   }
   const double tol = std::max(1.0, 1e-3 * d_min);
-  RC_LOG() << "a " << geo::ToString(tp.a0) << " -> " << geo::ToString(tp.a1) << " ["
-           << Fmt(tp.ta0) << ", " << Fmt(tp.ta1) << "]\nb " << geo::ToString(tp.b0) << " -> "
-           << geo::ToString(tp.b1) << " [" << Fmt(tp.tb0) << ", " << Fmt(tp.tb1)
-           << "]\nrequired " << required << " sampled min " << Fmt(d_min) << " at "
-           << Fmt(t_min) << "\n";
+  RC_LOG() << "a " << geo::ToString(tp.a0) << " -> " << geo::ToString(tp.a1) << " [" << Fmt(tp.ta0)
+           << ", " << Fmt(tp.ta1) << "]\nb " << geo::ToString(tp.b0) << " -> "
+           << geo::ToString(tp.b1) << " [" << Fmt(tp.tb0) << ", " << Fmt(tp.tb1) << "]\nrequired "
+           << required << " sampled min " << Fmt(d_min) << " at " << Fmt(t_min) << "\n";
   for (const Conflict& c : got) RC_LOG() << "got " << Describe(c) << "\n";
 
   if (d_min >= required + tol) {
@@ -801,8 +795,8 @@ RC_GTEST_PROP(DetectorProperty, AgreesWithGeographicLibOnRandomLegs, ()) {
   const double w1 = last + 1 == pts.size() ? hi : crossing(pts[last].first, pts[last + 1].first);
   auto check_end = [&](const char* which, double truth, double reported, bool at_boundary) {
     RC_LOG() << which << " sampled " << Fmt(truth) << " reported " << Fmt(reported) << "\n";
-    const double slope = std::fabs(tp.Distance(std::min(hi, truth + 0.5)) -
-                                   tp.Distance(std::max(lo, truth - 0.5)));
+    const double slope =
+        std::fabs(tp.Distance(std::min(hi, truth + 0.5)) - tp.Distance(std::max(lo, truth - 0.5)));
     if (at_boundary || slope >= 5.0) {
       RC_ASSERT(std::fabs(reported - truth) <= 1.0 + 1e-3);
     } else {
@@ -824,8 +818,8 @@ TEST(DetectorStats, ProgressReachesTotal) {
   o.plans = 300;
   o.radius_km = 80;
   const std::vector<model::Plan> plans = ts::GenerateScenario(o);
-  for (const DetectorOptions& options :
-       {DetectorOptions{}, DetectorOptions{.threads = 2}, DetectorOptions{.use_brute_force = true}}) {
+  for (const DetectorOptions& options : {DetectorOptions{}, DetectorOptions{.threads = 2},
+                                         DetectorOptions{.use_brute_force = true}}) {
     const auto d = Build(plans, {}, options);
     size_t calls = 0, last_total = 0;
     bool reached = false, within = true;

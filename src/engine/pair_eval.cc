@@ -143,10 +143,50 @@ void SetShift(const CompiledPlan& pa, const CompiledPlan& pb, bool ta, bool tb, 
   }
 }
 
+// The smallest distance between the 3-D segments p0-p1 and q0-q1 (ECEF chords).
+double SegmentDistance(geo::Vec3 p0, geo::Vec3 p1, geo::Vec3 q0, geo::Vec3 q1) {
+  const geo::Vec3 d1 = p1 - p0, d2 = q1 - q0, r = p0 - q0;
+  const double a = d1.Norm2(), e = d2.Norm2(), f = d2.Dot(r);
+  double s = 0, t = 0;
+  if (a <= 1e-12 && e <= 1e-12) return r.Norm();
+  if (a <= 1e-12) {
+    t = std::clamp(f / e, 0.0, 1.0);
+  } else {
+    const double c = d1.Dot(r);
+    if (e <= 1e-12) {
+      s = std::clamp(-c / a, 0.0, 1.0);
+    } else {
+      const double b = d1.Dot(d2), denom = a * e - b * b;
+      s = denom > 0 ? std::clamp((b * f - c * e) / denom, 0.0, 1.0) : 0.0;
+      t = (b * s + f) / e;
+      if (t < 0) {
+        t = 0;
+        s = std::clamp(-c / a, 0.0, 1.0);
+      } else if (t > 1) {
+        t = 1;
+        s = std::clamp((b - c) / a, 0.0, 1.0);
+      }
+    }
+  }
+  return ((p0 + d1 * s) - (q0 + d2 * t)).Norm();
+}
+
+// How far a geodesic element can stray from its chord (sagitta on the smallest radius of
+// curvature of WGS84) plus a metre for round-off; as in compiled.cc.
+double ChordSlack(double length_m) { return length_m * length_m / (8 * 6.335e6) + 1.0; }
+
 // Evaluates one element pair; false if no conflict.
 bool EvalElements(const PairRule& rule, const CompiledPlan& pa, const CompiledPlan& pb,
                   const Element& ea, const Element& eb, uint32_t ia, uint32_t ib, bool shift_mode,
                   Hit* hit) {
+  // A necessary condition first: the chords (within their slack of the geodesics, and straight
+  // lines being no longer than surface paths) must come within reach, at any times.
+  {
+    const double reach = rule.required_m + rule.slack_m + ChordSlack(ea.length_m) +
+                         ChordSlack(eb.length_m) + (ea.kind == Element::kCircle ? pa.radius_m : 0) +
+                         (eb.kind == Element::kCircle ? pb.radius_m : 0);
+    if (SegmentDistance(ea.e0, ea.e1, eb.e0, eb.e1) > reach) return false;
+  }
   const geo::TangentPlane tp(ea.e0, geo::UpVectorAt(ea.e0));
   const double origin = ea.kind == Element::kPiece ? ea.t0 : eb.kind == Element::kPiece ? eb.t0 : 0;
   const Side a = MakeSide(ea, pa, tp, origin), b = MakeSide(eb, pb, tp, origin);

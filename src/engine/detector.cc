@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstddef>
 #include <limits>
 #include <mutex>
@@ -319,7 +320,27 @@ std::vector<Conflict> ConflictDetector::DetectAll(const ProgressFn& progress) co
   std::mutex progress_mu;
   // Each pair of elements is discovered once: an element looks only into the grids of its own
   // class and the classes after it, and within its own class only at higher plan indices.
-  ParallelFor(n, workers, [&](size_t i, int w) {
+  // Visit elements in space-time order (hour, then cube face and cell) so that consecutive
+  // queries of a worker read the same grid cells while they are in cache.
+  std::vector<uint32_t> order(n);
+  {
+    std::vector<std::pair<uint64_t, uint32_t>> keyed(n);
+    const double cell = options_.grid.cell_m * 4;
+    for (uint32_t i = 0; i < n; ++i) {
+      const Element& e = elements_[i];
+      const geo::Vec3 c = (e.box.lo + e.box.hi) * 0.5;
+      const auto hour = static_cast<uint64_t>(
+          std::isfinite(e.span_lo) ? std::clamp(e.span_lo / 3600.0, 0.0, 1e7) : 0.0);
+      auto q = [&](double v) {
+        return static_cast<uint64_t>(std::clamp(v / cell + 512.0, 0.0, 1023.0));
+      };
+      keyed[i] = {(hour << 30) | (q(c.x) << 20) | (q(c.y) << 10) | q(c.z), i};
+    }
+    std::sort(keyed.begin(), keyed.end());
+    for (uint32_t i = 0; i < n; ++i) order[i] = keyed[i].second;
+  }
+  ParallelFor(n, workers, [&](size_t k, int w) {
+    const size_t i = order[k];
     const Element& q = elements_[i];
     if (compiled_[q.plan].alive) {
       const int qc = static_cast<int>(compiled_[q.plan].cls);

@@ -14,10 +14,6 @@ using geo::Vec3;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// How far the geodesic between the chord's end points can lie from the chord (sagitta on the
-// smallest radius of curvature of WGS84), plus a metre for round-off.
-double Sagitta(double length_m) { return length_m * length_m / (8 * 6.335e6) + 1.0; }
-
 // Cuts the geodesic a -> b into n equal elements and calls
 // emit(start, end, ecef_start, ecef_end, k, n).
 template <typename Emit>
@@ -105,7 +101,7 @@ CompiledPlan Compile(const model::Plan& plan, uint32_t index, std::vector<Elemen
 
   auto add = [&](Element e, double reach) {
     e.plan = index;
-    e.box = Box3::Around(e.e0, e.e1).Expanded(Sagitta(e.length_m) + reach);
+    e.box = Box3::Around(e.e0, e.e1).Expanded(ChordSlack(e.length_m) + reach);
     elements->push_back(e);
   };
 

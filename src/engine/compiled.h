@@ -23,6 +23,10 @@ namespace deconflict::engine {
 // tangent-plane error of the kernels (< 1 cm).
 constexpr double kMaxElementLengthM = 20000;
 
+// How far the geodesic of an element of this length can stray from its chord (the sagitta on
+// the smallest radius of curvature of WGS84, 6,335 km) plus a metre for round-off, in metres.
+inline double ChordSlack(double length_m) { return length_m * length_m / (8 * 6.335e6) + 1.0; }
+
 // The five classes the rules distinguish.
 enum class PlanClass : uint8_t { kGround, kAirRoute, kAirVolume, kSite, kZone };
 constexpr int kNumPlanClasses = 5;

@@ -171,10 +171,6 @@ double SegmentDistance(geo::Vec3 p0, geo::Vec3 p1, geo::Vec3 q0, geo::Vec3 q1) {
   return ((p0 + d1 * s) - (q0 + d2 * t)).Norm();
 }
 
-// How far a geodesic element can stray from its chord (sagitta on the smallest radius of
-// curvature of WGS84) plus a metre for round-off; as in compiled.cc.
-double ChordSlack(double length_m) { return length_m * length_m / (8 * 6.335e6) + 1.0; }
-
 // Evaluates one element pair; false if no conflict.
 bool EvalElements(const PairRule& rule, const CompiledPlan& pa, const CompiledPlan& pb,
                   const Element& ea, const Element& eb, uint32_t ia, uint32_t ib, bool shift_mode,

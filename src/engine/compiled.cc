@@ -46,6 +46,18 @@ void Cut(LatLng a, LatLng b, Emit&& emit) {
   }
 }
 
+// An element of the given kind along the chord es -> ee.
+Element Segment(Element::Kind kind, LatLng s, LatLng e, Vec3 es, Vec3 ee) {
+  Element el;
+  el.kind = kind;
+  el.g0 = s;
+  el.g1 = e;
+  el.e0 = es;
+  el.e1 = ee;
+  el.length_m = (ee - es).Norm();
+  return el;
+}
+
 }  // namespace
 
 PlanClass ClassOf(const model::Plan& p) {
@@ -120,13 +132,7 @@ CompiledPlan Compile(const model::Plan& plan, uint32_t index, std::vector<Elemen
       // is the whole route.
       if (tb <= ta && (emitted || i + 2 < r.waypoints.size())) continue;
       Cut(a.position, b.position, [&](LatLng s, LatLng e, Vec3 es, Vec3 ee, int k, int n) {
-        Element el;
-        el.kind = Element::kPiece;
-        el.g0 = s;
-        el.g1 = e;
-        el.e0 = es;
-        el.e1 = ee;
-        el.length_m = (ee - es).Norm();
+        Element el = Segment(Element::kPiece, s, e, es, ee);
         const double f0 = static_cast<double>(k) / n, f1 = static_cast<double>(k + 1) / n;
         el.t0 = ta + (tb - ta) * f0;
         el.t1 = (k == n - 1) ? tb : ta + (tb - ta) * f1;
@@ -148,13 +154,7 @@ CompiledPlan Compile(const model::Plan& plan, uint32_t index, std::vector<Elemen
     }
     auto add_edge = [&](LatLng a, LatLng b, std::vector<Vec3>* ring) {
       Cut(a, b, [&](LatLng s, LatLng e, Vec3 es, Vec3 ee, int, int) {
-        Element el;
-        el.kind = Element::kEdge;
-        el.g0 = s;
-        el.g1 = e;
-        el.e0 = es;
-        el.e1 = ee;
-        el.length_m = (ee - es).Norm();
+        Element el = Segment(Element::kEdge, s, e, es, ee);
         if (ring) ring->push_back(el.e0);
         add(el, 0);
       });

@@ -18,6 +18,16 @@ const char* StatusCodeName(StatusCode code) {
       return "io_error";
     case StatusCode::kInternal:
       return "internal";
+    case StatusCode::kUnauthenticated:
+      return "unauthenticated";
+    case StatusCode::kPermissionDenied:
+      return "permission_denied";
+    case StatusCode::kPreconditionFailed:
+      return "precondition_failed";
+    case StatusCode::kTooLarge:
+      return "too_large";
+    case StatusCode::kUnavailable:
+      return "unavailable";
   }
   return "internal";
 }

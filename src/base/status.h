@@ -26,6 +26,11 @@ enum class StatusCode {
   kFailedPrecondition,
   kIoError,   // reading or writing a file failed
   kInternal,  // a bug: never expected
+  kUnauthenticated,     // no or unknown credentials
+  kPermissionDenied,    // known caller, not allowed to do this
+  kPreconditionFailed,  // an If-Match version does not match (lost update prevented)
+  kTooLarge,            // an input exceeds a size limit
+  kUnavailable,         // the service cannot answer now (starting, shutting down, storage error)
 };
 
 // Returns the stable lower_snake_case name of `code`, e.g. "invalid_argument".
@@ -62,6 +67,21 @@ class [[nodiscard]] Status {
   }
   static Status Internal(std::string message) {
     return Status(StatusCode::kInternal, std::move(message));
+  }
+  static Status Unauthenticated(std::string message) {
+    return Status(StatusCode::kUnauthenticated, std::move(message));
+  }
+  static Status PermissionDenied(std::string message) {
+    return Status(StatusCode::kPermissionDenied, std::move(message));
+  }
+  static Status PreconditionFailed(std::string message) {
+    return Status(StatusCode::kPreconditionFailed, std::move(message));
+  }
+  static Status TooLarge(std::string message) {
+    return Status(StatusCode::kTooLarge, std::move(message));
+  }
+  static Status Unavailable(std::string message) {
+    return Status(StatusCode::kUnavailable, std::move(message));
   }
 
   bool ok() const { return code_ == StatusCode::kOk; }

@@ -5,7 +5,10 @@
 #include <iostream>
 #include <map>
 
+#include "cli/admin.h"
+#include "cli/audit.h"
 #include "cli/flags.h"
+#include "cli/watch.h"
 
 #ifndef DECONFLICT_VERSION
 #define DECONFLICT_VERSION "unknown"
@@ -14,19 +17,22 @@
 namespace deconflict::cli {
 namespace {
 
-constexpr const char* kCommands[] = {"check", "suggest", "demo"};
+constexpr const char* kCommands[] = {"check", "suggest", "demo", "admin", "audit", "watch"};
 
 constexpr const char* kMainFooter = R"(Examples:
   deconflict demo
   deconflict check plans.geojson --format text
   deconflict check plans.geojson --rules rules.json > conflicts.json
   deconflict suggest plans.geojson --plan us-patrol-17 --format text
+  deconflict admin --data /var/lib/deconflict party add US
+  deconflict audit verify audit.jsonl --key 3b6a27bc...
+  deconflict watch --server https://channel.example:8443 --token dcf_...
 
 Plans files are GeoJSON FeatureCollections, one plan per Feature (docs/plan-format.md); "-" reads
 standard input. Conflicts follow docs/semantics.md. Times are UTC, distances metres.
 
-Exit codes: 0 no conflict, 1 conflicts found (suggest: no shift clears them), 2 bad input or
-usage, 3 internal error.)";
+Exit codes: 0 no conflict, 1 conflicts found (suggest: no shift clears them; audit verify: the log
+does not verify), 2 bad input or usage, 3 internal or store error. docs/cli.md has every command.)";
 
 constexpr const char* kCheckFooter = R"(Output (--format):
   json     {"conflicts": [{"id", "plans", "parties", "kinds", "callsigns", "type", "rule",
@@ -72,6 +78,58 @@ $DECONFLICT_SCENARIOS, then <executable dir>/../share/deconflict/scenarios, then
 
 Exit codes: 0 the scenario was checked (its conflicts are expected), 2 the scenario file is
 missing or invalid.)";
+
+constexpr const char* kAdminFooter =
+    R"(Works on the channel's store directly: run it on the server's machine, as the user the server
+runs as; the server may be running. Each change is one transaction together with the audit entry
+that records it (party.created, token.created, token.revoked, contact.added, contact.deleted,
+webhook.added).
+
+Secrets are shown once, as the LAST LINE of standard output (scripts may rely on it): API tokens
+("dcf_" + 48 hex digits; the store keeps only their SHA-256) and generated webhook secrets.
+
+Exit codes: 0 done, 2 bad arguments, an unknown party, token or contact, a party that already
+exists, or a folder without a store (run init), 3 store error.
+
+Examples:
+  deconflict admin --data /var/lib/deconflict init
+  deconflict admin --data /var/lib/deconflict party add US --display-name "US forces"
+  TOKEN=$(deconflict admin --data /var/lib/deconflict token add US | tail -n 1)
+  deconflict admin --data /var/lib/deconflict contact add US --name "Duty officer" --language en
+  deconflict admin --data /var/lib/deconflict audit export --out audit.jsonl)";
+
+constexpr const char* kAuditVerifyFooter =
+    R"(Checks every entry's hash, the chain from entry 1 and every signed checkpoint (docs/record.md),
+of a store (--data), an export (FILE, from 'deconflict admin audit export') or, with --receipt, a
+receipt (FILE). Prints "verified N entries, M signed checkpoints, last entry N hash H; signed by K".
+
+Whose signatures count: --key; else, with --data, the key in DIR/server.key if it exists (never
+created here); else each checkpoint's own key, with a warning (that proves integrity, not
+authorship). A warning also says how many entries follow the last signed checkpoint.
+
+Exit codes: 0 verified, 1 problems found (each is printed; an export or receipt that cannot be
+parsed counts as one: a changed byte often breaks a line), 2 bad usage or unreadable input,
+3 store error.
+
+Examples:
+  deconflict audit verify --data /var/lib/deconflict
+  deconflict audit verify audit.jsonl --key 3b6a27bc...   (64 hex digits)
+  deconflict audit verify --receipt receipt.json --key 3b6a27bc...)";
+
+constexpr const char* kWatchFooter =
+    R"(Follows GET /v1/events (Server-Sent Events) and prints one line per event, e.g.
+  2026-11-22T10:00:03Z  #12 conflict.opened  c-3f2a9b10c4d5e6f7  separation US-PATROL-1 vs
+  RU-PATROL-1  window 09:16–09:20Z  min 120 m  ack by 10:02Z
+(one line), or with --json one JSON object per line: {"id", "type", "data"} (data verbatim).
+
+Reconnects by itself (after 1 s, 2 s, 4 s, ... at most 30 s), resuming after the last event seen
+(Last-Event-ID); each retry is noted on stderr. Stops on Ctrl-C (SIGINT) or SIGTERM.
+
+Exit codes: 0 stopped by a signal, 2 bad arguments, or the server refused the token (401, 403) or
+the request (400, 404): its problem detail is printed.
+
+Example:
+  DECONFLICT_TOKEN=dcf_... deconflict watch --server https://channel.example:8443)";
 
 const std::map<std::string, Format> kFormats = {
     {"json", Format::kJson}, {"geojson", Format::kGeoJson}, {"text", Format::kText}};
@@ -161,6 +219,128 @@ int RunCli(int argc, const char* const* argv, const Io& io, const std::string& e
   AddFormat(demo_cmd, &demo_format, {"text", "json", "geojson"}, "Output: text, json or geojson");
   demo_cmd->footer(kDemoFooter);
 
+  // admin
+  AdminOptions admin;
+  CLI::App* admin_cmd = app.add_subcommand(
+      "admin", "Manage a channel's store: parties, API tokens, contacts, webhooks, audit export");
+  admin_cmd->add_option("-d,--data", admin.data_dir, "The store's folder (as deconflictd --data)")
+      ->required()
+      ->envname("DECONFLICT_DATA")
+      ->type_name("DIR");
+  admin_cmd->require_subcommand(1);
+  admin_cmd->fallthrough();  // --data may also follow the subcommand
+  admin_cmd->footer(kAdminFooter);
+  std::map<const CLI::App*, AdminAction> admin_actions;
+  const auto admin_sub = [&](CLI::App* parent, const char* name, const char* help,
+                             AdminAction action) {
+    CLI::App* sub = parent->add_subcommand(name, help);
+    admin_actions[sub] = action;
+    return sub;
+  };
+  admin_sub(admin_cmd, "init", "Create the store and the server key; print the public key",
+            AdminAction::kInit);
+  CLI::App* party_cmd = admin_cmd->add_subcommand("party", "Add or list parties");
+  party_cmd->require_subcommand(1);
+  CLI::App* party_add =
+      admin_sub(party_cmd, "add", "Add a party (and an API token)", AdminAction::kPartyAdd);
+  party_add->add_option("NAME", admin.party, "Party name: [A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+      ->required();
+  party_add
+      ->add_option("--role", admin.role, "party, coordinator (sees every conflict) or observer")
+      ->check(CLI::IsMember({"party", "coordinator", "observer"}))
+      ->default_str("party");
+  party_add->add_option("--display-name", admin.display_name, "Name for people")->type_name("TEXT");
+  party_add->add_flag("--no-token", admin.no_token, "Do not create an API token");
+  admin_sub(party_cmd, "list", "List parties", AdminAction::kPartyList);
+  CLI::App* token_cmd = admin_cmd->add_subcommand("token", "Add, list or revoke API tokens");
+  token_cmd->require_subcommand(1);
+  admin_sub(token_cmd, "add", "Create an API token for a party (printed once, last line)",
+            AdminAction::kTokenAdd)
+      ->add_option("PARTY", admin.party, "Party name")
+      ->required();
+  admin_sub(token_cmd, "list", "List a party's tokens (ids, never secrets)",
+            AdminAction::kTokenList)
+      ->add_option("PARTY", admin.party, "Party name")
+      ->required();
+  admin_sub(token_cmd, "revoke", "Revoke a token by id", AdminAction::kTokenRevoke)
+      ->add_option("TOKEN_ID", admin.token_id, "Token id (tok_...), as listed")
+      ->required();
+  CLI::App* contact_cmd =
+      admin_cmd->add_subcommand("contact", "Add, list or remove a party's duty contacts");
+  contact_cmd->require_subcommand(1);
+  CLI::App* contact_add = admin_sub(contact_cmd, "add", "Add a contact", AdminAction::kContactAdd);
+  contact_add->add_option("PARTY", admin.party, "Party name")->required();
+  contact_add->add_option("--name", admin.contact_name, "Contact's name or post")
+      ->required()
+      ->type_name("TEXT");
+  contact_add->add_option("--language", admin.language, "Language (BCP 47: en, ru, ar, en-GB)")
+      ->required()
+      ->type_name("TAG");
+  contact_add->add_flag("--backup", admin.backup, "A backup contact (default: primary)");
+  contact_add->add_option("--roster", admin.roster, "Duty roster, e.g. \"Mon-Fri 06:00-18:00Z\"")
+      ->type_name("TEXT");
+  contact_add->add_option("--webhook", admin.webhook_url, "Escalations are also posted here")
+      ->type_name("URL");
+  admin_sub(contact_cmd, "list", "List a party's contacts", AdminAction::kContactList)
+      ->add_option("PARTY", admin.party, "Party name")
+      ->required();
+  CLI::App* contact_remove =
+      admin_sub(contact_cmd, "remove", "Remove a contact", AdminAction::kContactRemove);
+  contact_remove->add_option("PARTY", admin.party, "Party name")->required();
+  contact_remove->add_option("ID", admin.contact_id, "Contact id, as listed")->required();
+  CLI::App* webhook_cmd = admin_cmd->add_subcommand("webhook", "Add or list a party's webhooks");
+  webhook_cmd->require_subcommand(1);
+  CLI::App* webhook_add =
+      admin_sub(webhook_cmd, "add", "Add a webhook (events are POSTed to it, signed)",
+                AdminAction::kWebhookAdd);
+  webhook_add->add_option("PARTY", admin.party, "Party name")->required();
+  webhook_add->add_option("URL", admin.url, "http:// or https:// URL")->required();
+  webhook_add->add_option("--secret", admin.secret, "HMAC-SHA256 key. Default: random, printed")
+      ->type_name("S");
+  admin_sub(webhook_cmd, "list", "List a party's webhooks (never secrets)",
+            AdminAction::kWebhookList)
+      ->add_option("PARTY", admin.party, "Party name")
+      ->required();
+  CLI::App* admin_audit_cmd = admin_cmd->add_subcommand("audit", "Export the audit log");
+  admin_audit_cmd->require_subcommand(1);
+  admin_sub(admin_audit_cmd, "export", "Write every entry and checkpoint as JSON Lines",
+            AdminAction::kAuditExport)
+      ->add_option("-o,--out", admin.out_path, "Output file. Default: stdout")
+      ->type_name("FILE");
+
+  // audit verify
+  AuditVerifyOptions verify;
+  CLI::App* audit_cmd = app.add_subcommand("audit", "Check audit logs and receipts");
+  audit_cmd->require_subcommand(1);
+  CLI::App* verify_cmd = audit_cmd->add_subcommand(
+      "verify", "Verify an audit log (store or export) or a receipt: hashes, chain, signatures");
+  verify_cmd->add_option("FILE", verify.file, "An export (JSON Lines) or a receipt; - reads stdin");
+  verify_cmd->add_option("-d,--data", verify.data_dir, "A store's folder instead of FILE")
+      ->type_name("DIR");
+  verify_cmd->add_option("--key", verify.key_hex, "The server's Ed25519 public key (hex)")
+      ->type_name("HEX");
+  verify_cmd->add_flag("--receipt", verify.receipt, "FILE is a receipt");
+  verify_cmd->footer(kAuditVerifyFooter);
+
+  // watch
+  WatchOptions watch;
+  CLI::App* watch_cmd = app.add_subcommand("watch", "Follow a channel server's events");
+  watch_cmd->add_option("-s,--server", watch.server, "Server base URL (http:// or https://)")
+      ->required()
+      ->type_name("URL");
+  watch_cmd->add_option("-t,--token", watch.token, "API token")
+      ->envname("DECONFLICT_TOKEN")
+      ->type_name("TOKEN");
+  watch_cmd->add_option("--after", watch.after, "Start after this event id (0: from the first)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return !text.empty() && text[0] != '-' ? "" : "must be 0 or a later event id";
+          },
+          "SEQ"))
+      ->type_name("SEQ");
+  watch_cmd->add_flag("--json", watch.json, "One JSON object per line: {id, type, data}");
+  watch_cmd->footer(kWatchFooter);
+
   // No arguments: the overview, as a usage error.
   if (argc <= 1) {
     io.err << app.help();
@@ -181,7 +361,8 @@ int RunCli(int argc, const char* const* argv, const Io& io, const std::string& e
     if (!known) {
       io.err << "error: unknown command '" << first << "'";
       if (!closest.empty()) io.err << "; did you mean '" << closest << "'?";
-      io.err << "\nCommands: check, suggest, demo. Run 'deconflict --help' for usage.\n";
+      io.err << "\nCommands: check, suggest, demo, admin, audit, watch. Run 'deconflict --help' "
+                "for usage.\n";
       return kExitBadInput;
     }
   }
@@ -199,7 +380,10 @@ int RunCli(int argc, const char* const* argv, const Io& io, const std::string& e
     return kExitOk;
   } catch (const CLI::ParseError& e) {
     std::string command = "deconflict";
-    for (const CLI::App* sub : app.get_subcommands()) command += " " + sub->get_name();
+    for (std::vector<CLI::App*> subs = app.get_subcommands(); !subs.empty();
+         subs = subs.front()->get_subcommands()) {
+      command += " " + subs.front()->get_name();
+    }
     io.err << "error: " << e.what() << "\nRun '" << command << " --help' for usage.\n";
     return kExitBadInput;
   }
@@ -221,6 +405,20 @@ int RunCli(int argc, const char* const* argv, const Io& io, const std::string& e
     if (const char* dir = std::getenv("DECONFLICT_SCENARIOS")) demo.scenarios_dir = dir;
     return RunDemo(demo, io);
   }
+  if (admin_cmd->parsed()) {
+    // The deepest parsed subcommand names the action.
+    const CLI::App* leaf = admin_cmd;
+    while (!leaf->get_subcommands().empty()) leaf = leaf->get_subcommands().front();
+    const auto action = admin_actions.find(leaf);
+    if (action == admin_actions.end()) {
+      io.err << "error: incomplete admin command\\nRun 'deconflict admin --help' for usage.\\n";
+      return kExitBadInput;
+    }
+    admin.action = action->second;
+    return RunAdmin(admin, io);
+  }
+  if (verify_cmd->parsed()) return RunAuditVerify(verify, io);
+  if (watch_cmd->parsed()) return RunWatch(watch, io);
   io.err << "error: no command given\nRun 'deconflict --help' for usage.\n";
   return kExitBadInput;
 }

@@ -1,0 +1,224 @@
+// The deconfliction channel: the one writer that turns plan submissions into conflicts, notices,
+// events and audit entries, atomically and durably, and drives each conflict's lifecycle
+// (acknowledgement deadlines, escalation, expiry). docs/channel.md describes the behaviour.
+//
+//   auto ch = *Channel::Open(store.get(), options);
+//   ch->SubmitPlan(caller, std::move(plan), feature_json, std::nullopt, Write::kCreate,
+//                  [](Result<PlanOutcome> r) { ... });   // called on the writer thread
+//
+// All changes go through a single writer thread, which takes every queued operation, applies them
+// in order against the in-memory conflict detector, and commits them in one store transaction
+// (group commit). Two submissions that conflict with each other are therefore serialized: the
+// second always sees the first, so the conflict is always found. Completion callbacks run on the
+// writer thread after the commit is durable; they must be short (post to an executor).
+//
+// Thread-safety: every public method is thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "base/status.h"
+#include "channel/hub.h"
+#include "channel/policy.h"
+#include "engine/detector.h"
+#include "engine/suggest.h"
+#include "model/plan.h"
+#include "model/rules.h"
+#include "record/crypto.h"
+#include "store/store.h"
+
+namespace deconflict::channel {
+
+enum class Role { kParty, kCoordinator, kObserver };
+const char* RoleName(Role r);                          // "party", ...
+std::optional<Role> ParseRole(std::string_view name);  // nullopt if unknown
+
+// Who is calling (from the API token).
+struct Caller {
+  std::string party;
+  Role role = Role::kParty;
+  bool sees_all() const { return role != Role::kParty; }
+};
+
+// The engine's id of a party's plan: "PARTY:id" (party names contain no ':').
+std::string PlanKey(const std::string& party, const std::string& id);
+
+enum class Write { kCreate, kAmend };
+
+struct PlanOutcome {
+  store::PlanRecord plan;                         // the stored version
+  std::vector<store::ConflictRecord> opened;      // conflicts opened by this change
+  std::vector<store::ConflictRecord> closed;      // conflicts this change resolved
+  std::vector<store::ConflictRecord> unchanged;   // conflicts still open, details unchanged
+};
+
+struct ChannelOptions {
+  model::Rules rules;
+  DeadlinePolicy deadlines;
+  // DEFAULT: the system clock. Milliseconds since the epoch.
+  std::function<int64_t()> now_ms;
+  std::string key_file;                     // Ed25519 key; created if missing. REQUIRED.
+  size_t max_batch = 512;                   // DEFAULT: operations per transaction
+  int64_t checkpoint_interval_ms = 10'000;  // DEFAULT: sign a checkpoint every 10 s if new entries
+  int64_t sweep_interval_ms = 500;          // DEFAULT: deadline / expiry checks
+};
+
+class Channel {
+ public:
+  // Loads the active plans and open conflicts from the store and starts the writer thread.
+  static Result<std::unique_ptr<Channel>> Open(store::Store* store, ChannelOptions options);
+  ~Channel();  // Stop()
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  // Finishes every queued operation, writes a final checkpoint and stops the writer. Operations
+  // queued afterwards fail with Unavailable.
+  void Stop();
+
+  template <typename T>
+  using Done = std::function<void(Result<T>)>;
+
+  // Creates (kCreate: AlreadyExists if an active plan has this id) or amends (kAmend: NotFound if
+  // absent or cancelled; PreconditionFailed unless if_match is the current version) a plan of
+  // caller.party. REQUIRES: plan validated, plan.party == caller.party, plan.id = the feature id
+  // (unprefixed); feature_json is the Feature with properties.party set.
+  void SubmitPlan(const Caller& caller, model::Plan plan, std::string feature_json,
+                  std::optional<int64_t> if_match, Write mode, Done<PlanOutcome> done);
+  // Cancels a plan (a new version with status "cancelled"); resolves its conflicts.
+  void CancelPlan(const Caller& caller, const std::string& id, std::optional<int64_t> if_match,
+                  Done<PlanOutcome> done);
+  // Acknowledges the caller's side of a conflict. NotFound unless the caller is a side.
+  void Acknowledge(const Caller& caller, const std::string& conflict_id,
+                   Done<store::ConflictRecord> done);
+  // Accepts the conflict as coordinated (e.g. a planned meeting); resolves it when both sides
+  // have accepted.
+  void Accept(const Caller& caller, const std::string& conflict_id,
+              Done<store::ConflictRecord> done);
+  // Appends to the conflict's thread (sides and coordinators). REQUIRES: message validated
+  // (kind, body_json, language); conflict_id, party and at_ms are set here.
+  void PostMessage(const Caller& caller, const std::string& conflict_id,
+                   store::MessageRecord message, Done<store::MessageRecord> done);
+  // Records delivery receipts (and their audit entries). Fire and forget; duplicates ignored.
+  void RecordReceipts(std::vector<store::ReceiptRecord> receipts);
+  // Adds a webhook or contact for the caller's party (through the writer, on the record).
+  void AddWebhook(const Caller& caller, store::WebhookRecord w, Done<store::WebhookRecord> done);
+  void DeleteWebhook(const Caller& caller, int64_t id, Done<bool> done);
+  void AddContact(const Caller& caller, store::ContactRecord c, Done<store::ContactRecord> done);
+  void DeleteContact(const Caller& caller, int64_t id, Done<bool> done);
+
+  // Dry run: the conflicts `plan` would have with every active plan of other parties now
+  // (an active plan with the same key is ignored, as for an amendment).
+  std::vector<engine::Conflict> DryRun(const model::Plan& plan_with_key) const;
+  // The engine's shift suggestion for the caller's plan in this conflict.
+  Result<engine::Suggestion> Suggest(const Caller& caller, const std::string& conflict_id) const;
+
+  // Token -> caller; Unauthenticated if unknown or revoked. Cached for a few seconds.
+  Result<Caller> Authenticate(std::string_view token);
+
+  store::Store* store() const { return store_; }
+  Hub& hub() { return hub_; }
+  const record::KeyPair& key() const { return key_; }
+  int64_t Now() const { return options_.now_ms(); }
+  const ChannelOptions& options() const { return options_; }
+
+  struct Stats {
+    int64_t plans_active = 0;
+    int64_t conflicts_open = 0;          // open or acknowledged
+    int64_t notices_unacknowledged = 0;  // sides of open conflicts without an ack
+    int64_t batches = 0, operations = 0;
+    int64_t escalations = 0;
+    bool ready = false;
+  };
+  Stats stats() const;
+
+ private:
+  struct Op;
+  struct Batch;
+  struct PlanState {
+    store::PlanRecord record;  // newest version
+    std::optional<model::Plan> plan;  // when active (id = key)
+  };
+  Channel(store::Store* store, ChannelOptions options);
+  Status Load();
+  void Enqueue(std::unique_ptr<Op> op);
+  void WriterLoop();
+  void RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpoint);
+  bool SweepDue(int64_t now) const;
+  // Writer-thread helpers (REQUIRE: writer thread, inside a batch).
+  Status ApplySubmit(Batch& b, Op& op);
+  Status ApplyCancel(Batch& b, Op& op);
+  Status ApplyConflictAction(Batch& b, Op& op);
+  Status ApplyMessage(Batch& b, Op& op);
+  Status ApplyReceipts(Batch& b, Op& op);
+  Status ApplySettings(Batch& b, Op& op);
+  Status Sweep(Batch& b, bool force_checkpoint);
+  Status ReplacePlan(Batch& b, const std::string& key, PlanState next, PlanOutcome* out,
+                     const std::string& why);
+  Status OpenConflict(Batch& b, const engine::Conflict& c, store::ConflictRecord* out);
+  Status CloseConflict(Batch& b, store::ConflictRecord* c, const std::string& status,
+                       const std::string& resolution, const std::string& actor);
+  // Emits `type` with {"conflict": view, ...extra} to both sides and every watcher, and audits
+  // a notice.sent entry per side.
+  // `private_extra` goes only to `private_to` and the watchers.
+  Status Notify(Batch& b, const store::ConflictRecord& c, const std::string& type,
+                const boost::json::object& extra, const std::string& private_to = "",
+                const boost::json::object& private_extra = {});
+  Status Audit(Batch& b, const std::string& kind, std::vector<std::string> parties,
+               std::string body_json);
+  Status Emit(Batch& b, const std::string& recipient, const std::string& type,
+              std::string data_json, store::EventRecord* out = nullptr);
+  std::vector<std::string> Watchers() const;  // coordinators and observers
+  void RefreshParties();
+
+  store::Store* store_;
+  ChannelOptions options_;
+  record::KeyPair key_;
+  Hub hub_;
+
+  // Queue.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::unique_ptr<Op>> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+
+  // Writer-owned state; the detector is also read by DryRun/Suggest under detector_mu_.
+  mutable std::shared_mutex detector_mu_;
+  std::unique_ptr<engine::ConflictDetector> detector_;
+  std::map<std::string, PlanState> plans_;                   // by key
+  std::map<std::string, store::ConflictRecord> live_;        // open/acknowledged, by id
+  std::map<std::string, std::set<std::string>> live_by_plan_;  // plan key -> conflict ids
+  std::map<std::string, std::string> roles_;                 // party -> role
+  std::map<std::string, std::vector<int64_t>> webhooks_;     // party -> active webhook ids
+  int64_t last_party_refresh_ms_ = 0;
+  int64_t last_checkpoint_seq_ = 0, last_checkpoint_ms_ = 0;
+  int64_t last_audit_seq_ = 0;
+  std::string last_audit_hash_;
+
+  mutable std::mutex stats_mu_;
+  Stats stats_;
+
+  // Token cache.
+  std::mutex auth_mu_;
+  struct CachedCaller {
+    Caller caller;
+    int64_t until_ms;
+  };
+  std::map<std::string, CachedCaller> auth_cache_;  // token hash -> caller
+};
+
+}  // namespace deconflict::channel

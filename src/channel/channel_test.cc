@@ -1,0 +1,380 @@
+#include "channel/channel.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <filesystem>
+#include <future>
+#include <random>
+#include <thread>
+
+#include "base/time.h"
+#include "channel/views.h"
+#include "model/plan_parser.h"
+#include "record/chain.h"
+#include "store/sqlite_store.h"
+
+namespace deconflict::channel {
+namespace {
+
+namespace json = boost::json;
+
+// 2030-01-01T00:00:00Z
+constexpr int64_t kT0 = 1893456000000;
+
+std::string Iso(int64_t ms) {
+  return FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(ms) / 1000.0));
+}
+
+// A ground movement Feature along `coords` ([lon, lat] pairs) at minutes `minutes` after kT0.
+json::value MovementFeature(const std::string& id, const std::string& party,
+                            std::vector<std::pair<double, double>> coords,
+                            std::vector<int> minutes, double corridor = 50) {
+  json::array c, t;
+  for (auto [lon, lat] : coords) c.push_back(json::array{lon, lat});
+  for (int m : minutes) t.push_back(json::value(Iso(kT0 + m * 60'000LL)));
+  return json::object{
+      {"type", "Feature"},
+      {"id", id},
+      {"properties",
+       json::object{{"party", party}, {"kind", "movement"}, {"callsign", id + "-cs"},
+                    {"times", t}, {"corridor_m", corridor}}},
+      {"geometry", json::object{{"type", "LineString"}, {"coordinates", c}}}};
+}
+
+class ChannelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("channel_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    now_ = kT0 - 3600'000;  // one hour before the plans start
+    Open();
+    auto txn = store_->Begin().value();
+    for (const char* p : {"US", "RU", "OCHA"}) {
+      ASSERT_TRUE(txn->PutParty({p, "party", "", now_}).ok());
+    }
+    ASSERT_TRUE(txn->PutParty({"JCC", "coordinator", "", now_}).ok());
+    ASSERT_TRUE(txn->PutContact({0, "RU", "Backup officer", "ru", "backup", "24/7", "", now_}).ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  void TearDown() override {
+    channel_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open() {
+    auto s = store::OpenSqliteStore({.dir = dir_.string()});
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    ChannelOptions o;
+    o.key_file = (dir_ / "server.key").string();
+    o.now_ms = [this] { return now_.load(); };
+    o.sweep_interval_ms = 20;
+    auto c = Channel::Open(store_.get(), o);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    channel_ = std::move(*c);
+  }
+  void Reopen() {
+    channel_.reset();
+    store_.reset();
+    Open();
+  }
+
+  Result<PlanOutcome> Submit(const std::string& party, json::value feature,
+                             Write mode = Write::kCreate,
+                             std::optional<int64_t> if_match = std::nullopt) {
+    std::vector<Issue> warnings;
+    auto plan = model::ParsePlanFeature(feature, "", &warnings);
+    if (!plan.ok()) return plan.status();
+    std::promise<Result<PlanOutcome>> p;
+    channel_->SubmitPlan({party, Role::kParty}, std::move(*plan), json::serialize(feature),
+                         if_match, mode, [&](Result<PlanOutcome> r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
+  Result<store::ConflictRecord> Ack(const std::string& party, const std::string& id,
+                                    bool accept = false) {
+    std::promise<Result<store::ConflictRecord>> p;
+    auto cb = [&](Result<store::ConflictRecord> r) { p.set_value(std::move(r)); };
+    if (accept) {
+      channel_->Accept({party, Role::kParty}, id, cb);
+    } else {
+      channel_->Acknowledge({party, Role::kParty}, id, cb);
+    }
+    return p.get_future().get();
+  }
+  std::vector<store::EventRecord> Events(const std::string& party) {
+    return *store_->EventsAfter(party, 0, 0);
+  }
+  // Waits until the writer has run a sweep at the current time.
+  void Settle() {
+    // A no-op operation goes through the queue; the sweep runs in the same batch.
+    std::promise<void> p;
+    channel_->RecordReceipts({});
+    std::this_thread::sleep_for(std::chrono::milliseconds(80));
+  }
+  record::ChainReport VerifyLog() {
+    auto entries = *store_->AuditAfter(0, 0);
+    auto cps = *store_->ListCheckpoints();
+    return record::VerifyChain(entries, cps, channel_->key().public_key_hex);
+  }
+
+  std::filesystem::path dir_;
+  std::atomic<int64_t> now_{0};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Channel> channel_;
+};
+
+// US drives east along 37.00 N from minute 0 to 20; RU drives north along 41.70 E crossing it
+// at minute 10.
+json::value UsPatrol() {
+  return MovementFeature("us-1", "US", {{41.60, 37.00}, {41.80, 37.00}}, {0, 20});
+}
+json::value RuCrossing(int start_minute = 0) {
+  return MovementFeature("ru-1", "RU", {{41.70, 36.90}, {41.70, 37.10}},
+                         {start_minute, start_minute + 20});
+}
+
+TEST_F(ChannelTest, CrossingPatrolsOpenOneConflictAndNotifyBothSides) {
+  auto us = Submit("US", UsPatrol());
+  ASSERT_TRUE(us.ok()) << us.status().ToString();
+  EXPECT_TRUE(us->opened.empty());
+  auto ru = Submit("RU", RuCrossing());
+  ASSERT_TRUE(ru.ok()) << ru.status().ToString();
+  ASSERT_EQ(ru->opened.size(), 1u);
+  const store::ConflictRecord& c = ru->opened[0];
+  EXPECT_EQ(c.status, "open");
+  EXPECT_EQ(c.party_a, "RU");  // "RU:ru-1" < "US:us-1"
+  EXPECT_EQ(c.party_b, "US");
+  EXPECT_LE(c.window_start_ms, kT0 + 10 * 60'000);
+  EXPECT_GE(c.window_end_ms, kT0 + 10 * 60'000);
+  // The deadline follows the policy: the conflict starts ~70 min after the notice -> 10 min.
+  EXPECT_EQ(c.deadline_ms, now_ + 600'000);
+
+  for (const char* party : {"US", "RU", "JCC"}) {
+    auto ev = Events(party);
+    ASSERT_EQ(ev.size(), 1u) << party;
+    EXPECT_EQ(ev[0].type, "conflict.opened");
+    EXPECT_EQ(ev[0].seq, 1);
+  }
+  EXPECT_TRUE(Events("OCHA").empty());
+
+  // Need to know: US's copy names RU's side by party and callsign only.
+  json::value us_event = json::parse(Events("US")[0].data_json);
+  const json::object& view = us_event.at("conflict").as_object();
+  EXPECT_EQ(view.at("own_side").as_int64(), 1);
+  const json::object& ru_side = view.at("sides").as_array()[0].as_object();
+  EXPECT_EQ(ru_side.at("party").as_string(), "RU");
+  EXPECT_EQ(ru_side.at("callsign").as_string(), "ru-1-cs");
+  EXPECT_FALSE(ru_side.contains("plan"));
+  EXPECT_EQ(Events("US")[0].data_json.find("ru-1\""), std::string::npos);
+  EXPECT_EQ(Events("US")[0].data_json.find("36.9"), std::string::npos)
+      << "RU's start point must not be disclosed";
+  // The coordinator sees both plan ids.
+  json::value jcc = json::parse(Events("JCC")[0].data_json);
+  EXPECT_EQ(jcc.at("conflict").at("sides").as_array()[0].at("plan").as_string(), "ru-1");
+  EXPECT_TRUE(VerifyLog().ok());
+}
+
+TEST_F(ChannelTest, AcknowledgeAcceptAndResolveAsCoordinated) {
+  ASSERT_TRUE(Submit("US", UsPatrol()).ok());
+  auto ru = Submit("RU", RuCrossing());
+  ASSERT_TRUE(ru.ok());
+  std::string id = ru->opened.at(0).id;
+  auto a = Ack("US", id);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->status, "open");
+  EXPECT_NE(a->ack_b_ms, 0);
+  EXPECT_TRUE(Ack("US", id).ok()) << "acknowledging twice is harmless";
+  auto b = Ack("RU", id);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->status, "acknowledged");
+  EXPECT_EQ(Ack("OCHA", id).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(Ack("US", id, true).ok());
+  auto done = Ack("RU", id, true);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->status, "resolved");
+  EXPECT_EQ(done->resolution, "coordinated");
+  EXPECT_EQ(Ack("RU", id).status().code(), StatusCode::kFailedPrecondition);
+  auto types = Events("US");
+  EXPECT_EQ(types.back().type, "conflict.resolved");
+  EXPECT_TRUE(VerifyLog().ok());
+}
+
+TEST_F(ChannelTest, AmendmentThatClearsResolvesAndStaleVersionIsRefused) {
+  ASSERT_TRUE(Submit("US", UsPatrol()).ok());
+  auto ru = Submit("RU", RuCrossing());
+  ASSERT_TRUE(ru.ok());
+  ASSERT_EQ(ru->opened.size(), 1u);
+  // A stale version is refused and changes nothing.
+  auto stale = Submit("RU", RuCrossing(60), Write::kAmend, 7);
+  EXPECT_EQ(stale.status().code(), StatusCode::kPreconditionFailed);
+  // Same details: the conflict stays as it was.
+  auto same = Submit("RU", RuCrossing(), Write::kAmend, 1);
+  ASSERT_TRUE(same.ok());
+  EXPECT_TRUE(same->opened.empty());
+  EXPECT_EQ(same->unchanged.size(), 1u);
+  // Crossing an hour later clears it.
+  auto later = Submit("RU", RuCrossing(60), Write::kAmend, 2);
+  ASSERT_TRUE(later.ok()) << later.status().ToString();
+  EXPECT_EQ(later->plan.version, 3);
+  EXPECT_TRUE(later->opened.empty());
+  ASSERT_EQ(later->closed.size(), 1u);
+  EXPECT_EQ(later->closed[0].resolution, "amended");
+  auto stored = *store_->GetConflict(ru->opened[0].id);
+  EXPECT_EQ(stored->status, "resolved");
+  // Moving back re-opens a new conflict (new notice).
+  auto back = Submit("RU", RuCrossing(), Write::kAmend, 3);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->opened.size(), 1u);
+  EXPECT_NE(back->opened[0].id, ru->opened[0].id);
+  // Creating an existing plan again is refused.
+  EXPECT_EQ(Submit("RU", RuCrossing()).status().code(), StatusCode::kAlreadyExists);
+  EXPECT_TRUE(VerifyLog().ok());
+}
+
+TEST_F(ChannelTest, CancellationResolves) {
+  ASSERT_TRUE(Submit("US", UsPatrol()).ok());
+  auto ru = Submit("RU", RuCrossing());
+  ASSERT_TRUE(ru.ok());
+  std::promise<Result<PlanOutcome>> p;
+  channel_->CancelPlan({"US", Role::kParty}, "us-1", std::nullopt,
+                       [&](Result<PlanOutcome> r) { p.set_value(std::move(r)); });
+  auto r = p.get_future().get();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->plan.status, "cancelled");
+  ASSERT_EQ(r->closed.size(), 1u);
+  EXPECT_EQ(r->closed[0].resolution, "cancelled");
+  EXPECT_TRUE(channel_->DryRun([] {
+                        auto f = RuCrossing();
+                        auto plan = *model::ParsePlanFeature(f, "", nullptr);
+                        plan.id = PlanId("RU:probe");
+                        return plan;
+                      }())
+                  .empty());
+}
+
+TEST_F(ChannelTest, MissedDeadlineEscalatesThenExpires) {
+  ASSERT_TRUE(Submit("US", UsPatrol()).ok());
+  auto ru = Submit("RU", RuCrossing());
+  ASSERT_TRUE(ru.ok());
+  std::string id = ru->opened.at(0).id;
+  ASSERT_TRUE(Ack("US", id).ok());
+  now_ = ru->opened[0].deadline_ms + 1;
+  Settle();
+  auto c = *store_->GetConflict(id);
+  EXPECT_EQ(c->escalated_a, 1) << "RU missed its deadline";
+  EXPECT_EQ(c->escalated_b, 0) << "US acknowledged in time";
+  auto ev = Events("RU");
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev.back().type, "conflict.escalated");
+  EXPECT_NE(ev.back().data_json.find("Backup officer"), std::string::npos);
+  EXPECT_EQ(Events("JCC").back().type, "conflict.escalated");
+  now_ = now_ + 601'000;
+  Settle();
+  EXPECT_EQ((*store_->GetConflict(id))->escalated_a, 2);
+  now_ = kT0 + 3 * 3600'000;
+  Settle();
+  c = *store_->GetConflict(id);
+  EXPECT_EQ(c->status, "expired");
+  EXPECT_EQ(Events("US").back().type, "conflict.expired");
+  EXPECT_TRUE(VerifyLog().ok());
+}
+
+TEST_F(ChannelTest, RestartKeepsPlansConflictsAndTheChain) {
+  ASSERT_TRUE(Submit("US", UsPatrol()).ok());
+  auto ru = Submit("RU", RuCrossing());
+  ASSERT_TRUE(ru.ok());
+  std::string key = channel_->key().public_key_hex;
+  Reopen();
+  EXPECT_EQ(channel_->key().public_key_hex, key);
+  EXPECT_EQ(channel_->stats().plans_active, 2);
+  // The detector was rebuilt: a third party's identical crossing conflicts with US.
+  auto ocha = Submit("OCHA", MovementFeature("o-1", "OCHA", {{41.70, 36.90}, {41.70, 37.10}},
+                                             {0, 20}));
+  ASSERT_TRUE(ocha.ok());
+  EXPECT_EQ(ocha->opened.size(), 2u);  // with US and with RU
+  // The old conflict is still live: acknowledging works.
+  EXPECT_TRUE(Ack("US", ru->opened[0].id).ok());
+  auto report = VerifyLog();
+  EXPECT_TRUE(report.ok());
+  EXPECT_GE(report.checkpoints, 1) << "Stop() signs a final checkpoint";
+}
+
+// Many parties submit concurrently; each new plan crosses others. Whatever the interleaving, the
+// channel's live conflicts must be exactly what a fresh detector finds among the final plans.
+TEST_F(ChannelTest, ConcurrentSubmissionsNeverMissAConflict) {
+  constexpr int kParties = 8, kPerParty = 25;
+  {
+    auto txn = store_->Begin().value();
+    for (int p = 0; p < kParties; ++p) {
+      ASSERT_TRUE(txn->PutParty({"P" + std::to_string(p), "party", "", now_}).ok());
+    }
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  std::vector<json::value> all(kParties * kPerParty);
+  for (int p = 0; p < kParties; ++p) {
+    threads.emplace_back([&, p] {
+      std::mt19937 rng(static_cast<unsigned>(p + 1));
+      std::uniform_real_distribution<double> lon(41.5, 41.9), lat(36.9, 37.1);
+      std::uniform_int_distribution<int> start(0, 60);
+      for (int i = 0; i < kPerParty; ++i) {
+        std::string party = "P" + std::to_string(p);
+        int s = start(rng);
+        json::value f = MovementFeature("m" + std::to_string(i), party,
+                                        {{lon(rng), lat(rng)}, {lon(rng), lat(rng)}}, {s, s + 30});
+        all[static_cast<size_t>(p * kPerParty + i)] = f;
+        if (!Submit(party, f).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(failures.load(), 0);
+  engine::ConflictDetector fresh(model::Rules{}, {.use_brute_force = true});
+  for (const json::value& f : all) {
+    auto plan = *model::ParsePlanFeature(f, "", nullptr);
+    plan.id = PlanId(PlanKey(plan.party.value(), plan.id.value()));
+    ASSERT_TRUE(fresh.Add(plan).ok());
+  }
+  std::set<std::pair<std::string, std::string>> expected, got;
+  for (const auto& c : fresh.DetectAll()) expected.insert({c.plan_a.value(), c.plan_b.value()});
+  auto open = store_->ListConflicts({.statuses = {"open"}});
+  ASSERT_TRUE(open.ok());
+  for (const auto& c : *open) {
+    got.insert({PlanKey(c.party_a, c.plan_a), PlanKey(c.party_b, c.plan_b)});
+  }
+  EXPECT_GT(expected.size(), 20u) << "the scenario must actually produce conflicts";
+  EXPECT_EQ(got, expected);
+  EXPECT_TRUE(VerifyLog().ok());
+}
+
+TEST_F(ChannelTest, MessagesAreThreadedAndOnTheRecord) {
+  ASSERT_TRUE(Submit("US", UsPatrol()).ok());
+  auto ru = Submit("RU", RuCrossing());
+  ASSERT_TRUE(ru.ok());
+  std::string id = ru->opened.at(0).id;
+  std::promise<Result<store::MessageRecord>> p;
+  channel_->PostMessage({"RU", Role::kParty}, id,
+                        {0, "", "", "propose", "{\"shift_s\":900,\"subject\":\"self\"}", "ru", 0},
+                        [&](Result<store::MessageRecord> r) { p.set_value(std::move(r)); });
+  auto m = p.get_future().get();
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->seq, 1);
+  EXPECT_EQ(m->party, "RU");
+  EXPECT_EQ(Events("US").back().type, "message.posted");
+  std::promise<Result<store::MessageRecord>> q;
+  channel_->PostMessage({"OCHA", Role::kParty}, id, {0, "", "", "text", "{\"text\":\"hi\"}", "", 0},
+                        [&](Result<store::MessageRecord> r) { q.set_value(std::move(r)); });
+  EXPECT_EQ(q.get_future().get().status().code(), StatusCode::kNotFound);
+  auto entries = *store_->AuditAfter(0, 0, "US");
+  bool found = false;
+  for (const auto& e : entries) found |= e.kind == "message.posted";
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace deconflict::channel

@@ -1,0 +1,171 @@
+#include "channel/views.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "base/time.h"
+#include "geo/geodesic.h"
+
+namespace deconflict::channel {
+
+namespace json = boost::json;
+
+namespace {
+
+double Round(double x, double unit) { return std::round(x / unit) * unit; }
+
+json::array LonLat(geo::LatLng p) {
+  return json::array{Round(p.lon_deg, 1e-6), Round(p.lat_deg, 1e-6)};
+}
+
+}  // namespace
+
+double DisclosureHalfSizeM(const engine::Conflict& c) {
+  double m = std::max(c.required.value(), c.min_distance.value()) + 1000.0;
+  return std::ceil(m / 1000.0) * 1000.0;
+}
+
+std::string FormatMs(int64_t ms) {
+  if (ms % 1000 == 0) return FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(ms / 1000)));
+  std::string s = FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(ms / 1000)));
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(((ms % 1000) + 1000) % 1000));
+  s.insert(s.size() - 1, frac);
+  return s;
+}
+
+json::value TimeOrNull(int64_t ms) {
+  if (ms == 0) return nullptr;
+  return json::value(FormatMs(ms));
+}
+
+static std::string TimeText(TimePoint t) {
+  if (!t.is_finite()) return t.unix_seconds() < 0 ? "-infinity" : "infinity";
+  return FormatRfc3339(t);
+}
+
+std::string DisclosureJson(const engine::Conflict& c) {
+  double half = DisclosureHalfSizeM(c);
+  geo::LatLng n = geo::GeodesicDirect(c.cpa_position, 0, half);
+  geo::LatLng e = geo::GeodesicDirect(c.cpa_position, 90, half);
+  geo::LatLng s = geo::GeodesicDirect(c.cpa_position, 180, half);
+  geo::LatLng w = geo::GeodesicDirect(c.cpa_position, 270, half);
+  double west = Round(w.lon_deg, 1e-4), east = Round(e.lon_deg, 1e-4);
+  double south = Round(s.lat_deg, 1e-4), north = Round(n.lat_deg, 1e-4);
+  json::array ring{json::array{west, south}, json::array{east, south}, json::array{east, north},
+                   json::array{west, north}, json::array{west, south}};
+  json::object o;
+  o["type"] = engine::ConflictTypeName(c.type);
+  o["rule"] = c.rule;
+  o["window"] = json::object{{"start", TimeText(c.window.start)}, {"end", TimeText(c.window.end)}};
+  o["closest_approach"] = json::object{
+      {"time", TimeText(c.cpa_time)},
+      {"point", json::object{{"type", "Point"}, {"coordinates", LonLat(c.cpa_position)}}}};
+  o["min_distance_m"] = Round(c.min_distance.value(), 0.1);
+  o["required_m"] = Round(c.required.value(), 0.1);
+  if (c.vertical_distance_m >= 0) o["vertical_distance_m"] = Round(c.vertical_distance_m, 0.1);
+  o["area"] = json::object{{"type", "Polygon"}, {"coordinates", json::array{ring}}};
+  o["area_half_size_m"] = half;
+  o["sides"] = json::array{
+      json::object{{"party", c.party_a.value()},
+                   {"callsign", c.callsign_a},
+                   {"kind", model::PlanKindName(c.kind_a)}},
+      json::object{{"party", c.party_b.value()},
+                   {"callsign", c.callsign_b},
+                   {"kind", model::PlanKindName(c.kind_b)}}};
+  return json::serialize(o);
+}
+
+int SideOf(const store::ConflictRecord& c, const std::string& party) {
+  if (c.party_a == party) return 0;
+  if (c.party_b == party) return 1;
+  return -1;
+}
+
+bool CanSee(const store::ConflictRecord& c, const Caller& caller) {
+  return caller.sees_all() || SideOf(c, caller.party) >= 0;
+}
+
+json::object ConflictView(const store::ConflictRecord& c, const Caller& caller) {
+  json::object o;
+  o["id"] = c.id;
+  o["status"] = c.status;
+  if (!c.resolution.empty()) o["resolution"] = c.resolution;
+  json::value detail = json::parse(c.detail_json);
+  json::object& d = detail.as_object();
+  for (const char* k : {"type", "rule", "window", "closest_approach", "min_distance_m",
+                        "required_m", "vertical_distance_m", "area", "area_half_size_m"}) {
+    if (auto* v = d.if_contains(k)) o[k] = *v;
+  }
+  int mine = caller.sees_all() ? -1 : SideOf(c, caller.party);
+  json::array sides = d["sides"].as_array();
+  for (int i = 0; i < 2; ++i) {
+    json::object& side = sides[static_cast<size_t>(i)].as_object();
+    if (caller.sees_all() || i == mine) {
+      side["plan"] = i == 0 ? c.plan_a : c.plan_b;
+      side["plan_version"] = i == 0 ? c.version_a : c.version_b;
+    }
+    side["acknowledged_at"] = TimeOrNull(i == 0 ? c.ack_a_ms : c.ack_b_ms);
+    side["accepted_at"] = TimeOrNull(i == 0 ? c.accept_a_ms : c.accept_b_ms);
+    side["escalation_level"] = i == 0 ? c.escalated_a : c.escalated_b;
+  }
+  o["sides"] = std::move(sides);
+  if (mine >= 0) o["own_side"] = mine;
+  o["deadline"] = TimeOrNull(c.deadline_ms);
+  o["created_at"] = TimeOrNull(c.created_ms);
+  o["updated_at"] = TimeOrNull(c.updated_ms);
+  o["resolved_at"] = TimeOrNull(c.resolved_ms);
+  return o;
+}
+
+json::object PlanView(const store::PlanRecord& p) {
+  json::object o;
+  o["id"] = p.id;
+  o["party"] = p.party;
+  o["version"] = p.version;
+  o["status"] = p.status;
+  o["stored_at"] = FormatMs(p.created_ms);
+  o["feature"] = json::parse(p.feature_json);
+  return o;
+}
+
+json::object MessageView(const store::MessageRecord& m) {
+  json::object o;
+  o["seq"] = m.seq;
+  o["conflict"] = m.conflict_id;
+  o["party"] = m.party;
+  o["kind"] = m.kind;
+  if (!m.language.empty()) o["language"] = m.language;
+  o["at"] = FormatMs(m.at_ms);
+  json::value body = json::parse(m.body_json);
+  if (body.is_object()) {
+    for (auto& [k, v] : body.as_object()) o[k] = v;
+  }
+  return o;
+}
+
+json::object EventView(const store::EventRecord& e) {
+  json::object o;
+  o["seq"] = e.seq;
+  o["type"] = e.type;
+  o["at"] = FormatMs(e.at_ms);
+  o["data"] = json::parse(e.data_json);
+  return o;
+}
+
+json::object DryRunView(const engine::Conflict& c, const std::string& own_party) {
+  json::value detail = json::parse(DisclosureJson(c));
+  json::object o = std::move(detail.as_object());
+  json::array& sides = o["sides"].as_array();
+  for (size_t i = 0; i < 2; ++i) {
+    const std::string& party = i == 0 ? c.party_a.value() : c.party_b.value();
+    if (party == own_party) {
+      std::string key = i == 0 ? c.plan_a.value() : c.plan_b.value();
+      sides[i].as_object()["plan"] = key.substr(key.find(':') + 1);
+      o["own_side"] = static_cast<int>(i);
+    }
+  }
+  return o;
+}
+
+}  // namespace deconflict::channel

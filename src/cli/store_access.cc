@@ -1,0 +1,35 @@
+#include "cli/store_access.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "store/sqlite_store.h"
+
+namespace deconflict::cli {
+
+namespace fs = std::filesystem;
+
+std::string KeyFilePath(const std::string& data_dir) {
+  return (fs::path(data_dir) / kKeyFileName).string();
+}
+
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir, bool create) {
+  if (data_dir.empty()) return Status::InvalidArgument("--data: must not be empty");
+  if (!create) {
+    std::error_code ec;
+    const std::string db = store::SqliteDatabasePath(data_dir);
+    if (!fs::is_directory(data_dir, ec)) {
+      return Status::NotFound("--data " + data_dir +
+                              ": no such folder; create a store with: deconflict admin --data " +
+                              data_dir + " init");
+    }
+    if (!fs::is_regular_file(db, ec)) {
+      return Status::NotFound("--data " + data_dir + ": not a deconflict store (no " + db +
+                              "); create one with: deconflict admin --data " + data_dir + " init");
+    }
+  }
+  // OpenSqliteStore's messages name the database path.
+  return store::OpenSqliteStore({.dir = data_dir});
+}
+
+}  // namespace deconflict::cli

@@ -1,0 +1,167 @@
+#include "server/seed.h"
+
+#include <sys/stat.h>
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <fstream>
+#include <future>
+#include <limits>
+#include <sstream>
+
+#include "base/time.h"
+#include "model/json_util.h"
+#include "model/plan_parser.h"
+#include "record/crypto.h"
+
+namespace deconflict::server {
+
+namespace json = boost::json;
+
+std::string NewToken() { return "dcf_" + record::RandomHex(24); }
+
+Status ShiftFeatureTimes(json::value* feature, double seconds) {
+  json::object* f = feature->if_object();
+  if (f == nullptr) return Status::InvalidArgument("expected a Feature object");
+  json::value* props = f->if_contains("properties");
+  if (props == nullptr || !props->is_object()) return Status::Ok();
+  json::object& p = props->get_object();
+  auto shift = [&](json::value& v, const std::string& path) -> Status {
+    if (!v.is_string()) return Status::InvalidArgument(path + ": expected an RFC 3339 time");
+    Result<TimePoint> t = ParseRfc3339(std::string(v.get_string()));
+    if (!t.ok()) return Status::InvalidArgument(path + ": " + t.status().message());
+    v = FormatRfc3339(TimePoint::FromUnixSeconds(t->unix_seconds() + seconds));
+    return Status::Ok();
+  };
+  if (json::value* times = p.if_contains("times"); times && times->is_array()) {
+    json::array& a = times->get_array();
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (Status s = shift(a[i], "properties.times[" + std::to_string(i) + "]"); !s.ok()) return s;
+    }
+  }
+  for (const char* k : {"start", "end"}) {
+    if (json::value* v = p.if_contains(k)) {
+      if (Status s = shift(*v, std::string("properties.") + k); !s.ok()) return s;
+    }
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IoError("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The earliest time in a Feature (+infinity if none).
+double EarliestTime(const json::value& feature) {
+  double best = std::numeric_limits<double>::infinity();
+  const json::object* p = feature.as_object().if_contains("properties")
+                              ? feature.as_object().at("properties").if_object()
+                              : nullptr;
+  if (!p) return best;
+  auto consider = [&](const json::value& v) {
+    if (!v.is_string()) return;
+    Result<TimePoint> t = ParseRfc3339(std::string(v.get_string()));
+    if (t.ok()) best = std::min(best, t->unix_seconds());
+  };
+  if (auto* times = p->if_contains("times"); times && times->is_array()) {
+    for (const auto& v : times->get_array()) consider(v);
+  }
+  if (auto* s = p->if_contains("start")) consider(*s);
+  return best;
+}
+
+}  // namespace
+
+Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_dir,
+                           const std::string& scenario_path) {
+  DemoInfo info;
+  store::Store* st = channel->store();
+  info.tokens_file = data_dir + "/demo-tokens.env";
+  struct DemoParty {
+    const char* name;
+    const char* role;
+    const char* display;
+  };
+  const DemoParty parties[] = {
+      {"US", "party", "US-led coalition liaison cell (demo)"},
+      {"RU", "party", "Russian Reconciliation Center liaison (demo)"},
+      {"COORD", "party", "Joint coordination cell: owner of the M4 demarcation line (demo)"},
+      {"JCC", "coordinator", "Joint coordination centre (demo coordinator)"},
+  };
+  {
+    auto txn = st->Begin();
+    if (!txn.ok()) return txn.status();
+    bool any = false;
+    for (const DemoParty& d : parties) {
+      auto existing = st->GetParty(d.name);
+      if (!existing.ok()) return existing.status();
+      if (*existing) continue;
+      int64_t now = channel->Now();
+      if (Status s = (*txn)->PutParty({d.name, d.role, d.display, now}); !s.ok()) return s;
+      std::string token = NewToken();
+      store::TokenRecord t{"tok_" + record::RandomHex(6), d.name, record::Sha256Hex(token), now, 0};
+      if (Status s = (*txn)->PutToken(t); !s.ok()) return s;
+      json::object body{{"party", d.name}, {"role", d.role}, {"display_name", d.display}};
+      auto a = (*txn)->AppendAudit({0, now, "party.created", {d.name}, json::serialize(body), "", ""});
+      if (!a.ok()) return a.status();
+      json::object tb{{"party", d.name}, {"token", t.id}};
+      a = (*txn)->AppendAudit({0, now, "token.created", {d.name}, json::serialize(tb), "", ""});
+      if (!a.ok()) return a.status();
+      info.tokens[d.name] = token;
+      any = true;
+    }
+    if (any) {
+      if (Status s = (*txn)->Commit(); !s.ok()) return s;
+      std::ofstream out(info.tokens_file, std::ios::app);
+      for (const auto& [party, token] : info.tokens) out << party << "=" << token << "\n";
+      out.close();
+      ::chmod(info.tokens_file.c_str(), 0600);
+    }
+  }
+
+  auto plans = st->ListPlans("", "");
+  if (!plans.ok()) return plans.status();
+  if (!plans->empty()) return info;
+
+  Result<std::string> text = ReadFile(scenario_path);
+  if (!text.ok()) return text.status();
+  json::value doc;
+  if (auto issue = model::internal::ParseJson(*text, &doc)) {
+    return Status::InvalidArgument(scenario_path + ": " + issue->ToString());
+  }
+  json::array& features = doc.as_object().at("features").as_array();
+  double earliest = std::numeric_limits<double>::infinity();
+  for (const auto& f : features) earliest = std::min(earliest, EarliestTime(f));
+  double now_s = static_cast<double>(channel->Now()) / 1000.0;
+  double target = std::ceil((now_s + 1800.0) / 60.0) * 60.0;
+  info.shift_s = std::isfinite(earliest) ? target - earliest : 0;
+  info.held_back_file = data_dir + "/demo-ru-patrol-1.json";
+  for (json::value& f : features) {
+    if (Status s = ShiftFeatureTimes(&f, info.shift_s); !s.ok()) return s;
+    std::string id(f.as_object().at("id").as_string());
+    std::string party(f.as_object().at("properties").as_object().at("party").as_string());
+    if (id == "ru-patrol-1") {
+      std::ofstream out(info.held_back_file);
+      out << json::serialize(f) << "\n";
+      continue;
+    }
+    std::vector<Issue> warnings;
+    Result<model::Plan> plan = model::ParsePlanFeature(f, "", &warnings);
+    if (!plan.ok()) return plan.status();
+    std::promise<Status> done;
+    channel->SubmitPlan({party, channel::Role::kParty}, std::move(*plan), json::serialize(f),
+                        std::nullopt, channel::Write::kCreate,
+                        [&](Result<channel::PlanOutcome> r) { done.set_value(r.status()); });
+    if (Status s = done.get_future().get(); !s.ok()) return s;
+    ++info.plans_loaded;
+  }
+  return info;
+}
+
+}  // namespace deconflict::server

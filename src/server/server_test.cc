@@ -1,0 +1,1276 @@
+// Integration tests of deconflictd: the real binary on loopback, driven over HTTP, Server-Sent
+// Events and WebSocket, with parties and tokens made by the real `deconflict admin` CLI
+// (testsupport/daemon.h). Issue 3, "Main job and tests".
+#include "http/server.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <cmath>
+#include <cstdio>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "http/client.h"
+#include "record/crypto.h"
+#include "testsupport/daemon.h"
+
+namespace deconflict::server {
+namespace {
+
+namespace json = boost::json;
+namespace dt = deconflict::testing;
+using dt::Daemon;
+using dt::StreamEvent;
+using http::ClientResponse;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kScenario[] = DECONFLICT_SOURCE_DIR "/scenarios/qahtaniyah-2022-10-08.geojson";
+
+dt::DaemonOptions Options(std::vector<std::string> extra = {}) {
+  return {.daemon_binary = DECONFLICTD_BINARY,
+          .cli_binary = DECONFLICT_CLI_BINARY,
+          .extra_args = std::move(extra)};
+}
+
+std::string Show(const ClientResponse& r) {
+  return "HTTP " + std::to_string(r.status) + " " + r.header("Content-Type") + ": " + r.body;
+}
+
+json::value Json(const ClientResponse& r) { return dt::ParseJson(r.body); }
+
+const json::object& Obj(const json::value& v) {
+  static const json::object kEmpty;
+  return v.is_object() ? v.get_object() : kEmpty;
+}
+
+std::string Str(const json::value& v, std::string_view key) {
+  if (!v.is_object()) return "";
+  const json::value* x = v.get_object().if_contains(key);
+  return x && x->is_string() ? std::string(x->get_string()) : "";
+}
+
+// A copy (callers iterate over arrays of temporaries).
+json::array Arr(const json::value& v, std::string_view key) {
+  if (!v.is_object()) return {};
+  const json::value* x = v.get_object().if_contains(key);
+  return x && x->is_array() ? x->get_array() : json::array();
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// Round to a whole minute, an hour from now: plans that lie in the future.
+double AnHourFromNow() {
+  return std::floor(static_cast<double>(dt::NowUnixSeconds() + 3600) / 60.0) * 60.0;
+}
+
+// An RFC 9457 problem with this status: the content type and type/title/status/detail.
+void ExpectProblem(const ClientResponse& r, int status, const std::string& what) {
+  SCOPED_TRACE(what);
+  EXPECT_EQ(r.status, status) << Show(r);
+  EXPECT_EQ(r.header("Content-Type").rfind("application/problem+json", 0), 0u) << Show(r);
+  json::value v = Json(r);
+  ASSERT_TRUE(v.is_object()) << Show(r);
+  for (const char* k : {"type", "title", "detail"}) {
+    EXPECT_FALSE(Str(v, k).empty()) << k << " missing in " << r.body;
+  }
+  const json::value* s = v.get_object().if_contains("status");
+  ASSERT_TRUE(s != nullptr && s->is_int64()) << r.body;
+  EXPECT_EQ(s->get_int64(), status) << r.body;
+}
+
+// True if the problem's errors[] has a path containing `path_part`.
+bool HasErrorPath(const ClientResponse& r, const std::string& path_part) {
+  for (const json::value& e : Arr(Json(r), "errors")) {
+    if (Contains(Str(e, "path"), path_part)) return true;
+  }
+  return false;
+}
+
+// The conflict in `list` (ConflictView objects) with a side of this callsign, or null.
+json::value FindByCallsign(const json::array& list, const std::string& callsign) {
+  for (const json::value& c : list) {
+    for (const json::value& side : Arr(c, "sides")) {
+      if (Str(side, "callsign") == callsign) return c;
+    }
+  }
+  return nullptr;
+}
+
+json::value FindById(const json::array& list, const std::string& id) {
+  for (const json::value& c : list) {
+    if (Str(c, "id") == id) return c;
+  }
+  return nullptr;
+}
+
+// A straight east-west or north-south movement, for tests that need simple crossings.
+std::string Line(const std::string& id, double lon0, double lat0, double lon1, double lat1,
+                 double t0, double t1, const std::string& party = "") {
+  return dt::MovementJson(id, {{lon0, lat0}, {lon1, lat1}}, {t0, t1}, 50, 60, "", party);
+}
+
+// The first conflict id in a POST /v1/plans answer, or "".
+std::string FirstConflictId(const ClientResponse& r) {
+  const json::array cs = Arr(Json(r), "conflicts");
+  return cs.empty() ? "" : Str(cs.front(), "id");
+}
+
+std::vector<int64_t> Ids(const std::vector<StreamEvent>& events) {
+  std::vector<int64_t> ids;
+  for (const auto& e : events) ids.push_back(e.id);
+  return ids;
+}
+
+// GET /v1/events/history for the caller: every event, in order.
+std::vector<StreamEvent> History(const Daemon& d, const std::string& token) {
+  std::vector<StreamEvent> out;
+  int64_t after = 0;
+  for (;;) {
+    ClientResponse r = d.Request(
+        "GET", "/v1/events/history?after=" + std::to_string(after) + "&limit=1000", token);
+    EXPECT_EQ(r.status, 200) << Show(r);
+    const json::array es = Arr(Json(r), "events");
+    if (r.status != 200 || es.empty()) break;
+    for (const json::value& e : es) {
+      StreamEvent se;
+      se.id = e.at("seq").as_int64();
+      se.type = Str(e, "type");
+      se.data = json::serialize(e.at("data"));
+      out.push_back(se);
+      after = se.id;
+    }
+  }
+  return out;
+}
+
+// Waits until `pred` holds (polling), up to `timeout`.
+bool Eventually(const std::function<bool()>& pred, milliseconds timeout = seconds(15),
+                milliseconds poll = milliseconds(50)) {
+  const auto until = Clock::now() + timeout;
+  for (;;) {
+    if (pred()) return true;
+    if (Clock::now() >= until) return false;
+    std::this_thread::sleep_for(poll);
+  }
+}
+
+#define ASSERT_OK(expr)                                     \
+  do {                                                      \
+    const ::deconflict::Status _s = (expr);                 \
+    ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
+  } while (0)
+
+// ---------------------------------------------------------------------------------------------
+// The seed scenario end to end, and need-to-know over everything US receives.
+
+TEST(serverE2E, SeedScenarioEndToEnd) {
+  Daemon d(Options());
+  std::map<std::string, std::string> token;
+  for (const char* p : {"US", "RU", "COORD"}) token[p] = d.AddParty(p);
+  token["JCC"] = d.AddParty("JCC", "coordinator");
+  for (const auto& [p, t] : token) ASSERT_FALSE(t.empty()) << p;
+  ASSERT_OK(d.Start());
+
+  // Every body each party receives (responses, stream frames, watch output).
+  std::map<std::string, std::vector<std::string>> seen;
+  auto call = [&](const std::string& who, const std::string& method, const std::string& path,
+                  const std::string& body = "", const http::HeaderList& headers = {}) {
+    ClientResponse r = d.Request(method, path, token.at(who), body, headers);
+    seen[who].push_back(r.body);
+    return r;
+  };
+
+  const double t0 = AnHourFromNow();
+  std::vector<dt::SeedFeature> features = dt::ShiftedSeedFeatures(kScenario, t0);
+  ASSERT_GE(features.size(), 10u);
+  std::string ru_patrol;
+  std::set<std::string> ru_plan_ids;
+  for (const dt::SeedFeature& f : features) {
+    if (f.party == "RU") ru_plan_ids.insert(f.id);
+    if (f.id == "ru-patrol-1") {
+      ru_patrol = f.json;
+      continue;
+    }
+    ClientResponse r = call(f.party, "POST", "/v1/plans", f.json);
+    EXPECT_EQ(r.status, 201) << f.id << ": " << Show(r);
+    EXPECT_EQ(r.header("ETag"), "\"1\"") << f.id;
+    EXPECT_EQ(r.header("Location"), "/v1/plans/" + f.id);
+  }
+  ASSERT_FALSE(ru_patrol.empty());
+
+  // US and RU follow their streams: SSE, and a WebSocket each (US authenticates by header, RU by
+  // its first message).
+  dt::SseFollower us_sse(d.url("/v1/events"), token["US"]);
+  dt::SseFollower ru_sse(d.url("/v1/events"), token["RU"]);
+  dt::WsFollower us_ws, ru_ws;
+  ASSERT_OK(us_ws.Connect(d.url("/v1/ws"), token["US"]));
+  std::optional<std::string> ready = us_ws.ReceiveNow(seconds(10));
+  ASSERT_TRUE(ready.has_value());
+  EXPECT_TRUE(Contains(*ready, "\"ready\"") && Contains(*ready, "\"US\"")) << *ready;
+  ASSERT_OK(ru_ws.Connect(d.url("/v1/ws")));
+  ASSERT_OK(ru_ws.Send(json::serialize(json::object{{"type", "auth"}, {"token", token["RU"]}})));
+  ready = ru_ws.ReceiveNow(seconds(10));
+  ASSERT_TRUE(ready.has_value());
+  EXPECT_TRUE(Contains(*ready, "\"ready\"") && Contains(*ready, "\"RU\"")) << *ready;
+  us_ws.Run();
+  ru_ws.Run();
+
+  // RU submits the crossing patrol: the answer lists the conflict with US-PATROL-1.
+  ClientResponse sub = call("RU", "POST", "/v1/plans", ru_patrol);
+  ASSERT_EQ(sub.status, 201) << Show(sub);
+  json::value conflict = FindByCallsign(Arr(Json(sub), "conflicts"), "US-PATROL-1");
+  ASSERT_TRUE(conflict.is_object()) << "no conflict with US-PATROL-1 in " << sub.body;
+  const std::string id = Str(conflict, "id");
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(Str(conflict, "status"), "open");
+  EXPECT_FALSE(Str(conflict, "deadline").empty()) << "a notice has an acknowledgement deadline";
+
+  // Both sides are notified on both channels.
+  auto opened = [&](const std::vector<StreamEvent>& es) {
+    return dt::HasConflictEvent(es, "conflict.opened", id);
+  };
+  EXPECT_TRUE(us_sse.WaitUntil(opened)) << "US SSE did not get conflict.opened " << id;
+  EXPECT_TRUE(ru_sse.WaitUntil(opened)) << "RU SSE did not get conflict.opened " << id;
+  EXPECT_TRUE(us_ws.WaitUntil(opened)) << "US WS did not get conflict.opened " << id;
+  EXPECT_TRUE(ru_ws.WaitUntil(opened)) << "RU WS did not get conflict.opened " << id;
+
+  // Both acknowledge.
+  ClientResponse ack = call("US", "POST", "/v1/conflicts/" + id + "/ack");
+  EXPECT_EQ(ack.status, 200) << Show(ack);
+  ack = call("RU", "POST", "/v1/conflicts/" + id + "/ack");
+  EXPECT_EQ(ack.status, 200) << Show(ack);
+  EXPECT_EQ(Str(Json(ack), "status"), "acknowledged") << ack.body;
+  ClientResponse got = call("US", "GET", "/v1/conflicts/" + id);
+  EXPECT_EQ(got.status, 200) << Show(got);
+  EXPECT_EQ(Str(Json(got), "status"), "acknowledged");
+  for (const json::value& side : Arr(Json(got), "sides")) {
+    EXPECT_FALSE(Obj(side).at("acknowledged_at").is_null()) << got.body;
+  }
+
+  // RU asks for a suggestion, discusses it in the thread, and amends.
+  ClientResponse sug = call("RU", "GET", "/v1/conflicts/" + id + "/suggestion");
+  ASSERT_EQ(sug.status, 200) << Show(sug);
+  json::value s = Json(sug);
+  EXPECT_EQ(Str(s, "plan"), "ru-patrol-1");
+  double shift = 1800;  // clears US-PATROL-1 (the oil field site is always there)
+  if (Str(s, "outcome") == "delay") shift = Obj(s).at("shift_s").to_number<double>();
+  ClientResponse msg = call(
+      "RU", "POST", "/v1/conflicts/" + id + "/messages",
+      json::serialize(json::object{{"kind", "propose"}, {"shift_s", shift}, {"language", "ru"}}));
+  EXPECT_EQ(msg.status, 201) << Show(msg);
+  const int64_t proposal = Json(msg).is_object() && Obj(Json(msg)).contains("seq")
+                               ? Obj(Json(msg)).at("seq").as_int64()
+                               : 1;
+  msg = call("US", "POST", "/v1/conflicts/" + id + "/messages",
+             json::serialize(json::object{{"kind", "accept"}, {"message", proposal}}));
+  EXPECT_EQ(msg.status, 201) << Show(msg);
+  msg = call("US", "POST", "/v1/conflicts/" + id + "/messages",
+             R"({"kind":"text","text":"Agreed, thank you.","language":"en"})");
+  EXPECT_EQ(msg.status, 201) << Show(msg);
+
+  const std::string amended = dt::ShiftedSeedFeaturesById(kScenario, t0 + shift)["ru-patrol-1"];
+  ASSERT_FALSE(amended.empty());
+  ClientResponse put = call("RU", "PUT", "/v1/plans/ru-patrol-1", amended, {{"If-Match", "\"1\""}});
+  ASSERT_EQ(put.status, 200) << Show(put);
+  EXPECT_EQ(put.header("ETag"), "\"2\"");
+  json::value resolved = FindById(Arr(Json(put), "conflicts_resolved"), id);
+  ASSERT_TRUE(resolved.is_object()) << "the amendment did not resolve " << id << ": " << put.body;
+  EXPECT_EQ(Str(resolved, "status"), "resolved");
+  EXPECT_EQ(Str(resolved, "resolution"), "amended");
+  EXPECT_FALSE(FindByCallsign(Arr(Json(put), "conflicts_opened"), "US-PATROL-1").is_object())
+      << "the amended patrol still conflicts with US-PATROL-1: " << put.body;
+  got = call("US", "GET", "/v1/conflicts/" + id);
+  EXPECT_EQ(Str(Json(got), "status"), "resolved") << got.body;
+  EXPECT_EQ(Str(Json(got), "resolution"), "amended") << got.body;
+
+  auto closed = [&](const std::vector<StreamEvent>& es) {
+    return dt::HasConflictEvent(es, "conflict.resolved", id);
+  };
+  EXPECT_TRUE(us_sse.WaitUntil(closed)) << "US SSE did not get conflict.resolved";
+  EXPECT_TRUE(ru_sse.WaitUntil(closed)) << "RU SSE did not get conflict.resolved";
+  EXPECT_TRUE(us_ws.WaitUntil(closed)) << "US WS did not get conflict.resolved";
+  EXPECT_TRUE(ru_ws.WaitUntil(closed)) << "RU WS did not get conflict.resolved";
+
+  // Signed receipts that the CLI verifies against the server's published key.
+  ClientResponse key = d.Request("GET", "/v1/record/key");
+  ASSERT_EQ(key.status, 200) << Show(key);
+  const std::string public_key = Str(Json(key), "public_key");
+  for (const char* who : {"RU", "US"}) {
+    ClientResponse receipt = call(who, "GET", "/v1/conflicts/" + id + "/receipt");
+    ASSERT_EQ(receipt.status, 200) << who << ": " << Show(receipt);
+    EXPECT_TRUE(Contains(receipt.body, "notice.sent")) << receipt.body;
+    EXPECT_TRUE(Contains(receipt.body, id));
+    const std::string file = (d.dir() / (std::string("receipt-") + who + ".json")).string();
+    dt::WriteFileText(file, receipt.body);
+    dt::ProcessResult v = d.Cli({"audit", "verify", "--receipt", file, "--key", public_key});
+    EXPECT_EQ(v.code, 0) << who << "'s receipt:\n" << v.out << v.err;
+  }
+
+  // `deconflict watch` prints US's events, the conflict's among them.
+  const std::string watch_out = (d.dir() / "watch.out").string();
+  dt::BackgroundProcess watch;
+  ASSERT_OK(watch.Start(
+      DECONFLICT_CLI_BINARY,
+      {"watch", "--server", d.base_url(), "--token", token["US"], "--after", "0", "--json"},
+      watch_out, (d.dir() / "watch.err").string()));
+  bool watched = Eventually([&] {
+    std::string text = dt::ReadFileText(watch_out);
+    return Contains(text, "conflict.resolved") && Contains(text, id);
+  });
+  watch.Signal(SIGTERM);
+  std::optional<int> watch_code = watch.Wait(seconds(10));
+  EXPECT_TRUE(watched) << "deconflict watch printed:\n"
+                       << dt::ReadFileText(watch_out) << dt::ReadFileText(d.dir() / "watch.err");
+  EXPECT_EQ(watch_code, std::optional<int>(0)) << dt::ReadFileText(d.dir() / "watch.err");
+  {
+    std::string text = dt::ReadFileText(watch_out);
+    seen["US"].push_back(text);
+    int64_t last = 0;
+    bool saw_opened = false, saw_resolved = false;
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t nl = text.find('\n', start);
+      std::string line =
+          text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      start = nl == std::string::npos ? text.size() : nl + 1;
+      if (line.empty()) continue;
+      json::value v = dt::ParseJson(line);
+      ASSERT_TRUE(v.is_object()) << "not JSON: " << line;
+      int64_t n = Obj(v).at("id").as_int64();
+      EXPECT_GT(n, last) << "watch ids out of order";
+      last = n;
+      std::vector<StreamEvent> one = {{n, Str(v, "type"), json::serialize(Obj(v).at("data"))}};
+      saw_opened |= dt::HasConflictEvent(one, "conflict.opened", id);
+      saw_resolved |= dt::HasConflictEvent(one, "conflict.resolved", id);
+    }
+    EXPECT_TRUE(saw_opened && saw_resolved) << text;
+  }
+
+  // What else US can read about it.
+  for (const std::string& path :
+       {std::string("/v1/conflicts"), "/v1/conflicts/" + id, "/v1/conflicts/" + id + "/messages",
+        "/v1/conflicts/" + id + "/suggestion", std::string("/v1/events/history?limit=1000"),
+        std::string("/v1/audit"), std::string("/v1/plans"), std::string("/v1/parties"),
+        std::string("/v1/me")}) {
+    ClientResponse r = call("US", "GET", path);
+    EXPECT_EQ(r.status, 200) << path << ": " << Show(r);
+  }
+  // Naming RU's plan gets 404, as if it did not exist (not recorded: the answer echoes the name).
+  for (const char* path : {"/v1/plans/ru-patrol-1", "/v1/plans/RU:ru-patrol-1",
+                           "/v1/conflicts?plan=RU:ru-patrol-1", "/v1/plans/ru-patrol-1/versions"}) {
+    ClientResponse r = d.Request("GET", path, token["US"]);
+    EXPECT_EQ(r.status, 404) << path << ": " << Show(r);
+  }
+  {
+    ClientResponse r = d.Request("GET", "/v1/plans/nonexistent-plan", token["US"]);
+    EXPECT_EQ(r.status, 404);
+    EXPECT_EQ(Str(Json(r), "title"),
+              Str(Json(d.Request("GET", "/v1/plans/ru-patrol-1", token["US"])), "title"));
+  }
+  ClientResponse own = call("RU", "GET", "/v1/plans/ru-patrol-1");
+  ASSERT_EQ(own.status, 200) << Show(own);
+
+  // Stop the streams; keep what they received.
+  us_sse.Stop();
+  ru_sse.Stop();
+  us_ws.Stop();
+  ru_ws.Stop();
+  for (const StreamEvent& e : us_sse.events()) seen["US"].push_back(e.type + " " + e.data);
+  for (const std::string& f : us_ws.frames()) seen["US"].push_back(f);
+  for (const StreamEvent& e : ru_sse.events()) seen["RU"].push_back(e.type + " " + e.data);
+  for (const std::string& f : ru_ws.frames()) seen["RU"].push_back(f);
+
+  // Need-to-know: nothing US received names RU's plans or any vertex of RU-PATROL-1's route. The
+  // markers are the vertices as the server writes them ([lon,lat] serialized like the stored
+  // Feature) and as plain text, and the RU plan ids (lower case: the callsigns are upper case).
+  std::vector<std::string> markers(ru_plan_ids.begin(), ru_plan_ids.end());
+  std::vector<std::string> vertex_markers;
+  for (auto [lon, lat] : std::vector<std::pair<double, double>>{
+           {41.400, 37.070}, {41.630, 37.070}, {41.630, 37.010}, {41.500, 37.010}}) {
+    vertex_markers.push_back(json::serialize(json::array{lon, lat}));
+    char plain[64];
+    std::snprintf(plain, sizeof plain, "%g,%g", lon, lat);
+    markers.push_back(plain);
+    std::snprintf(plain, sizeof plain, "%.3f, %.3f", lon, lat);
+    markers.push_back(plain);
+  }
+  for (const auto& m : vertex_markers) markers.push_back(m);
+  size_t us_bytes = 0;
+  for (const std::string& body : seen["US"]) {
+    us_bytes += body.size();
+    for (const std::string& m : markers) {
+      EXPECT_FALSE(Contains(body, m)) << "US received \"" << m << "\" in:\n" << body;
+    }
+  }
+  EXPECT_GT(us_bytes, 10000u) << "US should have received plenty to check";
+  // The markers would catch a leak: RU's own view of its plan has every one of them.
+  for (const std::string& m : vertex_markers) {
+    EXPECT_TRUE(Contains(own.body, m)) << "marker " << m << " not in RU's own plan " << own.body;
+  }
+  EXPECT_TRUE(Contains(own.body, "ru-patrol-1"));
+  bool ru_saw_plan_id = false;
+  for (const std::string& body : seen["RU"]) ru_saw_plan_id |= Contains(body, "\"ru-patrol-1\"");
+  EXPECT_TRUE(ru_saw_plan_id);
+
+  // The record verifies after a graceful stop.
+  EXPECT_EQ(d.Stop(), 0);
+  dt::ProcessResult verify =
+      d.Cli({"audit", "verify", "--data", d.data_dir(), "--key", public_key});
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resume: nothing lost or repeated across reconnects (SSE Last-Event-ID and WebSocket "after").
+
+class serverStreamTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    d_ = std::make_unique<Daemon>(Options());
+    us_ = d_->AddParty("US");
+    ru_ = d_->AddParty("RU");
+    ASSERT_OK(d_->Start());
+    const double t0 = AnHourFromNow();
+    ClientResponse a =
+        d_->Request("POST", "/v1/plans", us_, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200));
+    ASSERT_EQ(a.status, 201) << Show(a);
+    ClientResponse b =
+        d_->Request("POST", "/v1/plans", ru_, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
+    ASSERT_EQ(b.status, 201) << Show(b);
+    conflict_ = FirstConflictId(b);
+    ASSERT_FALSE(conflict_.empty()) << b.body;
+  }
+  // Posts `n` text messages in the conflict's thread (one event each for US and RU).
+  void Post(int n, int from) {
+    for (int i = 0; i < n; ++i) {
+      ClientResponse r =
+          d_->Request("POST", "/v1/conflicts/" + conflict_ + "/messages", us_,
+                      json::serialize(json::object{{"kind", "text"},
+                                                   {"text", "message " + std::to_string(from + i)},
+                                                   {"language", "en"}}));
+      ASSERT_EQ(r.status, 201) << Show(r);
+      std::this_thread::sleep_for(milliseconds(15));
+    }
+  }
+  // Checks that first + second are exactly the caller's history: in order, no gap, no duplicate.
+  void ExpectExactlyHistory(const std::vector<StreamEvent>& first,
+                            const std::vector<StreamEvent>& second) {
+    std::vector<StreamEvent> all = History(*d_, us_);
+    std::vector<int64_t> want = Ids(all), got = Ids(first);
+    for (int64_t id : Ids(second)) got.push_back(id);
+    EXPECT_EQ(got, want);
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(want[i], static_cast<int64_t>(i + 1)) << "event seqs are per recipient, from 1";
+    }
+    std::vector<StreamEvent> both = first;
+    both.insert(both.end(), second.begin(), second.end());
+    for (size_t i = 0; i < both.size() && i < all.size(); ++i) {
+      EXPECT_EQ(both[i].type, all[i].type) << "event " << all[i].id;
+      EXPECT_EQ(dt::ParseJson(both[i].data), dt::ParseJson(all[i].data)) << "event " << all[i].id;
+    }
+  }
+
+  std::unique_ptr<Daemon> d_;
+  std::string us_, ru_, conflict_;
+};
+
+TEST_F(serverStreamTest, ResumeSseAcrossReconnect) {
+  Post(3, 0);
+  // Connect, read some, disconnect while more events are being generated.
+  std::thread poster([&] { Post(12, 3); });
+  std::vector<StreamEvent> first;
+  {
+    dt::SseFollower sse(d_->url("/v1/events"), us_);
+    EXPECT_TRUE(sse.WaitUntil([](const auto& es) { return es.size() >= 6; }));
+    sse.Stop();
+    first = sse.events();
+  }
+  ASSERT_FALSE(first.empty());
+  poster.join();
+  Post(3, 15);
+  const size_t total = History(*d_, us_).size();
+  ASSERT_EQ(total, 1u + 18u) << "conflict.opened and 18 messages";
+  dt::SseFollower again(d_->url("/v1/events"), us_, first.back().id);
+  EXPECT_TRUE(again.WaitUntil([&](const auto& es) { return first.size() + es.size() >= total; }));
+  std::this_thread::sleep_for(milliseconds(300));  // anything extra would arrive now
+  again.Stop();
+  ExpectExactlyHistory(first, again.events());
+}
+
+TEST_F(serverStreamTest, ResumeWebSocketAcrossReconnect) {
+  Post(3, 0);
+  std::thread poster([&] { Post(12, 3); });
+  std::vector<StreamEvent> first;
+  {
+    dt::WsFollower ws;
+    ASSERT_OK(ws.Connect(d_->url("/v1/ws")));
+    ASSERT_OK(
+        ws.Send(json::serialize(json::object{{"type", "auth"}, {"token", us_}, {"after", 0}})));
+    ws.Run();
+    EXPECT_TRUE(ws.WaitUntil([](const auto& es) { return es.size() >= 6; }));
+    ws.Stop();
+    first = ws.events();
+  }
+  ASSERT_FALSE(first.empty());
+  poster.join();
+  Post(3, 15);
+  const size_t total = History(*d_, us_).size();
+  dt::WsFollower again;
+  ASSERT_OK(again.Connect(d_->url("/v1/ws")));
+  ASSERT_OK(again.Send(
+      json::serialize(json::object{{"type", "auth"}, {"token", us_}, {"after", first.back().id}})));
+  again.Run();
+  EXPECT_TRUE(again.WaitUntil([&](const auto& es) { return first.size() + es.size() >= total; }));
+  std::this_thread::sleep_for(milliseconds(300));
+  again.Stop();
+  ExpectExactlyHistory(first, again.events());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durability: a graceful restart keeps everything; a crash keeps every acknowledged submission.
+
+struct Snapshot {
+  std::string plans, conflicts, us_events, ru_events, jcc_events;
+  std::vector<std::string> audit;  // entries as JSON text
+};
+
+Snapshot Take(const Daemon& d, const std::string& us, const std::string& ru,
+              const std::string& jcc) {
+  Snapshot s;
+  ClientResponse r = d.Request("GET", "/v1/plans", jcc);
+  EXPECT_EQ(r.status, 200) << Show(r);
+  s.plans = r.body;
+  r = d.Request("GET", "/v1/conflicts", jcc);
+  EXPECT_EQ(r.status, 200) << Show(r);
+  s.conflicts = r.body;
+  auto events = [&](const std::string& t) {
+    std::string out;
+    for (const StreamEvent& e : History(d, t))
+      out += std::to_string(e.id) + " " + e.type + " " + e.data + "\n";
+    return out;
+  };
+  s.us_events = events(us);
+  s.ru_events = events(ru);
+  s.jcc_events = events(jcc);
+  r = d.Request("GET", "/v1/audit?limit=5000", jcc);
+  EXPECT_EQ(r.status, 200) << Show(r);
+  for (const json::value& e : Arr(Json(r), "entries")) s.audit.push_back(json::serialize(e));
+  return s;
+}
+
+TEST(serverE2E, RestartDurability) {
+  Daemon d(Options());
+  const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
+  const std::string jcc = d.AddParty("JCC", "coordinator");
+  ASSERT_OK(d.Start());
+  const double t0 = AnHourFromNow();
+
+  // Plans, versions, conflicts in several states.
+  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200))
+                .status,
+            201);
+  ClientResponse r =
+      d.Request("POST", "/v1/plans", ru, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
+  ASSERT_EQ(r.status, 201) << Show(r);
+  const std::string c1 = FirstConflictId(r);
+  ASSERT_FALSE(c1.empty());
+  // Amend us-1 without changing the conflict (a new note, which is not disclosed).
+  {
+    json::value v = dt::ParseJson(Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200));
+    v.as_object()["properties"].as_object()["note"] = "second version";
+    r = d.Request("PUT", "/v1/plans/us-1", us, json::serialize(v), {{"If-Match", "\"1\""}});
+  }
+  ASSERT_EQ(r.status, 200) << Show(r);
+  EXPECT_FALSE(FindById(Arr(Json(r), "conflicts_unchanged"), c1).is_null()) << r.body;
+  ASSERT_EQ(d.Request("POST", "/v1/conflicts/" + c1 + "/ack", us).status, 200);
+
+  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-2", 42.0, 37.0, 42.2, 37.0, t0, t0 + 1200))
+                .status,
+            201);
+  r = d.Request("POST", "/v1/plans", ru, Line("ru-2", 42.1, 36.9, 42.1, 37.1, t0, t0 + 1200));
+  ASSERT_EQ(r.status, 201) << Show(r);
+  const std::string c2 = FirstConflictId(r);
+  ASSERT_FALSE(c2.empty());
+  ASSERT_EQ(d.Request("POST", "/v1/conflicts/" + c2 + "/ack", us).status, 200);
+  ASSERT_EQ(d.Request("POST", "/v1/conflicts/" + c2 + "/ack", ru).status, 200);
+
+  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-3", 43.0, 37.0, 43.2, 37.0, t0, t0 + 1200))
+                .status,
+            201);
+  r = d.Request("POST", "/v1/plans", ru, Line("ru-3", 43.1, 36.9, 43.1, 37.1, t0, t0 + 1200));
+  ASSERT_EQ(r.status, 201) << Show(r);
+  const std::string c3 = FirstConflictId(r);
+  r = d.Request("DELETE", "/v1/plans/ru-3", ru, "", {{"If-Match", "\"1\""}});
+  ASSERT_EQ(r.status, 200) << Show(r);
+
+  Snapshot before = Take(d, us, ru, jcc);
+  {
+    json::value cs = dt::ParseJson(before.conflicts);
+    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c1), "status"), "open");
+    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c2), "status"), "acknowledged");
+    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c3), "status"), "resolved");
+    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c3), "resolution"), "cancelled");
+  }
+
+  EXPECT_EQ(d.Stop(), 0);
+  ASSERT_OK(d.Start());
+  Snapshot after = Take(d, us, ru, jcc);
+  EXPECT_EQ(dt::ParseJson(after.plans), dt::ParseJson(before.plans));
+  EXPECT_EQ(dt::ParseJson(after.conflicts), dt::ParseJson(before.conflicts));
+  EXPECT_EQ(after.us_events, before.us_events);
+  EXPECT_EQ(after.ru_events, before.ru_events);
+  EXPECT_EQ(after.jcc_events, before.jcc_events);
+  ASSERT_GE(after.audit.size(), before.audit.size());
+  for (size_t i = 0; i < before.audit.size(); ++i) {
+    EXPECT_EQ(after.audit[i], before.audit[i]) << "audit entry " << i;
+  }
+  r = d.Request("GET", "/v1/plans/us-1", us);
+  EXPECT_EQ(r.header("ETag"), "\"2\"") << Show(r);
+  // State, not just storage: the detector was reloaded (a new crossing plan conflicts).
+  r = d.Request("POST", "/v1/plans", ru, Line("ru-4", 41.15, 36.9, 41.15, 37.1, t0, t0 + 1200));
+  ASSERT_EQ(r.status, 201) << Show(r);
+  EXPECT_FALSE(FirstConflictId(r).empty()) << "us-1 was not reloaded: " << r.body;
+
+  // A crash during a burst of submissions: every 201 survives.
+  std::mutex mu;
+  std::vector<std::pair<std::string, std::string>> acknowledged;  // token, plan id
+  std::atomic<int> ok{0};
+  std::atomic<bool> dead{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string& tok = t % 2 == 0 ? us : ru;
+      for (int i = 0; i < 400 && !dead.load(); ++i) {
+        std::string id = "burst-" + std::to_string(t) + "-" + std::to_string(i);
+        double lat = 30.0 + t * 0.5, lon = 30.0 + i * 0.005;
+        ClientResponse x =
+            d.Request("POST", "/v1/plans", tok, Line(id, lon, lat, lon, lat + 0.01, t0, t0 + 600));
+        if (x.status == 201) {
+          std::lock_guard<std::mutex> lock(mu);
+          acknowledged.emplace_back(tok, id);
+          ok.fetch_add(1);
+        } else if (x.status == 0) {
+          dead.store(true);
+        } else {
+          ADD_FAILURE() << id << ": " << Show(x);
+        }
+      }
+    });
+  }
+  EXPECT_TRUE(Eventually([&] { return ok.load() >= 40; }, seconds(60)));
+  d.Kill();
+  dead.store(true);
+  for (auto& t : threads) t.join();
+  ASSERT_OK(d.Start());
+  ASSERT_GE(acknowledged.size(), 40u);
+  int missing = 0;
+  for (const auto& [tok, id] : acknowledged) {
+    ClientResponse x = d.Request("GET", "/v1/plans/" + id, tok);
+    if (x.status != 200) {
+      ++missing;
+      ADD_FAILURE() << "acknowledged plan " << id << " lost in the crash: " << Show(x);
+    }
+  }
+  EXPECT_EQ(missing, 0) << "of " << acknowledged.size();
+  // Everything from before the crash is still there too.
+  Snapshot later = Take(d, us, ru, jcc);
+  for (size_t i = 0; i < after.audit.size(); ++i) {
+    ASSERT_LT(i, later.audit.size());
+    EXPECT_EQ(later.audit[i], after.audit[i]) << "audit entry " << i;
+  }
+  ClientResponse key = d.Request("GET", "/v1/record/key");
+  EXPECT_EQ(d.Stop(), 0);
+  dt::ProcessResult v =
+      d.Cli({"audit", "verify", "--data", d.data_dir(), "--key", Str(Json(key), "public_key")});
+  EXPECT_EQ(v.code, 0) << v.out << v.err;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency: 16 clients submit crossing plans at once; the server finds exactly the conflicts
+// the CLI finds in the same plans as one file.
+
+TEST(serverE2E, ConcurrentConflictingSubmissions) {
+  Daemon d(Options());
+  std::vector<std::string> tok;
+  for (int p = 0; p < 8; ++p) tok.push_back(d.AddParty("P" + std::to_string(p)));
+  const std::string jcc = d.AddParty("JCC", "coordinator");
+  ASSERT_OK(d.Start());
+
+  const double t0 = AnHourFromNow();
+  constexpr int kClients = 16;
+  // Client i owns an east-west line (row i) and a north-south line (column i), for party P(i%8).
+  // Starts are staggered so that some crossings are simultaneous and some are not.
+  std::vector<std::vector<std::string>> plans(kClients);
+  json::array all;
+  for (int i = 0; i < kClients; ++i) {
+    const std::string party = "P" + std::to_string(i % 8);
+    const double lat = 37.0 + 0.012 * i, lon = 41.01 + 0.018 * i;
+    const double ew_start = t0 + (i * 97) % 600, ns_start = t0 + (i * 131) % 600;
+    plans[i].push_back(
+        Line("ew-" + std::to_string(i), 41.0, lat, 41.3, lat, ew_start, ew_start + 1800, party));
+    plans[i].push_back(
+        Line("ns-" + std::to_string(i), lon, 36.99, lon, 37.2, ns_start, ns_start + 1800, party));
+    for (const auto& p : plans[i]) all.push_back(dt::ParseJson(p));
+  }
+
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  std::vector<std::vector<ClientResponse>> answers(kClients);
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      ready.fetch_add(1);
+      while (!go.load()) std::this_thread::yield();
+      for (const std::string& p : plans[i]) {
+        answers[i].push_back(d.Request("POST", "/v1/plans", tok[i % 8], p));
+      }
+    });
+  }
+  while (ready.load() < kClients) std::this_thread::yield();
+  go.store(true);
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kClients; ++i) {
+    for (const ClientResponse& r : answers[i]) EXPECT_EQ(r.status, 201) << Show(r);
+  }
+
+  // What the server found.
+  ClientResponse r = d.Request("GET", "/v1/conflicts", jcc);
+  ASSERT_EQ(r.status, 200) << Show(r);
+  std::multiset<std::pair<std::string, std::string>> server_pairs;
+  for (const json::value& c : Arr(Json(r), "conflicts")) {
+    const json::array sides = Arr(c, "sides");
+    ASSERT_EQ(sides.size(), 2u);
+    std::string a = Str(sides[0], "plan"), b = Str(sides[1], "plan");
+    EXPECT_EQ(Str(c, "status"), "open");
+    server_pairs.insert(std::minmax(a, b));
+  }
+
+  // What the CLI finds in the same plans as one file.
+  const std::string file = (d.dir() / "grid.geojson").string();
+  dt::WriteFileText(
+      file, json::serialize(json::object{{"type", "FeatureCollection"}, {"features", all}}));
+  dt::ProcessResult check = d.Cli({"check", file, "--format", "json"});
+  ASSERT_TRUE(check.code == 0 || check.code == 1) << check.out << check.err;
+  json::value cli = dt::ParseJson(check.out);
+  ASSERT_TRUE(cli.is_object()) << check.out;
+  std::multiset<std::pair<std::string, std::string>> cli_pairs;
+  for (const json::value& c : Arr(cli, "conflicts")) {
+    const json::array ps = Arr(c, "plans");
+    ASSERT_EQ(ps.size(), 2u);
+    cli_pairs.insert(std::minmax(std::string(ps[0].as_string()), std::string(ps[1].as_string())));
+  }
+  EXPECT_GT(cli_pairs.size(), 10u) << "the grid should have many conflicts";
+  EXPECT_LT(cli_pairs.size(), static_cast<size_t>(kClients * kClients))
+      << "and some crossings without one";
+  std::vector<std::pair<std::string, std::string>> only_server, only_cli;
+  std::set_difference(server_pairs.begin(), server_pairs.end(), cli_pairs.begin(), cli_pairs.end(),
+                      std::back_inserter(only_server));
+  std::set_difference(cli_pairs.begin(), cli_pairs.end(), server_pairs.begin(), server_pairs.end(),
+                      std::back_inserter(only_cli));
+  std::string diff;
+  for (const auto& [a, b] : only_server) diff += "  server only: " + a + " x " + b + "\n";
+  for (const auto& [a, b] : only_cli) diff += "  cli only:    " + a + " x " + b + "\n";
+  EXPECT_TRUE(only_server.empty() && only_cli.empty())
+      << server_pairs.size() << " server conflicts vs " << cli_pairs.size() << " from the CLI:\n"
+      << diff;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad input: RFC 9457 problems naming the field.
+
+TEST(serverE2E, BadInput) {
+  Daemon d(Options());
+  const std::string us = d.AddParty("US");
+  d.AddParty("RU");
+  ASSERT_OK(d.Start());
+  const double t0 = AnHourFromNow();
+  const std::string good = Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200);
+
+  ExpectProblem(d.Request("POST", "/v1/plans", us, "{\"type\": \"Feature\", "), 400,
+                "malformed JSON");
+  ExpectProblem(d.Request("POST", "/v1/plans", us, ""), 400, "empty body");
+  ExpectProblem(d.Request("POST", "/v1/plans", us, good, {}, "text/plain"), 415,
+                "not JSON content type");
+
+  // Wrong types.
+  {
+    json::value v = dt::ParseJson(good);
+    v.as_object()["properties"].as_object()["times"] = 1665216000;
+    ClientResponse r = d.Request("POST", "/v1/plans", us, json::serialize(v));
+    ExpectProblem(r, 422, "times a number");
+    EXPECT_TRUE(HasErrorPath(r, "properties.times")) << r.body;
+  }
+  {
+    json::value v = dt::ParseJson(good);
+    v.as_object()["properties"].as_object()["corridor_m"] = "wide";
+    ClientResponse r = d.Request("POST", "/v1/plans", us, json::serialize(v));
+    ExpectProblem(r, 422, "corridor_m a string");
+    EXPECT_TRUE(HasErrorPath(r, "properties.corridor_m")) << r.body;
+  }
+  {
+    json::value v = dt::ParseJson(good);
+    v.as_object()["id"] = 17;
+    ClientResponse r = d.Request("POST", "/v1/plans", us, json::serialize(v));
+    ExpectProblem(r, 422, "id a number");
+    EXPECT_TRUE(HasErrorPath(r, "id")) << r.body;
+  }
+  ExpectProblem(d.Request("POST", "/v1/plans", us, "[1, 2]"), 422, "an array");
+  {
+    ClientResponse r = d.Request("POST", "/v1/plans", us,
+                                 Line("bad id/with slash", 41.0, 37.0, 41.2, 37.0, t0, t0 + 60));
+    ExpectProblem(r, 422, "id with a slash");
+    EXPECT_TRUE(HasErrorPath(r, "id")) << r.body;
+  }
+
+  // Oversized body: 2 MiB.
+  {
+    std::string big = "{\"type\":\"Feature\",\"id\":\"big\",\"properties\":{\"note\":\"" +
+                      std::string(2 << 20, 'x') + "\"}}";
+    ExpectProblem(d.Request("POST", "/v1/plans", us, big), 413, "2 MiB body");
+    // The server is fine afterwards.
+    EXPECT_EQ(d.Request("GET", "/healthz").status, 200);
+  }
+
+  // Invalid geometry.
+  {
+    json::value site = json::object{
+        {"type", "Feature"},
+        {"id", "bowtie"},
+        {"properties", json::object{{"kind", "site"}}},
+        {"geometry",
+         json::object{{"type", "Polygon"},
+                      {"coordinates",
+                       json::array{json::array{json::array{41.0, 37.0}, json::array{41.1, 37.1},
+                                               json::array{41.1, 37.0}, json::array{41.0, 37.1},
+                                               json::array{41.0, 37.0}}}}}}};
+    ClientResponse r = d.Request("POST", "/v1/plans", us, json::serialize(site));
+    ExpectProblem(r, 422, "self-intersecting polygon");
+    EXPECT_TRUE(HasErrorPath(r, "geometry.coordinates")) << r.body;
+    EXPECT_TRUE(Contains(r.body, "self-intersecting")) << r.body;
+  }
+  {
+    ClientResponse r =
+        d.Request("POST", "/v1/plans", us, Line("lat95", 41.0, 37.0, 41.2, 95.0, t0, t0 + 1200));
+    ExpectProblem(r, 422, "latitude 95");
+    EXPECT_TRUE(HasErrorPath(r, "geometry.coordinates[1]")) << r.body;
+  }
+  {
+    ClientResponse r = d.Request(
+        "POST", "/v1/plans", us,
+        dt::MovementJson("times", {{41.0, 37.0}, {41.1, 37.0}, {41.2, 37.0}}, {t0, t0 + 60}));
+    ExpectProblem(r, 422, "one time short");
+    EXPECT_TRUE(HasErrorPath(r, "times")) << r.body;
+  }
+
+  // One Feature per request, the party from the token.
+  {
+    std::string fc = "{\"type\":\"FeatureCollection\",\"features\":[" + good + "]}";
+    ClientResponse r = d.Request("POST", "/v1/plans", us, fc);
+    ExpectProblem(r, 422, "FeatureCollection");
+    EXPECT_TRUE(HasErrorPath(r, "type")) << r.body;
+  }
+  {
+    ClientResponse r = d.Request("POST", "/v1/plans", us,
+                                 Line("us-x", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200, "RU"));
+    ExpectProblem(r, 403, "properties.party names another party");
+    EXPECT_TRUE(HasErrorPath(r, "properties.party")) << r.body;
+  }
+
+  // Versioned amendments.
+  ClientResponse created = d.Request("POST", "/v1/plans", us, good);
+  ASSERT_EQ(created.status, 201) << Show(created);
+  ExpectProblem(d.Request("POST", "/v1/plans", us, good), 409, "the plan already exists");
+  ExpectProblem(d.Request("PUT", "/v1/plans/us-1", us, good), 428, "PUT without If-Match");
+  ExpectProblem(d.Request("PUT", "/v1/plans/us-1", us, good, {{"If-Match", "\"7\""}}), 412,
+                "PUT with a stale If-Match");
+  ExpectProblem(d.Request("PUT", "/v1/plans/us-1", us, good, {{"If-Match", "seven"}}), 400,
+                "PUT with a malformed If-Match");
+  ExpectProblem(d.Request("PUT", "/v1/plans/us-2", us, good, {{"If-Match", "\"1\""}}), 422,
+                "PUT with the Feature's id differing from the URL");
+  EXPECT_EQ(d.Request("PUT", "/v1/plans/us-1", us, good, {{"If-Match", "\"1\""}}).status, 200);
+  ExpectProblem(d.Request("PUT", "/v1/plans/us-1", us, good, {{"If-Match", "\"1\""}}), 412,
+                "PUT with the previous version");
+  ExpectProblem(
+      d.Request("PUT", "/v1/plans/nope", us, Line("nope", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200),
+                {{"If-Match", "\"1\""}}),
+      404, "PUT of an unknown plan");
+
+  // Routing.
+  ExpectProblem(d.Request("GET", "/v1/nothing-here", us), 404, "unknown route");
+  ExpectProblem(d.Request("GET", "/v1/plans/nope", us), 404, "unknown plan");
+  ExpectProblem(d.Request("GET", "/v1/conflicts/c-00000000", us), 404, "unknown conflict");
+  {
+    ClientResponse r = d.Request("DELETE", "/v1/conflicts", us);
+    ExpectProblem(r, 405, "wrong method");
+    EXPECT_TRUE(Contains(r.header("Allow"), "GET")) << Show(r);
+  }
+  ExpectProblem(d.Request("PATCH", "/v1/plans/us-1", us, good), 405, "PATCH");
+
+  // Query parameters and headers.
+  ExpectProblem(d.Request("GET", "/v1/events", us, "", {{"Last-Event-ID", "abc"}}), 400,
+                "bad Last-Event-ID");
+  ExpectProblem(d.Request("GET", "/v1/events", us, "", {{"Last-Event-ID", "-3"}}), 400,
+                "negative Last-Event-ID");
+  ExpectProblem(d.Request("GET", "/v1/events/history?after=x", us), 400, "after=x");
+  ExpectProblem(d.Request("GET", "/v1/events/history?limit=0", us), 400, "limit=0");
+  ExpectProblem(d.Request("GET", "/v1/conflicts?status=bogus", us), 400, "status=bogus");
+  ExpectProblem(d.Request("GET", "/v1/plans?status=bogus", us), 400, "plans status=bogus");
+
+  // Other bodies.
+  ExpectProblem(d.Request("POST", "/v1/webhooks", us, R"({"url":"ftp://x"})"), 422, "webhook url");
+  ExpectProblem(d.Request("POST", "/v1/contacts", us, R"({"name":"A"})"), 422,
+                "contact without language");
+  ExpectProblem(d.Request("POST", "/v1/check", us, "{"), 400, "check malformed");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authentication failures.
+
+TEST(serverE2E, AuthFailures) {
+  Daemon d(Options());
+  const std::string us = d.AddParty("US");
+  ASSERT_OK(d.Start());
+
+  {
+    ClientResponse r = d.Request("GET", "/v1/plans");
+    ExpectProblem(r, 401, "no token");
+    EXPECT_EQ(r.header("WWW-Authenticate").rfind("Bearer", 0), 0u) << Show(r);
+  }
+  {
+    ClientResponse r = d.Request("GET", "/v1/plans", "dcf_0123456789abcdef0123456789abcdef0123");
+    ExpectProblem(r, 401, "unknown token");
+    EXPECT_EQ(r.header("WWW-Authenticate").rfind("Bearer", 0), 0u) << Show(r);
+  }
+  ExpectProblem(d.Request("GET", "/v1/plans", "", "", {{"Authorization", "Basic dXM6cHc="}}), 401,
+                "basic auth");
+  ExpectProblem(d.Request("GET", "/v1/plans", "", "", {{"Authorization", "Bearer"}}), 401,
+                "empty bearer");
+  ExpectProblem(d.Request("POST", "/v1/plans", "", "{}"), 401, "no token on a write");
+
+  // A second token for US, revoked while the server runs: refused within the cache time.
+  dt::ProcessResult add = d.Cli({"admin", "--data", d.data_dir(), "token", "add", "US"});
+  ASSERT_EQ(add.code, 0) << add.out << add.err;
+  const std::string second = add.LastLine();
+  dt::ProcessResult list = d.Cli({"admin", "--data", d.data_dir(), "token", "list", "US"});
+  ASSERT_EQ(list.code, 0) << list.out << list.err;
+  std::string id;
+  {
+    size_t pos = add.out.find("tok_");
+    ASSERT_NE(pos, std::string::npos) << add.out;
+    size_t end = add.out.find_first_of(" \n", pos);
+    id = add.out.substr(pos, end - pos);
+  }
+  EXPECT_TRUE(Contains(list.out, id)) << "token list does not show " << id << ":\n" << list.out;
+  ASSERT_EQ(d.Request("GET", "/v1/me", second).status, 200);
+  dt::ProcessResult revoke = d.Cli({"admin", "--data", d.data_dir(), "token", "revoke", id});
+  ASSERT_EQ(revoke.code, 0) << revoke.out << revoke.err;
+  const auto revoked_at = Clock::now();
+  bool refused = Eventually([&] { return d.Request("GET", "/v1/me", second).status == 401; },
+                            milliseconds(3000), milliseconds(100));
+  EXPECT_TRUE(refused)
+      << "the revoked token still works "
+      << std::chrono::duration_cast<milliseconds>(Clock::now() - revoked_at).count()
+      << " ms after revocation";
+  ExpectProblem(d.Request("GET", "/v1/plans", second), 401, "revoked token");
+  EXPECT_EQ(d.Request("GET", "/v1/me", us).status, 200) << "the first token still works";
+
+  // Streams.
+  {
+    dt::WsFollower ws;
+    ASSERT_OK(ws.Connect(d.url("/v1/ws")));
+    ASSERT_OK(ws.Send(R"({"type":"auth","token":"dcf_not_a_token"})"));
+    std::optional<std::string> frame = ws.ReceiveNow(seconds(10));
+    ASSERT_TRUE(frame.has_value()) << "no error frame";
+    json::value v = dt::ParseJson(*frame);
+    EXPECT_EQ(Str(v, "type"), "error") << *frame;
+    EXPECT_FALSE(Str(v, "detail").empty()) << *frame;
+    // Then the server closes the socket.
+    std::optional<std::string> next = ws.ReceiveNow(seconds(10));
+    EXPECT_FALSE(next.has_value()) << *next;
+    EXPECT_TRUE(ws.closed()) << "the WebSocket is still open after a bad auth frame";
+  }
+  {
+    dt::WsFollower ws;
+    ASSERT_OK(ws.Connect(d.url("/v1/ws")));
+    ASSERT_OK(ws.Send(R"({"hello":"world"})"));
+    std::optional<std::string> frame = ws.ReceiveNow(seconds(10));
+    ASSERT_TRUE(frame.has_value());
+    EXPECT_EQ(Str(dt::ParseJson(*frame), "type"), "error") << *frame;
+  }
+  {
+    dt::WsFollower ws;
+    Status s = ws.Connect(d.url("/v1/ws"), "dcf_not_a_token");
+    EXPECT_FALSE(s.ok()) << "upgrade accepted with an unknown token in the header";
+    EXPECT_TRUE(Contains(s.message(), "401")) << s.ToString();
+  }
+  {
+    Status s = http::FollowSse(d.url("/v1/events"), {{"Authorization", "Bearer nope"}},
+                               [](const http::SseEvent&) { return true; });
+    EXPECT_FALSE(s.ok());
+    EXPECT_TRUE(Contains(s.message(), "401") || s.code() == StatusCode::kUnauthenticated)
+        << s.ToString();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations endpoints.
+
+TEST(serverE2E, Health) {
+  Daemon d(Options());
+  const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
+  ASSERT_OK(d.Start());
+  ClientResponse h = d.Request("GET", "/healthz");
+  EXPECT_EQ(h.status, 200) << Show(h);
+  EXPECT_EQ(Str(Json(h), "status"), "ok");
+  ClientResponse ready = d.Request("GET", "/readyz");
+  EXPECT_EQ(ready.status, 200) << Show(ready);
+  EXPECT_EQ(Str(Json(ready), "status"), "ready");
+
+  const double t0 = AnHourFromNow();
+  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200))
+                .status,
+            201);
+  ClientResponse r =
+      d.Request("POST", "/v1/plans", ru, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
+  ASSERT_EQ(r.status, 201);
+  const std::string c = FirstConflictId(r);
+  ASSERT_EQ(d.Request("POST", "/v1/conflicts/" + c + "/ack", us).status, 200);
+  d.Request("GET", "/v1/nothing", us);
+
+  std::string text;
+  bool settled = Eventually([&] {
+    ClientResponse m = d.Request("GET", "/metrics");
+    text = m.body;
+    return m.status == 200 && Contains(text, "\ndeconflict_conflicts_open 1") &&
+           Contains(text, "\ndeconflict_notices_unacknowledged 1");
+  });
+  EXPECT_TRUE(settled) << "one open conflict, acknowledged by one side:\n" << text;
+  ClientResponse m = d.Request("GET", "/metrics");
+  EXPECT_EQ(m.header("Content-Type").rfind("text/plain", 0), 0u) << m.header("Content-Type");
+  for (const char* name :
+       {"deconflict_http_requests_total{", "# TYPE deconflict_http_requests_total counter",
+        "deconflict_conflicts_open", "deconflict_notices_unacknowledged",
+        "# TYPE deconflict_http_request_duration_seconds histogram",
+        "deconflict_http_request_duration_seconds_bucket{", "le=\"+Inf\"",
+        "deconflict_http_request_duration_seconds_count",
+        "deconflict_http_request_duration_seconds_sum"}) {
+    EXPECT_TRUE(Contains(m.body, name)) << "no " << name << " in /metrics:\n" << m.body;
+  }
+  EXPECT_TRUE(Contains(m.body, "404")) << "the 404 is counted:\n" << m.body;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks: signed, retried after a failure, recorded as delivered.
+
+TEST(serverE2E, Webhooks) {
+  // The receiver: fails the first attempt.
+  struct Call {
+    std::string body;
+    std::map<std::string, std::string> headers;
+    int answered = 0;
+  };
+  std::mutex mu;
+  std::vector<Call> calls;
+  boost::asio::io_context io;
+  http::Router router;
+  router.Add("POST", "/hook", [&](http::Exchange& ex) -> boost::asio::awaitable<void> {
+    Call call;
+    call.body = ex.request().body;
+    for (const char* h : {"X-Deconflict-Signature", "X-Deconflict-Timestamp",
+                          "X-Deconflict-Delivery", "X-Deconflict-Event", "Content-Type"}) {
+      call.headers[h] = ex.request().header(h);
+    }
+    int status;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      status = calls.empty() ? 500 : 200;
+      call.answered = status;
+      calls.push_back(call);
+    }
+    http::Response answer;  // (no braced temporary in co_await: GCC 12 mishandles those)
+    answer.status = status;
+    answer.body = "{}";
+    co_await ex.Respond(std::move(answer));
+  });
+  http::Server receiver(io, router, {.listen = "127.0.0.1:0"});
+  ASSERT_OK(receiver.Start());
+  std::thread io_thread([&] { io.run(); });
+  struct StopReceiver {
+    http::Server& s;
+    boost::asio::io_context& io;
+    std::thread& t;
+    ~StopReceiver() {
+      s.Stop([this] { io.stop(); });
+      t.join();
+    }
+  } stop_receiver{receiver, io, io_thread};
+
+  Daemon d(Options());
+  const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
+  ASSERT_OK(d.Start());
+  const std::string secret = "a-shared-secret-of-some-length";
+  ClientResponse w =
+      d.Request("POST", "/v1/webhooks", us,
+                json::serialize(json::object{
+                    {"url", "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hook"},
+                    {"secret", secret}}));
+  ASSERT_EQ(w.status, 201) << Show(w);
+  EXPECT_EQ(Str(Json(w), "secret"), secret);
+  ClientResponse list = d.Request("GET", "/v1/webhooks", us);
+  EXPECT_EQ(list.status, 200);
+  EXPECT_FALSE(Contains(list.body, secret)) << "the secret is shown once: " << list.body;
+
+  const double t0 = AnHourFromNow();
+  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200))
+                .status,
+            201);
+  ClientResponse r =
+      d.Request("POST", "/v1/plans", ru, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
+  ASSERT_EQ(r.status, 201);
+  const std::string conflict = FirstConflictId(r);
+  ASSERT_FALSE(conflict.empty());
+
+  // The first attempt fails; the retry (after ~1 s) succeeds.
+  bool retried = Eventually(
+      [&] {
+        std::lock_guard<std::mutex> lock(mu);
+        return calls.size() >= 2;
+      },
+      seconds(20));
+  std::vector<Call> got;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    got = calls;
+  }
+  ASSERT_TRUE(retried) << "webhook calls: " << got.size() << "\n" << d.Log();
+  EXPECT_EQ(got[0].answered, 500);
+  EXPECT_EQ(got[1].answered, 200);
+  EXPECT_EQ(got[0].headers["X-Deconflict-Delivery"], got[1].headers["X-Deconflict-Delivery"])
+      << "the retry is the same delivery";
+  EXPECT_EQ(got[0].body, got[1].body);
+  for (const Call& c : got) {
+    const std::string& ts = c.headers.at("X-Deconflict-Timestamp");
+    ASSERT_FALSE(ts.empty());
+    EXPECT_EQ(c.headers.at("X-Deconflict-Signature"),
+              "sha256=" + record::HmacSha256Hex(secret, ts + "." + c.body))
+        << "bad signature on " << c.body;
+    EXPECT_LE(std::abs(std::stoll(ts) - dt::NowUnixSeconds()), 60);
+    EXPECT_TRUE(Contains(c.headers.at("Content-Type"), "json"));
+  }
+  json::value body = dt::ParseJson(got[1].body);
+  EXPECT_EQ(Str(body, "type"), "conflict.opened") << got[1].body;
+  EXPECT_EQ(Str(body, "recipient"), "US");
+  EXPECT_EQ(got[1].headers["X-Deconflict-Event"], "conflict.opened");
+  std::vector<StreamEvent> one = {
+      {0, Str(body, "type"),
+       json::serialize(Obj(body).contains("data") ? Obj(body).at("data") : json::value())}};
+  EXPECT_TRUE(dt::HasConflictEvent(one, "conflict.opened", conflict)) << got[1].body;
+  const int64_t seq = Obj(body).contains("seq") ? Obj(body).at("seq").as_int64() : -1;
+
+  // Recorded as delivered, on US's record.
+  std::string audit;
+  bool recorded = Eventually([&] {
+    ClientResponse a = d.Request("GET", "/v1/audit", us);
+    audit = a.body;
+    for (const json::value& e : Arr(Json(a), "entries")) {
+      if (Str(e, "kind") != "receipt.delivered") continue;
+      json::value b = dt::ParseJson(Str(e, "body_json"));
+      if (Str(b, "channel") == "webhook" && Str(b, "recipient") == "US" &&
+          Obj(b).contains("event_seq") && Obj(b).at("event_seq").as_int64() == seq) {
+        return true;
+      }
+    }
+    return false;
+  });
+  EXPECT_TRUE(recorded) << "no receipt.delivered (webhook) for event " << seq << " in " << audit;
+  EXPECT_EQ(d.Stop(), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Escalation: a missed acknowledgement deadline reaches the backup contact and the coordinators.
+
+TEST(serverE2E, Escalation) {
+  Daemon d(Options());
+  const std::string deadlines = (d.dir() / "deadlines.json").string();
+  dt::WriteFileText(deadlines,
+                    R"({"steps":[{"lead_s":1e9,"ack_s":1}],"min_ack_s":1,"reescalate_s":1})");
+  d.set_extra_args({"--deadlines", deadlines});
+  const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
+  const std::string jcc = d.AddParty("JCC", "coordinator");
+  const std::string backup = "Major Ivanova";
+  dt::ProcessResult c = d.Cli({"admin", "--data", d.data_dir(), "contact", "add", "RU", "--name",
+                               backup, "--language", "ru", "--backup"});
+  ASSERT_EQ(c.code, 0) << c.out << c.err;
+  ASSERT_OK(d.Start());
+
+  const double t0 = AnHourFromNow();
+  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200))
+                .status,
+            201);
+  ClientResponse r =
+      d.Request("POST", "/v1/plans", ru, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
+  ASSERT_EQ(r.status, 201);
+  const std::string id = FirstConflictId(r);
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(d.Request("POST", "/v1/conflicts/" + id + "/ack", us).status, 200);  // RU does not
+
+  // The escalation events about RU's side, per recipient.
+  auto escalations = [&](const std::string& tok) {
+    std::vector<json::value> out;
+    for (const StreamEvent& e : History(d, tok)) {
+      if (e.type != "conflict.escalated") continue;
+      json::value v = dt::ParseJson(e.data);
+      if (Str(v, "party") == "RU" && Str(Obj(v).at("conflict"), "id") == id) out.push_back(v);
+    }
+    return out;
+  };
+  bool escalated = Eventually([&] {
+    return !escalations(us).empty() && !escalations(ru).empty() && !escalations(jcc).empty();
+  });
+  ASSERT_TRUE(escalated) << "US " << escalations(us).size() << ", RU " << escalations(ru).size()
+                         << ", JCC " << escalations(jcc).size() << "\n"
+                         << d.Log();
+  // The escalating party and the coordinators are told whom it reached; RU's backup is named.
+  EXPECT_TRUE(Contains(json::serialize(escalations(ru).front()), backup))
+      << json::serialize(escalations(ru).front());
+  EXPECT_TRUE(Contains(json::serialize(escalations(jcc).front()), backup))
+      << json::serialize(escalations(jcc).front());
+  // docs/security.md §2: the other side learns that and at which level, not RU's contacts.
+  for (const json::value& e : escalations(us)) {
+    EXPECT_FALSE(Contains(json::serialize(e), backup))
+        << "US was told RU's contacts: " << json::serialize(e);
+  }
+  // Level 2 a second later (re-escalation), still unacknowledged; the side shows its level.
+  EXPECT_TRUE(Eventually([&] {
+    for (const json::value& e : escalations(ru)) {
+      if (Obj(e).contains("level") && Obj(e).at("level").to_number<int>() >= 2) return true;
+    }
+    return false;
+  })) << "no level-2 escalation";
+  ClientResponse got = d.Request("GET", "/v1/conflicts/" + id, us);
+  bool visible = false;
+  for (const json::value& side : Arr(Json(got), "sides")) {
+    if (Str(side, "party") == "RU") {
+      visible = Obj(side).at("escalation_level").to_number<int>() >= 1;
+    }
+  }
+  EXPECT_TRUE(visible) << "US cannot see that RU missed its deadline: " << got.body;
+  // RU's acknowledgement ends it.
+  EXPECT_EQ(d.Request("POST", "/v1/conflicts/" + id + "/ack", ru).status, 200);
+  EXPECT_EQ(d.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace deconflict::server

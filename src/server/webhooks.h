@@ -1,0 +1,53 @@
+// Delivers each party's events to its webhooks: POST with an HMAC-SHA256 signature, retried with
+// exponential back-off, every attempt kept in the store so that a restart loses nothing
+// (docs/channel.md, "Webhooks").
+//
+//   WebhookDispatcher d(channel.get(), {});   // starts a thread
+//   ...; d.Stop();
+//
+// Thread-safety: Stop may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "channel/channel.h"
+
+namespace deconflict::server {
+
+struct WebhookOptions {
+  std::chrono::milliseconds poll{250};        // DEFAULT: look for due jobs every 250 ms
+  std::chrono::milliseconds timeout{10'000};  // DEFAULT: per attempt
+  int max_attempts = 12;                      // DEFAULT: then the job is marked failed
+  int64_t first_backoff_ms = 1000;            // DEFAULT: 1 s, doubling, at most max_backoff_ms
+  int64_t max_backoff_ms = 3'600'000;         // DEFAULT: 1 h
+};
+
+// The signature header value for a body sent at `unix_seconds`:
+// "sha256=" + hex HMAC-SHA256(secret, "<unix_seconds>.<body>").
+std::string WebhookSignature(const std::string& secret, int64_t unix_seconds,
+                             const std::string& body);
+
+class WebhookDispatcher {
+ public:
+  WebhookDispatcher(channel::Channel* channel, WebhookOptions options);
+  ~WebhookDispatcher();  // Stop()
+  void Stop();
+
+ private:
+  void Loop();
+  void DeliverDue();
+
+  channel::Channel* channel_;
+  WebhookOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace deconflict::server

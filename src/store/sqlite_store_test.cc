@@ -1,0 +1,393 @@
+#include "store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "record/chain.h"
+#include "store/store_conformance.h"
+
+namespace deconflict::store {
+namespace {
+
+std::unique_ptr<Store> OpenOrNull(const std::string& dir) {
+  Result<std::unique_ptr<Store>> s = OpenSqliteStore({.dir = dir});
+  if (!s.ok()) {
+    ADD_FAILURE() << s.status().ToString();
+    return nullptr;
+  }
+  return std::move(*s);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest,
+                         ::testing::Values(StoreBackend{"sqlite", OpenOrNull}), StoreBackendName);
+
+std::unique_ptr<Store> MustOpen(const SqliteOptions& o) {
+  Result<std::unique_ptr<Store>> s = OpenSqliteStore(o);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? std::move(*s) : nullptr;
+}
+
+// A raw connection to the database file, as another program would open it.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& dir) {
+    EXPECT_EQ(sqlite3_open(SqliteDatabasePath(dir).c_str(), &db_), SQLITE_OK);
+    sqlite3_busy_timeout(db_, 5000);
+  }
+  ~RawDb() { sqlite3_close(db_); }
+  int Exec(const std::string& sql) {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+    if (err != nullptr) {
+      last_error_ = err;
+      sqlite3_free(err);
+    }
+    return rc;
+  }
+  std::string Text(const std::string& sql) {
+    sqlite3_stmt* s = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != nullptr) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    }
+    sqlite3_finalize(s);
+    return out;
+  }
+  const std::string& last_error() const { return last_error_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string last_error_;
+};
+
+AuditEntry Audit(const std::string& kind, std::vector<std::string> parties = {"alpha"}) {
+  AuditEntry e;
+  e.at_ms = 1;
+  e.kind = kind;
+  e.parties = std::move(parties);
+  e.body_json = "{}";
+  return e;
+}
+
+TEST(SqliteStoreTest, CreatesDirectoryAndSetsPragmas) {
+  TempDir tmp;
+  const std::string dir = tmp.path() + "/a/b/c";
+  std::unique_ptr<Store> s = MustOpen({.dir = dir});
+  ASSERT_NE(s, nullptr);
+  EXPECT_TRUE(std::filesystem::exists(SqliteDatabasePath(dir)));
+  EXPECT_EQ(*SqlitePragma(*s, "journal_mode"), "wal");
+  EXPECT_EQ(*SqlitePragma(*s, "synchronous"), "2");  // FULL
+  EXPECT_EQ(*SqlitePragma(*s, "foreign_keys"), "1");
+  EXPECT_EQ(*SqlitePragma(*s, "user_version"), std::to_string(kSqliteSchemaVersion));
+  EXPECT_EQ(SqlitePragma(*s, "journal_mode; DROP TABLE plans").status().code(),
+            StatusCode::kInvalidArgument);
+  // WAL is a property of the file: another program sees it too.
+  RawDb raw(dir);
+  EXPECT_EQ(raw.Text("PRAGMA journal_mode"), "wal");
+}
+
+TEST(SqliteStoreTest, ReopeningTheDirectoryKeepsEverything) {
+  TempDir tmp;
+  {
+    std::unique_ptr<Store> s = MustOpen({.dir = tmp.path()});
+    ASSERT_NE(s, nullptr);
+    auto txn = s->Begin();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->PutParty({.name = "alpha", .role = "party"}).ok());
+    ASSERT_TRUE((*txn)->PutPlan({.party = "alpha", .id = "p", .feature_json = "{}"}).ok());
+    ASSERT_TRUE((*txn)->AppendAudit(Audit("k")).ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  std::unique_ptr<Store> s = MustOpen({.dir = tmp.path(), .read_connections = 1});
+  ASSERT_NE(s, nullptr);
+  EXPECT_TRUE(s->GetParty("alpha")->has_value());
+  EXPECT_TRUE(s->GetPlan("alpha", "p")->has_value());
+  EXPECT_EQ(s->LastAudit()->value().seq, 1);
+}
+
+TEST(SqliteStoreTest, OpenErrorsAreClear) {
+  TempDir tmp;
+  // The directory is a file.
+  const std::string file = tmp.path() + "/file";
+  std::ofstream(file) << "x";
+  Result<std::unique_ptr<Store>> r = OpenSqliteStore({.dir = file});
+  EXPECT_EQ(r.status().code(), StatusCode::kIoError);
+  EXPECT_NE(r.status().message().find(file), std::string::npos) << r.status().message();
+
+  // The database file is not a database.
+  const std::string garbage = tmp.path() + "/garbage";
+  std::filesystem::create_directories(garbage);
+  std::ofstream(SqliteDatabasePath(garbage)) << std::string(4096, 'x');
+  r = OpenSqliteStore({.dir = garbage});
+  EXPECT_EQ(r.status().code(), StatusCode::kIoError);
+  EXPECT_NE(r.status().message().find("deconflict.db"), std::string::npos) << r.status().message();
+
+  // Another program's SQLite database.
+  const std::string foreign = tmp.path() + "/foreign";
+  std::filesystem::create_directories(foreign);
+  {
+    RawDb raw(foreign);
+    raw.Exec("CREATE TABLE t(x)");
+  }
+  r = OpenSqliteStore({.dir = foreign});
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << r.status().ToString();
+
+  // A newer schema.
+  const std::string newer = tmp.path() + "/newer";
+  ASSERT_NE(MustOpen({.dir = newer}), nullptr);
+  {
+    RawDb raw(newer);
+    raw.Exec("PRAGMA user_version = " + std::to_string(kSqliteSchemaVersion + 1));
+  }
+  r = OpenSqliteStore({.dir = newer});
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << r.status().ToString();
+}
+
+TEST(SqliteStoreTest, BeginTimesOutWhileAnotherProgramWrites) {
+  TempDir tmp;
+  std::unique_ptr<Store> s = MustOpen({.dir = tmp.path(), .busy_timeout_ms = 200});
+  ASSERT_NE(s, nullptr);
+  RawDb raw(tmp.path());
+  ASSERT_EQ(raw.Exec("BEGIN IMMEDIATE"), SQLITE_OK);
+  auto start = std::chrono::steady_clock::now();
+  Result<std::unique_ptr<WriteTxn>> txn = s->Begin();
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(txn.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(txn.status().message().find("locked"), std::string::npos) << txn.status().message();
+  EXPECT_GE(waited, std::chrono::milliseconds(150));
+  // Reads are not blocked by the other writer.
+  EXPECT_TRUE(s->ListParties().ok());
+  ASSERT_EQ(raw.Exec("ROLLBACK"), SQLITE_OK);
+  txn = s->Begin();
+  ASSERT_TRUE(txn.ok()) << txn.status().ToString();
+  EXPECT_TRUE((*txn)->Commit().ok());
+}
+
+// A failure after an operation has written part of its rows aborts the whole transaction:
+// nothing of it is committed and every further call fails. Faults are injected with triggers.
+TEST(SqliteStoreTest, StorageFailureAbortsTheWholeTransaction) {
+  TempDir tmp;
+  std::unique_ptr<Store> s = MustOpen({.dir = tmp.path()});
+  ASSERT_NE(s, nullptr);
+  {
+    RawDb raw(tmp.path());
+    ASSERT_EQ(raw.Exec("CREATE TRIGGER boom BEFORE INSERT ON plan_heads WHEN NEW.id = 'boom' "
+                       "BEGIN SELECT RAISE(ABORT, 'injected fault'); END"),
+              SQLITE_OK)
+        << raw.last_error();
+    ASSERT_EQ(raw.Exec("CREATE TRIGGER rb BEFORE INSERT ON events WHEN NEW.type = 'rollback' "
+                       "BEGIN SELECT RAISE(ROLLBACK, 'injected rollback'); END"),
+              SQLITE_OK)
+        << raw.last_error();
+  }
+  {
+    auto txn = s->Begin();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->PutPlan({.party = "alpha", .id = "fine", .feature_json = "{}"}).ok());
+    ASSERT_TRUE((*txn)->AppendAudit(Audit("k")).ok());
+    // The plan row of "boom" is written, then its head fails: the transaction is aborted.
+    Status st = (*txn)->PutPlan({.party = "alpha", .id = "boom", .feature_json = "{}"});
+    EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.ToString();
+    EXPECT_NE(st.message().find("injected fault"), std::string::npos) << st.message();
+    EXPECT_EQ((*txn)->PutParty({.name = "x", .role = "party"}).code(), StatusCode::kUnavailable);
+    EXPECT_EQ((*txn)->Commit().code(), StatusCode::kUnavailable);
+  }
+  EXPECT_TRUE(s->ListPlans("", "")->empty());
+  EXPECT_FALSE(s->GetPlan("alpha", "boom")->has_value());
+  EXPECT_FALSE(s->LastAudit()->has_value());
+  {
+    // SQLite itself rolls back the transaction (RAISE(ROLLBACK)): also detected.
+    auto txn = s->Begin();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->AppendEvent({.recipient = "alpha", .type = "ok"}).ok());
+    EXPECT_FALSE((*txn)->AppendEvent({.recipient = "alpha", .type = "rollback"}).ok());
+    EXPECT_EQ((*txn)->AppendEvent({.recipient = "alpha", .type = "ok"}).status().code(),
+              StatusCode::kUnavailable);
+    EXPECT_FALSE((*txn)->Commit().ok());
+  }
+  EXPECT_EQ(*s->LastEventSeq("alpha"), 0);
+  // The store goes on.
+  auto txn = s->Begin();
+  ASSERT_TRUE(txn.ok());
+  EXPECT_EQ((*txn)->AppendEvent({.recipient = "alpha", .type = "ok"})->seq, 1);
+  EXPECT_TRUE((*txn)->Commit().ok());
+}
+
+// Two processes (the server and the admin CLI) append to one audit log at the same time: the log
+// stays one valid chain and per-recipient event numbers stay dense. First the two take turns
+// (pipes), so that each transaction chains onto the other process's last entry; then both run
+// freely, contending for the lock.
+TEST(SqliteStoreTest, TwoProcessesWritingInterleavedKeepOneChain) {
+  TempDir tmp;
+  constexpr int kTurns = 15, kFree = 25, kPerTxn = 4;
+  int to_child[2], to_parent[2];
+  ASSERT_EQ(pipe(to_child), 0);
+  ASSERT_EQ(pipe(to_parent), 0);
+  auto one_txn = [&](Store* s, const std::string& who) -> bool {
+    Result<std::unique_ptr<WriteTxn>> txn = s->Begin();
+    if (!txn.ok()) return false;
+    for (int i = 0; i < kPerTxn; ++i) {
+      if (!(*txn)->AppendAudit(Audit(who)).ok()) return false;
+      if (!(*txn)->AppendEvent({.recipient = "alpha", .type = who}).ok()) return false;
+    }
+    return (*txn)->Commit().ok();
+  };
+  // `first` writes first in each turn; a process waits on `in` for its turn and passes it on `out`.
+  auto work = [&](const std::string& who, bool first, int in, int out) -> bool {
+    Result<std::unique_ptr<Store>> s = OpenSqliteStore({.dir = tmp.path()});
+    if (!s.ok()) return false;
+    char token = 't';
+    for (int t = 0; t < kTurns; ++t) {
+      if ((t > 0 || !first) && read(in, &token, 1) != 1) return false;
+      if (!one_txn(s->get(), who)) return false;
+      if (write(out, &token, 1) != 1) return false;
+    }
+    if (first && read(in, &token, 1) != 1) return false;  // the other's last turn
+    for (int t = 0; t < kFree; ++t) {
+      if (!one_txn(s->get(), who)) return false;
+    }
+    return true;
+  };
+  // Fork before this process opens the database (SQLite connections must not cross a fork).
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(work("child", false, to_child[0], to_parent[1]) ? 0 : 1);
+  bool parent_ok = work("parent", true, to_parent[0], to_child[1]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  for (int fd : {to_child[0], to_child[1], to_parent[0], to_parent[1]}) close(fd);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(parent_ok);
+
+  std::unique_ptr<Store> s = MustOpen({.dir = tmp.path()});
+  ASSERT_NE(s, nullptr);
+  constexpr size_t kTotal = 2 * (kTurns + kFree) * kPerTxn;
+  std::vector<AuditEntry> all = *s->AuditAfter(0, 0);
+  ASSERT_EQ(all.size(), kTotal);
+  record::ChainReport r = record::VerifyChain(all, {});
+  EXPECT_TRUE(r.ok()) << r.problems[0];
+  int switches = 0;
+  for (size_t i = 1; i < all.size(); ++i) switches += all[i].kind != all[i - 1].kind;
+  EXPECT_GE(switches, 2 * kTurns - 1);
+  std::vector<EventRecord> events = *s->EventsAfter("alpha", 0, 0);
+  ASSERT_EQ(events.size(), kTotal);
+  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].seq, static_cast<int64_t>(i + 1));
+}
+
+// Readers run while a writer commits: none waits for the writer, and each sees whole transactions.
+TEST(SqliteStoreTest, ConcurrentReadersSeeWholeTransactions) {
+  TempDir tmp;
+  std::unique_ptr<Store> s = MustOpen({.dir = tmp.path(), .read_connections = 3});
+  ASSERT_NE(s, nullptr);
+  constexpr int kTxns = 60, kPerTxn = 5;
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0}, torn{0}, errors{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 4; ++r) {  // more readers than connections: some wait for a lease
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        Result<std::vector<EventRecord>> ev = s->EventsAfter("alpha", 0, 0);
+        Result<std::optional<AuditEntry>> last = s->LastAudit();
+        if (!ev.ok() || !last.ok()) {
+          ++errors;
+          continue;
+        }
+        if (ev->size() % kPerTxn != 0) ++torn;
+        for (size_t i = 0; i < ev->size(); ++i) {
+          if ((*ev)[i].seq != static_cast<int64_t>(i + 1)) ++torn;
+        }
+        if (last->has_value() && (*last)->seq % kPerTxn != 0) ++torn;
+        ++reads;
+      }
+    });
+  }
+  for (int t = 0; t < kTxns; ++t) {
+    auto txn = s->Begin();
+    ASSERT_TRUE(txn.ok());
+    for (int i = 0; i < kPerTxn; ++i) {
+      ASSERT_TRUE((*txn)->AppendEvent({.recipient = "alpha", .type = "t"}).ok());
+      ASSERT_TRUE((*txn)->AppendAudit(Audit("k")).ok());
+    }
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  done = true;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(torn.load(), 0);
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(*s->LastEventSeq("alpha"), kTxns * kPerTxn);
+}
+
+// Not a test: the server's batch (100 plan submissions, each with events and audit entries) in one
+// transaction. Run with --gtest_also_run_disabled_tests --gtest_filter='*Batch*'.
+TEST(SqliteStoreTest, DISABLED_MeasureSubmissionBatch) {
+  TempDir tmp;
+  std::unique_ptr<Store> s = MustOpen({.dir = tmp.path()});
+  ASSERT_NE(s, nullptr);
+  const std::string feature(8000, 'x');
+  constexpr int kBatches = 30;
+  std::vector<double> ms, commit_ms, cpu_ms;
+  for (int b = 0; b < kBatches; ++b) {
+    auto start = std::chrono::steady_clock::now();
+    std::clock_t cpu_start = std::clock();
+    auto txn = s->Begin();
+    ASSERT_TRUE(txn.ok());
+    for (int p = 0; p < 100; ++p) {
+      std::string party = "party" + std::to_string(p % 7);
+      PlanRecord plan{.party = party,
+                      .id = "plan-" + std::to_string(b * 100 + p),
+                      .version = 1,
+                      .status = "active",
+                      .feature_json = "{\"f\":\"" + feature + "\"}",
+                      .created_ms = 1};
+      ASSERT_TRUE((*txn)->PutPlan(plan).ok());
+      for (int e = 0; e < 3; ++e) {
+        ASSERT_TRUE((*txn)
+                        ->AppendEvent({.recipient = "party" + std::to_string((p + e) % 7),
+                                       .type = "plan.accepted",
+                                       .data_json = "{\"plan\":\"" + plan.id + "\"}"})
+                        .ok());
+      }
+      for (int a = 0; a < 4; ++a) {
+        ASSERT_TRUE((*txn)
+                        ->AppendAudit({.at_ms = 1,
+                                       .kind = "plan.submitted",
+                                       .parties = {party, "party" + std::to_string((p + 1) % 7)},
+                                       .body_json = "{\"plan\":\"" + plan.id + "\"}"})
+                        .ok());
+      }
+    }
+    auto before_commit = std::chrono::steady_clock::now();
+    ASSERT_TRUE((*txn)->Commit().ok());
+    auto end = std::chrono::steady_clock::now();
+    ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+    commit_ms.push_back(std::chrono::duration<double, std::milli>(end - before_commit).count());
+    cpu_ms.push_back(1000.0 * static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC);
+  }
+  std::sort(ms.begin(), ms.end());
+  std::sort(commit_ms.begin(), commit_ms.end());
+  std::sort(cpu_ms.begin(), cpu_ms.end());
+  std::printf(
+      "batch of 100 PutPlan (8 KB) + 300 AppendEvent + 400 AppendAudit: median %.2f ms "
+      "wall (of which Commit %.2f ms), %.2f ms CPU; min %.2f ms, max %.2f ms -> %.0f "
+      "submissions/s\n",
+      ms[ms.size() / 2], commit_ms[commit_ms.size() / 2], cpu_ms[cpu_ms.size() / 2], ms.front(),
+      ms.back(), 100 * 1000.0 / ms[ms.size() / 2]);
+}
+
+}  // namespace
+}  // namespace deconflict::store

@@ -1,0 +1,273 @@
+// The channel's durable state behind one interface: parties, tokens, contacts, webhooks, plans
+// (every version), conflicts, conflict threads, per-recipient event streams, delivery receipts and
+// the hash-chained audit log with its signed checkpoints. SQLite (sqlite_store.h) is the embedded
+// default; a PostgreSQL backend will implement the same interface and pass the same conformance
+// suite (store_conformance.h).
+//
+//   std::unique_ptr<Store> s = *OpenSqliteStore({.dir = "/var/lib/deconflict"});
+//   auto txn = *s->Begin();
+//   txn->PutPlan(plan);  txn->AppendAudit({...});  CHECK(txn->Commit().ok());
+//
+// Writes happen only inside a WriteTxn: all of a transaction's writes become durable together
+// at Commit (synchronous=FULL), or none of them. Reads outside a transaction see the last
+// committed state.
+//
+// Times are milliseconds since the Unix epoch (UTC); 0 means "not set" where a field says so.
+// JSON fields hold serialized JSON text exactly as written (the store never re-serializes them,
+// so hashes over them stay valid).
+//
+// Errors (every backend, checked by store_conformance.h): a write that fails with AlreadyExists,
+// NotFound or InvalidArgument changes nothing and leaves its transaction usable (the caller may
+// go on and Commit the other writes); any other failure (Unavailable: storage error, lock
+// timeout; Internal) aborts the transaction: it is rolled back at once, and every further call and
+// Commit fail with Unavailable. Reads return Unavailable on storage errors.
+// References are checked: a token, contact or webhook needs its party (NotFound otherwise), a
+// message its conflict, a webhook job its webhook, a checkpoint its audit entry. Plans, conflicts,
+// events, receipts and audit entries name parties without that check.
+//
+// Thread-safety: a Store is thread-safe. At most one WriteTxn is open at a time per Store (Begin
+// blocks until the previous one is committed or destroyed); another process (the admin CLI) may
+// write the same SQLite file, and Begin then waits for its lock (busy timeout). A WriteTxn is used
+// by one thread; it must not outlive its Store, and a thread must not call Begin while it holds an
+// open WriteTxn of the same Store (that would wait for itself).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace deconflict::store {
+
+// Roles (docs/security.md): "party", "coordinator", "observer".
+struct PartyRecord {
+  std::string name;          // [A-Za-z0-9][A-Za-z0-9_-]{0,63} (checked at the edge); the party id
+  std::string role;          // "party" | "coordinator" | "observer"
+  std::string display_name;  // free text; may be empty
+  int64_t created_ms = 0;
+};
+
+struct TokenRecord {
+  std::string id;     // short public id (e.g. "tok_3f9a..."), shown in listings
+  std::string party;  // owner
+  std::string hash;   // hex SHA-256 of the secret token; the secret itself is never stored
+  int64_t created_ms = 0;
+  int64_t revoked_ms = 0;  // 0: active
+};
+
+struct ContactRecord {
+  int64_t id = 0;  // assigned by PutContact when 0
+  std::string party;
+  std::string name;
+  std::string language;     // BCP 47 tag, e.g. "en", "ru", "ar"
+  std::string role;         // "primary" | "backup"
+  std::string roster;       // free text duty roster, e.g. "Mon-Fri 06:00-18:00Z"
+  std::string webhook_url;  // optional; escalations are posted here too
+  int64_t created_ms = 0;
+};
+
+struct WebhookRecord {
+  int64_t id = 0;  // assigned by PutWebhook when 0
+  std::string party;
+  std::string url;     // http:// or https://
+  std::string secret;  // HMAC-SHA256 key (stored: the server must sign with it)
+  bool active = true;
+  int64_t created_ms = 0;
+};
+
+// One version of one plan. (party, id) is unique per version; the newest version is current.
+struct PlanRecord {
+  std::string party;
+  std::string id;            // the feature id, unique within the party
+  int64_t version = 1;       // 1, 2, ...
+  std::string status;        // "active" | "cancelled"
+  std::string feature_json;  // the plan Feature as submitted (party property set to `party`)
+  int64_t created_ms = 0;    // when this version was stored
+};
+
+struct ConflictRecord {
+  std::string id;  // server-assigned, opaque
+  // Side a and side b (a = the engine's plan_a).
+  std::string party_a, plan_a, party_b, plan_b;
+  int64_t version_a = 0, version_b = 0;  // plan versions the conflict was found between
+  // "open" | "acknowledged" (both sides acked) | "resolved" | "expired".
+  std::string status;
+  std::string resolution;   // when resolved/expired: "amended" | "cancelled" |
+                            // "coordinated" | "superseded" | "expired"; else ""
+  std::string detail_json;  // the disclosure both parties may see (channel/disclosure.h)
+  int64_t window_start_ms = 0, window_end_ms = 0;
+  int64_t deadline_ms = 0;                   // acknowledgement deadline
+  int64_t ack_a_ms = 0, ack_b_ms = 0;        // 0: not acknowledged
+  int64_t accept_a_ms = 0, accept_b_ms = 0;  // 0: not accepted as coordinated
+  int escalated_a = 0, escalated_b = 0;      // escalation level reached per side (0: none)
+  int64_t created_ms = 0, updated_ms = 0, resolved_ms = 0;
+};
+
+struct MessageRecord {
+  int64_t seq = 0;  // assigned by AppendMessage: 1, 2, ... per conflict
+  std::string conflict_id;
+  std::string party;  // author
+  std::string kind;   // "propose" | "accept" | "reject" | "text"
+  std::string body_json;
+  std::string language;  // BCP 47, may be empty
+  int64_t at_ms = 0;
+};
+
+// One event in one recipient's stream (SSE/WebSocket/webhook).
+struct EventRecord {
+  std::string recipient;  // party name
+  int64_t seq = 0;        // assigned by AppendEvent: 1, 2, ... per recipient (the SSE event id)
+  std::string type;       // e.g. "conflict.opened", "conflict.acknowledged", "escalation"
+  std::string data_json;
+  int64_t at_ms = 0;
+};
+
+// A delivery receipt: one recipient's event was delivered or read on one channel.
+struct ReceiptRecord {
+  std::string recipient;
+  int64_t event_seq = 0;
+  std::string channel;  // "sse" | "ws" | "webhook" | "api"
+  std::string kind;     // "delivered" | "read"
+  int64_t at_ms = 0;
+};
+
+// A webhook delivery job (one event to one webhook), kept until delivered or given up.
+struct WebhookJob {
+  int64_t webhook_id = 0;
+  std::string recipient;
+  int64_t event_seq = 0;
+  int attempts = 0;
+  int64_t next_attempt_ms = 0;
+  std::string state;  // "pending" | "delivered" | "failed"
+  std::string last_error;
+};
+
+// One entry of the append-only audit log. hash = record::EntryHash(entry) (record/chain.h) over
+// seq, at_ms, kind, parties, body_json and prev_hash.
+struct AuditEntry {
+  int64_t seq = 0;  // 1, 2, ... (assigned by AppendAudit)
+  int64_t at_ms = 0;
+  std::string kind;                  // e.g. "plan.submitted", "notice.sent", "receipt.delivered"
+  std::vector<std::string> parties;  // parties that may read this entry (coordinators and
+                                     // observers read every entry)
+  std::string body_json;
+  std::string prev_hash;  // hex; 64 zeros for seq 1
+  std::string hash;       // hex SHA-256
+};
+
+// A signed statement "the log up to `seq` ends with `hash`" (record/chain.h).
+struct Checkpoint {
+  int64_t seq = 0;
+  std::string hash;
+  int64_t at_ms = 0;
+  std::string public_key;  // hex Ed25519 public key
+  std::string signature;   // hex Ed25519 signature over record::CheckpointMessage(...)
+};
+
+struct ConflictFilter {
+  std::string party;                  // "" = any; else party_a or party_b equals it
+  std::string plan_party, plan;       // both set: conflicts involving that plan
+  std::vector<std::string> statuses;  // empty = any
+  int limit = 0;                      // 0 = no limit
+};
+
+class WriteTxn {
+ public:
+  virtual ~WriteTxn() = default;  // rolls back if not committed
+
+  virtual Status PutParty(const PartyRecord& p) = 0;  // AlreadyExists if name taken
+  // Inserts. AlreadyExists if the id is taken; NotFound if the party does not exist.
+  virtual Status PutToken(const TokenRecord& t) = 0;
+  // NotFound if no token has this id. Revoking a revoked token keeps the first revoked_ms.
+  virtual Status RevokeToken(const std::string& id, int64_t at_ms) = 0;
+  // Insert (id 0: a new id is assigned) or update by id; returns the id. NotFound if the party
+  // does not exist, or if the id belongs to another party's contact (never moved or overwritten).
+  virtual Result<int64_t> PutContact(const ContactRecord& c) = 0;
+  virtual Status DeleteContact(const std::string& party, int64_t id) = 0;  // NotFound
+  // As PutContact. Deleting a webhook deletes its webhook jobs.
+  virtual Result<int64_t> PutWebhook(const WebhookRecord& w) = 0;
+  virtual Status DeleteWebhook(const std::string& party, int64_t id) = 0;  // NotFound
+  // Inserts a plan version. AlreadyExists if (party, id, version) exists.
+  virtual Status PutPlan(const PlanRecord& p) = 0;
+  // Inserts or replaces a conflict by id.
+  virtual Status PutConflict(const ConflictRecord& c) = 0;
+  // Appends to the conflict's thread; returns the message with seq set. NotFound if the conflict
+  // does not exist.
+  virtual Result<MessageRecord> AppendMessage(MessageRecord m) = 0;
+  // Appends to the recipient's stream; returns the event with seq set.
+  virtual Result<EventRecord> AppendEvent(EventRecord e) = 0;
+  // Inserts a receipt; a duplicate (recipient, event_seq, channel, kind) is ignored (OK).
+  virtual Status PutReceipt(const ReceiptRecord& r) = 0;
+  // Insert or replace by (webhook_id, recipient, event_seq). NotFound if the webhook does not
+  // exist.
+  virtual Status PutWebhookJob(const WebhookJob& j) = 0;
+  // Appends to the audit log: assigns seq, prev_hash (the current last hash, read inside this
+  // transaction, so concurrent writers from other processes chain correctly) and hash. The
+  // parties' order is kept. InvalidArgument if record::ValidateAuditFields rejects the entry.
+  virtual Result<AuditEntry> AppendAudit(AuditEntry e) = 0;
+  // Inserts. AlreadyExists if a checkpoint at c.seq exists; NotFound if there is no entry c.seq.
+  virtual Status PutCheckpoint(const Checkpoint& c) = 0;
+  // Makes every write durable. After Commit the transaction is finished: further calls, and a
+  // second Commit, fail with FailedPrecondition. Unavailable (nothing written) if the commit fails.
+  virtual Status Commit() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Starts a write transaction; waits for other writers (of this Store, then of other processes
+  // up to the backend's busy timeout). Unavailable on storage errors or when the wait times out.
+  virtual Result<std::unique_ptr<WriteTxn>> Begin() = 0;
+
+  virtual Result<std::optional<PartyRecord>> GetParty(const std::string& name) = 0;
+  virtual Result<std::vector<PartyRecord>> ListParties() = 0;  // ordered by name
+  // The active (not revoked) token with this hash, if any.
+  virtual Result<std::optional<TokenRecord>> FindToken(const std::string& hash) = 0;
+  // Revoked ones included. Ordered by created_ms, then id. "" = all parties.
+  virtual Result<std::vector<TokenRecord>> ListTokens(const std::string& party) = 0;
+  // Ordered by id. "" = all parties.
+  virtual Result<std::vector<ContactRecord>> ListContacts(const std::string& party) = 0;
+  virtual Result<std::vector<WebhookRecord>> ListWebhooks(
+      const std::string& party) = 0;  // "" = all
+
+  // The newest version of a plan, or a given version.
+  virtual Result<std::optional<PlanRecord>> GetPlan(const std::string& party, const std::string& id,
+                                                    int64_t version = 0) = 0;
+  // Newest version of every plan of `party` ("" = all parties), optionally only those whose
+  // newest version has `status` ("" = any). Ordered by party, id.
+  virtual Result<std::vector<PlanRecord>> ListPlans(const std::string& party,
+                                                    const std::string& status) = 0;
+  // Every version, ascending.
+  virtual Result<std::vector<PlanRecord>> PlanHistory(const std::string& party,
+                                                      const std::string& id) = 0;
+
+  virtual Result<std::optional<ConflictRecord>> GetConflict(const std::string& id) = 0;
+  // Ordered by window_start_ms, then id. InvalidArgument if only one of plan_party, plan is set.
+  virtual Result<std::vector<ConflictRecord>> ListConflicts(const ConflictFilter& f) = 0;
+  // Ascending seq.
+  virtual Result<std::vector<MessageRecord>> ListMessages(const std::string& conflict_id) = 0;
+
+  // Events of `recipient` with seq > after_seq, ascending, at most `limit` (0 = all).
+  virtual Result<std::vector<EventRecord>> EventsAfter(const std::string& recipient,
+                                                       int64_t after_seq, int limit) = 0;
+  virtual Result<int64_t> LastEventSeq(const std::string& recipient) = 0;  // 0 if none
+  // Ordered by event_seq, channel, kind.
+  virtual Result<std::vector<ReceiptRecord>> ListReceipts(const std::string& recipient,
+                                                          int64_t event_seq) = 0;  // 0 = all
+  // Pending jobs with next_attempt_ms <= now_ms, oldest first (by next_attempt_ms, then
+  // webhook_id, recipient, event_seq), at most `limit` (0 = all).
+  virtual Result<std::vector<WebhookJob>> DueWebhookJobs(int64_t now_ms, int limit) = 0;
+
+  // Audit entries with seq > after_seq, ascending, at most `limit` (0 = all). When `party` is not
+  // empty, only entries whose parties include it.
+  virtual Result<std::vector<AuditEntry>> AuditAfter(int64_t after_seq, int limit,
+                                                     const std::string& party = "") = 0;
+  virtual Result<std::optional<AuditEntry>> LastAudit() = 0;
+  virtual Result<std::vector<Checkpoint>> ListCheckpoints() = 0;  // ascending seq
+};
+
+}  // namespace deconflict::store

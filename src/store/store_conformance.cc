@@ -1,0 +1,1072 @@
+#include "store/store_conformance.h"
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "record/chain.h"
+
+namespace deconflict::store {
+
+std::string StoreBackendName(const ::testing::TestParamInfo<StoreBackend>& info) {
+  return info.param.name;
+}
+
+TempDir::TempDir() {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "deconflict_store_XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    ADD_FAILURE() << "mkdtemp failed";
+    return;
+  }
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+void StoreConformanceTest::SetUp() {
+  ASSERT_FALSE(dir_.path().empty());
+  store_ = GetParam().open(dir_.path());
+  ASSERT_NE(store_, nullptr) << "the " << GetParam().name << " factory failed";
+}
+
+void StoreConformanceTest::TearDown() { store_.reset(); }
+
+std::unique_ptr<Store> StoreConformanceTest::OpenAnother() { return GetParam().open(dir_.path()); }
+
+void StoreConformanceTest::Reopen() {
+  store_.reset();
+  store_ = GetParam().open(dir_.path());
+  ASSERT_NE(store_, nullptr);
+}
+
+namespace {
+
+const Status& StatusOf(const Status& s) { return s; }
+template <typename T>
+const Status& StatusOf(const Result<T>& r) {
+  return r.status();
+}
+
+#define CONF_CONCAT_INNER(a, b) a##b
+#define CONF_CONCAT(a, b) CONF_CONCAT_INNER(a, b)
+#define EXPECT_OK(expr)                                                \
+  do {                                                                 \
+    const auto& conf_r = (expr);                                       \
+    EXPECT_TRUE(StatusOf(conf_r).ok()) << StatusOf(conf_r).ToString(); \
+  } while (0)
+#define ASSERT_OK(expr)                                                \
+  do {                                                                 \
+    const auto& conf_r = (expr);                                       \
+    ASSERT_TRUE(StatusOf(conf_r).ok()) << StatusOf(conf_r).ToString(); \
+  } while (0)
+#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
+  ASSERT_OK_AND_ASSIGN_IMPL(CONF_CONCAT(conf_result_, __LINE__), lhs, expr)
+#define ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, expr)   \
+  auto tmp = (expr);                                \
+  ASSERT_TRUE(tmp.ok()) << tmp.status().ToString(); \
+  lhs = std::move(*tmp)
+#define EXPECT_CODE(expr, expected_code) EXPECT_EQ(StatusOf(expr).code(), StatusCode::expected_code)
+
+// Some JSON exactly as a client might send it: white space, escapes, non-ASCII text. The store
+// must give back these bytes.
+const std::string kOddJson =
+    "{ \"type\" : \"Feature\",\n\t\"properties\": {\"note\": \"Конвой \\u00e9 \\\"quoted\\\" "
+    "تعارض\", \"n\": 1.50}  }";
+
+PartyRecord Party(const std::string& name, const std::string& role = "party") {
+  return PartyRecord{
+      .name = name, .role = role, .display_name = "Display " + name, .created_ms = 1000};
+}
+
+PlanRecord Plan(const std::string& party, const std::string& id, int64_t version,
+                const std::string& status = "active") {
+  return PlanRecord{.party = party,
+                    .id = id,
+                    .version = version,
+                    .status = status,
+                    .feature_json = "{\"id\":\"" + id + "\",\"v\":" + std::to_string(version) + "}",
+                    .created_ms = 5000 + version};
+}
+
+ConflictRecord Conflict(const std::string& id, const std::string& party_a,
+                        const std::string& plan_a, const std::string& party_b,
+                        const std::string& plan_b, int64_t window_start_ms,
+                        const std::string& status = "open") {
+  ConflictRecord c;
+  c.id = id;
+  c.party_a = party_a;
+  c.plan_a = plan_a;
+  c.party_b = party_b;
+  c.plan_b = plan_b;
+  c.version_a = 1;
+  c.version_b = 2;
+  c.status = status;
+  c.detail_json = "{\"min_distance_m\":120}";
+  c.window_start_ms = window_start_ms;
+  c.window_end_ms = window_start_ms + 600000;
+  c.deadline_ms = window_start_ms - 3600000;
+  c.created_ms = 100;
+  c.updated_ms = 100;
+  return c;
+}
+
+AuditEntry Audit(const std::string& kind, std::vector<std::string> parties,
+                 const std::string& body = "{}", int64_t at_ms = 7000) {
+  AuditEntry e;
+  e.at_ms = at_ms;
+  e.kind = kind;
+  e.parties = std::move(parties);
+  e.body_json = body;
+  return e;
+}
+
+void ExpectSamePlan(const PlanRecord& a, const PlanRecord& b) {
+  EXPECT_EQ(a.party, b.party);
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.version, b.version);
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.feature_json, b.feature_json);
+  EXPECT_EQ(a.created_ms, b.created_ms);
+}
+
+void ExpectSameConflict(const ConflictRecord& a, const ConflictRecord& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.party_a, b.party_a);
+  EXPECT_EQ(a.plan_a, b.plan_a);
+  EXPECT_EQ(a.party_b, b.party_b);
+  EXPECT_EQ(a.plan_b, b.plan_b);
+  EXPECT_EQ(a.version_a, b.version_a);
+  EXPECT_EQ(a.version_b, b.version_b);
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.resolution, b.resolution);
+  EXPECT_EQ(a.detail_json, b.detail_json);
+  EXPECT_EQ(a.window_start_ms, b.window_start_ms);
+  EXPECT_EQ(a.window_end_ms, b.window_end_ms);
+  EXPECT_EQ(a.deadline_ms, b.deadline_ms);
+  EXPECT_EQ(a.ack_a_ms, b.ack_a_ms);
+  EXPECT_EQ(a.ack_b_ms, b.ack_b_ms);
+  EXPECT_EQ(a.accept_a_ms, b.accept_a_ms);
+  EXPECT_EQ(a.accept_b_ms, b.accept_b_ms);
+  EXPECT_EQ(a.escalated_a, b.escalated_a);
+  EXPECT_EQ(a.escalated_b, b.escalated_b);
+  EXPECT_EQ(a.created_ms, b.created_ms);
+  EXPECT_EQ(a.updated_ms, b.updated_ms);
+  EXPECT_EQ(a.resolved_ms, b.resolved_ms);
+}
+
+template <typename T, typename F>
+std::vector<std::string> Keys(const std::vector<T>& v, F key) {
+  std::vector<std::string> out;
+  for (const T& x : v) out.push_back(key(x));
+  return out;
+}
+
+std::vector<int64_t> Seqs(const std::vector<EventRecord>& v) {
+  std::vector<int64_t> out;
+  for (const EventRecord& e : v) out.push_back(e.seq);
+  return out;
+}
+
+std::vector<int64_t> Seqs(const std::vector<AuditEntry>& v) {
+  std::vector<int64_t> out;
+  for (const AuditEntry& e : v) out.push_back(e.seq);
+  return out;
+}
+
+using Seq = std::vector<int64_t>;
+using Names = std::vector<std::string>;
+
+// Parties alpha, bravo, charlie (party) and un (observer).
+void AddParties(Store* s) {
+  auto t = s->Begin();
+  ASSERT_OK(t);
+  for (const char* name : {"alpha", "bravo", "charlie"}) ASSERT_OK((*t)->PutParty(Party(name)));
+  ASSERT_OK((*t)->PutParty(Party("un", "observer")));
+  ASSERT_OK((*t)->Commit());
+}
+
+// ---------------------------------------------------------------------------------------------
+
+TEST_P(StoreConformanceTest, EmptyStoreReadsNothing) {
+  EXPECT_FALSE(store_->GetParty("alpha")->has_value());
+  EXPECT_TRUE(store_->ListParties()->empty());
+  EXPECT_FALSE(store_->FindToken("00")->has_value());
+  EXPECT_TRUE(store_->ListTokens("alpha")->empty());
+  EXPECT_TRUE(store_->ListContacts("alpha")->empty());
+  EXPECT_TRUE(store_->ListWebhooks("")->empty());
+  EXPECT_FALSE(store_->GetPlan("alpha", "p1")->has_value());
+  EXPECT_TRUE(store_->ListPlans("", "")->empty());
+  EXPECT_TRUE(store_->PlanHistory("alpha", "p1")->empty());
+  EXPECT_FALSE(store_->GetConflict("c1")->has_value());
+  EXPECT_TRUE(store_->ListConflicts({})->empty());
+  EXPECT_TRUE(store_->ListMessages("c1")->empty());
+  EXPECT_TRUE(store_->EventsAfter("alpha", 0, 0)->empty());
+  EXPECT_EQ(*store_->LastEventSeq("alpha"), 0);
+  EXPECT_TRUE(store_->ListReceipts("alpha", 0)->empty());
+  EXPECT_TRUE(store_->DueWebhookJobs(INT64_MAX, 0)->empty());
+  EXPECT_TRUE(store_->AuditAfter(0, 0)->empty());
+  EXPECT_FALSE(store_->LastAudit()->has_value());
+  EXPECT_TRUE(store_->ListCheckpoints()->empty());
+}
+
+TEST_P(StoreConformanceTest, PartiesRoundTripInNameOrder) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutParty(Party("charlie")));
+    ASSERT_OK(txn->PutParty(PartyRecord{.name = "alpha",
+                                        .role = "coordinator",
+                                        .display_name = "Alpha HQ — ألفا",
+                                        .created_ms = 42}));
+    ASSERT_OK(txn->PutParty(Party("bravo", "observer")));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::optional<PartyRecord> a, store_->GetParty("alpha"));
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->name, "alpha");
+  EXPECT_EQ(a->role, "coordinator");
+  EXPECT_EQ(a->display_name, "Alpha HQ — ألفا");
+  EXPECT_EQ(a->created_ms, 42);
+  EXPECT_FALSE(store_->GetParty("delta")->has_value());
+  ASSERT_OK_AND_ASSIGN(std::vector<PartyRecord> all, store_->ListParties());
+  EXPECT_EQ(Keys(all, [](const PartyRecord& p) { return p.name; }),
+            Names({"alpha", "bravo", "charlie"}));
+  EXPECT_EQ(all[1].role, "observer");
+}
+
+TEST_P(StoreConformanceTest, DuplicatePartyIsAlreadyExistsAndKeepsTheTransaction) {
+  AddParties(store_.get());
+  ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+  EXPECT_CODE(txn->PutParty(Party("alpha", "observer")), kAlreadyExists);
+  // The failed write changed nothing; the transaction goes on.
+  ASSERT_OK(txn->PutParty(Party("delta")));
+  ASSERT_OK(txn->Commit());
+  EXPECT_EQ(store_->GetParty("alpha")->value().role, "party");
+  EXPECT_TRUE(store_->GetParty("delta")->has_value());
+}
+
+TEST_P(StoreConformanceTest, TokensFindListRevoke) {
+  AddParties(store_.get());
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutToken({.id = "tok_b", .party = "alpha", .hash = "h2", .created_ms = 20}));
+    ASSERT_OK(txn->PutToken({.id = "tok_a", .party = "alpha", .hash = "h1", .created_ms = 10}));
+    ASSERT_OK(txn->PutToken({.id = "tok_c", .party = "bravo", .hash = "h3", .created_ms = 5}));
+    ASSERT_OK(txn->PutToken(
+        {.id = "tok_old", .party = "bravo", .hash = "h4", .created_ms = 1, .revoked_ms = 2}));
+    EXPECT_CODE(txn->PutToken({.id = "tok_a", .party = "bravo", .hash = "h9"}), kAlreadyExists);
+    EXPECT_CODE(txn->PutToken({.id = "tok_x", .party = "nobody", .hash = "h9"}), kNotFound);
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::optional<TokenRecord> t, store_->FindToken("h1"));
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->id, "tok_a");
+  EXPECT_EQ(t->party, "alpha");
+  EXPECT_EQ(t->hash, "h1");
+  EXPECT_EQ(t->created_ms, 10);
+  EXPECT_EQ(t->revoked_ms, 0);
+  EXPECT_FALSE(store_->FindToken("h4")->has_value());  // stored revoked
+  EXPECT_FALSE(store_->FindToken("h9")->has_value());
+
+  EXPECT_EQ(Keys(*store_->ListTokens("alpha"), [](const TokenRecord& x) { return x.id; }),
+            Names({"tok_a", "tok_b"}));
+  EXPECT_EQ(Keys(*store_->ListTokens(""), [](const TokenRecord& x) { return x.id; }),
+            Names({"tok_old", "tok_c", "tok_a", "tok_b"}));
+
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->RevokeToken("tok_a", 99));
+    ASSERT_OK(txn->RevokeToken("tok_a", 150));  // keeps the first time
+    EXPECT_CODE(txn->RevokeToken("tok_none", 99), kNotFound);
+    ASSERT_OK(txn->Commit());
+  }
+  EXPECT_FALSE(store_->FindToken("h1")->has_value());
+  EXPECT_TRUE(store_->FindToken("h2")->has_value());
+  std::vector<TokenRecord> alpha = *store_->ListTokens("alpha");
+  ASSERT_EQ(alpha.size(), 2u);
+  EXPECT_EQ(alpha[0].revoked_ms, 99);  // still listed
+}
+
+TEST_P(StoreConformanceTest, ContactsInsertUpdateDelete) {
+  AddParties(store_.get());
+  int64_t id1 = 0, id2 = 0, id3 = 0;
+  ContactRecord c{.party = "alpha",
+                  .name = "Maj. Ivanova",
+                  .language = "ru",
+                  .role = "primary",
+                  .roster = "Mon-Fri 06:00-18:00Z",
+                  .webhook_url = "https://alpha.example/hook",
+                  .created_ms = 11};
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(id1, txn->PutContact(c));
+    ContactRecord backup = c;
+    backup.name = "Capt. Hassan";
+    backup.language = "ar";
+    backup.role = "backup";
+    ASSERT_OK_AND_ASSIGN(id2, txn->PutContact(backup));
+    ContactRecord other = c;
+    other.party = "bravo";
+    ASSERT_OK_AND_ASSIGN(id3, txn->PutContact(other));
+    ContactRecord orphan = c;
+    orphan.party = "nobody";
+    EXPECT_CODE(txn->PutContact(orphan), kNotFound);
+    ASSERT_OK(txn->Commit());
+  }
+  EXPECT_NE(id1, 0);
+  EXPECT_NE(id1, id2);
+  EXPECT_NE(id2, id3);
+  std::vector<ContactRecord> alpha = *store_->ListContacts("alpha");
+  ASSERT_EQ(alpha.size(), 2u);
+  EXPECT_EQ(alpha[0].id, std::min(id1, id2));
+  const ContactRecord& first = alpha[0].id == id1 ? alpha[0] : alpha[1];
+  EXPECT_EQ(first.party, "alpha");
+  EXPECT_EQ(first.name, "Maj. Ivanova");
+  EXPECT_EQ(first.language, "ru");
+  EXPECT_EQ(first.role, "primary");
+  EXPECT_EQ(first.roster, "Mon-Fri 06:00-18:00Z");
+  EXPECT_EQ(first.webhook_url, "https://alpha.example/hook");
+  EXPECT_EQ(first.created_ms, 11);
+  EXPECT_EQ(store_->ListContacts("")->size(), 3u);
+
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ContactRecord update = c;
+    update.id = id1;
+    update.roster = "24/7";
+    ASSERT_OK_AND_ASSIGN(int64_t same, txn->PutContact(update));
+    EXPECT_EQ(same, id1);
+    // Another party's contact is neither moved nor overwritten.
+    ContactRecord steal = c;
+    steal.id = id3;
+    EXPECT_CODE(txn->PutContact(steal), kNotFound);
+    EXPECT_CODE(txn->DeleteContact("alpha", id3), kNotFound);
+    EXPECT_CODE(txn->DeleteContact("alpha", 999999), kNotFound);
+    ASSERT_OK(txn->DeleteContact("alpha", id2));
+    ASSERT_OK(txn->Commit());
+  }
+  alpha = *store_->ListContacts("alpha");
+  ASSERT_EQ(alpha.size(), 1u);
+  EXPECT_EQ(alpha[0].id, id1);
+  EXPECT_EQ(alpha[0].roster, "24/7");
+  std::vector<ContactRecord> bravo = *store_->ListContacts("bravo");
+  ASSERT_EQ(bravo.size(), 1u);
+  EXPECT_EQ(bravo[0].party, "bravo");
+}
+
+TEST_P(StoreConformanceTest, WebhooksInsertUpdateDeleteAndJobsGoWithThem) {
+  AddParties(store_.get());
+  int64_t w1 = 0, w2 = 0;
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(w1, txn->PutWebhook({.party = "bravo",
+                                              .url = "https://bravo.example/h",
+                                              .secret = "s3cr3t",
+                                              .active = true,
+                                              .created_ms = 3}));
+    ASSERT_OK_AND_ASSIGN(w2, txn->PutWebhook({.party = "alpha",
+                                              .url = "http://alpha.example/h",
+                                              .secret = "k",
+                                              .active = false,
+                                              .created_ms = 4}));
+    EXPECT_CODE(txn->PutWebhook({.party = "nobody", .url = "http://x"}), kNotFound);
+    ASSERT_OK(txn->PutWebhookJob({.webhook_id = w1,
+                                  .recipient = "bravo",
+                                  .event_seq = 1,
+                                  .next_attempt_ms = 10,
+                                  .state = "pending"}));
+    ASSERT_OK(txn->Commit());
+  }
+  std::vector<WebhookRecord> all = *store_->ListWebhooks("");
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, std::min(w1, w2));
+  std::vector<WebhookRecord> bravo = *store_->ListWebhooks("bravo");
+  ASSERT_EQ(bravo.size(), 1u);
+  EXPECT_EQ(bravo[0].id, w1);
+  EXPECT_EQ(bravo[0].party, "bravo");
+  EXPECT_EQ(bravo[0].url, "https://bravo.example/h");
+  EXPECT_EQ(bravo[0].secret, "s3cr3t");
+  EXPECT_TRUE(bravo[0].active);
+  EXPECT_EQ(bravo[0].created_ms, 3);
+  EXPECT_FALSE(store_->ListWebhooks("alpha")->at(0).active);
+
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(int64_t same, txn->PutWebhook({.id = w2,
+                                                        .party = "alpha",
+                                                        .url = "https://alpha.example/h2",
+                                                        .secret = "k2",
+                                                        .active = true,
+                                                        .created_ms = 4}));
+    EXPECT_EQ(same, w2);
+    EXPECT_CODE(txn->PutWebhook({.id = w1, .party = "alpha", .url = "http://evil"}), kNotFound);
+    EXPECT_CODE(txn->DeleteWebhook("alpha", w1), kNotFound);
+    ASSERT_OK(txn->DeleteWebhook("bravo", w1));
+    EXPECT_CODE(txn->PutWebhookJob(
+                    {.webhook_id = w1, .recipient = "bravo", .event_seq = 2, .state = "pending"}),
+                kNotFound);
+    ASSERT_OK(txn->Commit());
+  }
+  all = *store_->ListWebhooks("");
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].url, "https://alpha.example/h2");
+  EXPECT_EQ(all[0].secret, "k2");
+  EXPECT_TRUE(all[0].active);
+  EXPECT_TRUE(store_->DueWebhookJobs(INT64_MAX, 0)->empty());  // deleted with the webhook
+}
+
+TEST_P(StoreConformanceTest, PlanVersionsHistoryAndNewest) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    PlanRecord v1 = Plan("alpha", "convoy-7", 1);
+    v1.feature_json = kOddJson;
+    ASSERT_OK(txn->PutPlan(v1));
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "convoy-7", 2)));
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "convoy-7", 3, "cancelled")));
+    ASSERT_OK(txn->PutPlan(Plan("bravo", "convoy-7", 1)));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::optional<PlanRecord> newest, store_->GetPlan("alpha", "convoy-7"));
+  ASSERT_TRUE(newest.has_value());
+  ExpectSamePlan(*newest, Plan("alpha", "convoy-7", 3, "cancelled"));
+  ASSERT_OK_AND_ASSIGN(std::optional<PlanRecord> v1, store_->GetPlan("alpha", "convoy-7", 1));
+  ASSERT_TRUE(v1.has_value());
+  EXPECT_EQ(v1->feature_json, kOddJson);  // byte for byte
+  EXPECT_EQ(v1->version, 1);
+  EXPECT_FALSE(store_->GetPlan("alpha", "convoy-7", 4)->has_value());
+  EXPECT_FALSE(store_->GetPlan("alpha", "convoy-8")->has_value());
+  EXPECT_FALSE(store_->GetPlan("charlie", "convoy-7")->has_value());
+
+  ASSERT_OK_AND_ASSIGN(std::vector<PlanRecord> history, store_->PlanHistory("alpha", "convoy-7"));
+  ASSERT_EQ(history.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(history[i].version, i + 1);
+  ExpectSamePlan(history[1], Plan("alpha", "convoy-7", 2));
+  EXPECT_EQ(store_->PlanHistory("bravo", "convoy-7")->size(), 1u);
+}
+
+TEST_P(StoreConformanceTest, DuplicatePlanVersionIsAlreadyExists) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "p1", 1)));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+  PlanRecord again = Plan("alpha", "p1", 1, "cancelled");
+  EXPECT_CODE(txn->PutPlan(again), kAlreadyExists);
+  ASSERT_OK(txn->PutPlan(Plan("alpha", "p1", 2)));
+  ASSERT_OK(txn->Commit());
+  EXPECT_EQ(store_->GetPlan("alpha", "p1", 1)->value().status, "active");
+  EXPECT_EQ(store_->GetPlan("alpha", "p1")->value().version, 2);
+}
+
+TEST_P(StoreConformanceTest, ListPlansFiltersOnTheNewestVersion) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutPlan(Plan("bravo", "b2", 1)));
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "a2", 1)));
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "a2", 2, "cancelled")));  // newest cancelled
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "a1", 1, "cancelled")));
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "a1", 2)));  // newest active
+    ASSERT_OK(txn->PutPlan(Plan("bravo", "b1", 1)));
+    ASSERT_OK(txn->Commit());
+  }
+  auto ids = [](const std::vector<PlanRecord>& v) {
+    return Keys(v, [](const PlanRecord& p) { return p.party + "/" + p.id; });
+  };
+  ASSERT_OK_AND_ASSIGN(std::vector<PlanRecord> all, store_->ListPlans("", ""));
+  EXPECT_EQ(ids(all), Names({"alpha/a1", "alpha/a2", "bravo/b1", "bravo/b2"}));
+  EXPECT_EQ(all[0].version, 2);
+  EXPECT_EQ(all[1].version, 2);
+  ExpectSamePlan(all[1], Plan("alpha", "a2", 2, "cancelled"));
+  EXPECT_EQ(ids(*store_->ListPlans("", "active")), Names({"alpha/a1", "bravo/b1", "bravo/b2"}));
+  EXPECT_EQ(ids(*store_->ListPlans("", "cancelled")), Names({"alpha/a2"}));
+  EXPECT_EQ(ids(*store_->ListPlans("alpha", "")), Names({"alpha/a1", "alpha/a2"}));
+  EXPECT_EQ(ids(*store_->ListPlans("alpha", "active")), Names({"alpha/a1"}));
+  EXPECT_EQ(ids(*store_->ListPlans("bravo", "cancelled")), Names({}));
+  EXPECT_TRUE(store_->ListPlans("charlie", "")->empty());
+
+  // A newer version changes what the filters see.
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "a2", 3, "active")));
+    ASSERT_OK(txn->Commit());
+  }
+  EXPECT_EQ(ids(*store_->ListPlans("alpha", "active")), Names({"alpha/a1", "alpha/a2"}));
+  EXPECT_EQ(store_->ListPlans("alpha", "active")->at(1).version, 3);
+}
+
+TEST_P(StoreConformanceTest, ConflictRoundTripAndReplace) {
+  ConflictRecord c = Conflict("c-1", "alpha", "a1", "bravo", "b1", 1000);
+  c.detail_json = kOddJson;
+  c.resolution = "";
+  c.ack_a_ms = 11;
+  c.ack_b_ms = 12;
+  c.accept_a_ms = 13;
+  c.accept_b_ms = 14;
+  c.escalated_a = 2;
+  c.escalated_b = 1;
+  c.resolved_ms = 0;
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutConflict(c));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::optional<ConflictRecord> got, store_->GetConflict("c-1"));
+  ASSERT_TRUE(got.has_value());
+  ExpectSameConflict(*got, c);
+  EXPECT_FALSE(store_->GetConflict("c-2")->has_value());
+
+  c.status = "resolved";
+  c.resolution = "amended";
+  c.version_a = 2;
+  c.updated_ms = 500;
+  c.resolved_ms = 500;
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->AppendMessage({.conflict_id = "c-1", .party = "alpha", .kind = "text"}));
+    ASSERT_OK(txn->PutConflict(c));  // replacing keeps the conflict's thread
+    ASSERT_OK(txn->Commit());
+  }
+  got = *store_->GetConflict("c-1");
+  ExpectSameConflict(*got, c);
+  EXPECT_EQ(store_->ListConflicts({})->size(), 1u);
+  EXPECT_EQ(store_->ListMessages("c-1")->size(), 1u);
+}
+
+TEST_P(StoreConformanceTest, ListConflictsFiltersAndOrder) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    // Put out of order: the list is by window_start_ms, then id.
+    ASSERT_OK(txn->PutConflict(Conflict("c-5", "bravo", "b2", "charlie", "c1", 3000, "expired")));
+    ASSERT_OK(txn->PutConflict(Conflict("c-2", "alpha", "a1", "bravo", "b1", 2000)));
+    ASSERT_OK(
+        txn->PutConflict(Conflict("c-1", "alpha", "a1", "charlie", "c1", 2000, "acknowledged")));
+    ASSERT_OK(txn->PutConflict(Conflict("c-4", "charlie", "c2", "alpha", "a2", 1000, "resolved")));
+    ASSERT_OK(txn->PutConflict(Conflict("c-3", "bravo", "b1", "alpha", "a1", 4000)));
+    ASSERT_OK(txn->Commit());
+  }
+  auto ids = [this](const ConflictFilter& f) {
+    Result<std::vector<ConflictRecord>> r = store_->ListConflicts(f);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (!r.ok()) return Names();
+    return Keys(*r, [](const ConflictRecord& c) { return c.id; });
+  };
+  EXPECT_EQ(ids({}), Names({"c-4", "c-1", "c-2", "c-5", "c-3"}));
+  EXPECT_EQ(ids({.party = "alpha"}), Names({"c-4", "c-1", "c-2", "c-3"}));
+  EXPECT_EQ(ids({.party = "charlie"}), Names({"c-4", "c-1", "c-5"}));
+  EXPECT_EQ(ids({.party = "un"}), Names({}));
+  // Plan filter: that plan on either side.
+  EXPECT_EQ(ids({.plan_party = "alpha", .plan = "a1"}), Names({"c-1", "c-2", "c-3"}));
+  EXPECT_EQ(ids({.plan_party = "bravo", .plan = "b1"}), Names({"c-2", "c-3"}));
+  EXPECT_EQ(ids({.plan_party = "bravo", .plan = "a1"}), Names({}));
+  // Statuses.
+  EXPECT_EQ(ids({.statuses = {"open"}}), Names({"c-2", "c-3"}));
+  EXPECT_EQ(ids({.statuses = {"open", "acknowledged"}}), Names({"c-1", "c-2", "c-3"}));
+  EXPECT_EQ(ids({.statuses = {"resolved", "expired", "nonsense"}}), Names({"c-4", "c-5"}));
+  // Combined, and limited.
+  EXPECT_EQ(ids({.party = "alpha", .statuses = {"open"}}), Names({"c-2", "c-3"}));
+  EXPECT_EQ(ids({.party = "charlie", .plan_party = "alpha", .plan = "a1"}), Names({"c-1"}));
+  EXPECT_EQ(ids({.party = "bravo", .plan_party = "alpha", .plan = "a1", .statuses = {"open"}}),
+            Names({"c-2", "c-3"}));
+  EXPECT_EQ(ids({.limit = 2}), Names({"c-4", "c-1"}));
+  EXPECT_EQ(ids({.party = "alpha", .statuses = {"open", "resolved"}, .limit = 2}),
+            Names({"c-4", "c-2"}));
+  EXPECT_CODE(store_->ListConflicts({.plan = "a1"}), kInvalidArgument);
+  EXPECT_CODE(store_->ListConflicts({.plan_party = "alpha"}), kInvalidArgument);
+}
+
+TEST_P(StoreConformanceTest, MessagesNumberedPerConflict) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutConflict(Conflict("c-1", "alpha", "a1", "bravo", "b1", 0)));
+    ASSERT_OK(txn->PutConflict(Conflict("c-2", "alpha", "a1", "bravo", "b2", 0)));
+    ASSERT_OK_AND_ASSIGN(MessageRecord m1, txn->AppendMessage({.conflict_id = "c-1",
+                                                               .party = "alpha",
+                                                               .kind = "propose",
+                                                               .body_json = kOddJson,
+                                                               .language = "ru",
+                                                               .at_ms = 77}));
+    EXPECT_EQ(m1.seq, 1);
+    EXPECT_EQ(m1.body_json, kOddJson);
+    ASSERT_OK_AND_ASSIGN(
+        MessageRecord m2,
+        txn->AppendMessage({.conflict_id = "c-2", .party = "bravo", .kind = "text"}));
+    EXPECT_EQ(m2.seq, 1);
+    ASSERT_OK_AND_ASSIGN(MessageRecord m3, txn->AppendMessage({.seq = 99,  // ignored
+                                                               .conflict_id = "c-1",
+                                                               .party = "bravo",
+                                                               .kind = "accept"}));
+    EXPECT_EQ(m3.seq, 2);
+    EXPECT_CODE(txn->AppendMessage({.conflict_id = "c-none", .party = "bravo", .kind = "text"}),
+                kNotFound);
+    ASSERT_OK(txn->Commit());
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(
+        MessageRecord m4,
+        txn->AppendMessage({.conflict_id = "c-1", .party = "alpha", .kind = "text"}));
+    EXPECT_EQ(m4.seq, 3);
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<MessageRecord> thread, store_->ListMessages("c-1"));
+  ASSERT_EQ(thread.size(), 3u);
+  EXPECT_EQ(thread[0].seq, 1);
+  EXPECT_EQ(thread[0].conflict_id, "c-1");
+  EXPECT_EQ(thread[0].party, "alpha");
+  EXPECT_EQ(thread[0].kind, "propose");
+  EXPECT_EQ(thread[0].body_json, kOddJson);
+  EXPECT_EQ(thread[0].language, "ru");
+  EXPECT_EQ(thread[0].at_ms, 77);
+  EXPECT_EQ(thread[1].kind, "accept");
+  EXPECT_EQ(thread[2].seq, 3);
+  EXPECT_EQ(store_->ListMessages("c-2")->size(), 1u);
+}
+
+TEST_P(StoreConformanceTest, EventStreamsPerRecipient) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_OK_AND_ASSIGN(EventRecord e, txn->AppendEvent({.recipient = "alpha",
+                                                            .type = "conflict.opened",
+                                                            .data_json = kOddJson,
+                                                            .at_ms = 100 + i}));
+      EXPECT_EQ(e.seq, i + 1);
+      if (i % 2 == 0) {
+        ASSERT_OK_AND_ASSIGN(EventRecord b,
+                             txn->AppendEvent({.recipient = "bravo", .type = "escalation"}));
+        EXPECT_EQ(b.seq, i / 2 + 1);
+      }
+    }
+    ASSERT_OK(txn->Commit());
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(EventRecord e, txn->AppendEvent({.recipient = "alpha",
+                                                          .seq = 42,  // ignored
+                                                          .type = "conflict.acknowledged"}));
+    EXPECT_EQ(e.seq, 6);
+    ASSERT_OK(txn->Commit());
+  }
+  EXPECT_EQ(*store_->LastEventSeq("alpha"), 6);
+  EXPECT_EQ(*store_->LastEventSeq("bravo"), 3);
+  EXPECT_EQ(*store_->LastEventSeq("charlie"), 0);
+  ASSERT_OK_AND_ASSIGN(std::vector<EventRecord> all, store_->EventsAfter("alpha", 0, 0));
+  EXPECT_EQ(Seqs(all), Seq({1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(all[2].recipient, "alpha");
+  EXPECT_EQ(all[2].type, "conflict.opened");
+  EXPECT_EQ(all[2].data_json, kOddJson);
+  EXPECT_EQ(all[2].at_ms, 102);
+  EXPECT_EQ(all[5].type, "conflict.acknowledged");
+  EXPECT_EQ(Seqs(*store_->EventsAfter("alpha", 2, 0)), Seq({3, 4, 5, 6}));
+  EXPECT_EQ(Seqs(*store_->EventsAfter("alpha", 2, 3)), Seq({3, 4, 5}));
+  EXPECT_EQ(Seqs(*store_->EventsAfter("alpha", 6, 0)), Seq({}));
+  EXPECT_EQ(Seqs(*store_->EventsAfter("bravo", 1, 0)), Seq({2, 3}));
+  EXPECT_TRUE(store_->EventsAfter("charlie", 0, 0)->empty());
+}
+
+TEST_P(StoreConformanceTest, ReceiptsDeduplicated) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutReceipt(
+        {.recipient = "alpha", .event_seq = 2, .channel = "sse", .kind = "delivered", .at_ms = 5}));
+    ASSERT_OK(txn->PutReceipt({.recipient = "alpha",
+                               .event_seq = 1,
+                               .channel = "webhook",
+                               .kind = "delivered",
+                               .at_ms = 3}));
+    ASSERT_OK(txn->PutReceipt(
+        {.recipient = "alpha", .event_seq = 2, .channel = "api", .kind = "read", .at_ms = 9}));
+    ASSERT_OK(txn->PutReceipt(
+        {.recipient = "bravo", .event_seq = 2, .channel = "sse", .kind = "delivered", .at_ms = 6}));
+    // The same delivery reported again: ignored, the first time kept.
+    ASSERT_OK(txn->PutReceipt(
+        {.recipient = "alpha", .event_seq = 2, .channel = "sse", .kind = "delivered", .at_ms = 8}));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<ReceiptRecord> all, store_->ListReceipts("alpha", 0));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].event_seq, 1);
+  EXPECT_EQ(all[0].channel, "webhook");
+  EXPECT_EQ(all[1].channel, "api");
+  EXPECT_EQ(all[1].kind, "read");
+  EXPECT_EQ(all[2].recipient, "alpha");
+  EXPECT_EQ(all[2].event_seq, 2);
+  EXPECT_EQ(all[2].channel, "sse");
+  EXPECT_EQ(all[2].kind, "delivered");
+  EXPECT_EQ(all[2].at_ms, 5);
+  EXPECT_EQ(store_->ListReceipts("alpha", 2)->size(), 2u);
+  EXPECT_EQ(store_->ListReceipts("alpha", 3)->size(), 0u);
+  EXPECT_EQ(store_->ListReceipts("bravo", 0)->size(), 1u);
+}
+
+TEST_P(StoreConformanceTest, DueWebhookJobsOrderAndTimeFilter) {
+  AddParties(store_.get());
+  int64_t w1 = 0, w2 = 0;
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(w1, txn->PutWebhook({.party = "alpha", .url = "https://a/1"}));
+    ASSERT_OK_AND_ASSIGN(w2, txn->PutWebhook({.party = "bravo", .url = "https://b/1"}));
+    auto job = [](int64_t w, const std::string& r, int64_t seq, int64_t next,
+                  const std::string& state) {
+      return WebhookJob{.webhook_id = w,
+                        .recipient = r,
+                        .event_seq = seq,
+                        .attempts = 0,
+                        .next_attempt_ms = next,
+                        .state = state};
+    };
+    ASSERT_OK(txn->PutWebhookJob(job(w1, "alpha", 3, 300, "pending")));
+    ASSERT_OK(txn->PutWebhookJob(job(w2, "bravo", 1, 100, "pending")));
+    ASSERT_OK(txn->PutWebhookJob(job(w1, "alpha", 1, 200, "pending")));
+    ASSERT_OK(txn->PutWebhookJob(job(w1, "alpha", 2, 50, "delivered")));
+    ASSERT_OK(txn->PutWebhookJob(job(w2, "bravo", 2, 60, "failed")));
+    ASSERT_OK(txn->PutWebhookJob(job(w1, "alpha", 4, 1000, "pending")));
+    ASSERT_OK(txn->Commit());
+  }
+  auto keys = [](const std::vector<WebhookJob>& v) {
+    return Keys(
+        v, [](const WebhookJob& j) { return j.recipient + "/" + std::to_string(j.event_seq); });
+  };
+  EXPECT_EQ(keys(*store_->DueWebhookJobs(300, 0)), Names({"bravo/1", "alpha/1", "alpha/3"}));
+  EXPECT_EQ(keys(*store_->DueWebhookJobs(299, 0)), Names({"bravo/1", "alpha/1"}));
+  EXPECT_EQ(keys(*store_->DueWebhookJobs(99, 0)), Names({}));
+  EXPECT_EQ(keys(*store_->DueWebhookJobs(5000, 2)), Names({"bravo/1", "alpha/1"}));
+  EXPECT_EQ(keys(*store_->DueWebhookJobs(5000, 0)),
+            Names({"bravo/1", "alpha/1", "alpha/3", "alpha/4"}));
+
+  // Replace: a failed attempt reschedules the job; a delivery removes it from the due list.
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutWebhookJob({.webhook_id = w2,
+                                  .recipient = "bravo",
+                                  .event_seq = 1,
+                                  .attempts = 1,
+                                  .next_attempt_ms = 400,
+                                  .state = "pending",
+                                  .last_error = "HTTP 503"}));
+    ASSERT_OK(txn->PutWebhookJob({.webhook_id = w1,
+                                  .recipient = "alpha",
+                                  .event_seq = 1,
+                                  .attempts = 1,
+                                  .next_attempt_ms = 200,
+                                  .state = "delivered"}));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<WebhookJob> due, store_->DueWebhookJobs(5000, 0));
+  EXPECT_EQ(keys(due), Names({"alpha/3", "bravo/1", "alpha/4"}));
+  const WebhookJob& retried = due[1];
+  EXPECT_EQ(retried.webhook_id, w2);
+  EXPECT_EQ(retried.attempts, 1);
+  EXPECT_EQ(retried.next_attempt_ms, 400);
+  EXPECT_EQ(retried.state, "pending");
+  EXPECT_EQ(retried.last_error, "HTTP 503");
+}
+
+TEST_P(StoreConformanceTest, AuditAppendAssignsSeqAndChains) {
+  AuditEntry first, second;
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    AuditEntry e = Audit("plan.submitted", {"bravo", "alpha"}, kOddJson, 1234);
+    e.seq = 77;  // assigned by the store
+    e.prev_hash = "junk";
+    e.hash = "junk";
+    ASSERT_OK_AND_ASSIGN(first, txn->AppendAudit(e));
+    ASSERT_OK_AND_ASSIGN(second, txn->AppendAudit(Audit("notice.sent", {})));
+    ASSERT_OK(txn->Commit());
+  }
+  EXPECT_EQ(first.seq, 1);
+  EXPECT_EQ(first.prev_hash, record::GenesisHash());
+  EXPECT_EQ(first.hash, record::EntryHash(first));
+  EXPECT_EQ(second.seq, 2);
+  EXPECT_EQ(second.prev_hash, first.hash);
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(AuditEntry third, txn->AppendAudit(Audit("receipt.delivered", {"alpha"})));
+    EXPECT_EQ(third.seq, 3);
+    EXPECT_EQ(third.prev_hash, second.hash);
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<AuditEntry> all, store_->AuditAfter(0, 0));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].seq, 1);
+  EXPECT_EQ(all[0].at_ms, 1234);
+  EXPECT_EQ(all[0].kind, "plan.submitted");
+  EXPECT_EQ(all[0].parties, Names({"bravo", "alpha"}));  // order kept: it is hashed
+  EXPECT_EQ(all[0].body_json, kOddJson);
+  EXPECT_EQ(all[0].prev_hash, record::GenesisHash());
+  EXPECT_EQ(all[0].hash, first.hash);
+  EXPECT_TRUE(all[1].parties.empty());
+  ASSERT_OK_AND_ASSIGN(std::optional<AuditEntry> last, store_->LastAudit());
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->seq, 3);
+  EXPECT_EQ(last->hash, all[2].hash);
+  record::ChainReport r = record::VerifyChain(all, {});
+  EXPECT_TRUE(r.ok()) << r.problems[0];
+  EXPECT_EQ(r.last_seq, 3);
+}
+
+TEST_P(StoreConformanceTest, AuditRejectsAmbiguousFieldsAndKeepsTheTransaction) {
+  ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+  EXPECT_CODE(txn->AppendAudit(Audit("bad\nkind", {})), kInvalidArgument);
+  EXPECT_CODE(txn->AppendAudit(Audit("k", {"a,b"})), kInvalidArgument);
+  EXPECT_CODE(txn->AppendAudit(Audit("", {})), kInvalidArgument);
+  ASSERT_OK_AND_ASSIGN(AuditEntry e, txn->AppendAudit(Audit("k", {"a"})));
+  EXPECT_EQ(e.seq, 1);
+  ASSERT_OK(txn->Commit());
+}
+
+TEST_P(StoreConformanceTest, AuditAfterPagesAndFiltersByParty) {
+  const Names parties = {"alpha", "bravo", "charlie", "delta", "echo"};
+  std::vector<Seq> expected(parties.size());
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    for (int64_t i = 1; i <= 600; ++i) {
+      Names visible;
+      for (size_t p = 0; p < parties.size(); ++p) {
+        if (i % static_cast<int64_t>(p + 2) == 0) {
+          visible.push_back(parties[p]);
+          expected[p].push_back(i);
+        }
+      }
+      ASSERT_OK(txn->AppendAudit(Audit("k", visible, "{\"i\":" + std::to_string(i) + "}")));
+    }
+    ASSERT_OK(txn->Commit());
+  }
+  for (size_t p = 0; p < parties.size(); ++p) {
+    EXPECT_EQ(Seqs(*store_->AuditAfter(0, 0, parties[p])), expected[p]) << parties[p];
+  }
+  // Paging through one party's entries.
+  Seq paged;
+  int64_t after = 0;
+  for (;;) {
+    ASSERT_OK_AND_ASSIGN(std::vector<AuditEntry> page, store_->AuditAfter(after, 7, "charlie"));
+    if (page.empty()) break;
+    EXPECT_LE(page.size(), 7u);
+    for (const AuditEntry& e : page) {
+      paged.push_back(e.seq);
+      EXPECT_NE(std::find(e.parties.begin(), e.parties.end(), "charlie"), e.parties.end());
+    }
+    after = page.back().seq;
+  }
+  EXPECT_EQ(paged, expected[2]);
+  EXPECT_EQ(Seqs(*store_->AuditAfter(595, 0)), Seq({596, 597, 598, 599, 600}));
+  EXPECT_EQ(Seqs(*store_->AuditAfter(10, 3)), Seq({11, 12, 13}));
+  EXPECT_TRUE(store_->AuditAfter(0, 0, "nobody")->empty());
+  EXPECT_TRUE(record::VerifyChain(*store_->AuditAfter(0, 0), {}).ok());
+}
+
+TEST_P(StoreConformanceTest, CheckpointsStoredAndVerified) {
+  record::KeyPair key = record::GenerateKeyPair();
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    AuditEntry last;
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_OK_AND_ASSIGN(last, txn->AppendAudit(Audit("k", {"alpha"})));
+      if (last.seq == 4) {
+        ASSERT_OK(txn->PutCheckpoint(record::MakeCheckpoint(key, last.seq, last.hash, 50)));
+      }
+    }
+    ASSERT_OK(txn->PutCheckpoint(record::MakeCheckpoint(key, last.seq, last.hash, 60)));
+    EXPECT_CODE(txn->PutCheckpoint(record::MakeCheckpoint(key, last.seq, last.hash, 61)),
+                kAlreadyExists);
+    EXPECT_CODE(txn->PutCheckpoint(record::MakeCheckpoint(key, 11, last.hash, 61)), kNotFound);
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<Checkpoint> cps, store_->ListCheckpoints());
+  ASSERT_EQ(cps.size(), 2u);
+  EXPECT_EQ(cps[0].seq, 4);
+  EXPECT_EQ(cps[1].seq, 10);
+  EXPECT_EQ(cps[1].at_ms, 60);
+  EXPECT_EQ(cps[1].public_key, key.public_key_hex);
+  EXPECT_EQ(cps[1].hash, store_->LastAudit()->value().hash);
+  record::ChainReport r = record::VerifyChain(*store_->AuditAfter(0, 0), cps, key.public_key_hex);
+  EXPECT_TRUE(r.ok()) << r.problems[0];
+  EXPECT_EQ(r.checkpoints, 2);
+}
+
+TEST_P(StoreConformanceTest, DestroyedTransactionLeavesNothing) {
+  AddParties(store_.get());
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutParty(Party("delta")));
+    ASSERT_OK(txn->PutToken({.id = "t", .party = "alpha", .hash = "h"}));
+    ASSERT_OK(txn->PutContact({.party = "alpha", .name = "x"}));
+    ASSERT_OK_AND_ASSIGN(int64_t w, txn->PutWebhook({.party = "alpha", .url = "http://x"}));
+    ASSERT_OK(txn->PutWebhookJob(
+        {.webhook_id = w, .recipient = "alpha", .event_seq = 1, .state = "pending"}));
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "p", 1)));
+    ASSERT_OK(txn->PutConflict(Conflict("c", "alpha", "p", "bravo", "q", 0)));
+    ASSERT_OK(txn->AppendMessage({.conflict_id = "c", .party = "alpha", .kind = "text"}));
+    ASSERT_OK(txn->AppendEvent({.recipient = "alpha", .type = "t"}));
+    ASSERT_OK(txn->PutReceipt(
+        {.recipient = "alpha", .event_seq = 1, .channel = "sse", .kind = "delivered"}));
+    ASSERT_OK_AND_ASSIGN(AuditEntry e, txn->AppendAudit(Audit("k", {"alpha"})));
+    ASSERT_OK(
+        txn->PutCheckpoint(record::MakeCheckpoint(record::GenerateKeyPair(), e.seq, e.hash, 1)));
+    // No Commit.
+  }
+  EXPECT_FALSE(store_->GetParty("delta")->has_value());
+  EXPECT_EQ(store_->ListParties()->size(), 4u);
+  EXPECT_FALSE(store_->FindToken("h")->has_value());
+  EXPECT_TRUE(store_->ListContacts("")->empty());
+  EXPECT_TRUE(store_->ListWebhooks("")->empty());
+  EXPECT_TRUE(store_->DueWebhookJobs(INT64_MAX, 0)->empty());
+  EXPECT_TRUE(store_->ListPlans("", "")->empty());
+  EXPECT_TRUE(store_->ListConflicts({})->empty());
+  EXPECT_TRUE(store_->ListMessages("c")->empty());
+  EXPECT_EQ(*store_->LastEventSeq("alpha"), 0);
+  EXPECT_TRUE(store_->ListReceipts("alpha", 0)->empty());
+  EXPECT_FALSE(store_->LastAudit()->has_value());
+  EXPECT_TRUE(store_->ListCheckpoints()->empty());
+
+  // No sequence number was consumed.
+  ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+  ASSERT_OK_AND_ASSIGN(EventRecord ev, txn->AppendEvent({.recipient = "alpha", .type = "t"}));
+  EXPECT_EQ(ev.seq, 1);
+  ASSERT_OK_AND_ASSIGN(AuditEntry a, txn->AppendAudit(Audit("k", {"alpha"})));
+  EXPECT_EQ(a.seq, 1);
+  EXPECT_EQ(a.prev_hash, record::GenesisHash());
+  ASSERT_OK(txn->Commit());
+  EXPECT_TRUE(record::VerifyChain(*store_->AuditAfter(0, 0), {}).ok());
+}
+
+TEST_P(StoreConformanceTest, CommitTwiceAndWritesAfterCommitFail) {
+  ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+  ASSERT_OK(txn->PutParty(Party("alpha")));
+  ASSERT_OK(txn->Commit());
+  EXPECT_CODE(txn->Commit(), kFailedPrecondition);
+  EXPECT_CODE(txn->PutParty(Party("bravo")), kFailedPrecondition);
+  EXPECT_CODE(txn->AppendEvent({.recipient = "alpha", .type = "t"}), kFailedPrecondition);
+  EXPECT_CODE(txn->AppendAudit(Audit("k", {})), kFailedPrecondition);
+  txn.reset();
+  EXPECT_TRUE(store_->GetParty("alpha")->has_value());
+  EXPECT_FALSE(store_->GetParty("bravo")->has_value());
+  // The store accepts the next transaction (Commit released the writer).
+  ASSERT_OK_AND_ASSIGN(auto next, store_->Begin());
+  ASSERT_OK(next->PutParty(Party("bravo")));
+  ASSERT_OK(next->Commit());
+}
+
+TEST_P(StoreConformanceTest, ReadsSeeOnlyCommittedWrites) {
+  ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+  ASSERT_OK(txn->PutPlan(Plan("alpha", "p1", 1)));
+  ASSERT_OK(txn->AppendEvent({.recipient = "alpha", .type = "t"}));
+  ASSERT_OK(txn->AppendAudit(Audit("k", {"alpha"})));
+  // Reads outside the transaction, while it is open, see the last committed state.
+  EXPECT_FALSE(store_->GetPlan("alpha", "p1")->has_value());
+  EXPECT_EQ(*store_->LastEventSeq("alpha"), 0);
+  EXPECT_FALSE(store_->LastAudit()->has_value());
+  ASSERT_OK(txn->Commit());
+  EXPECT_TRUE(store_->GetPlan("alpha", "p1")->has_value());
+  EXPECT_EQ(*store_->LastEventSeq("alpha"), 1);
+  EXPECT_TRUE(store_->LastAudit()->has_value());
+}
+
+TEST_P(StoreConformanceTest, BeginWaitsForTheOpenTransaction) {
+  ASSERT_OK_AND_ASSIGN(auto first, store_->Begin());
+  ASSERT_OK(first->AppendAudit(Audit("first", {})));
+  std::atomic<bool> begun{false};
+  Status second_status;
+  std::thread other([&] {
+    Result<std::unique_ptr<WriteTxn>> second = store_->Begin();
+    begun = true;
+    if (!second.ok()) {
+      second_status = second.status();
+      return;
+    }
+    Result<AuditEntry> e = (*second)->AppendAudit(Audit("second", {}));
+    second_status = e.ok() ? (*second)->Commit() : e.status();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(begun.load());
+  ASSERT_OK(first->Commit());
+  first.reset();
+  other.join();
+  EXPECT_TRUE(begun.load());
+  EXPECT_OK(second_status);
+  ASSERT_OK_AND_ASSIGN(std::vector<AuditEntry> all, store_->AuditAfter(0, 0));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].kind, "first");
+  EXPECT_EQ(all[1].kind, "second");
+  EXPECT_TRUE(record::VerifyChain(all, {}).ok());
+}
+
+TEST_P(StoreConformanceTest, TwoHandlesOnTheSameDataKeepOneChain) {
+  std::unique_ptr<Store> other = OpenAnother();
+  ASSERT_NE(other, nullptr);
+  for (int round = 0; round < 10; ++round) {
+    Store* s = round % 2 == 0 ? store_.get() : other.get();
+    ASSERT_OK_AND_ASSIGN(auto txn, s->Begin());
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_OK(txn->AppendAudit(Audit("round." + std::to_string(round), {"alpha"})));
+      ASSERT_OK(txn->AppendEvent({.recipient = "alpha", .type = "t"}));
+    }
+    ASSERT_OK(txn->Commit());
+  }
+  for (Store* s : {store_.get(), other.get()}) {
+    ASSERT_OK_AND_ASSIGN(std::vector<AuditEntry> all, s->AuditAfter(0, 0));
+    EXPECT_EQ(all.size(), 30u);
+    record::ChainReport r = record::VerifyChain(all, {});
+    EXPECT_TRUE(r.ok()) << r.problems[0];
+    EXPECT_EQ(Seqs(*s->EventsAfter("alpha", 27, 0)), Seq({28, 29, 30}));
+  }
+}
+
+TEST_P(StoreConformanceTest, ReopenKeepsEverything) {
+  AddParties(store_.get());
+  record::KeyPair key = record::GenerateKeyPair();
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutToken({.id = "t", .party = "alpha", .hash = "h", .created_ms = 1}));
+    ASSERT_OK(txn->PutContact({.party = "alpha", .name = "x"}));
+    ASSERT_OK_AND_ASSIGN(int64_t w, txn->PutWebhook({.party = "alpha", .url = "http://x"}));
+    ASSERT_OK(txn->PutWebhookJob(
+        {.webhook_id = w, .recipient = "alpha", .event_seq = 1, .state = "pending"}));
+    PlanRecord p = Plan("alpha", "p", 1);
+    p.feature_json = kOddJson;
+    ASSERT_OK(txn->PutPlan(p));
+    ASSERT_OK(txn->PutConflict(Conflict("c", "alpha", "p", "bravo", "q", 0)));
+    ASSERT_OK(txn->AppendMessage({.conflict_id = "c", .party = "alpha", .kind = "text"}));
+    ASSERT_OK(txn->AppendEvent({.recipient = "alpha", .type = "t"}));
+    ASSERT_OK(txn->PutReceipt(
+        {.recipient = "alpha", .event_seq = 1, .channel = "sse", .kind = "delivered"}));
+    ASSERT_OK_AND_ASSIGN(AuditEntry e, txn->AppendAudit(Audit("k", {"alpha", "bravo"})));
+    ASSERT_OK(txn->PutCheckpoint(record::MakeCheckpoint(key, e.seq, e.hash, 1)));
+    ASSERT_OK(txn->Commit());
+  }
+  Reopen();
+  EXPECT_EQ(store_->ListParties()->size(), 4u);
+  EXPECT_TRUE(store_->FindToken("h")->has_value());
+  EXPECT_EQ(store_->ListContacts("alpha")->size(), 1u);
+  EXPECT_EQ(store_->ListWebhooks("alpha")->size(), 1u);
+  EXPECT_EQ(store_->DueWebhookJobs(INT64_MAX, 0)->size(), 1u);
+  EXPECT_EQ(store_->GetPlan("alpha", "p")->value().feature_json, kOddJson);
+  EXPECT_TRUE(store_->GetConflict("c")->has_value());
+  EXPECT_EQ(store_->ListMessages("c")->size(), 1u);
+  EXPECT_EQ(*store_->LastEventSeq("alpha"), 1);
+  EXPECT_EQ(store_->ListReceipts("alpha", 1)->size(), 1u);
+  EXPECT_EQ(store_->AuditAfter(0, 0, "bravo")->size(), 1u);
+  EXPECT_TRUE(
+      record::VerifyChain(*store_->AuditAfter(0, 0), *store_->ListCheckpoints(), key.public_key_hex)
+          .ok());
+  // Numbering continues after the reopen.
+  ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+  EXPECT_EQ(txn->AppendEvent({.recipient = "alpha", .type = "t"})->seq, 2);
+  EXPECT_EQ(txn->AppendMessage({.conflict_id = "c", .party = "bravo", .kind = "text"})->seq, 2);
+  EXPECT_EQ(txn->AppendAudit(Audit("k", {}))->seq, 2);
+  ASSERT_OK(txn->Commit());
+}
+
+}  // namespace
+}  // namespace deconflict::store

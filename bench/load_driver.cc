@@ -210,15 +210,22 @@ double SelfCpu() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
 
-// Thread id -> (name, CPU seconds) of a process.
-std::map<int, std::pair<std::string, double>> ThreadCpu(int pid) {
-  std::map<int, std::pair<std::string, double>> out;
+// Per thread of a process, from /proc/PID/task/TID/schedstat: seconds on a CPU and seconds
+// runnable but waiting for one (the run queue: a loaded machine). The rest of the wall time the
+// thread was blocked (I/O such as fsync, locks, or idle).
+struct ThreadTimes {
+  double cpu_s = 0, runqueue_s = 0;
+};
+std::map<int, ThreadTimes> ThreadSched(int pid) {
+  std::map<int, ThreadTimes> out;
   std::error_code ec;
   const std::string dir = "/proc/" + std::to_string(pid) + "/task";
   for (const auto& e : fs::directory_iterator(dir, ec)) {
-    std::string comm;
-    const double cpu = ProcCpu(e.path().string() + "/stat", &comm);
-    if (cpu >= 0) out[std::atoi(e.path().filename().c_str())] = {comm, cpu};
+    std::ifstream in(e.path().string() + "/schedstat");
+    double on_ns = 0, wait_ns = 0;
+    if (in >> on_ns >> wait_ns) {
+      out[std::atoi(e.path().filename().c_str())] = {on_ns * 1e-9, wait_ns * 1e-9};
+    }
   }
   return out;
 }
@@ -671,7 +678,11 @@ struct PhaseResult {
   double server_route_ms = -1;           // mean server-side duration of the phase's route
   double plans_active_end = -1, conflicts_open_end = -1;
   double server_cpu_s = -1, driver_cpu_s = 0;
-  std::vector<std::pair<std::string, double>> server_threads;  // "tid name" -> CPU s
+  struct ThreadUse {
+    int tid = 0;
+    double cpu_s = 0, runqueue_s = 0, blocked_s = 0;  // blocked = wall - cpu - run queue
+  };
+  std::vector<ThreadUse> server_threads;  // busiest first
   double load1 = 0;
 
   static double Ratio(double a, double b) { return b > 0 ? a / b : 0; }
@@ -723,10 +734,10 @@ class Runner {
                  seconds, pr.load1);
     std::fflush(stderr);
     std::optional<MetricMap> m0 = Scrape();
-    std::map<int, std::pair<std::string, double>> t0;
+    std::map<int, ThreadTimes> t0;
     double s0 = -1;
     if (server_pid_ > 0) {
-      t0 = ThreadCpu(server_pid_);
+      t0 = ThreadSched(server_pid_);
       s0 = ProcCpu("/proc/" + std::to_string(server_pid_) + "/stat");
     }
     const double d0 = SelfCpu();
@@ -759,15 +770,17 @@ class Runner {
     if (server_pid_ > 0) {
       const double s1 = ProcCpu("/proc/" + std::to_string(server_pid_) + "/stat");
       if (s0 >= 0 && s1 >= 0) pr.server_cpu_s = s1 - s0;
-      for (const auto& [tid, v] : ThreadCpu(server_pid_)) {
+      const double wall = Seconds(Clock::now() - start);
+      for (const auto& [tid, v] : ThreadSched(server_pid_)) {
         auto it = t0.find(tid);
-        const double before = it == t0.end() ? 0 : it->second.second;
-        if (v.second - before > 0.005) {
-          pr.server_threads.emplace_back(std::to_string(tid) + " " + v.first, v.second - before);
-        }
+        const ThreadTimes before = it == t0.end() ? ThreadTimes{} : it->second;
+        PhaseResult::ThreadUse use{tid, v.cpu_s - before.cpu_s, v.runqueue_s - before.runqueue_s,
+                                   0};
+        use.blocked_s = std::max(0.0, wall - use.cpu_s - use.runqueue_s);
+        if (use.cpu_s > 0.005) pr.server_threads.push_back(use);
       }
       std::sort(pr.server_threads.begin(), pr.server_threads.end(),
-                [](const auto& a, const auto& b) { return a.second > b.second; });
+                [](const auto& a, const auto& b) { return a.cpu_s > b.cpu_s; });
     }
     pr.driver_cpu_s = d1 - d0;
     std::optional<MetricMap> m1 = Scrape();
@@ -869,7 +882,7 @@ void PrintTableHeader() {
       "| run | phase | clients | s | ok | ok/s | p50 ms | p90 ms | p99 ms | max ms | errors | "
       "conflicts/s | conflicts/subm. | subm. opening ≥1 | batch ops | server route ms | "
       "server CPU µs/ok | "
-      "server CPU %% | driver CPU %% | plans active | bytes/resp | load |\n");
+      "server cores | driver cores | plans active | bytes/resp | load |\n");
   std::string sep = "|";
   for (int i = 0; i < 22; ++i) sep += "---|";
   std::printf("%s\n", sep.c_str());
@@ -888,8 +901,8 @@ void PrintRow(const std::string& run, const PhaseResult& p) {
       submit ? (Fmt(100 * p.conflict_fraction(), 1) + " %").c_str() : "",
       submit && p.batches > 0 ? Fmt(p.mean_batch(), 1).c_str() : "",
       Fmt(p.server_route_ms, 2).c_str(), Fmt(p.server_cpu_us_per_ok(), 0).c_str(),
-      p.server_cpu_s >= 0 ? Fmt(100 * p.server_cpu_s / p.seconds, 0).c_str() : "-",
-      Fmt(100 * p.driver_cpu_s / p.seconds, 0).c_str(), Fmt(p.plans_active_end, 0).c_str(),
+      p.server_cpu_s >= 0 ? Fmt(p.server_cpu_s / p.seconds, 2).c_str() : "-",
+      Fmt(p.driver_cpu_s / p.seconds, 2).c_str(), Fmt(p.plans_active_end, 0).c_str(),
       Fmt(p.bytes_per_response, 0).c_str(), p.load1);
 }
 
@@ -935,9 +948,14 @@ json::object PhaseJson(const PhaseResult& p) {
   if (p.server_cpu_s >= 0) {
     o["server_cpu_s"] = p.server_cpu_s;
     o["server_cpu_us_per_ok"] = p.server_cpu_us_per_ok();
-    json::object threads;
-    for (const auto& [k, v] : p.server_threads) threads[k] = v;
-    o["server_threads_cpu_s"] = threads;
+    json::array threads;
+    for (const auto& t : p.server_threads) {
+      threads.push_back(json::object{{"tid", t.tid},
+                                     {"cpu_s", t.cpu_s},
+                                     {"runqueue_s", t.runqueue_s},
+                                     {"blocked_s", t.blocked_s}});
+    }
+    o["server_threads"] = threads;
   }
   return o;
 }
@@ -1035,6 +1053,11 @@ int Main(Flags f, int argc, char** argv) {
         return 3;
       }
       tokens = std::move(*t);
+      {
+        // For --keep-data: the folder can be served again and driven with --server --tokens.
+        std::ofstream out(dir + "/tokens.txt");
+        for (const auto& pt : tokens) out << pt.party << " " << pt.token << "\n";
+      }
       std::vector<std::string> extra = {"--threads", std::to_string(f.server_threads)};
       extra.insert(extra.end(), f.daemon_args.begin(), f.daemon_args.end());
       if (Status s = daemon.Start(f.deconflictd, dir, extra); !s.ok()) {
@@ -1121,9 +1144,12 @@ int Main(Flags f, int argc, char** argv) {
       for (const auto& s : p.error_samples) {
         std::printf("  run %d %s error: %s\n", r.run, p.name.c_str(), s.c_str());
       }
-      if (p.name == "submit" && !p.server_threads.empty()) {
-        std::printf("  run %d submit: server threads (CPU s):", r.run);
-        for (const auto& [k, v] : p.server_threads) std::printf("  [%s] %.2f", k.c_str(), v);
+      if ((p.name == "submit" || p.name == "sequential") && !p.server_threads.empty()) {
+        std::printf("  run %d %s: server threads over %.1f s (CPU / run-queue wait / blocked s):",
+                    r.run, p.name.c_str(), p.seconds);
+        for (const auto& t : p.server_threads) {
+          std::printf("  [%d] %.2f / %.2f / %.2f", t.tid, t.cpu_s, t.runqueue_s, t.blocked_s);
+        }
         std::printf("\n");
       }
     }

@@ -416,6 +416,11 @@ TEST(serverE2E, SeedScenarioEndToEnd) {
     }
   }
   EXPECT_GT(us_bytes, 10000u) << "US should have received plenty to check";
+  // ...while what a conflict discloses did reach US: RU's party and callsign.
+  bool us_saw_callsign = false;
+  for (const std::string& body : seen["US"])
+    us_saw_callsign |= Contains(body, "\"callsign\":\"RU-PATROL-1\"");
+  EXPECT_TRUE(us_saw_callsign);
   // The markers would catch a leak: RU's own view of its plan has every one of them.
   for (const std::string& m : vertex_markers) {
     EXPECT_TRUE(Contains(own.body, m)) << "marker " << m << " not in RU's own plan " << own.body;
@@ -639,7 +644,7 @@ TEST(serverE2E, RestartDurability) {
   r = d.Request("GET", "/v1/plans/us-1", us);
   EXPECT_EQ(r.header("ETag"), "\"2\"") << Show(r);
   // State, not just storage: the detector was reloaded (a new crossing plan conflicts).
-  r = d.Request("POST", "/v1/plans", ru, Line("ru-4", 41.15, 36.9, 41.15, 37.1, t0, t0 + 1200));
+  r = d.Request("POST", "/v1/plans", ru, Line("ru-4", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
   ASSERT_EQ(r.status, 201) << Show(r);
   EXPECT_FALSE(FirstConflictId(r).empty()) << "us-1 was not reloaded: " << r.body;
 
@@ -1252,6 +1257,11 @@ TEST(serverE2E, Escalation) {
     EXPECT_FALSE(Contains(json::serialize(e), backup))
         << "US was told RU's contacts: " << json::serialize(e);
   }
+  // The same holds for the record: RU and the coordinators read whom it reached, US does not.
+  EXPECT_FALSE(Contains(d.Request("GET", "/v1/audit?limit=5000", us).body, backup))
+      << "US's audit entries name RU's contacts";
+  EXPECT_TRUE(Contains(d.Request("GET", "/v1/audit?limit=5000", ru).body, backup));
+  EXPECT_TRUE(Contains(d.Request("GET", "/v1/audit?limit=5000", jcc).body, backup));
   // Level 2 a second later (re-escalation), still unacknowledged; the side shows its level.
   EXPECT_TRUE(Eventually([&] {
     for (const json::value& e : escalations(ru)) {

@@ -349,6 +349,43 @@ void Api::Register(http::Router* router) {
     r.body = openapi;
     co_await ex.Respond(std::move(r));
   });
+  // ----- The web console (issue 4): static, public (the token is entered in the page). -----
+  const ConsoleAssets* console = o_.console;
+  auto serve_asset = [console](Exchange& ex, std::string name) -> asio::awaitable<void> {
+    const ConsoleAssets::File* f = console == nullptr ? nullptr : console->Find(name);
+    if (f == nullptr) {
+      const bool none = console == nullptr || console->empty();
+      Response r_ = Problem(404, "not-found", "Not found",
+                            none ? "the web console is not installed: build web/ and start "
+                                   "deconflictd with --web DIR"
+                                 : "no such console file");
+      co_await ex.Respond(std::move(r_));
+      co_return;
+    }
+    Response r;
+    r.headers.emplace_back("Content-Security-Policy",
+                           std::string(ConsoleAssets::kContentSecurityPolicy));
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    r.headers.emplace_back("Referrer-Policy", "no-referrer");
+    r.headers.emplace_back("Cache-Control", "no-cache");
+    r.headers.emplace_back("ETag", f->etag);
+    if (ex.request().header("If-None-Match") == f->etag) {
+      r.status = 304;
+      r.content_type.clear();
+    } else {
+      r.content_type = f->content_type;
+      r.body = f->body;
+    }
+    co_await ex.Respond(std::move(r));
+  };
+  router->Add("GET", "/", [serve_asset](Exchange& ex) -> asio::awaitable<void> {
+    std::string name = "index.html";
+    co_await serve_asset(ex, std::move(name));
+  });
+  router->Add("GET", "/ui/{name}", [serve_asset](Exchange& ex) -> asio::awaitable<void> {
+    std::string name = ex.request().params.at("name");
+    co_await serve_asset(ex, std::move(name));
+  });
   router->Add("GET", "/v1/record/key", [ch](Exchange& ex) -> asio::awaitable<void> {
     {
       Response r_ = http::JsonResponse(

@@ -16,14 +16,16 @@
 #include "channel/channel.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "server/console.h"
 
 namespace deconflict::server {
 
 struct ApiOptions {
-  channel::Channel* channel = nullptr;  // REQUIRED
-  http::Metrics* metrics = nullptr;     // REQUIRED
-  std::string openapi_json;             // served at /openapi.json
-  std::chrono::seconds keepalive{15};   // DEFAULT: SSE/WebSocket keep-alive interval
+  channel::Channel* channel = nullptr;     // REQUIRED
+  http::Metrics* metrics = nullptr;        // REQUIRED
+  std::string openapi_json;                // served at /openapi.json
+  const ConsoleAssets* console = nullptr;  // the web console at / and /ui/NAME (none: 404s)
+  std::chrono::seconds keepalive{15};      // DEFAULT: SSE/WebSocket keep-alive interval
 };
 
 class Api {

@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
@@ -28,6 +29,7 @@ namespace {
 
 namespace json = boost::json;
 namespace dt = deconflict::testing;
+namespace fs = std::filesystem;
 using http::ClientResponse;
 
 std::string Str(const json::value& v, std::string_view key) {
@@ -124,8 +126,15 @@ struct Case {
 class authzMatrix : public ::testing::Test {
  protected:
   void SetUp() override {
+    // A console build folder (the real one is built from web/ by npm; its content is irrelevant
+    // here: the console routes are public and serve the same bytes to everyone).
+    web_ = fs::temp_directory_path() / ("authz_web_" + std::to_string(::getpid()));
+    fs::create_directories(web_);
+    std::ofstream(web_ / "index.html") << "<!doctype html><title>console</title>";
+    std::ofstream(web_ / "app.js") << "console.log(1);";
     d_ = std::make_unique<dt::Daemon>(dt::DaemonOptions{.daemon_binary = DECONFLICTD_BINARY,
-                                                        .cli_binary = DECONFLICT_CLI_BINARY});
+                                                        .cli_binary = DECONFLICT_CLI_BINARY,
+                                                        .extra_args = {"--web", web_.string()}});
     for (const char* p : {"US", "RU", "OCHA"}) tok_[p] = d_->AddParty(p);
     tok_["JCC"] = d_->AddParty("JCC", "coordinator");
     tok_["OBS"] = d_->AddParty("OBS", "observer");
@@ -207,6 +216,12 @@ class authzMatrix : public ::testing::Test {
     return req + "\r\n";
   }
 
+  void TearDown() override {
+    d_.reset();
+    fs::remove_all(web_);
+  }
+
+  fs::path web_;
   std::unique_ptr<dt::Daemon> d_;
   std::map<std::string, std::string> tok_;
   std::map<std::string, std::string> webhook_, contact_;
@@ -240,6 +255,12 @@ TEST_F(authzMatrix, EveryRouteEveryCaller) {
       {"GET /openapi.json", "US", "own", "/openapi.json", "", {}, 200},
       {"GET /openapi.json", "JCC", "coordinator", "/openapi.json", "", {}, 200},
       {"GET /openapi.json", "OBS", "observer", "/openapi.json", "", {}, 200},
+      {"GET /", "US", "own", "/", "", {}, 200},
+      {"GET /", "JCC", "coordinator", "/", "", {}, 200},
+      {"GET /", "OBS", "observer", "/", "", {}, 200},
+      {"GET /ui/{name}", "US", "own", "/ui/app.js", "", {}, 200},
+      {"GET /ui/{name}", "JCC", "coordinator", "/ui/app.js", "", {}, 200},
+      {"GET /ui/{name}", "OBS", "observer", "/ui/app.js", "", {}, 200},
       {"GET /v1/record/key", "US", "own", "/v1/record/key", "", {}, 200},
       {"GET /v1/record/key", "JCC", "coordinator", "/v1/record/key", "", {}, 200},
       {"GET /v1/record/key", "OBS", "observer", "/v1/record/key", "", {}, 200},
@@ -480,8 +501,9 @@ TEST_F(authzMatrix, EveryRouteEveryCaller) {
   };
 
   // No token and a bad token, for every route, with the request of its first row.
-  const std::set<std::string> kPublic = {"GET /healthz", "GET /readyz", "GET /metrics",
-                                         "GET /openapi.json", "GET /v1/record/key"};
+  const std::set<std::string> kPublic = {"GET /healthz",      "GET /readyz",        "GET /metrics",
+                                         "GET /openapi.json", "GET /v1/record/key", "GET /",
+                                         "GET /ui/{name}"};
   std::set<std::string> routes;
   std::vector<Case> anonymous;
   for (const Case& c : cases) {

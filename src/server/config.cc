@@ -16,8 +16,8 @@ namespace json = boost::json;
 namespace {
 
 struct Field {
-  const char* key;   // config file key
-  const char* env;   // environment variable
+  const char* key;  // config file key
+  const char* env;  // environment variable
   std::string Config::*str = nullptr;
   int Config::*num = nullptr;
 };
@@ -31,6 +31,7 @@ const Field kFields[] = {
     {"tls_key", "DECONFLICT_TLS_KEY", &Config::tls_key},
     {"threads", "DECONFLICT_THREADS", nullptr, &Config::threads},
     {"log_level", "DECONFLICT_LOG_LEVEL", &Config::log_level},
+    {"web", "DECONFLICT_WEB", &Config::web},
 };
 
 Status SetNumber(Config* c, const Field& f, const std::string& text, const std::string& where) {
@@ -60,6 +61,8 @@ Result<Config> LoadConfig(int argc, char** argv) {
   auto* o_key = app.add_option("--tls-key", flags.tls_key, "TLS private key (PEM)");
   auto* o_threads = app.add_option("--threads", flags.threads, "I/O threads (default 2)");
   auto* o_log = app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error");
+  auto* o_web = app.add_option("--web", flags.web, "web console folder (default: the built one)");
+  app.add_flag("--no-web", c.no_web, "serve no web console");
   app.add_flag("--demo", c.demo, "create demo parties and load the seed scenario");
   app.add_option("--demo-scenario", c.demo_scenario, "scenario file for --demo");
   app.add_option("--port-file", c.port_file, "write the bound port to this file");
@@ -127,9 +130,11 @@ Result<Config> LoadConfig(int argc, char** argv) {
     }
   }
   if (*o_log) c.log_level = flags.log_level;
+  if (*o_web) c.web = flags.web;
 
   if (c.data.empty()) {
-    return Status::InvalidArgument("--data: required (or DECONFLICT_DATA, or \"data\" in --config)");
+    return Status::InvalidArgument(
+        "--data: required (or DECONFLICT_DATA, or \"data\" in --config)");
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Status::InvalidArgument("--tls-cert and --tls-key: give both or neither");
@@ -137,7 +142,8 @@ Result<Config> LoadConfig(int argc, char** argv) {
   const char* levels[] = {"trace", "debug", "info", "warn", "error"};
   bool ok = false;
   for (const char* l : levels) ok |= c.log_level == l;
-  if (!ok) return Status::InvalidArgument("--log-level: expected trace, debug, info, warn or error");
+  if (!ok)
+    return Status::InvalidArgument("--log-level: expected trace, debug, info, warn or error");
   return c;
 }
 

@@ -26,6 +26,8 @@ struct Config {
   bool demo = false;                     // load demo parties and the seed scenario
   std::string demo_scenario;             // DEFAULT: the installed seed scenario
   std::string port_file;                 // write the bound port here (tests, scripts)
+  std::string web;                       // DEFAULT: the built/installed console (main.cc)
+  bool no_web = false;                   // serve no console
   bool exit_now = false;                 // --help / --version were answered
   int exit_code = 0;
 };

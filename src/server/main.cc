@@ -51,6 +51,25 @@ std::string DefaultScenario() {
   return candidates.front();
 }
 
+// Where the console is when --web is not given: the build tree's (a developer's build), then the
+// installed copies next to the binary and in the usual prefixes.
+std::string DefaultWebDir(const char* argv0) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) exe = argv0;
+  std::vector<fs::path> candidates = {
+#ifdef DECONFLICT_WEB_BUILD_DIR
+      DECONFLICT_WEB_BUILD_DIR,
+#endif
+      exe.parent_path().parent_path() / "share/deconflict/web", "/usr/local/share/deconflict/web",
+      "/usr/share/deconflict/web"};
+  for (const auto& c : candidates) {
+    if (fs::exists(c / "index.html", ec)) return c.string();
+  }
+  return "";
+}
+
 int Run(int argc, char** argv) {
   Result<server::Config> cfg = server::LoadConfig(argc, argv);
   if (!cfg.ok()) {
@@ -70,7 +89,8 @@ int Run(int argc, char** argv) {
     std::string text = ReadAll(cfg->rules, &s);
     if (!s.ok()) return std::cerr << "deconflictd: --rules: " << s.message() << "\n", 2;
     Result<model::Rules> r = model::ParseRules(text);
-    if (!r.ok()) return std::cerr << "deconflictd: " << cfg->rules << ": " << r.status().message() << "\n", 2;
+    if (!r.ok())
+      return std::cerr << "deconflictd: " << cfg->rules << ": " << r.status().message() << "\n", 2;
     rules = *r;
   }
   channel::DeadlinePolicy deadlines;
@@ -80,7 +100,8 @@ int Run(int argc, char** argv) {
     if (!s.ok()) return std::cerr << "deconflictd: --deadlines: " << s.message() << "\n", 2;
     Result<channel::DeadlinePolicy> d = channel::ParseDeadlinePolicy(text);
     if (!d.ok()) {
-      return std::cerr << "deconflictd: " << cfg->deadlines << ": " << d.status().message() << "\n", 2;
+      return std::cerr << "deconflictd: " << cfg->deadlines << ": " << d.status().message() << "\n",
+             2;
     }
     deadlines = *d;
   }
@@ -111,15 +132,34 @@ int Run(int argc, char** argv) {
       std::cerr << "deconflictd: --demo: " << demo.status().message() << "\n";
       return 3;
     }
-    spdlog::info("msg=\"demo ready\" plans_loaded={} shift_s={} tokens_file={}",
-                 demo->plans_loaded, demo->shift_s, demo->tokens_file);
+    spdlog::info("msg=\"demo ready\" plans_loaded={} shift_s={} tokens_file={}", demo->plans_loaded,
+                 demo->shift_s, demo->tokens_file);
+  }
+
+  server::ConsoleAssets console;
+  if (!cfg->no_web) {
+    const bool chosen = !cfg->web.empty();
+    std::string dir = chosen ? cfg->web : DefaultWebDir(argv[0]);
+    if (dir.empty()) {
+      spdlog::warn("msg=\"web console not installed; build web/ or pass --web DIR\"");
+    } else {
+      Result<server::ConsoleAssets> loaded = server::ConsoleAssets::Load(dir);
+      if (!loaded.ok()) {
+        std::cerr << "deconflictd: --web: " << loaded.status().message() << "\n";
+        return 2;
+      }
+      console = std::move(*loaded);
+      spdlog::info("msg=\"web console\" dir={} files={}", console.dir(), console.size());
+    }
   }
 
   server::WebhookDispatcher webhooks(ch->get(), {});
   http::Metrics metrics;
   http::Router router;
-  server::Api api({.channel = ch->get(), .metrics = &metrics,
-                   .openapi_json = std::string(server::kOpenApiJson)});
+  server::Api api({.channel = ch->get(),
+                   .metrics = &metrics,
+                   .openapi_json = std::string(server::kOpenApiJson),
+                   .console = &console});
   api.Register(&router);
 
   boost::asio::io_context io(cfg->threads);

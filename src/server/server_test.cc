@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +14,8 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -1031,6 +1034,67 @@ TEST(serverE2E, AuthFailures) {
 
 // ---------------------------------------------------------------------------------------------
 // Operations endpoints.
+
+// The web console is served by the daemon itself, with a policy that keeps its page to this
+// origin, validators for caching, and no way out of its folder.
+TEST(serverE2E, ConsoleIsServedFromItsFolderOnly) {
+  namespace fs = std::filesystem;
+  const fs::path web =
+      fs::temp_directory_path() / ("server_test_web_" + std::to_string(::getpid()));
+  fs::create_directories(web);
+  std::ofstream(web / "index.html") << "<!doctype html><script src=\"/ui/app.js\"></script>";
+  std::ofstream(web / "app.js") << "console.log('deconflict');";
+  std::ofstream(web.parent_path() / (web.filename().string() + "-secret.txt")) << "secret";
+  Daemon d(Options({"--web", web.string()}));
+  ASSERT_OK(d.Start());
+
+  ClientResponse index = d.Request("GET", "/");
+  EXPECT_EQ(index.status, 200) << Show(index);
+  EXPECT_EQ(index.header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_TRUE(Contains(index.body, "/ui/app.js"));
+  EXPECT_TRUE(Contains(index.header("Content-Security-Policy"), "default-src 'self'"));
+  EXPECT_TRUE(Contains(index.header("Content-Security-Policy"), "frame-ancestors 'none'"));
+  EXPECT_EQ(index.header("X-Content-Type-Options"), "nosniff");
+  ClientResponse js = d.Request("GET", "/ui/app.js");
+  EXPECT_EQ(js.status, 200) << Show(js);
+  EXPECT_EQ(js.body, "console.log('deconflict');");
+  EXPECT_EQ(js.header("Content-Type"), "text/javascript; charset=utf-8");
+  const std::string etag = js.header("ETag");
+  ASSERT_FALSE(etag.empty());
+  ClientResponse again = d.Request("GET", "/ui/app.js", "", "", {{"If-None-Match", etag}});
+  EXPECT_EQ(again.status, 304) << Show(again);
+  EXPECT_TRUE(again.body.empty());
+  // Nothing outside the folder, encoded or not; nothing of the data folder.
+  for (const std::string& path :
+       {std::string("/ui/..%2F") + web.filename().string() + "-secret.txt", std::string("/ui/.."),
+        std::string("/ui/%2E%2E%2Fetc%2Fpasswd"), std::string("/ui/server.key"),
+        std::string("/ui/index.html%00.js"), std::string("/ui/")}) {
+    ClientResponse r = d.Request("GET", path);
+    EXPECT_EQ(r.status, 404) << path << " " << Show(r);
+    EXPECT_FALSE(Contains(r.body, "secret")) << path;
+  }
+  EXPECT_EQ(d.Stop(), 0);
+  fs::remove_all(web);
+  fs::remove(web.parent_path() / (web.filename().string() + "-secret.txt"));
+
+  // Without a console: a problem that says how to get one.
+  Daemon bare(Options({"--no-web"}));
+  ASSERT_OK(bare.Start());
+  ClientResponse none = bare.Request("GET", "/");
+  EXPECT_EQ(none.status, 404) << Show(none);
+  EXPECT_EQ(none.header("Content-Type"), "application/problem+json");
+  EXPECT_TRUE(Contains(none.body, "--web")) << none.body;
+  EXPECT_EQ(bare.Stop(), 0);
+
+  // A console folder that is named but missing is a configuration error, not a silent 404.
+  dt::ProcessResult bad =
+      dt::RunProcess(DECONFLICTD_BINARY,
+                     {"--data", (fs::temp_directory_path() / "server_test_no_web_data").string(),
+                      "--listen", "127.0.0.1:0", "--web", "/nonexistent/web"});
+  EXPECT_EQ(bad.code, 2) << bad.err;
+  EXPECT_TRUE(Contains(bad.err, "--web")) << bad.err;
+  fs::remove_all(fs::temp_directory_path() / "server_test_no_web_data");
+}
 
 TEST(serverE2E, Health) {
   Daemon d(Options());

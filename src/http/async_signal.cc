@@ -34,7 +34,7 @@ Handler Take(Handler& slot) {
 // One pending wait. Shared by the waiting coroutine, its timer and (weakly) the signals' lists.
 // Exactly one of Notify / timeout completes it: whoever takes `handler` first.
 struct Waiter {
-  explicit Waiter(asio::any_io_executor ex) : executor(ex), timer(std::move(ex)) {}
+  explicit Waiter(asio::any_io_executor ex) : executor(std::move(ex)) {}
 
   // Completes the wait (once). Safe from any thread.
   void Fire() {
@@ -50,7 +50,7 @@ struct Waiter {
     }
     // The timer was started (if at all) before `registering` was cleared under `mu`, and nobody
     // but the one taker of the handler touches it afterwards.
-    if (timer_started) timer.cancel();
+    if (timer_started) timer->cancel();
     Complete(std::move(h));
   }
 
@@ -59,7 +59,11 @@ struct Waiter {
   }
 
   asio::any_io_executor executor;
-  asio::steady_timer timer;
+  // Made by the initiation, cancelled by whoever completes the wait, destroyed by the waiting
+  // coroutine once it has resumed (on its executor, while the io_context is certainly alive: the
+  // last reference to the Waiter may be dropped later by a notifying thread, after the
+  // io_context is gone).
+  std::optional<asio::steady_timer> timer;
   bool timer_started = false;
   std::mutex mu;
   bool registering = true;    // guarded by mu
@@ -137,8 +141,9 @@ asio::awaitable<int> AsyncSignal::WaitAny(std::span<const Watch> watches,
           }
         }
         if (!changed && timeout != kForever) {
-          waiter->timer.expires_after(timeout);
-          waiter->timer.async_wait([waiter](boost::system::error_code) { waiter->Fire(); });
+          waiter->timer.emplace(waiter->executor);
+          waiter->timer->expires_after(timeout);
+          waiter->timer->async_wait([waiter](boost::system::error_code) { waiter->Fire(); });
           waiter->timer_started = true;
         }
         Handler h;
@@ -148,11 +153,14 @@ asio::awaitable<int> AsyncSignal::WaitAny(std::span<const Watch> watches,
           if (changed || waiter->fire_pending) h = Take(waiter->handler);
         }
         if (h) {
-          if (waiter->timer_started) waiter->timer.cancel();
+          if (waiter->timer_started) waiter->timer->cancel();
           waiter->Complete(std::move(h));
         }
       },
       asio::use_awaitable);
+  // Whoever completed the wait cancelled the timer before posting the completion that resumed
+  // this coroutine, and nobody touches it after taking the handler: safe to destroy here.
+  waiter->timer.reset();
   for (auto& st : states) {
     std::lock_guard<std::mutex> lock(st->mu);
     st->waiters.erase(waiter.get());

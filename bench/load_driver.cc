@@ -34,6 +34,7 @@
 //
 // Progress goes to stderr, results to stdout; --out writes everything as JSON.
 // Figures and interpretation: docs/PERFORMANCE.md ("deconflictd under load").
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -41,7 +42,6 @@
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -82,25 +82,25 @@ namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
 struct Flags {
-  std::string deconflictd;       // the daemon binary (own-server mode)
-  std::string server;            // URL of a running server (external mode)
-  std::string tokens_file;       // external mode: tokens, one per line ("[NAME] TOKEN")
-  int server_pid = 0;            // external mode: for CPU figures (optional)
+  std::string deconflictd;  // the daemon binary (own-server mode)
+  std::string server;       // URL of a running server (external mode)
+  std::string tokens_file;  // external mode: tokens, one per line ("[NAME] TOKEN")
+  int server_pid = 0;       // external mode: for CPU figures (optional)
   int parties = 16;
   int coordinators = 1;
   int clients = 64;
   double duration_s = 10;
   double warmup_s = 2;
-  double baseline_s = -1;        // DEFAULT: duration
-  double read_s = -1;            // DEFAULT: duration / 2
+  double baseline_s = -1;  // DEFAULT: duration
+  double read_s = -1;      // DEFAULT: duration / 2
   int runs = 5;
   std::string density = "dense";
-  double box_km = 0;             // DEFAULT: from --density
+  double box_km = 0;  // DEFAULT: from --density
   double horizon_h = 6;
   double amend = 0.1;
   double flights = 0.1;
-  int server_threads = 2;
-  std::string data_root;         // DEFAULT: $TMPDIR or /var/tmp
+  int server_threads = 0;  // DEFAULT: deconflictd's own default
+  std::string data_root;   // DEFAULT: $TMPDIR or /var/tmp
   bool keep_data = false;
   uint64_t seed = 20221008;
   std::string out;
@@ -440,7 +440,8 @@ void Submit(ClientState& c, const Workload& w, const std::string& run_tag, Threa
   json::value v = json::parse(res->body, ec);
   const json::array* opened = nullptr;
   if (!ec && v.is_object()) {
-    if (const json::value* a = v.get_object().if_contains(amend ? "conflicts_opened" : "conflicts")) {
+    if (const json::value* a =
+            v.get_object().if_contains(amend ? "conflicts_opened" : "conflicts")) {
       opened = a->if_array();
     }
   }
@@ -535,9 +536,8 @@ class Daemon {
                const std::vector<std::string>& extra) {
     port_file_ = dir + "/port";
     log_ = dir + "/deconflictd.log";
-    std::vector<std::string> args = {binary,        "--data",      dir + "/data",
-                                     "--listen",    "127.0.0.1:0", "--port-file",
-                                     port_file_};
+    std::vector<std::string> args = {binary,        "--data",      dir + "/data", "--listen",
+                                     "127.0.0.1:0", "--port-file", port_file_};
     args.insert(args.end(), extra.begin(), extra.end());
     const pid_t pid = fork();
     if (pid < 0) return Status::Internal("fork failed");
@@ -669,7 +669,7 @@ struct PhaseResult {
   int64_t requests = 0, ok = 0, errors = 0;
   std::map<std::string, int64_t> error_kinds;
   std::vector<std::string> error_samples;
-  double rps = 0;  // ok / seconds
+  double rps = 0;                                       // ok / seconds
   double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;  // ms, every completed request
   int64_t creates = 0, amends = 0, conflicts_opened = 0, with_conflict = 0;
   double bytes_per_response = 0;
@@ -702,7 +702,11 @@ struct PhaseResult {
 class Runner {
  public:
   Runner(const Flags& f, const Workload& w, http::Url base, int server_pid, std::string run_tag)
-      : f_(f), w_(w), base_(std::move(base)), server_pid_(server_pid), tag_(std::move(run_tag)),
+      : f_(f),
+        w_(w),
+        base_(std::move(base)),
+        server_pid_(server_pid),
+        tag_(std::move(run_tag)),
         metrics_client_(base_) {}
 
   void AddClients(const std::vector<PartyToken>& tokens, int count, uint64_t seed) {
@@ -744,8 +748,8 @@ class Runner {
 
     std::vector<ThreadResult> results(static_cast<size_t>(nclients));
     const auto start = Clock::now() + std::chrono::milliseconds(50);
-    const auto end = start + std::chrono::duration_cast<Clock::duration>(
-                                 std::chrono::duration<double>(seconds));
+    const auto end =
+        start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     {
       std::vector<std::thread> threads;
       for (int i = 0; i < nclients; ++i) {
@@ -907,21 +911,20 @@ void PrintRow(const std::string& run, const PhaseResult& p) {
 }
 
 json::object PhaseJson(const PhaseResult& p) {
-  json::object o{{"phase", p.name},
-                 {"clients", p.clients},
-                 {"seconds", p.seconds},
-                 {"requests", p.requests},
-                 {"ok", p.ok},
-                 {"errors", p.errors},
-                 {"ok_per_s", p.rps},
-                 {"latency_ms", json::object{{"p50", p.p50},
-                                             {"p90", p.p90},
-                                             {"p99", p.p99},
-                                             {"max", p.max},
-                                             {"mean", p.mean}}},
-                 {"bytes_per_response", p.bytes_per_response},
-                 {"load1_at_start", p.load1},
-                 {"driver_cpu_s", p.driver_cpu_s}};
+  json::object o{
+      {"phase", p.name},
+      {"clients", p.clients},
+      {"seconds", p.seconds},
+      {"requests", p.requests},
+      {"ok", p.ok},
+      {"errors", p.errors},
+      {"ok_per_s", p.rps},
+      {"latency_ms",
+       json::object{
+           {"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"max", p.max}, {"mean", p.mean}}},
+      {"bytes_per_response", p.bytes_per_response},
+      {"load1_at_start", p.load1},
+      {"driver_cpu_s", p.driver_cpu_s}};
   json::object errs;
   for (const auto& [k, v] : p.error_kinds) errs[k] = v;
   o["error_kinds"] = errs;
@@ -964,7 +967,8 @@ json::object PhaseJson(const PhaseResult& p) {
 
 int Main(Flags f, int argc, char** argv) {
   if (f.server.empty() == f.deconflictd.empty()) {
-    std::fprintf(stderr, "give --deconflictd PATH (start a server) or --server URL --tokens FILE\n");
+    std::fprintf(stderr,
+                 "give --deconflictd PATH (start a server) or --server URL --tokens FILE\n");
     return 2;
   }
   if (!f.server.empty() && f.tokens_file.empty()) {
@@ -1058,7 +1062,8 @@ int Main(Flags f, int argc, char** argv) {
         std::ofstream out(dir + "/tokens.txt");
         for (const auto& pt : tokens) out << pt.party << " " << pt.token << "\n";
       }
-      std::vector<std::string> extra = {"--threads", std::to_string(f.server_threads)};
+      std::vector<std::string> extra;
+      if (f.server_threads > 0) extra = {"--threads", std::to_string(f.server_threads)};
       extra.insert(extra.end(), f.daemon_args.begin(), f.daemon_args.end());
       if (Status s = daemon.Start(f.deconflictd, dir, extra); !s.ok()) {
         std::fprintf(stderr, "%s\n", s.ToString().c_str());
@@ -1103,16 +1108,16 @@ int Main(Flags f, int argc, char** argv) {
         if (plans.ok()) {
           int64_t versions = 0;
           for (const auto& p : *plans) versions += p.version;
-          const int64_t want_plans = runner.acked_creates(), want_versions = runner.acked_versions();
-          const bool good = static_cast<int64_t>(plans->size()) == want_plans &&
-                            versions == want_versions;
+          const int64_t want_plans = runner.acked_creates(),
+                        want_versions = runner.acked_versions();
+          const bool good =
+              static_cast<int64_t>(plans->size()) == want_plans && versions == want_versions;
           char buf[512];
           std::snprintf(buf, sizeof buf,
                         "%s: %zu plans / %lld versions in the store, %lld / %lld acknowledged; "
                         "synchronous=%s journal_mode=%s; deconflictd exit code %d",
-                        good ? "OK" : "MISMATCH", plans->size(),
-                        static_cast<long long>(versions), static_cast<long long>(want_plans),
-                        static_cast<long long>(want_versions),
+                        good ? "OK" : "MISMATCH", plans->size(), static_cast<long long>(versions),
+                        static_cast<long long>(want_plans), static_cast<long long>(want_versions),
                         sync.ok() ? sync->c_str() : "?", journal.ok() ? journal->c_str() : "?",
                         rr.exit_code);
           rr.durability = buf;
@@ -1153,7 +1158,8 @@ int Main(Flags f, int argc, char** argv) {
         std::printf("\n");
       }
     }
-    if (!r.durability.empty()) std::printf("  run %d durability: %s\n", r.run, r.durability.c_str());
+    if (!r.durability.empty())
+      std::printf("  run %d durability: %s\n", r.run, r.durability.c_str());
   }
 
   // Medians over runs, per phase, with the spread (min-max of the run values).
@@ -1229,15 +1235,16 @@ int Main(Flags f, int argc, char** argv) {
   std::printf("  load: %s at end\n", LoadAverage().c_str());
 
   if (!f.out.empty()) {
-    json::object doc{{"command", cmd},
-                     {"date", UtcNow()},
-                     {"machine", json::object{{"nproc", sysconf(_SC_NPROCESSORS_ONLN)},
-                                              {"cpu", FirstLineWith("/proc/cpuinfo", "model name")},
-                                              {"memory", FirstLineWith("/proc/meminfo", "MemTotal")},
-                                              {"kernel", std::string(u.release)}}},
-                     {"build_type", DECONFLICT_BUILD_TYPE},
-                     {"data_fs", fstype},
-                     {"target_met", met}};
+    json::object doc{
+        {"command", cmd},
+        {"date", UtcNow()},
+        {"machine", json::object{{"nproc", sysconf(_SC_NPROCESSORS_ONLN)},
+                                 {"cpu", FirstLineWith("/proc/cpuinfo", "model name")},
+                                 {"memory", FirstLineWith("/proc/meminfo", "MemTotal")},
+                                 {"kernel", std::string(u.release)}}},
+        {"build_type", DECONFLICT_BUILD_TYPE},
+        {"data_fs", fstype},
+        {"target_met", met}};
     json::array jr;
     for (const RunResult& r : runs) {
       json::array ph;
@@ -1293,7 +1300,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--flights", f.flights, "fraction of new plans that are flight routes")
       ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--server-threads", f.server_threads, "deconflictd --threads")
+  app.add_option("--server-threads", f.server_threads, "deconflictd --threads (default: its own)")
       ->check(CLI::PositiveNumber);
   app.add_option("--data-root", f.data_root,
                  "where the fresh data folders go (DEFAULT: $TMPDIR or /var/tmp; not tmpfs)");

@@ -49,7 +49,8 @@ int64_t SystemNowMs() {
 int64_t ToMs(TimePoint t) {
   double s = t.unix_seconds();
   if (!std::isfinite(s)) {
-    return s < 0 ? std::numeric_limits<int64_t>::min() / 2 : std::numeric_limits<int64_t>::max() / 2;
+    return s < 0 ? std::numeric_limits<int64_t>::min() / 2
+                 : std::numeric_limits<int64_t>::max() / 2;
   }
   return static_cast<int64_t>(std::llround(s * 1000.0));
 }
@@ -150,6 +151,7 @@ Status Channel::Load() {
   plans_.clear();
   live_.clear();
   live_by_plan_.clear();
+  next_due_ms_ = 0;  // the first sweep looks at every live conflict
   detector_ = std::make_unique<engine::ConflictDetector>(options_.rules);
 
   auto plans = store_->ListPlans("", "");
@@ -164,8 +166,8 @@ Status Channel::Load() {
       }
       Result<model::Plan> p = model::ParsePlanFeature(v, "", nullptr);
       if (!p.ok()) {
-        return Status::Internal("stored plan " + key + " no longer validates: " +
-                                p.status().ToString());
+        return Status::Internal("stored plan " + key +
+                                " no longer validates: " + p.status().ToString());
       }
       p->id = PlanId(key);
       p->party = PartyId(r.party);
@@ -387,11 +389,12 @@ Result<engine::Suggestion> Channel::Suggest(const Caller& caller,
   if (!*c || !CanSee(**c, caller)) return Status::NotFound("no conflict " + conflict_id);
   int side = SideOf(**c, caller.party);
   if (side < 0) {
-    return Status::PermissionDenied("only the two parties of a conflict can ask for a shift of "
-                                    "their own plan");
+    return Status::PermissionDenied(
+        "only the two parties of a conflict can ask for a shift of "
+        "their own plan");
   }
-  std::string key = side == 0 ? PlanKey((*c)->party_a, (*c)->plan_a)
-                              : PlanKey((*c)->party_b, (*c)->plan_b);
+  std::string key =
+      side == 0 ? PlanKey((*c)->party_a, (*c)->plan_a) : PlanKey((*c)->party_b, (*c)->plan_b);
   std::shared_lock<std::shared_mutex> lock(detector_mu_);
   if (detector_->Find(PlanId(key)) == nullptr) {
     return Status::FailedPrecondition("the plan of this conflict is no longer active");
@@ -455,19 +458,20 @@ bool Channel::SweepDue(int64_t now) const {
       now - last_checkpoint_ms_ >= options_.checkpoint_interval_ms) {
     return true;
   }
-  for (const auto& [id, c] : live_) {
-    if (c.window_end_ms < now) return true;
-    for (int side = 0; side < 2; ++side) {
-      int64_t ack = side == 0 ? c.ack_a_ms : c.ack_b_ms;
-      int level = side == 0 ? c.escalated_a : c.escalated_b;
-      if (ack != 0 || level >= 2) continue;
-      int64_t due = c.deadline_ms +
-                    (level == 0 ? 0
-                                : static_cast<int64_t>(options_.deadlines.reescalate_s * 1000.0));
-      if (now >= due) return true;
-    }
+  return now >= next_due_ms_;
+}
+
+int64_t Channel::NextDue(const store::ConflictRecord& c) const {
+  int64_t due = c.window_end_ms + 1;  // expires once the window has passed
+  for (int side = 0; side < 2; ++side) {
+    int64_t ack = side == 0 ? c.ack_a_ms : c.ack_b_ms;
+    int level = side == 0 ? c.escalated_a : c.escalated_b;
+    if (ack != 0 || level >= 2) continue;
+    due = std::min(
+        due, c.deadline_ms +
+                 (level == 0 ? 0 : static_cast<int64_t>(options_.deadlines.reescalate_s * 1000.0)));
   }
-  return false;
+  return due;
 }
 
 void Channel::RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpoint) {
@@ -542,9 +546,13 @@ void Channel::RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpo
     stats_.escalations += b.escalations;
     stats_.plans_active = static_cast<int64_t>(detector_->size());
     stats_.conflicts_open = static_cast<int64_t>(live_.size());
-    int64_t unacked = 0;
-    for (const auto& [id, c] : live_) unacked += (c.ack_a_ms == 0) + (c.ack_b_ms == 0);
-    stats_.notices_unacknowledged = unacked;
+    // A walk over every live conflict: at most every 250 ms (a gauge for /metrics), not per batch.
+    if (SteadyMs() - last_unacked_count_ms_ >= 250 || live_.size() < 256) {
+      int64_t unacked = 0;
+      for (const auto& [id, c] : live_) unacked += (c.ack_a_ms == 0) + (c.ack_b_ms == 0);
+      stats_.notices_unacknowledged = unacked;
+      last_unacked_count_ms_ = SteadyMs();
+    }
   }
   for (auto& op : *ops) op->finish(*op);
 }
@@ -598,6 +606,7 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, const std::stri
                        const json::object& private_extra) {
   std::vector<std::string> recipients = {c.party_a, c.party_b};
   for (const std::string& w : Watchers()) recipients.push_back(w);
+  const json::value detail = json::parse(c.detail_json);
   for (const std::string& r : recipients) {
     auto role_it = roles_.find(r);
     Role role = Role::kParty;
@@ -607,13 +616,13 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, const std::stri
     if (!private_to.empty() && (r == private_to || as.sees_all())) {
       for (const auto& [k, v] : private_extra) data[k] = v;
     }
-    data["conflict"] = ConflictView(c, as);
+    data["conflict"] = ConflictView(c, as, detail.as_object());
     store::EventRecord ev;
     if (Status s = Emit(b, r, type, json::serialize(data), &ev); !s.ok()) return s;
     if (r == c.party_a || r == c.party_b) {
-      json::object body{{"recipient", r},       {"event_seq", ev.seq}, {"type", type},
-                        {"conflict", c.id},     {"status", c.status},
-                        {"deadline", TimeOrNull(c.deadline_ms)}};
+      json::object body{{"recipient", r},     {"event_seq", ev.seq},
+                        {"type", type},       {"conflict", c.id},
+                        {"status", c.status}, {"deadline", TimeOrNull(c.deadline_ms)}};
       if (Status s = Audit(b, "notice.sent", {r}, json::serialize(body)); !s.ok()) return s;
     }
   }
@@ -626,8 +635,7 @@ Status Channel::ApplySubmit(Batch& b, Op& op) {
   bool active = it != plans_.end() && it->second.record.status == "active";
   if (op.mode == Write::kCreate && active) {
     op.status = Status::AlreadyExists(
-        "plan " + op.id + " already exists (version " +
-        std::to_string(it->second.record.version) +
+        "plan " + op.id + " already exists (version " + std::to_string(it->second.record.version) +
         "); amend it with PUT /v1/plans/" + op.id + " and If-Match: \"" +
         std::to_string(it->second.record.version) + "\"");
     return Status::Ok();
@@ -667,9 +675,9 @@ Status Channel::ApplyCancel(Batch& b, Op& op) {
     return Status::Ok();
   }
   if (op.if_match && *op.if_match != it->second.record.version) {
-    op.status = Status::PreconditionFailed(
-        "plan " + op.id + " is at version " + std::to_string(it->second.record.version) +
-        ", not " + std::to_string(*op.if_match));
+    op.status = Status::PreconditionFailed("plan " + op.id + " is at version " +
+                                           std::to_string(it->second.record.version) + ", not " +
+                                           std::to_string(*op.if_match));
     return Status::Ok();
   }
   PlanState next;
@@ -696,12 +704,12 @@ Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, Pl
   if (Status s = b.txn->PutPlan(next.record); !s.ok()) return s;
   const store::PlanRecord& rec = next.record;
   std::string body = "{\"party\":" + Quote(rec.party) + ",\"id\":" + Quote(rec.id) +
-                     ",\"version\":" + std::to_string(rec.version) + ",\"status\":" +
-                     Quote(rec.status) + ",\"feature\":" + rec.feature_json + "}";
+                     ",\"version\":" + std::to_string(rec.version) +
+                     ",\"status\":" + Quote(rec.status) + ",\"feature\":" + rec.feature_json + "}";
   if (Status s = Audit(b, why, {rec.party}, std::move(body)); !s.ok()) return s;
   bool still_active = next.plan.has_value();
   out->plan = rec;
-  plans_[key] = std::move(next);
+  plans_[key] = std::move(next);  // `rec` referred into `next`: use out->plan from here on
 
   // Pair the conflicts found now with the live ones, per other plan.
   std::map<std::string, std::vector<const engine::Conflict*>> now_by_other;
@@ -736,7 +744,7 @@ Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, Pl
       for (const std::string& id : old) {
         store::ConflictRecord& c = live_.at(id);
         int64_t& v = PlanKey(c.party_a, c.plan_a) == key ? c.version_a : c.version_b;
-        v = rec.version;
+        v = out->plan.version;
         c.updated_ms = b.now;
         if (Status s = b.txn->PutConflict(c); !s.ok()) return s;
         out->unchanged.push_back(c);
@@ -746,7 +754,8 @@ Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, Pl
     std::string resolution = !still_active ? "cancelled" : fresh.empty() ? "amended" : "superseded";
     for (const std::string& id : old) {
       store::ConflictRecord c = live_.at(id);
-      if (Status s = CloseConflict(b, &c, "resolved", resolution, rec.party); !s.ok()) return s;
+      if (Status s = CloseConflict(b, &c, "resolved", resolution, out->plan.party); !s.ok())
+        return s;
       out->closed.push_back(std::move(c));
     }
     for (const engine::Conflict* c : fresh) {
@@ -779,14 +788,15 @@ Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::Conflic
   live_by_plan_[c.plan_a.value()].insert(r.id);
   live_by_plan_[c.plan_b.value()].insert(r.id);
   live_[r.id] = r;
+  next_due_ms_ = std::min(next_due_ms_, NextDue(r));
   // Both parties read this entry: the plans are named by commitments (SHA-256 of
   // "party:id:version"), which a coordinator or either owner can check, but which do not disclose
   // the other party's plan id.
   std::string ref_a = record::Sha256Hex(PlanKey(pa, ia) + ":" + std::to_string(r.version_a));
   std::string ref_b = record::Sha256Hex(PlanKey(pb, ib) + ":" + std::to_string(r.version_b));
-  std::string body = "{\"conflict\":" + Quote(r.id) + ",\"plan_refs\":[" + Quote(ref_a) +
-                     "," + Quote(ref_b) + "],\"deadline\":" +
-                     Quote(FormatMs(r.deadline_ms)) + ",\"detail\":" + r.detail_json + "}";
+  std::string body = "{\"conflict\":" + Quote(r.id) + ",\"plan_refs\":[" + Quote(ref_a) + "," +
+                     Quote(ref_b) + "],\"deadline\":" + Quote(FormatMs(r.deadline_ms)) +
+                     ",\"detail\":" + r.detail_json + "}";
   if (Status s = Audit(b, "conflict.opened", {pa, pb}, std::move(body)); !s.ok()) return s;
   if (Status s = Notify(b, r, "conflict.opened", {}); !s.ok()) return s;
   *out = std::move(r);
@@ -806,8 +816,8 @@ Status Channel::CloseConflict(Batch& b, store::ConflictRecord* c, const std::str
     it->second.erase(c->id);
     if (it->second.empty()) live_by_plan_.erase(it);
   }
-  json::object body{{"conflict", c->id}, {"status", status}, {"resolution", resolution},
-                    {"by", actor}};
+  json::object body{
+      {"conflict", c->id}, {"status", status}, {"resolution", resolution}, {"by", actor}};
   if (Status s = Audit(b, "conflict." + status, {c->party_a, c->party_b}, json::serialize(body));
       !s.ok()) {
     return s;
@@ -823,8 +833,8 @@ Status Channel::ApplyConflictAction(Batch& b, Op& op) {
     if (!*stored || !CanSee(**stored, op.caller)) {
       op.status = Status::NotFound("no conflict " + op.id);
     } else {
-      op.status = Status::FailedPrecondition("conflict " + op.id + " is already " +
-                                             (*stored)->status);
+      op.status =
+          Status::FailedPrecondition("conflict " + op.id + " is already " + (*stored)->status);
     }
     return Status::Ok();
   }
@@ -835,8 +845,8 @@ Status Channel::ApplyConflictAction(Batch& b, Op& op) {
   }
   int side = SideOf(c, op.caller.party);
   if (side < 0) {
-    op.status = Status::PermissionDenied(
-        "only the two parties of a conflict can acknowledge or accept it");
+    op.status =
+        Status::PermissionDenied("only the two parties of a conflict can acknowledge or accept it");
     return Status::Ok();
   }
   const std::string& party = op.caller.party;
@@ -852,8 +862,7 @@ Status Channel::ApplyConflictAction(Batch& b, Op& op) {
     if (Status s = b.txn->PutConflict(c); !s.ok()) return s;
     it->second = c;
     json::object body{{"conflict", c.id}, {"party", party}, {"status", c.status}};
-    if (Status s = Audit(b, "conflict.acknowledged", {c.party_a, c.party_b},
-                         json::serialize(body));
+    if (Status s = Audit(b, "conflict.acknowledged", {c.party_a, c.party_b}, json::serialize(body));
         !s.ok()) {
       return s;
     }
@@ -1005,8 +1014,14 @@ Status Channel::ApplySettings(Batch& b, Op& op) {
 }
 
 Status Channel::Sweep(Batch& b, bool force_checkpoint) {
+  // Only conflicts with something due: most batches look at none (next_due_ms_ is a lower bound
+  // of every live conflict's NextDue; acknowledgements only move those later).
   std::vector<std::string> ids;
-  for (const auto& [id, c] : live_) ids.push_back(id);
+  if (b.now >= next_due_ms_) {
+    for (const auto& [id, c] : live_) {
+      if (b.now >= NextDue(c)) ids.push_back(id);
+    }
+  }
   for (const std::string& id : ids) {
     auto it = live_.find(id);
     if (it == live_.end()) continue;
@@ -1020,9 +1035,9 @@ Status Channel::Sweep(Batch& b, bool force_checkpoint) {
       int64_t ack = side == 0 ? c.ack_a_ms : c.ack_b_ms;
       int& level = side == 0 ? c.escalated_a : c.escalated_b;
       if (ack != 0 || level >= 2) continue;
-      int64_t due = c.deadline_ms +
-                    (level == 0 ? 0
-                                : static_cast<int64_t>(options_.deadlines.reescalate_s * 1000.0));
+      int64_t due =
+          c.deadline_ms +
+          (level == 0 ? 0 : static_cast<int64_t>(options_.deadlines.reescalate_s * 1000.0));
       if (b.now < due) continue;
       level += 1;
       changed = true;
@@ -1033,10 +1048,8 @@ Status Channel::Sweep(Batch& b, bool force_checkpoint) {
       if (!list.ok()) return list.status();
       for (const auto& k : *list) {
         if (k.role == "backup" || level >= 2) {
-          contacts.push_back(json::object{{"name", k.name},
-                                          {"role", k.role},
-                                          {"language", k.language},
-                                          {"roster", k.roster}});
+          contacts.push_back(json::object{
+              {"name", k.name}, {"role", k.role}, {"language", k.language}, {"roster", k.roster}});
         }
       }
       c.updated_ms = b.now;
@@ -1052,26 +1065,29 @@ Status Channel::Sweep(Batch& b, bool force_checkpoint) {
           !s.ok()) {
         return s;
       }
-      json::object private_body{{"conflict", c.id}, {"party", party}, {"level", level},
-                                {"contacts", contacts}};
+      json::object private_body{
+          {"conflict", c.id}, {"party", party}, {"level", level}, {"contacts", contacts}};
       if (Status s = Audit(b, "escalation.contacts", {party}, json::serialize(private_body));
           !s.ok()) {
         return s;
       }
-      if (Status s = Notify(b, c, "conflict.escalated", {{"party", party}, {"level", level}},
-                            party, {{"contacts", contacts}});
+      if (Status s = Notify(b, c, "conflict.escalated", {{"party", party}, {"level", level}}, party,
+                            {{"contacts", contacts}});
           !s.ok()) {
         return s;
       }
     }
     if (changed) it->second = c;
   }
+  if (b.now >= next_due_ms_) {
+    next_due_ms_ = std::numeric_limits<int64_t>::max();
+    for (const auto& [id, c] : live_) next_due_ms_ = std::min(next_due_ms_, NextDue(c));
+  }
   bool checkpoint_due =
       b.last_audit_seq > last_checkpoint_seq_ &&
       (force_checkpoint || b.now - last_checkpoint_ms_ >= options_.checkpoint_interval_ms);
   if (checkpoint_due) {
-    store::Checkpoint cp =
-        record::MakeCheckpoint(key_, b.last_audit_seq, b.last_audit_hash, b.now);
+    store::Checkpoint cp = record::MakeCheckpoint(key_, b.last_audit_seq, b.last_audit_hash, b.now);
     if (Status s = b.txn->PutCheckpoint(cp); !s.ok()) return s;
     last_checkpoint_seq_ = b.last_audit_seq;
     last_checkpoint_ms_ = b.now;

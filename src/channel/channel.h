@@ -16,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/json/object.hpp>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -28,8 +29,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "base/status.h"
 #include "channel/hub.h"
@@ -60,10 +59,10 @@ std::string PlanKey(const std::string& party, const std::string& id);
 enum class Write { kCreate, kAmend };
 
 struct PlanOutcome {
-  store::PlanRecord plan;                         // the stored version
-  std::vector<store::ConflictRecord> opened;      // conflicts opened by this change
-  std::vector<store::ConflictRecord> closed;      // conflicts this change resolved
-  std::vector<store::ConflictRecord> unchanged;   // conflicts still open, details unchanged
+  store::PlanRecord plan;                        // the stored version
+  std::vector<store::ConflictRecord> opened;     // conflicts opened by this change
+  std::vector<store::ConflictRecord> closed;     // conflicts this change resolved
+  std::vector<store::ConflictRecord> unchanged;  // conflicts still open, details unchanged
 };
 
 struct ChannelOptions {
@@ -149,7 +148,7 @@ class Channel {
   struct Op;
   struct Batch;
   struct PlanState {
-    store::PlanRecord record;  // newest version
+    store::PlanRecord record;         // newest version
     std::optional<model::Plan> plan;  // when active (id = key)
   };
   Channel(store::Store* store, ChannelOptions options);
@@ -158,6 +157,8 @@ class Channel {
   void WriterLoop();
   void RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpoint);
   bool SweepDue(int64_t now) const;
+  // When `c` next needs the sweep: its expiry or its next escalation, whichever is first.
+  int64_t NextDue(const store::ConflictRecord& c) const;
   // Writer-thread helpers (REQUIRE: writer thread, inside a batch).
   Status ApplySubmit(Batch& b, Op& op);
   Status ApplyCancel(Batch& b, Op& op);
@@ -199,12 +200,14 @@ class Channel {
   // Writer-owned state; the detector is also read by DryRun/Suggest under detector_mu_.
   mutable std::shared_mutex detector_mu_;
   std::unique_ptr<engine::ConflictDetector> detector_;
-  std::map<std::string, PlanState> plans_;                   // by key
-  std::map<std::string, store::ConflictRecord> live_;        // open/acknowledged, by id
+  std::map<std::string, PlanState> plans_;                     // by key
+  std::map<std::string, store::ConflictRecord> live_;          // open/acknowledged, by id
   std::map<std::string, std::set<std::string>> live_by_plan_;  // plan key -> conflict ids
-  std::map<std::string, std::string> roles_;                 // party -> role
-  std::map<std::string, std::vector<int64_t>> webhooks_;     // party -> active webhook ids
+  int64_t next_due_ms_ = 0;  // <= NextDue of every live conflict: Sweep scans from then
+  std::map<std::string, std::string> roles_;              // party -> role
+  std::map<std::string, std::vector<int64_t>> webhooks_;  // party -> active webhook ids
   int64_t last_party_refresh_ms_ = 0;
+  int64_t last_unacked_count_ms_ = 0;  // SteadyMs of the last count of unacknowledged notices
   int64_t last_checkpoint_seq_ = 0, last_checkpoint_ms_ = 0;
   int64_t last_audit_seq_ = 0;
   std::string last_audit_hash_;

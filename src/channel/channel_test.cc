@@ -29,18 +29,19 @@ std::string Iso(int64_t ms) {
 
 // A ground movement Feature along `coords` ([lon, lat] pairs) at minutes `minutes` after kT0.
 json::value MovementFeature(const std::string& id, const std::string& party,
-                            std::vector<std::pair<double, double>> coords,
-                            std::vector<int> minutes, double corridor = 50) {
+                            std::vector<std::pair<double, double>> coords, std::vector<int> minutes,
+                            double corridor = 50) {
   json::array c, t;
   for (auto [lon, lat] : coords) c.push_back(json::array{lon, lat});
   for (int m : minutes) t.push_back(json::value(Iso(kT0 + m * 60'000LL)));
-  return json::object{
-      {"type", "Feature"},
-      {"id", id},
-      {"properties",
-       json::object{{"party", party}, {"kind", "movement"}, {"callsign", id + "-cs"},
-                    {"times", t}, {"corridor_m", corridor}}},
-      {"geometry", json::object{{"type", "LineString"}, {"coordinates", c}}}};
+  return json::object{{"type", "Feature"},
+                      {"id", id},
+                      {"properties", json::object{{"party", party},
+                                                  {"kind", "movement"},
+                                                  {"callsign", id + "-cs"},
+                                                  {"times", t},
+                                                  {"corridor_m", corridor}}},
+                      {"geometry", json::object{{"type", "LineString"}, {"coordinates", c}}}};
 }
 
 class ChannelTest : public ::testing::Test {
@@ -57,7 +58,8 @@ class ChannelTest : public ::testing::Test {
       ASSERT_TRUE(txn->PutParty({p, "party", "", now_}).ok());
     }
     ASSERT_TRUE(txn->PutParty({"JCC", "coordinator", "", now_}).ok());
-    ASSERT_TRUE(txn->PutContact({0, "RU", "Backup officer", "ru", "backup", "24/7", "", now_}).ok());
+    ASSERT_TRUE(
+        txn->PutContact({0, "RU", "Backup officer", "ru", "backup", "24/7", "", now_}).ok());
     ASSERT_TRUE(txn->Commit().ok());
   }
   void TearDown() override {
@@ -225,6 +227,20 @@ TEST_F(ChannelTest, AmendmentThatClearsResolvesAndStaleVersionIsRefused) {
   EXPECT_EQ(later->closed[0].resolution, "amended");
   auto stored = *store_->GetConflict(ru->opened[0].id);
   EXPECT_EQ(stored->status, "resolved");
+  // The record names who resolved it: the amending party.
+  {
+    auto last = store_->LastAudit();
+    ASSERT_TRUE(last.ok() && last->has_value());
+    auto entries = store_->AuditAfter(0, 100000, "");
+    ASSERT_TRUE(entries.ok());
+    int found = 0;
+    for (const auto& e : *entries) {
+      if (e.kind != "conflict.resolved") continue;
+      ++found;
+      EXPECT_NE(e.body_json.find("\"by\":\"RU\""), std::string::npos) << e.body_json;
+    }
+    EXPECT_EQ(found, 1);
+  }
   // Moving back re-opens a new conflict (new notice).
   auto back = Submit("RU", RuCrossing(), Write::kAmend, 3);
   ASSERT_TRUE(back.ok());
@@ -247,12 +263,13 @@ TEST_F(ChannelTest, CancellationResolves) {
   EXPECT_EQ(r->plan.status, "cancelled");
   ASSERT_EQ(r->closed.size(), 1u);
   EXPECT_EQ(r->closed[0].resolution, "cancelled");
-  EXPECT_TRUE(channel_->DryRun([] {
-                        auto f = RuCrossing();
-                        auto plan = *model::ParsePlanFeature(f, "", nullptr);
-                        plan.id = PlanId("RU:probe");
-                        return plan;
-                      }())
+  EXPECT_TRUE(channel_
+                  ->DryRun([] {
+                    auto f = RuCrossing();
+                    auto plan = *model::ParsePlanFeature(f, "", nullptr);
+                    plan.id = PlanId("RU:probe");
+                    return plan;
+                  }())
                   .empty());
 }
 
@@ -292,8 +309,8 @@ TEST_F(ChannelTest, RestartKeepsPlansConflictsAndTheChain) {
   EXPECT_EQ(channel_->key().public_key_hex, key);
   EXPECT_EQ(channel_->stats().plans_active, 2);
   // The detector was rebuilt: a third party's identical crossing conflicts with US.
-  auto ocha = Submit("OCHA", MovementFeature("o-1", "OCHA", {{41.70, 36.90}, {41.70, 37.10}},
-                                             {0, 20}));
+  auto ocha =
+      Submit("OCHA", MovementFeature("o-1", "OCHA", {{41.70, 36.90}, {41.70, 37.10}}, {0, 20}));
   ASSERT_TRUE(ocha.ok());
   EXPECT_EQ(ocha->opened.size(), 2u);  // with US and with RU
   // The old conflict is still live: acknowledging works.

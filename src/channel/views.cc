@@ -26,7 +26,8 @@ double DisclosureHalfSizeM(const engine::Conflict& c) {
 }
 
 std::string FormatMs(int64_t ms) {
-  if (ms % 1000 == 0) return FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(ms / 1000)));
+  if (ms % 1000 == 0)
+    return FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(ms / 1000)));
   std::string s = FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(ms / 1000)));
   char frac[8];
   std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(((ms % 1000) + 1000) % 1000));
@@ -66,13 +67,12 @@ std::string DisclosureJson(const engine::Conflict& c) {
   if (c.vertical_distance_m >= 0) o["vertical_distance_m"] = Round(c.vertical_distance_m, 0.1);
   o["area"] = json::object{{"type", "Polygon"}, {"coordinates", json::array{ring}}};
   o["area_half_size_m"] = half;
-  o["sides"] = json::array{
-      json::object{{"party", c.party_a.value()},
-                   {"callsign", c.callsign_a},
-                   {"kind", model::PlanKindName(c.kind_a)}},
-      json::object{{"party", c.party_b.value()},
-                   {"callsign", c.callsign_b},
-                   {"kind", model::PlanKindName(c.kind_b)}}};
+  o["sides"] = json::array{json::object{{"party", c.party_a.value()},
+                                        {"callsign", c.callsign_a},
+                                        {"kind", model::PlanKindName(c.kind_a)}},
+                           json::object{{"party", c.party_b.value()},
+                                        {"callsign", c.callsign_b},
+                                        {"kind", model::PlanKindName(c.kind_b)}}};
   return json::serialize(o);
 }
 
@@ -87,18 +87,23 @@ bool CanSee(const store::ConflictRecord& c, const Caller& caller) {
 }
 
 json::object ConflictView(const store::ConflictRecord& c, const Caller& caller) {
+  json::value detail = json::parse(c.detail_json);
+  return ConflictView(c, caller, detail.as_object());
+}
+
+json::object ConflictView(const store::ConflictRecord& c, const Caller& caller,
+                          const json::object& d) {
   json::object o;
+  o.reserve(20);
   o["id"] = c.id;
   o["status"] = c.status;
   if (!c.resolution.empty()) o["resolution"] = c.resolution;
-  json::value detail = json::parse(c.detail_json);
-  json::object& d = detail.as_object();
   for (const char* k : {"type", "rule", "window", "closest_approach", "min_distance_m",
                         "required_m", "vertical_distance_m", "area", "area_half_size_m"}) {
     if (auto* v = d.if_contains(k)) o[k] = *v;
   }
   int mine = caller.sees_all() ? -1 : SideOf(c, caller.party);
-  json::array sides = d["sides"].as_array();
+  json::array sides = d.at("sides").as_array();
   for (int i = 0; i < 2; ++i) {
     json::object& side = sides[static_cast<size_t>(i)].as_object();
     if (caller.sees_all() || i == mine) {

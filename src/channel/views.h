@@ -31,6 +31,9 @@ boost::json::value TimeOrNull(int64_t ms);
 
 // The conflict as `caller` may see it. REQUIRES: caller is a side or sees_all().
 boost::json::object ConflictView(const store::ConflictRecord& c, const Caller& caller);
+// The same, with c.detail_json already parsed (one parse for the views of many recipients).
+boost::json::object ConflictView(const store::ConflictRecord& c, const Caller& caller,
+                                 const boost::json::object& detail);
 // A plan version (own plans, or any plan for coordinators/observers).
 boost::json::object PlanView(const store::PlanRecord& p);
 boost::json::object MessageView(const store::MessageRecord& m);

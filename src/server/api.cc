@@ -1182,6 +1182,9 @@ void Api::Register(http::Router* router) {
                   asio::post(exec, [timer] { timer->cancel(); });
                 });
                 if (!co_await ex.StartEventStream()) co_return;
+                // A first line at once: clients (browsers' fetch among them) know the stream is
+                // open without waiting for an event or the first keep-alive.
+                if (!co_await ex.SendComment("connected")) co_return;
                 auto last_sent = std::chrono::steady_clock::now();
                 while (!ex.ShuttingDown()) {
                   if (pending->exchange(false)) {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "model/json_util.h"
 
@@ -47,6 +48,11 @@ Status SetNumber(Config* c, const Field& f, const std::string& text, const std::
 
 }  // namespace
 
+int DefaultThreads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n <= 2 ? 1 : static_cast<int>(std::min(64u, n - 1));
+}
+
 Result<Config> LoadConfig(int argc, char** argv) {
   Config c;
   CLI::App app{"deconflictd: the Deconflict channel server (docs/channel.md)", "deconflictd"};
@@ -59,7 +65,8 @@ Result<Config> LoadConfig(int argc, char** argv) {
   auto* o_dead = app.add_option("--deadlines", flags.deadlines, "deadline policy JSON file");
   auto* o_cert = app.add_option("--tls-cert", flags.tls_cert, "TLS certificate chain (PEM)");
   auto* o_key = app.add_option("--tls-key", flags.tls_key, "TLS private key (PEM)");
-  auto* o_threads = app.add_option("--threads", flags.threads, "I/O threads (default 2)");
+  auto* o_threads =
+      app.add_option("--threads", flags.threads, "I/O threads (default: CPUs - 1, at least 1)");
   auto* o_log = app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error");
   auto* o_web = app.add_option("--web", flags.web, "web console folder (default: the built one)");
   app.add_flag("--no-web", c.no_web, "serve no web console");

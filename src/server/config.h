@@ -15,20 +15,24 @@
 
 namespace deconflict::server {
 
+// One I/O thread per CPU, less the one that the channel's writer thread keeps busy under load;
+// at least one.
+int DefaultThreads();
+
 struct Config {
-  std::string data;                      // REQUIRED: the store directory (created if missing)
-  std::string listen = "127.0.0.1:8080"; // DEFAULT
-  std::string rules;                     // optional rules JSON file (model/rules.h)
-  std::string deadlines;                 // optional deadline policy JSON file (channel/policy.h)
-  std::string tls_cert, tls_key;         // both or neither
-  int threads = 2;                       // DEFAULT: I/O threads
-  std::string log_level = "info";        // DEFAULT: trace|debug|info|warn|error
-  bool demo = false;                     // load demo parties and the seed scenario
-  std::string demo_scenario;             // DEFAULT: the installed seed scenario
-  std::string port_file;                 // write the bound port here (tests, scripts)
-  std::string web;                       // DEFAULT: the built/installed console (main.cc)
-  bool no_web = false;                   // serve no console
-  bool exit_now = false;                 // --help / --version were answered
+  std::string data;                       // REQUIRED: the store directory (created if missing)
+  std::string listen = "127.0.0.1:8080";  // DEFAULT
+  std::string rules;                      // optional rules JSON file (model/rules.h)
+  std::string deadlines;                  // optional deadline policy JSON file (channel/policy.h)
+  std::string tls_cert, tls_key;          // both or neither
+  int threads = DefaultThreads();         // DEFAULT: one I/O thread per CPU but one (the writer's)
+  std::string log_level = "info";         // DEFAULT: trace|debug|info|warn|error
+  bool demo = false;                      // load demo parties and the seed scenario
+  std::string demo_scenario;              // DEFAULT: the installed seed scenario
+  std::string port_file;                  // write the bound port here (tests, scripts)
+  std::string web;                        // DEFAULT: the built/installed console (main.cc)
+  bool no_web = false;                    // serve no console
+  bool exit_now = false;                  // --help / --version were answered
   int exit_code = 0;
 };
 

@@ -3,13 +3,16 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <optional>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -929,10 +932,58 @@ class SqliteTxn final : public WriteTxn {
 // ---------------------------------------------------------------------------------------------
 // The store.
 
+// Copies committed WAL frames into the database file from its own connection and thread, so
+// that the writer's commits never run a checkpoint (SQLite's automatic checkpoint runs inside the
+// commit that crosses wal_autocheckpoint pages, and takes a few ms: the tail of commit latency).
+// PASSIVE: never blocks the writer or readers; frames still read by an open read transaction are
+// left for the next round. The WAL file is rewound by the first commit after a complete round.
+class Checkpointer {
+ public:
+  Checkpointer(std::unique_ptr<Connection> c, int interval_ms)
+      : c_(std::move(c)), interval_(interval_ms), thread_([this] { Run(); }) {}
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, interval_, [this] { return stop_; })) {
+      lock.unlock();
+      int wal_frames = 0, copied = 0;
+      int rc = sqlite3_wal_checkpoint_v2(c_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
+                                         &copied);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY && !warned_) {
+        warned_ = true;  // the writer's commits stay durable; the WAL only grows. Say it once.
+        std::fprintf(stderr, "sqlite store: background checkpoint failed: %s\n",
+                     sqlite3_errmsg(c_->db()));
+      }
+      lock.lock();
+    }
+  }
+
+  std::unique_ptr<Connection> c_;
+  std::chrono::milliseconds interval_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool warned_ = false;
+  std::thread thread_;  // last: starts after the members above exist
+};
+
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<Connection> writer, std::unique_ptr<ReadPool> readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+  SqliteStore(std::unique_ptr<Connection> writer, std::unique_ptr<ReadPool> readers,
+              std::unique_ptr<Checkpointer> checkpointer)
+      : writer_(std::move(writer)),
+        readers_(std::move(readers)),
+        checkpointer_(std::move(checkpointer)) {}
+  ~SqliteStore() override { checkpointer_.reset(); }  // before the connections close
 
   Result<std::unique_ptr<WriteTxn>> Begin() override {
     std::unique_lock lock(write_mu_);
@@ -1199,7 +1250,8 @@ class SqliteStore final : public Store {
  private:
   std::mutex write_mu_;  // held by the open SqliteTxn; guards writer_
   std::unique_ptr<Connection> writer_;
-  std::unique_ptr<ReadPool> readers_;  // internally synchronized
+  std::unique_ptr<ReadPool> readers_;           // internally synchronized
+  std::unique_ptr<Checkpointer> checkpointer_;  // may be null
 };
 
 // Creates the schema in a new database, or checks an existing one's version.
@@ -1265,7 +1317,19 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& o) {
     if (!r.ok()) return r.status();
     readers->Add(std::move(*r));
   }
-  return std::unique_ptr<Store>(new SqliteStore(std::move(*writer), std::move(readers)));
+  std::unique_ptr<Checkpointer> checkpointer;
+  if (o.checkpoint_interval_ms > 0) {
+    if (Status s = (*writer)->Exec("PRAGMA wal_autocheckpoint = 0", "disable autocheckpoint");
+        !s.ok()) {
+      return s;
+    }
+    Result<std::unique_ptr<Connection>> c =
+        Connection::Open(path, /*create=*/false, /*writer=*/false, o.busy_timeout_ms);
+    if (!c.ok()) return c.status();
+    checkpointer = std::make_unique<Checkpointer>(std::move(*c), o.checkpoint_interval_ms);
+  }
+  return std::unique_ptr<Store>(
+      new SqliteStore(std::move(*writer), std::move(readers), std::move(checkpointer)));
 }
 
 Result<std::string> SqlitePragma(Store& store, const std::string& name) {

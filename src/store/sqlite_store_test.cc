@@ -99,6 +99,44 @@ TEST(SqliteStoreTest, CreatesDirectoryAndSetsPragmas) {
   EXPECT_EQ(raw.Text("PRAGMA journal_mode"), "wal");
 }
 
+// Commits never checkpoint (wal_autocheckpoint is off on the writer); the background
+// checkpointer copies the WAL into the database file soon after, while the store is open.
+TEST(SqliteStoreTest, CheckpointsRunInTheBackground) {
+  for (const int interval_ms : {0, 20}) {
+    TempDir tmp;
+    std::unique_ptr<Store> s = MustOpen({.dir = tmp.path(), .checkpoint_interval_ms = interval_ms});
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(*SqlitePragma(*s, "wal_autocheckpoint"), interval_ms > 0 ? "0" : "1000");
+    const auto db_size = [&] { return std::filesystem::file_size(SqliteDatabasePath(tmp.path())); };
+    const auto before = db_size();
+    // About 2 MB of plans, in 40 transactions.
+    for (int t = 0; t < 40; ++t) {
+      auto txn = s->Begin();
+      ASSERT_TRUE(txn.ok());
+      if (t == 0) {
+        ASSERT_TRUE((*txn)->PutParty({.name = "alpha", .role = "party"}).ok());
+      }
+      for (int i = 0; i < 10; ++i) {
+        ASSERT_TRUE((*txn)
+                        ->PutPlan({.party = "alpha",
+                                   .id = "p" + std::to_string(t * 10 + i),
+                                   .status = "active",
+                                   .feature_json = std::string(5000, 'x')})
+                        .ok());
+      }
+      ASSERT_TRUE((*txn)->Commit().ok());
+    }
+    if (interval_ms == 0) continue;  // SQLite's own checkpoints: at 1000 pages, in a commit
+    // The main file is written only by checkpoints: it grows once the background one has run.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (db_size() < before + 1'000'000 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_GE(db_size(), before + 1'000'000) << "no background checkpoint within 10 s";
+    EXPECT_EQ(s->ListPlans("alpha", "")->size(), 400u);
+  }
+}
+
 TEST(SqliteStoreTest, ReopeningTheDirectoryKeepsEverything) {
   TempDir tmp;
   {

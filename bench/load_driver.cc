@@ -16,7 +16,8 @@
 //   sequential  1 client submits for --baseline-duration s: one request at a time, so each
 //               submission waits for its own commit (the baseline: what group commit buys)
 //   submit      C clients submit for --duration s            <- the target is measured here
-//   conflicts   C clients GET /v1/conflicts?status=open (their party's) for --read-duration s
+//   conflicts   C clients GET /v1/conflicts?status=open&limit=50 (their party's first 50) for
+//               --read-duration s
 //   plans       C clients GET /v1/plans/{id} (their own)  for --read-duration s
 //   healthz     C clients GET /healthz for --read-duration s (the HTTP stack's ceiling)
 //
@@ -465,7 +466,7 @@ void Read(ClientState& c, PhaseKind kind, ThreadResult* r) {
   std::string target;
   http::HeaderList headers = c.auth;
   if (kind == PhaseKind::kConflicts) {
-    target = "/v1/conflicts?status=open";
+    target = "/v1/conflicts?status=open&limit=50";
   } else if (kind == PhaseKind::kPlans) {
     if (c.plans.empty()) {
       target = "/v1/plans/none";

@@ -32,7 +32,10 @@ if(DECONFLICT_BUILD_TESTS)
   add_test(NAME web.unit COMMAND ${NPM_EXECUTABLE} test --silent WORKING_DIRECTORY ${WEB_DIR})
   add_test(NAME web.e2e COMMAND ${NODE_EXECUTABLE} test/e2e.mjs WORKING_DIRECTORY ${WEB_DIR})
   set_tests_properties(web.unit web.e2e PROPERTIES LABELS web)
+  # RUN_SERIAL: a browser, the server and the test share 2 cores in CI; alone, the test's own
+  # waits are not stretched by whatever else ctest runs in parallel.
   set_tests_properties(web.e2e PROPERTIES
+    RUN_SERIAL TRUE
     TIMEOUT 300
     ENVIRONMENT "DECONFLICTD=$<TARGET_FILE:deconflictd>;DECONFLICT_CLI=$<TARGET_FILE:deconflict>;WEB_DIST=${WEB_OUT};SCREENSHOT_DIR=${PROJECT_BINARY_DIR}/screenshots")
 endif()

@@ -812,14 +812,32 @@ void Api::Register(http::Router* router) {
         }
       }
     }
+    int limit = 0;
+    if (auto it = q.find("limit"); it != q.end()) {
+      char* end = nullptr;
+      const long v = std::strtol(it->second.c_str(), &end, 10);
+      if (it->second.empty() || *end != '\0' || v < 1 || v > 10000) {
+        Response r_ =
+            Problem(400, "invalid-parameter", "Invalid query parameter",
+                    "limit: expected an integer from 1 to 10000, got \"" + it->second + "\"",
+                    {{"limit", "an integer from 1 to 10000"}});
+        co_await ex.Respond(std::move(r_));
+        co_return;
+      }
+      limit = static_cast<int>(v);
+      f.limit = limit + 1;  // one more: tells whether the list was cut
+    }
     auto cs = st->ListConflicts(f);
     if (!cs.ok()) {
       Response r_ = FromStatus(cs.status());
       co_await ex.Respond(std::move(r_));
       co_return;
     }
+    const bool truncated = limit > 0 && cs->size() > static_cast<size_t>(limit);
+    if (truncated) cs->resize(static_cast<size_t>(limit));
     {
-      Response r_ = http::JsonResponse(200, {{"conflicts", ConflictList(*cs, *caller)}});
+      Response r_ = http::JsonResponse(
+          200, {{"conflicts", ConflictList(*cs, *caller)}, {"truncated", truncated}});
       co_await ex.Respond(std::move(r_));
     }
   });

@@ -934,6 +934,8 @@ TEST(serverE2E, BadInput) {
   ExpectProblem(d.Request("GET", "/v1/events/history?after=x", us), 400, "after=x");
   ExpectProblem(d.Request("GET", "/v1/events/history?limit=0", us), 400, "limit=0");
   ExpectProblem(d.Request("GET", "/v1/conflicts?status=bogus", us), 400, "status=bogus");
+  ExpectProblem(d.Request("GET", "/v1/conflicts?limit=0", us), 400, "conflicts limit=0");
+  ExpectProblem(d.Request("GET", "/v1/conflicts?limit=2x", us), 400, "conflicts limit=2x");
   ExpectProblem(d.Request("GET", "/v1/plans?status=bogus", us), 400, "plans status=bogus");
 
   // Other bodies.
@@ -1116,6 +1118,21 @@ TEST(serverE2E, Health) {
   ASSERT_EQ(r.status, 201);
   const std::string c = FirstConflictId(r);
   ASSERT_EQ(d.Request("POST", "/v1/conflicts/" + c + "/ack", us).status, 200);
+  // A second conflict of US (with a second RU plan), then ?limit cuts the list and says so.
+  ASSERT_EQ(d.Request("POST", "/v1/plans", ru, Line("ru-2", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200))
+                .status,
+            201);
+  {
+    ClientResponse all = d.Request("GET", "/v1/conflicts", us);
+    EXPECT_EQ(Arr(Json(all), "conflicts").size(), 2u) << Show(all);
+    EXPECT_FALSE(Json(all).at("truncated").as_bool());
+    ClientResponse one = d.Request("GET", "/v1/conflicts?limit=1", us);
+    EXPECT_EQ(Arr(Json(one), "conflicts").size(), 1u) << Show(one);
+    EXPECT_TRUE(Json(one).at("truncated").as_bool());
+    ClientResponse two = d.Request("GET", "/v1/conflicts?limit=2", us);
+    EXPECT_FALSE(Json(two).at("truncated").as_bool());
+  }
+  ASSERT_EQ(d.Request("DELETE", "/v1/plans/ru-2", ru, "", {{"If-Match", "\"1\""}}).status, 200);
   d.Request("GET", "/v1/nothing", us);
 
   std::string text;

@@ -72,11 +72,16 @@
 #include "base/status.h"
 #include "http/client.h"
 #include "record/crypto.h"
+#include "stats.h"
 #include "store/sqlite_store.h"
 #include "store/store.h"
 
 namespace deconflict {
 namespace {
+
+using bench::FirstLineWith;
+using bench::Median;
+using bench::Percentile;
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -112,34 +117,6 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 
 // ---------------------------------------------------------------------------------------------
 // Statistics and the machine.
-
-// Nearest-rank percentile of `v` (p in [0, 1]); 0 for an empty vector.
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
-  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
-}
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-std::string FirstLineWith(const char* file, const std::string& key) {
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(key, 0) == 0) {
-      const size_t colon = line.find(':');
-      std::string v = colon == std::string::npos ? line : line.substr(colon + 1);
-      v.erase(0, v.find_first_not_of(" \t"));
-      return v;
-    }
-  }
-  return "?";
-}
 
 double Load1() {
   std::ifstream in("/proc/loadavg");

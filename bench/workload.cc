@@ -39,10 +39,15 @@
 #include "engine/conflict.h"
 #include "engine/detector.h"
 #include "model/plan.h"
+#include "stats.h"
 #include "testsupport/scenario.h"
 
 namespace deconflict {
 namespace {
+
+using bench::FirstLineWith;
+using bench::Median;
+using bench::Percentile;
 
 using engine::Conflict;
 using engine::ConflictDetector;
@@ -80,22 +85,6 @@ double ThreadCpu() { return CpuSeconds(CLOCK_THREAD_CPUTIME_ID); }
 double ProcessCpu() { return CpuSeconds(CLOCK_PROCESS_CPUTIME_ID); }
 
 // ---------------------------------------------------------------------------------------------
-// Statistics.
-
-// Nearest-rank percentile of `v` (p in [0, 1]). REQUIRES: !v.empty().
-double Percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  const auto rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
-  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
-}
-double Median(const std::vector<double>& v) {
-  std::vector<double> s = v;
-  std::sort(s.begin(), s.end());
-  const size_t n = s.size();
-  return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-// ---------------------------------------------------------------------------------------------
 // The process and the machine.
 
 // A field of /proc/self/status in kB ("VmRSS", "VmHWM"), or -1.
@@ -120,20 +109,6 @@ bool ResetPeakRss() {
 }
 // Returns freed heap to the OS so that RSS deltas measure live data.
 void TrimHeap() { malloc_trim(0); }
-
-std::string FirstLineWith(const char* file, const std::string& key) {
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(key, 0) == 0) {
-      const size_t colon = line.find(':');
-      std::string v = colon == std::string::npos ? line : line.substr(colon + 1);
-      v.erase(0, v.find_first_not_of(" \t"));
-      return v;
-    }
-  }
-  return "?";
-}
 
 // "1-min 5-min 15-min" load averages: on a 2-core machine shared with other work, wall times are
 // only comparable with CPU times when the load is below the core count.

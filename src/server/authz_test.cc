@@ -21,6 +21,7 @@
 #include "http/metrics.h"
 #include "http/server.h"
 #include "server/api.h"
+#include "server/registered_routes_test_util.h"
 #include "store/sqlite_store.h"
 #include "testsupport/daemon.h"
 
@@ -79,35 +80,7 @@ int RawStatus(uint16_t port, const std::string& request) {
   return status;
 }
 
-// The routes Api::Register adds (on a scratch store and channel).
-std::set<std::string> RegisteredRoutes() {
-  namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / ("authz_test_routes_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  std::set<std::string> out;
-  {
-    auto st = store::OpenSqliteStore({.dir = dir.string()});
-    if (!st.ok()) {
-      ADD_FAILURE() << st.status().ToString();
-      return out;
-    }
-    channel::ChannelOptions o;
-    o.key_file = (dir / "server.key").string();
-    auto ch = channel::Channel::Open(st->get(), o);
-    if (!ch.ok()) {
-      ADD_FAILURE() << ch.status().ToString();
-      return out;
-    }
-    http::Metrics metrics;
-    http::Router router;
-    Api api({.channel = ch->get(), .metrics = &metrics, .openapi_json = "{}"});
-    api.Register(&router);
-    for (const std::string& r : Api::RouteNames(router)) out.insert(r);
-    (*ch)->Stop();
-  }
-  fs::remove_all(dir);
-  return out;
-}
+using testing::RegisteredRoutes;
 
 enum class Kind { kPlain, kSse, kWs };
 

@@ -13,6 +13,7 @@
 #include "http/metrics.h"
 #include "http/server.h"
 #include "server/api.h"
+#include "server/registered_routes_test_util.h"
 #include "store/sqlite_store.h"
 #include "testsupport/daemon.h"
 
@@ -47,39 +48,7 @@ std::set<std::string> DocumentedRoutes(const json::value& doc) {
   return out;
 }
 
-// The routes a router gets from Api::Register (on a scratch store and channel).
-std::set<std::string> RegisteredRoutes() {
-  namespace fs = std::filesystem;
-  fs::path dir =
-      fs::temp_directory_path() / ("openapi_test_" + std::to_string(::getpid()) + "_" +
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::remove_all(dir);
-  std::set<std::string> out;
-  {
-    auto st = store::OpenSqliteStore({.dir = dir.string()});
-    if (!st.ok()) {
-      ADD_FAILURE() << st.status().ToString();
-      return out;
-    }
-    channel::ChannelOptions o;
-    o.key_file = (dir / "server.key").string();
-    auto ch = channel::Channel::Open(st->get(), o);
-    if (!ch.ok()) {
-      ADD_FAILURE() << ch.status().ToString();
-      return out;
-    }
-    http::Metrics metrics;
-    http::Router router;
-    Api api({.channel = ch->get(), .metrics = &metrics, .openapi_json = "{}"});
-    api.Register(&router);
-    for (const std::string& r : Api::RouteNames(router)) {
-      EXPECT_TRUE(out.insert(r).second) << "registered twice: " << r;
-    }
-    (*ch)->Stop();
-  }
-  fs::remove_all(dir);
-  return out;
-}
+using testing::RegisteredRoutes;
 
 TEST(openapiCoverage, EveryRouteIsDocumentedAndEveryOperationIsARoute) {
   json::value doc = dt::ParseJson(dt::ReadFileText(kOpenApi));

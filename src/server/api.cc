@@ -1508,35 +1508,41 @@ void Api::Register(http::Router* router) {
     if (end != s.c_str() + s.size() || v < 1) return std::nullopt;
     return v;
   };
-  router->Add("DELETE", "/v1/webhooks/{id}",
-              [auth, ch, parse_id](Exchange& ex) -> asio::awaitable<void> {
-                auto caller = co_await auth(ex);
-                if (!caller) co_return;
-                auto id = parse_id(ex);
-                if (!id) {
-                  Response r_ = NotFound("webhook");
-                  co_await ex.Respond(std::move(r_));
-                  co_return;
-                }
-                if (caller->role == Role::kObserver) {
-                  {
+  // DELETE of the caller's own webhook or contact: the same rules for both (docs/security.md).
+  struct OwnedDelete {
+    const char* pattern;
+    const char* what;
+    void (channel::Channel::*remove)(const Caller&, int64_t, channel::Channel::Done<bool>);
+  };
+  for (const OwnedDelete d :
+       {OwnedDelete{"/v1/webhooks/{id}", "webhook", &channel::Channel::DeleteWebhook},
+        OwnedDelete{"/v1/contacts/{id}", "contact", &channel::Channel::DeleteContact}}) {
+    router->Add("DELETE", d.pattern,
+                [auth, ch, parse_id, d](Exchange& ex) -> asio::awaitable<void> {
+                  auto caller = co_await auth(ex);
+                  if (!caller) co_return;
+                  auto id = parse_id(ex);
+                  if (!id) {
+                    Response r_ = NotFound(d.what);
+                    co_await ex.Respond(std::move(r_));
+                    co_return;
+                  }
+                  if (caller->role == Role::kObserver) {
                     Response r_ = Forbidden("observers are read-only");
                     co_await ex.Respond(std::move(r_));
                     co_return;
                   }
-                }
-                auto start_6 = [&](auto cb) { ch->DeleteWebhook(*caller, *id, cb); };
-                auto r = co_await Await<Result<bool>>(start_6);
-                if (!r.ok()) {
-                  Response r_ = FromStatus(r.status());
-                  co_await ex.Respond(std::move(r_));
-                  co_return;
-                }
-                {
+                  auto start = [&](auto cb) { (ch->*d.remove)(*caller, *id, cb); };
+                  auto r = co_await Await<Result<bool>>(start);
+                  if (!r.ok()) {
+                    Response r_ = FromStatus(r.status());
+                    co_await ex.Respond(std::move(r_));
+                    co_return;
+                  }
                   Response r_ = Response{204, "application/json", {}, ""};
                   co_await ex.Respond(std::move(r_));
-                }
-              });
+                });
+  }
 
   router->Add("GET", "/v1/contacts", [auth, st](Exchange& ex) -> asio::awaitable<void> {
     auto caller = co_await auth(ex);
@@ -1632,35 +1638,6 @@ void Api::Register(http::Router* router) {
       co_await ex.Respond(std::move(r_));
     }
   });
-  router->Add("DELETE", "/v1/contacts/{id}",
-              [auth, ch, parse_id](Exchange& ex) -> asio::awaitable<void> {
-                auto caller = co_await auth(ex);
-                if (!caller) co_return;
-                auto id = parse_id(ex);
-                if (!id) {
-                  Response r_ = NotFound("contact");
-                  co_await ex.Respond(std::move(r_));
-                  co_return;
-                }
-                if (caller->role == Role::kObserver) {
-                  {
-                    Response r_ = Forbidden("observers are read-only");
-                    co_await ex.Respond(std::move(r_));
-                    co_return;
-                  }
-                }
-                auto start_8 = [&](auto cb) { ch->DeleteContact(*caller, *id, cb); };
-                auto r = co_await Await<Result<bool>>(start_8);
-                if (!r.ok()) {
-                  Response r_ = FromStatus(r.status());
-                  co_await ex.Respond(std::move(r_));
-                  co_return;
-                }
-                {
-                  Response r_ = Response{204, "application/json", {}, ""};
-                  co_await ex.Respond(std::move(r_));
-                }
-              });
 }
 
 }  // namespace deconflict::server

@@ -34,6 +34,23 @@ interface BaseData {
   borders: MultiLineString;
 }
 
+// Leaflet 1.9 ends an animated zoom from a 250 ms timer (its workaround for a missing
+// `transitionend`) that does not check whether the map still exists: a map removed in those
+// 250 ms, e.g. when the officer leaves the map page right after "Show" or "Amend", then throws
+// "Cannot read properties of undefined (reading '_leaflet_pos')". Ignore the timer once the map
+// has lost its panes (remove() deletes `_mapPane`).
+{
+  type ZoomEnd = (this: { _mapPane?: HTMLElement }) => void;
+  const proto = L.Map.prototype as unknown as { _onZoomTransitionEnd?: ZoomEnd };
+  const original = proto._onZoomTransitionEnd;
+  if (typeof original === 'function') {
+    proto._onZoomTransitionEnd = function (this: { _mapPane?: HTMLElement }) {
+      if (!this._mapPane) return;
+      original.call(this);
+    };
+  }
+}
+
 let basePromise: Promise<BaseData> | null = null;
 
 /** Loads and converts the basemap once per page. */
@@ -200,22 +217,28 @@ export class MapView {
     this.drawGraticule();
   }
 
+  /** Removes the map. Every method is a no-op afterwards (callbacks may still arrive). */
   destroy(): void {
+    if (this.destroyed) return;
     this.destroyed = true;
+    this.map.stop();
     this.map.remove();
   }
 
   invalidate(): void {
+    if (this.destroyed) return;
     this.map.invalidateSize();
   }
 
   /** Adds vertices on map clicks while a handler is set (draft drawing). */
   setClickHandler(f: ((lat: number, lon: number) => void) | null): void {
+    if (this.destroyed) return;
     this.clickHandler = f;
     this.map.getContainer().classList.toggle('drawing', !!f);
   }
 
   private drawGraticule(): void {
+    if (this.destroyed) return;
     this.graticule.clearLayers();
     const b = this.map.getBounds();
     const span = Math.max(b.getEast() - b.getWest(), b.getNorth() - b.getSouth());
@@ -265,6 +288,7 @@ export class MapView {
   }
 
   private updateCorridors(): void {
+    if (this.destroyed) return;
     const z = this.map.getZoom();
     for (const c of this.corridors) {
       const w = Math.min(400, Math.max(1, (2 * c.metres) / metresPerPixel(c.lat, z)));
@@ -389,6 +413,7 @@ export class MapView {
 
   /** Draws plans (a party: its own; coordinators and observers: everyone's). */
   setPlans(plans: PlanView[], ownParty: string | null, showParty: boolean): void {
+    if (this.destroyed) return;
     this.plans.clearLayers();
     this.movers.clearLayers();
     this.corridors = [];
@@ -437,6 +462,7 @@ export class MapView {
   }
 
   setConflicts(list: ConflictView[]): void {
+    if (this.destroyed) return;
     this.conflicts.clearLayers();
     this.conflictAreas = this.conflictAreas.filter((x) => !('id' in x.c));
     for (const c of list) {
@@ -447,12 +473,14 @@ export class MapView {
   }
 
   setDryRun(list: DryRunView[]): void {
+    if (this.destroyed) return;
     this.dryRun.clearLayers();
     this.conflictAreas = this.conflictAreas.filter((x) => 'id' in x.c);
     for (const c of list) this.conflictLayer(this.dryRun, c, COLORS.dryRun, true);
   }
 
   setDraft(d: DraftShape | null): void {
+    if (this.destroyed) return;
     this.draft.clearLayers();
     if (!d || d.positions.length === 0) return;
     const color = COLORS.draft;
@@ -490,6 +518,7 @@ export class MapView {
 
   /** Positions and activity at a time (the time slider); null shows everything as planned. */
   setTime(ms: number | null): void {
+    if (this.destroyed) return;
     this.timeMs = ms;
     this.applyTime();
   }
@@ -522,12 +551,14 @@ export class MapView {
   }
 
   fitPositions(positions: Position[], maxZoom = 13, animate = true): void {
+    if (this.destroyed) return;
     if (positions.length === 0) return;
     const b = L.latLngBounds(positions.map(ll));
     this.map.fitBounds(b.pad(0.15), { maxZoom, animate });
   }
 
   fitEverything(plans: PlanView[], conflicts: Array<ConflictView | DryRunView>): void {
+    if (this.destroyed) return;
     const pts: Position[] = [];
     for (const p of plans) {
       if (p.status !== 'active') continue;
@@ -541,6 +572,7 @@ export class MapView {
   }
 
   focusConflict(c: ConflictView | DryRunView, animate = true): void {
+    if (this.destroyed) return;
     this.fitPositions(c.area.coordinates.flat(), 14, animate);
   }
 }

@@ -190,7 +190,10 @@ async function shot(page, name) {
 }
 
 function watchPage(page, who) {
-  page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
+  page.on('pageerror', (e) => {
+    const where = String(e?.stack ?? '').split('\n').slice(1, 4).map((l) => l.trim()).join(' | ');
+    problems.push(`${who}: page error: ${e.message}${where ? ` (${where})` : ''}`);
+  });
   page.on('console', (m) => {
     const text = m.text();
     if (/Content Security Policy|Refused to/i.test(text)) problems.push(`${who}: CSP: ${text}`);
@@ -665,6 +668,38 @@ async function main() {
     assert(kinds.includes('conflict.opened') && kinds.includes('conflict.resolved'), `receipt kinds: ${kinds}`);
     assert(/^[0-9a-f]{128}$/.test(r.signature), 'receipt not signed');
     await shot(p, '04-record');
+  });
+
+  await check('leaving the map during a zoom animation raises no page error', async () => {
+    // Leaflet finishes an animated zoom from a 250 ms timer; a map removed before it fires must
+    // not throw (it did: "reading '_leaflet_pos'" after Amend or Show and a quick page change).
+    const p = us.page;
+    await p.click('[data-testid=nav-map]');
+    await p.click('[data-testid=tab-plans]');
+    const show = '[data-testid=plan-item][data-plan-id="us-patrol-1"] [data-testid=show-plan]';
+    await p.waitForSelector(show);
+    for (let i = 0; i < 3; i++) {
+      await p.click('[data-testid=map] .leaflet-control-zoom-out');
+      await p.waitForTimeout(300);
+    }
+    const before = problems.length;
+    const zoomed = p.evaluate(() => new Promise((resolve) => {
+      const pane = document.querySelector('.leaflet-map-pane');
+      const seen = () => pane?.classList.contains('leaflet-zoom-anim');
+      const t0 = performance.now();
+      (function poll() {
+        if (seen()) resolve(true);
+        else if (performance.now() - t0 > 1000) resolve(false);
+        else requestAnimationFrame(poll);
+      })();
+    }));
+    await p.click(show);
+    assert(await zoomed, '"Show" did not start an animated zoom (the check would prove nothing)');
+    await p.click('[data-testid=nav-inbox]');
+    await p.waitForSelector('.inbox-list');
+    await p.waitForTimeout(600);
+    const fresh = problems.slice(before);
+    assert(fresh.length === 0, fresh.join('\n'));
   });
 
   await check('US amends a plan in the editor (PUT If-Match) and cancels it (DELETE If-Match)', async () => {

@@ -97,7 +97,7 @@ export function mountMapView(host: HTMLElement, focusConflict?: string): () => v
         button(t('plan.show'), () => {
           const g = f.geometry;
           map.fitPositions(g.type === 'Point' ? [g.coordinates] : g.type === 'LineString' ? g.coordinates : g.coordinates.flat());
-        }, 'ghost small'),
+        }, 'ghost small', 'show-plan'),
         party && p.status === 'active'
           ? button(t('plan.amend'), () => void startAmend(p), 'small', 'amend')
           : null,

@@ -1163,7 +1163,7 @@ void Api::Register(http::Router* router) {
                 }
                 ch->RecordReceipts({{caller->party, seq, "api", "read", ch->Now()}});
                 {
-                  Response r_ = Response{202, "application/json", {}, "{\"status\":\"recorded\"}"};
+                  Response r_ = Response{204, "application/json", {}, ""};
                   co_await ex.Respond(std::move(r_));
                 }
               });
@@ -1234,9 +1234,12 @@ void Api::Register(http::Router* router) {
   router->Add("GET", "/v1/ws", [ch, st, keepalive](Exchange& ex) -> asio::awaitable<void> {
     if (!ex.IsWebSocketUpgrade()) {
       {
-        Response r_ = Problem(400, "websocket-required", "WebSocket required",
+        // RFC 9110 §15.5.22: 426 names the protocol to switch to in an Upgrade header.
+        Response r_ = Problem(426, "websocket-required", "WebSocket required",
                               "GET /v1/ws upgrades to a WebSocket; use GET /v1/events "
                               "for Server-Sent Events");
+        r_.headers.emplace_back("Upgrade", "websocket");
+        r_.headers.emplace_back("Connection", "Upgrade");
         co_await ex.Respond(std::move(r_));
         co_return;
       }
@@ -1437,13 +1440,6 @@ void Api::Register(http::Router* router) {
   router->Add("POST", "/v1/webhooks", [auth, ch](Exchange& ex) -> asio::awaitable<void> {
     auto caller = co_await auth(ex);
     if (!caller) co_return;
-    if (caller->role == Role::kObserver) {
-      {
-        Response r_ = Forbidden("observers are read-only");
-        co_await ex.Respond(std::move(r_));
-        co_return;
-      }
-    }
     json::value v;
     Response problem;
     if (!ParseBody(ex.request(), &v, &problem)) co_return co_await ex.Respond(problem);
@@ -1527,11 +1523,6 @@ void Api::Register(http::Router* router) {
                     co_await ex.Respond(std::move(r_));
                     co_return;
                   }
-                  if (caller->role == Role::kObserver) {
-                    Response r_ = Forbidden("observers are read-only");
-                    co_await ex.Respond(std::move(r_));
-                    co_return;
-                  }
                   auto start = [&](auto cb) { (ch->*d.remove)(*caller, *id, cb); };
                   auto r = co_await Await<Result<bool>>(start);
                   if (!r.ok()) {
@@ -1547,7 +1538,9 @@ void Api::Register(http::Router* router) {
   router->Add("GET", "/v1/contacts", [auth, st](Exchange& ex) -> asio::awaitable<void> {
     auto caller = co_await auth(ex);
     if (!caller) co_return;
-    auto cs = st->ListContacts(caller->party);
+    // Coordinators and observers see every party's duty roster (they chase missed deadlines,
+    // docs/security.md §7); a party sees its own.
+    auto cs = st->ListContacts(caller->role == Role::kParty ? caller->party : std::string());
     if (!cs.ok()) {
       Response r_ = FromStatus(cs.status());
       co_await ex.Respond(std::move(r_));
@@ -1556,6 +1549,7 @@ void Api::Register(http::Router* router) {
     json::array a;
     for (const auto& c : *cs) {
       a.push_back(json::object{{"id", c.id},
+                               {"party", c.party},
                                {"name", c.name},
                                {"language", c.language},
                                {"role", c.role},
@@ -1569,13 +1563,6 @@ void Api::Register(http::Router* router) {
   router->Add("POST", "/v1/contacts", [auth, ch](Exchange& ex) -> asio::awaitable<void> {
     auto caller = co_await auth(ex);
     if (!caller) co_return;
-    if (caller->role == Role::kObserver) {
-      {
-        Response r_ = Forbidden("observers are read-only");
-        co_await ex.Respond(std::move(r_));
-        co_return;
-      }
-    }
     json::value v;
     Response problem;
     if (!ParseBody(ex.request(), &v, &problem)) co_return co_await ex.Respond(problem);

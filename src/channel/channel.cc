@@ -1044,16 +1044,50 @@ Status Channel::Sweep(Batch& b, bool force_checkpoint) {
       b.escalations += 1;
       const std::string& party = side == 0 ? c.party_a : c.party_b;
       json::array contacts;
+      std::vector<const store::ContactRecord*> paged;
       auto list = store_->ListContacts(party);
       if (!list.ok()) return list.status();
       for (const auto& k : *list) {
         if (k.role == "backup" || level >= 2) {
-          contacts.push_back(json::object{
-              {"name", k.name}, {"role", k.role}, {"language", k.language}, {"roster", k.roster}});
+          contacts.push_back(json::object{{"name", k.name},
+                                          {"role", k.role},
+                                          {"language", k.language},
+                                          {"roster", k.roster},
+                                          {"paged", !k.webhook_url.empty()}});
+          if (!k.webhook_url.empty()) paged.push_back(&k);
         }
       }
       c.updated_ms = b.now;
       if (Status s = b.txn->PutConflict(c); !s.ok()) return s;
+      // Each alerted contact with a webhook of its own is paged directly: the escalation must
+      // reach a person, not only the desk that missed the deadline. The page carries what the
+      // party itself sees of the conflict.
+      if (!paged.empty()) {
+        const json::value detail = json::parse(c.detail_json);
+        const json::value view = ConflictView(c, Caller{party, Role::kParty}, detail.as_object());
+        for (const store::ContactRecord* k : paged) {
+          store::ContactPage page;
+          page.party = party;
+          page.contact_id = k->id;
+          page.url = k->webhook_url;
+          page.event = "conflict.escalated";
+          page.conflict = c.id;
+          page.level = level;
+          page.body_json = json::serialize(json::object{
+              {"type", "conflict.escalated"},
+              {"party", party},
+              {"level", level},
+              {"deadline", FormatMs(c.deadline_ms)},
+              {"contact",
+               json::object{
+                   {"id", k->id}, {"name", k->name}, {"role", k->role}, {"language", k->language}}},
+              {"conflict", view}});
+          page.next_attempt_ms = b.now;
+          page.state = "pending";
+          page.created_ms = b.now;
+          if (auto r = b.txn->PutContactPage(page); !r.ok()) return r.status();
+        }
+      }
       // Both sides and the record learn that the side escalated; the names of the escalating
       // party's contacts go only to that party (and to coordinators, who see every entry).
       json::object body{{"conflict", c.id},

@@ -279,7 +279,10 @@ int RunCli(int argc, const char* const* argv, const Io& io, const std::string& e
   contact_add->add_flag("--backup", admin.backup, "A backup contact (default: primary)");
   contact_add->add_option("--roster", admin.roster, "Duty roster, e.g. \"Mon-Fri 06:00-18:00Z\"")
       ->type_name("TEXT");
-  contact_add->add_option("--webhook", admin.webhook_url, "Escalations are also posted here")
+  contact_add
+      ->add_option(
+          "--webhook", admin.webhook_url,
+          "The contact's own pager: escalations naming it are POSTed here, signed (Ed25519)")
       ->type_name("URL");
   admin_sub(contact_cmd, "list", "List a party's contacts", AdminAction::kContactList)
       ->add_option("PARTY", admin.party, "Party name")

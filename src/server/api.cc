@@ -1553,7 +1553,8 @@ void Api::Register(http::Router* router) {
                                {"name", c.name},
                                {"language", c.language},
                                {"role", c.role},
-                               {"roster", c.roster}});
+                               {"roster", c.roster},
+                               {"webhook_url", c.webhook_url}});
     }
     {
       Response r_ = http::JsonResponse(200, {{"contacts", a}});
@@ -1594,8 +1595,16 @@ void Api::Register(http::Router* router) {
             issues.push_back({"roster", "expected at most 200 characters"});
           }
           c.roster = s;
+        } else if (k == "webhook_url") {
+          auto url = http::ParseUrl(s);
+          if (!val.is_string() || !url.ok() ||
+              (s.rfind("http://", 0) != 0 && s.rfind("https://", 0) != 0)) {
+            issues.push_back({"webhook_url", "expected an http:// or https:// URL"});
+          }
+          c.webhook_url = s;
         } else {
-          issues.push_back({k, "unknown member (expected name, language, role, roster)"});
+          issues.push_back(
+              {k, "unknown member (expected name, language, role, roster, webhook_url)"});
         }
       }
       if (!o->contains("name")) issues.push_back({"name", "required"});
@@ -1618,10 +1627,12 @@ void Api::Register(http::Router* router) {
     }
     {
       Response r_ = http::JsonResponse(201, {{"id", r->id},
+                                             {"party", r->party},
                                              {"name", r->name},
                                              {"language", r->language},
                                              {"role", r->role},
-                                             {"roster", r->roster}});
+                                             {"roster", r->roster},
+                                             {"webhook_url", r->webhook_url}});
       co_await ex.Respond(std::move(r_));
     }
   });

@@ -1160,48 +1160,74 @@ TEST(serverE2E, Health) {
 // ---------------------------------------------------------------------------------------------
 // Webhooks: signed, retried after a failure, recorded as delivered.
 
-TEST(serverE2E, Webhooks) {
-  // The receiver: fails the first attempt.
+// A webhook receiver on loopback: records every POST to `path` with the headers deconflictd
+// sends, and answers 500 to the first `failures` of them, 200 after.
+class HookReceiver {
+ public:
   struct Call {
     std::string body;
     std::map<std::string, std::string> headers;
     int answered = 0;
   };
-  std::mutex mu;
-  std::vector<Call> calls;
-  boost::asio::io_context io;
-  http::Router router;
-  router.Add("POST", "/hook", [&](http::Exchange& ex) -> boost::asio::awaitable<void> {
-    Call call;
-    call.body = ex.request().body;
-    for (const char* h : {"X-Deconflict-Signature", "X-Deconflict-Timestamp",
-                          "X-Deconflict-Delivery", "X-Deconflict-Event", "Content-Type"}) {
-      call.headers[h] = ex.request().header(h);
+
+  HookReceiver(const std::string& path, int failures) : failures_(failures) {
+    router_.Add("POST", path, [this](http::Exchange& ex) -> boost::asio::awaitable<void> {
+      Call call;
+      call.body = ex.request().body;
+      for (const char* h : {"X-Deconflict-Signature", "X-Deconflict-Signature-Ed25519",
+                            "X-Deconflict-Key", "X-Deconflict-Timestamp", "X-Deconflict-Delivery",
+                            "X-Deconflict-Event", "Content-Type"}) {
+        call.headers[h] = ex.request().header(h);
+      }
+      int status;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        status = static_cast<int>(calls_.size()) < failures_ ? 500 : 200;
+        call.answered = status;
+        calls_.push_back(call);
+      }
+      http::Response answer;  // (no braced temporary in co_await: GCC 12 mishandles those)
+      answer.status = status;
+      answer.body = "{}";
+      co_await ex.Respond(std::move(answer));
+    });
+    server_ =
+        std::make_unique<http::Server>(io_, router_, http::ServerOptions{.listen = "127.0.0.1:0"});
+    started_ = server_->Start();
+    if (started_.ok()) thread_ = std::thread([this] { io_.run(); });
+    url_ = "http://127.0.0.1:" + std::to_string(server_->port()) + path;
+  }
+  ~HookReceiver() {
+    if (thread_.joinable()) {
+      server_->Stop([this] { io_.stop(); });
+      thread_.join();
     }
-    int status;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      status = calls.empty() ? 500 : 200;
-      call.answered = status;
-      calls.push_back(call);
-    }
-    http::Response answer;  // (no braced temporary in co_await: GCC 12 mishandles those)
-    answer.status = status;
-    answer.body = "{}";
-    co_await ex.Respond(std::move(answer));
-  });
-  http::Server receiver(io, router, {.listen = "127.0.0.1:0"});
-  ASSERT_OK(receiver.Start());
-  std::thread io_thread([&] { io.run(); });
-  struct StopReceiver {
-    http::Server& s;
-    boost::asio::io_context& io;
-    std::thread& t;
-    ~StopReceiver() {
-      s.Stop([this] { io.stop(); });
-      t.join();
-    }
-  } stop_receiver{receiver, io, io_thread};
+  }
+  const Status& started() const { return started_; }
+  const std::string& url() const { return url_; }
+  std::vector<Call> calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+  bool WaitFor(size_t n, std::chrono::milliseconds limit) {
+    return Eventually([&] { return calls().size() >= n; }, limit);
+  }
+
+ private:
+  int failures_;
+  boost::asio::io_context io_;
+  http::Router router_;
+  std::unique_ptr<http::Server> server_;
+  Status started_;
+  std::thread thread_;
+  std::string url_;
+  std::mutex mu_;
+  std::vector<Call> calls_;
+};
+
+TEST(serverE2E, Webhooks) {
+  HookReceiver receiver("/hook", 1);  // fails the first attempt
+  ASSERT_OK(receiver.started());
 
   Daemon d(Options());
   const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
@@ -1209,9 +1235,7 @@ TEST(serverE2E, Webhooks) {
   const std::string secret = "a-shared-secret-of-some-length";
   ClientResponse w =
       d.Request("POST", "/v1/webhooks", us,
-                json::serialize(json::object{
-                    {"url", "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hook"},
-                    {"secret", secret}}));
+                json::serialize(json::object{{"url", receiver.url()}, {"secret", secret}}));
   ASSERT_EQ(w.status, 201) << Show(w);
   EXPECT_EQ(Str(Json(w), "secret"), secret);
   ClientResponse list = d.Request("GET", "/v1/webhooks", us);
@@ -1229,24 +1253,15 @@ TEST(serverE2E, Webhooks) {
   ASSERT_FALSE(conflict.empty());
 
   // The first attempt fails; the retry (after ~1 s) succeeds.
-  bool retried = Eventually(
-      [&] {
-        std::lock_guard<std::mutex> lock(mu);
-        return calls.size() >= 2;
-      },
-      seconds(20));
-  std::vector<Call> got;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    got = calls;
-  }
+  bool retried = receiver.WaitFor(2, seconds(20));
+  std::vector<HookReceiver::Call> got = receiver.calls();
   ASSERT_TRUE(retried) << "webhook calls: " << got.size() << "\n" << d.Log();
   EXPECT_EQ(got[0].answered, 500);
   EXPECT_EQ(got[1].answered, 200);
   EXPECT_EQ(got[0].headers["X-Deconflict-Delivery"], got[1].headers["X-Deconflict-Delivery"])
       << "the retry is the same delivery";
   EXPECT_EQ(got[0].body, got[1].body);
-  for (const Call& c : got) {
+  for (const HookReceiver::Call& c : got) {
     const std::string& ts = c.headers.at("X-Deconflict-Timestamp");
     ASSERT_FALSE(ts.empty());
     EXPECT_EQ(c.headers.at("X-Deconflict-Signature"),
@@ -1296,8 +1311,17 @@ TEST(serverE2E, Escalation) {
   const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
   const std::string jcc = d.AddParty("JCC", "coordinator");
   const std::string backup = "Major Ivanova";
+  // Her pager: the escalation must reach her, not only RU's desk that missed the deadline.
+  HookReceiver pager("/page", 1);  // the first attempt fails, the retry goes through
+  ASSERT_OK(pager.started());
   dt::ProcessResult c = d.Cli({"admin", "--data", d.data_dir(), "contact", "add", "RU", "--name",
-                               backup, "--language", "ru", "--backup"});
+                               backup, "--language", "ru", "--backup", "--webhook", pager.url()});
+  ASSERT_EQ(c.code, 0) << c.out << c.err;
+  // A primary contact is not paged at level 1.
+  HookReceiver primary("/primary", 0);
+  ASSERT_OK(primary.started());
+  c = d.Cli({"admin", "--data", d.data_dir(), "contact", "add", "RU", "--name", "RU duty desk",
+             "--language", "ru", "--webhook", primary.url()});
   ASSERT_EQ(c.code, 0) << c.out << c.err;
   ASSERT_OK(d.Start());
 
@@ -1338,6 +1362,55 @@ TEST(serverE2E, Escalation) {
     EXPECT_FALSE(Contains(json::serialize(e), backup))
         << "US was told RU's contacts: " << json::serialize(e);
   }
+  // The backup's pager got the escalation, signed with the server's record key, after a retry
+  // (the same delivery again). Level 2 pages her again, as another delivery.
+  std::vector<HookReceiver::Call> level1;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        std::vector<HookReceiver::Call> all = pager.calls();
+        level1.clear();
+        for (const HookReceiver::Call& p : all) {
+          if (p.headers.at("X-Deconflict-Delivery") == all[0].headers.at("X-Deconflict-Delivery")) {
+            level1.push_back(p);
+          }
+        }
+        return level1.size() >= 2;
+      },
+      seconds(20)))
+      << "pages: " << pager.calls().size() << "\n"
+      << d.Log();
+  const std::string key = Str(Json(d.Request("GET", "/v1/record/key", us)), "public_key");
+  ASSERT_EQ(key.size(), 64u);
+  EXPECT_EQ(level1[0].answered, 500);
+  EXPECT_EQ(level1[1].answered, 200);
+  EXPECT_EQ(level1[0].body, level1[1].body);
+  for (const HookReceiver::Call& p : pager.calls()) {
+    const std::string& ts = p.headers.at("X-Deconflict-Timestamp");
+    const std::string& sig = p.headers.at("X-Deconflict-Signature-Ed25519");
+    EXPECT_TRUE(record::Verify(key, ts + "." + p.body, sig))
+        << "page signature does not verify with /v1/record/key: " << p.body;
+    EXPECT_FALSE(record::Verify(key, ts + "." + p.body + " ", sig));
+    EXPECT_EQ(p.headers.at("X-Deconflict-Key"), key);
+    EXPECT_EQ(p.headers.at("X-Deconflict-Event"), "conflict.escalated");
+  }
+  const std::vector<HookReceiver::Call> pages = level1;
+  const json::value page = dt::ParseJson(pages[1].body);
+  EXPECT_EQ(Str(page, "party"), "RU") << pages[1].body;
+  EXPECT_EQ(Obj(page).at("level").to_number<int>(), 1) << pages[1].body;
+  EXPECT_EQ(Str(Obj(page).at("contact"), "name"), backup) << pages[1].body;
+  EXPECT_EQ(Str(Obj(page).at("conflict"), "id"), id) << pages[1].body;
+  // The page is recorded on RU's record (delivered after 2 attempts), not on US's.
+  EXPECT_TRUE(Eventually([&] {
+    for (const json::value& e :
+         Arr(Json(d.Request("GET", "/v1/audit?limit=5000", ru)), "entries")) {
+      if (Str(e, "kind") != "contact.paged") continue;
+      json::value b = dt::ParseJson(Str(e, "body_json"));
+      if (Str(b, "conflict") == id && Obj(b).at("attempts").to_number<int>() == 2) return true;
+    }
+    return false;
+  })) << d.Request("GET", "/v1/audit?limit=5000", ru).body;
+  EXPECT_FALSE(Contains(d.Request("GET", "/v1/audit?limit=5000", us).body, "contact.paged"));
+
   // The same holds for the record: RU and the coordinators read whom it reached, US does not.
   EXPECT_FALSE(Contains(d.Request("GET", "/v1/audit?limit=5000", us).body, backup))
       << "US's audit entries name RU's contacts";
@@ -1358,6 +1431,12 @@ TEST(serverE2E, Escalation) {
     }
   }
   EXPECT_TRUE(visible) << "US cannot see that RU missed its deadline: " << got.body;
+  // At level 2 every contact is paged, the primary too.
+  EXPECT_TRUE(primary.WaitFor(1, seconds(20))) << d.Log();
+  if (!primary.calls().empty()) {
+    const json::value p2 = dt::ParseJson(primary.calls().front().body);
+    EXPECT_EQ(Obj(p2).at("level").to_number<int>(), 2) << primary.calls().front().body;
+  }
   // RU's acknowledgement ends it.
   EXPECT_EQ(d.Request("POST", "/v1/conflicts/" + id + "/ack", ru).status, 200);
   EXPECT_EQ(d.Stop(), 0);

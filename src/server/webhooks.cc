@@ -19,6 +19,38 @@ std::string WebhookSignature(const std::string& secret, int64_t unix_seconds,
   return "sha256=" + record::HmacSha256Hex(secret, std::to_string(unix_seconds) + "." + body);
 }
 
+namespace {
+
+// One POST; "" when the receiver answered 2xx, else what went wrong.
+std::string PostOnce(const std::string& url_text, const std::string& body,
+                     const http::HeaderList& headers, std::chrono::milliseconds timeout) {
+  auto url = http::ParseUrl(url_text);
+  if (!url.ok()) return url.status().message();
+  http::Client client(*url, timeout);
+  auto r = client.Send("POST", url->target, body, headers);
+  if (!r.ok()) return r.status().message();
+  if (r->status < 200 || r->status >= 300) return "HTTP " + std::to_string(r->status);
+  return "";
+}
+
+}  // namespace
+
+std::string PageSignature(const record::KeyPair& key, int64_t unix_seconds,
+                          const std::string& body) {
+  return record::Sign(key, std::to_string(unix_seconds) + "." + body);
+}
+
+int64_t WebhookDispatcher::NextAttemptMs(int64_t now_ms, int attempts) const {
+  int64_t backoff = options_.first_backoff_ms;
+  for (int i = 1; i < attempts && backoff < options_.max_backoff_ms; ++i) backoff *= 2;
+  return now_ms + std::min(backoff, options_.max_backoff_ms);
+}
+
+bool WebhookDispatcher::Stopping() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stop_;
+}
+
 WebhookDispatcher::WebhookDispatcher(channel::Channel* channel, WebhookOptions options)
     : channel_(channel), options_(options) {
   thread_ = std::thread([this] { Loop(); });
@@ -43,6 +75,7 @@ void WebhookDispatcher::Loop() {
       if (stop_) return;
     }
     DeliverDue();
+    DeliverPages();
   }
 }
 
@@ -61,10 +94,7 @@ void WebhookDispatcher::DeliverDue() {
   for (auto& w : *hooks) by_id[w.id] = std::move(w);
 
   for (store::WebhookJob& job : *jobs) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stop_) return;
-    }
+    if (Stopping()) return;
     auto hook = by_id.find(job.webhook_id);
     std::string error;
     bool delivered = false;
@@ -84,26 +114,14 @@ void WebhookDispatcher::DeliverDue() {
                            ",\"type\":" + json::serialize(json::string(e.type)) +
                            ",\"data\":" + e.data_json + "}";
         int64_t ts = now / 1000;
-        auto url = http::ParseUrl(hook->second.url);
-        if (!url.ok()) {
-          error = url.status().message();
-        } else {
-          http::Client client(*url, options_.timeout);
-          http::HeaderList headers = {
-              {"X-Deconflict-Event", e.type},
-              {"X-Deconflict-Delivery", e.recipient + "/" + std::to_string(e.seq)},
-              {"X-Deconflict-Timestamp", std::to_string(ts)},
-              {"X-Deconflict-Signature", WebhookSignature(hook->second.secret, ts, body)},
-              {"User-Agent", "deconflictd-webhooks"}};
-          auto r = client.Send("POST", url->target, body, headers);
-          if (!r.ok()) {
-            error = r.status().message();
-          } else if (r->status < 200 || r->status >= 300) {
-            error = "HTTP " + std::to_string(r->status);
-          } else {
-            delivered = true;
-          }
-        }
+        http::HeaderList headers = {
+            {"X-Deconflict-Event", e.type},
+            {"X-Deconflict-Delivery", e.recipient + "/" + std::to_string(e.seq)},
+            {"X-Deconflict-Timestamp", std::to_string(ts)},
+            {"X-Deconflict-Signature", WebhookSignature(hook->second.secret, ts, body)},
+            {"User-Agent", "deconflictd-webhooks"}};
+        error = PostOnce(hook->second.url, body, headers, options_.timeout);
+        delivered = error.empty();
       }
     }
     job.attempts += 1;
@@ -114,9 +132,7 @@ void WebhookDispatcher::DeliverDue() {
       job.state = "failed";
       job.last_error = error;
     } else {
-      int64_t backoff = options_.first_backoff_ms;
-      for (int i = 1; i < job.attempts && backoff < options_.max_backoff_ms; ++i) backoff *= 2;
-      job.next_attempt_ms = now + std::min(backoff, options_.max_backoff_ms);
+      job.next_attempt_ms = NextAttemptMs(now, job.attempts);
       job.last_error = error;
     }
     auto txn = st->Begin();
@@ -142,6 +158,62 @@ void WebhookDispatcher::DeliverDue() {
     } else {
       spdlog::info("webhook {} for {}#{} attempt {} failed: {}", job.webhook_id, job.recipient,
                    job.event_seq, job.attempts, error);
+    }
+  }
+}
+
+void WebhookDispatcher::DeliverPages() {
+  store::Store* st = channel_->store();
+  const int64_t now = channel_->Now();
+  auto pages = st->DueContactPages(now, 50);
+  if (!pages.ok()) {
+    spdlog::warn("pages: cannot read due pages: {}", pages.status().ToString());
+    return;
+  }
+  for (store::ContactPage& page : *pages) {
+    if (Stopping()) return;
+    const int64_t ts = now / 1000;
+    http::HeaderList headers = {
+        {"X-Deconflict-Event", page.event},
+        {"X-Deconflict-Delivery", "page/" + std::to_string(page.id)},
+        {"X-Deconflict-Timestamp", std::to_string(ts)},
+        {"X-Deconflict-Signature-Ed25519", PageSignature(channel_->key(), ts, page.body_json)},
+        {"X-Deconflict-Key", channel_->key().public_key_hex},
+        {"User-Agent", "deconflictd-pages"}};
+    const std::string error = PostOnce(page.url, page.body_json, headers, options_.timeout);
+    page.attempts += 1;
+    if (error.empty()) {
+      page.state = "delivered";
+      page.last_error.clear();
+    } else if (page.attempts >= options_.max_attempts) {
+      page.state = "failed";
+      page.last_error = error;
+    } else {
+      page.next_attempt_ms = NextAttemptMs(now, page.attempts);
+      page.last_error = error;
+    }
+    auto txn = st->Begin();
+    if (!txn.ok()) continue;
+    Status s = (*txn)->PutContactPage(page).status();
+    if (s.ok() && page.state != "pending") {
+      // On the party's record: whether and when its contact was reached.
+      store::AuditEntry a;
+      a.at_ms = now;
+      a.kind = page.state == "delivered" ? "contact.paged" : "contact.page_failed";
+      a.parties = {page.party};
+      json::object body{{"party", page.party},       {"contact", page.contact_id},
+                        {"conflict", page.conflict}, {"level", page.level},
+                        {"page", page.id},           {"attempts", page.attempts}};
+      if (!error.empty()) body["error"] = error;
+      a.body_json = json::serialize(body);
+      auto r = (*txn)->AppendAudit(std::move(a));
+      if (!r.ok()) s = r.status();
+    }
+    if (s.ok()) s = (*txn)->Commit();
+    if (!s.ok()) spdlog::warn("pages: cannot update page {}: {}", page.id, s.ToString());
+    if (!error.empty()) {
+      spdlog::info("page {} to contact {} of {} attempt {} failed: {}", page.id, page.contact_id,
+                   page.party, page.attempts, error);
     }
   }
 }

@@ -1,6 +1,7 @@
-// Delivers each party's events to its webhooks: POST with an HMAC-SHA256 signature, retried with
-// exponential back-off, every attempt kept in the store so that a restart loses nothing
-// (docs/channel.md, "Webhooks").
+// Delivers each party's events to its webhooks (POST with an HMAC-SHA256 signature) and pages
+// contacts at escalation (POST to the contact's own webhook, signed with the server's Ed25519
+// record key). Both are retried with exponential back-off, every attempt kept in the store so
+// that a restart loses nothing (docs/channel.md, "Webhooks" and "Escalation").
 //
 //   WebhookDispatcher d(channel.get(), {});   // starts a thread
 //   ...; d.Stop();
@@ -16,6 +17,7 @@
 #include <thread>
 
 #include "channel/channel.h"
+#include "record/crypto.h"
 
 namespace deconflict::server {
 
@@ -32,6 +34,11 @@ struct WebhookOptions {
 std::string WebhookSignature(const std::string& secret, int64_t unix_seconds,
                              const std::string& body);
 
+// The page signature header value: hex Ed25519 signature by the server's record key (its public
+// half is GET /v1/record/key) over "<unix_seconds>.<body>".
+std::string PageSignature(const record::KeyPair& key, int64_t unix_seconds,
+                          const std::string& body);
+
 class WebhookDispatcher {
  public:
   WebhookDispatcher(channel::Channel* channel, WebhookOptions options);
@@ -41,6 +48,9 @@ class WebhookDispatcher {
  private:
   void Loop();
   void DeliverDue();
+  void DeliverPages();
+  bool Stopping();
+  int64_t NextAttemptMs(int64_t now_ms, int attempts) const;
 
   channel::Channel* channel_;
   WebhookOptions options_;

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -25,6 +26,7 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Schema. Every query below is served by a primary key or one of these indexes.
 
+// The version-1 schema; kMigrations bring it to kSqliteSchemaVersion.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE parties(
   name TEXT NOT NULL PRIMARY KEY,
@@ -172,6 +174,30 @@ CREATE TABLE checkpoints(
 );
 )sql";
 
+// Upgrades, one per version: kMigrations[v - 1] takes a version-v store to v + 1.
+constexpr const char* kMigrations[] = {
+    // 1 -> 2: pages to contacts' own webhooks.
+    R"sql(
+CREATE TABLE contact_pages(
+  id INTEGER PRIMARY KEY,
+  party TEXT NOT NULL,
+  contact_id INTEGER NOT NULL,
+  url TEXT NOT NULL,
+  event TEXT NOT NULL,
+  conflict TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  body_json TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  last_error TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX contact_pages_due ON contact_pages(state, next_attempt_ms);
+)sql",
+};
+static_assert(std::size(kMigrations) == kSqliteSchemaVersion - 1);
+
 // Column lists, in the order the Read* functions below expect.
 #define PARTY_COLS "name, role, display_name, created_ms"
 #define TOKEN_COLS "id, party, hash, created_ms, revoked_ms"
@@ -186,6 +212,9 @@ CREATE TABLE checkpoints(
 #define EVENT_COLS "recipient, seq, type, data_json, at_ms"
 #define RECEIPT_COLS "recipient, event_seq, channel, kind, at_ms"
 #define JOB_COLS "webhook_id, recipient, event_seq, attempts, next_attempt_ms, state, last_error"
+#define PAGE_COLS                                                                              \
+  "id, party, contact_id, url, event, conflict, level, body_json, attempts, next_attempt_ms, " \
+  "state, last_error, created_ms"
 #define AUDIT_COLS "seq, at_ms, kind, parties, body_json, prev_hash, hash"
 #define CHECKPOINT_COLS "seq, hash, at_ms, public_key, signature"
 
@@ -526,6 +555,22 @@ WebhookJob ReadJob(const Stmt& s) {
                     .last_error = s.Text(6)};
 }
 
+ContactPage ReadPage(const Stmt& s) {
+  return ContactPage{.id = s.Int(0),
+                     .party = s.Text(1),
+                     .contact_id = s.Int(2),
+                     .url = s.Text(3),
+                     .event = s.Text(4),
+                     .conflict = s.Text(5),
+                     .level = s.Int32(6),
+                     .body_json = s.Text(7),
+                     .attempts = s.Int32(8),
+                     .next_attempt_ms = s.Int(9),
+                     .state = s.Text(10),
+                     .last_error = s.Text(11),
+                     .created_ms = s.Int(12)};
+}
+
 std::string JoinParties(const std::vector<std::string>& parties) {
   std::string out;
   for (size_t i = 0; i < parties.size(); ++i) {
@@ -817,6 +862,29 @@ class SqliteTxn final : public WriteTxn {
     return Done(s, s.Step(),
                 "put webhook job (webhook " + std::to_string(j.webhook_id) + ", " + j.recipient +
                     " event " + std::to_string(j.event_seq) + ")");
+  }
+
+  Result<int64_t> PutContactPage(const ContactPage& p) override {
+    if (Status s = CheckOpen(); !s.ok()) return s;
+    const std::string what = "put contact page " + std::to_string(p.id) + " of party " + p.party;
+    if (p.id == 0) {
+      ASSIGN_STMT_OR_RETURN(
+          s, c_,
+          "INSERT INTO contact_pages(party, contact_id, url, event, conflict, "
+          "level, body_json, attempts, next_attempt_ms, state, last_error, "
+          "created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+      s.Bind(p.party, p.contact_id, p.url, p.event, p.conflict, p.level, p.body_json, p.attempts,
+             p.next_attempt_ms, p.state, p.last_error, p.created_ms);
+      if (Status st = Done(s, s.Step(), what); !st.ok()) return st;
+      return sqlite3_last_insert_rowid(c_->db());
+    }
+    ASSIGN_STMT_OR_RETURN(s, c_,
+                          "UPDATE contact_pages SET attempts = ?2, next_attempt_ms = ?3, "
+                          "state = ?4, last_error = ?5 WHERE id = ?1");
+    s.Bind(p.id, p.attempts, p.next_attempt_ms, p.state, p.last_error);
+    if (Status st = Done(s, s.Step(), what); !st.ok()) return st;
+    if (Changes() == 0) return Status::NotFound("no contact page " + std::to_string(p.id));
+    return p.id;
   }
 
   Result<AuditEntry> AppendAudit(AuditEntry e) override {
@@ -1217,6 +1285,24 @@ class SqliteStore final : public Store {
     return CollectRows<WebhookJob>(s, ReadJob, "due webhook jobs");
   }
 
+  Result<std::vector<ContactPage>> DueContactPages(int64_t now_ms, int limit) override {
+    ReadPool::Lease c = readers_->Acquire();
+    ASSIGN_STMT_OR_RETURN(s, c,
+                          "SELECT " PAGE_COLS
+                          " FROM contact_pages WHERE state = 'pending' AND "
+                          "next_attempt_ms <= ?1 ORDER BY next_attempt_ms, id LIMIT ?2");
+    s.Bind(now_ms, SqlLimit(limit));
+    return CollectRows<ContactPage>(s, ReadPage, "due contact pages");
+  }
+
+  Result<std::vector<ContactPage>> ListContactPages(const std::string& party) override {
+    ReadPool::Lease c = readers_->Acquire();
+    ASSIGN_STMT_OR_RETURN(
+        s, c, "SELECT " PAGE_COLS " FROM contact_pages WHERE ?1 = '' OR party = ?1 ORDER BY id");
+    s.Bind(party);
+    return CollectRows<ContactPage>(s, ReadPage, "list contact pages");
+  }
+
   Result<std::vector<AuditEntry>> AuditAfter(int64_t after_seq, int limit,
                                              const std::string& party) override {
     ReadPool::Lease c = readers_->Acquire();
@@ -1269,13 +1355,21 @@ Status EnsureSchema(Connection* c, const std::string& path) {
                                         ", newer than this build's " +
                                         std::to_string(kSqliteSchemaVersion));
     }
-    // version 0: a new database (SQLite's default user_version).
-    Result<std::string> tables = c->QueryText("SELECT COUNT(*) FROM sqlite_schema");
-    if (!tables.ok()) return tables.status();
-    if (*tables != "0") {
-      return Status::FailedPrecondition(path + " is a SQLite database but not a deconflict store");
+    if (version == 0) {
+      // A new database (SQLite's default user_version): create version 1.
+      Result<std::string> tables = c->QueryText("SELECT COUNT(*) FROM sqlite_schema");
+      if (!tables.ok()) return tables.status();
+      if (*tables != "0") {
+        return Status::FailedPrecondition(path +
+                                          " is a SQLite database but not a deconflict store");
+      }
+      if (Status s = c->Exec(kSchema, "create schema"); !s.ok()) return s;
+      version = 1;
     }
-    if (Status s = c->Exec(kSchema, "create schema"); !s.ok()) return s;
+    // Upgrade in this transaction (all or nothing).
+    for (int from = version; from < kSqliteSchemaVersion; ++from) {
+      if (Status s = c->Exec(kMigrations[from - 1], "upgrade schema"); !s.ok()) return s;
+    }
     return c->Exec(("PRAGMA user_version = " + std::to_string(kSqliteSchemaVersion)).c_str(),
                    "set schema version");
   }();

@@ -21,7 +21,7 @@
 namespace deconflict::store {
 
 // The schema version this build writes, kept in PRAGMA user_version.
-inline constexpr int kSqliteSchemaVersion = 1;
+inline constexpr int kSqliteSchemaVersion = 2;  // 2: contact_pages
 
 struct SqliteOptions {
   // Correctness.

@@ -156,6 +156,37 @@ TEST(SqliteStoreTest, ReopeningTheDirectoryKeepsEverything) {
   EXPECT_EQ(s->LastAudit()->value().seq, 1);
 }
 
+TEST(SqliteStoreTest, AVersionOneStoreIsUpgradedKeepingItsData) {
+  TempDir tmp;
+  {
+    std::unique_ptr<Store> s = MustOpen({.dir = tmp.path()});
+    ASSERT_NE(s, nullptr);
+    auto txn = s->Begin();
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->PutParty({.name = "alpha", .role = "party"}).ok());
+    ASSERT_TRUE((*txn)->AppendAudit(Audit("k")).ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  {
+    // What a version-1 store (before contact pages) looks like.
+    RawDb raw(tmp.path());
+    raw.Exec("DROP TABLE contact_pages");
+    raw.Exec("PRAGMA user_version = 1");
+  }
+  std::unique_ptr<Store> s = MustOpen({.dir = tmp.path()});
+  ASSERT_NE(s, nullptr);
+  EXPECT_TRUE(s->GetParty("alpha")->has_value());
+  EXPECT_EQ(s->LastAudit()->value().seq, 1);
+  auto txn = s->Begin();
+  ASSERT_TRUE(txn.ok());
+  auto id = (*txn)->PutContactPage({.party = "alpha", .url = "http://x/", .state = "pending"});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  ASSERT_TRUE((*txn)->Commit().ok());
+  EXPECT_EQ(s->DueContactPages(INT64_MAX, 0)->size(), 1u);
+  RawDb raw(tmp.path());
+  EXPECT_EQ(raw.Text("PRAGMA user_version"), std::to_string(kSqliteSchemaVersion));
+}
+
 TEST(SqliteStoreTest, OpenErrorsAreClear) {
   TempDir tmp;
   // The directory is a file.

@@ -145,6 +145,26 @@ struct WebhookJob {
   std::string last_error;
 };
 
+// A page to one contact's own webhook: an escalation that names the contact (backup contacts at
+// level 1, every contact at level 2) is POSTed to ContactRecord::webhook_url, so that it reaches
+// the person and not only the desk that missed the deadline. URL and body are fixed when the page
+// is made; the page is kept until delivered or given up.
+struct ContactPage {
+  int64_t id = 0;  // assigned by PutContactPage when 0
+  std::string party;
+  int64_t contact_id = 0;
+  std::string url;
+  std::string event;      // e.g. "conflict.escalated"
+  std::string conflict;   // the conflict id
+  int level = 0;          // escalation level
+  std::string body_json;  // what is POSTed
+  int attempts = 0;
+  int64_t next_attempt_ms = 0;
+  std::string state;  // "pending" | "delivered" | "failed"
+  std::string last_error;
+  int64_t created_ms = 0;
+};
+
 // One entry of the append-only audit log. hash = record::EntryHash(entry) (record/chain.h) over
 // seq, at_ms, kind, parties, body_json and prev_hash.
 struct AuditEntry {
@@ -204,6 +224,9 @@ class WriteTxn {
   // Insert or replace by (webhook_id, recipient, event_seq). NotFound if the webhook does not
   // exist.
   virtual Status PutWebhookJob(const WebhookJob& j) = 0;
+  // Insert (id 0: a new id is assigned) or update by id; returns the id. NotFound when updating
+  // an id that does not exist.
+  virtual Result<int64_t> PutContactPage(const ContactPage& p) = 0;
   // Appends to the audit log: assigns seq, prev_hash (the current last hash, read inside this
   // transaction, so concurrent writers from other processes chain correctly) and hash. The
   // parties' order is kept. InvalidArgument if record::ValidateAuditFields rejects the entry.
@@ -261,6 +284,11 @@ class Store {
   // Pending jobs with next_attempt_ms <= now_ms, oldest first (by next_attempt_ms, then
   // webhook_id, recipient, event_seq), at most `limit` (0 = all).
   virtual Result<std::vector<WebhookJob>> DueWebhookJobs(int64_t now_ms, int limit) = 0;
+  // Pending pages with next_attempt_ms <= now_ms, by next_attempt_ms then id, at most `limit`
+  // (0 = all).
+  virtual Result<std::vector<ContactPage>> DueContactPages(int64_t now_ms, int limit) = 0;
+  // Every page of `party` ("" = all), by id.
+  virtual Result<std::vector<ContactPage>> ListContactPages(const std::string& party) = 0;
 
   // Audit entries with seq > after_seq, ascending, at most `limit` (0 = all). When `party` is not
   // empty, only entries whose parties include it.

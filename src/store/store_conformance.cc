@@ -215,6 +215,8 @@ TEST_P(StoreConformanceTest, EmptyStoreReadsNothing) {
   EXPECT_EQ(*store_->LastEventSeq("alpha"), 0);
   EXPECT_TRUE(store_->ListReceipts("alpha", 0)->empty());
   EXPECT_TRUE(store_->DueWebhookJobs(INT64_MAX, 0)->empty());
+  EXPECT_TRUE(store_->DueContactPages(INT64_MAX, 0)->empty());
+  EXPECT_TRUE(store_->ListContactPages("")->empty());
   EXPECT_TRUE(store_->AuditAfter(0, 0)->empty());
   EXPECT_FALSE(store_->LastAudit()->has_value());
   EXPECT_TRUE(store_->ListCheckpoints()->empty());
@@ -708,6 +710,77 @@ TEST_P(StoreConformanceTest, ReceiptsDeduplicated) {
   EXPECT_EQ(store_->ListReceipts("alpha", 2)->size(), 2u);
   EXPECT_EQ(store_->ListReceipts("alpha", 3)->size(), 0u);
   EXPECT_EQ(store_->ListReceipts("bravo", 0)->size(), 1u);
+}
+
+TEST_P(StoreConformanceTest, ContactPagesAreKeptUntilDeliveredOrFailed) {
+  AddParties(store_.get());
+  auto page = [](const std::string& party, int64_t contact, int64_t next) {
+    return ContactPage{.party = party,
+                       .contact_id = contact,
+                       .url = "https://pager/" + party,
+                       .event = "conflict.escalated",
+                       .conflict = "c-1",
+                       .level = 1,
+                       .body_json = "{\"n\":" + std::to_string(contact) + "}",
+                       .next_attempt_ms = next,
+                       .state = "pending",
+                       .created_ms = 7};
+  };
+  int64_t a1 = 0, a2 = 0, b1 = 0;
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(a1, txn->PutContactPage(page("alpha", 11, 300)));
+    ASSERT_OK_AND_ASSIGN(a2, txn->PutContactPage(page("alpha", 12, 100)));
+    ASSERT_OK_AND_ASSIGN(b1, txn->PutContactPage(page("bravo", 21, 100)));
+    ASSERT_OK(txn->Commit());
+  }
+  EXPECT_NE(a1, a2);
+  EXPECT_NE(a2, b1);
+  auto ids = [](const Result<std::vector<ContactPage>>& r) {
+    std::vector<int64_t> out;
+    for (const ContactPage& p : *r) out.push_back(p.id);
+    return out;
+  };
+  EXPECT_EQ(ids(store_->DueContactPages(300, 0)), (std::vector<int64_t>{a2, b1, a1}));
+  EXPECT_EQ(ids(store_->DueContactPages(299, 0)), (std::vector<int64_t>{a2, b1}));
+  EXPECT_EQ(ids(store_->DueContactPages(300, 1)), (std::vector<int64_t>{a2}));
+  EXPECT_TRUE(store_->DueContactPages(99, 0)->empty());
+  EXPECT_EQ(ids(store_->ListContactPages("alpha")), (std::vector<int64_t>{a1, a2}));
+  EXPECT_EQ(ids(store_->ListContactPages("")), (std::vector<int64_t>{a1, a2, b1}));
+  const ContactPage got = store_->ListContactPages("bravo")->front();
+  EXPECT_EQ(got.contact_id, 21);
+  EXPECT_EQ(got.url, "https://pager/bravo");
+  EXPECT_EQ(got.event, "conflict.escalated");
+  EXPECT_EQ(got.conflict, "c-1");
+  EXPECT_EQ(got.level, 1);
+  EXPECT_EQ(got.body_json, "{\"n\":21}");
+  EXPECT_EQ(got.created_ms, 7);
+
+  // An attempt updates the state; only pending pages are due. Updating an unknown id fails.
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ContactPage retry = page("alpha", 12, 100);
+    retry.id = a2;
+    retry.attempts = 1;
+    retry.next_attempt_ms = 1000;
+    retry.last_error = "HTTP 503";
+    ASSERT_OK(txn->PutContactPage(retry));
+    ContactPage done = page("bravo", 21, 100);
+    done.id = b1;
+    done.attempts = 1;
+    done.state = "delivered";
+    ASSERT_OK(txn->PutContactPage(done));
+    ContactPage unknown = page("bravo", 21, 100);
+    unknown.id = b1 + a1 + a2 + 100;
+    EXPECT_CODE(txn->PutContactPage(unknown).status(), kNotFound);
+    ASSERT_OK(txn->Commit());
+  }
+  EXPECT_EQ(ids(store_->DueContactPages(999, 0)), (std::vector<int64_t>{a1}));
+  EXPECT_EQ(ids(store_->DueContactPages(1000, 0)), (std::vector<int64_t>{a1, a2}));
+  const ContactPage retried = store_->ListContactPages("alpha")->back();
+  EXPECT_EQ(retried.attempts, 1);
+  EXPECT_EQ(retried.last_error, "HTTP 503");
+  EXPECT_EQ(store_->ListContactPages("bravo")->front().state, "delivered");
 }
 
 TEST_P(StoreConformanceTest, DueWebhookJobsOrderAndTimeFilter) {

@@ -20,10 +20,14 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "http/client.h"
 #include "record/crypto.h"
+#include "server/webhooks.h"
+#include "store/sqlite_store.h"
 #include "testsupport/daemon.h"
 
 namespace deconflict::server {
@@ -1158,6 +1162,201 @@ TEST(serverE2E, Health) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Delivery receipts: each notice is recorded as delivered on the channel that carried it (SSE,
+// WebSocket) and as read when the client says so (API, WebSocket frame), on the recipient's record
+// and in the conflict's signed receipt; never on the other side's record.
+
+TEST(serverE2E, DeliveredAndReadReceiptsPerRecipient) {
+  Daemon d(Options());
+  const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
+  ASSERT_OK(d.Start());
+  dt::SseFollower us_sse(d.url("/v1/events"), us);
+  dt::WsFollower ru_ws;
+  ASSERT_OK(ru_ws.Connect(d.url("/v1/ws")));
+  ASSERT_OK(ru_ws.Send(json::serialize(json::object{{"type", "auth"}, {"token", ru}})));
+  ru_ws.Run();
+
+  const double t0 = AnHourFromNow();
+  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200))
+                .status,
+            201);
+  ClientResponse r =
+      d.Request("POST", "/v1/plans", ru, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
+  ASSERT_EQ(r.status, 201) << Show(r);
+  const std::string id = FirstConflictId(r);
+  ASSERT_FALSE(id.empty());
+  auto opened = [&](const std::vector<StreamEvent>& es) -> int64_t {
+    for (const StreamEvent& e : es) {
+      if (dt::HasConflictEvent({e}, "conflict.opened", id)) return e.id;
+    }
+    return 0;
+  };
+  ASSERT_TRUE(us_sse.WaitUntil([&](const auto& es) { return opened(es) > 0; })) << d.Log();
+  ASSERT_TRUE(ru_ws.WaitUntil([&](const auto& es) { return opened(es) > 0; })) << d.Log();
+  const int64_t us_seq = opened(us_sse.events()), ru_seq = opened(ru_ws.events());
+
+  // US reads it through the API, RU with a WebSocket frame.
+  ClientResponse read = d.Request("POST", "/v1/events/" + std::to_string(us_seq) + "/read", us);
+  EXPECT_EQ(read.status, 204) << Show(read);
+  EXPECT_TRUE(read.body.empty()) << read.body;
+  ClientResponse direct = d.Request("GET", "/v1/ws", ru);  // (a plain GET is refused clearly)
+  EXPECT_EQ(direct.status, 426) << Show(direct);
+  EXPECT_EQ(direct.header("Upgrade"), "websocket");
+
+  // Receipts as (recipient, seq, channel, kind), from a caller's record.
+  using Receipt = std::tuple<std::string, int64_t, std::string, std::string>;
+  auto receipts = [&](const std::string& tok) {
+    std::set<Receipt> out;
+    for (const json::value& e :
+         Arr(Json(d.Request("GET", "/v1/audit?limit=5000", tok)), "entries")) {
+      const std::string kind = Str(e, "kind");
+      if (kind != "receipt.delivered" && kind != "receipt.read") continue;
+      json::value b = dt::ParseJson(Str(e, "body_json"));
+      out.insert({Str(b, "recipient"), Obj(b).at("event_seq").as_int64(), Str(b, "channel"),
+                  kind.substr(8)});
+    }
+    return out;
+  };
+  // (A WsFollower sends only before Run(): a second socket carries the read frame.)
+  ru_ws.Stop();
+  dt::WsFollower ru_ws2;
+  ASSERT_OK(ru_ws2.Connect(d.url("/v1/ws")));
+  ASSERT_OK(ru_ws2.Send(json::serialize(json::object{{"type", "auth"}, {"token", ru}})));
+  ASSERT_OK(ru_ws2.Send(json::serialize(json::object{{"type", "read"}, {"seq", ru_seq}})));
+  std::set<Receipt> us_has, ru_has;
+  bool all = Eventually([&] {
+    us_has = receipts(us);
+    ru_has = receipts(ru);
+    return us_has.count({"US", us_seq, "sse", "delivered"}) &&
+           us_has.count({"US", us_seq, "api", "read"}) &&
+           ru_has.count({"RU", ru_seq, "ws", "delivered"}) &&
+           ru_has.count({"RU", ru_seq, "ws", "read"});
+  });
+  std::string listing;
+  for (const auto& [who, seq, ch, kind] : us_has) listing += " US:" + who + "/" + ch + "/" + kind;
+  for (const auto& [who, seq, ch, kind] : ru_has) listing += " RU:" + who + "/" + ch + "/" + kind;
+  EXPECT_TRUE(all) << "receipts:" << listing;
+  for (const Receipt& x : us_has) EXPECT_EQ(std::get<0>(x), "US") << "US reads RU's receipts";
+  for (const Receipt& x : ru_has) EXPECT_EQ(std::get<0>(x), "RU") << "RU reads US's receipts";
+
+  // The signed receipt for the conflict proves both to US.
+  ClientResponse receipt = d.Request("GET", "/v1/conflicts/" + id + "/receipt", us);
+  ASSERT_EQ(receipt.status, 200) << Show(receipt);
+  EXPECT_TRUE(Contains(receipt.body, "receipt.delivered")) << receipt.body;
+  EXPECT_TRUE(Contains(receipt.body, "receipt.read")) << receipt.body;
+  us_sse.Stop();
+  ru_ws2.Stop();
+  EXPECT_EQ(d.Stop(), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS: with --tls-cert/--tls-key the daemon speaks HTTPS only; the API, the event stream and the
+// WebSocket work over it.
+
+TEST(serverE2E, TlsServesTheApiTheEventStreamAndTheWebSocket) {
+  dt::DaemonOptions o = Options();
+  o.tls = true;
+  Daemon d(o);
+  const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
+  ASSERT_OK(d.Start());  // (its readiness check already went over TLS)
+  EXPECT_EQ(d.base_url().rfind("https://", 0), 0u);
+  ClientResponse h = d.Request("GET", "/healthz");
+  EXPECT_EQ(h.status, 200) << Show(h);
+
+  // Cleartext HTTP to the TLS port gets no answer.
+  http::Url plain = d.url("/healthz");
+  plain.tls = false;
+  http::Client cleartext(plain, seconds(1));
+  Result<ClientResponse> r0 = cleartext.Send("GET", "/healthz");
+  EXPECT_TRUE(!r0.ok() || r0->status != 200) << "cleartext HTTP was answered on the TLS port";
+
+  const double t0 = AnHourFromNow();
+  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200))
+                .status,
+            201);
+  ClientResponse r =
+      d.Request("POST", "/v1/plans", ru, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
+  ASSERT_EQ(r.status, 201) << Show(r);
+  const std::string conflict = FirstConflictId(r);
+  ASSERT_FALSE(conflict.empty()) << r.body;
+
+  // The event stream over TLS carries US's notice.
+  std::vector<StreamEvent> seen;
+  Status sse = http::FollowSse(
+      d.url("/v1/events?after=0"), {{"Authorization", "Bearer " + us}},
+      [&](const http::SseEvent& e) {
+        seen.push_back({e.id, e.type, e.data});
+        return !dt::HasConflictEvent(seen, "conflict.opened", conflict);
+      },
+      {}, /*insecure_tls=*/true);
+  EXPECT_TRUE(sse.ok()) << sse.ToString();
+  EXPECT_TRUE(dt::HasConflictEvent(seen, "conflict.opened", conflict));
+
+  // The WebSocket over TLS: authenticate with a first frame, then the same notice.
+  http::WsClient ws;
+  ASSERT_OK(ws.Connect(d.url("/v1/ws"), {}, /*insecure_tls=*/true));
+  ASSERT_OK(ws.Send(json::serialize(json::object{{"type", "auth"}, {"token", ru}, {"after", 0}})));
+  bool got = false;
+  for (int i = 0; i < 50 && !got; ++i) {
+    Result<std::optional<std::string>> m = ws.Receive(seconds(5));
+    if (!m.ok() || !m->has_value()) break;
+    got = Contains(**m, "conflict.opened") && Contains(**m, conflict);
+  }
+  EXPECT_TRUE(got) << "no conflict.opened over wss";
+  EXPECT_EQ(d.Stop(), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// --demo (the README's first command): demo parties with tokens, the seed scenario moved to now
+// with RU's crossing patrol held back; submitting it opens the crossing conflict. Idempotent.
+
+TEST(serverE2E, DemoLoadsTheSeedScenarioAndHoldsBackTheCrossingPatrol) {
+  namespace fs = std::filesystem;
+  Daemon d(Options({"--demo", "--demo-scenario", kScenario}));
+  ASSERT_OK(d.Start());
+  std::map<std::string, std::string> tok;
+  {
+    std::istringstream in(dt::ReadFileText(fs::path(d.data_dir()) / "demo-tokens.env"));
+    for (std::string line; std::getline(in, line);) {
+      const size_t eq = line.find('=');
+      if (eq != std::string::npos) tok[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+  }
+  for (const char* p : {"US", "RU", "COORD", "JCC"}) {
+    ASSERT_TRUE(tok.count(p)) << "no token for " << p << " in demo-tokens.env";
+  }
+  auto count = [&](const std::string& who, const std::string& path, const char* key) {
+    ClientResponse r = d.Request("GET", path, tok.at(who));
+    EXPECT_EQ(r.status, 200) << Show(r);
+    return r.status == 200 ? Arr(Json(r), key).size() : size_t{0};
+  };
+  const size_t plans = count("JCC", "/v1/plans", "plans");
+  EXPECT_GE(plans, 8u) << "the seed scenario has 11 plans, one held back";
+  // The held-back patrol is ready to POST, and RU has not submitted it yet.
+  const fs::path held = fs::path(d.data_dir()) / "demo-ru-patrol-1.json";
+  const std::string patrol = dt::ReadFileText(held);
+  ASSERT_FALSE(patrol.empty()) << held;
+  const std::string patrol_id = Str(dt::ParseJson(patrol), "id");
+  EXPECT_EQ(d.Request("GET", "/v1/plans/" + patrol_id, tok.at("RU")).status, 404);
+  const size_t us_before = count("US", "/v1/conflicts", "conflicts");
+
+  ClientResponse r = d.Request("POST", "/v1/plans", tok.at("RU"), patrol);
+  ASSERT_EQ(r.status, 201) << Show(r);
+  bool crosses_us = false;
+  for (const json::value& c : Arr(Json(r), "conflicts")) {
+    for (const json::value& side : Arr(c, "sides")) crosses_us |= Str(side, "party") == "US";
+  }
+  EXPECT_TRUE(crosses_us) << "the crossing patrol conflicts with no US plan: " << r.body;
+  EXPECT_GT(count("US", "/v1/conflicts", "conflicts"), us_before);
+
+  // Again: the same parties and tokens, nothing loaded twice.
+  ASSERT_OK(d.Restart());
+  EXPECT_EQ(count("JCC", "/v1/plans", "plans"), plans + 1);
+  EXPECT_EQ(d.Request("GET", "/v1/me", tok.at("US")).status, 200);
+  EXPECT_EQ(d.Stop(), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Webhooks: signed, retried after a failure, recorded as delivered.
 
 // A webhook receiver on loopback: records every POST to `path` with the headers deconflictd
@@ -1168,11 +1367,13 @@ class HookReceiver {
     std::string body;
     std::map<std::string, std::string> headers;
     int answered = 0;
+    Clock::time_point at;
   };
 
   HookReceiver(const std::string& path, int failures) : failures_(failures) {
     router_.Add("POST", path, [this](http::Exchange& ex) -> boost::asio::awaitable<void> {
       Call call;
+      call.at = Clock::now();
       call.body = ex.request().body;
       for (const char* h : {"X-Deconflict-Signature", "X-Deconflict-Signature-Ed25519",
                             "X-Deconflict-Key", "X-Deconflict-Timestamp", "X-Deconflict-Delivery",
@@ -1297,6 +1498,101 @@ TEST(serverE2E, Webhooks) {
   });
   EXPECT_TRUE(recorded) << "no receipt.delivered (webhook) for event " << seq << " in " << audit;
   EXPECT_EQ(d.Stop(), 0);
+}
+
+// The dispatcher on its own: a receiver that never answers 2xx gets max_attempts tries, each
+// later than the one before by at least the doubling back-off; then the job and the page are given
+// up and that is put on the owner's record.
+TEST(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
+  namespace fs = std::filesystem;
+  const fs::path dir =
+      fs::temp_directory_path() / ("dispatcher_test_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  HookReceiver receiver("/down", 1000);  // always 500
+  ASSERT_OK(receiver.started());
+  auto st = store::OpenSqliteStore({.dir = dir.string()});
+  ASSERT_OK(st.status());
+  channel::ChannelOptions co;
+  co.key_file = (dir / "server.key").string();
+  auto ch = channel::Channel::Open(st->get(), co);
+  ASSERT_OK(ch.status());
+  const int64_t now = (*ch)->Now();
+  {
+    auto txn = (*st)->Begin();
+    ASSERT_OK(txn.status());
+    ASSERT_OK((*txn)->PutParty({"US", "party", "", now}));
+    auto hook = (*txn)->PutWebhook(
+        {.party = "US", .url = receiver.url(), .secret = "0123456789abcdef", .created_ms = now});
+    ASSERT_OK(hook.status());
+    auto ev =
+        (*txn)->AppendEvent({.recipient = "US", .type = "test", .data_json = "{}", .at_ms = now});
+    ASSERT_OK(ev.status());
+    ASSERT_OK((*txn)->PutWebhookJob({.webhook_id = *hook,
+                                     .recipient = "US",
+                                     .event_seq = ev->seq,
+                                     .next_attempt_ms = now,
+                                     .state = "pending"}));
+    ASSERT_OK((*txn)
+                  ->PutContactPage({.party = "US",
+                                    .contact_id = 7,
+                                    .url = receiver.url(),
+                                    .event = "conflict.escalated",
+                                    .conflict = "c-1",
+                                    .level = 1,
+                                    .body_json = "{\"page\":1}",
+                                    .next_attempt_ms = now,
+                                    .state = "pending",
+                                    .created_ms = now})
+                  .status());
+    ASSERT_OK((*txn)->Commit());
+  }
+  constexpr int kAttempts = 4;
+  {
+    WebhookDispatcher d((*ch).get(), {.poll = milliseconds(10),
+                                      .timeout = seconds(5),
+                                      .max_attempts = kAttempts,
+                                      .first_backoff_ms = 40,
+                                      .max_backoff_ms = 10'000});
+    EXPECT_TRUE(receiver.WaitFor(2 * kAttempts, seconds(20))) << receiver.calls().size();
+    std::this_thread::sleep_for(milliseconds(400));  // no further attempt comes
+    d.Stop();
+  }
+  std::map<std::string, std::vector<Clock::time_point>> by_delivery;
+  for (const HookReceiver::Call& c : receiver.calls()) {
+    by_delivery[c.headers.at("X-Deconflict-Delivery")].push_back(c.at);
+  }
+  ASSERT_EQ(by_delivery.size(), 2u);
+  for (const auto& [delivery, times] : by_delivery) {
+    ASSERT_EQ(times.size(), static_cast<size_t>(kAttempts)) << delivery;
+    int64_t backoff = 40;
+    for (size_t i = 1; i < times.size(); ++i, backoff *= 2) {
+      // The store keeps whole milliseconds: allow 2 ms of rounding.
+      EXPECT_GE(std::chrono::duration_cast<milliseconds>(times[i] - times[i - 1]).count(),
+                backoff - 2)
+          << delivery << " attempt " << i + 1;
+    }
+  }
+  EXPECT_TRUE((*st)->DueWebhookJobs(INT64_MAX, 0)->empty());
+  EXPECT_TRUE((*st)->DueContactPages(INT64_MAX, 0)->empty());
+  const store::ContactPage page = (*st)->ListContactPages("US")->front();
+  EXPECT_EQ(page.state, "failed");
+  EXPECT_EQ(page.attempts, kAttempts);
+  EXPECT_EQ(page.last_error, "HTTP 500");
+  std::set<std::string> kinds;
+  const std::vector<store::AuditEntry> us_record = *(*st)->AuditAfter(0, 0, "US");
+  for (const store::AuditEntry& e : us_record) {
+    kinds.insert(e.kind);
+    if (e.kind == "contact.page_failed") {
+      EXPECT_TRUE(Contains(e.body_json, "\"attempts\":4")) << e.body_json;
+      EXPECT_TRUE(Contains(e.body_json, "HTTP 500")) << e.body_json;
+    }
+  }
+  EXPECT_TRUE(kinds.count("webhook.failed"));
+  EXPECT_TRUE(kinds.count("contact.page_failed"));
+  (*ch)->Stop();
+  ch->reset();
+  st->reset();
+  fs::remove_all(dir);
 }
 
 // ---------------------------------------------------------------------------------------------

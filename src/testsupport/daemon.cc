@@ -208,6 +208,19 @@ Status Daemon::Start() {
   { std::ofstream(log, std::ios::app) << "----- run " << runs_ << " -----\n"; }
   std::vector<std::string> args = {"--data",      data_dir(),    "--listen",
                                    "127.0.0.1:0", "--port-file", port_file.string()};
+  if (o_.tls) {
+    const std::string key = (dir_ / "tls-key.pem").string(),
+                      cert = (dir_ / "tls-cert.pem").string();
+    if (!fs::exists(cert)) {
+      ProcessResult r = RunProcess("/usr/bin/openssl",
+                                   {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                                    "/CN=127.0.0.1", "-days", "2", "-keyout", key, "-out", cert});
+      if (r.code != 0) return Status::Unavailable("openssl could not make a certificate: " + r.err);
+    }
+    for (const std::string& a : {std::string("--tls-cert"), cert, std::string("--tls-key"), key}) {
+      args.push_back(a);
+    }
+  }
   for (const auto& a : o_.extra_args) args.push_back(a);
   if (Status s = process_.Start(o_.daemon_binary, args, log, log); !s.ok()) return s;
   const auto until = Clock::now() + o_.start_timeout;
@@ -269,10 +282,13 @@ Status Daemon::Restart() {
   return Start();
 }
 
-std::string Daemon::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string Daemon::base_url() const {
+  return std::string(o_.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_);
+}
 
 http::Url Daemon::url(const std::string& target) const {
   http::Url u;
+  u.tls = o_.tls;
   u.host = "127.0.0.1";
   u.port = port_;
   u.target = target;
@@ -283,7 +299,7 @@ http::ClientResponse Daemon::Request(const std::string& method, const std::strin
                                      const std::string& token, const std::string& body,
                                      const http::HeaderList& headers,
                                      const std::string& content_type) const {
-  http::Client client(url("/"), std::chrono::seconds(30));
+  http::Client client(url("/"), std::chrono::seconds(30), /*insecure_tls=*/o_.tls);
   http::HeaderList h = headers;
   if (!token.empty()) h.emplace_back("Authorization", "Bearer " + token);
   Result<http::ClientResponse> r = client.Send(method, path, body, h, content_type);

@@ -78,6 +78,9 @@ struct DaemonOptions {
   std::string daemon_binary;            // REQUIRED: the deconflictd binary
   std::string cli_binary;               // REQUIRED: the deconflict binary
   std::vector<std::string> extra_args;  // appended to deconflictd's arguments
+  // Serve HTTPS: Start() makes a self-signed certificate (openssl) in the daemon's folder and
+  // passes --tls-cert/--tls-key; Request, url() and base_url() then speak TLS (not verified).
+  bool tls = false;
   std::chrono::milliseconds start_timeout = std::chrono::seconds(20);
   std::chrono::milliseconds stop_timeout = std::chrono::seconds(30);
 };

@@ -1,0 +1,155 @@
+// deconflictd's configuration: flags > environment > config file > defaults, and every bad value
+// refused with a message naming where it came from.
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace deconflict::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs LoadConfig on "deconflictd args...".
+Result<Config> Load(std::vector<std::string> args) {
+  args.insert(args.begin(), "deconflictd");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  return LoadConfig(static_cast<int>(argv.size()), argv.data());
+}
+
+// Clears every DECONFLICT_* variable for the test and restores none (tests set what they need).
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* v : kVars) unsetenv(v);
+    dir_ = fs::temp_directory_path() / ("deconflict_config_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    for (const char* v : kVars) unsetenv(v);
+    fs::remove_all(dir_);
+  }
+  std::string File(const std::string& name, const std::string& text) {
+    const fs::path p = dir_ / name;
+    std::ofstream(p) << text;
+    return p.string();
+  }
+
+  static constexpr const char* kVars[] = {
+      "DECONFLICT_CONFIG",    "DECONFLICT_DATA",     "DECONFLICT_LISTEN",  "DECONFLICT_RULES",
+      "DECONFLICT_DEADLINES", "DECONFLICT_TLS_CERT", "DECONFLICT_TLS_KEY", "DECONFLICT_THREADS",
+      "DECONFLICT_LOG_LEVEL", "DECONFLICT_WEB"};
+  fs::path dir_;
+};
+
+TEST_F(ConfigTest, DefaultsNeedOnlyTheDataFolder) {
+  Result<Config> c = Load({"--data", "/srv/d"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->data, "/srv/d");
+  EXPECT_EQ(c->listen, "127.0.0.1:8080");
+  EXPECT_EQ(c->log_level, "info");
+  EXPECT_EQ(c->threads, DefaultThreads());
+  EXPECT_TRUE(c->tls_cert.empty());
+  EXPECT_FALSE(c->exit_now);
+
+  Result<Config> none = Load({});
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("--data"), std::string::npos) << none.status().message();
+}
+
+TEST_F(ConfigTest, FlagsOverrideTheEnvironmentWhichOverridesTheFile) {
+  const std::string file = File("d.json", R"({"data": "/from/file", "listen": "0.0.0.0:1",
+      "threads": 3, "log_level": "debug", "rules": "/file/rules.json"})");
+  // The file alone.
+  Result<Config> c = Load({"--config", file});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->data, "/from/file");
+  EXPECT_EQ(c->listen, "0.0.0.0:1");
+  EXPECT_EQ(c->threads, 3);
+  EXPECT_EQ(c->log_level, "debug");
+  EXPECT_EQ(c->rules, "/file/rules.json");
+
+  // The environment over the file (the file named by DECONFLICT_CONFIG).
+  setenv("DECONFLICT_CONFIG", file.c_str(), 1);
+  setenv("DECONFLICT_LISTEN", "127.0.0.1:2", 1);
+  setenv("DECONFLICT_THREADS", "5", 1);
+  c = Load({});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->data, "/from/file");
+  EXPECT_EQ(c->listen, "127.0.0.1:2");
+  EXPECT_EQ(c->threads, 5);
+  EXPECT_EQ(c->log_level, "debug");
+
+  // Flags over both.
+  c = Load({"--listen", "127.0.0.1:3", "--threads", "2", "--log-level", "warn"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->data, "/from/file");
+  EXPECT_EQ(c->listen, "127.0.0.1:3");
+  EXPECT_EQ(c->threads, 2);
+  EXPECT_EQ(c->log_level, "warn");
+}
+
+TEST_F(ConfigTest, BadValuesNameTheirSource) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string env, env_value;
+    std::string names;  // must appear in the message
+  };
+  const std::string unknown = File("u.json", R"({"data": "/d", "colour": "red"})");
+  const std::string wrong_type = File("t.json", R"({"data": "/d", "threads": "four"})");
+  const std::string not_json = File("n.json", R"({"data": )");
+  const std::string not_object = File("a.json", R"(["data"])");
+  const std::vector<Case> cases = {
+      {{"--config", unknown}, "", "", "colour"},
+      {{"--config", wrong_type}, "", "", "threads"},
+      {{"--config", not_json}, "", "", "n.json"},
+      {{"--config", not_object}, "", "", "JSON object"},
+      {{"--config", (dir_ / "missing.json").string()}, "", "", "cannot read"},
+      {{"--data", "/d"}, "DECONFLICT_THREADS", "0", "DECONFLICT_THREADS"},
+      {{"--data", "/d"}, "DECONFLICT_THREADS", "2x", "DECONFLICT_THREADS"},
+      {{"--data", "/d", "--threads", "65"}, "", "", "--threads"},
+      {{"--data", "/d", "--log-level", "loud"}, "", "", "--log-level"},
+      {{"--data", "/d", "--tls-cert", "/c.pem"}, "", "", "--tls-key"},
+      {{"--data", "/d"}, "DECONFLICT_TLS_KEY", "/k.pem", "--tls-cert"},
+  };
+  for (const Case& k : cases) {
+    if (!k.env.empty()) setenv(k.env.c_str(), k.env_value.c_str(), 1);
+    Result<Config> c = Load(k.args);
+    if (!k.env.empty()) unsetenv(k.env.c_str());
+    std::string what = k.args.back() + " " + k.env + "=" + k.env_value;
+    ASSERT_FALSE(c.ok()) << what;
+    EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument) << what;
+    EXPECT_NE(c.status().message().find(k.names), std::string::npos)
+        << what << ": " << c.status().message();
+  }
+}
+
+TEST_F(ConfigTest, TlsNeedsBothFiles) {
+  setenv("DECONFLICT_TLS_CERT", "/etc/d/cert.pem", 1);
+  setenv("DECONFLICT_TLS_KEY", "/etc/d/key.pem", 1);
+  Result<Config> c = Load({"--data", "/d"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->tls_cert, "/etc/d/cert.pem");
+  EXPECT_EQ(c->tls_key, "/etc/d/key.pem");
+}
+
+TEST_F(ConfigTest, HelpAndUnknownFlagsExitAtOnce) {
+  Result<Config> help = Load({"--help"});
+  ASSERT_TRUE(help.ok());
+  EXPECT_TRUE(help->exit_now);
+  EXPECT_EQ(help->exit_code, 0);
+  Result<Config> bad = Load({"--data", "/d", "--colour", "red"});
+  ASSERT_TRUE(bad.ok());
+  EXPECT_TRUE(bad->exit_now);
+  EXPECT_EQ(bad->exit_code, 2);
+}
+
+}  // namespace
+}  // namespace deconflict::server

@@ -139,6 +139,47 @@ async function step(name, fn) {
   await check(name, fn);
   if (!results[results.length - 1].ok) aborted = true;
 }
+/**
+ * Runs in the page: every element under the selectors with text of its own whose WCAG contrast
+ * against its effective background is under 4.5:1, as "selector: text (ratio)".
+ */
+function lowContrast(selectors) {
+  const rgb = (c) => {
+    const m = c.match(/rgba?\(([^)]+)\)/);
+    if (!m) return null;
+    const [r, g, b, a = '1'] = m[1].split(/[ ,/]+/).filter(Boolean);
+    return { r: +r, g: +g, b: +b, a: +a };
+  };
+  const lum = ({ r, g, b }) => {
+    const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0.5) return c;
+    }
+    return { r: 255, g: 255, b: 255, a: 1 };
+  };
+  const out = [];
+  for (const sel of selectors) {
+    for (const root of document.querySelectorAll(sel)) {
+      for (const el of [root, ...root.querySelectorAll('*')]) {
+        const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+        if (!own || el.getClientRects().length === 0) continue;
+        const st = getComputedStyle(el);
+        if (st.visibility === 'hidden' || Number(st.opacity) === 0) continue;
+        const fg = rgb(st.color);
+        const bg = background(el);
+        const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+        const ratio = (hi + 0.05) / (lo + 0.05);
+        if (ratio < 4.5) out.push(`${sel}: "${el.textContent.trim().slice(0, 40)}" ${st.color} on rgb(${bg.r}, ${bg.g}, ${bg.b}) = ${ratio.toFixed(2)}:1`);
+      }
+    }
+  }
+  return out;
+}
+
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
 }
@@ -543,12 +584,43 @@ async function main() {
     assert(navs === 1, 'the page was reloaded');
   });
 
+  await check('every text on the notice banner, the card and the top bar has a contrast of at least 4.5:1', async () => {
+    const low = await us.page.evaluate(lowContrast, ['[data-testid=alert-banner]', '[data-testid=conflict-card]', '.topbar']);
+    assert(low.length === 0, low.join('\n'));
+  });
+
+  await check('times are shown in UTC and in the browser\'s local time zone', async () => {
+    const p = us.page;
+    const card = '[data-testid=alert-banner]';  // the notice's deadline
+    const texts = await p.$$eval(`${card} .time`, (els) => els.map((e) => e.textContent ?? ''));
+    assert(texts.length > 0, 'no times on the banner');
+    assert(texts.some((x) => /Z|UTC/.test(x)), `no UTC time: ${texts.join(' | ')}`);
+    const local = await p.$$eval(`${card} .time .local`, (els) => els.map((e) => e.textContent ?? ''));
+    assert(local.length > 0 && local.every((x) => x.trim().length > 0), `no local time: ${local.join(' | ')}`);
+    // US's browser runs in another time zone than UTC: the local time differs from the UTC one.
+    const offset = await p.evaluate(() => new Date().getTimezoneOffset());
+    assert(offset !== 0, 'the US browser context runs in UTC; the check would prove nothing');
+  });
+
   await check('US map shows its plan and the conflict area with the closest approach', async () => {
     const p = us.page;
     await p.click('[data-testid=nav-map]');
     await p.waitForSelector('.leaflet-overlay-pane path.conflict-area');
     await p.waitForSelector('.ca-marker');
     await p.waitForSelector('.leaflet-overlay-pane path.plan-line');
+    // The offline basemap is drawn (the map's canvas, which only the basemap uses, has land on
+    // it), not missing.
+    await p.waitForFunction(() => document.querySelector('[data-testid=map] canvas') !== null);
+    assert((await p.getAttribute('[data-testid=map]', 'data-basemap')) !== 'missing', 'basemap missing');
+    const painted = await p.evaluate(() => {
+      const c = document.querySelector('[data-testid=map] canvas');
+      const ctx = c.getContext('2d');
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4 * 97) if (d[i] > 0) n++;
+      return n;
+    });
+    assert(painted > 100, `the basemap canvas is empty (${painted} painted samples)`);
     await shot(p, '02-map-plans-conflict');
   });
 

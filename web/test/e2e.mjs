@@ -8,7 +8,7 @@
 // US submits a plan through the UI; RU logs in by keyboard, gets a clear error for a bad file,
 // uploads its crossing patrol (GeoJSON), gets the server's 422 for a bad tolerance without
 // losing the draft, and submits; both see the notice live; both acknowledge (RU by keyboard
-// only); US proposes the engine's suggested delay, RU accepts, US applies it; both UIs show the
+// only); US proposes the engine's suggested delay twice, RU rejects one and accepts the other, US applies it; both UIs show the
 // conflict resolved. Also: the coordinator overview, the record and a receipt download, the
 // Arabic right-to-left layout, and need-to-know: no response the US page receives (JSON or the
 // event stream) contains RU's route beyond what the conflict discloses.
@@ -694,14 +694,23 @@ async function main() {
     assert(shift !== 0 && Number.isFinite(shift), `suggested shift: ${shift}`);
     await p.click('[data-testid=propose-suggested]');
     await p.waitForSelector('[data-testid=message][data-kind=propose]');
+    // A second proposal, for RU to turn down.
+    await p.click('[data-testid=propose-suggested]');
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=message][data-kind=propose]').length === 2);
   });
 
-  await step('RU sees the proposal live and accepts it', async () => {
+  await step('RU sees both proposals live, rejects one and accepts the other', async () => {
     const p = ru.page;
     await p.click(`[data-testid=conflict-card][data-conflict-id="${conflictId}"] [data-testid=open-thread]`);
-    await p.waitForSelector('[data-testid=message][data-kind=propose] [data-testid=accept-proposal]');
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=message][data-kind=propose] [data-testid=reject-proposal]').length === 2);
+    await p.locator('[data-testid=message][data-kind=propose] [data-testid=reject-proposal]').first().click();
+    await p.waitForSelector('[data-testid=message][data-kind=reject]');
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=accept-proposal]').length === 1);
     await p.click('[data-testid=accept-proposal]');
     await p.waitForSelector('[data-testid=message][data-kind=accept]');
+    // US sees the answers live, the rejection marked on its first proposal.
+    await us.page.waitForSelector('[data-testid=message][data-kind=reject]');
+    await us.page.waitForSelector('[data-testid=message][data-kind=accept]');
   });
 
   await check('messages carry a language tag', async () => {

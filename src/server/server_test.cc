@@ -1409,13 +1409,11 @@ class HookReceiver {
     std::string body;
     std::map<std::string, std::string> headers;
     int answered = 0;
-    Clock::time_point at;
   };
 
   HookReceiver(const std::string& path, int failures) : failures_(failures) {
     router_.Add("POST", path, [this](http::Exchange& ex) -> boost::asio::awaitable<void> {
       Call call;
-      call.at = Clock::now();
       call.body = ex.request().body;
       for (const char* h : {"X-Deconflict-Signature", "X-Deconflict-Signature-Ed25519",
                             "X-Deconflict-Key", "X-Deconflict-Timestamp", "X-Deconflict-Delivery",
@@ -1542,9 +1540,9 @@ TEST(serverE2E, Webhooks) {
   EXPECT_EQ(d.Stop(), 0);
 }
 
-// The dispatcher on its own: a receiver that never answers 2xx gets max_attempts tries, each
-// later than the one before by at least the doubling back-off; then the job and the page are given
-// up and that is put on the owner's record.
+// The dispatcher on its own, on a clock the test moves: a receiver that never answers 2xx gets
+// max_attempts tries, each due exactly the doubling back-off after the one before (not a
+// millisecond earlier); then the job and the page are given up and that goes on the owner's record.
 TEST(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
   namespace fs = std::filesystem;
   const fs::path dir =
@@ -1554,8 +1552,10 @@ TEST(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
   ASSERT_OK(receiver.started());
   auto st = store::OpenSqliteStore({.dir = dir.string()});
   ASSERT_OK(st.status());
+  std::atomic<int64_t> clock{1'800'000'000'000};
   channel::ChannelOptions co;
   co.key_file = (dir / "server.key").string();
+  co.now_ms = [&] { return clock.load(); };
   auto ch = channel::Channel::Open(st->get(), co);
   ASSERT_OK(ch.status());
   const int64_t now = (*ch)->Now();
@@ -1589,30 +1589,37 @@ TEST(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
     ASSERT_OK((*txn)->Commit());
   }
   constexpr int kAttempts = 4;
+  // Attempts so far, per delivery (the webhook job and the page).
+  auto attempts = [&] {
+    std::map<std::string, int> n;
+    for (const HookReceiver::Call& c : receiver.calls()) ++n[c.headers.at("X-Deconflict-Delivery")];
+    return n;
+  };
+  auto both_at = [&](int k) {
+    std::map<std::string, int> n = attempts();
+    return n.size() == 2 && n.begin()->second == k && n.rbegin()->second == k;
+  };
   {
-    WebhookDispatcher d((*ch).get(), {.poll = milliseconds(10),
+    WebhookDispatcher d((*ch).get(), {.poll = milliseconds(5),
                                       .timeout = seconds(5),
                                       .max_attempts = kAttempts,
                                       .first_backoff_ms = 40,
                                       .max_backoff_ms = 10'000});
-    EXPECT_TRUE(receiver.WaitFor(2 * kAttempts, seconds(20))) << receiver.calls().size();
-    std::this_thread::sleep_for(milliseconds(400));  // no further attempt comes
-    d.Stop();
-  }
-  std::map<std::string, std::vector<Clock::time_point>> by_delivery;
-  for (const HookReceiver::Call& c : receiver.calls()) {
-    by_delivery[c.headers.at("X-Deconflict-Delivery")].push_back(c.at);
-  }
-  ASSERT_EQ(by_delivery.size(), 2u);
-  for (const auto& [delivery, times] : by_delivery) {
-    ASSERT_EQ(times.size(), static_cast<size_t>(kAttempts)) << delivery;
+    ASSERT_TRUE(Eventually([&] { return both_at(1); }, seconds(10))) << attempts().size();
+    int64_t due = now;
     int64_t backoff = 40;
-    for (size_t i = 1; i < times.size(); ++i, backoff *= 2) {
-      // The store keeps whole milliseconds: allow 2 ms of rounding.
-      EXPECT_GE(std::chrono::duration_cast<milliseconds>(times[i] - times[i - 1]).count(),
-                backoff - 2)
-          << delivery << " attempt " << i + 1;
+    for (int k = 2; k <= kAttempts; ++k, backoff *= 2) {
+      due += backoff;
+      clock.store(due - 1);  // a millisecond early: nothing
+      std::this_thread::sleep_for(milliseconds(100));
+      EXPECT_TRUE(both_at(k - 1)) << "attempt " << k << " came before its back-off";
+      clock.store(due);
+      EXPECT_TRUE(Eventually([&] { return both_at(k); }, seconds(10))) << "attempt " << k;
     }
+    clock.store(due + 3'600'000);  // much later: given up, no more attempts
+    std::this_thread::sleep_for(milliseconds(150));
+    EXPECT_TRUE(both_at(kAttempts));
+    d.Stop();
   }
   EXPECT_TRUE((*st)->DueWebhookJobs(INT64_MAX, 0)->empty());
   EXPECT_TRUE((*st)->DueContactPages(INT64_MAX, 0)->empty());

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -133,6 +134,21 @@ std::string Line(const std::string& id, double lon0, double lat0, double lon1, d
 std::string FirstConflictId(const ClientResponse& r) {
   const json::array cs = Arr(Json(r), "conflicts");
   return cs.empty() ? "" : Str(cs.front(), "id");
+}
+
+// US submits us-1 east along 37.00 N, RU then ru-1 north across it, an hour from now: the id of
+// the conflict RU's submission opens ("" with a test failure if none).
+std::string SubmitCrossingPair(Daemon& d, const std::string& us, const std::string& ru) {
+  const double t0 = AnHourFromNow();
+  ClientResponse a =
+      d.Request("POST", "/v1/plans", us, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200));
+  EXPECT_EQ(a.status, 201) << Show(a);
+  ClientResponse b =
+      d.Request("POST", "/v1/plans", ru, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
+  EXPECT_EQ(b.status, 201) << Show(b);
+  const std::string id = FirstConflictId(b);
+  EXPECT_FALSE(id.empty()) << b.body;
+  return id;
 }
 
 std::vector<int64_t> Ids(const std::vector<StreamEvent>& events) {
@@ -655,47 +671,56 @@ TEST(serverE2E, RestartDurability) {
   ASSERT_EQ(r.status, 201) << Show(r);
   EXPECT_FALSE(FirstConflictId(r).empty()) << "us-1 was not reloaded: " << r.body;
 
-  // A crash during a burst of submissions: every 201 survives.
-  std::mutex mu;
-  std::vector<std::pair<std::string, std::string>> acknowledged;  // token, plan id
-  std::atomic<int> ok{0};
-  std::atomic<bool> dead{false};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&, t] {
-      const std::string& tok = t % 2 == 0 ? us : ru;
-      for (int i = 0; i < 400 && !dead.load(); ++i) {
-        std::string id = "burst-" + std::to_string(t) + "-" + std::to_string(i);
-        double lat = 30.0 + t * 0.5, lon = 30.0 + i * 0.005;
-        ClientResponse x =
-            d.Request("POST", "/v1/plans", tok, Line(id, lon, lat, lon, lat + 0.01, t0, t0 + 600));
-        if (x.status == 201) {
-          std::lock_guard<std::mutex> lock(mu);
-          acknowledged.emplace_back(tok, id);
-          ok.fetch_add(1);
-        } else if (x.status == 0) {
-          dead.store(true);
-        } else {
-          ADD_FAILURE() << id << ": " << Show(x);
+  // A burst of submissions from 4 clients, interrupted by `interrupt` once 40 are acknowledged;
+  // then every acknowledged (201) plan must be there after a restart. A refused request must be a
+  // closed connection (0) or, while the server drains, 503: never another error.
+  auto burst_survives = [&](const std::string& prefix, double lat0,
+                            const std::function<void()>& interrupt, const std::string& what) {
+    std::mutex mu;
+    std::vector<std::pair<std::string, std::string>> acknowledged;  // token, plan id
+    std::atomic<int> ok{0};
+    std::atomic<bool> dead{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        const std::string& tok = t % 2 == 0 ? us : ru;
+        for (int i = 0; i < 400 && !dead.load(); ++i) {
+          std::string id = prefix + std::to_string(t) + "-" + std::to_string(i);
+          double lat = lat0 + t * 0.5, lon = 30.0 + i * 0.005;
+          ClientResponse x = d.Request("POST", "/v1/plans", tok,
+                                       Line(id, lon, lat, lon, lat + 0.01, t0, t0 + 600));
+          if (x.status == 201) {
+            std::lock_guard<std::mutex> lock(mu);
+            acknowledged.emplace_back(tok, id);
+            ok.fetch_add(1);
+          } else if (x.status == 0 || x.status == 503) {
+            dead.store(true);
+          } else {
+            ADD_FAILURE() << id << ": " << Show(x);
+          }
         }
-      }
-    });
-  }
-  EXPECT_TRUE(Eventually([&] { return ok.load() >= 40; }, seconds(60)));
-  d.Kill();
-  dead.store(true);
-  for (auto& t : threads) t.join();
-  ASSERT_OK(d.Start());
-  ASSERT_GE(acknowledged.size(), 40u);
-  int missing = 0;
-  for (const auto& [tok, id] : acknowledged) {
-    ClientResponse x = d.Request("GET", "/v1/plans/" + id, tok);
-    if (x.status != 200) {
-      ++missing;
-      ADD_FAILURE() << "acknowledged plan " << id << " lost in the crash: " << Show(x);
+      });
     }
-  }
-  EXPECT_EQ(missing, 0) << "of " << acknowledged.size();
+    EXPECT_TRUE(Eventually([&] { return ok.load() >= 40; }, seconds(60)));
+    interrupt();
+    dead.store(true);
+    for (auto& t : threads) t.join();
+    ASSERT_OK(d.Start());
+    ASSERT_GE(acknowledged.size(), 40u);
+    int missing = 0;
+    for (const auto& [tok, id] : acknowledged) {
+      ClientResponse x = d.Request("GET", "/v1/plans/" + id, tok);
+      if (x.status != 200) {
+        ++missing;
+        ADD_FAILURE() << "acknowledged plan " << id << " lost in " << what << ": " << Show(x);
+      }
+    }
+    EXPECT_EQ(missing, 0) << "of " << acknowledged.size() << " (" << what << ")";
+  };
+
+  // A crash (SIGKILL) during a burst: every 201 survives.
+  burst_survives(
+      "burst-", 30.0, [&] { d.Kill(); }, "a crash");
   // Everything from before the crash is still there too.
   Snapshot later = Take(d, us, ru, jcc);
   for (size_t i = 0; i < after.audit.size(); ++i) {
@@ -704,47 +729,9 @@ TEST(serverE2E, RestartDurability) {
   }
   ClientResponse key = d.Request("GET", "/v1/record/key");
 
-  // A graceful stop (SIGTERM) during a burst: it drains, exits 0, and every 201 survives; a
-  // request it does not take is refused (503) or finds the port closed, never half done.
-  acknowledged.clear();
-  ok.store(0);
-  dead.store(false);
-  threads.clear();
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&, t] {
-      const std::string& tok = t % 2 == 0 ? us : ru;
-      for (int i = 0; i < 400 && !dead.load(); ++i) {
-        std::string id = "drain-" + std::to_string(t) + "-" + std::to_string(i);
-        double lat = 20.0 + t * 0.5, lon = 30.0 + i * 0.005;
-        ClientResponse x =
-            d.Request("POST", "/v1/plans", tok, Line(id, lon, lat, lon, lat + 0.01, t0, t0 + 600));
-        if (x.status == 201) {
-          std::lock_guard<std::mutex> lock(mu);
-          acknowledged.emplace_back(tok, id);
-          ok.fetch_add(1);
-        } else if (x.status == 0 || x.status == 503) {
-          dead.store(true);
-        } else {
-          ADD_FAILURE() << id << ": " << Show(x);
-        }
-      }
-    });
-  }
-  EXPECT_TRUE(Eventually([&] { return ok.load() >= 40; }, seconds(60)));
-  EXPECT_EQ(d.Stop(), 0);
-  dead.store(true);
-  for (auto& t : threads) t.join();
-  ASSERT_OK(d.Start());
-  ASSERT_GE(acknowledged.size(), 40u);
-  missing = 0;
-  for (const auto& [tok, id] : acknowledged) {
-    ClientResponse x = d.Request("GET", "/v1/plans/" + id, tok);
-    if (x.status != 200) {
-      ++missing;
-      ADD_FAILURE() << "acknowledged plan " << id << " lost in a graceful stop: " << Show(x);
-    }
-  }
-  EXPECT_EQ(missing, 0) << "of " << acknowledged.size();
+  // A graceful stop (SIGTERM) during a burst: it drains, exits 0, and every 201 survives.
+  burst_survives(
+      "drain-", 20.0, [&] { EXPECT_EQ(d.Stop(), 0); }, "a graceful stop");
   EXPECT_EQ(d.Stop(), 0);
   dt::ProcessResult v =
       d.Cli({"audit", "verify", "--data", d.data_dir(), "--key", Str(Json(key), "public_key")});
@@ -1218,14 +1205,7 @@ TEST(serverE2E, DeliveredAndReadReceiptsPerRecipient) {
   ASSERT_OK(ru_ws.Send(json::serialize(json::object{{"type", "auth"}, {"token", ru}})));
   ru_ws.Run();
 
-  const double t0 = AnHourFromNow();
-  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200))
-                .status,
-            201);
-  ClientResponse r =
-      d.Request("POST", "/v1/plans", ru, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
-  ASSERT_EQ(r.status, 201) << Show(r);
-  const std::string id = FirstConflictId(r);
+  const std::string id = SubmitCrossingPair(d, us, ru);
   ASSERT_FALSE(id.empty());
   auto opened = [&](const std::vector<StreamEvent>& es) -> int64_t {
     for (const StreamEvent& e : es) {
@@ -1312,15 +1292,8 @@ TEST(serverE2E, TlsServesTheApiTheEventStreamAndTheWebSocket) {
   Result<ClientResponse> r0 = cleartext.Send("GET", "/healthz");
   EXPECT_TRUE(!r0.ok() || r0->status != 200) << "cleartext HTTP was answered on the TLS port";
 
-  const double t0 = AnHourFromNow();
-  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200))
-                .status,
-            201);
-  ClientResponse r =
-      d.Request("POST", "/v1/plans", ru, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
-  ASSERT_EQ(r.status, 201) << Show(r);
-  const std::string conflict = FirstConflictId(r);
-  ASSERT_FALSE(conflict.empty()) << r.body;
+  const std::string conflict = SubmitCrossingPair(d, us, ru);
+  ASSERT_FALSE(conflict.empty());
 
   // The event stream over TLS carries US's notice.
   std::vector<StreamEvent> seen;

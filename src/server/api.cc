@@ -154,6 +154,11 @@ const std::regex& IdPattern() {
   return re;
 }
 
+// An http:// or https:// URL that http::ParseUrl accepts (webhooks, contacts' pagers).
+bool IsWebUrl(const std::string& u) {
+  return (u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0) && http::ParseUrl(u).ok();
+}
+
 const std::regex& LanguagePattern() {
   static const std::regex re("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$");
   return re;
@@ -1454,9 +1459,8 @@ void Api::Register(http::Router* router) {
           if (!val.is_string()) {
             issues.push_back({"url", "expected a string"});
           } else {
-            auto url = http::ParseUrl(std::string(val.get_string()));
             std::string u(val.get_string());
-            if (!url.ok() || (u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0)) {
+            if (!IsWebUrl(u)) {
               issues.push_back({"url", "expected an http:// or https:// URL"});
             } else {
               w.url = u;
@@ -1596,9 +1600,7 @@ void Api::Register(http::Router* router) {
           }
           c.roster = s;
         } else if (k == "webhook_url") {
-          auto url = http::ParseUrl(s);
-          if (!val.is_string() || !url.ok() ||
-              (s.rfind("http://", 0) != 0 && s.rfind("https://", 0) != 0)) {
+          if (!val.is_string() || !IsWebUrl(s)) {
             issues.push_back({"webhook_url", "expected an http:// or https:// URL"});
           }
           c.webhook_url = s;

@@ -33,17 +33,35 @@ std::string PostOnce(const std::string& url_text, const std::string& body,
   return "";
 }
 
+// When the next attempt is due after `attempts` failed ones: first_backoff_ms, doubling, at most
+// max_backoff_ms.
+int64_t NextAttemptMs(const WebhookOptions& o, int64_t now_ms, int attempts) {
+  int64_t backoff = o.first_backoff_ms;
+  for (int i = 1; i < attempts && backoff < o.max_backoff_ms; ++i) backoff *= 2;
+  return now_ms + std::min(backoff, o.max_backoff_ms);
+}
+
+// Counts one attempt of a WebhookJob or a ContactPage ("" error: delivered) and sets its state:
+// delivered, failed (given up, or after max_attempts), or pending again after the back-off.
+template <typename Delivery>
+void CountAttempt(Delivery& d, const std::string& error, bool give_up, int64_t now_ms,
+                  const WebhookOptions& o) {
+  d.attempts += 1;
+  d.last_error = error;
+  if (error.empty()) {
+    d.state = "delivered";
+  } else if (give_up || d.attempts >= o.max_attempts) {
+    d.state = "failed";
+  } else {
+    d.next_attempt_ms = NextAttemptMs(o, now_ms, d.attempts);
+  }
+}
+
 }  // namespace
 
 std::string PageSignature(const record::KeyPair& key, int64_t unix_seconds,
                           const std::string& body) {
   return record::Sign(key, std::to_string(unix_seconds) + "." + body);
-}
-
-int64_t WebhookDispatcher::NextAttemptMs(int64_t now_ms, int attempts) const {
-  int64_t backoff = options_.first_backoff_ms;
-  for (int i = 1; i < attempts && backoff < options_.max_backoff_ms; ++i) backoff *= 2;
-  return now_ms + std::min(backoff, options_.max_backoff_ms);
 }
 
 bool WebhookDispatcher::Stopping() {
@@ -97,7 +115,6 @@ void WebhookDispatcher::DeliverDue() {
     if (Stopping()) return;
     auto hook = by_id.find(job.webhook_id);
     std::string error;
-    bool delivered = false;
     bool give_up = false;
     if (hook == by_id.end() || !hook->second.active) {
       error = "webhook deleted";
@@ -121,20 +138,9 @@ void WebhookDispatcher::DeliverDue() {
             {"X-Deconflict-Signature", WebhookSignature(hook->second.secret, ts, body)},
             {"User-Agent", "deconflictd-webhooks"}};
         error = PostOnce(hook->second.url, body, headers, options_.timeout);
-        delivered = error.empty();
       }
     }
-    job.attempts += 1;
-    if (delivered) {
-      job.state = "delivered";
-      job.last_error.clear();
-    } else if (give_up || job.attempts >= options_.max_attempts) {
-      job.state = "failed";
-      job.last_error = error;
-    } else {
-      job.next_attempt_ms = NextAttemptMs(now, job.attempts);
-      job.last_error = error;
-    }
+    CountAttempt(job, error, give_up, now, options_);
     auto txn = st->Begin();
     if (!txn.ok()) continue;
     Status s = (*txn)->PutWebhookJob(job);
@@ -153,7 +159,7 @@ void WebhookDispatcher::DeliverDue() {
     }
     if (s.ok()) s = (*txn)->Commit();
     if (!s.ok()) spdlog::warn("webhooks: cannot update job: {}", s.ToString());
-    if (delivered) {
+    if (job.state == "delivered") {
       channel_->RecordReceipts({{job.recipient, job.event_seq, "webhook", "delivered", now}});
     } else {
       spdlog::info("webhook {} for {}#{} attempt {} failed: {}", job.webhook_id, job.recipient,
@@ -181,17 +187,7 @@ void WebhookDispatcher::DeliverPages() {
         {"X-Deconflict-Key", channel_->key().public_key_hex},
         {"User-Agent", "deconflictd-pages"}};
     const std::string error = PostOnce(page.url, page.body_json, headers, options_.timeout);
-    page.attempts += 1;
-    if (error.empty()) {
-      page.state = "delivered";
-      page.last_error.clear();
-    } else if (page.attempts >= options_.max_attempts) {
-      page.state = "failed";
-      page.last_error = error;
-    } else {
-      page.next_attempt_ms = NextAttemptMs(now, page.attempts);
-      page.last_error = error;
-    }
+    CountAttempt(page, error, /*give_up=*/false, now, options_);
     auto txn = st->Begin();
     if (!txn.ok()) continue;
     Status s = (*txn)->PutContactPage(page).status();

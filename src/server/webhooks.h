@@ -50,7 +50,6 @@ class WebhookDispatcher {
   void DeliverDue();
   void DeliverPages();
   bool Stopping();
-  int64_t NextAttemptMs(int64_t now_ms, int attempts) const;
 
   channel::Channel* channel_;
   WebhookOptions options_;

@@ -137,18 +137,21 @@ TEST(SqliteStoreTest, CheckpointsRunInTheBackground) {
   }
 }
 
+// A store in `dir` with party alpha, its plan p and one audit entry, closed again.
+void WriteAlphaPlanAndOneEntry(const std::string& dir) {
+  std::unique_ptr<Store> s = MustOpen({.dir = dir});
+  ASSERT_NE(s, nullptr);
+  auto txn = s->Begin();
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE((*txn)->PutParty({.name = "alpha", .role = "party"}).ok());
+  ASSERT_TRUE((*txn)->PutPlan({.party = "alpha", .id = "p", .feature_json = "{}"}).ok());
+  ASSERT_TRUE((*txn)->AppendAudit(Audit("k")).ok());
+  ASSERT_TRUE((*txn)->Commit().ok());
+}
+
 TEST(SqliteStoreTest, ReopeningTheDirectoryKeepsEverything) {
   TempDir tmp;
-  {
-    std::unique_ptr<Store> s = MustOpen({.dir = tmp.path()});
-    ASSERT_NE(s, nullptr);
-    auto txn = s->Begin();
-    ASSERT_TRUE(txn.ok());
-    ASSERT_TRUE((*txn)->PutParty({.name = "alpha", .role = "party"}).ok());
-    ASSERT_TRUE((*txn)->PutPlan({.party = "alpha", .id = "p", .feature_json = "{}"}).ok());
-    ASSERT_TRUE((*txn)->AppendAudit(Audit("k")).ok());
-    ASSERT_TRUE((*txn)->Commit().ok());
-  }
+  WriteAlphaPlanAndOneEntry(tmp.path());
   std::unique_ptr<Store> s = MustOpen({.dir = tmp.path(), .read_connections = 1});
   ASSERT_NE(s, nullptr);
   EXPECT_TRUE(s->GetParty("alpha")->has_value());
@@ -158,15 +161,7 @@ TEST(SqliteStoreTest, ReopeningTheDirectoryKeepsEverything) {
 
 TEST(SqliteStoreTest, AVersionOneStoreIsUpgradedKeepingItsData) {
   TempDir tmp;
-  {
-    std::unique_ptr<Store> s = MustOpen({.dir = tmp.path()});
-    ASSERT_NE(s, nullptr);
-    auto txn = s->Begin();
-    ASSERT_TRUE(txn.ok());
-    ASSERT_TRUE((*txn)->PutParty({.name = "alpha", .role = "party"}).ok());
-    ASSERT_TRUE((*txn)->AppendAudit(Audit("k")).ok());
-    ASSERT_TRUE((*txn)->Commit().ok());
-  }
+  WriteAlphaPlanAndOneEntry(tmp.path());
   {
     // What a version-1 store (before contact pages) looks like.
     RawDb raw(tmp.path());

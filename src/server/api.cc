@@ -159,6 +159,17 @@ bool IsWebUrl(const std::string& u) {
   return (u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0) && http::ParseUrl(u).ok();
 }
 
+// A contact as the API shows it (the Contact schema of docs/openapi.json).
+json::object ContactJson(const store::ContactRecord& c) {
+  return json::object{{"id", c.id},
+                      {"party", c.party},
+                      {"name", c.name},
+                      {"language", c.language},
+                      {"role", c.role},
+                      {"roster", c.roster},
+                      {"webhook_url", c.webhook_url}};
+}
+
 const std::regex& LanguagePattern() {
   static const std::regex re("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$");
   return re;
@@ -1552,13 +1563,7 @@ void Api::Register(http::Router* router) {
     }
     json::array a;
     for (const auto& c : *cs) {
-      a.push_back(json::object{{"id", c.id},
-                               {"party", c.party},
-                               {"name", c.name},
-                               {"language", c.language},
-                               {"role", c.role},
-                               {"roster", c.roster},
-                               {"webhook_url", c.webhook_url}});
+      a.push_back(ContactJson(c));
     }
     {
       Response r_ = http::JsonResponse(200, {{"contacts", a}});
@@ -1628,13 +1633,7 @@ void Api::Register(http::Router* router) {
       co_return;
     }
     {
-      Response r_ = http::JsonResponse(201, {{"id", r->id},
-                                             {"party", r->party},
-                                             {"name", r->name},
-                                             {"language", r->language},
-                                             {"role", r->role},
-                                             {"roster", r->roster},
-                                             {"webhook_url", r->webhook_url}});
+      Response r_ = http::JsonResponse(201, ContactJson(*r));
       co_await ex.Respond(std::move(r_));
     }
   });

@@ -28,6 +28,14 @@ const char* StatusCodeName(StatusCode code) {
       return "too_large";
     case StatusCode::kUnavailable:
       return "unavailable";
+    case StatusCode::kMalformedRequest:
+      return "malformed_request";
+    case StatusCode::kUnsupportedMediaType:
+      return "unsupported_media_type";
+    case StatusCode::kPreconditionRequired:
+      return "precondition_required";
+    case StatusCode::kUpgradeRequired:
+      return "upgrade_required";
   }
   return "internal";
 }

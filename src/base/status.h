@@ -31,6 +31,11 @@ enum class StatusCode {
   kPreconditionFailed,  // an If-Match version does not match (lost update prevented)
   kTooLarge,            // an input exceeds a size limit
   kUnavailable,         // the service cannot answer now (starting, shutting down, storage error)
+  // Request-level conditions (the edge of a network API):
+  kMalformedRequest,      // a request that cannot be read: not JSON, a bad parameter or header
+  kUnsupportedMediaType,  // a body in a media type the operation does not take
+  kPreconditionRequired,  // a change that must name the version it replaces (If-Match) does not
+  kUpgradeRequired,       // the resource speaks another protocol (e.g. WebSocket)
 };
 
 // Returns the stable lower_snake_case name of `code`, e.g. "invalid_argument".
@@ -71,8 +76,10 @@ class [[nodiscard]] Status {
   static Status Unauthenticated(std::string message) {
     return Status(StatusCode::kUnauthenticated, std::move(message));
   }
-  static Status PermissionDenied(std::string message) {
-    return Status(StatusCode::kPermissionDenied, std::move(message));
+  static Status PermissionDenied(std::string message, std::vector<Issue> issues = {}) {
+    Status s(StatusCode::kPermissionDenied, std::move(message));
+    s.issues_ = std::move(issues);
+    return s;
   }
   static Status PreconditionFailed(std::string message) {
     return Status(StatusCode::kPreconditionFailed, std::move(message));
@@ -82,6 +89,27 @@ class [[nodiscard]] Status {
   }
   static Status Unavailable(std::string message) {
     return Status(StatusCode::kUnavailable, std::move(message));
+  }
+  // A malformed request; `issues` (optional) name the parameter or header and the reason.
+  static Status MalformedRequest(std::string message, std::vector<Issue> issues = {}) {
+    Status s(StatusCode::kMalformedRequest, std::move(message));
+    s.issues_ = std::move(issues);
+    return s;
+  }
+  static Status UnsupportedMediaType(std::string message) {
+    return Status(StatusCode::kUnsupportedMediaType, std::move(message));
+  }
+  static Status PreconditionRequired(std::string message) {
+    return Status(StatusCode::kPreconditionRequired, std::move(message));
+  }
+  static Status UpgradeRequired(std::string message) {
+    return Status(StatusCode::kUpgradeRequired, std::move(message));
+  }
+  // A validation failure with its issues and a message of the caller's choice.
+  static Status Invalid(std::string message, std::vector<Issue> issues) {
+    Status s(StatusCode::kInvalidArgument, std::move(message));
+    s.issues_ = std::move(issues);
+    return s;
   }
 
   bool ok() const { return code_ == StatusCode::kOk; }

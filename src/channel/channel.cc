@@ -7,8 +7,11 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <variant>
 
-#include "channel/views.h"
+#include "channel/disclosure.h"
+#include "channel/lifecycle.h"
+#include "channel/settings.h"
 #include "model/json_util.h"
 #include "model/plan_parser.h"
 #include "record/chain.h"
@@ -71,39 +74,76 @@ std::pair<std::string, std::string> SplitKey(const std::string& key) {
 
 }  // namespace
 
-// One queued operation.
-struct Channel::Op {
-  enum Kind {
-    kSubmit,
-    kCancel,
-    kAck,
-    kAccept,
-    kMessage,
-    kReceipts,
-    kAddWebhook,
-    kDeleteWebhook,
-    kAddContact,
-    kDeleteContact,
-  };
-  Kind kind = kSubmit;
+// One queued operation: a value of one of these kinds, with the callback that gets its outcome.
+namespace op {
+template <typename T>
+struct Outcome {
+  Channel::Done<T> done;
+  Status status;        // a refusal (NotFound, PreconditionFailed, ...); the batch goes on
+  std::optional<T> out;  // the result when status is OK
+};
+struct Submit : Outcome<PlanOutcome> {
   Caller caller;
-  std::optional<model::Plan> plan;
+  model::Plan plan;
   std::string feature_json;
   std::optional<int64_t> if_match;
   Write mode = Write::kCreate;
-  std::string id;  // plan id or conflict id
-  int64_t number = 0;
+};
+struct Cancel : Outcome<PlanOutcome> {
+  Caller caller;
+  std::string id;
+  std::optional<int64_t> if_match;
+};
+struct ConflictAction : Outcome<store::ConflictRecord> {
+  Caller caller;
+  std::string id;
+  Event::Kind kind = Event::kAcknowledge;  // kAcknowledge or kAccept
+};
+struct Message : Outcome<store::MessageRecord> {
+  Caller caller;
+  std::string conflict_id;
   store::MessageRecord message;
+};
+struct Receipts : Outcome<bool> {
   std::vector<store::ReceiptRecord> receipts;
+};
+struct AddWebhook : Outcome<store::WebhookRecord> {
+  Caller caller;
   store::WebhookRecord webhook;
+};
+struct DeleteWebhook : Outcome<bool> {
+  Caller caller;
+  int64_t id = 0;
+};
+struct AddContact : Outcome<store::ContactRecord> {
+  Caller caller;
   store::ContactRecord contact;
+};
+struct DeleteContact : Outcome<bool> {
+  Caller caller;
+  int64_t id = 0;
+};
+}  // namespace op
 
-  // Outcome.
-  Status status;
-  PlanOutcome plan_out;
-  store::ConflictRecord conflict_out;
-  store::MessageRecord message_out;
-  std::function<void(Op&)> finish;
+struct Channel::Op {
+  std::variant<op::Submit, op::Cancel, op::ConflictAction, op::Message, op::Receipts,
+               op::AddWebhook, op::DeleteWebhook, op::AddContact, op::DeleteContact>
+      v;
+  // Calls the operation's callback: `fatal` (the batch failed: nothing was saved), its refusal,
+  // or its result.
+  void Finish(const Status& fatal) {
+    std::visit(
+        [&](auto& o) {
+          if (!o.done) return;
+          if (!fatal.ok()) return o.done(Status::Unavailable("storage error, nothing was saved: " +
+                                                            fatal.message()));
+          if (!o.status.ok() || !o.out) {
+            return o.done(o.status.ok() ? Status::Internal("no outcome") : o.status);
+          }
+          o.done(std::move(*o.out));
+        },
+        v);
+  }
 };
 
 struct Channel::Batch {
@@ -236,8 +276,11 @@ void Channel::Enqueue(std::unique_ptr<Op> op) {
     }
   }
   if (op) {
-    op->status = Status::Unavailable("the server is shutting down; nothing was saved");
-    op->finish(*op);
+    std::visit(
+        [](auto& o) {
+          if (o.done) o.done(Status::Unavailable("the server is shutting down; nothing was saved"));
+        },
+        op->v);
     return;
   }
   queue_cv_.notify_one();
@@ -245,134 +288,98 @@ void Channel::Enqueue(std::unique_ptr<Op> op) {
 
 void Channel::SubmitPlan(const Caller& caller, model::Plan plan, std::string feature_json,
                          std::optional<int64_t> if_match, Write mode, Done<PlanOutcome> done) {
-  auto op = std::make_unique<Op>();
-  op->kind = Op::kSubmit;
-  op->caller = caller;
-  op->id = plan.id.value();
-  op->plan = std::move(plan);
-  op->feature_json = std::move(feature_json);
-  op->if_match = if_match;
-  op->mode = mode;
-  op->finish = [done = std::move(done)](Op& o) {
-    if (!o.status.ok()) return done(o.status);
-    done(std::move(o.plan_out));
-  };
-  Enqueue(std::move(op));
+  op::Submit o;
+  o.done = std::move(done);
+  o.caller = caller;
+  o.plan = std::move(plan);
+  o.feature_json = std::move(feature_json);
+  o.if_match = if_match;
+  o.mode = mode;
+  Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
 void Channel::CancelPlan(const Caller& caller, const std::string& id,
                          std::optional<int64_t> if_match, Done<PlanOutcome> done) {
-  auto op = std::make_unique<Op>();
-  op->kind = Op::kCancel;
-  op->caller = caller;
-  op->id = id;
-  op->if_match = if_match;
-  op->finish = [done = std::move(done)](Op& o) {
-    if (!o.status.ok()) return done(o.status);
-    done(std::move(o.plan_out));
-  };
-  Enqueue(std::move(op));
+  op::Cancel o;
+  o.done = std::move(done);
+  o.caller = caller;
+  o.id = id;
+  o.if_match = if_match;
+  Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
 void Channel::Acknowledge(const Caller& caller, const std::string& conflict_id,
                           Done<store::ConflictRecord> done) {
-  auto op = std::make_unique<Op>();
-  op->kind = Op::kAck;
-  op->caller = caller;
-  op->id = conflict_id;
-  op->finish = [done = std::move(done)](Op& o) {
-    if (!o.status.ok()) return done(o.status);
-    done(std::move(o.conflict_out));
-  };
-  Enqueue(std::move(op));
+  op::ConflictAction o;
+  o.done = std::move(done);
+  o.caller = caller;
+  o.id = conflict_id;
+  o.kind = Event::kAcknowledge;
+  Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
 void Channel::Accept(const Caller& caller, const std::string& conflict_id,
                      Done<store::ConflictRecord> done) {
-  auto op = std::make_unique<Op>();
-  op->kind = Op::kAccept;
-  op->caller = caller;
-  op->id = conflict_id;
-  op->finish = [done = std::move(done)](Op& o) {
-    if (!o.status.ok()) return done(o.status);
-    done(std::move(o.conflict_out));
-  };
-  Enqueue(std::move(op));
+  op::ConflictAction o;
+  o.done = std::move(done);
+  o.caller = caller;
+  o.id = conflict_id;
+  o.kind = Event::kAccept;
+  Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
 void Channel::PostMessage(const Caller& caller, const std::string& conflict_id,
                           store::MessageRecord message, Done<store::MessageRecord> done) {
-  auto op = std::make_unique<Op>();
-  op->kind = Op::kMessage;
-  op->caller = caller;
-  op->id = conflict_id;
-  op->message = std::move(message);
-  op->finish = [done = std::move(done)](Op& o) {
-    if (!o.status.ok()) return done(o.status);
-    done(std::move(o.message_out));
-  };
-  Enqueue(std::move(op));
+  op::Message o;
+  o.done = std::move(done);
+  o.caller = caller;
+  o.conflict_id = conflict_id;
+  o.message = std::move(message);
+  Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
 void Channel::RecordReceipts(std::vector<store::ReceiptRecord> receipts) {
   if (receipts.empty()) return;
-  auto op = std::make_unique<Op>();
-  op->kind = Op::kReceipts;
-  op->receipts = std::move(receipts);
-  op->finish = [](Op& o) {
-    if (!o.status.ok()) spdlog::warn("receipts not recorded: {}", o.status.ToString());
+  op::Receipts o;
+  o.receipts = std::move(receipts);
+  o.done = [](Result<bool> r) {
+    if (!r.ok()) spdlog::warn("receipts not recorded: {}", r.status().ToString());
   };
-  Enqueue(std::move(op));
+  Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
 void Channel::AddWebhook(const Caller& caller, store::WebhookRecord w,
                          Done<store::WebhookRecord> done) {
-  auto op = std::make_unique<Op>();
-  op->kind = Op::kAddWebhook;
-  op->caller = caller;
-  op->webhook = std::move(w);
-  op->finish = [done = std::move(done)](Op& o) {
-    if (!o.status.ok()) return done(o.status);
-    done(std::move(o.webhook));
-  };
-  Enqueue(std::move(op));
+  op::AddWebhook o;
+  o.done = std::move(done);
+  o.caller = caller;
+  o.webhook = std::move(w);
+  Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
 void Channel::DeleteWebhook(const Caller& caller, int64_t id, Done<bool> done) {
-  auto op = std::make_unique<Op>();
-  op->kind = Op::kDeleteWebhook;
-  op->caller = caller;
-  op->number = id;
-  op->finish = [done = std::move(done)](Op& o) {
-    if (!o.status.ok()) return done(o.status);
-    done(true);
-  };
-  Enqueue(std::move(op));
+  op::DeleteWebhook o;
+  o.done = std::move(done);
+  o.caller = caller;
+  o.id = id;
+  Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
 void Channel::AddContact(const Caller& caller, store::ContactRecord c,
                          Done<store::ContactRecord> done) {
-  auto op = std::make_unique<Op>();
-  op->kind = Op::kAddContact;
-  op->caller = caller;
-  op->contact = std::move(c);
-  op->finish = [done = std::move(done)](Op& o) {
-    if (!o.status.ok()) return done(o.status);
-    done(std::move(o.contact));
-  };
-  Enqueue(std::move(op));
+  op::AddContact o;
+  o.done = std::move(done);
+  o.caller = caller;
+  o.contact = std::move(c);
+  Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
 void Channel::DeleteContact(const Caller& caller, int64_t id, Done<bool> done) {
-  auto op = std::make_unique<Op>();
-  op->kind = Op::kDeleteContact;
-  op->caller = caller;
-  op->number = id;
-  op->finish = [done = std::move(done)](Op& o) {
-    if (!o.status.ok()) return done(o.status);
-    done(true);
-  };
-  Enqueue(std::move(op));
+  op::DeleteContact o;
+  o.done = std::move(done);
+  o.caller = caller;
+  o.id = id;
+  Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
 // ----- Reads. -----
@@ -383,18 +390,10 @@ std::vector<engine::Conflict> Channel::DryRun(const model::Plan& plan_with_key) 
 }
 
 Result<engine::Suggestion> Channel::Suggest(const Caller& caller,
-                                            const std::string& conflict_id) const {
-  auto c = store_->GetConflict(conflict_id);
-  if (!c.ok()) return c.status();
-  if (!*c || !CanSee(**c, caller)) return Status::NotFound("no conflict " + conflict_id);
-  int side = SideOf(**c, caller.party);
-  if (side < 0) {
-    return Status::PermissionDenied(
-        "only the two parties of a conflict can ask for a shift of "
-        "their own plan");
-  }
-  std::string key =
-      side == 0 ? PlanKey((*c)->party_a, (*c)->plan_a) : PlanKey((*c)->party_b, (*c)->plan_b);
+                                            const store::ConflictRecord& c) const {
+  int side = SideOf(c, caller.party);
+  if (side < 0) return Status::PermissionDenied("not a side of conflict " + c.id);
+  std::string key = side == 0 ? PlanKey(c.party_a, c.plan_a) : PlanKey(c.party_b, c.plan_b);
   std::shared_lock<std::shared_mutex> lock(detector_mu_);
   if (detector_->Find(PlanId(key)) == nullptr) {
     return Status::FailedPrecondition("the plan of this conflict is no longer active");
@@ -462,16 +461,7 @@ bool Channel::SweepDue(int64_t now) const {
 }
 
 int64_t Channel::NextDue(const store::ConflictRecord& c) const {
-  int64_t due = c.window_end_ms + 1;  // expires once the window has passed
-  for (int side = 0; side < 2; ++side) {
-    int64_t ack = side == 0 ? c.ack_a_ms : c.ack_b_ms;
-    int level = side == 0 ? c.escalated_a : c.escalated_b;
-    if (ack != 0 || level >= 2) continue;
-    due = std::min(
-        due, c.deadline_ms +
-                 (level == 0 ? 0 : static_cast<int64_t>(options_.deadlines.reescalate_s * 1000.0)));
-  }
-  return due;
+  return channel::NextDue(c, options_.deadlines);
 }
 
 void Channel::RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpoint) {
@@ -492,28 +482,7 @@ void Channel::RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpo
   } else {
     b.txn = std::move(*txn);
     for (auto& op : *ops) {
-      Status s;
-      switch (op->kind) {
-        case Op::kSubmit:
-          s = ApplySubmit(b, *op);
-          break;
-        case Op::kCancel:
-          s = ApplyCancel(b, *op);
-          break;
-        case Op::kAck:
-        case Op::kAccept:
-          s = ApplyConflictAction(b, *op);
-          break;
-        case Op::kMessage:
-          s = ApplyMessage(b, *op);
-          break;
-        case Op::kReceipts:
-          s = ApplyReceipts(b, *op);
-          break;
-        default:
-          s = ApplySettings(b, *op);
-          break;
-      }
+      Status s = std::visit([&](auto& o) { return Apply(b, o); }, op->v);
       if (!s.ok()) {
         fatal = s;
         break;
@@ -527,11 +496,6 @@ void Channel::RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpo
     spdlog::error("batch of {} operations failed and was rolled back: {}", ops->size(),
                   fatal.ToString());
     b.txn.reset();
-    for (auto& op : *ops) {
-      if (op->status.ok()) {
-        op->status = Status::Unavailable("storage error, nothing was saved: " + fatal.message());
-      }
-    }
     if (Status s = Load(); !s.ok()) {
       spdlog::critical("cannot reload the state after a failed batch: {}", s.ToString());
     }
@@ -554,7 +518,7 @@ void Channel::RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpo
       last_unacked_count_ms_ = SteadyMs();
     }
   }
-  for (auto& op : *ops) op->finish(*op);
+  for (auto& op : *ops) op->Finish(fatal);
 }
 
 // ----- Writer helpers. -----
@@ -629,45 +593,47 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, const std::stri
   return Status::Ok();
 }
 
-Status Channel::ApplySubmit(Batch& b, Op& op) {
-  const std::string key = PlanKey(op.caller.party, op.id);
+Status Channel::Apply(Batch& b, op::Submit& op) {
+  const std::string id = op.plan.id.value();
+  const std::string key = PlanKey(op.caller.party, id);
   auto it = plans_.find(key);
   bool active = it != plans_.end() && it->second.record.status == "active";
   if (op.mode == Write::kCreate && active) {
     op.status = Status::AlreadyExists(
-        "plan " + op.id + " already exists (version " + std::to_string(it->second.record.version) +
-        "); amend it with PUT /v1/plans/" + op.id + " and If-Match: \"" +
+        "plan " + id + " already exists (version " + std::to_string(it->second.record.version) +
+        "); amend it with PUT /v1/plans/" + id + " and If-Match: \"" +
         std::to_string(it->second.record.version) + "\"");
     return Status::Ok();
   }
   if (op.mode == Write::kAmend) {
     if (!active) {
-      op.status = Status::NotFound("no active plan " + op.id);
+      op.status = Status::NotFound("no active plan " + id);
       return Status::Ok();
     }
     if (op.if_match && *op.if_match != it->second.record.version) {
       op.status = Status::PreconditionFailed(
-          "plan " + op.id + " is at version " + std::to_string(it->second.record.version) +
+          "plan " + id + " is at version " + std::to_string(it->second.record.version) +
           ", not " + std::to_string(*op.if_match) + "; fetch it again and reapply your change");
       return Status::Ok();
     }
   }
   PlanState next;
   next.record.party = op.caller.party;
-  next.record.id = op.id;
+  next.record.id = id;
   next.record.version = it == plans_.end() ? 1 : it->second.record.version + 1;
   next.record.status = "active";
   next.record.feature_json = std::move(op.feature_json);
   next.record.created_ms = b.now;
-  model::Plan plan = std::move(*op.plan);
+  model::Plan plan = std::move(op.plan);
   plan.id = PlanId(key);
   plan.party = PartyId(op.caller.party);
   next.plan = std::move(plan);
-  return ReplacePlan(b, key, std::move(next), &op.plan_out,
+  op.out.emplace();
+  return ReplacePlan(b, key, std::move(next), &*op.out,
                      op.mode == Write::kCreate ? "plan.submitted" : "plan.amended");
 }
 
-Status Channel::ApplyCancel(Batch& b, Op& op) {
+Status Channel::Apply(Batch& b, op::Cancel& op) {
   const std::string key = PlanKey(op.caller.party, op.id);
   auto it = plans_.find(key);
   if (it == plans_.end() || it->second.record.status != "active") {
@@ -685,7 +651,8 @@ Status Channel::ApplyCancel(Batch& b, Op& op) {
   next.record.version += 1;
   next.record.status = "cancelled";
   next.record.created_ms = b.now;
-  return ReplacePlan(b, key, std::move(next), &op.plan_out, "plan.cancelled");
+  op.out.emplace();
+  return ReplacePlan(b, key, std::move(next), &*op.out, "plan.cancelled");
 }
 
 Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, PlanOutcome* out,
@@ -754,8 +721,9 @@ Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, Pl
     std::string resolution = !still_active ? "cancelled" : fresh.empty() ? "amended" : "superseded";
     for (const std::string& id : old) {
       store::ConflictRecord c = live_.at(id);
-      if (Status s = CloseConflict(b, &c, "resolved", resolution, out->plan.party); !s.ok())
+      if (Status s = CloseConflict(b, &c, Event::Resolve(resolution), out->plan.party); !s.ok()) {
         return s;
+      }
       out->closed.push_back(std::move(c));
     }
     for (const engine::Conflict* c : fresh) {
@@ -803,122 +771,96 @@ Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::Conflic
   return Status::Ok();
 }
 
-Status Channel::CloseConflict(Batch& b, store::ConflictRecord* c, const std::string& status,
-                              const std::string& resolution, const std::string& actor) {
-  c->status = status;
-  c->resolution = resolution;
-  c->resolved_ms = c->updated_ms = b.now;
-  if (Status s = b.txn->PutConflict(*c); !s.ok()) return s;
-  live_.erase(c->id);
-  for (const std::string& k : {PlanKey(c->party_a, c->plan_a), PlanKey(c->party_b, c->plan_b)}) {
-    auto it = live_by_plan_.find(k);
-    if (it == live_by_plan_.end()) continue;
-    it->second.erase(c->id);
-    if (it->second.empty()) live_by_plan_.erase(it);
-  }
-  json::object body{
-      {"conflict", c->id}, {"status", status}, {"resolution", resolution}, {"by", actor}};
-  if (Status s = Audit(b, "conflict." + status, {c->party_a, c->party_b}, json::serialize(body));
-      !s.ok()) {
-    return s;
-  }
-  return Notify(b, *c, "conflict." + status, {});
+Status Channel::CloseConflict(Batch& b, store::ConflictRecord* c, const Event& e,
+                              const std::string& actor) {
+  Result<Transition> t = channel::Apply(c, e, b.now, options_.deadlines);
+  if (!t.ok()) return Status::Internal("closing a live conflict: " + t.status().message());
+  return Closed(b, *c, actor);
 }
 
-Status Channel::ApplyConflictAction(Batch& b, Op& op) {
+Status Channel::Closed(Batch& b, const store::ConflictRecord& c, const std::string& actor) {
+  if (Status s = b.txn->PutConflict(c); !s.ok()) return s;
+  live_.erase(c.id);
+  for (const std::string& k : {PlanKey(c.party_a, c.plan_a), PlanKey(c.party_b, c.plan_b)}) {
+    auto it = live_by_plan_.find(k);
+    if (it == live_by_plan_.end()) continue;
+    it->second.erase(c.id);
+    if (it->second.empty()) live_by_plan_.erase(it);
+  }
+  const std::string kind = "conflict." + c.status;
+  json::object body{
+      {"conflict", c.id}, {"status", c.status}, {"resolution", c.resolution}, {"by", actor}};
+  if (Status s = Audit(b, kind, {c.party_a, c.party_b}, json::serialize(body)); !s.ok()) return s;
+  return Notify(b, c, kind, {});
+}
+
+Status Channel::Apply(Batch& b, op::ConflictAction& op) {
+  // The service has authorized the caller (service/policy.h); the writer re-checks only that the
+  // actor is a side (defence in depth: a conflict one is not a side of does not exist).
   auto it = live_.find(op.id);
   if (it == live_.end()) {
     auto stored = store_->GetConflict(op.id);
     if (!stored.ok()) return stored.status();
-    if (!*stored || !CanSee(**stored, op.caller)) {
-      op.status = Status::NotFound("no conflict " + op.id);
-    } else {
-      op.status =
-          Status::FailedPrecondition("conflict " + op.id + " is already " + (*stored)->status);
-    }
+    op.status = *stored ? Status::FailedPrecondition("conflict " + op.id + " is already " +
+                                                     (*stored)->status)
+                        : Status::NotFound("no conflict " + op.id);
     return Status::Ok();
   }
   store::ConflictRecord c = it->second;
-  if (!CanSee(c, op.caller)) {
-    op.status = Status::NotFound("no conflict " + op.id);
-    return Status::Ok();
-  }
-  int side = SideOf(c, op.caller.party);
+  const int side = SideOf(c, op.caller.party);
   if (side < 0) {
-    op.status =
-        Status::PermissionDenied("only the two parties of a conflict can acknowledge or accept it");
+    op.status = Status::NotFound("no conflict " + op.id);
     return Status::Ok();
   }
   const std::string& party = op.caller.party;
-  if (op.kind == Op::kAck) {
-    int64_t& ack = side == 0 ? c.ack_a_ms : c.ack_b_ms;
-    if (ack != 0) {  // idempotent
-      op.conflict_out = c;
-      return Status::Ok();
-    }
-    ack = b.now;
-    if (c.ack_a_ms != 0 && c.ack_b_ms != 0 && c.status == "open") c.status = "acknowledged";
-    c.updated_ms = b.now;
-    if (Status s = b.txn->PutConflict(c); !s.ok()) return s;
-    it->second = c;
-    json::object body{{"conflict", c.id}, {"party", party}, {"status", c.status}};
-    if (Status s = Audit(b, "conflict.acknowledged", {c.party_a, c.party_b}, json::serialize(body));
+  Result<Transition> t = channel::Apply(
+      &c, op.kind == Event::kAccept ? Event::Accept(side) : Event::Acknowledge(side), b.now,
+      options_.deadlines);
+  if (!t.ok()) {
+    op.status = t.status();
+    return Status::Ok();
+  }
+  if (!t->changed) {  // idempotent
+    op.out = std::move(c);
+    return Status::Ok();
+  }
+  if (op.kind == Event::kAccept) {
+    json::object body{{"conflict", c.id}, {"party", party}};
+    if (Status s = Audit(b, "conflict.accepted", {c.party_a, c.party_b}, json::serialize(body));
         !s.ok()) {
       return s;
     }
-    if (Status s = Notify(b, c, "conflict.acknowledged", {{"by", party}}); !s.ok()) return s;
-    op.conflict_out = c;
-    return Status::Ok();
-  }
-  // Accept as coordinated.
-  int64_t& acc = side == 0 ? c.accept_a_ms : c.accept_b_ms;
-  if (acc != 0) {
-    op.conflict_out = c;
-    return Status::Ok();
-  }
-  acc = b.now;
-  // Accepting implies having seen it.
-  int64_t& ack = side == 0 ? c.ack_a_ms : c.ack_b_ms;
-  if (ack == 0) ack = b.now;
-  if (c.ack_a_ms != 0 && c.ack_b_ms != 0 && c.status == "open") c.status = "acknowledged";
-  c.updated_ms = b.now;
-  json::object body{{"conflict", c.id}, {"party", party}};
-  if (Status s = Audit(b, "conflict.accepted", {c.party_a, c.party_b}, json::serialize(body));
-      !s.ok()) {
-    return s;
-  }
-  if (c.accept_a_ms != 0 && c.accept_b_ms != 0) {
-    if (Status s = CloseConflict(b, &c, "resolved", "coordinated", party); !s.ok()) return s;
+    if (t->closed) {
+      if (Status s = Closed(b, c, party); !s.ok()) return s;
+      op.out = std::move(c);
+      return Status::Ok();
+    }
   } else {
-    if (Status s = b.txn->PutConflict(c); !s.ok()) return s;
-    it->second = c;
-    if (Status s = Notify(b, c, "conflict.accepted", {{"by", party}}); !s.ok()) return s;
+    json::object body{{"conflict", c.id}, {"party", party}, {"status", c.status}};
+    if (Status s = Audit(b, "conflict.acknowledged", {c.party_a, c.party_b},
+                         json::serialize(body));
+        !s.ok()) {
+      return s;
+    }
   }
-  op.conflict_out = c;
+  if (Status s = b.txn->PutConflict(c); !s.ok()) return s;
+  it->second = c;
+  if (Status s = Notify(b, c, t->kind, {{"by", party}}); !s.ok()) return s;
+  op.out = std::move(c);
   return Status::Ok();
 }
 
-Status Channel::ApplyMessage(Batch& b, Op& op) {
+Status Channel::Apply(Batch& b, op::Message& op) {
   std::optional<store::ConflictRecord> c;
-  auto it = live_.find(op.id);
-  if (it != live_.end()) {
+  if (auto it = live_.find(op.conflict_id); it != live_.end()) {
     c = it->second;
   } else {
-    auto stored = store_->GetConflict(op.id);
+    auto stored = store_->GetConflict(op.conflict_id);
     if (!stored.ok()) return stored.status();
     c = std::move(*stored);
   }
-  if (!c || !CanSee(*c, op.caller)) {
-    op.status = Status::NotFound("no conflict " + op.id);
-    return Status::Ok();
-  }
-  if (op.caller.role == Role::kObserver) {
-    op.status = Status::PermissionDenied("observers cannot post to a conflict's thread");
-    return Status::Ok();
-  }
-  if (op.message.kind != "text" && SideOf(*c, op.caller.party) < 0) {
-    op.status = Status::PermissionDenied(
-        "only the two parties can propose, accept or reject; coordinators may post text");
+  if (!c || !CanSee(*c, op.caller)) {  // defence in depth, as for acknowledgements
+    op.status = Status::NotFound("no conflict " + op.conflict_id);
     return Status::Ok();
   }
   store::MessageRecord m = std::move(op.message);
@@ -933,11 +875,11 @@ Status Channel::ApplyMessage(Batch& b, Op& op) {
     return s;
   }
   if (Status s = Notify(b, *c, "message.posted", {{"message", view}}); !s.ok()) return s;
-  op.message_out = std::move(*r);
+  op.out = std::move(*r);
   return Status::Ok();
 }
 
-Status Channel::ApplyReceipts(Batch& b, Op& op) {
+Status Channel::Apply(Batch& b, op::Receipts& op) {
   for (store::ReceiptRecord& r : op.receipts) {
     auto k = std::make_tuple(r.recipient, r.event_seq, r.channel, r.kind);
     if (b.receipts.count(k)) continue;
@@ -957,175 +899,179 @@ Status Channel::ApplyReceipts(Batch& b, Op& op) {
       return s;
     }
   }
+  op.out = true;
   return Status::Ok();
 }
 
-Status Channel::ApplySettings(Batch& b, Op& op) {
-  const std::string& party = op.caller.party;
-  switch (op.kind) {
-    case Op::kAddWebhook: {
-      op.webhook.party = party;
-      op.webhook.created_ms = b.now;
-      op.webhook.active = true;
-      auto id = b.txn->PutWebhook(op.webhook);
-      if (!id.ok()) return id.status();
-      op.webhook.id = *id;
-      json::object body{{"party", party}, {"webhook", *id}, {"url", op.webhook.url}};
-      b.webhooks_changed = true;
-      return Audit(b, "webhook.added", {party}, json::serialize(body));
-    }
-    case Op::kDeleteWebhook: {
-      Status s = b.txn->DeleteWebhook(party, op.number);
-      if (s.code() == StatusCode::kNotFound) {
-        op.status = s;
-        return Status::Ok();
-      }
-      if (!s.ok()) return s;
-      b.webhooks_changed = true;
-      json::object body{{"party", party}, {"webhook", op.number}};
-      return Audit(b, "webhook.deleted", {party}, json::serialize(body));
-    }
-    case Op::kAddContact: {
-      op.contact.party = party;
-      op.contact.created_ms = b.now;
-      auto id = b.txn->PutContact(op.contact);
-      if (!id.ok()) return id.status();
-      op.contact.id = *id;
-      json::object body{{"party", party},
-                        {"contact", *id},
-                        {"name", op.contact.name},
-                        {"role", op.contact.role},
-                        {"language", op.contact.language}};
-      return Audit(b, "contact.added", {party}, json::serialize(body));
-    }
-    case Op::kDeleteContact: {
-      Status s = b.txn->DeleteContact(party, op.number);
-      if (s.code() == StatusCode::kNotFound) {
-        op.status = s;
-        return Status::Ok();
-      }
-      if (!s.ok()) return s;
-      json::object body{{"party", party}, {"contact", op.number}};
-      return Audit(b, "contact.deleted", {party}, json::serialize(body));
-    }
-    default:
-      return Status::Internal("unknown operation");
-  }
+AuditAppender Channel::Appender(Batch& b) {
+  return [this, &b](const std::string& kind, std::vector<std::string> parties, std::string body) {
+    return Audit(b, kind, std::move(parties), std::move(body));
+  };
 }
 
+namespace {
+
+// A settings change's outcome: a refusal (NotFound, AlreadyExists, InvalidArgument) goes to the
+// caller and the batch goes on; anything else fails the batch.
+template <typename O, typename T>
+Status Settle(O& op, Result<T> r) {
+  if (r.ok()) {
+    op.out = std::move(*r);
+    return Status::Ok();
+  }
+  const StatusCode code = r.status().code();
+  if (code == StatusCode::kNotFound || code == StatusCode::kAlreadyExists ||
+      code == StatusCode::kInvalidArgument) {
+    op.status = r.status();
+    return Status::Ok();
+  }
+  return r.status();
+}
+
+}  // namespace
+
+Status Channel::Apply(Batch& b, op::AddWebhook& op) {
+  op.webhook.party = op.caller.party;
+  b.webhooks_changed = true;
+  return Settle(op, channel::AddWebhook(*b.txn, Appender(b), std::move(op.webhook), b.now,
+                                        op.caller.party));
+}
+
+Status Channel::Apply(Batch& b, op::DeleteWebhook& op) {
+  b.webhooks_changed = true;
+  Status s = channel::DeleteWebhook(*b.txn, Appender(b), op.caller.party, op.id, op.caller.party);
+  return Settle(op, s.ok() ? Result<bool>(true) : Result<bool>(s));
+}
+
+Status Channel::Apply(Batch& b, op::AddContact& op) {
+  op.contact.party = op.caller.party;
+  return Settle(op, channel::AddContact(*b.txn, Appender(b), std::move(op.contact), b.now,
+                                        op.caller.party));
+}
+
+Status Channel::Apply(Batch& b, op::DeleteContact& op) {
+  Status s = channel::DeleteContact(*b.txn, Appender(b), op.caller.party, op.id, op.caller.party);
+  return Settle(op, s.ok() ? Result<bool>(true) : Result<bool>(s));
+}
+
+// The sweep, in steps: conflicts with something due expire or escalate (paging the contacts an
+// escalation names), then a checkpoint is signed when one is due.
 Status Channel::Sweep(Batch& b, bool force_checkpoint) {
   // Only conflicts with something due: most batches look at none (next_due_ms_ is a lower bound
   // of every live conflict's NextDue; acknowledgements only move those later).
-  std::vector<std::string> ids;
   if (b.now >= next_due_ms_) {
+    std::vector<std::string> due;
     for (const auto& [id, c] : live_) {
-      if (b.now >= NextDue(c)) ids.push_back(id);
+      if (b.now >= NextDue(c)) due.push_back(id);
     }
-  }
-  for (const std::string& id : ids) {
-    auto it = live_.find(id);
-    if (it == live_.end()) continue;
-    store::ConflictRecord c = it->second;
-    if (c.window_end_ms < b.now) {
-      if (Status s = CloseConflict(b, &c, "expired", "expired", "server"); !s.ok()) return s;
-      continue;
+    for (const std::string& id : due) {
+      auto it = live_.find(id);
+      if (it == live_.end()) continue;
+      Status s = it->second.window_end_ms < b.now ? ExpireStep(b, it->second) : EscalateStep(b, id);
+      if (!s.ok()) return s;
     }
-    bool changed = false;
-    for (int side = 0; side < 2; ++side) {
-      int64_t ack = side == 0 ? c.ack_a_ms : c.ack_b_ms;
-      int& level = side == 0 ? c.escalated_a : c.escalated_b;
-      if (ack != 0 || level >= 2) continue;
-      int64_t due =
-          c.deadline_ms +
-          (level == 0 ? 0 : static_cast<int64_t>(options_.deadlines.reescalate_s * 1000.0));
-      if (b.now < due) continue;
-      level += 1;
-      changed = true;
-      b.escalations += 1;
-      const std::string& party = side == 0 ? c.party_a : c.party_b;
-      json::array contacts;
-      std::vector<const store::ContactRecord*> paged;
-      auto list = store_->ListContacts(party);
-      if (!list.ok()) return list.status();
-      for (const auto& k : *list) {
-        if (k.role == "backup" || level >= 2) {
-          contacts.push_back(json::object{{"name", k.name},
-                                          {"role", k.role},
-                                          {"language", k.language},
-                                          {"roster", k.roster},
-                                          {"paged", !k.webhook_url.empty()}});
-          if (!k.webhook_url.empty()) paged.push_back(&k);
-        }
-      }
-      c.updated_ms = b.now;
-      if (Status s = b.txn->PutConflict(c); !s.ok()) return s;
-      // Each alerted contact with a webhook of its own is paged directly: the escalation must
-      // reach a person, not only the desk that missed the deadline. The page carries what the
-      // party itself sees of the conflict.
-      if (!paged.empty()) {
-        const json::value detail = json::parse(c.detail_json);
-        const json::value view = ConflictView(c, Caller{party, Role::kParty}, detail.as_object());
-        for (const store::ContactRecord* k : paged) {
-          store::ContactPage page;
-          page.party = party;
-          page.contact_id = k->id;
-          page.url = k->webhook_url;
-          page.event = "conflict.escalated";
-          page.conflict = c.id;
-          page.level = level;
-          page.body_json = json::serialize(json::object{
-              {"type", "conflict.escalated"},
-              {"party", party},
-              {"level", level},
-              {"deadline", FormatMs(c.deadline_ms)},
-              {"contact",
-               json::object{
-                   {"id", k->id}, {"name", k->name}, {"role", k->role}, {"language", k->language}}},
-              {"conflict", view}});
-          page.next_attempt_ms = b.now;
-          page.state = "pending";
-          page.created_ms = b.now;
-          if (auto r = b.txn->PutContactPage(page); !r.ok()) return r.status();
-        }
-      }
-      // Both sides and the record learn that the side escalated; the names of the escalating
-      // party's contacts go only to that party (and to coordinators, who see every entry).
-      json::object body{{"conflict", c.id},
-                        {"party", party},
-                        {"level", level},
-                        {"deadline", FormatMs(c.deadline_ms)},
-                        {"coordinators", json::value_from(Watchers())}};
-      if (Status s = Audit(b, "escalation", {c.party_a, c.party_b}, json::serialize(body));
-          !s.ok()) {
-        return s;
-      }
-      json::object private_body{
-          {"conflict", c.id}, {"party", party}, {"level", level}, {"contacts", contacts}};
-      if (Status s = Audit(b, "escalation.contacts", {party}, json::serialize(private_body));
-          !s.ok()) {
-        return s;
-      }
-      if (Status s = Notify(b, c, "conflict.escalated", {{"party", party}, {"level", level}}, party,
-                            {{"contacts", contacts}});
-          !s.ok()) {
-        return s;
-      }
-    }
-    if (changed) it->second = c;
-  }
-  if (b.now >= next_due_ms_) {
     next_due_ms_ = std::numeric_limits<int64_t>::max();
     for (const auto& [id, c] : live_) next_due_ms_ = std::min(next_due_ms_, NextDue(c));
   }
-  bool checkpoint_due =
-      b.last_audit_seq > last_checkpoint_seq_ &&
-      (force_checkpoint || b.now - last_checkpoint_ms_ >= options_.checkpoint_interval_ms);
-  if (checkpoint_due) {
-    store::Checkpoint cp = record::MakeCheckpoint(key_, b.last_audit_seq, b.last_audit_hash, b.now);
-    if (Status s = b.txn->PutCheckpoint(cp); !s.ok()) return s;
-    last_checkpoint_seq_ = b.last_audit_seq;
-    last_checkpoint_ms_ = b.now;
+  return CheckpointStep(b, force_checkpoint);
+}
+
+Status Channel::ExpireStep(Batch& b, store::ConflictRecord c) {
+  return CloseConflict(b, &c, Event::Expire(), "server");
+}
+
+Status Channel::EscalateStep(Batch& b, const std::string& id) {
+  store::ConflictRecord c = live_.at(id);
+  for (int side = 0; side < 2; ++side) {
+    Result<Transition> t = channel::Apply(&c, Event::Escalate(side), b.now, options_.deadlines);
+    if (!t.ok()) continue;  // nothing due for this side
+    b.escalations += 1;
+    if (Status s = b.txn->PutConflict(c); !s.ok()) return s;
+    live_[id] = c;
+    const std::string& party = side == 0 ? c.party_a : c.party_b;
+    auto list = store_->ListContacts(party);
+    if (!list.ok()) return list.status();
+    // Level 1 alerts the backup contacts; level 2 every contact.
+    std::vector<store::ContactRecord> alerted;
+    json::array contacts;
+    for (const auto& k : *list) {
+      if (k.role != "backup" && t->level < 2) continue;
+      contacts.push_back(json::object{{"name", k.name},
+                                      {"role", k.role},
+                                      {"language", k.language},
+                                      {"roster", k.roster},
+                                      {"paged", !k.webhook_url.empty()}});
+      alerted.push_back(k);
+    }
+    if (Status s = PageStep(b, c, party, t->level, alerted); !s.ok()) return s;
+    // Both sides and the record learn that the side escalated; the names of the escalating
+    // party's contacts go only to that party (and to coordinators, who see every entry).
+    json::object body{{"conflict", c.id},
+                      {"party", party},
+                      {"level", t->level},
+                      {"deadline", FormatMs(c.deadline_ms)},
+                      {"coordinators", json::value_from(Watchers())}};
+    if (Status s = Audit(b, "escalation", {c.party_a, c.party_b}, json::serialize(body)); !s.ok()) {
+      return s;
+    }
+    json::object private_body{
+        {"conflict", c.id}, {"party", party}, {"level", t->level}, {"contacts", contacts}};
+    if (Status s = Audit(b, "escalation.contacts", {party}, json::serialize(private_body));
+        !s.ok()) {
+      return s;
+    }
+    if (Status s = Notify(b, c, "conflict.escalated", {{"party", party}, {"level", t->level}},
+                          party, {{"contacts", contacts}});
+        !s.ok()) {
+      return s;
+    }
   }
+  return Status::Ok();
+}
+
+// Each alerted contact with a webhook of its own is paged directly: the escalation must reach a
+// person, not only the desk that missed the deadline. The page carries what the party itself sees
+// of the conflict.
+Status Channel::PageStep(Batch& b, const store::ConflictRecord& c, const std::string& party,
+                         int level, const std::vector<store::ContactRecord>& alerted) {
+  std::optional<json::value> view;
+  for (const store::ContactRecord& k : alerted) {
+    if (k.webhook_url.empty()) continue;
+    if (!view) {
+      const json::value detail = json::parse(c.detail_json);
+      view = ConflictView(c, Caller{party, Role::kParty}, detail.as_object());
+    }
+    store::ContactPage page;
+    page.party = party;
+    page.contact_id = k.id;
+    page.url = k.webhook_url;
+    page.event = "conflict.escalated";
+    page.conflict = c.id;
+    page.level = level;
+    page.body_json = json::serialize(json::object{
+        {"type", "conflict.escalated"},
+        {"party", party},
+        {"level", level},
+        {"deadline", FormatMs(c.deadline_ms)},
+        {"contact",
+         json::object{{"id", k.id}, {"name", k.name}, {"role", k.role}, {"language", k.language}}},
+        {"conflict", *view}});
+    page.next_attempt_ms = b.now;
+    page.state = "pending";
+    page.created_ms = b.now;
+    if (auto r = b.txn->PutContactPage(page); !r.ok()) return r.status();
+  }
+  return Status::Ok();
+}
+
+Status Channel::CheckpointStep(Batch& b, bool force) {
+  const bool due = b.last_audit_seq > last_checkpoint_seq_ &&
+                   (force || b.now - last_checkpoint_ms_ >= options_.checkpoint_interval_ms);
+  if (!due) return Status::Ok();
+  store::Checkpoint cp = record::MakeCheckpoint(key_, b.last_audit_seq, b.last_audit_hash, b.now);
+  if (Status s = b.txn->PutCheckpoint(cp); !s.ok()) return s;
+  last_checkpoint_seq_ = b.last_audit_seq;
+  last_checkpoint_ms_ = b.now;
   return Status::Ok();
 }
 

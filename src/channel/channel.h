@@ -32,7 +32,9 @@
 
 #include "base/status.h"
 #include "channel/hub.h"
+#include "channel/lifecycle.h"
 #include "channel/policy.h"
+#include "channel/settings.h"
 #include "engine/detector.h"
 #include "engine/suggest.h"
 #include "model/plan.h"
@@ -41,6 +43,18 @@
 #include "store/store.h"
 
 namespace deconflict::channel {
+
+namespace op {
+struct Submit;
+struct Cancel;
+struct ConflictAction;
+struct Message;
+struct Receipts;
+struct AddWebhook;
+struct DeleteWebhook;
+struct AddContact;
+struct DeleteContact;
+}  // namespace op
 
 enum class Role { kParty, kCoordinator, kObserver };
 const char* RoleName(Role r);                          // "party", ...
@@ -122,8 +136,9 @@ class Channel {
   // Dry run: the conflicts `plan` would have with every active plan of other parties now
   // (an active plan with the same key is ignored, as for an amendment).
   std::vector<engine::Conflict> DryRun(const model::Plan& plan_with_key) const;
-  // The engine's shift suggestion for the caller's plan in this conflict.
-  Result<engine::Suggestion> Suggest(const Caller& caller, const std::string& conflict_id) const;
+  // The engine's shift suggestion for the caller's plan in conflict `c`. REQUIRES: the caller's
+  // party is a side of `c`. FailedPrecondition when that plan is no longer active.
+  Result<engine::Suggestion> Suggest(const Caller& caller, const store::ConflictRecord& c) const;
 
   // Token -> caller; Unauthenticated if unknown or revoked. Cached for a few seconds.
   Result<Caller> Authenticate(std::string_view token);
@@ -159,19 +174,35 @@ class Channel {
   bool SweepDue(int64_t now) const;
   // When `c` next needs the sweep: its expiry or its next escalation, whichever is first.
   int64_t NextDue(const store::ConflictRecord& c) const;
-  // Writer-thread helpers (REQUIRE: writer thread, inside a batch).
-  Status ApplySubmit(Batch& b, Op& op);
-  Status ApplyCancel(Batch& b, Op& op);
-  Status ApplyConflictAction(Batch& b, Op& op);
-  Status ApplyMessage(Batch& b, Op& op);
-  Status ApplyReceipts(Batch& b, Op& op);
-  Status ApplySettings(Batch& b, Op& op);
+  // Writer-thread helpers (REQUIRE: writer thread, inside a batch). Each Apply returns a
+  // non-OK Status only for a failure that must roll the batch back; a refusal of the operation
+  // itself goes into the operation's own status.
+  Status Apply(Batch& b, op::Submit& op);
+  Status Apply(Batch& b, op::Cancel& op);
+  Status Apply(Batch& b, op::ConflictAction& op);
+  Status Apply(Batch& b, op::Message& op);
+  Status Apply(Batch& b, op::Receipts& op);
+  Status Apply(Batch& b, op::AddWebhook& op);
+  Status Apply(Batch& b, op::DeleteWebhook& op);
+  Status Apply(Batch& b, op::AddContact& op);
+  Status Apply(Batch& b, op::DeleteContact& op);
+  AuditAppender Appender(Batch& b);
+  // The sweep and its steps.
   Status Sweep(Batch& b, bool force_checkpoint);
+  Status ExpireStep(Batch& b, store::ConflictRecord c);
+  Status EscalateStep(Batch& b, const std::string& id);
+  Status PageStep(Batch& b, const store::ConflictRecord& c, const std::string& party, int level,
+                  const std::vector<store::ContactRecord>& alerted);
+  Status CheckpointStep(Batch& b, bool force);
   Status ReplacePlan(Batch& b, const std::string& key, PlanState next, PlanOutcome* out,
                      const std::string& why);
   Status OpenConflict(Batch& b, const engine::Conflict& c, store::ConflictRecord* out);
-  Status CloseConflict(Batch& b, store::ConflictRecord* c, const std::string& status,
-                       const std::string& resolution, const std::string& actor);
+  // Applies `e` (kResolve or kExpire) to the live conflict *c and records its closing.
+  Status CloseConflict(Batch& b, store::ConflictRecord* c, const Event& e,
+                       const std::string& actor);
+  // Persists a conflict that has just closed, removes it from the live set, records and
+  // announces it.
+  Status Closed(Batch& b, const store::ConflictRecord& c, const std::string& actor);
   // Emits `type` with {"conflict": view, ...extra} to both sides and every watcher, and audits
   // a notice.sent entry per side.
   // `private_extra` goes only to `private_to` and the watchers.

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "base/time.h"
-#include "channel/views.h"
+#include "channel/disclosure.h"
 #include "model/plan_parser.h"
 #include "record/chain.h"
 #include "store/sqlite_store.h"

@@ -235,7 +235,7 @@ Status StatusFromHttp(int http_status, std::string_view body) {
       const std::string_view t = type->as_string();
       const std::string_view name = t.substr(t.rfind('/') + 1);
       for (int c = static_cast<int>(StatusCode::kInvalidArgument);
-           c <= static_cast<int>(StatusCode::kUnavailable); ++c) {
+           c <= static_cast<int>(StatusCode::kUpgradeRequired); ++c) {
         const auto code = static_cast<StatusCode>(c);
         if (name != StatusCodeName(code)) continue;
         switch (code) {
@@ -261,6 +261,14 @@ Status StatusFromHttp(int http_status, std::string_view body) {
             return Status::TooLarge(message);
           case StatusCode::kUnavailable:
             return Status::Unavailable(message);
+          case StatusCode::kMalformedRequest:
+            return Status::MalformedRequest(message);
+          case StatusCode::kUnsupportedMediaType:
+            return Status::UnsupportedMediaType(message);
+          case StatusCode::kPreconditionRequired:
+            return Status::PreconditionRequired(message);
+          case StatusCode::kUpgradeRequired:
+            return Status::UpgradeRequired(message);
           case StatusCode::kOk:
             break;
         }

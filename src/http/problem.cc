@@ -37,6 +37,14 @@ const char* TitleFor(StatusCode code) {
       return "Too large";
     case StatusCode::kUnavailable:
       return "Unavailable";
+    case StatusCode::kMalformedRequest:
+      return "Malformed request";
+    case StatusCode::kUnsupportedMediaType:
+      return "Unsupported media type";
+    case StatusCode::kPreconditionRequired:
+      return "Precondition required";
+    case StatusCode::kUpgradeRequired:
+      return "Upgrade required";
   }
   return "Internal error";
 }
@@ -80,8 +88,16 @@ int HttpStatusFor(StatusCode code) {
   switch (code) {
     case StatusCode::kOk:
       return 200;
-    case StatusCode::kInvalidArgument:
+    case StatusCode::kMalformedRequest:
       return 400;
+    case StatusCode::kInvalidArgument:
+      return 422;
+    case StatusCode::kUnsupportedMediaType:
+      return 415;
+    case StatusCode::kPreconditionRequired:
+      return 428;
+    case StatusCode::kUpgradeRequired:
+      return 426;
     case StatusCode::kUnauthenticated:
       return 401;
     case StatusCode::kPermissionDenied:
@@ -114,7 +130,12 @@ Response ProblemFromStatus(const Status& s) {
   if (status == 500) spdlog::error("internal error answered with 500: {}", s.ToString());
   Response r = ProblemResponse(status, StatusCodeName(s.code()), TitleFor(s.code()), s.message(),
                                s.issues());
-  if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"deconflict\"");
+  if (status == 426) {
+    // RFC 9110 §15.5.22: 426 names the protocol to switch to.
+    r.headers.emplace_back("Upgrade", "websocket");
+    r.headers.emplace_back("Connection", "Upgrade");
+  }
   return r;
 }
 

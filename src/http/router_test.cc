@@ -129,7 +129,11 @@ TEST(Problem, BodyShapeAndStatusMapping) {
                    .as_object()
                    .contains("errors"));
 
-  EXPECT_EQ(HttpStatusFor(StatusCode::kInvalidArgument), 400);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kInvalidArgument), 422);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kMalformedRequest), 400);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kUnsupportedMediaType), 415);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kUpgradeRequired), 426);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kPreconditionRequired), 428);
   EXPECT_EQ(HttpStatusFor(StatusCode::kUnauthenticated), 401);
   EXPECT_EQ(HttpStatusFor(StatusCode::kPermissionDenied), 403);
   EXPECT_EQ(HttpStatusFor(StatusCode::kNotFound), 404);
@@ -148,7 +152,14 @@ TEST(Problem, BodyShapeAndStatusMapping) {
   EXPECT_EQ(nv.at("detail").as_string(), "no plan p9");
 
   Response inv = ProblemFromStatus(Status::Invalid({{"a", "b"}}));
-  EXPECT_EQ(inv.status, 400);
+  EXPECT_EQ(inv.status, 422);  // a document that does not validate
+  Response bad = ProblemFromStatus(Status::MalformedRequest("limit: expected an integer"));
+  EXPECT_EQ(bad.status, 400);  // a request that cannot be read
+  EXPECT_EQ(boost::json::parse(bad.body).at("type").as_string(),
+            "https://deconflict.example/problems/malformed_request");
+  Response up = ProblemFromStatus(Status::UpgradeRequired("use a WebSocket"));
+  EXPECT_EQ(up.status, 426);
+  EXPECT_EQ(up.headers.at(0), (std::pair<std::string, std::string>{"Upgrade", "websocket"}));
   EXPECT_EQ(boost::json::parse(inv.body).at("errors").as_array().size(), 1u);
 }
 

@@ -73,9 +73,12 @@ Response JsonResponse(int status, const boost::json::value& body);
 Response ProblemResponse(int status, std::string_view type, std::string_view title,
                          std::string_view detail, const std::vector<Issue>& issues = {},
                          const boost::json::object& extra = {});
-// The one place that maps Status codes to HTTP: invalid_argument 400, unauthenticated 401,
+// The one place that maps Status codes to HTTP: malformed_request 400, unauthenticated 401,
 // permission_denied 403, not_found 404, already_exists 409, failed_precondition 409,
-// precondition_failed 412, too_large 413, unavailable 503, io_error/internal 500 (logged).
+// precondition_failed 412, too_large 413, unsupported_media_type 415, invalid_argument 422 (a
+// document that does not validate; `errors` lists every issue), upgrade_required 426 (with
+// Upgrade: websocket), precondition_required 428, unavailable 503, io_error/internal 500 (logged).
+// The problem's type is the code's name, e.g. ".../problems/invalid_argument".
 int HttpStatusFor(StatusCode code);
 Response ProblemFromStatus(const Status& s);
 

@@ -1,22 +1,28 @@
 // The HTTP API of deconflictd (docs/openapi.json is its contract; docs/security.md its access
-// policy): one function that registers every route on a router.
+// policy): the route groups registered on a router, over one service layer.
 //
 //   server::Api api({.channel = ch.get(), .metrics = &metrics, .openapi_json = text});
 //   api.Register(&router);
 //
-// Every handler authenticates the bearer token, validates its input at the edge (RFC 9457 problem
-// bodies naming the field and the reason) and applies the need-to-know rule through
-// channel/views.h. Writes go through the channel's single writer; handlers never block an I/O
-// thread on them.
-// Thread-safety: handlers run concurrently; Api itself is immutable after Register.
+// Handlers are short and all of one shape (handler.h): read and validate the request, call one
+// function of service::Service with the authenticated caller, render. Authorization and
+// disclosure live in the service; blocking work (the store, waits for the writer) runs on the
+// API's worker pool, never on an I/O thread.
+// Thread-safety: handlers run concurrently; Api is immutable after Register and must outlive the
+// server that uses its routes.
 #pragma once
 
+#include <boost/asio/thread_pool.hpp>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "channel/channel.h"
 #include "http/metrics.h"
 #include "http/server.h"
 #include "server/console.h"
+#include "server/handler.h"
+#include "service/service.h"
 
 namespace deconflict::server {
 
@@ -26,17 +32,24 @@ struct ApiOptions {
   std::string openapi_json;                // served at /openapi.json
   const ConsoleAssets* console = nullptr;  // the web console at / and /ui/NAME (none: 404s)
   std::chrono::seconds keepalive{15};      // DEFAULT: SSE/WebSocket keep-alive interval
+  // DEFAULT: 64 threads for blocking work. Each request waiting for the writer's commit holds
+  // one, so this bounds the submissions one group commit can carry.
+  int workers = 64;
 };
 
 class Api {
  public:
   explicit Api(ApiOptions options);
+  ~Api();  // joins the worker pool
   void Register(http::Router* router);
   // Handlers registered (for the OpenAPI coverage test): "METHOD /pattern".
   static std::vector<std::string> RouteNames(const http::Router& router);
 
  private:
   ApiOptions o_;
+  service::Service service_;
+  std::unique_ptr<boost::asio::thread_pool> pool_;
+  ApiContext ctx_;
 };
 
 }  // namespace deconflict::server

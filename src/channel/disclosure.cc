@@ -1,4 +1,4 @@
-#include "channel/views.h"
+#include "channel/disclosure.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,0 +1,160 @@
+// One test per edge of the conflict lifecycle (lifecycle.h).
+#include "channel/lifecycle.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+namespace deconflict::channel {
+namespace {
+
+constexpr int64_t kT0 = 1'665'216'000'000;  // 2022-10-08T08:00:00Z
+
+store::ConflictRecord Open() {
+  store::ConflictRecord c;
+  c.id = "c-1";
+  c.party_a = "US";
+  c.party_b = "RU";
+  c.status = "open";
+  c.deadline_ms = kT0 + 120'000;
+  c.window_start_ms = kT0 + 600'000;
+  c.window_end_ms = kT0 + 900'000;
+  return c;
+}
+
+const DeadlinePolicy kPolicy;  // reescalate_s = 600
+
+TEST(Lifecycle, OneAcknowledgementKeepsItOpenBothMakeItAcknowledged) {
+  store::ConflictRecord c = Open();
+  auto t = Apply(&c, Event::Acknowledge(0), kT0 + 1, kPolicy);
+  ASSERT_TRUE(t.ok());
+  EXPECT_TRUE(t->changed);
+  EXPECT_FALSE(t->closed);
+  EXPECT_EQ(t->kind, "conflict.acknowledged");
+  EXPECT_EQ(c.status, "open");
+  EXPECT_EQ(c.ack_a_ms, kT0 + 1);
+  EXPECT_EQ(c.updated_ms, kT0 + 1);
+  ASSERT_TRUE(Apply(&c, Event::Acknowledge(1), kT0 + 2, kPolicy).ok());
+  EXPECT_EQ(c.status, "acknowledged");
+  EXPECT_EQ(c.ack_b_ms, kT0 + 2);
+}
+
+TEST(Lifecycle, RepeatedAcknowledgementIsIdempotent) {
+  store::ConflictRecord c = Open();
+  ASSERT_TRUE(Apply(&c, Event::Acknowledge(1), kT0 + 1, kPolicy).ok());
+  auto t = Apply(&c, Event::Acknowledge(1), kT0 + 50, kPolicy);
+  ASSERT_TRUE(t.ok());
+  EXPECT_FALSE(t->changed);
+  EXPECT_EQ(c.ack_b_ms, kT0 + 1);
+  EXPECT_EQ(c.updated_ms, kT0 + 1);
+}
+
+TEST(Lifecycle, AcceptImpliesAcknowledgeAndBothAcceptsResolveAsCoordinated) {
+  store::ConflictRecord c = Open();
+  auto first = Apply(&c, Event::Accept(0), kT0 + 5, kPolicy);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->kind, "conflict.accepted");
+  EXPECT_FALSE(first->closed);
+  EXPECT_EQ(c.ack_a_ms, kT0 + 5);
+  EXPECT_EQ(c.status, "open");
+  auto again = Apply(&c, Event::Accept(0), kT0 + 6, kPolicy);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->changed);
+  auto second = Apply(&c, Event::Accept(1), kT0 + 7, kPolicy);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->closed);
+  EXPECT_EQ(second->kind, "conflict.resolved");
+  EXPECT_EQ(c.status, "resolved");
+  EXPECT_EQ(c.resolution, "coordinated");
+  EXPECT_EQ(c.resolved_ms, kT0 + 7);
+}
+
+TEST(Lifecycle, AcceptAfterOwnAcknowledgementKeepsTheAcknowledgementTime) {
+  store::ConflictRecord c = Open();
+  ASSERT_TRUE(Apply(&c, Event::Acknowledge(1), kT0 + 1, kPolicy).ok());
+  ASSERT_TRUE(Apply(&c, Event::Accept(1), kT0 + 9, kPolicy).ok());
+  EXPECT_EQ(c.ack_b_ms, kT0 + 1);
+  EXPECT_EQ(c.accept_b_ms, kT0 + 9);
+}
+
+TEST(Lifecycle, ResolveByPlanChange) {
+  for (const char* how : {"amended", "cancelled", "superseded"}) {
+    store::ConflictRecord c = Open();
+    auto t = Apply(&c, Event::Resolve(how), kT0 + 3, kPolicy);
+    ASSERT_TRUE(t.ok());
+    EXPECT_TRUE(t->closed);
+    EXPECT_EQ(c.status, "resolved");
+    EXPECT_EQ(c.resolution, how);
+  }
+}
+
+TEST(Lifecycle, Expire) {
+  store::ConflictRecord c = Open();
+  auto t = Apply(&c, Event::Expire(), c.window_end_ms + 1, kPolicy);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->kind, "conflict.expired");
+  EXPECT_EQ(c.status, "expired");
+  EXPECT_EQ(c.resolution, "expired");
+}
+
+TEST(Lifecycle, NothingHappensToAClosedConflict) {
+  store::ConflictRecord c = Open();
+  ASSERT_TRUE(Apply(&c, Event::Expire(), kT0, kPolicy).ok());
+  const store::ConflictRecord before = c;
+  for (const Event& e : {Event::Acknowledge(0), Event::Accept(1), Event::Escalate(0),
+                         Event::Resolve("amended"), Event::Expire()}) {
+    auto t = Apply(&c, e, kT0 + 10, kPolicy);
+    ASSERT_FALSE(t.ok());
+    EXPECT_EQ(t.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_EQ(t.status().message(), "conflict c-1 is already expired");
+  }
+  EXPECT_EQ(c.updated_ms, before.updated_ms);
+  EXPECT_EQ(c.status, before.status);
+}
+
+TEST(Lifecycle, EscalatesAtTheDeadlineThenAfterReescalateThenNoMore) {
+  store::ConflictRecord c = Open();
+  EXPECT_EQ(EscalationDue(c, 0, kPolicy), c.deadline_ms);
+  auto early = Apply(&c, Event::Escalate(0), c.deadline_ms - 1, kPolicy);
+  EXPECT_EQ(early.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(c.escalated_a, 0);
+  auto one = Apply(&c, Event::Escalate(0), c.deadline_ms, kPolicy);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->level, 1);
+  EXPECT_EQ(one->kind, "conflict.escalated");
+  EXPECT_EQ(EscalationDue(c, 0, kPolicy), c.deadline_ms + 600'000);
+  EXPECT_FALSE(Apply(&c, Event::Escalate(0), c.deadline_ms + 599'999, kPolicy).ok());
+  auto two = Apply(&c, Event::Escalate(0), c.deadline_ms + 600'000, kPolicy);
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->level, 2);
+  EXPECT_EQ(EscalationDue(c, 0, kPolicy), std::numeric_limits<int64_t>::max());
+  EXPECT_FALSE(Apply(&c, Event::Escalate(0), c.deadline_ms + 10'000'000, kPolicy).ok());
+  EXPECT_EQ(c.escalated_b, 0);  // the other side is untouched
+}
+
+TEST(Lifecycle, AnAcknowledgedSideDoesNotEscalate) {
+  store::ConflictRecord c = Open();
+  ASSERT_TRUE(Apply(&c, Event::Acknowledge(1), kT0, kPolicy).ok());
+  EXPECT_EQ(EscalationDue(c, 1, kPolicy), std::numeric_limits<int64_t>::max());
+  EXPECT_FALSE(Apply(&c, Event::Escalate(1), c.deadline_ms + 1, kPolicy).ok());
+}
+
+TEST(Lifecycle, NextDueIsTheEarlierOfEscalationAndExpiry) {
+  store::ConflictRecord c = Open();
+  EXPECT_EQ(NextDue(c, kPolicy), c.deadline_ms);
+  c.ack_a_ms = c.ack_b_ms = kT0;
+  EXPECT_EQ(NextDue(c, kPolicy), c.window_end_ms + 1);
+  c.ack_b_ms = 0;
+  c.deadline_ms = c.window_end_ms + 5'000;  // a deadline after the window: expiry comes first
+  EXPECT_EQ(NextDue(c, kPolicy), c.window_end_ms + 1);
+}
+
+TEST(Lifecycle, RejectsASideThatIsNotZeroOrOne) {
+  store::ConflictRecord c = Open();
+  EXPECT_EQ(Apply(&c, Event::Acknowledge(2), kT0, kPolicy).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(c.ack_a_ms + c.ack_b_ms, 0);
+}
+
+}  // namespace
+}  // namespace deconflict::channel

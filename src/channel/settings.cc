@@ -1,0 +1,51 @@
+#include "channel/settings.h"
+
+#include <boost/json.hpp>
+
+namespace deconflict::channel {
+
+namespace json = boost::json;
+
+Result<store::WebhookRecord> AddWebhook(store::WriteTxn& txn, const AuditAppender& audit,
+                                        store::WebhookRecord w, int64_t now_ms,
+                                        const std::string& by) {
+  w.id = 0;
+  w.created_ms = now_ms;
+  w.active = true;
+  auto id = txn.PutWebhook(w);
+  if (!id.ok()) return id.status();
+  w.id = *id;
+  json::object body{{"party", w.party}, {"webhook", w.id}, {"url", w.url}, {"by", by}};
+  if (Status s = audit("webhook.added", {w.party}, json::serialize(body)); !s.ok()) return s;
+  return w;
+}
+
+Status DeleteWebhook(store::WriteTxn& txn, const AuditAppender& audit, const std::string& party,
+                     int64_t id, const std::string& by) {
+  if (Status s = txn.DeleteWebhook(party, id); !s.ok()) return s;
+  json::object body{{"party", party}, {"webhook", id}, {"by", by}};
+  return audit("webhook.deleted", {party}, json::serialize(body));
+}
+
+Result<store::ContactRecord> AddContact(store::WriteTxn& txn, const AuditAppender& audit,
+                                        store::ContactRecord c, int64_t now_ms,
+                                        const std::string& by) {
+  c.id = 0;
+  c.created_ms = now_ms;
+  auto id = txn.PutContact(c);
+  if (!id.ok()) return id.status();
+  c.id = *id;
+  json::object body{{"party", c.party}, {"contact", c.id},       {"name", c.name},
+                    {"role", c.role},   {"language", c.language}, {"by", by}};
+  if (Status s = audit("contact.added", {c.party}, json::serialize(body)); !s.ok()) return s;
+  return c;
+}
+
+Status DeleteContact(store::WriteTxn& txn, const AuditAppender& audit, const std::string& party,
+                     int64_t id, const std::string& by) {
+  if (Status s = txn.DeleteContact(party, id); !s.ok()) return s;
+  json::object body{{"party", party}, {"contact", id}, {"by", by}};
+  return audit("contact.deleted", {party}, json::serialize(body));
+}
+
+}  // namespace deconflict::channel

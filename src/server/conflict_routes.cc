@@ -1,0 +1,104 @@
+// Conflicts and their threads: list, read, acknowledge, accept, messages, suggestion, receipt.
+#include <boost/json.hpp>
+
+#include "server/handler.h"
+
+namespace deconflict::server {
+
+namespace json = boost::json;
+
+namespace {
+
+Result<Response> List(const service::Service& svc, const Request& req, const Caller& caller) {
+  service::ConflictQuery q;
+  if (auto it = req.query.find("status"); it != req.query.end() && !it->second.empty()) {
+    const std::string& s = it->second;
+    for (size_t start = 0; start <= s.size();) {
+      size_t comma = s.find(',', start);
+      std::string one = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (one != "open" && one != "acknowledged" && one != "resolved" && one != "expired") {
+        return Status::MalformedRequest(
+            "status: \"" + one + "\" is not one of open, acknowledged, resolved, expired",
+            {{"status", "comma-separated list of open, acknowledged, resolved, expired"}});
+      }
+      q.statuses.push_back(one);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  if (auto it = req.query.find("plan"); it != req.query.end()) q.plan = it->second;
+  if (req.query.count("limit")) {
+    auto limit = QueryInt(req, "limit", 0, 1, 10000);
+    if (!limit.ok()) return limit.status();
+    q.limit = static_cast<int>(*limit);
+  }
+  auto page = svc.ListConflicts(caller, q);
+  if (!page.ok()) return page.status();
+  return Json(200, json::object{{"conflicts", page->conflicts}, {"truncated", page->truncated}});
+}
+
+Result<Response> Get(const service::Service& svc, const Request& req, const Caller& caller) {
+  return Json(200, svc.GetConflict(caller, req.params.at("id")));
+}
+
+Result<Response> Ack(const service::Service& svc, const Request& req, const Caller& caller) {
+  return Json(200, svc.Acknowledge(caller, req.params.at("id")));
+}
+
+Result<Response> Accept(const service::Service& svc, const Request& req, const Caller& caller) {
+  return Json(200, svc.Accept(caller, req.params.at("id")));
+}
+
+Result<Response> Messages(const service::Service& svc, const Request& req, const Caller& caller) {
+  auto ms = svc.ListMessages(caller, req.params.at("id"));
+  if (!ms.ok()) return ms.status();
+  return Json(200, json::object{{"messages", std::move(*ms)}});
+}
+
+Result<Response> Post(const service::Service& svc, const Request& req, const Caller& caller) {
+  // A conflict the caller may not read does not exist, whatever the body says.
+  if (auto c = svc.GetConflict(caller, req.params.at("id")); !c.ok()) return c.status();
+  auto body = JsonBody(req);
+  if (!body.ok()) return body.status();
+  auto in = service::ParseMessageInput(*body);
+  if (!in.ok()) return in.status();
+  return Json(201, svc.PostMessage(caller, req.params.at("id"), std::move(*in)));
+}
+
+Result<Response> Suggestion(const service::Service& svc, const Request& req,
+                            const Caller& caller) {
+  auto s = svc.Suggest(caller, req.params.at("id"));
+  if (!s.ok()) return s.status();
+  return Json(200, json::object{{"outcome", s->outcome},
+                                {"shift_s", s->shift_s},
+                                {"plan", s->plan},
+                                {"conflicts_now", s->conflicts_now},
+                                {"explanation", s->explanation}});
+}
+
+Result<Response> Receipt(const service::Service& svc, const Request& req, const Caller& caller) {
+  auto receipt = svc.Receipt(caller, req.params.at("id"));
+  if (!receipt.ok()) return receipt.status();
+  Response r = Json(200, std::move(*receipt));
+  r.headers.emplace_back("Content-Disposition",
+                         "attachment; filename=\"receipt-" + req.params.at("id") + ".json\"");
+  return r;
+}
+
+}  // namespace
+
+void RegisterConflictRoutes(http::Router* router, const ApiContext& ctx) {
+  auto route = [&](const char* method, const char* pattern, ServiceBody fn) {
+    AddRoute(router, ctx, method, pattern, fn);
+  };
+  route("GET", "/v1/conflicts", List);
+  route("GET", "/v1/conflicts/{id}", Get);
+  route("POST", "/v1/conflicts/{id}/ack", Ack);
+  route("POST", "/v1/conflicts/{id}/accept", Accept);
+  route("GET", "/v1/conflicts/{id}/messages", Messages);
+  route("POST", "/v1/conflicts/{id}/messages", Post);
+  route("GET", "/v1/conflicts/{id}/suggestion", Suggestion);
+  route("GET", "/v1/conflicts/{id}/receipt", Receipt);
+}
+
+}  // namespace deconflict::server

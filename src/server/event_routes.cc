@@ -1,0 +1,208 @@
+// The caller's event stream: Server-Sent Events, WebSocket, history and read receipts. Streams
+// read their events from the store (through the service, on the worker pool) whenever the hub says
+// that new ones were committed, so a missed wake-up never loses an event.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/json.hpp>
+
+#include "http/async_signal.h"
+#include "http/completion.h"
+#include "model/json_util.h"
+#include "channel/disclosure.h"
+#include "server/handler.h"
+
+namespace deconflict::server {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using http::Exchange;
+
+namespace {
+
+constexpr int kEventsPerRead = 200;
+
+Result<Response> History(const service::Service& svc, const Request& req, const Caller& caller) {
+  auto after = QueryInt(req, "after", 0, 0, INT64_MAX);
+  if (!after.ok()) return after.status();
+  auto limit = QueryInt(req, "limit", 100, 1, 1000);
+  if (!limit.ok()) return limit.status();
+  auto events = svc.EventsAfter(caller, *after, static_cast<int>(*limit));
+  if (!events.ok()) return events.status();
+  json::array a;
+  for (const auto& e : *events) a.push_back(channel::EventView(e));
+  return Json(200, json::object{{"events", a}});
+}
+
+Result<Response> Read(const service::Service& svc, const Request& req, const Caller& caller) {
+  auto seq = PathNumber(req, "seq", "event");
+  if (!seq.ok()) return seq.status();
+  if (Status s = svc.MarkRead(caller, *seq, "api"); !s.ok()) return s;
+  return NoContent();
+}
+
+// The first event to send: Last-Event-ID (a reconnecting EventSource) or ?after=.
+Result<int64_t> StreamStart(const Request& req) {
+  std::string last_id = req.header("Last-Event-ID");
+  if (last_id.empty()) return QueryInt(req, "after", 0, 0, INT64_MAX);
+  char* end = nullptr;
+  long long v = std::strtoll(last_id.c_str(), &end, 10);
+  if (end != last_id.c_str() + last_id.size() || v < 0) {
+    return Status::MalformedRequest("Last-Event-ID: expected a non-negative integer",
+                                    {{"Last-Event-ID", "expected a non-negative integer"}});
+  }
+  return static_cast<int64_t>(v);
+}
+
+// Sends the caller's events after *after with `send`, records their delivery on `channel`, and
+// returns false once `send` fails (the peer is gone).
+template <typename Send>
+asio::awaitable<bool> Drain(const ApiContext& ctx, const Caller& caller, int64_t* after,
+                            const std::string& channel, Send send) {
+  for (;;) {
+    auto events = co_await http::RunOn(
+        *ctx.pool, [&] { return ctx.service->EventsAfter(caller, *after, kEventsPerRead); });
+    if (!events.ok() || events->empty()) co_return true;
+    std::vector<int64_t> seqs;
+    for (const auto& e : *events) {
+      if (!co_await send(e)) co_return false;
+      *after = e.seq;
+      seqs.push_back(e.seq);
+    }
+    ctx.service->RecordDelivered(caller, seqs, channel);
+  }
+}
+
+asio::awaitable<void> EventStream(const ApiContext& ctx, Exchange& ex) {
+  const Request& req = ex.request();
+  auto caller = co_await http::RunOn(*ctx.pool,
+                                     [&] { return ctx.service->Authenticate(BearerToken(req)); });
+  if (!caller.ok()) co_return co_await ex.Respond(http::ProblemFromStatus(caller.status()));
+  Result<int64_t> start = StreamStart(req);
+  if (!start.ok()) co_return co_await ex.Respond(http::ProblemFromStatus(start.status()));
+  int64_t after = *start;
+  auto signal = std::make_shared<http::AsyncSignal>();
+  auto sub = ctx.service->Subscribe(*caller, [signal] { signal->Notify(); });
+  if (!co_await ex.StartEventStream()) co_return;
+  // A first line at once: clients (browsers' fetch among them) know the stream is open without
+  // waiting for an event or the first keep-alive.
+  if (!co_await ex.SendComment("connected")) co_return;
+  auto send = [&ex](const store::EventRecord& e) -> asio::awaitable<bool> {
+    const http::SseEvent event{e.seq, e.type, e.data_json};
+    co_return co_await ex.SendEvent(event);
+  };
+  for (;;) {
+    const uint64_t seen = signal->generation();
+    if (!co_await Drain(ctx, *caller, &after, "sse", send)) co_return;
+    Exchange::Wake w = co_await ex.WaitFor(signal.get(), seen, ctx.keepalive);
+    if (w == Exchange::Wake::kEnd) co_return;
+    if (w == Exchange::Wake::kTimeout && !co_await ex.SendComment("keep-alive")) co_return;
+  }
+}
+
+const std::string kAuthFirst = "expected {\"type\":\"auth\",\"token\":\"...\"} first";
+
+// The WebSocket's first frame when the upgrade carried no token: {"type":"auth","token",
+// "after"?}. Sets *after from it.
+asio::awaitable<Result<Caller>> AuthFrame(const ApiContext& ctx, http::WebSocket& ws,
+                                          int64_t* after) {
+  auto first = co_await ws.Receive();
+  if (!first) co_return Status::Unauthenticated("closed before authenticating");
+  json::value v;
+  if (model::internal::ParseJson(*first, &v) || !v.is_object()) {
+    co_return Status::Unauthenticated(kAuthFirst);
+  }
+  const json::object& o = v.get_object();
+  auto* type = o.if_contains("type");
+  auto* tok = o.if_contains("token");
+  if (!type || !type->is_string() || type->get_string() != "auth" || !tok || !tok->is_string()) {
+    co_return Status::Unauthenticated(kAuthFirst);
+  }
+  if (auto* a = o.if_contains("after"); a && a->is_int64() && a->get_int64() >= 0) {
+    *after = a->get_int64();
+  }
+  std::string token(tok->get_string());
+  co_return co_await http::RunOn(*ctx.pool, [&] { return ctx.service->Authenticate(token); });
+}
+
+asio::awaitable<void> WebSocketStream(const ApiContext& ctx, Exchange& ex) {
+  if (!ex.IsWebSocketUpgrade()) {
+    co_return co_await ex.Respond(http::ProblemFromStatus(Status::UpgradeRequired(
+        "GET /v1/ws upgrades to a WebSocket; use GET /v1/events for Server-Sent Events")));
+  }
+  // A token in the upgrade request is checked before upgrading.
+  std::optional<Caller> caller;
+  if (std::string token = BearerToken(ex.request()); !token.empty()) {
+    auto c = co_await http::RunOn(*ctx.pool, [&] { return ctx.service->Authenticate(token); });
+    if (!c.ok()) co_return co_await ex.Respond(http::ProblemFromStatus(c.status()));
+    caller = *c;
+  }
+  std::shared_ptr<http::WebSocket> ws = co_await ex.AcceptWebSocket();
+  if (!ws) co_return;
+  int64_t after = 0;
+  if (!caller) {
+    Result<Caller> c = co_await AuthFrame(ctx, *ws, &after);
+    if (!c.ok()) {
+      std::string frame =
+          json::serialize(json::object{{"type", "error"}, {"detail", c.status().message()}});
+      co_await ws->Send(std::move(frame));
+      co_return co_await ws->Close();
+    }
+    caller = *c;
+  }
+  auto signal = std::make_shared<http::AsyncSignal>();
+  auto closed = std::make_shared<std::atomic<bool>>(false);
+  auto sub = ctx.service->Subscribe(*caller, [signal] { signal->Notify(); });
+  // Reader: read receipts from the client.
+  asio::co_spawn(
+      ex.executor(),
+      [ws, svc = ctx.service, pool = ctx.pool, who = *caller, closed,
+       signal]() -> asio::awaitable<void> {
+        while (auto msg = co_await ws->Receive()) {
+          json::value v;
+          if (model::internal::ParseJson(*msg, &v) || !v.is_object()) continue;
+          const json::object& o = v.get_object();
+          auto* type = o.if_contains("type");
+          auto* seq = o.if_contains("seq");
+          if (type && type->is_string() && type->get_string() == "read" && seq &&
+              seq->is_int64() && seq->get_int64() > 0) {
+            const int64_t n = seq->get_int64();
+            co_await http::RunOn(*pool, [&] { (void)svc->MarkRead(who, n, "ws"); });
+          }
+        }
+        closed->store(true);
+        signal->Notify();
+      },
+      asio::detached);
+  std::string ready = json::serialize(json::object{
+      {"type", "ready"}, {"party", caller->party}, {"role", channel::RoleName(caller->role)}});
+  if (!co_await ws->Send(std::move(ready))) co_return;
+  auto send = [&ws](const store::EventRecord& e) -> asio::awaitable<bool> {
+    std::string frame = "{\"type\":\"event\",\"seq\":" + std::to_string(e.seq) +
+                        ",\"event\":" + json::serialize(json::string(e.type)) +
+                        ",\"data\":" + e.data_json + "}";
+    co_return co_await ws->Send(std::move(frame));
+  };
+  while (!closed->load()) {
+    const uint64_t seen = signal->generation();
+    if (!co_await Drain(ctx, *caller, &after, "ws", send)) co_return;
+    if (closed->load()) break;
+    Exchange::Wake w = co_await ex.WaitFor(signal.get(), seen, ctx.keepalive);
+    if (w == Exchange::Wake::kEnd) break;
+    if (w == Exchange::Wake::kTimeout && !co_await ws->Send("{\"type\":\"keepalive\"}")) co_return;
+  }
+  if (!closed->load()) co_await ws->Close();
+}
+
+}  // namespace
+
+void RegisterEventRoutes(http::Router* router, const ApiContext& ctx) {
+  AddRoute(router, ctx, "GET", "/v1/events/history", History);
+  AddRoute(router, ctx, "POST", "/v1/events/{seq}/read", Read);
+  router->Add("GET", "/v1/events",
+              [&ctx](Exchange& ex) -> asio::awaitable<void> { co_await EventStream(ctx, ex); });
+  router->Add("GET", "/v1/ws", [&ctx](Exchange& ex) -> asio::awaitable<void> {
+    co_await WebSocketStream(ctx, ex);
+  });
+}
+
+}  // namespace deconflict::server

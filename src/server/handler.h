@@ -1,0 +1,92 @@
+// The shape every HTTP handler of the API has: read the request (validating at the edge), call
+// one service function with the caller, render the result. Authentication, running the blocking
+// part off the network threads, and mapping a Status to an RFC 9457 problem
+// (http::ProblemFromStatus, the one mapping) happen here, once.
+//
+//   router->Add("GET", "/v1/plans/{id}", Authenticated(ctx, [&ctx](const Request& req,
+//                                                                   const Caller& caller) {
+//     return Json(200, ctx.service->GetPlan(caller, req.params.at("id")));
+//   }));
+//
+// Thread-safety: the functions given to Authenticated and Public run on the worker pool, several
+// at once; the context is immutable after set-up.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "base/status.h"
+#include "http/metrics.h"
+#include "http/server.h"
+#include "server/console.h"
+#include "service/service.h"
+
+namespace deconflict::server {
+
+using http::Request;
+using http::Response;
+using service::Caller;
+
+// What the handlers share.
+struct ApiContext {
+  const service::Service* service = nullptr;  // REQUIRED
+  boost::asio::thread_pool* pool = nullptr;   // REQUIRED: blocking work (store, writer waits)
+  http::Metrics* metrics = nullptr;           // REQUIRED
+  std::string openapi_json;                   // served at /openapi.json
+  const ConsoleAssets* console = nullptr;     // the web console (none: 404s)
+  std::chrono::seconds keepalive{15};         // SSE/WebSocket keep-alive interval
+};
+
+// A route's work: a response, or a Status the caller gets as a problem.
+using AuthedBody = std::function<Result<Response>(const Request&, const Caller&)>;
+using PublicBody = std::function<Result<Response>(const Request&)>;
+
+// Authenticates the bearer token (401 otherwise), then runs `body` on the worker pool.
+http::Handler Authenticated(const ApiContext& ctx, AuthedBody body);
+// The common case: an authenticated route whose work is one function of the service.
+using ServiceBody = Result<Response> (*)(const service::Service&, const Request&, const Caller&);
+void AddRoute(http::Router* router, const ApiContext& ctx, const char* method,
+              const char* pattern, ServiceBody body);
+// Runs `body` on the worker pool without a token.
+http::Handler Public(const ApiContext& ctx, PublicBody body);
+
+// ----- Reading the request. Each fails with MalformedRequest (400) or UnsupportedMediaType
+// (415) naming the parameter or header.
+
+// "Bearer <token>" (scheme case-insensitive), or "".
+std::string BearerToken(const Request& req);
+// The body as one JSON document (application/json or application/geo+json, or no Content-Type).
+Result<boost::json::value> JsonBody(const Request& req);
+// An integer query parameter in [lo, hi]; `def` when absent or empty.
+Result<int64_t> QueryInt(const Request& req, const std::string& name, int64_t def, int64_t lo,
+                         int64_t hi);
+// If-Match: "3", W/"3" or 3; nullopt when absent.
+Result<std::optional<int64_t>> IfMatch(const Request& req);
+// A positive integer path parameter; NotFound("<what> does not exist") otherwise.
+Result<int64_t> PathNumber(const Request& req, const std::string& name, const std::string& what);
+
+// ----- Rendering.
+Response Json(int status, boost::json::value body);
+// `r` as JSON with status `ok_status`, or its problem.
+template <typename T>
+Result<Response> Json(int ok_status, Result<T> r) {
+  if (!r.ok()) return r.status();
+  return Json(ok_status, boost::json::value_from(std::move(*r)));
+}
+Response NoContent();
+boost::json::array IssuesJson(const std::vector<Issue>& issues);
+std::string ETag(int64_t version);
+
+// The route groups, one file each.
+void RegisterOperationRoutes(http::Router* router, const ApiContext& ctx);  // ops_routes.cc
+void RegisterPartyRoutes(http::Router* router, const ApiContext& ctx);      // party_routes.cc
+void RegisterPlanRoutes(http::Router* router, const ApiContext& ctx);       // plan_routes.cc
+void RegisterConflictRoutes(http::Router* router, const ApiContext& ctx);   // conflict_routes.cc
+void RegisterEventRoutes(http::Router* router, const ApiContext& ctx);      // event_routes.cc
+void RegisterRecordRoutes(http::Router* router, const ApiContext& ctx);     // record_routes.cc
+
+}  // namespace deconflict::server

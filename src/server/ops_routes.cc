@@ -1,0 +1,111 @@
+// Operations and static content: health, readiness, metrics, the OpenAPI document and the web
+// console. None needs a token.
+#include <boost/json.hpp>
+
+#include "http/completion.h"
+#include "server/handler.h"
+
+namespace deconflict::server {
+
+namespace json = boost::json;
+using http::Exchange;
+
+namespace {
+
+void RegisterGauges(http::Metrics* metrics, const service::Service* svc) {
+  struct Gauge {
+    const char* name;
+    const char* help;
+    int64_t (*get)(const channel::Channel::Stats&, const service::Service&);
+  };
+  static constexpr Gauge kGauges[] = {
+      {"deconflict_conflicts_open", "Conflicts open or acknowledged (not resolved)",
+       [](const auto& s, const auto&) { return s.conflicts_open; }},
+      {"deconflict_notices_unacknowledged",
+       "Sides of open conflicts that have not acknowledged their notice",
+       [](const auto& s, const auto&) { return s.notices_unacknowledged; }},
+      {"deconflict_plans_active", "Active plans in the detector",
+       [](const auto& s, const auto&) { return s.plans_active; }},
+      {"deconflict_writer_batches", "Transactions committed by the writer",
+       [](const auto& s, const auto&) { return s.batches; }},
+      {"deconflict_writer_operations", "Operations applied by the writer",
+       [](const auto& s, const auto&) { return s.operations; }},
+      {"deconflict_escalations", "Escalations since start",
+       [](const auto& s, const auto&) { return s.escalations; }},
+      {"deconflict_stream_subscribers", "Open SSE and WebSocket streams",
+       [](const auto&, const auto& service) {
+         return static_cast<int64_t>(service.subscribers());
+       }},
+  };
+  for (const Gauge& g : kGauges) {
+    metrics->Gauge(g.name, g.help,
+                   [svc, get = g.get] { return static_cast<double>(get(svc->stats(), *svc)); });
+  }
+}
+
+Response Asset(const ConsoleAssets* console, const Request& req, const std::string& name) {
+  const ConsoleAssets::File* f = console == nullptr ? nullptr : console->Find(name);
+  if (f == nullptr) {
+    const bool none = console == nullptr || console->empty();
+    return http::ProblemFromStatus(Status::NotFound(
+        none ? "the web console is not installed: build web/ and start deconflictd with --web DIR"
+             : "no such console file"));
+  }
+  Response r;
+  r.headers.emplace_back("Content-Security-Policy",
+                         std::string(ConsoleAssets::kContentSecurityPolicy));
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Referrer-Policy", "no-referrer");
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  r.headers.emplace_back("ETag", f->etag);
+  if (req.header("If-None-Match") == f->etag) {
+    r.status = 304;
+    r.content_type.clear();
+  } else {
+    r.content_type = f->content_type;
+    r.body = f->body;
+  }
+  return r;
+}
+
+}  // namespace
+
+void RegisterOperationRoutes(http::Router* router, const ApiContext& ctx) {
+  RegisterGauges(ctx.metrics, ctx.service);
+  router->Add("GET", "/healthz", [](Exchange& ex) -> boost::asio::awaitable<void> {
+    Response r = Json(200, json::object{{"status", "ok"}});
+    co_await ex.Respond(std::move(r));
+  });
+  router->Add("GET", "/readyz", [&ctx](Exchange& ex) -> boost::asio::awaitable<void> {
+    if (ex.ShuttingDown()) {
+      co_return co_await ex.Respond(
+          http::ProblemFromStatus(Status::Unavailable("shutting down")));
+    }
+    Result<service::Readiness> r =
+        co_await http::RunOn(*ctx.pool, [&] { return ctx.service->Ready(); });
+    if (!r.ok()) co_return co_await ex.Respond(http::ProblemFromStatus(r.status()));
+    Response ok = Json(200, json::object{{"status", "ready"},
+                                         {"plans_active", r->plans_active},
+                                         {"conflicts_open", r->conflicts_open}});
+    co_await ex.Respond(std::move(ok));
+  });
+  router->Add("GET", "/metrics", [&ctx](Exchange& ex) -> boost::asio::awaitable<void> {
+    Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = ctx.metrics->Render();
+    co_await ex.Respond(std::move(r));
+  });
+  router->Add("GET", "/openapi.json", [&ctx](Exchange& ex) -> boost::asio::awaitable<void> {
+    Response r;
+    r.body = ctx.openapi_json;
+    co_await ex.Respond(std::move(r));
+  });
+  router->Add("GET", "/", [&ctx](Exchange& ex) -> boost::asio::awaitable<void> {
+    co_await ex.Respond(Asset(ctx.console, ex.request(), "index.html"));
+  });
+  router->Add("GET", "/ui/{name}", [&ctx](Exchange& ex) -> boost::asio::awaitable<void> {
+    co_await ex.Respond(Asset(ctx.console, ex.request(), ex.request().params.at("name")));
+  });
+}
+
+}  // namespace deconflict::server

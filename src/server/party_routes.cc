@@ -1,0 +1,110 @@
+// The caller's identity, the parties, and the settings of the caller's party: webhooks and
+// contacts.
+#include <boost/json.hpp>
+
+#include "channel/disclosure.h"
+#include "server/handler.h"
+
+namespace deconflict::server {
+
+namespace json = boost::json;
+
+namespace {
+
+// A contact as the API shows it (the Contact schema of docs/openapi.json).
+json::object ContactJson(const store::ContactRecord& c) {
+  return json::object{{"id", c.id},
+                      {"party", c.party},
+                      {"name", c.name},
+                      {"language", c.language},
+                      {"role", c.role},
+                      {"roster", c.roster},
+                      {"webhook_url", c.webhook_url}};
+}
+
+Result<Response> Me(const service::Service& svc, const Request&, const Caller& caller) {
+  return Json(200, svc.Me(caller));
+}
+
+Result<Response> Parties(const service::Service& svc, const Request&, const Caller& caller) {
+  auto parties = svc.ListParties(caller);
+  if (!parties.ok()) return parties.status();
+  return Json(200, json::object{{"parties", std::move(*parties)}});
+}
+
+Result<Response> Webhooks(const service::Service& svc, const Request&, const Caller& caller) {
+  auto hooks = svc.ListWebhooks(caller);
+  if (!hooks.ok()) return hooks.status();
+  json::array a;
+  for (const auto& w : *hooks) {
+    a.push_back(json::object{{"id", w.id},
+                             {"url", w.url},
+                             {"active", w.active},
+                             {"created_at", channel::FormatMs(w.created_ms)}});
+  }
+  return Json(200, json::object{{"webhooks", a}});
+}
+
+Result<Response> AddWebhook(const service::Service& svc, const Request& req,
+                            const Caller& caller) {
+  auto body = JsonBody(req);
+  if (!body.ok()) return body.status();
+  auto in = service::ParseWebhookInput(*body);
+  if (!in.ok()) return in.status();
+  auto w = svc.AddWebhook(caller, std::move(*in));
+  if (!w.ok()) return w.status();
+  return Json(201, json::object{{"id", w->id}, {"url", w->url}, {"secret", w->secret}});
+}
+
+Result<Response> DeleteWebhook(const service::Service& svc, const Request& req,
+                               const Caller& caller) {
+  auto id = PathNumber(req, "id", "webhook");
+  if (!id.ok()) return id.status();
+  if (Status s = svc.DeleteWebhook(caller, *id); !s.ok()) return s;
+  return NoContent();
+}
+
+Result<Response> Contacts(const service::Service& svc, const Request&, const Caller& caller) {
+  auto cs = svc.ListContacts(caller);
+  if (!cs.ok()) return cs.status();
+  json::array a;
+  for (const auto& c : *cs) a.push_back(ContactJson(c));
+  return Json(200, json::object{{"contacts", a}});
+}
+
+Result<Response> AddContact(const service::Service& svc, const Request& req,
+                            const Caller& caller) {
+  auto body = JsonBody(req);
+  if (!body.ok()) return body.status();
+  auto in = service::ParseContactInput(*body);
+  if (!in.ok()) return in.status();
+  auto c = svc.AddContact(caller, std::move(*in));
+  if (!c.ok()) return c.status();
+  return Json(201, ContactJson(*c));
+}
+
+Result<Response> DeleteContact(const service::Service& svc, const Request& req,
+                               const Caller& caller) {
+  auto id = PathNumber(req, "id", "contact");
+  if (!id.ok()) return id.status();
+  if (Status s = svc.DeleteContact(caller, *id); !s.ok()) return s;
+  return NoContent();
+}
+
+}  // namespace
+
+void RegisterPartyRoutes(http::Router* router, const ApiContext& ctx) {
+  auto route = [&](const char* method, const char* pattern, ServiceBody fn) {
+    AddRoute(router, ctx, method, pattern, fn);
+  };
+  route("GET", "/v1/me", Me);
+  route("GET", "/v1/parties", Parties);
+  route("GET", "/v1/webhooks", Webhooks);
+  route("POST", "/v1/webhooks", AddWebhook);
+  route("DELETE", "/v1/webhooks/{id}", DeleteWebhook);
+  route("GET", "/v1/contacts", Contacts);
+  route("POST", "/v1/contacts", AddContact);
+  route("DELETE", "/v1/contacts/{id}", DeleteContact);
+}
+
+}  // namespace deconflict::server

@@ -1,0 +1,504 @@
+#include "service/service.h"
+
+#include <boost/json.hpp>
+#include <future>
+#include <set>
+
+#include "base/time.h"
+#include "channel/disclosure.h"
+#include "record/chain.h"
+
+namespace deconflict::service {
+
+namespace json = boost::json;
+
+namespace {
+
+// Starts a channel operation and waits for its completion (called on the writer thread).
+template <typename T, typename Start>
+Result<T> Await(Start start) {
+  std::promise<Result<T>> done;
+  std::future<Result<T>> f = done.get_future();
+  start([&done](Result<T> r) { done.set_value(std::move(r)); });
+  return f.get();
+}
+
+const char* OutcomeName(engine::Suggestion::Outcome o) {
+  switch (o) {
+    case engine::Suggestion::kNoConflict:
+      return "no_conflict";
+    case engine::Suggestion::kDelay:
+      return "delay";
+    case engine::Suggestion::kAdvance:
+      return "advance";
+    case engine::Suggestion::kImpossible:
+      return "impossible";
+  }
+  return "impossible";
+}
+
+std::string Explain(engine::Suggestion::Outcome o, const std::string& plan, double shift) {
+  switch (o) {
+    case engine::Suggestion::kNoConflict:
+      return "Plan " + plan + " has no conflict to clear.";
+    case engine::Suggestion::kDelay:
+      return "Delay plan " + plan + " by " + FormatDuration(Seconds(shift)) +
+             " to clear all of its conflicts (checked against every active plan).";
+    case engine::Suggestion::kAdvance:
+      return "Start plan " + plan + " " + FormatDuration(Seconds(-shift)) +
+             " earlier to clear all of its conflicts (checked against every active plan).";
+    case engine::Suggestion::kImpossible:
+      return "No delay or advance of plan " + plan +
+             " within 6 h clears all of its conflicts; change its route or coordinate with the "
+             "other party.";
+  }
+  return "";
+}
+
+}  // namespace
+
+Service::Service(channel::Channel* channel) : ch_(channel), store_(channel->store()) {}
+
+Result<Caller> Service::Authenticate(std::string_view token) const {
+  if (token.empty()) return Status::Unauthenticated("send Authorization: Bearer <token>");
+  return ch_->Authenticate(token);
+}
+
+// ----- Identity and parties.
+
+Result<json::object> Service::Me(const Caller& caller) const {
+  auto contacts = store_->ListContacts(caller.party);
+  if (!contacts.ok()) return contacts.status();
+  json::array cs;
+  for (const auto& c : *contacts) {
+    cs.push_back(json::object{{"id", c.id},
+                              {"name", c.name},
+                              {"language", c.language},
+                              {"role", c.role},
+                              {"roster", c.roster}});
+  }
+  return json::object{
+      {"party", caller.party}, {"role", channel::RoleName(caller.role)}, {"contacts", cs}};
+}
+
+Result<json::array> Service::ListParties(const Caller& caller) const {
+  if (Status s = Authorize(caller, Action::kListParties); !s.ok()) return s;
+  std::optional<std::string> only = ListScope(caller, Action::kListParties);
+  auto parties = store_->ListParties();
+  if (!parties.ok()) return parties.status();
+  json::array a;
+  for (const auto& p : *parties) {
+    if (only && p.name != *only) continue;
+    a.push_back(json::object{{"name", p.name}, {"role", p.role}, {"display_name", p.display_name}});
+  }
+  return a;
+}
+
+// ----- Plans.
+
+json::array Service::Views(const std::vector<store::ConflictRecord>& cs,
+                           const Caller& caller) const {
+  json::array a;
+  for (const auto& c : cs) a.push_back(channel::ConflictView(c, caller));
+  return a;
+}
+
+PlanChange Service::ChangeView(channel::PlanOutcome out, const Caller& caller,
+                               std::vector<Issue> warnings) const {
+  PlanChange r;
+  r.plan_view = channel::PlanView(out.plan);
+  r.opened = Views(out.opened, caller);
+  r.resolved = Views(out.closed, caller);
+  r.unchanged = Views(out.unchanged, caller);
+  r.plan = std::move(out.plan);
+  r.warnings = std::move(warnings);
+  return r;
+}
+
+Result<PlanChange> Service::SubmitPlan(const Caller& caller, PlanInput in) const {
+  if (Status s = Authorize(caller, Action::kSubmitPlan); !s.ok()) return s;
+  auto out = Await<channel::PlanOutcome>([&](auto done) {
+    ch_->SubmitPlan(caller, std::move(in.plan), std::move(in.feature_json), std::nullopt,
+                    channel::Write::kCreate, std::move(done));
+  });
+  if (!out.ok()) return out.status();
+  return ChangeView(std::move(*out), caller, std::move(in.warnings));
+}
+
+Result<std::string> Service::OwnPlanId(const Caller& caller, std::string_view ref) const {
+  if (Status s = Authorize(caller, Action::kSubmitPlan); !s.ok()) return s;
+  std::string id(ref);
+  if (size_t colon = ref.find(':'); colon != std::string_view::npos) {
+    std::string party(ref.substr(0, colon));
+    if (Status s = Authorize(caller, Action::kSubmitPlan,
+                             Target::OwnedBy(party, "plan " + std::string(ref)));
+        !s.ok()) {
+      return s;
+    }
+    id = ref.substr(colon + 1);
+  }
+  return id;
+}
+
+Result<PlanChange> Service::AmendPlan(const Caller& caller, std::string_view ref, int64_t if_match,
+                                      PlanInput in) const {
+  Result<std::string> id = OwnPlanId(caller, ref);
+  if (!id.ok()) return id.status();
+  if (in.plan.id.value() != *id) {
+    return Status::Invalid(
+        "the Feature's id (" + in.plan.id.value() + ") differs from the URL (" + *id + ")",
+        {{"id", "must equal the plan id in the URL"}});
+  }
+  auto out = Await<channel::PlanOutcome>([&](auto done) {
+    ch_->SubmitPlan(caller, std::move(in.plan), std::move(in.feature_json), if_match,
+                    channel::Write::kAmend, std::move(done));
+  });
+  if (!out.ok()) return out.status();
+  return ChangeView(std::move(*out), caller, std::move(in.warnings));
+}
+
+Result<PlanChange> Service::CancelPlan(const Caller& caller, std::string_view ref,
+                                       std::optional<int64_t> if_match) const {
+  Result<std::string> id = OwnPlanId(caller, ref);
+  if (!id.ok()) return id.status();
+  auto out = Await<channel::PlanOutcome>(
+      [&](auto done) { ch_->CancelPlan(caller, *id, if_match, std::move(done)); });
+  if (!out.ok()) return out.status();
+  return ChangeView(std::move(*out), caller, {});
+}
+
+Result<store::PlanRecord> Service::FindPlan(const Caller& caller, std::string_view ref) const {
+  if (Status s = Authorize(caller, Action::kReadPlan); !s.ok()) return s;
+  const std::string what = "plan " + std::string(ref);
+  std::string party = caller.party, id(ref);
+  if (size_t colon = ref.find(':'); colon != std::string_view::npos) {
+    party = ref.substr(0, colon);
+    id = ref.substr(colon + 1);
+    if (Status s = Authorize(caller, Action::kReadPlan, Target::OwnedBy(party, what)); !s.ok()) {
+      return s;
+    }
+  } else if (!ListScope(caller, Action::kReadPlan)) {
+    // "id" alone, for a caller who reads every party's plans: the one party that has it.
+    auto parties = store_->ListParties();
+    if (!parties.ok()) return parties.status();
+    std::vector<store::PlanRecord> match;
+    for (const auto& p : *parties) {
+      auto found = store_->GetPlan(p.name, id);
+      if (!found.ok()) return found.status();
+      if (*found) match.push_back(std::move(**found));
+    }
+    if (match.empty()) return Status::NotFound(what + " does not exist");
+    if (match.size() > 1) {
+      return Status::FailedPrecondition("several parties have a plan " + id + "; name it as PARTY:" +
+                                        id);
+    }
+    return std::move(match.front());
+  }
+  auto p = store_->GetPlan(party, id);
+  if (!p.ok()) return p.status();
+  if (!*p) return Status::NotFound(what + " does not exist");
+  return std::move(**p);
+}
+
+Result<store::PlanRecord> Service::GetPlan(const Caller& caller, std::string_view ref) const {
+  return FindPlan(caller, ref);
+}
+
+Result<std::vector<store::PlanRecord>> Service::PlanVersions(const Caller& caller,
+                                                             std::string_view ref) const {
+  Result<store::PlanRecord> p = FindPlan(caller, ref);
+  if (!p.ok()) return p.status();
+  return store_->PlanHistory(p->party, p->id);
+}
+
+Result<std::vector<store::PlanRecord>> Service::ListPlans(const Caller& caller,
+                                                          PlanQuery q) const {
+  if (Status s = Authorize(caller, Action::kReadPlan); !s.ok()) return s;
+  if (std::optional<std::string> only = ListScope(caller, Action::kReadPlan)) {
+    if (!q.party.empty() && q.party != *only) {
+      return Status::PermissionDenied("a party lists only its own plans");
+    }
+    q.party = *only;
+  }
+  return store_->ListPlans(q.party, q.status);
+}
+
+Result<DryRunResult> Service::DryRun(const Caller& caller, PlanInput in) const {
+  if (Status s = Authorize(caller, Action::kDryRun); !s.ok()) return s;
+  model::Plan plan = std::move(in.plan);
+  plan.id = PlanId(channel::PlanKey(caller.party, plan.id.value()));
+  DryRunResult r;
+  for (const auto& c : ch_->DryRun(plan)) r.conflicts.push_back(channel::DryRunView(c, caller.party));
+  r.warnings = std::move(in.warnings);
+  return r;
+}
+
+// ----- Conflicts.
+
+Result<store::ConflictRecord> Service::FindConflict(const Caller& caller, const std::string& id,
+                                                    Action action) const {
+  auto c = store_->GetConflict(id);
+  if (!c.ok()) return c.status();
+  // Existence first: a conflict the caller may not read is one that does not exist.
+  if (!*c || !Authorize(caller, Action::kReadConflict, Target::Conflict(**c)).ok()) {
+    return Status::NotFound("conflict " + id + " does not exist");
+  }
+  if (Status s = Authorize(caller, action, Target::Conflict(**c)); !s.ok()) return s;
+  return std::move(**c);
+}
+
+Result<ConflictPage> Service::ListConflicts(const Caller& caller, const ConflictQuery& q) const {
+  if (Status s = Authorize(caller, Action::kReadConflict); !s.ok()) return s;
+  store::ConflictFilter f;
+  if (std::optional<std::string> only = ListScope(caller, Action::kReadConflict)) f.party = *only;
+  f.statuses = q.statuses;
+  if (!q.plan.empty()) {
+    size_t colon = q.plan.find(':');
+    f.plan_party = colon == std::string::npos ? caller.party : q.plan.substr(0, colon);
+    f.plan = colon == std::string::npos ? q.plan : q.plan.substr(colon + 1);
+    if (Status s = Authorize(caller, Action::kReadPlan, Target::OwnedBy(f.plan_party, "plan " + q.plan));
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (q.limit > 0) f.limit = q.limit + 1;  // one more: tells whether the list was cut
+  auto cs = store_->ListConflicts(f);
+  if (!cs.ok()) return cs.status();
+  ConflictPage page;
+  page.truncated = q.limit > 0 && cs->size() > static_cast<size_t>(q.limit);
+  if (page.truncated) cs->resize(static_cast<size_t>(q.limit));
+  page.conflicts = Views(*cs, caller);
+  return page;
+}
+
+Result<json::object> Service::GetConflict(const Caller& caller, const std::string& id) const {
+  auto c = FindConflict(caller, id, Action::kReadConflict);
+  if (!c.ok()) return c.status();
+  return channel::ConflictView(*c, caller);
+}
+
+Result<json::object> Service::Acknowledge(const Caller& caller, const std::string& id) const {
+  auto c = FindConflict(caller, id, Action::kActOnConflict);
+  if (!c.ok()) return c.status();
+  auto r = Await<store::ConflictRecord>(
+      [&](auto done) { ch_->Acknowledge(caller, id, std::move(done)); });
+  if (!r.ok()) return r.status();
+  return channel::ConflictView(*r, caller);
+}
+
+Result<json::object> Service::Accept(const Caller& caller, const std::string& id) const {
+  auto c = FindConflict(caller, id, Action::kActOnConflict);
+  if (!c.ok()) return c.status();
+  auto r =
+      Await<store::ConflictRecord>([&](auto done) { ch_->Accept(caller, id, std::move(done)); });
+  if (!r.ok()) return r.status();
+  return channel::ConflictView(*r, caller);
+}
+
+Result<json::array> Service::ListMessages(const Caller& caller, const std::string& id) const {
+  auto c = FindConflict(caller, id, Action::kReadConflict);
+  if (!c.ok()) return c.status();
+  auto ms = store_->ListMessages(c->id);
+  if (!ms.ok()) return ms.status();
+  json::array a;
+  for (const auto& m : *ms) a.push_back(channel::MessageView(m));
+  return a;
+}
+
+Result<json::object> Service::PostMessage(const Caller& caller, const std::string& id,
+                                          MessageInput in) const {
+  auto c = FindConflict(caller, id, in.kind == "text" ? Action::kPostText : Action::kNegotiate);
+  if (!c.ok()) return c.status();
+  if (in.answers > 0) {
+    auto ms = store_->ListMessages(c->id);
+    if (!ms.ok()) return ms.status();
+    std::vector<Issue> issues;
+    bool found = false;
+    for (const auto& prev : *ms) {
+      if (prev.seq == in.answers && prev.kind == "propose") {
+        found = true;
+        if (prev.party == caller.party) {
+          issues.push_back({"message", "you cannot answer your own proposal"});
+        }
+      }
+    }
+    if (!found) issues.push_back({"message", "no proposal with this seq in the thread"});
+    if (!issues.empty()) return Status::Invalid(std::move(issues));
+  }
+  store::MessageRecord m;
+  m.kind = std::move(in.kind);
+  m.body_json = std::move(in.body_json);
+  m.language = std::move(in.language);
+  auto r = Await<store::MessageRecord>(
+      [&](auto done) { ch_->PostMessage(caller, c->id, std::move(m), std::move(done)); });
+  if (!r.ok()) return r.status();
+  return channel::MessageView(*r);
+}
+
+Result<SuggestionView> Service::Suggest(const Caller& caller, const std::string& id) const {
+  auto c = FindConflict(caller, id, Action::kSuggest);
+  if (!c.ok()) return c.status();
+  Result<engine::Suggestion> s = ch_->Suggest(caller, *c);
+  if (!s.ok()) return s.status();
+  SuggestionView v;
+  v.plan = channel::SideOf(*c, caller.party) == 0 ? c->plan_a : c->plan_b;
+  v.outcome = OutcomeName(s->outcome);
+  v.shift_s = s->shift.value();
+  v.conflicts_now = static_cast<int64_t>(s->conflicts_now);
+  v.explanation = Explain(s->outcome, v.plan, v.shift_s);
+  return v;
+}
+
+Result<json::object> Service::Receipt(const Caller& caller, const std::string& id) const {
+  auto c = FindConflict(caller, id, Action::kReadConflict);
+  if (!c.ok()) return c.status();
+  std::optional<std::string> only = ListScope(caller, Action::kReadRecord);
+  auto entries = store_->AuditAfter(0, 0, only.value_or(""));
+  if (!entries.ok()) return entries.status();
+  // The conflict's entries, its notices, and the receipts of those notices.
+  std::vector<store::AuditEntry> picked;
+  std::set<std::pair<std::string, int64_t>> notices;
+  for (const auto& e : *entries) {
+    const bool receipt = e.kind.rfind("receipt.", 0) == 0;
+    if (!receipt && e.body_json.find(c->id) == std::string::npos) continue;
+    json::value body = json::parse(e.body_json);
+    const json::object& b = body.as_object();
+    if (receipt) {
+      auto* r = b.if_contains("recipient");
+      auto* seq = b.if_contains("event_seq");
+      if (r && seq && notices.count({std::string(r->as_string()), seq->as_int64()})) {
+        picked.push_back(e);
+      }
+      continue;
+    }
+    auto* cid = b.if_contains("conflict");
+    if (!cid || !cid->is_string() || cid->get_string() != c->id) continue;
+    if (e.kind == "notice.sent") {
+      notices.insert({std::string(b.at("recipient").as_string()), b.at("event_seq").as_int64()});
+    }
+    picked.push_back(e);
+  }
+  auto cps = store_->ListCheckpoints();
+  if (!cps.ok()) return cps.status();
+  std::optional<store::Checkpoint> cp;
+  if (!cps->empty()) cp = cps->back();
+  return record::MakeReceipt(ch_->key(), "conflict " + c->id, caller.party, ch_->Now(), picked,
+                             cp);
+}
+
+// ----- Events.
+
+Result<std::vector<store::EventRecord>> Service::EventsAfter(const Caller& caller,
+                                                             int64_t after_seq, int limit) const {
+  return store_->EventsAfter(caller.party, after_seq, limit);
+}
+
+void Service::RecordDelivered(const Caller& caller, const std::vector<int64_t>& seqs,
+                              const std::string& channel) const {
+  std::vector<store::ReceiptRecord> receipts;
+  receipts.reserve(seqs.size());
+  for (int64_t seq : seqs) receipts.push_back({caller.party, seq, channel, "delivered", ch_->Now()});
+  ch_->RecordReceipts(std::move(receipts));
+}
+
+Status Service::MarkRead(const Caller& caller, int64_t seq, const std::string& channel) const {
+  auto last = store_->LastEventSeq(caller.party);
+  if (!last.ok()) return last.status();
+  if (seq < 1 || seq > *last) return Status::NotFound("event " + std::to_string(seq) + " does not exist");
+  ch_->RecordReceipts({{caller.party, seq, channel, "read", ch_->Now()}});
+  return Status::Ok();
+}
+
+channel::Hub::Subscription Service::Subscribe(const Caller& caller,
+                                              std::function<void()> wake) const {
+  return ch_->hub().Subscribe(caller.party, std::move(wake));
+}
+
+// ----- The record.
+
+Result<AuditPage> Service::Audit(const Caller& caller, int64_t after_seq, int limit) const {
+  if (Status s = Authorize(caller, Action::kReadRecord); !s.ok()) return s;
+  std::optional<std::string> only = ListScope(caller, Action::kReadRecord);
+  AuditPage page;
+  auto entries = store_->AuditAfter(after_seq, limit, only.value_or(""));
+  if (!entries.ok()) return entries.status();
+  auto cps = store_->ListCheckpoints();
+  if (!cps.ok()) return cps.status();
+  page.entries = std::move(*entries);
+  page.checkpoints = std::move(*cps);
+  return page;
+}
+
+Result<std::string> Service::ExportRecord(const Caller& caller) const {
+  if (Status s = Authorize(caller, Action::kExportRecord); !s.ok()) return s;
+  auto entries = store_->AuditAfter(0, 0);
+  if (!entries.ok()) return entries.status();
+  auto cps = store_->ListCheckpoints();
+  if (!cps.ok()) return cps.status();
+  return record::ExportLog(*entries, *cps);
+}
+
+const std::string& Service::RecordKey() const { return ch_->key().public_key_hex; }
+
+// ----- Settings.
+
+Result<std::vector<store::WebhookRecord>> Service::ListWebhooks(const Caller& caller) const {
+  if (Status s = Authorize(caller, Action::kManageSettings); !s.ok()) return s;
+  return store_->ListWebhooks(caller.party);
+}
+
+Result<store::WebhookRecord> Service::AddWebhook(const Caller& caller, WebhookInput in) const {
+  if (Status s = Authorize(caller, Action::kManageSettings); !s.ok()) return s;
+  if (Status s = Validate(in); !s.ok()) return s;
+  store::WebhookRecord w;
+  w.url = std::move(in.url);
+  w.secret = in.secret.empty() ? record::RandomHex(24) : std::move(in.secret);
+  return Await<store::WebhookRecord>(
+      [&](auto done) { ch_->AddWebhook(caller, std::move(w), std::move(done)); });
+}
+
+Status Service::DeleteWebhook(const Caller& caller, int64_t id) const {
+  if (Status s = Authorize(caller, Action::kManageSettings); !s.ok()) return s;
+  auto r = Await<bool>([&](auto done) { ch_->DeleteWebhook(caller, id, std::move(done)); });
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<std::vector<store::ContactRecord>> Service::ListContacts(const Caller& caller) const {
+  if (Status s = Authorize(caller, Action::kReadContacts); !s.ok()) return s;
+  return store_->ListContacts(ListScope(caller, Action::kReadContacts).value_or(""));
+}
+
+Result<store::ContactRecord> Service::AddContact(const Caller& caller, ContactInput in) const {
+  if (Status s = Authorize(caller, Action::kManageSettings); !s.ok()) return s;
+  if (Status s = Validate(in); !s.ok()) return s;
+  store::ContactRecord c;
+  c.name = std::move(in.name);
+  c.language = std::move(in.language);
+  c.role = std::move(in.role);
+  c.roster = std::move(in.roster);
+  c.webhook_url = std::move(in.webhook_url);
+  return Await<store::ContactRecord>(
+      [&](auto done) { ch_->AddContact(caller, std::move(c), std::move(done)); });
+}
+
+Status Service::DeleteContact(const Caller& caller, int64_t id) const {
+  if (Status s = Authorize(caller, Action::kManageSettings); !s.ok()) return s;
+  auto r = Await<bool>([&](auto done) { ch_->DeleteContact(caller, id, std::move(done)); });
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+// ----- Operations.
+
+Result<Readiness> Service::Ready() const {
+  channel::Channel::Stats s = ch_->stats();
+  if (!s.ready) return Status::Unavailable("loading state");
+  auto last = store_->LastAudit();
+  if (!last.ok()) return Status::Unavailable("store: " + last.status().message());
+  return Readiness{s.plans_active, s.conflicts_open};
+}
+
+channel::Channel::Stats Service::stats() const { return ch_->stats(); }
+
+size_t Service::subscribers() const { return ch_->hub().subscribers(); }
+
+}  // namespace deconflict::service

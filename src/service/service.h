@@ -1,0 +1,176 @@
+// The service layer: one typed function per use case of the deconfliction channel. Every edge
+// (the HTTP API, the admin CLI, later the TAK gateway) calls these and nothing below them, so that
+// authorization (policy.h, the table of docs/security.md §7) and disclosure (channel/disclosure.h:
+// every view of another party's data) happen here and only here.
+//
+//   service::Service svc(channel.get());
+//   Result<PlanChange> r = svc.SubmitPlan(caller, std::move(*ParsePlanInput(body, caller)));
+//   Result<boost::json::object> c = svc.GetConflict(caller, "c-5b0e2f4a9c1d3e77");
+//
+// Each function takes the caller (from its token) and a validated input (inputs.h) and returns a
+// Result: the value, or a Status whose code says what went wrong (NotFound for another party's
+// resources, PermissionDenied for what the caller's role may never do, InvalidArgument naming the
+// field, PreconditionFailed for a stale If-Match, Unavailable for storage errors or shutdown).
+// Views are JSON objects as the API and the events show them, already cut to what the caller may
+// see.
+//
+// Blocking: functions read the store and wait for the channel's writer to commit; call them off
+// the network threads (the HTTP layer runs them on a worker pool).
+// Thread-safety: thread-safe; a Service holds no mutable state of its own.
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "channel/channel.h"
+#include "service/inputs.h"
+#include "service/policy.h"
+#include "store/store.h"
+
+namespace deconflict::service {
+
+// A plan after a change, with the conflicts the change opened, resolved or left unchanged, as the
+// caller sees them.
+struct PlanChange {
+  store::PlanRecord plan;
+  boost::json::object plan_view;
+  boost::json::array opened, resolved, unchanged;
+  std::vector<Issue> warnings;
+};
+
+struct DryRunResult {
+  boost::json::array conflicts;  // as the caller may see them; no ids, nothing stored
+  std::vector<Issue> warnings;
+};
+
+struct PlanQuery {
+  std::string party;   // "" = the caller's (parties) or every party's (coordinators, observers)
+  std::string status;  // "" | "active" | "cancelled"
+};
+
+struct ConflictQuery {
+  std::vector<std::string> statuses;  // empty = any
+  std::string plan;                   // "" | "id" (the caller's) | "PARTY:id"
+  int limit = 0;                      // 0 = no limit
+};
+
+struct ConflictPage {
+  boost::json::array conflicts;
+  bool truncated = false;  // more than `limit` matched
+};
+
+struct SuggestionView {
+  std::string outcome;  // "no_conflict" | "delay" | "advance" | "impossible"
+  double shift_s = 0;
+  std::string plan;  // the caller's plan id
+  int64_t conflicts_now = 0;
+  std::string explanation;  // one sentence a person reads
+};
+
+struct AuditPage {
+  std::vector<store::AuditEntry> entries;
+  std::vector<store::Checkpoint> checkpoints;
+};
+
+struct Readiness {
+  int64_t plans_active = 0;
+  int64_t conflicts_open = 0;
+};
+
+class Service {
+ public:
+  explicit Service(channel::Channel* channel);
+
+  // Token -> caller. Unauthenticated for a missing, unknown or revoked token.
+  Result<Caller> Authenticate(std::string_view token) const;
+
+  // ----- Identity and parties.
+  Result<boost::json::object> Me(const Caller& caller) const;
+  Result<boost::json::array> ListParties(const Caller& caller) const;
+
+  // ----- Plans. `ref` names a plan as "id" (the caller's own; for coordinators and observers, the
+  // one plan of any party with that id) or "PARTY:id".
+  Result<PlanChange> SubmitPlan(const Caller& caller, PlanInput in) const;
+  // REQUIRES: if_match >= 0. InvalidArgument when the Feature's id differs from `ref`.
+  Result<PlanChange> AmendPlan(const Caller& caller, std::string_view ref, int64_t if_match,
+                               PlanInput in) const;
+  Result<PlanChange> CancelPlan(const Caller& caller, std::string_view ref,
+                                std::optional<int64_t> if_match) const;
+  // `ref` as the id of a plan the caller may change (its own party's): PermissionDenied for roles
+  // that change no plans, NotFound for another party's.
+  Result<std::string> OwnPlanId(const Caller& caller, std::string_view ref) const;
+  Result<store::PlanRecord> GetPlan(const Caller& caller, std::string_view ref) const;
+  Result<std::vector<store::PlanRecord>> PlanVersions(const Caller& caller,
+                                                      std::string_view ref) const;
+  Result<std::vector<store::PlanRecord>> ListPlans(const Caller& caller, PlanQuery q) const;
+  // The conflicts the plan would have now with other parties' active plans; nothing is stored.
+  Result<DryRunResult> DryRun(const Caller& caller, PlanInput in) const;
+
+  // ----- Conflicts and their threads.
+  Result<ConflictPage> ListConflicts(const Caller& caller, const ConflictQuery& q) const;
+  Result<boost::json::object> GetConflict(const Caller& caller, const std::string& id) const;
+  Result<boost::json::object> Acknowledge(const Caller& caller, const std::string& id) const;
+  Result<boost::json::object> Accept(const Caller& caller, const std::string& id) const;
+  Result<boost::json::array> ListMessages(const Caller& caller, const std::string& id) const;
+  Result<boost::json::object> PostMessage(const Caller& caller, const std::string& id,
+                                          MessageInput in) const;
+  Result<SuggestionView> Suggest(const Caller& caller, const std::string& id) const;
+  // A signed receipt of the conflict's record entries the caller may read.
+  Result<boost::json::object> Receipt(const Caller& caller, const std::string& id) const;
+
+  // ----- The caller's own event stream.
+  Result<std::vector<store::EventRecord>> EventsAfter(const Caller& caller, int64_t after_seq,
+                                                      int limit) const;
+  // Records that the caller's events up to and including these were delivered on `channel`
+  // ("sse", "ws"). Fire and forget.
+  void RecordDelivered(const Caller& caller, const std::vector<int64_t>& seqs,
+                       const std::string& channel) const;
+  // A read receipt. NotFound unless the caller's stream has event `seq`.
+  Status MarkRead(const Caller& caller, int64_t seq, const std::string& channel) const;
+  // Wakes `wake` whenever new events are committed for the caller (channel/hub.h).
+  [[nodiscard]] channel::Hub::Subscription Subscribe(const Caller& caller,
+                                                     std::function<void()> wake) const;
+
+  // ----- The record.
+  Result<AuditPage> Audit(const Caller& caller, int64_t after_seq, int limit) const;
+  // The whole log as NDJSON (record::ExportLog).
+  Result<std::string> ExportRecord(const Caller& caller) const;
+  const std::string& RecordKey() const;  // hex Ed25519 public key
+
+  // ----- Settings of the caller's party.
+  Result<std::vector<store::WebhookRecord>> ListWebhooks(const Caller& caller) const;
+  Result<store::WebhookRecord> AddWebhook(const Caller& caller, WebhookInput in) const;
+  Status DeleteWebhook(const Caller& caller, int64_t id) const;
+  Result<std::vector<store::ContactRecord>> ListContacts(const Caller& caller) const;
+  Result<store::ContactRecord> AddContact(const Caller& caller, ContactInput in) const;
+  Status DeleteContact(const Caller& caller, int64_t id) const;
+
+  // ----- Operations. Unavailable while loading or when the store does not answer.
+  Result<Readiness> Ready() const;
+  channel::Channel::Stats stats() const;
+  size_t subscribers() const;  // open event streams
+
+ private:
+  struct PlanRef {
+    std::string party, id;
+  };
+  Result<store::PlanRecord> FindPlan(const Caller& caller, std::string_view ref) const;
+  // The conflict, if the caller may do `action` on it (NotFound / PermissionDenied otherwise).
+  Result<store::ConflictRecord> FindConflict(const Caller& caller, const std::string& id,
+                                             Action action) const;
+  boost::json::array Views(const std::vector<store::ConflictRecord>& cs,
+                           const Caller& caller) const;
+  PlanChange ChangeView(channel::PlanOutcome out, const Caller& caller,
+                        std::vector<Issue> warnings) const;
+
+  channel::Channel* ch_;
+  store::Store* store_;
+};
+
+}  // namespace deconflict::service

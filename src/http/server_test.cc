@@ -658,28 +658,6 @@ TEST_F(ServerTest, StartReportsBadOptions) {
   EXPECT_EQ(taken.Start().code(), StatusCode::kUnavailable);
 }
 
-TEST(ParseUrl, SchemesHostsPortsAndTargets) {
-  Result<Url> u = ParseUrl("https://example.com/v1/plans?x=1");
-  ASSERT_TRUE(u.ok());
-  EXPECT_TRUE(u->tls);
-  EXPECT_EQ(u->host, "example.com");
-  EXPECT_EQ(u->port, 443);
-  EXPECT_EQ(u->target, "/v1/plans?x=1");
-  u = ParseUrl("ws://127.0.0.1:8080");
-  ASSERT_TRUE(u.ok());
-  EXPECT_FALSE(u->tls);
-  EXPECT_EQ(u->port, 8080);
-  EXPECT_EQ(u->target, "/");
-  u = ParseUrl("http://[::1]:9/x");
-  ASSERT_TRUE(u.ok());
-  EXPECT_EQ(u->host, "::1");
-  EXPECT_EQ(u->port, 9);
-  EXPECT_EQ(ParseUrl("ftp://x").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_FALSE(ParseUrl("http://").ok());
-  EXPECT_FALSE(ParseUrl("http://h:0").ok());
-  EXPECT_FALSE(ParseUrl("no-scheme").ok());
-}
-
 TEST(Client, ConnectionRefusedIsUnavailable) {
   // Bind and close to find a port nobody listens on.
   asio::io_context io;
@@ -690,6 +668,15 @@ TEST(Client, ConnectionRefusedIsUnavailable) {
   Result<ClientResponse> r = c.Send("GET", "/");
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(r.status().message().find("cannot connect"), std::string::npos);
+}
+
+TEST(Client, RefusesTargetsWithControlCharacters) {
+  // Refused before connecting: CR/LF would end the request line and start injected headers.
+  Client c(Url{false, "127.0.0.1", 9, "/"}, 2s);
+  Result<ClientResponse> r = c.Send("GET", "/a\r\nX-Injected: 1");
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "request target holds a control character 0x0D at offset 2");
+  EXPECT_EQ(c.Send("GET", "/a b").status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -13,11 +13,13 @@ namespace {
 
 namespace urls = boost::urls;
 
+enum class Schemes { kAny, kWebOnly };
+
 Status Invalid(std::string_view reason, std::string_view url) {
   return Status::InvalidArgument(std::string(reason) + ": " + std::string(url));
 }
 
-Result<Url> Parse(std::string_view text) {
+Result<Url> Parse(std::string_view text, Schemes schemes) {
   if (std::string reason = internal::ForbiddenByte(text); !reason.empty()) {
     return Status::InvalidArgument("URL holds a " + reason);
   }
@@ -39,6 +41,10 @@ Result<Url> Parse(std::string_view text) {
       break;
     case urls::scheme::ws:
     case urls::scheme::wss:
+      if (schemes == Schemes::kWebOnly) {
+        return Status::InvalidArgument("'" + std::string(text) +
+                                       "' is not an http:// or https:// URL");
+      }
       out.tls = u->scheme_id() == urls::scheme::wss;
       break;
     default:
@@ -80,6 +86,8 @@ Result<Url> Parse(std::string_view text) {
 
 }  // namespace
 
-Result<Url> ParseUrl(std::string_view url) { return Parse(url); }
+Result<Url> ParseUrl(std::string_view url) { return Parse(url, Schemes::kAny); }
+
+Result<Url> ParseWebUrl(std::string_view url) { return Parse(url, Schemes::kWebOnly); }
 
 }  // namespace deconflict::http

@@ -1,7 +1,8 @@
-// Absolute URLs the clients connect to (client.h), parsed and checked by Boost.URL.
+// Absolute URLs the clients connect to (client.h), parsed and checked by Boost.URL; and the one
+// check for the URL of a webhook or a pager that the server will POST to.
 //
-//   Result<http::Url> u = http::ParseUrl("https://ops.example:8443/v1/plans");
-//   if (!u.ok()) return u.status();   // InvalidArgument, e.g. "URL without a host: https://"
+//   Result<http::Url> u = http::ParseWebUrl("https://ops.example/hooks/deconflict");
+//   if (!u.ok()) return u.status();   // InvalidArgument, e.g. "URL: unsupported scheme 'ftp'"
 //
 // Thread-safety: pure functions; Url is a value type.
 #pragma once
@@ -30,5 +31,11 @@ struct Url {
 // default); a malformed percent-escape; anything else RFC 3986 forbids. The reason quotes the URL
 // unless it holds a control character or a space.
 Result<Url> ParseUrl(std::string_view url);
+
+// The URL of a webhook or of a contact's pager, to which the server POSTs notices: what ParseUrl
+// accepts, restricted to the http:// and https:// schemes. On success, the Url to give to Client.
+// On failure, InvalidArgument whose message is the reason (as for ParseUrl, or "'ws://...' is not
+// an http:// or https:// URL"); callers prefix it with the field, e.g. "--webhook: ...".
+Result<Url> ParseWebUrl(std::string_view url);
 
 }  // namespace deconflict::http

@@ -112,5 +112,32 @@ TEST(ParseUrl, ClearReasons) {
   EXPECT_EQ(reason("http://h/{x}").rfind("malformed URL (", 0), 0u) << reason("http://h/{x}");
 }
 
+TEST(ParseWebUrl, OnlyHttpAndHttps) {
+  Result<Url> u = ParseWebUrl("https://ops.example:8443/hooks/deconflict?k=1");
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_TRUE(u->tls);
+  EXPECT_EQ(u->host, "ops.example");
+  EXPECT_EQ(u->port, 8443);
+  EXPECT_EQ(u->target, "/hooks/deconflict?k=1");
+  u = ParseWebUrl("http://10.0.0.7:9000/in");
+  ASSERT_TRUE(u.ok());
+  EXPECT_FALSE(u->tls);
+  EXPECT_EQ(u->port, 9000);
+  EXPECT_EQ(ParseWebUrl("http://[::1]/x")->host, "::1");
+  EXPECT_EQ(ParseWebUrl("https://h")->target, "/");
+
+  EXPECT_EQ(ParseWebUrl("ws://h/x").status().message(),
+            "'ws://h/x' is not an http:// or https:// URL");
+  EXPECT_EQ(ParseWebUrl("wss://h/x").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseWebUrl("ftp://x").status().message(), "unsupported URL scheme 'ftp': ftp://x");
+  EXPECT_EQ(ParseWebUrl("not a url").status().message(), "URL holds a space at offset 3");
+  EXPECT_EQ(ParseWebUrl("https://h/a\r\nb").status().message(),
+            "URL holds a control character 0x0D at offset 11");
+  EXPECT_FALSE(ParseWebUrl("https://").ok());
+  EXPECT_FALSE(ParseWebUrl("https://u@h/").ok());
+  EXPECT_FALSE(ParseWebUrl("https://h:0/").ok());
+  EXPECT_FALSE(ParseWebUrl("").ok());
+}
+
 }  // namespace
 }  // namespace deconflict::http

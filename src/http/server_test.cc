@@ -588,20 +588,45 @@ TEST_F(ServerTest, StopDrainsInFlightRequestAndEndsEventStreams) {
 }
 
 TEST_F(ServerTest, DrainTimeoutClosesStuckConnections) {
-  router_.Add("GET", "/big", [](Exchange& ex) -> asio::awaitable<void> {
+  constexpr size_t kBodyBytes = 64 << 20;  // far more than the socket buffers hold
+  std::promise<void> handler_started;
+  router_.Add("GET", "/big", [&handler_started](Exchange& ex) -> asio::awaitable<void> {
     Response r;
     r.content_type = "application/octet-stream";
-    r.body.assign(64 << 20, 'z');  // the client never reads: the write blocks
-    co_await ex.Respond(std::move(r));
+    r.body.assign(kBodyBytes, 'z');
+    handler_started.set_value();
+    co_await ex.Respond(std::move(r));  // the client never reads: the write never completes
   });
-  StartServer({.drain_timeout = std::chrono::seconds(1)});
+  constexpr auto kDrainTimeout = 1s;
+  StartServer({.drain_timeout = kDrainTimeout});
   asio::io_context io;
   asio::ip::tcp::socket s(io);
   s.connect({asio::ip::make_address("127.0.0.1"), server_->port()});
   asio::write(s, asio::buffer(std::string("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")));
-  std::this_thread::sleep_for(50ms);  // the handler is writing
-  StopServer();                       // done arrives after the drain timeout closed the connection
-  SUCCEED();
+  ASSERT_EQ(handler_started.get_future().wait_for(30s), std::future_status::ready);
+
+  // In flight, the handler holds the drain up to drain_timeout; then its connection is closed.
+  const auto stop_began = std::chrono::steady_clock::now();
+  auto done = std::make_shared<std::promise<void>>();
+  stopped_ = true;
+  server_->Stop([done] { done->set_value(); });
+  ASSERT_EQ(done->get_future().wait_for(30s), std::future_status::ready);
+  const auto stop_took = std::chrono::steady_clock::now() - stop_began;
+  EXPECT_GE(stop_took, kDrainTimeout);
+  EXPECT_LT(stop_took, kDrainTimeout + 10s);
+  // Stop completed because the connection ended, not because the grace after closing it ran out.
+  EXPECT_NE(metrics_.Render().find("\ndeconflict_http_connections 0\n"), std::string::npos);
+
+  // The client reads what was sent before the close, then the end of the stream: the answer was
+  // cut short.
+  timeval tv{10, 0};
+  setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string received;
+  boost::system::error_code ec;
+  asio::read(s, asio::dynamic_buffer(received), ec);
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  EXPECT_EQ(received.rfind("HTTP/1.1 200", 0), 0u) << received.substr(0, 100);
+  EXPECT_LT(received.size(), kBodyBytes);
 }
 
 TEST_F(ServerTest, MetricsCountRequestsByRouteAndCode) {

@@ -16,6 +16,15 @@
 #include <mutex>
 #include <shared_mutex>
 
+// Abseil's <absl/base/thread_annotations.h> (through flat_hash_map, for one) still defines the
+// unprefixed GUARDED_BY, PT_GUARDED_BY, ACQUIRED_AFTER, ACQUIRED_BEFORE, EXCLUSIVE_LOCKS_REQUIRED,
+// SHARED_LOCKS_REQUIRED, LOCKS_EXCLUDED and NO_THREAD_SAFETY_ANALYSIS, as the same clang
+// attributes. Included first, so that whichever header comes first in a file, those are Abseil's
+// and the #ifndef below keep ours from redefining them.
+#if __has_include(<absl/base/thread_annotations.h>)
+#include <absl/base/thread_annotations.h>
+#endif
+
 #if defined(__clang__)
 #define DECONFLICT_THREAD_ANNOTATION(x) __attribute__((x))
 #else
@@ -24,14 +33,28 @@
 
 #define CAPABILITY(x) DECONFLICT_THREAD_ANNOTATION(capability(x))
 #define SCOPED_CAPABILITY DECONFLICT_THREAD_ANNOTATION(scoped_lockable)
+#ifndef GUARDED_BY
 #define GUARDED_BY(x) DECONFLICT_THREAD_ANNOTATION(guarded_by(x))
+#endif
+#ifndef PT_GUARDED_BY
 #define PT_GUARDED_BY(x) DECONFLICT_THREAD_ANNOTATION(pt_guarded_by(x))
+#endif
+#ifndef ACQUIRED_AFTER
 #define ACQUIRED_AFTER(...) DECONFLICT_THREAD_ANNOTATION(acquired_after(__VA_ARGS__))
+#endif
+#ifndef ACQUIRED_BEFORE
 #define ACQUIRED_BEFORE(...) DECONFLICT_THREAD_ANNOTATION(acquired_before(__VA_ARGS__))
+#endif
+#ifndef EXCLUSIVE_LOCKS_REQUIRED
 #define EXCLUSIVE_LOCKS_REQUIRED(...) \
   DECONFLICT_THREAD_ANNOTATION(exclusive_locks_required(__VA_ARGS__))
+#endif
+#ifndef SHARED_LOCKS_REQUIRED
 #define SHARED_LOCKS_REQUIRED(...) DECONFLICT_THREAD_ANNOTATION(shared_locks_required(__VA_ARGS__))
+#endif
+#ifndef LOCKS_EXCLUDED
 #define LOCKS_EXCLUDED(...) DECONFLICT_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
+#endif
 #define ACQUIRE(...) DECONFLICT_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define ACQUIRE_SHARED(...) DECONFLICT_THREAD_ANNOTATION(acquire_shared_capability(__VA_ARGS__))
 #define RELEASE(...) DECONFLICT_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
@@ -40,7 +63,9 @@
 #define TRY_ACQUIRE(...) DECONFLICT_THREAD_ANNOTATION(try_acquire_capability(__VA_ARGS__))
 #define ASSERT_CAPABILITY(x) DECONFLICT_THREAD_ANNOTATION(assert_capability(x))
 #define RETURN_CAPABILITY(x) DECONFLICT_THREAD_ANNOTATION(lock_returned(x))
+#ifndef NO_THREAD_SAFETY_ANALYSIS
 #define NO_THREAD_SAFETY_ANALYSIS DECONFLICT_THREAD_ANNOTATION(no_thread_safety_analysis)
+#endif
 
 namespace deconflict {
 

@@ -12,7 +12,7 @@
 
 #include "base/time.h"
 #include "cli/store_access.h"
-#include "http/client.h"
+#include "http/url.h"
 #include "record/chain.h"
 #include "record/crypto.h"
 #include "store/sqlite_store.h"
@@ -327,13 +327,10 @@ class Admin {
     return std::nullopt;
   }
 
-  // An http(s) URL, or a failure naming `field`.
+  // A URL a webhook or a pager may be sent to (http::ParseWebUrl), or a failure naming `field`.
   static Step CheckWebUrl(const std::string& url, const std::string& field) {
-    Result<http::Url> u = http::ParseUrl(url);
+    Result<http::Url> u = http::ParseWebUrl(url);
     if (!u.ok()) return BadInput(field + ": " + u.status().message());
-    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-      return BadInput(field + ": '" + url + "' is not an http:// or https:// URL");
-    }
     return std::nullopt;
   }
 

@@ -249,6 +249,14 @@ TEST_F(AdminTest, WebhooksShowTheGeneratedSecretOnceAndNeverList) {
   const ToolOutput bad = Admin({"webhook", "add", "US", "not a url"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_CONTAINS(bad.err, "URL: ");
+  // The reasons are http::ParseWebUrl's.
+  const ToolOutput ws = Admin({"webhook", "add", "US", "wss://us.example/hook"});
+  EXPECT_EQ(ws.code, 2);
+  EXPECT_CONTAINS(ws.err, "URL: 'wss://us.example/hook' is not an http:// or https:// URL");
+  const ToolOutput crlf = Admin({"webhook", "add", "US", "https://us.example/a\r\nX-Injected: 1"});
+  EXPECT_EQ(crlf.code, 2);
+  EXPECT_CONTAINS(crlf.err, "URL: URL holds a control character 0x0D at offset 20");
+  EXPECT_EQ(Admin({"webhook", "list", "US"}).out.find("us.example/a"), std::string::npos);
 }
 
 TEST_F(AdminTest, AuditExportRecordsEveryChangeWithoutSecrets) {

@@ -7,11 +7,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "base/thread_annotations.h"
 
 namespace deconflict::http {
 
@@ -40,7 +41,7 @@ struct Waiter {
   void Fire() {
     Handler h;
     {
-      std::lock_guard<std::mutex> lock(mu);
+      MutexLock lock(mu);
       if (registering) {  // the initiation completes it when it has finished registering
         fire_pending = true;
         return;
@@ -65,18 +66,18 @@ struct Waiter {
   // io_context is gone).
   std::optional<asio::steady_timer> timer;
   bool timer_started = false;
-  std::mutex mu;
-  bool registering = true;    // guarded by mu
-  bool fire_pending = false;  // guarded by mu
-  Handler handler;            // guarded by mu
+  Mutex mu;
+  bool registering GUARDED_BY(mu) = true;
+  bool fire_pending GUARDED_BY(mu) = false;
+  Handler handler GUARDED_BY(mu);
 };
 
 }  // namespace
 
 struct AsyncSignal::State {
-  std::mutex mu;
-  uint64_t generation = 0;                                     // guarded by mu
-  std::unordered_map<Waiter*, std::weak_ptr<Waiter>> waiters;  // guarded by mu
+  Mutex mu;
+  uint64_t generation GUARDED_BY(mu) = 0;
+  std::unordered_map<Waiter*, std::weak_ptr<Waiter>> waiters GUARDED_BY(mu);
 };
 
 AsyncSignal::AsyncSignal() : state_(std::make_shared<State>()) {}
@@ -85,7 +86,7 @@ AsyncSignal::~AsyncSignal() = default;
 void AsyncSignal::Notify() {
   std::vector<std::shared_ptr<Waiter>> wake;
   {
-    std::lock_guard<std::mutex> lock(state_->mu);
+    MutexLock lock(state_->mu);
     ++state_->generation;
     wake.reserve(state_->waiters.size());
     for (auto& [raw, weak] : state_->waiters) {
@@ -97,7 +98,7 @@ void AsyncSignal::Notify() {
 }
 
 uint64_t AsyncSignal::generation() const {
-  std::lock_guard<std::mutex> lock(state_->mu);
+  MutexLock lock(state_->mu);
   return state_->generation;
 }
 
@@ -117,7 +118,7 @@ asio::awaitable<int> AsyncSignal::WaitAny(std::span<const Watch> watches,
   }
   auto first_changed = [&]() -> int {
     for (size_t i = 0; i < states.size(); ++i) {
-      std::lock_guard<std::mutex> lock(states[i]->mu);
+      MutexLock lock(states[i]->mu);
       if (states[i]->generation != seen[i]) return static_cast<int>(i);
     }
     return -1;
@@ -128,12 +129,12 @@ asio::awaitable<int> AsyncSignal::WaitAny(std::span<const Watch> watches,
   co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
       [&](auto handler) {
         {
-          std::lock_guard<std::mutex> lock(waiter->mu);
+          MutexLock lock(waiter->mu);
           waiter->handler.emplace(std::move(handler));
         }
         bool changed = false;
         for (size_t i = 0; i < states.size() && !changed; ++i) {
-          std::lock_guard<std::mutex> lock(states[i]->mu);
+          MutexLock lock(states[i]->mu);
           if (states[i]->generation != seen[i]) {
             changed = true;
           } else {
@@ -148,7 +149,7 @@ asio::awaitable<int> AsyncSignal::WaitAny(std::span<const Watch> watches,
         }
         Handler h;
         {
-          std::lock_guard<std::mutex> lock(waiter->mu);
+          MutexLock lock(waiter->mu);
           waiter->registering = false;
           if (changed || waiter->fire_pending) h = Take(waiter->handler);
         }
@@ -162,7 +163,7 @@ asio::awaitable<int> AsyncSignal::WaitAny(std::span<const Watch> watches,
   // this coroutine, and nobody touches it after taking the handler: safe to destroy here.
   waiter->timer.reset();
   for (auto& st : states) {
-    std::lock_guard<std::mutex> lock(st->mu);
+    MutexLock lock(st->mu);
     st->waiters.erase(waiter.get());
   }
   co_return first_changed();

@@ -12,10 +12,10 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json/parse.hpp>
-#include <charconv>
 #include <deque>
 
 #include "http/sse_parser.h"
+#include "http/uri.h"
 
 namespace deconflict::http {
 
@@ -168,56 +168,6 @@ std::vector<std::pair<std::string, std::string>> HeadersOf(const bhttp::fields& 
 
 // ---------------------------------------------------------------------------------------------
 
-Result<Url> ParseUrl(const std::string& url) {
-  Url u;
-  const size_t sep = url.find("://");
-  if (sep == std::string::npos) return Status::InvalidArgument("URL without a scheme: " + url);
-  const std::string scheme = url.substr(0, sep);
-  if (scheme == "http" || scheme == "ws") {
-    u.tls = false;
-  } else if (scheme == "https" || scheme == "wss") {
-    u.tls = true;
-  } else {
-    return Status::InvalidArgument("unsupported URL scheme '" + scheme + "' in " + url);
-  }
-  const std::string rest = url.substr(sep + 3);
-  const size_t path_start = rest.find_first_of("/?#");
-  const std::string authority = rest.substr(0, path_start);
-  std::string target = path_start == std::string::npos ? "" : rest.substr(path_start);
-  if (const size_t hash = target.find('#'); hash != std::string::npos) target.resize(hash);
-  if (target.empty() || target[0] != '/') target = "/" + target;
-  u.target = target;
-  if (authority.empty()) return Status::InvalidArgument("URL without a host: " + url);
-  if (authority.find('@') != std::string::npos) {
-    return Status::InvalidArgument("user information in URLs is not supported: " + url);
-  }
-  std::string port;
-  if (authority[0] == '[') {
-    const size_t close = authority.find(']');
-    if (close == std::string::npos) return Status::InvalidArgument("bad IPv6 host in " + url);
-    u.host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') return Status::InvalidArgument("bad host in " + url);
-      port = authority.substr(close + 2);
-    }
-  } else {
-    const size_t colon = authority.find(':');
-    u.host = authority.substr(0, colon);
-    if (colon != std::string::npos) port = authority.substr(colon + 1);
-  }
-  if (u.host.empty()) return Status::InvalidArgument("URL without a host: " + url);
-  u.port = u.tls ? 443 : 80;
-  if (!port.empty()) {
-    unsigned p = 0;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-    if (ec != std::errc() || end != port.data() + port.size() || p == 0 || p > 65535) {
-      return Status::InvalidArgument("bad port in " + url);
-    }
-    u.port = static_cast<uint16_t>(p);
-  }
-  return u;
-}
-
 std::string ClientResponse::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
     if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
@@ -333,6 +283,9 @@ Result<ClientResponse> Client::Send(const std::string& method, const std::string
                                     const std::string& body, const HeaderList& headers,
                                     const std::string& content_type) {
   Impl& im = *impl_;
+  if (std::string reason = internal::ForbiddenByte(target); !reason.empty()) {
+    return Status::InvalidArgument("request target holds a " + reason);
+  }
   const auto deadline = Clock::now() + im.timeout;
   bhttp::request<bhttp::string_body> req = MakeRequest(method, target, im.base, headers);
   if (!body.empty()) {

@@ -17,17 +17,9 @@
 
 #include "base/status.h"
 #include "http/server.h"
+#include "http/url.h"  // Url, ParseUrl, ParseWebUrl
 
 namespace deconflict::http {
-
-struct Url {
-  bool tls = false;  // https / wss
-  std::string host;
-  uint16_t port = 0;   // default 80 / 443
-  std::string target;  // path + query, "/" if empty
-};
-// Accepts http://, https://, ws://, wss://. InvalidArgument with the reason otherwise.
-Result<Url> ParseUrl(const std::string& url);
 
 struct ClientResponse {
   int status = 0;
@@ -50,6 +42,8 @@ class Client {
   // 4xx/5xx) is a ClientResponse; see StatusFromHttp. `timeout` bounds the whole call (connect,
   // TLS handshake, write, read). A request on a kept-alive connection that the server had closed
   // is sent again once on a new connection (only when no answer byte had arrived).
+  // InvalidArgument, before connecting, when `target` holds a control character (CR, LF, ...)
+  // or a space.
   Result<ClientResponse> Send(const std::string& method, const std::string& target,
                               const std::string& body = "", const HeaderList& headers = {},
                               const std::string& content_type = "application/json");

@@ -17,12 +17,12 @@
 #include <chrono>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <type_traits>
 #include <utility>
 #include <variant>
 
+#include "base/thread_annotations.h"
 #include "http/async_signal.h"
 
 namespace deconflict::http {
@@ -36,7 +36,7 @@ class Completion {
   // exception was already set.
   bool Set(T value) const {
     {
-      std::lock_guard<std::mutex> lock(st_->mu);
+      MutexLock lock(st_->mu);
       if (st_->set) return false;
       st_->set = true;
       st_->value.emplace(std::move(value));
@@ -47,7 +47,7 @@ class Completion {
   // Like Set, but Wait rethrows `e`.
   bool SetException(std::exception_ptr e) const {
     {
-      std::lock_guard<std::mutex> lock(st_->mu);
+      MutexLock lock(st_->mu);
       if (st_->set) return false;
       st_->set = true;
       st_->error = std::move(e);
@@ -57,7 +57,7 @@ class Completion {
   }
   // True once Set or SetException was called.
   bool ready() const {
-    std::lock_guard<std::mutex> lock(st_->mu);
+    MutexLock lock(st_->mu);
     return st_->set;
   }
 
@@ -89,15 +89,15 @@ class Completion {
 
  private:
   struct State {
-    std::mutex mu;
-    bool set = false;          // guarded by mu
-    std::optional<T> value;    // guarded by mu
-    std::exception_ptr error;  // guarded by mu
+    Mutex mu;
+    bool set GUARDED_BY(mu) = false;
+    std::optional<T> value GUARDED_BY(mu);
+    std::exception_ptr error GUARDED_BY(mu);
     AsyncSignal signal;
   };
 
   std::optional<T> Take() const {
-    std::lock_guard<std::mutex> lock(st_->mu);
+    MutexLock lock(st_->mu);
     if (st_->error) std::rethrow_exception(st_->error);
     std::optional<T> v = std::move(st_->value);
     st_->value.reset();

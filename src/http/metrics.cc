@@ -118,14 +118,14 @@ std::vector<double> HistogramMetric::DefaultBounds() {
 void HistogramMetric::Observe(double v) {
   const size_t i = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) -
                                        bounds_.begin());  // first bound >= v: v <= le
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ++counts_[i];
   sum_ += v;
   ++count_;
 }
 
 HistogramMetric::Snapshot HistogramMetric::snapshot() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return Snapshot{bounds_, counts_, sum_, count_};
 }
 
@@ -142,7 +142,7 @@ struct Metrics::Family {
 CounterMetric& Metrics::Counter(const std::string& name, const std::string& help,
                                 const Labels& labels) {
   const std::string key = RenderLabels(Canonical(labels));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!ValidName(name, true)) throw std::invalid_argument("invalid metric name: " + name);
   auto& fam = families_[name];
   if (!fam) fam = std::make_shared<Family>(Family{Family::Type::kCounter, help, {}, {}, {}});
@@ -162,7 +162,7 @@ HistogramMetric& Metrics::Histogram(const std::string& name, const std::string& 
 HistogramMetric& Metrics::Histogram(const std::string& name, const std::string& help,
                                     const Labels& labels, std::vector<double> bounds) {
   const std::string key = RenderLabels(Canonical(labels));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!ValidName(name, true)) throw std::invalid_argument("invalid metric name: " + name);
   auto& fam = families_[name];
   if (!fam) fam = std::make_shared<Family>(Family{Family::Type::kHistogram, help, {}, {}, {}});
@@ -176,7 +176,7 @@ HistogramMetric& Metrics::Histogram(const std::string& name, const std::string& 
 
 void Metrics::Gauge(const std::string& name, const std::string& help,
                     std::function<double()> read) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!ValidName(name, true)) throw std::invalid_argument("invalid metric name: " + name);
   auto& fam = families_[name];
   if (!fam) fam = std::make_shared<Family>(Family{Family::Type::kGauge, help, {}, {}, {}});
@@ -188,7 +188,7 @@ void Metrics::Gauge(const std::string& name, const std::string& help,
 
 std::string Metrics::Render() const {
   std::string out;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& [name, fam] : families_) {
     out += "# HELP " + name + " " + EscapeHelp(fam->help) + "\n";
     const char* type = fam->type == Family::Type::kCounter ? "counter"

@@ -18,9 +18,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
+
+#include "base/thread_annotations.h"
 
 namespace deconflict::http {
 
@@ -55,11 +56,11 @@ class HistogramMetric {
   Snapshot snapshot() const;
 
  private:
-  mutable std::mutex mu_;
-  std::vector<double> bounds_;
-  std::vector<uint64_t> counts_;  // per bucket (not cumulative), last = +Inf
-  double sum_ = 0;
-  uint64_t count_ = 0;
+  mutable Mutex mu_;
+  std::vector<double> bounds_;  // set by the constructor, then only read
+  std::vector<uint64_t> counts_ GUARDED_BY(mu_);  // per bucket (not cumulative), last = +Inf
+  double sum_ GUARDED_BY(mu_) = 0;
+  uint64_t count_ GUARDED_BY(mu_) = 0;
 };
 
 class Metrics {
@@ -78,8 +79,9 @@ class Metrics {
  private:
   // implementation-defined members
   struct Family;
-  mutable std::mutex mu_;
-  std::map<std::string, std::shared_ptr<Family>> families_;
+  mutable Mutex mu_;
+  // The families and everything in them (series maps, help texts, gauge readers).
+  std::map<std::string, std::shared_ptr<Family>> families_ GUARDED_BY(mu_);
 };
 
 }  // namespace deconflict::http

@@ -82,33 +82,6 @@ TEST(Router, RejectsBadPatterns) {
   EXPECT_TRUE(r.routes().empty());
 }
 
-TEST(Uri, PercentDecoding) {
-  std::string out;
-  ASSERT_TRUE(internal::PercentDecode("a%20b%2Fc%7e+d", false, &out));
-  EXPECT_EQ(out, "a b/c~+d");
-  ASSERT_TRUE(internal::PercentDecode("a+b%2B", true, &out));
-  EXPECT_EQ(out, "a b+");
-  EXPECT_FALSE(internal::PercentDecode("%", false, &out));
-  EXPECT_FALSE(internal::PercentDecode("%4", false, &out));
-  EXPECT_FALSE(internal::PercentDecode("%zz", false, &out));
-}
-
-TEST(Uri, ParseTargetSplitsPathAndQuery) {
-  Result<internal::Target> t =
-      internal::ParseTarget("/v1/plans/a%20b?status=active&q=hello+world%21&flag&x=1&x=2");
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
-  EXPECT_EQ(t->path, "/v1/plans/a b");
-  EXPECT_EQ(t->segments, (std::vector<std::string>{"v1", "plans", "a b"}));
-  EXPECT_EQ(t->query.at("status"), "active");
-  EXPECT_EQ(t->query.at("q"), "hello world!");
-  EXPECT_EQ(t->query.at("flag"), "");
-  EXPECT_EQ(t->query.at("x"), "2");  // the last one wins
-
-  EXPECT_FALSE(internal::ParseTarget("http://host/x").ok());
-  EXPECT_FALSE(internal::ParseTarget("/a%zz").ok());
-  EXPECT_FALSE(internal::ParseTarget("/a?b=%").ok());
-}
-
 TEST(Problem, BodyShapeAndStatusMapping) {
   Response r = ProblemResponse(400, "invalid_argument", "Invalid argument", "2 problems",
                                {{"features[0].times[1]", "not after times[0]"}, {"", "empty"}},

@@ -70,7 +70,7 @@ Result<ListenAddress> ParseListen(const std::string& listen) {
 namespace internal {
 
 uint64_t ServerCore::Register(std::weak_ptr<ConnectionBase> c) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (shutting_down.load()) return 0;
   const uint64_t id = next_id_++;
   conns_.emplace(id, std::move(c));
@@ -80,7 +80,7 @@ uint64_t ServerCore::Register(std::weak_ptr<ConnectionBase> c) {
 
 void ServerCore::Unregister(uint64_t id) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (conns_.erase(id) == 0) return;
     open_connections->fetch_sub(1);
   }
@@ -88,12 +88,12 @@ void ServerCore::Unregister(uint64_t id) {
 }
 
 size_t ServerCore::ConnectionCount() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return conns_.size();
 }
 
 std::vector<std::shared_ptr<ConnectionBase>> ServerCore::BeginShutdown() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   shutting_down.store(true);
   std::vector<std::shared_ptr<ConnectionBase>> out;
   for (auto& [id, weak] : conns_) {
@@ -103,7 +103,7 @@ std::vector<std::shared_ptr<ConnectionBase>> ServerCore::BeginShutdown() {
 }
 
 std::vector<std::shared_ptr<ConnectionBase>> ServerCore::Connections() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::vector<std::shared_ptr<ConnectionBase>> out;
   for (auto& [id, weak] : conns_) {
     if (auto c = weak.lock()) out.push_back(std::move(c));

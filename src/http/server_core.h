@@ -11,11 +11,11 @@
 #include <boost/asio/ssl/context.hpp>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "base/thread_annotations.h"
 #include "http/async_signal.h"
 #include "http/server.h"
 
@@ -61,9 +61,9 @@ class ServerCore {
   void Record(std::string_view method, std::string_view route, int code, double seconds);
 
  private:
-  std::mutex mu_;
-  uint64_t next_id_ = 1;                                               // guarded by mu_
-  std::unordered_map<uint64_t, std::weak_ptr<ConnectionBase>> conns_;  // guarded by mu_
+  Mutex mu_;
+  uint64_t next_id_ GUARDED_BY(mu_) = 1;
+  std::unordered_map<uint64_t, std::weak_ptr<ConnectionBase>> conns_ GUARDED_BY(mu_);
 };
 
 // Serve one accepted socket (its executor is the connection's strand) until it closes.

@@ -2,9 +2,18 @@
 
 #include <strings.h>
 
+#include <boost/url/encode.hpp>
+#include <boost/url/grammar/lut_chars.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <boost/url/rfc/pchars.hpp>
+#include <cstdio>
+
 #include "http/server.h"
 
 namespace deconflict::http {
+
+namespace urls = boost::urls;
 
 std::string Request::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
@@ -17,34 +26,49 @@ namespace internal {
 
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+// What an origin-form target may hold unescaped besides the '%' of escapes: path and query
+// characters (RFC 3986 pchar, '/', '?').
+constexpr urls::grammar::lut_chars kTargetChars = urls::pchars + '/' + '?';
+
+// `target` with every byte that is neither in kTargetChars nor a '%' percent-encoded.
+std::string EscapeUnsafe(std::string_view target) {
+  std::string out;
+  for (size_t start = 0;;) {
+    const size_t pct = target.find('%', start);
+    out += urls::encode(target.substr(start, pct - start), kTargetChars);
+    if (pct == std::string_view::npos) return out;
+    out += '%';
+    start = pct + 1;
+  }
+}
+
+// Decodes one escape-checked part (see CheckEscapes).
+std::string Decode(std::string_view encoded) {
+  return urls::make_pct_string_view(encoded)->decode();
+}
+
+// InvalidArgument naming `where` when `part` holds a '%' not followed by two hex digits.
+Status CheckEscapes(std::string_view part, std::string_view where) {
+  if (!urls::make_pct_string_view(part)) {
+    return Status::InvalidArgument("malformed percent-escape in " + std::string(where) +
+                                   " ('%' must be followed by two hex digits)");
+  }
+  return Status::Ok();
 }
 
 }  // namespace
 
-bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out) {
-  out->clear();
-  out->reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '%') {
-      if (i + 2 >= in.size()) return false;
-      const int hi = HexValue(in[i + 1]);
-      const int lo = HexValue(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      out->push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out->push_back(' ');
-    } else {
-      out->push_back(c);
+std::string ForbiddenByte(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == ' ') return "space at offset " + std::to_string(i);
+    if (c < 0x20 || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", c);
+      return "control character " + std::string(hex) + " at offset " + std::to_string(i);
     }
   }
-  return true;
+  return "";
 }
 
 std::vector<std::string> SplitPath(std::string_view path) {
@@ -64,38 +88,32 @@ Result<Target> ParseTarget(std::string_view target) {
   if (target.empty() || target[0] != '/') {
     return Status::InvalidArgument("request target must start with '/'");
   }
-  Target t;
-  const size_t q = target.find('?');
-  const std::string_view raw_path = target.substr(0, q);
+  if (std::string reason = ForbiddenByte(target); !reason.empty()) {
+    return Status::InvalidArgument("request target holds a " + reason);
+  }
   // Fragments are never sent by clients; tolerate one by ignoring it.
-  std::string_view raw_query = q == std::string_view::npos ? "" : target.substr(q + 1);
-  if (const size_t hash = raw_query.find('#'); hash != std::string_view::npos) {
-    raw_query = raw_query.substr(0, hash);
-  }
-
-  std::string decoded;
-  if (!PercentDecode(raw_path, false, &t.path)) {
-    return Status::InvalidArgument("malformed percent-escape in path");
-  }
-  for (const std::string& raw : SplitPath(raw_path)) {
-    if (!PercentDecode(raw, false, &decoded)) {
-      return Status::InvalidArgument("malformed percent-escape in path");
+  target = target.substr(0, target.find('#'));
+  // Browsers leave some characters RFC 3986 forbids unescaped ('{', '|', '[', '^', non-ASCII
+  // bytes, ...): escape them, so that they decode to themselves.
+  const std::string normal = EscapeUnsafe(target);
+  const size_t q = normal.find('?');
+  if (Status s = CheckEscapes(std::string_view(normal).substr(0, q), "path"); !s.ok()) return s;
+  if (q != std::string::npos) {
+    if (Status s = CheckEscapes(std::string_view(normal).substr(q + 1), "query"); !s.ok()) {
+      return s;
     }
-    t.segments.push_back(decoded);
   }
+  urls::result<urls::url_view> url = urls::parse_origin_form(normal);
+  if (!url) return Status::InvalidArgument("malformed request target: " + url.error().message());
 
-  while (!raw_query.empty()) {
-    const size_t amp = raw_query.find('&');
-    const std::string_view pair = raw_query.substr(0, amp);
-    raw_query = amp == std::string_view::npos ? "" : raw_query.substr(amp + 1);
-    if (pair.empty()) continue;
-    const size_t eq = pair.find('=');
-    std::string name, value;
-    if (!PercentDecode(pair.substr(0, eq), true, &name) ||
-        (eq != std::string_view::npos && !PercentDecode(pair.substr(eq + 1), true, &value))) {
-      return Status::InvalidArgument("malformed percent-escape in query");
-    }
-    t.query[std::move(name)] = std::move(value);
+  Target t;
+  t.path = url->path();
+  // Split the raw path, then decode each segment ("a%2Fb" is one segment). Not url->segments(),
+  // which hides a leading "/." segment.
+  for (const std::string& raw : SplitPath(url->encoded_path())) t.segments.push_back(Decode(raw));
+  for (const urls::param_view p : url->params(urls::encoding_opts(/*space_as_plus=*/true))) {
+    if (p.key.empty() && !p.has_value) continue;  // "a=1&&b=2", or a bare "?"
+    t.query[std::string(p.key)] = std::string(p.value);
   }
   return t;
 }

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/thread_annotations.h"
 #include "record/chain.h"
 
 namespace deconflict::store {
@@ -419,14 +419,16 @@ class ReadPool {
     Connection* c_;
   };
 
+  // REQUIRES: no Acquire yet (the pool is being filled).
   void Add(std::unique_ptr<Connection> c) {
+    MutexLock lock(mu_);
     free_.push_back(c.get());
     all_.push_back(std::move(c));
   }
 
   Lease Acquire() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return !free_.empty(); });
+    MutexLock lock(mu_);
+    while (free_.empty()) cv_.Wait(lock);
     Connection* c = free_.back();
     free_.pop_back();
     return Lease(this, c);
@@ -435,16 +437,16 @@ class ReadPool {
  private:
   void Release(Connection* c) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       free_.push_back(c);
     }
-    cv_.notify_one();
+    cv_.NotifyOne();
   }
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Connection*> free_;  // guarded by mu_
-  std::vector<std::unique_ptr<Connection>> all_;
+  Mutex mu_;
+  CondVar cv_;  // free_ is no longer empty
+  std::vector<Connection*> free_ GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<Connection>> all_ GUARDED_BY(mu_);  // owns every connection
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -647,7 +649,19 @@ class SqliteStore;
 
 class SqliteTxn final : public WriteTxn {
  public:
-  SqliteTxn(Connection* c, std::unique_lock<std::mutex> lock) : c_(c), lock_(std::move(lock)) {}
+  // Waits for and takes the store's write mutex, which the transaction holds until Commit, an
+  // abort or its destruction; then call Start.
+  SqliteTxn(Connection* c, Mutex& write_mu) : c_(c), lock_(write_mu.native()) {}
+
+  // BEGIN IMMEDIATE. Unavailable (and rolled back) on failure, e.g. another process's lock held
+  // past the busy timeout.
+  Status Start() {
+    if (Status s = c_->Exec("BEGIN IMMEDIATE", "begin write transaction"); !s.ok()) {
+      if (c_->InTransaction()) (void)c_->Exec("ROLLBACK", "rollback");
+      return Status::Unavailable(s.message());
+    }
+    return Status::Ok();
+  }
 
   ~SqliteTxn() override {
     if (lock_.owns_lock() && c_->InTransaction()) {
@@ -990,7 +1004,9 @@ class SqliteTxn final : public WriteTxn {
   }
 
   Connection* c_;
-  std::unique_lock<std::mutex> lock_;  // the Store's write mutex, held while open
+  // The store's write mutex (SqliteStore::write_mu_), held while open. A std::unique_lock: the
+  // lock outlives SqliteStore::Begin, which the thread-safety analysis cannot follow.
+  std::unique_lock<std::mutex> lock_;
   State state_ = State::kOpen;
   std::string abort_reason_;
   std::optional<std::pair<int64_t, std::string>> audit_tail_;  // (seq, hash) of the last entry
@@ -1011,18 +1027,16 @@ class Checkpointer {
       : c_(std::move(c)), interval_(interval_ms), thread_([this] { Run(); }) {}
   ~Checkpointer() {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stop_ = true;
     }
-    cv_.notify_all();
+    cv_.NotifyAll();
     thread_.join();
   }
 
  private:
   void Run() {
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, interval_, [this] { return stop_; })) {
-      lock.unlock();
+    while (!WaitForStop(interval_)) {
       int wal_frames = 0, copied = 0;
       int rc = sqlite3_wal_checkpoint_v2(c_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames,
                                          &copied);
@@ -1031,16 +1045,27 @@ class Checkpointer {
         std::fprintf(stderr, "sqlite store: background checkpoint failed: %s\n",
                      sqlite3_errmsg(c_->db()));
       }
-      lock.lock();
     }
   }
 
-  std::unique_ptr<Connection> c_;
+  // Waits up to `d` for the destructor's stop request: true once it came, false after `d`.
+  bool WaitForStop(std::chrono::milliseconds d) {
+    const auto deadline = std::chrono::steady_clock::now() + d;
+    MutexLock lock(mu_);
+    while (!stop_) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) return false;
+      cv_.WaitFor(lock, deadline - now);
+    }
+    return true;
+  }
+
+  std::unique_ptr<Connection> c_;  // used by thread_ only
   std::chrono::milliseconds interval_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  bool warned_ = false;
+  Mutex mu_;
+  CondVar cv_;  // stop_ was set
+  bool stop_ GUARDED_BY(mu_) = false;
+  bool warned_ = false;  // used by thread_ only
   std::thread thread_;  // last: starts after the members above exist
 };
 
@@ -1054,16 +1079,13 @@ class SqliteStore final : public Store {
   ~SqliteStore() override { checkpointer_.reset(); }  // before the connections close
 
   Result<std::unique_ptr<WriteTxn>> Begin() override {
-    std::unique_lock lock(write_mu_);
-    if (Status s = writer_->Exec("BEGIN IMMEDIATE", "begin write transaction"); !s.ok()) {
-      if (writer_->InTransaction()) (void)writer_->Exec("ROLLBACK", "rollback");
-      return Status::Unavailable(s.message());
-    }
-    return std::unique_ptr<WriteTxn>(new SqliteTxn(writer_.get(), std::move(lock)));
+    auto txn = std::make_unique<SqliteTxn>(writer_.get(), write_mu_);
+    if (Status s = txn->Start(); !s.ok()) return s;  // txn's end releases write_mu_
+    return std::unique_ptr<WriteTxn>(std::move(txn));
   }
 
   Result<std::string> Pragma(const std::string& name) {
-    std::lock_guard lock(write_mu_);
+    MutexLock lock(write_mu_);
     return writer_->QueryText("PRAGMA " + name);
   }
 
@@ -1334,8 +1356,8 @@ class SqliteStore final : public Store {
   }
 
  private:
-  std::mutex write_mu_;  // held by the open SqliteTxn; guards writer_
-  std::unique_ptr<Connection> writer_;
+  Mutex write_mu_;  // held by the open SqliteTxn
+  std::unique_ptr<Connection> writer_ PT_GUARDED_BY(write_mu_);
   std::unique_ptr<ReadPool> readers_;           // internally synchronized
   std::unique_ptr<Checkpointer> checkpointer_;  // may be null
 };

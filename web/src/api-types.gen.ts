@@ -291,6 +291,11 @@ export interface components {
       type: "Point";
       coordinates: components["schemas"]["Position"];
     };
+    GeoJsonLineString: {
+      /** @constant */
+      type: "LineString";
+      coordinates: components["schemas"]["Position"][];
+    };
     GeoJsonPolygon: {
       /** @constant */
       type: "Polygon";
@@ -302,12 +307,8 @@ export interface components {
       type: "Feature";
       /** @description The plan id, unique among the party's plans. */
       id: string;
-      geometry: {
-        /** @enum {unknown} */
-        type: "Point" | "LineString" | "Polygon";
-        coordinates: unknown[];
-        [key: string]: unknown;
-      };
+      /** @description `Point`, `LineString` or `Polygon`, depending on the kind (docs/plan-format.md); any other geometry is refused (422). */
+      geometry: components["schemas"]["GeoJsonPoint"] | components["schemas"]["GeoJsonLineString"] | components["schemas"]["GeoJsonPolygon"];
       properties: {
         party?: string;
         /** @enum {unknown} */
@@ -512,8 +513,18 @@ export interface components {
       party?: string;
       /** @description conflict.escalated: 1 or 2. */
       level?: number;
-      /** @description conflict.escalated: the contacts to alert. */
-      contacts?: Record<string, never>[];
+      /** @description conflict.escalated, in the events of the escalating side, coordinators and observers only: that side's contacts to alert (its backups at level 1, every contact at level 2). */
+      contacts?: ({
+          name: string;
+          /** @enum {unknown} */
+          role: "primary" | "backup";
+          /** @description BCP 47. */
+          language: string;
+          /** @description Free-text duty roster; empty when none. */
+          roster: string;
+          /** @description The contact has a webhook of its own and is paged there (docs/channel.md, "Paging contacts"). */
+          paged: boolean;
+        })[];
       [key: string]: unknown;
     };
     /** @description One entry of the hash-chained log (record::AuditEntryToJson). hash = hex SHA-256 over "deconflict-audit-v1\n" seq "\n" at_ms "\n" kind "\n" parties joined by "," "\n" prev_hash "\n" body_json. */
@@ -561,6 +572,8 @@ export interface components {
       shift_s: number;
       /** @description The caller's plan id. */
       plan: string;
+      /** @description How many conflicts the caller's plan has as scheduled now. */
+      conflicts_now: number;
       /** @description One sentence; names only the caller's own plan. */
       explanation: string;
     };

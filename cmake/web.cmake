@@ -1,8 +1,9 @@
 # The web console (web/, issue 4): npm installs its dependencies from package-lock.json, esbuild
 # bundles it into a flat folder ${PROJECT_BINARY_DIR}/web that deconflictd serves (main.cc finds
 # it there by default; installed copies go to share/deconflict/web). Its tests run under ctest:
-# the i18n unit tests (node --test) and the browser end-to-end test (playwright-core driving
-# Debian's /usr/bin/chromium headless against the real deconflictd on loopback).
+# the i18n unit tests (node --test), the browser end-to-end test (playwright-core driving
+# Debian's /usr/bin/chromium headless against the real deconflictd on loopback) and the check
+# that the generated API types match docs/openapi.json.
 find_program(NPM_EXECUTABLE npm REQUIRED)
 find_program(NODE_EXECUTABLE node REQUIRED)
 
@@ -31,7 +32,10 @@ install(DIRECTORY ${WEB_OUT}/ DESTINATION share/deconflict/web)
 if(DECONFLICT_BUILD_TESTS)
   add_test(NAME web.unit COMMAND ${NPM_EXECUTABLE} test --silent WORKING_DIRECTORY ${WEB_DIR})
   add_test(NAME web.e2e COMMAND ${NODE_EXECUTABLE} test/e2e.mjs WORKING_DIRECTORY ${WEB_DIR})
-  set_tests_properties(web.unit web.e2e PROPERTIES LABELS web)
+  # The console's wire types (web/src/api-types.gen.ts) are generated from docs/openapi.json and
+  # checked in: regenerated in memory and compared; stale → "run npm run gen:types in web/".
+  add_test(NAME web.types COMMAND ${NODE_EXECUTABLE} gen-types.mjs --check WORKING_DIRECTORY ${WEB_DIR})
+  set_tests_properties(web.unit web.e2e web.types PROPERTIES LABELS web)
   # RUN_SERIAL: a browser, the server and the test share 2 cores in CI; alone, the test's own
   # waits are not stretched by whatever else ctest runs in parallel.
   set_tests_properties(web.e2e PROPERTIES

@@ -3,9 +3,7 @@
 // raised as ApiError so that views can show `detail` and the per-field `errors`.
 
 import type {
-  AuditEntry,
   CheckResult,
-  Checkpoint,
   ConflictView,
   EventView,
   Feature,
@@ -18,6 +16,8 @@ import type {
   PlanCancelled,
   PlanSubmitted,
   PlanView,
+  Problem,
+  ResponseBody,
   Suggestion,
 } from './types';
 
@@ -41,14 +41,6 @@ export class ApiError extends Error {
   }
 }
 
-interface Problem {
-  type?: string;
-  title?: string;
-  status?: number;
-  detail?: string;
-  errors?: Issue[];
-}
-
 async function problemFrom(res: Response): Promise<ApiError> {
   let text = '';
   try {
@@ -56,10 +48,11 @@ async function problemFrom(res: Response): Promise<ApiError> {
   } catch {
     /* body unreadable: fall through with the status alone */
   }
-  let p: Problem = {};
+  // Not trusted to be a whole problem: a proxy's error page, an empty body, ...
+  let p: Partial<Problem> = {};
   try {
     const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === 'object') p = parsed as Problem;
+    if (parsed && typeof parsed === 'object') p = parsed as Partial<Problem>;
   } catch {
     p = { detail: text.slice(0, 500) };
   }
@@ -123,11 +116,11 @@ export class Api {
   }
 
   async parties(): Promise<Party[]> {
-    return (await this.json<{ parties: Party[] }>('/v1/parties')).parties;
+    return (await this.json<ResponseBody<'listParties', 200>>('/v1/parties')).parties;
   }
 
   async listPlans(): Promise<PlanView[]> {
-    return (await this.json<{ plans: PlanView[] }>('/v1/plans')).plans;
+    return (await this.json<ResponseBody<'listPlans', 200>>('/v1/plans')).plans;
   }
 
   async getPlan(id: string): Promise<{ plan: PlanView; version: number }> {
@@ -160,7 +153,7 @@ export class Api {
   }
 
   async listConflicts(): Promise<ConflictView[]> {
-    return (await this.json<{ conflicts: ConflictView[] }>('/v1/conflicts')).conflicts;
+    return (await this.json<ResponseBody<'listConflicts', 200>>('/v1/conflicts')).conflicts;
   }
 
   /** Reading a conflict also records a `read` receipt for the caller's events about it. */
@@ -177,7 +170,7 @@ export class Api {
   }
 
   async messages(id: string): Promise<MessageView[]> {
-    return (await this.json<{ messages: MessageView[] }>(`/v1/conflicts/${encodeURIComponent(id)}/messages`))
+    return (await this.json<ResponseBody<'listMessages', 200>>(`/v1/conflicts/${encodeURIComponent(id)}/messages`))
       .messages;
   }
 
@@ -194,7 +187,7 @@ export class Api {
     return (await this.raw(`/v1/conflicts/${encodeURIComponent(id)}/receipt`)).text();
   }
 
-  audit(after: number, limit: number): Promise<{ entries: AuditEntry[]; checkpoints: Checkpoint[] }> {
+  audit(after: number, limit: number): Promise<ResponseBody<'listAudit', 200>> {
     return this.json(`/v1/audit?after=${after}&limit=${limit}`);
   }
 
@@ -203,11 +196,11 @@ export class Api {
   }
 
   async recordKey(): Promise<string> {
-    const r = await this.json<{ public_key: string }>('/v1/record/key');
+    const r = await this.json<ResponseBody<'getRecordKey', 200>>('/v1/record/key');
     return r.public_key;
   }
 
   async eventsHistory(after: number, limit: number): Promise<EventView[]> {
-    return (await this.json<{ events: EventView[] }>(`/v1/events/history?after=${after}&limit=${limit}`)).events;
+    return (await this.json<ResponseBody<'eventHistory', 200>>(`/v1/events/history?after=${after}&limit=${limit}`)).events;
   }
 }

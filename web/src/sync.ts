@@ -156,13 +156,8 @@ function noticeBody(c: ConflictView) {
 
 /** "Night desk (backup), Duty officer (primary)" from an escalation's contacts. */
 function contactNames(list: EventData['contacts']): string {
-  if (!Array.isArray(list)) return '';
-  return list
-    .map((x) => {
-      const name = typeof x['name'] === 'string' ? x['name'] : '';
-      const role = typeof x['role'] === 'string' ? x['role'] : '';
-      return name ? (role ? `${name} (${role})` : name) : '';
-    })
+  return (list ?? [])
+    .map((x) => (x.name ? `${x.name} (${x.role})` : ''))
     .filter(Boolean)
     .join(', ');
 }

@@ -1,211 +1,55 @@
-// Shapes of the deconflictd API (docs/openapi.json). Only what the console reads is typed.
+// The console's names for the deconflictd API's shapes. Every wire type is generated from the
+// contract, docs/openapi.json, into api-types.gen.ts (`npm run gen:types`; ctest's web.types
+// fails when that file is stale): fix the contract, regenerate, never edit a wire shape here.
+// Only what is not on the wire (the console's own narrowings and helpers) is written by hand.
 
-export type Role = 'party' | 'coordinator' | 'observer';
-export type PlanKind = 'movement' | 'flight' | 'site' | 'zone';
-export type Position = number[]; // [lon, lat] or [lon, lat, alt]
+import type { components, operations } from './api-types.gen';
 
-export interface PointGeometry {
-  type: 'Point';
-  coordinates: Position;
-}
-export interface LineGeometry {
-  type: 'LineString';
-  coordinates: Position[];
-}
-export interface PolygonGeometry {
-  type: 'Polygon';
-  coordinates: Position[][];
-}
-export type PlanGeometry = PointGeometry | LineGeometry | PolygonGeometry;
+type Schemas = components['schemas'];
 
-export interface PlanProperties {
-  party?: string;
-  kind: PlanKind;
-  callsign?: string;
-  note?: string;
-  times?: string[];
-  corridor_m?: number;
-  time_tolerance_s?: number;
-  radius_m?: number;
-  altitude_lower_m?: number;
-  altitude_upper_m?: number;
-  start?: string;
-  end?: string;
-  restricted_parties?: string[];
-  [other: string]: unknown;
-}
+/** The JSON body of an operation's `status` response (by operationId in docs/openapi.json). */
+export type ResponseBody<Op extends keyof operations, Status extends keyof operations[Op]['responses']> =
+  operations[Op]['responses'][Status] extends { content: { 'application/json': infer Body } } ? Body : never;
 
-export interface Feature {
-  type: 'Feature';
-  id: string;
-  properties: PlanProperties;
-  geometry: PlanGeometry;
-}
+export type Issue = Schemas['Issue'];
+export type Problem = Schemas['Problem'];
 
-export interface PlanView {
-  id: string;
-  party: string;
-  version: number;
-  status: 'active' | 'cancelled';
-  stored_at: string;
-  feature: Feature;
-}
+export type Position = Schemas['Position']; // [lon, lat] or [lon, lat, alt]
+export type PointGeometry = Schemas['GeoJsonPoint'];
+export type LineGeometry = Schemas['GeoJsonLineString'];
+export type PolygonGeometry = Schemas['GeoJsonPolygon'];
 
-export interface Issue {
-  path: string;
-  reason: string;
-}
+export type Feature = Schemas['Feature'];
+export type PlanGeometry = Feature['geometry'];
+export type PlanProperties = Feature['properties'];
+export type PlanKind = PlanProperties['kind'];
+export type PlanView = Schemas['PlanView'];
 
-export interface Side {
-  party: string;
-  callsign: string;
-  kind: PlanKind;
-  plan?: string;
-  plan_version?: number;
-  acknowledged_at?: string | null;
-  accepted_at?: string | null;
-  escalation_level?: number;
-}
+export type Side = Schemas['Side'];
+export type ConflictView = Schemas['ConflictView'];
+export type ConflictStatus = ConflictView['status'];
+export type ConflictType = ConflictView['type'];
+export type DryRunView = Schemas['DryRunView'];
 
-export type ConflictStatus = 'open' | 'acknowledged' | 'resolved' | 'expired';
-export type ConflictType = 'separation' | 'site_buffer' | 'zone_entry' | 'line_crossing';
+export type MessageView = Schemas['MessageView'];
+export type MessageKind = MessageView['kind'];
+export type MessagePost = Schemas['MessagePost'];
 
-export interface DryRunView {
-  type: ConflictType;
-  rule: string;
-  window: { start: string; end: string };
-  closest_approach: { time: string; point: PointGeometry };
-  min_distance_m: number;
-  required_m: number;
-  vertical_distance_m?: number;
-  area: PolygonGeometry;
-  area_half_size_m: number;
-  sides: Side[];
-  own_side?: number;
-}
+export type EventView = Schemas['EventView'];
+export type EventType = EventView['type'];
+export type EventData = Schemas['EventData'];
 
-export interface ConflictView extends DryRunView {
-  id: string;
-  status: ConflictStatus;
-  resolution?: 'amended' | 'cancelled' | 'coordinated' | 'superseded' | 'expired';
-  deadline: string | null;
-  created_at: string | null;
-  updated_at: string | null;
-  resolved_at: string | null;
-}
+export type AuditEntry = Schemas['AuditEntry'];
+export type Checkpoint = Schemas['Checkpoint'];
+export type Receipt = Schemas['Receipt'];
+export type Suggestion = Schemas['Suggestion'];
 
-export type MessageKind = 'text' | 'propose' | 'accept' | 'reject';
+export type Party = Schemas['Party'];
+export type Role = Party['role'];
+export type Contact = Schemas['Contact'];
+export type Me = Schemas['Me'];
 
-export interface MessageView {
-  seq: number;
-  conflict: string;
-  party: string;
-  kind: MessageKind;
-  language?: string;
-  at: string;
-  text?: string;
-  shift_s?: number;
-  subject?: 'self' | 'other';
-  message?: number;
-}
-
-export type MessagePost =
-  | { kind: 'text'; text: string; language?: string }
-  | { kind: 'propose'; shift_s: number; subject: 'self' | 'other'; text?: string; language?: string }
-  | { kind: 'accept' | 'reject'; message: number; text?: string; language?: string };
-
-export type EventType =
-  | 'conflict.opened'
-  | 'conflict.acknowledged'
-  | 'conflict.accepted'
-  | 'conflict.escalated'
-  | 'conflict.resolved'
-  | 'conflict.expired'
-  | 'message.posted';
-
-export interface EventData {
-  conflict: ConflictView;
-  by?: string;
-  message?: MessageView;
-  party?: string;
-  level?: number;
-  contacts?: Array<Record<string, unknown>>;
-}
-
-export interface EventView {
-  seq: number;
-  type: EventType;
-  at: string;
-  data: EventData;
-}
-
-export interface AuditEntry {
-  seq: number;
-  at_ms: number;
-  kind: string;
-  parties: string[];
-  body_json: string;
-  prev_hash: string;
-  hash: string;
-}
-
-export interface Checkpoint {
-  seq: number;
-  hash: string;
-  at_ms: number;
-  public_key: string;
-  signature: string;
-}
-
-export interface Suggestion {
-  outcome: 'delay' | 'advance' | 'no_conflict' | 'impossible';
-  shift_s: number;
-  plan: string;
-  explanation: string;
-  conflicts_now?: number;
-}
-
-export interface Party {
-  name: string;
-  role: Role;
-  display_name: string;
-}
-
-export interface Contact {
-  id: number;
-  party: string;
-  name: string;
-  language: string;
-  role: 'primary' | 'backup';
-  roster?: string;
-}
-
-export interface Me {
-  party: string;
-  role: Role;
-  contacts: Contact[];
-}
-
-export interface PlanSubmitted {
-  plan: PlanView;
-  conflicts: ConflictView[];
-  warnings: Issue[];
-}
-
-export interface PlanAmended {
-  plan: PlanView;
-  conflicts_opened: ConflictView[];
-  conflicts_resolved: ConflictView[];
-  conflicts_unchanged: ConflictView[];
-  warnings: Issue[];
-}
-
-export interface PlanCancelled {
-  plan: PlanView;
-  conflicts_resolved: ConflictView[];
-}
-
-export interface CheckResult {
-  conflicts: DryRunView[];
-  warnings?: Issue[];
-}
+export type PlanSubmitted = Schemas['PlanSubmitted'];
+export type PlanAmended = Schemas['PlanAmended'];
+export type PlanCancelled = Schemas['PlanCancelled'];
+export type CheckResult = ResponseBody<'checkPlan', 200>;

@@ -9,7 +9,7 @@ import { shiftFeature } from '../geo';
 import { conflictTypeLabel, MapView, sidesLabel } from '../map';
 import { isLive, isParty, otherSide, ownSide, planKey, session, subscribe } from '../state';
 import { loadThread, refreshPlans, upsertConflict } from '../sync';
-import type { AuditEntry, ConflictView, MessagePost, MessageView, Suggestion } from '../types';
+import type { ConflictView, MessagePost, MessageView, Receipt, Suggestion } from '../types';
 import { button, confirmDialog, countdown, errorBox, kindText, sideState, statusBadge, timeBoth, withBusy } from './common';
 import { acknowledge, partyLine } from './inbox';
 import { auditKindLabel, auditSummary } from './record';
@@ -384,8 +384,8 @@ export function mountThread(host: HTMLElement, id: string): () => void {
     lastHistoryAt = Date.now();
     try {
       const text = await s.api.receiptText(id);
-      const r = JSON.parse(text) as { receipt?: { entries?: AuditEntry[] } };
-      const entries = r.receipt?.entries ?? [];
+      const r = JSON.parse(text) as Receipt;
+      const entries = r.receipt.entries;
       replace(
         historyHost,
         h('h3', null, t('history.title')),

@@ -80,13 +80,13 @@ TEST(RoundToTest, Table) {
   } cases[] = {
       {41.629999999999995, 7, "41.63"},
       {41.63000004, 7, "41.63"},
-      {41.63000005, 7, "41.6300001"},   // half away from zero (41.63000005 is just above)
+      {41.63000005, 7, "41.6300001"},  // half away from zero (41.63000005 is just above)
       {-41.63000006, 7, "-41.6300001"},
       {37.04001126, 7, "37.0400113"},
       {0.1 + 0.2, 7, "0.3"},
       {-0.00000001, 7, "0"},  // not "-0"
       {1149.96, 1, "1150"},
-      {12.345, 2, "12.35"},   // 12.345 is 12.3450000000000006...
+      {12.345, 2, "12.35"},  // 12.345 is 12.3450000000000006...
       {601.004999, 2, "601"},
       {2.5, 0, "3"},
       {-2.5, 0, "-3"},
@@ -133,17 +133,15 @@ TEST(WriteTest, DoublesInDocuments) {
   EXPECT_EQ(bj::serialize(v),
             R"({"position":[4.163E1,3.70400113E1],"min_distance_m":0E0,"required_m":1.15E3,)"
             R"("shift_s":-2.5E-1,"nan":NaN,"n":3})");  // what this module replaces
-  EXPECT_EQ(Write(v),
-            R"({"position":[41.63,37.0400113],"min_distance_m":0,"required_m":1150,)"
-            R"("shift_s":-0.25,"nan":null,"n":3})");
+  EXPECT_EQ(Write(v), R"({"position":[41.63,37.0400113],"min_distance_m":0,"required_m":1150,)"
+                      R"("shift_s":-0.25,"nan":null,"n":3})");
 }
 
 TEST(WriteTest, Pretty) {
   EXPECT_EQ(WritePretty(bj::value{{"a", bj::array{1, 2.5}}, {"b", bj::object{{"c", true}}}}),
             "{\n  \"a\": [1, 2.5],\n  \"b\": {\n    \"c\": true\n  }\n}");
   // Long arrays and arrays of containers: one element per line.
-  EXPECT_EQ(WritePretty(bj::array{bj::array{1, 2}, bj::object{}}),
-            "[\n  [1, 2],\n  {}\n]");
+  EXPECT_EQ(WritePretty(bj::array{bj::array{1, 2}, bj::object{}}), "[\n  [1, 2],\n  {}\n]");
   EXPECT_EQ(WritePretty(bj::array{1, 2, 3, 4, 5, 6, 7, 8, 9}),
             "[\n  1,\n  2,\n  3,\n  4,\n  5,\n  6,\n  7,\n  8,\n  9\n]");
   EXPECT_EQ(WritePretty(bj::array{}), "[]");

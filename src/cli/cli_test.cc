@@ -121,9 +121,9 @@ TEST(ConflictToJsonTest, EveryDocumentedField) {
     "id": "7b865d227f02",
     "plans": ["ru-1", "us-1"], "parties": ["RU", "US"], "kinds": ["movement", "movement"],
     "callsigns": ["", "Wolfpack 2"], "type": "separation", "rule": "ground_ground",
-    "min_distance_m": 12.3, "required_m": 1150,
+    "min_distance_m": 12.3, "required_m": 1150.0,
     "window": {"start": "2022-10-08T09:08:00Z", "end": "2022-10-08T09:12:00Z", "duration_s": 240},
-    "cpa": {"time": "2022-10-08T09:10:00Z", "position": [41.65, 37],
+    "cpa": {"time": "2022-10-08T09:10:00Z", "position": [41.65, 37.0],
             "times": {"ru-1": "2022-10-08T09:10:00Z", "us-1": "2022-10-08T09:10:00Z"}}})");
   EXPECT_EQ(v, expected) << deconflict::json::WritePretty(v);
 }
@@ -286,10 +286,10 @@ TEST(FormatSuggestionTest, JsonAndText) {
   s.explanation = "Delay us-1 by 10 min 1 s (every time moves later) to clear its 1 conflict.";
   s.blockers.push_back({PlanId("ru-1"), PartyId("RU"), {{-725.004, 600.0}, {7200, kInf}}});
   const json::value v = ParseJson(FormatSuggestionJson(PlanId("us-1"), s));
-  EXPECT_EQ(v, ParseJson(R"({"plan": "us-1", "outcome": "delay", "shift_s": 601,
+  EXPECT_EQ(v, ParseJson(R"({"plan": "us-1", "outcome": "delay", "shift_s": 601.0,
       "conflicts_now": 1, "explanation": ")" +
                          s.explanation + R"(",
-      "blockers": [{"plan": "ru-1", "party": "RU", "blocked": [[-725, 600], [7200, null]]}]})"));
+      "blockers": [{"plan": "ru-1", "party": "RU", "blocked": [[-725.0, 600.0], [7200.0, null]]}]})"));
   EXPECT_EQ(FormatSuggestionText(PlanId("us-1"), s),
             s.explanation +
                 "\nShifts of us-1 that would conflict (+ later, - earlier):\n"

@@ -1,5 +1,6 @@
 #include "json/write.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/json/serialize.hpp>
 #include <charconv>
@@ -100,14 +101,13 @@ void AppendDouble(double x, std::string* out) {
     *out += "null";
     return;
   }
-  if (x == 0) {
-    *out += '0';  // also for -0.0
-    return;
-  }
   // The longest fixed-notation shortest form is 327 characters (-2.2250738585072009e-308).
   char buf[400];
   const std::to_chars_result r = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::fixed);
   out->append(buf, r.ptr);
+  // An integral double keeps a decimal point, so that it reads back as a double, as Boost's
+  // "1.15E3" does: a value written here and parsed again equals the original, kinds included.
+  if (std::find(buf, r.ptr, '.') == r.ptr) *out += ".0";
 }
 
 std::string WriteDouble(double x) {

@@ -27,14 +27,17 @@ inline constexpr int kSecondDecimals = 2;  // durations and shifts: 0.01 s
 double RoundTo(double x, int decimals);
 
 // One double as JSON number text: the shortest decimal that reads back as the same double
-// (std::to_chars, fixed notation, never an exponent):
-//   41.63 -> "41.63", 1150.0 -> "1150" (integral doubles have no ".0"), 1e-7 -> "0.0000001",
-//   -0.0 -> "0" (the sign of zero is dropped), 1e21 -> "1000000000000000000000".
+// (std::to_chars, fixed notation, never an exponent), with ".0" when it would have no decimal
+// point:
+//   41.63 -> "41.63", 1150.0 -> "1150.0", 1e-7 -> "0.0000001", -0.0 -> "-0.0",
+//   1e21 -> "1000000000000000000000.0".
+// The ".0" keeps the kind: "1150.0" parses as a double, as Boost's "1.15E3" did, so a value written
+// by Write and parsed again equals the original (kinds included), and readers that worked with
+// boost::json::serialize (as_double(), value ==) keep working. Round with RoundTo first to get
+// "0.0" rather than "-0.0" for a computed tiny negative.
 // Not finite (NaN, ±infinity, which JSON cannot represent) -> "null", so the text stays valid
 // JSON. Magnitudes below 1e-6 or above 1e21 give long digit strings (up to 327 characters); the
 // project's numbers (degrees, metres, seconds) never come near them.
-// Reading the text back: an integral double is parsed as an integer (int64, uint64, or double
-// beyond uint64's range), so readers take numbers with to_number<double>(), not as_double().
 std::string WriteDouble(double x);
 // Appends WriteDouble(x) to *out.
 void AppendDouble(double x, std::string* out);

@@ -71,6 +71,7 @@
 
 #include "base/status.h"
 #include "http/client.h"
+#include "json/write.h"
 #include "record/crypto.h"
 #include "stats.h"
 #include "store/sqlite_store.h"
@@ -1235,7 +1236,7 @@ int Main(Flags f, int argc, char** argv) {
     }
     doc["runs"] = jr;
     doc["medians"] = medians;
-    std::ofstream(f.out) << json::serialize(doc) << "\n";
+    std::ofstream(f.out) << deconflict::json::Write(doc) << "\n";
     std::printf("  results: %s\n", f.out.c_str());
   }
   return 0;

@@ -13,6 +13,7 @@
 #include "base/time.h"
 #include "cli/store_access.h"
 #include "http/url.h"
+#include "json/write.h"
 #include "record/chain.h"
 #include "record/crypto.h"
 #include "store/sqlite_store.h"
@@ -154,7 +155,7 @@ class Admin {
     e.at_ms = now_;
     e.kind = kind;
     e.parties = {party};
-    e.body_json = json::serialize(body);
+    e.body_json = deconflict::json::Write(body);
     Result<store::AuditEntry> r = txn.AppendAudit(std::move(e));
     if (!r.ok()) return FromStatus(r.status(), "cannot append to the audit log");
     return std::nullopt;

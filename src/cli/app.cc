@@ -40,6 +40,7 @@ constexpr const char* kCheckFooter = R"(Output (--format):
            {"start", "end", "duration_s"}, "cpa": {"time", "position": [lon, lat], "times"}}],
            "stats": {"plans", "parties", "conflicts", "elements", "elapsed_ms", "method"}}
            Conflicts are sorted by window start, then plan ids; "id" is stable across runs.
+           Numbers are plain decimals: metres to 0.1, degrees to 7 decimals (about 1 cm).
   geojson  a FeatureCollection: a Point at each closest approach (properties as in json) and
            a LineString between the two routes' positions at that moment.
   text     a report for people.

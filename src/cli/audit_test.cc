@@ -236,6 +236,60 @@ TEST_F(AuditVerifyTest, ReceiptsVerify) {
   EXPECT_CONTAINS(bad.err, "does not verify");
 }
 
+// An entry whose body was written by Boost's default serializer ("4.163E1"), as the channel wrote
+// bodies before json::Write, still verifies in the store, in an export and in a receipt: nothing
+// re-serializes a stored body.
+TEST_F(AuditVerifyTest, BodiesWrittenByTheOldSerializerStillVerify) {
+  MakeChanges();
+  const std::string old_body = boost::json::serialize(boost::json::object{
+      {"conflict", "c-17"}, {"cpa", boost::json::array{41.63, 37.0400113}}, {"min_m", 12.3}});
+  ASSERT_EQ(old_body, R"({"conflict":"c-17","cpa":[4.163E1,3.70400113E1],"min_m":1.23E1})");
+  {
+    Result<std::unique_ptr<store::Store>> s = store::OpenSqliteStore({.dir = data_});
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    auto txn = (*s)->Begin();
+    ASSERT_TRUE(txn.ok());
+    store::AuditEntry e;
+    e.at_ms = 1'700'000'000'000;
+    e.kind = "conflict.opened";
+    e.parties = {"RU", "US"};
+    e.body_json = old_body;
+    ASSERT_TRUE((*txn)->AppendAudit(e).ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+  ASSERT_EQ(Admin({"token", "add", "RU"}).code, 0);  // entry 9, body by json::Write
+  Checkpoint();
+
+  // The store.
+  const ToolOutput store = RunTool({"audit", "verify", "--data", data_});
+  ASSERT_EQ(store.code, 0) << store.err;
+  EXPECT_CONTAINS(store.out, "verified 9 entries, 1 signed checkpoint, last entry 9 hash ");
+
+  // Export -> verify: the body is carried verbatim.
+  const std::string file = (dir() / "audit.jsonl").string();
+  ASSERT_EQ(Admin({"audit", "export", "--out", file}).code, 0);
+  EXPECT_CONTAINS(ReadFile(file), R"(\"cpa\":[4.163E1,3.70400113E1])");
+  const ToolOutput exported = RunTool({"audit", "verify", file, "--key", public_key_});
+  ASSERT_EQ(exported.code, 0) << exported.err;
+  EXPECT_CONTAINS(exported.out, "verified 9 entries, 1 signed checkpoint, last entry 9 hash ");
+
+  // Receipt -> verify.
+  Result<record::KeyPair> key = record::LoadOrCreateKeyPair(data_ + "/server.key");
+  ASSERT_TRUE(key.ok());
+  Result<std::unique_ptr<store::Store>> s = store::OpenSqliteStore({.dir = data_});
+  ASSERT_TRUE(s.ok());
+  Result<std::vector<store::AuditEntry>> entries = (*s)->AuditAfter(7, 0, "RU");
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].body_json, old_body);
+  const std::string receipt = boost::json::serialize(
+      record::MakeReceipt(*key, "conflict c-17", "RU", 1'800'000'000'000, *entries, std::nullopt));
+  const ToolOutput r = RunTool(
+      {"audit", "verify", "--receipt", Write("receipt.json", receipt), "--key", public_key_});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_CONTAINS(r.out, "verified receipt about conflict c-17 for RU: 2 entries (8–9)");
+}
+
 TEST_F(AuditVerifyTest, UsageErrorsExitTwo) {
   MakeChanges();
   const std::string file = Write("x.jsonl", "");

@@ -7,16 +7,17 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <regex>
 #include <sstream>
 
 #include "base/time.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
-#include "cli/json_writer.h"
 #include "cli/output.h"
 #include "engine/detector.h"
 #include "geo/geodesic.h"
+#include "json/write.h"
 #include "testsupport/fixtures.h"
 
 namespace deconflict::cli {
@@ -87,21 +88,6 @@ TEST(EditDistanceTest, CountsEdits) {
   EXPECT_EQ(EditDistance("", "demo"), 4u);
 }
 
-// --- json_writer.h ---
-
-TEST(WriteJsonTest, ShortestNumbersAndCompactScalarArrays) {
-  json::object o{{"d", 12.3},           {"i", 1150},   {"z", -0.0},
-                 {"nan", std::nan("")}, {"s", "a\"b"}, {"pos", json::array{41.65, 36.95}},
-                 {"e", json::array{}}};
-  EXPECT_EQ(WriteJson(o, false),
-            R"({"d":12.3,"i":1150,"z":0,"nan":null,"s":"a\"b","pos":[41.65,36.95],"e":[]})");
-  EXPECT_EQ(
-      WriteJson(json::object{{"a", json::array{1, 2}}, {"b", json::object{{"c", true}}}}, true),
-      "{\n  \"a\": [1, 2],\n  \"b\": {\n    \"c\": true\n  }\n}");
-  // The output is JSON.
-  EXPECT_EQ(ParseJson(WriteJson(o, true)).at("d").as_double(), 12.3);
-}
-
 // --- output.h ---
 
 TEST(FormatThousandsTest, SeparatesThousands) {
@@ -130,26 +116,28 @@ TEST(ConflictIdTest, StableAndIndependentOfEverythingButPlansAndStart) {
 }
 
 TEST(ConflictToJsonTest, EveryDocumentedField) {
-  const json::value v = ParseJson(WriteJson(ConflictToJson(Crossing()), true));
+  const json::value v = ParseJson(deconflict::json::Write(ConflictToJson(Crossing())));
   const json::value expected = ParseJson(R"({
     "id": "7b865d227f02",
     "plans": ["ru-1", "us-1"], "parties": ["RU", "US"], "kinds": ["movement", "movement"],
     "callsigns": ["", "Wolfpack 2"], "type": "separation", "rule": "ground_ground",
-    "min_distance_m": 12.3, "required_m": 1150,
+    "min_distance_m": 12.3, "required_m": 1150.0,
     "window": {"start": "2022-10-08T09:08:00Z", "end": "2022-10-08T09:12:00Z", "duration_s": 240},
-    "cpa": {"time": "2022-10-08T09:10:00Z", "position": [41.65, 37],
+    "cpa": {"time": "2022-10-08T09:10:00Z", "position": [41.65, 37.0],
             "times": {"ru-1": "2022-10-08T09:10:00Z", "us-1": "2022-10-08T09:10:00Z"}}})");
-  EXPECT_EQ(v, expected) << WriteJson(v, true);
+  EXPECT_EQ(v, expected) << deconflict::json::WritePretty(v);
 }
 
 TEST(ConflictToJsonTest, VerticalDistanceOnlyWhenApplicableAndRounding) {
   Conflict c = Crossing();
   c.vertical_distance_m = 120.04;
-  c.cpa_position = {36.9500004, 41.1234567};
+  c.cpa_position = {36.95000004, 41.12345678};
   const json::object o = ConflictToJson(c);
   EXPECT_EQ(o.at("vertical_distance_m").as_double(), 120.0);
-  EXPECT_EQ(o.at("cpa").at("position").at(0).as_double(), 41.123457);
+  EXPECT_EQ(o.at("cpa").at("position").at(0).as_double(), 41.1234568);
   EXPECT_EQ(o.at("cpa").at("position").at(1).as_double(), 36.95);
+  // Written as people expect: at most 7 decimals, no exponent.
+  EXPECT_EQ(deconflict::json::Write(o.at("cpa").at("position")), "[41.1234568,36.95]");
   EXPECT_FALSE(ConflictToJson(Crossing()).contains("vertical_distance_m"));
 }
 
@@ -262,16 +250,20 @@ TEST(FormatConflictsGeoJsonTest, PointAtTheClosestApproachAndLineBetweenThePlans
       d.Add(testing::Movement("ru-1", "RU", "41.65 36.95 @ 09:00, 41.65 37.05 @ 09:20")).ok());
   const std::vector<Conflict> conflicts = d.DetectAll();
   ASSERT_EQ(conflicts.size(), 1u);
-  const json::value v =
-      ParseJson(FormatConflictsGeoJson(conflicts, {.plans = 2, .parties = 2, .conflicts = 1},
-                                       [&d](const PlanId& id) { return d.Find(id); }));
+  const std::string text =
+      FormatConflictsGeoJson(conflicts, {.plans = 2, .parties = 2, .conflicts = 1},
+                             [&d](const PlanId& id) { return d.Find(id); });
+  // Numbers as people expect them: no exponent, at most 7 decimals (coordinates).
+  EXPECT_FALSE(std::regex_search(text, std::regex(R"([:\[,]\s*-?[0-9.]+[eE])"))) << text;
+  EXPECT_FALSE(std::regex_search(text, std::regex("[0-9]\\.[0-9]{8}"))) << text;
+  const json::value v = ParseJson(text);
   EXPECT_EQ(v.at("type"), "FeatureCollection");
   const json::array& features = v.at("features").as_array();
   ASSERT_EQ(features.size(), 2u);
   const json::value& point = features[0];
   EXPECT_EQ(point.at("geometry").at("type"), "Point");
-  EXPECT_NEAR(point.at("geometry").at("coordinates").at(0).as_double(), 41.65, 1e-3);
-  EXPECT_NEAR(point.at("geometry").at("coordinates").at(1).as_double(), 37.0, 1e-3);
+  EXPECT_NEAR(point.at("geometry").at("coordinates").at(0).to_number<double>(), 41.65, 1e-3);
+  EXPECT_NEAR(point.at("geometry").at("coordinates").at(1).to_number<double>(), 37.0, 1e-3);
   EXPECT_EQ(point.at("properties").at("plans"), (json::array{"ru-1", "us-1"}));
   EXPECT_EQ(point.at("properties").at("rule"), "ground_ground");
   EXPECT_TRUE(point.at("properties").at("description").is_string());
@@ -294,10 +286,10 @@ TEST(FormatSuggestionTest, JsonAndText) {
   s.explanation = "Delay us-1 by 10 min 1 s (every time moves later) to clear its 1 conflict.";
   s.blockers.push_back({PlanId("ru-1"), PartyId("RU"), {{-725.004, 600.0}, {7200, kInf}}});
   const json::value v = ParseJson(FormatSuggestionJson(PlanId("us-1"), s));
-  EXPECT_EQ(v, ParseJson(R"({"plan": "us-1", "outcome": "delay", "shift_s": 601,
+  EXPECT_EQ(v, ParseJson(R"({"plan": "us-1", "outcome": "delay", "shift_s": 601.0,
       "conflicts_now": 1, "explanation": ")" +
                          s.explanation + R"(",
-      "blockers": [{"plan": "ru-1", "party": "RU", "blocked": [[-725, 600], [7200, null]]}]})"));
+      "blockers": [{"plan": "ru-1", "party": "RU", "blocked": [[-725.0, 600.0], [7200.0, null]]}]})"));
   EXPECT_EQ(FormatSuggestionText(PlanId("us-1"), s),
             s.explanation +
                 "\nShifts of us-1 that would conflict (+ later, - earlier):\n"

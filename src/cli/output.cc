@@ -7,8 +7,8 @@
 #include <cstdio>
 
 #include "base/time.h"
-#include "cli/json_writer.h"
 #include "geo/geodesic.h"
+#include "json/write.h"
 
 namespace deconflict::cli {
 namespace {
@@ -17,11 +17,18 @@ namespace json = boost::json;
 using engine::Conflict;
 using engine::ConflictType;
 
-double Round(double x, int decimals) {
-  const double k = std::pow(10.0, decimals);
-  const double r = std::round(x * k) / k;
-  return r == 0 ? 0 : r;  // no -0
+using deconflict::json::kDegreeDecimals;
+using deconflict::json::kMetreDecimals;
+using deconflict::json::kSecondDecimals;
+using deconflict::json::RoundTo;
+
+// [lon, lat] rounded to 1e-7 degrees (about 1 cm).
+json::array PositionJson(geo::LatLng p) {
+  return json::array{RoundTo(p.lon_deg, kDegreeDecimals), RoundTo(p.lat_deg, kDegreeDecimals)};
 }
+
+// JSON text for people (json/write.h: plain decimals), ending with a newline.
+std::string WriteForPeople(const json::value& v) { return deconflict::json::WritePretty(v) + "\n"; }
 
 json::value TimeJson(TimePoint t) {
   if (!t.is_finite()) return nullptr;
@@ -116,14 +123,14 @@ json::object StatsJson(const CheckSummary& s) {
   o["parties"] = s.parties;
   o["conflicts"] = s.conflicts;
   o["elements"] = s.elements;
-  o["elapsed_ms"] = Round(s.elapsed_ms, 1);
+  o["elapsed_ms"] = RoundTo(s.elapsed_ms, 1);
   o["method"] = s.brute_force ? "brute_force" : "index";
   return o;
 }
 
 json::value ShiftJson(double s) {
   if (!std::isfinite(s)) return nullptr;
-  return Round(s, 2);
+  return RoundTo(s, kSecondDecimals);
 }
 
 // "+20 min", "-12 min 5 s", "unbounded".
@@ -167,9 +174,11 @@ json::object ConflictToJson(const Conflict& c) {
   o["callsigns"] = json::array{c.callsign_a, c.callsign_b};
   o["type"] = engine::ConflictTypeName(c.type);
   o["rule"] = c.rule;
-  o["min_distance_m"] = Round(c.min_distance.value(), 1);
-  o["required_m"] = Round(c.required.value(), 1);
-  if (c.vertical_distance_m >= 0) o["vertical_distance_m"] = Round(c.vertical_distance_m, 1);
+  o["min_distance_m"] = RoundTo(c.min_distance.value(), kMetreDecimals);
+  o["required_m"] = RoundTo(c.required.value(), kMetreDecimals);
+  if (c.vertical_distance_m >= 0) {
+    o["vertical_distance_m"] = RoundTo(c.vertical_distance_m, kMetreDecimals);
+  }
   json::object window;
   window["start"] = TimeJson(c.window.start);
   window["end"] = TimeJson(c.window.end);
@@ -182,7 +191,7 @@ json::object ConflictToJson(const Conflict& c) {
   o["window"] = std::move(window);
   json::object cpa;
   cpa["time"] = TimeJson(c.cpa_time);
-  cpa["position"] = json::array{Round(c.cpa_position.lon_deg, 6), Round(c.cpa_position.lat_deg, 6)};
+  cpa["position"] = PositionJson(c.cpa_position);
   json::object times;
   times[c.plan_a.value()] = TimeJson(c.cpa_time_a);
   times[c.plan_b.value()] = TimeJson(c.cpa_time_b);
@@ -199,7 +208,7 @@ std::string FormatConflictsJson(const std::vector<Conflict>& conflicts,
   for (const Conflict& c : conflicts) list.push_back(ConflictToJson(c));
   root["conflicts"] = std::move(list);
   root["stats"] = StatsJson(summary);
-  return WriteJson(root, /*pretty=*/true) + "\n";
+  return WriteForPeople(root);
 }
 
 geo::LatLng RoutePositionAt(const model::Route& route, TimePoint t) {
@@ -223,13 +232,11 @@ std::string FormatConflictsGeoJson(const std::vector<Conflict>& conflicts,
     const std::string id = props["id"].as_string().c_str();
     props["feature"] = "cpa";
     props["description"] = DescribeConflict(c);
-    json::object point{{"type", "Feature"},
-                       {"id", id},
-                       {"geometry",
-                        {{"type", "Point"},
-                         {"coordinates", json::array{Round(c.cpa_position.lon_deg, 6),
-                                                     Round(c.cpa_position.lat_deg, 6)}}}},
-                       {"properties", std::move(props)}};
+    json::object point{
+        {"type", "Feature"},
+        {"id", id},
+        {"geometry", {{"type", "Point"}, {"coordinates", PositionJson(c.cpa_position)}}},
+        {"properties", std::move(props)}};
     features.push_back(std::move(point));
     if (!lookup) continue;
     const model::Plan* a = lookup(c.plan_a);
@@ -240,25 +247,23 @@ std::string FormatConflictsGeoJson(const std::vector<Conflict>& conflicts,
     }
     const geo::LatLng pa = RoutePositionAt(a->route(), c.cpa_time_a);
     const geo::LatLng pb = RoutePositionAt(b->route(), c.cpa_time_b);
-    json::object line{
-        {"type", "Feature"},
-        {"id", id + "-line"},
-        {"geometry",
-         {{"type", "LineString"},
-          {"coordinates", json::array{json::array{Round(pa.lon_deg, 6), Round(pa.lat_deg, 6)},
-                                      json::array{Round(pb.lon_deg, 6), Round(pb.lat_deg, 6)}}}}},
-        {"properties",
-         {{"feature", "cpa_line"},
-          {"conflict", id},
-          {"plans", json::array{c.plan_a.value(), c.plan_b.value()}},
-          {"distance_m", Round(geo::GeodesicDistance(pa, pb), 1)}}}};
+    json::object line{{"type", "Feature"},
+                      {"id", id + "-line"},
+                      {"geometry",
+                       {{"type", "LineString"},
+                        {"coordinates", json::array{PositionJson(pa), PositionJson(pb)}}}},
+                      {"properties",
+                       {{"feature", "cpa_line"},
+                        {"conflict", id},
+                        {"plans", json::array{c.plan_a.value(), c.plan_b.value()}},
+                        {"distance_m", RoundTo(geo::GeodesicDistance(pa, pb), kMetreDecimals)}}}};
     features.push_back(std::move(line));
   }
   json::object root;
   root["type"] = "FeatureCollection";
   root["features"] = std::move(features);
   root["stats"] = StatsJson(summary);  // a foreign member (RFC 7946 section 6.1)
-  return WriteJson(root, /*pretty=*/true) + "\n";
+  return WriteForPeople(root);
 }
 
 std::string DescribeConflict(const Conflict& c) {
@@ -394,7 +399,7 @@ std::string FormatSuggestionJson(const PlanId& plan, const engine::Suggestion& s
   if (s.outcome == engine::Suggestion::kImpossible) {
     o["shift_s"] = nullptr;
   } else {
-    o["shift_s"] = Round(s.shift.value(), 2);
+    o["shift_s"] = RoundTo(s.shift.value(), kSecondDecimals);
   }
   o["conflicts_now"] = s.conflicts_now;
   o["explanation"] = s.explanation;
@@ -407,7 +412,7 @@ std::string FormatSuggestionJson(const PlanId& plan, const engine::Suggestion& s
         {"plan", b.plan.value()}, {"party", b.party.value()}, {"blocked", std::move(blocked)}});
   }
   o["blockers"] = std::move(blockers);
-  return WriteJson(o, /*pretty=*/true) + "\n";
+  return WriteForPeople(o);
 }
 
 std::string FormatSuggestionText(const PlanId& plan, const engine::Suggestion& s) {

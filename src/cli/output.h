@@ -38,7 +38,8 @@ std::string FormatThousands(double value, int decimals = 0);
 // The same conflict gets the same id on every run and platform.
 std::string ConflictId(const engine::Conflict& c);
 
-// One conflict as the JSON object documented in `deconflict check --help`.
+// One conflict as the JSON object documented in `deconflict check --help`: distances rounded to
+// 0.1 m, the position [lon, lat] to 1e-7 degrees (json/write.h RoundTo).
 boost::json::object ConflictToJson(const engine::Conflict& c);
 
 // {"conflicts": [...], "stats": {...}} as indented JSON text ending with a newline.
@@ -48,6 +49,7 @@ std::string FormatConflictsJson(const std::vector<engine::Conflict>& conflicts,
 // A GeoJSON FeatureCollection, ending with a newline: per conflict a Point at the closest
 // approach whose properties are the conflict's JSON fields, and, when both plans are routes found
 // by `lookup` (may be empty), a LineString between the two plans' positions at that moment.
+// Coordinates have at most 7 decimals, distances 1; numbers are plain decimals (json::WritePretty).
 std::string FormatConflictsGeoJson(const std::vector<engine::Conflict>& conflicts,
                                    const CheckSummary& summary, const PlanLookup& lookup);
 
@@ -64,7 +66,8 @@ std::string DescribeConflict(const engine::Conflict& c);
 const char* OutcomeName(engine::Suggestion::Outcome o);
 
 // {"plan", "outcome", "shift_s" (null when impossible), "conflicts_now", "explanation",
-//  "blockers": [{"plan", "party", "blocked": [[lo, hi], ...]}]} with null for infinite ends.
+//  "blockers": [{"plan", "party", "blocked": [[lo, hi], ...]}]} with null for infinite ends;
+// seconds rounded to 0.01 s.
 std::string FormatSuggestionJson(const PlanId& plan, const engine::Suggestion& s);
 // The explanation, then one line per blocking plan with the shifts it blocks.
 std::string FormatSuggestionText(const PlanId& plan, const engine::Suggestion& s);

@@ -12,6 +12,7 @@
 #include "base/time.h"
 #include "cli/output.h"
 #include "http/client.h"
+#include "json/write.h"
 
 namespace deconflict::cli {
 namespace {
@@ -207,9 +208,10 @@ std::string FormatEventJson(int64_t id, std::string_view type, std::string_view 
   boost::system::error_code ec;
   json::parse(data_json, ec);
   // The data verbatim: a consumer may hash or compare it.
-  const std::string data = ec ? json::serialize(json::string(data_json)) : std::string(data_json);
-  return "{\"id\":" + std::to_string(id) + ",\"type\":" + json::serialize(json::string(type)) +
-         ",\"data\":" + data + "}";
+  const std::string data =
+      ec ? deconflict::json::Write(json::string(data_json)) : std::string(data_json);
+  return "{\"id\":" + std::to_string(id) +
+         ",\"type\":" + deconflict::json::Write(json::string(type)) + ",\"data\":" + data + "}";
 }
 
 std::chrono::milliseconds BackoffDelay(int attempt, std::chrono::milliseconds first,

@@ -1,9 +1,8 @@
 // The one place that maps Status codes to HTTP statuses and RFC 9457 problem bodies.
 #include <spdlog/spdlog.h>
 
-#include <boost/json/serialize.hpp>
-
 #include "http/server.h"
+#include "json/write.h"
 
 namespace deconflict::http {
 
@@ -55,7 +54,7 @@ Response JsonResponse(int status, const boost::json::value& body) {
   Response r;
   r.status = status;
   r.content_type = "application/json";
-  r.body = boost::json::serialize(body);
+  r.body = json::Write(body);
   return r;
 }
 
@@ -80,7 +79,7 @@ Response ProblemResponse(int status, std::string_view type, std::string_view tit
   Response r;
   r.status = status;
   r.content_type = "application/problem+json";
-  r.body = boost::json::serialize(o);
+  r.body = json::Write(o);
   return r;
 }
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <cmath>
 #include <stdexcept>
 
 #include "http/server.h"
@@ -141,6 +142,16 @@ TEST(Problem, JsonResponse) {
   EXPECT_EQ(r.status, 201);
   EXPECT_EQ(r.content_type, "application/json");
   EXPECT_EQ(boost::json::parse(r.body), (boost::json::value{{"id", "p1"}, {"n", 3}}));
+}
+
+TEST(Problem, JsonBodiesHaveReadableNumbers) {
+  Response r = JsonResponse(200, {{"point", boost::json::array{41.63, 37.0400113}},
+                                  {"required_m", 1150.0},
+                                  {"bad", std::nan("")}});
+  EXPECT_EQ(r.body, R"({"point":[41.63,37.0400113],"required_m":1150.0,"bad":null})");
+  Response p = ProblemResponse(409, "conflict", "Conflict", "d", {}, {{"shift_s", 0.25}});
+  EXPECT_NE(p.body.find(R"("status":409,)"), std::string::npos) << p.body;
+  EXPECT_NE(p.body.find(R"("shift_s":0.25})"), std::string::npos) << p.body;
 }
 
 }  // namespace

@@ -64,7 +64,8 @@ struct Response {
   std::string body;
 };
 
-// A JSON body (serialized with boost::json::serialize).
+// A JSON body, written by json::Write (json/write.h: numbers as plain decimals, never "4.163E1";
+// non-finite doubles as null). ProblemResponse writes its body the same way.
 Response JsonResponse(int status, const boost::json::value& body);
 // An RFC 9457 problem: content type application/problem+json, body
 //   {"type": "https://deconflict.example/problems/<type>", "title", "status", "detail",

@@ -1,10 +1,11 @@
-// Internal helpers shared by the model parsers (plan_parser.cc, rules.cc): parsing JSON text into
-// a value with a positioned error, and describing what was found in an issue's reason.
+// Internal helpers of the model parsers (plan_parser.cc, rules.cc): describing what was found in an
+// issue's reason.
 //
-//   boost::json::value v;
-//   if (std::optional<Issue> bad = internal::ParseJson(text, &v)) return Status::Invalid({*bad});
+//   issues.push_back({path, "expected a number, got " + internal::Describe(v)});
 //
-// Not part of the module's interface. Thread-safety: pure functions.
+// ParseJson is kept only as a forwarder to json::Parse (json/parse.h) for the modules that still
+// include this header (channel, server); new code calls json::Parse. Not part of the module's
+// interface. Thread-safety: pure functions.
 #pragma once
 
 #include <boost/json.hpp>
@@ -15,34 +16,13 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "json/parse.h"
 
 namespace deconflict::model::internal {
 
-// Parses `text` as one JSON document into *out. Returns nullopt on success, or an issue with an
-// empty path: "malformed JSON at line 3, column 14: syntax error".
+// Deprecated: json::Parse (json/parse.h), which this forwards to.
 inline std::optional<Issue> ParseJson(std::string_view text, boost::json::value* out) {
-  boost::json::stream_parser parser;
-  boost::system::error_code ec;
-  size_t offset = parser.write(text.data(), text.size(), ec);
-  if (!ec) {
-    parser.finish(ec);
-    offset = text.size();
-  }
-  if (!ec) {
-    *out = parser.release();
-    return std::nullopt;
-  }
-  size_t line = 1, column = 1;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return Issue{"", "malformed JSON at line " + std::to_string(line) + ", column " +
-                       std::to_string(column) + ": " + ec.message()};
+  return ::deconflict::json::Parse(text, out);
 }
 
 // A number as people write it: "-5", "0.25", "100000", "1e+20".

@@ -17,6 +17,7 @@
 
 #include "base/time.h"
 #include "geo/geodesic.h"
+#include "json/parse.h"
 #include "model/json_util.h"
 
 namespace deconflict::model {
@@ -797,7 +798,7 @@ void WarnSwapped(const std::vector<PositionRef>& refs, std::vector<Issue>* warni
 
 Result<PlanSet> ParsePlans(std::string_view geojson_text) {
   json::value doc;
-  if (std::optional<Issue> bad = internal::ParseJson(geojson_text, &doc)) {
+  if (std::optional<Issue> bad = deconflict::json::Parse(geojson_text, &doc)) {
     return Status::Invalid({*bad});
   }
   const json::object* top = doc.if_object();

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "json/parse.h"
 #include "model/json_util.h"
 
 namespace deconflict::model {
@@ -36,8 +37,7 @@ std::string KnownRules() {
 
 Result<Rules> ParseRules(std::string_view json_text) {
   boost::json::value doc;
-  if (std::optional<Issue> bad = internal::ParseJson(json_text, &doc))
-    return Status::Invalid({*bad});
+  if (std::optional<Issue> bad = json::Parse(json_text, &doc)) return Status::Invalid({*bad});
   if (!doc.is_object()) {
     return Status::Invalid(
         {{"", "expected a JSON object of rules, got " + internal::Describe(doc)}});

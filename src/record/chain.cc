@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "json/write.h"
+
 namespace deconflict::record {
 namespace json = boost::json;
 using store::AuditEntry;
@@ -116,16 +118,23 @@ class ObjectReader {
   Status status_;
 };
 
+// The canonical compact text of an export line or a receipt. These documents hold only integers,
+// strings, arrays of strings and null, for which deconflict::json::Write gives exactly the bytes
+// boost::json::serialize gives (json/write.h), so exports and receipts written before the project
+// had its own writer keep their canonical form. body_json is a string here: the audit body's text
+// is copied verbatim, never re-serialized (its hash covers those bytes).
+std::string Canonical(const json::value& v) { return deconflict::json::Write(v); }
+
 std::string EntryLine(const AuditEntry& e) {
-  json::object line;
-  line["entry"] = AuditEntryToJson(e);
-  return json::serialize(line) + "\n";
+  json::value line(json::object_kind);
+  line.get_object()["entry"] = AuditEntryToJson(e);
+  return Canonical(line) + "\n";
 }
 
 std::string CheckpointLine(const Checkpoint& c) {
-  json::object line;
-  line["checkpoint"] = CheckpointToJson(c);
-  return json::serialize(line) + "\n";
+  json::value line(json::object_kind);
+  line.get_object()["checkpoint"] = CheckpointToJson(c);
+  return Canonical(line) + "\n";
 }
 
 // Problems of one checkpoint on its own: canonical fields, key, signature.
@@ -399,7 +408,7 @@ json::object MakeReceipt(const KeyPair& key, const std::string& subject, const s
   } else {
     receipt["checkpoint"] = nullptr;
   }
-  std::string message = std::string(kReceiptPrefix) + json::serialize(receipt);
+  std::string message = std::string(kReceiptPrefix) + Canonical(receipt);
   json::object doc;
   doc["receipt"] = std::move(receipt);
   doc["public_key"] = key.public_key_hex;
@@ -428,7 +437,7 @@ std::vector<std::string> VerifyReceipt(const std::string& receipt_json_text,
   if (!trusted_public_key_hex.empty() && public_key != trusted_public_key_hex) {
     problems.Add("signed by key " + public_key + ", not by the trusted key");
   }
-  if (!Verify(public_key, std::string(kReceiptPrefix) + json::serialize(*receipt), signature)) {
+  if (!Verify(public_key, std::string(kReceiptPrefix) + Canonical(*receipt), signature)) {
     problems.Add("signature is not valid");
   }
 

@@ -58,9 +58,10 @@ ChainReport VerifyChain(const std::vector<store::AuditEntry>& entries,
 //   entry:      {"seq","at_ms","kind","parties":[...],"body_json":"<text>","prev_hash","hash"}
 //   checkpoint: {"seq","hash","at_ms","public_key","signature"}
 // body_json is a JSON string holding the body text verbatim (never re-serialized: the hash is
-// over those bytes). The FromJson functions are strict: InvalidArgument naming the member if one
-// is missing, has the wrong type, is not lower-case hex where a hash/key/signature is expected,
-// or if an unknown member is present.
+// over those bytes; a body written by Boost's serializer, "4.163E1", stays so and verifies). The
+// FromJson functions are strict: InvalidArgument naming the member if one is missing, has the wrong
+// type, is not lower-case hex where a hash/key/signature is expected, or if an unknown member is
+// present.
 boost::json::object AuditEntryToJson(const store::AuditEntry& e);
 Result<store::AuditEntry> AuditEntryFromJson(const boost::json::value& v);
 boost::json::object CheckpointToJson(const store::Checkpoint& c);
@@ -80,8 +81,10 @@ Status ParseExport(const std::string& text, std::vector<store::AuditEntry>* entr
 // entry about one conflict visible to one party), each with its chain hash, and the latest
 // checkpoint. JSON: {"receipt": {"issued_at", "subject", "party", "entries": [...],
 // "checkpoint": {...}|null}, "public_key": hex, "signature": hex}; the signature is over
-// "deconflict-receipt-v1\n" + serialize(receipt) as stored in the document. issued_at is in ms
-// since the epoch; entries are in the JSON form above, in the order given (ascending seq).
+// "deconflict-receipt-v1\n" + the compact text of receipt as stored in the document (json::Write,
+// which for these documents, holding no doubles, is byte for byte boost::json::serialize).
+// issued_at is in ms since the epoch; entries are in the JSON form above, in the order given
+// (ascending seq).
 boost::json::object MakeReceipt(const KeyPair& key, const std::string& subject,
                                 const std::string& party, int64_t issued_at_ms,
                                 const std::vector<store::AuditEntry>& entries,

@@ -375,6 +375,78 @@ TEST(RecordReceiptTest, GoodReceiptVerifies) {
   EXPECT_TRUE(VerifyReceipt(pretty, key.public_key_hex).empty());
 }
 
+// Entries written before the project had its own JSON writer hold bodies in Boost's number
+// format ("4.163E1"). Their hash is over those bytes; exports and receipts carry the text verbatim,
+// and their canonical lines and signed bytes are what the old code produced, so they still verify.
+TEST(RecordOldSerializerTest, BodiesWrittenByBoostStillVerify) {
+  KeyPair key = GenerateKeyPair();
+  const boost::json::object body{{"conflict", "c-17"},
+                                 {"cpa", boost::json::array{41.63, 37.0400113}},
+                                 {"min_distance_m", 12.3},
+                                 {"required_m", 1150.0}};
+  const std::string old_body = boost::json::serialize(body);
+  ASSERT_EQ(old_body, R"({"conflict":"c-17","cpa":[4.163E1,3.70400113E1],"min_distance_m":1.23E1,)"
+                      R"("required_m":1.15E3})");
+  std::vector<AuditEntry> entries;
+  std::string prev = GenesisHash();
+  for (int i = 1; i <= 3; ++i) {
+    AuditEntry e;
+    e.seq = i;
+    e.at_ms = 1700000000000 + i;
+    e.kind = "conflict.opened";
+    e.parties = {"alpha", "bravo"};
+    e.body_json = i == 3 ? R"({"cpa":[41.63,37.0400113]})" : old_body;  // 3: the new writer
+    e.prev_hash = prev;
+    e.hash = EntryHash(e);
+    prev = e.hash;
+    entries.push_back(e);
+  }
+  const std::vector<Checkpoint> checkpoints = {
+      MakeCheckpoint(key, 2, entries[1].hash, 1700000000005)};
+
+  // Export -> verify: the body comes back byte for byte, and the lines are what Boost wrote.
+  const std::string text = ExportLog(entries, checkpoints);
+  std::string old_text;
+  for (const AuditEntry& e : entries) {
+    old_text += boost::json::serialize(boost::json::object{{"entry", AuditEntryToJson(e)}}) + "\n";
+    if (e.seq == 2) {
+      old_text += boost::json::serialize(
+                      boost::json::object{{"checkpoint", CheckpointToJson(checkpoints[0])}}) +
+                  "\n";
+    }
+  }
+  EXPECT_EQ(text, old_text);
+  EXPECT_NE(text.find(R"(\"cpa\":[4.163E1,3.70400113E1])"), std::string::npos) << text;
+  std::vector<AuditEntry> parsed;
+  std::vector<Checkpoint> parsed_checkpoints;
+  ASSERT_TRUE(ParseExport(old_text, &parsed, &parsed_checkpoints).ok());
+  ASSERT_EQ(parsed.size(), 3u);
+  EXPECT_EQ(parsed[0].body_json, old_body);
+  const ChainReport report = VerifyChain(parsed, parsed_checkpoints, key.public_key_hex);
+  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? "" : report.problems[0]);
+  EXPECT_EQ(report.last_hash, entries[2].hash);
+
+  // Receipt -> verify: one made now, and one made by the old code (signed over Boost's text).
+  const boost::json::object receipt =
+      MakeReceipt(key, "conflict c-17", "alpha", 1700000099000, entries, checkpoints[0]);
+  EXPECT_TRUE(VerifyReceipt(boost::json::serialize(receipt), key.public_key_hex).empty());
+  boost::json::object old_receipt = receipt;
+  const std::string old_message =
+      "deconflict-receipt-v1\n" + boost::json::serialize(old_receipt.at("receipt"));
+  old_receipt["signature"] = Sign(key, old_message);
+  EXPECT_EQ(old_receipt, receipt);  // the same bytes were signed
+  const std::vector<std::string> problems =
+      VerifyReceipt(boost::json::serialize(old_receipt), key.public_key_hex);
+  EXPECT_TRUE(problems.empty()) << problems[0];
+  EXPECT_EQ(boost::json::parse(boost::json::serialize(receipt))
+                .at("receipt")
+                .at("entries")
+                .at(0)
+                .at("body_json")
+                .as_string(),
+            old_body);
+}
+
 TEST(RecordReceiptTest, TamperedReceiptsAreRejected) {
   KeyPair key = GenerateKeyPair(), other = GenerateKeyPair();
   Log log = MakeLog(key, 6, 6);

@@ -1,0 +1,41 @@
+#include "json/parse.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+namespace deconflict::json {
+namespace {
+
+TEST(ParseTest, ParsesOneDocument) {
+  boost::json::value v;
+  EXPECT_FALSE(Parse(R"({"a": [1, 2.5, "x"], "b": null})", &v).has_value());
+  EXPECT_EQ(v, boost::json::parse(R"({"a": [1, 2.5, "x"], "b": null})"));
+  EXPECT_FALSE(Parse("  41.63\n", &v).has_value());
+  EXPECT_EQ(v.as_double(), 41.63);
+  EXPECT_FALSE(Parse("1150", &v).has_value());
+  EXPECT_TRUE(v.is_int64());
+}
+
+TEST(ParseTest, NamesWhereTheTextStopsBeingJson) {
+  boost::json::value v = "unchanged";
+  std::optional<Issue> bad = Parse("{\n  \"a\": 1,\n  \"b\": tru\n}", &v);
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ(bad->path, "");
+  EXPECT_EQ(bad->reason.rfind("malformed JSON at line 3, column ", 0), 0u) << bad->reason;
+  EXPECT_EQ(v, "unchanged");
+
+  bad = Parse("", &v);
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ(bad->reason.rfind("malformed JSON at line 1, column 1: ", 0), 0u) << bad->reason;
+
+  bad = Parse("[1, 2] [3]", &v);  // one document only
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ(bad->reason.rfind("malformed JSON at line 1, column 8: ", 0), 0u) << bad->reason;
+
+  bad = Parse("[1, 2,]", &v);  // no trailing commas
+  EXPECT_TRUE(bad.has_value());
+}
+
+}  // namespace
+}  // namespace deconflict::json

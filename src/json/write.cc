@@ -1,0 +1,131 @@
+#include "json/write.h"
+
+#include <algorithm>
+#include <array>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <cmath>
+
+namespace deconflict::json {
+namespace {
+
+namespace bj = boost::json;
+
+// Exact powers of ten as doubles (10^0 .. 10^15 are exactly representable).
+constexpr std::array<double, 16> kPow10 = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                           1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
+bool IsScalar(const bj::value& v) { return !v.is_object() && !v.is_array(); }
+
+void Newline(int depth, std::string* out) {
+  *out += '\n';
+  out->append(static_cast<size_t>(depth) * 2, ' ');
+}
+
+void AppendString(bj::string_view s, std::string* out) { *out += bj::serialize(s); }
+
+void WriteValue(const bj::value& v, bool pretty, int depth, std::string* out) {
+  switch (v.kind()) {
+    case bj::kind::null:
+      *out += "null";
+      break;
+    case bj::kind::bool_:
+      *out += v.get_bool() ? "true" : "false";
+      break;
+    case bj::kind::int64:
+      *out += std::to_string(v.get_int64());
+      break;
+    case bj::kind::uint64:
+      *out += std::to_string(v.get_uint64());
+      break;
+    case bj::kind::double_:
+      AppendDouble(v.get_double(), out);
+      break;
+    case bj::kind::string:
+      AppendString(v.get_string(), out);
+      break;
+    case bj::kind::array: {
+      const bj::array& a = v.get_array();
+      if (a.empty()) {
+        *out += "[]";
+        break;
+      }
+      bool one_line = !pretty || a.size() <= 8;
+      for (const bj::value& e : a) one_line = one_line && IsScalar(e);
+      *out += '[';
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (i > 0) *out += pretty && one_line ? ", " : ",";
+        if (pretty && !one_line) Newline(depth + 1, out);
+        WriteValue(a[i], pretty, depth + 1, out);
+      }
+      if (pretty && !one_line) Newline(depth, out);
+      *out += ']';
+      break;
+    }
+    case bj::kind::object: {
+      const bj::object& o = v.get_object();
+      if (o.empty()) {
+        *out += "{}";
+        break;
+      }
+      *out += '{';
+      bool first = true;
+      for (const bj::key_value_pair& kv : o) {
+        if (!first) *out += ',';
+        first = false;
+        if (pretty) Newline(depth + 1, out);
+        AppendString(kv.key(), out);
+        *out += pretty ? ": " : ":";
+        WriteValue(kv.value(), pretty, depth + 1, out);
+      }
+      if (pretty) Newline(depth, out);
+      *out += '}';
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+double RoundTo(double x, int decimals) {
+  if (!std::isfinite(x) || decimals < 0 || decimals >= static_cast<int>(kPow10.size())) return x;
+  const double k = kPow10[static_cast<size_t>(decimals)];
+  const double scaled = x * k;
+  if (std::fabs(scaled) >= 0x1p52) return x;  // no digits beyond that place
+  const double r = std::round(scaled) / k;
+  return r == 0 ? 0.0 : r;  // no -0
+}
+
+void AppendDouble(double x, std::string* out) {
+  if (!std::isfinite(x)) {
+    *out += "null";
+    return;
+  }
+  // The longest fixed-notation shortest form is 327 characters (-2.2250738585072009e-308).
+  char buf[400];
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::fixed);
+  out->append(buf, r.ptr);
+  // An integral double keeps a decimal point, so that it reads back as a double, as Boost's
+  // "1.15E3" does: a value written here and parsed again equals the original, kinds included.
+  if (std::find(buf, r.ptr, '.') == r.ptr) *out += ".0";
+}
+
+std::string WriteDouble(double x) {
+  std::string out;
+  AppendDouble(x, &out);
+  return out;
+}
+
+std::string Write(const boost::json::value& v) {
+  std::string out;
+  WriteValue(v, /*pretty=*/false, 0, &out);
+  return out;
+}
+
+std::string WritePretty(const boost::json::value& v) {
+  std::string out;
+  WriteValue(v, /*pretty=*/true, 0, &out);
+  return out;
+}
+
+}  // namespace deconflict::json

@@ -21,7 +21,6 @@ class NamedType {
   constexpr NamedType() = default;
   constexpr explicit NamedType(T v) : v_(std::move(v)) {}
   constexpr const T& value() const { return v_; }
-  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>'s 0.
   constexpr auto operator<=>(const NamedType&) const = default;
 
  private:
@@ -48,7 +47,6 @@ class TimePoint {
   }
   constexpr double unix_seconds() const { return s_; }
   constexpr bool is_finite() const { return s_ > -kInf && s_ < kInf; }
-  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>'s 0.
   constexpr auto operator<=>(const TimePoint&) const = default;
   constexpr TimePoint operator+(Seconds d) const { return TimePoint(s_ + d.value()); }
   constexpr TimePoint operator-(Seconds d) const { return TimePoint(s_ - d.value()); }

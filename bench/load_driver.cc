@@ -526,6 +526,7 @@ class Daemon {
       if (fd >= 0) dup2(fd, 1), dup2(fd, 2);
       if (null >= 0) dup2(null, 0);
       std::vector<char*> argv;
+      argv.reserve(args.size() + 1);
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
       execv(argv[0], argv.data());
@@ -680,9 +681,8 @@ struct PhaseResult {
 
 class Runner {
  public:
-  Runner(const Flags& f, const Workload& w, http::Url base, int server_pid, std::string run_tag)
-      : f_(f),
-        w_(w),
+  Runner(const Workload& w, http::Url base, int server_pid, std::string run_tag)
+      : w_(w),
         base_(std::move(base)),
         server_pid_(server_pid),
         tag_(std::move(run_tag)),
@@ -731,6 +731,7 @@ class Runner {
         start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     {
       std::vector<std::thread> threads;
+      threads.reserve(static_cast<size_t>(nclients));
       for (int i = 0; i < nclients; ++i) {
         threads.emplace_back([&, i] {
           ClientState& c = *clients_[static_cast<size_t>(i)];
@@ -833,7 +834,6 @@ class Runner {
   }
 
  private:
-  const Flags& f_;
   const Workload& w_;
   http::Url base_;
   int server_pid_;
@@ -1063,7 +1063,7 @@ int Main(Flags f, int argc, char** argv) {
     }
 
     const std::string tag = "L" + record::RandomHex(3) + "r" + std::to_string(run);
-    Runner runner(f, w, base, pid, tag);
+    Runner runner(w, base, pid, tag);
     runner.AddClients(tokens, f.clients, f.seed + static_cast<uint64_t>(run));
     if (f.warmup_s > 0) runner.Run("warmup", PhaseKind::kSubmit, f.clients, f.warmup_s);
     if (f.baseline_s > 0) {
@@ -1245,6 +1245,7 @@ int Main(Flags f, int argc, char** argv) {
 }  // namespace
 }  // namespace deconflict
 
+// NOLINTNEXTLINE(bugprone-exception-escape): a driver that hits an unexpected exception may abort.
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   deconflict::Flags f;

@@ -297,10 +297,12 @@ CheckRun TimeChecks(const ConflictDetector& d, const std::vector<model::Plan>& q
 void PrintCheckRow(const char* name, const std::vector<CheckRun>& runs, size_t queries) {
   auto med = [&](double CheckRun::*f) {
     std::vector<double> v;
+    v.reserve(runs.size());
     for (const CheckRun& r : runs) v.push_back(r.*f);
     return Median(v);
   };
   std::vector<double> medians;
+  medians.reserve(runs.size());
   for (const CheckRun& r : runs) medians.push_back(r.median_us);
   std::printf(
       "  %-12s %4zu %7zu %10.1f %10.1f %10.1f %10.1f %10.1f %10.0f %10.1f %10.1f %10.1f %8.2f"
@@ -569,6 +571,7 @@ void MemoryWorkload(const Flags& f) {
 }  // namespace
 }  // namespace deconflict
 
+// NOLINTNEXTLINE(bugprone-exception-escape): a driver that hits an unexpected exception may abort.
 int main(int argc, char** argv) {
   using deconflict::Flags;
   Flags f;

@@ -98,11 +98,13 @@ class CliIntegrationTest : public ::testing::Test {
     std::vector<std::string> argv_s = {DECONFLICT_BINARY};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
     std::vector<char*> argv;
+    argv.reserve(argv_s.size() + 1);
     for (std::string& a : argv_s) argv.push_back(a.data());
     argv.push_back(nullptr);
     std::vector<std::string> env_s(env);
     for (char** e = environ; *e != nullptr; ++e) env_s.emplace_back(*e);
     std::vector<char*> envp;
+    envp.reserve(env_s.size() + 1);
     for (std::string& e : env_s) envp.push_back(e.data());
     envp.push_back(nullptr);
     pid_t pid = 0;

@@ -344,10 +344,12 @@ std::string FormatConflictsText(const std::vector<Conflict>& conflicts,
       out += "\n" + date + "\n";
     }
     std::string num = std::to_string(i + 1);
-    num = std::string(number_width + 2 - num.size(), ' ') + num + ". ";
+    num.insert(0, number_width + 2 - num.size(), ' ');
+    num += ". ";
     const std::string indent(num.size(), ' ');
-    out += num + WindowClock(c.window) + "  " + engine::ConflictTypeName(c.type) + " (" + c.rule +
-           ")  id " + ConflictId(c) + "\n";
+    out.append(num).append(WindowClock(c.window)).append("  ");
+    out.append(engine::ConflictTypeName(c.type)).append(" (").append(c.rule).append(")  id ");
+    out.append(ConflictId(c)).append("\n");
     const size_t id_w = std::max(c.plan_a.value().size(), c.plan_b.value().size());
     const size_t party_w = std::max(c.party_a.value().size(), c.party_b.value().size());
     for (const Side& s : {SideA(c), SideB(c)}) {

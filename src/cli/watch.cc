@@ -227,8 +227,8 @@ std::string ProblemDetail(const std::string& message) {
     boost::system::error_code ec;
     const json::value v = json::parse(std::string_view(message).substr(brace), ec);
     if (!ec && v.is_object()) {
-      const std::string title = StringAt(&v.as_object(), "title");
-      const std::string detail = StringAt(&v.as_object(), "detail");
+      std::string title = StringAt(&v.as_object(), "title");  // not const: returned by move
+      std::string detail = StringAt(&v.as_object(), "detail");
       if (!title.empty() && !detail.empty()) return title + ": " + detail;
       if (!detail.empty()) return detail;
       if (!title.empty()) return title;

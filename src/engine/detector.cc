@@ -33,6 +33,7 @@ void ParallelFor(size_t n, int threads, Fn&& fn) {
   std::atomic<size_t> next{0};
   const size_t chunk = std::max<size_t>(16, n / (static_cast<size_t>(threads) * 64));
   std::vector<std::thread> pool;
+  pool.reserve(static_cast<size_t>(threads));
   for (int w = 0; w < threads; ++w) {
     pool.emplace_back([&, w] {
       for (;;) {

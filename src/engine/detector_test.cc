@@ -482,6 +482,7 @@ RC_GTEST_PROP(DetectorProperty, ReportsPlansInIdOrderAndIgnoresPartyNames, ()) {
 RC_GTEST_PROP(DetectorProperty, SymmetricInTheRolesOfThePair, ()) {
   const std::vector<model::Plan> plans = SmallScenario();
   std::vector<std::string> ids;
+  ids.reserve(plans.size());
   for (const model::Plan& p : plans) ids.push_back(p.id.value());
   std::sort(ids.begin(), ids.end());
   std::map<std::string, std::string> to_new, to_old;

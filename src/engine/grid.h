@@ -102,7 +102,7 @@ class SpaceTimeGrid {
       for (int sign = 0; sign < 2; ++sign) {
         const double extent = sign == 0 ? hi[axis] : -lo[axis];
         if (extent <= 0 || extent < reach_other) continue;
-        const uint64_t face = static_cast<uint64_t>(axis * 2 + sign);
+        const uint64_t face = static_cast<uint64_t>(axis) * 2 + static_cast<uint64_t>(sign);
         const int64_t i0 = Index(lo[u]), i1 = Index(hi[u]);
         const int64_t j0 = Index(lo[v]), j1 = Index(hi[v]);
         for (int64_t i = i0; i <= i1; ++i) {

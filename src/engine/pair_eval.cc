@@ -15,7 +15,6 @@ using geo::HalfPlane;
 using geo::Region;
 using geo::Vec2;
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kTimeTolS = 0.01;  // precision of window ends
 constexpr double kMinBandS = 1e-6;  // |x - y| <= T uses at least this T (keeps the band 2-D)
 constexpr double kZoneSlackM = 0.001;
@@ -369,7 +368,7 @@ Conflict MakeConflict(const PlanView& view, uint32_t a, uint32_t b, const PairRu
   const geo::LatLng pos_b = eb.PositionAt(best.y);
   if (best.inside) {
     c.min_distance = Meters(0);
-    c.cpa_position = ma ? pos_a : mb ? pos_b : pos_b;
+    c.cpa_position = ma ? pos_a : pos_b;  // the mover's position (b's when neither moves)
   } else {
     const double d = geo::GeodesicDistance(pos_a, pos_b) -
                      (ea.kind == Element::kCircle ? pa.radius_m : 0) -

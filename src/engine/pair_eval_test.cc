@@ -645,7 +645,7 @@ TEST(PairEvalMovementSite, PolygonSite) {
 // ---------------------------------------------------------------------------------------------
 // zone
 
-model::Plan WithRestricted(model::Plan p, std::vector<std::string> parties) {
+model::Plan WithRestricted(model::Plan p, const std::vector<std::string>& parties) {
   p.restricts_all_others = false;
   for (auto& s : parties) p.restricted_parties.push_back(PartyId(s));
   return p;

@@ -39,6 +39,7 @@ std::vector<Vec3> Densified(const std::vector<LatLng>& ring) {
 
 RingSet Polygon(const std::vector<std::string>& rings) {
   std::vector<std::vector<Vec3>> ecef;
+  ecef.reserve(rings.size());
   for (const std::string& r : rings) ecef.push_back(Densified(ParseRing(r)));
   return RingSet(ecef);
 }
@@ -140,6 +141,7 @@ RC_GTEST_PROP(RingSetTest, AgreesWithTangentPlaneForQuadrilaterals, ()) {
     planar.push_back(tp.Project(ToEcef(corners.back())));
   }
   std::vector<Vec3> ring;
+  ring.reserve(corners.size());
   for (const LatLng& c : corners) ring.push_back(ToEcef(c));
   double orientation = 0;
   bool convex = true;

@@ -27,6 +27,7 @@ T RunCoroutine(asio::awaitable<T> aw, int threads = 2) {
   asio::io_context io;
   auto fut = asio::co_spawn(io, std::move(aw), asio::use_future);
   std::vector<std::thread> pool;
+  pool.reserve(static_cast<size_t>(threads));
   for (int i = 0; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   for (auto& t : pool) t.join();
   return fut.get();

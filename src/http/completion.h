@@ -45,12 +45,12 @@ class Completion {
     return true;
   }
   // Like Set, but Wait rethrows `e`.
-  bool SetException(std::exception_ptr e) const {
+  bool SetException(const std::exception_ptr& e) const {
     {
       MutexLock lock(st_->mu);
       if (st_->set) return false;
       st_->set = true;
-      st_->error = std::move(e);
+      st_->error = e;
     }
     st_->signal.Notify();
     return true;

@@ -1,4 +1,5 @@
 #include "channel/channel.h"
+#include "json/write.h"
 
 #include <spdlog/spdlog.h>
 
@@ -12,7 +13,7 @@
 #include "channel/disclosure.h"
 #include "channel/lifecycle.h"
 #include "channel/settings.h"
-#include "model/json_util.h"
+#include "json/parse.h"
 #include "model/plan_parser.h"
 #include "record/chain.h"
 
@@ -65,7 +66,7 @@ int64_t SteadyMs() {
       .count();
 }
 
-std::string Quote(const std::string& s) { return json::serialize(json::string(s)); }
+std::string Quote(const std::string& s) { return deconflict::json::Write(json::string(s)); }
 
 std::pair<std::string, std::string> SplitKey(const std::string& key) {
   size_t colon = key.find(':');
@@ -201,7 +202,7 @@ Status Channel::Load() {
     PlanState st;
     if (r.status == "active") {
       json::value v;
-      if (auto issue = model::internal::ParseJson(r.feature_json, &v)) {
+      if (auto issue = deconflict::json::Parse(r.feature_json, &v)) {
         return Status::Internal("stored plan " + key + " is not JSON: " + issue->ToString());
       }
       Result<model::Plan> p = model::ParsePlanFeature(v, "", nullptr);
@@ -582,12 +583,12 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, const std::stri
     }
     data["conflict"] = ConflictView(c, as, detail.as_object());
     store::EventRecord ev;
-    if (Status s = Emit(b, r, type, json::serialize(data), &ev); !s.ok()) return s;
+    if (Status s = Emit(b, r, type, deconflict::json::Write(data), &ev); !s.ok()) return s;
     if (r == c.party_a || r == c.party_b) {
       json::object body{{"recipient", r},     {"event_seq", ev.seq},
                         {"type", type},       {"conflict", c.id},
                         {"status", c.status}, {"deadline", TimeOrNull(c.deadline_ms)}};
-      if (Status s = Audit(b, "notice.sent", {r}, json::serialize(body)); !s.ok()) return s;
+      if (Status s = Audit(b, "notice.sent", {r}, deconflict::json::Write(body)); !s.ok()) return s;
     }
   }
   return Status::Ok();
@@ -790,7 +791,7 @@ Status Channel::Closed(Batch& b, const store::ConflictRecord& c, const std::stri
   const std::string kind = "conflict." + c.status;
   json::object body{
       {"conflict", c.id}, {"status", c.status}, {"resolution", c.resolution}, {"by", actor}};
-  if (Status s = Audit(b, kind, {c.party_a, c.party_b}, json::serialize(body)); !s.ok()) return s;
+  if (Status s = Audit(b, kind, {c.party_a, c.party_b}, deconflict::json::Write(body)); !s.ok()) return s;
   return Notify(b, c, kind, {});
 }
 
@@ -826,7 +827,7 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
   }
   if (op.kind == Event::kAccept) {
     json::object body{{"conflict", c.id}, {"party", party}};
-    if (Status s = Audit(b, "conflict.accepted", {c.party_a, c.party_b}, json::serialize(body));
+    if (Status s = Audit(b, "conflict.accepted", {c.party_a, c.party_b}, deconflict::json::Write(body));
         !s.ok()) {
       return s;
     }
@@ -838,7 +839,7 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
   } else {
     json::object body{{"conflict", c.id}, {"party", party}, {"status", c.status}};
     if (Status s = Audit(b, "conflict.acknowledged", {c.party_a, c.party_b},
-                         json::serialize(body));
+                         deconflict::json::Write(body));
         !s.ok()) {
       return s;
     }
@@ -870,7 +871,7 @@ Status Channel::Apply(Batch& b, op::Message& op) {
   auto r = b.txn->AppendMessage(std::move(m));
   if (!r.ok()) return r.status();
   json::object view = MessageView(*r);
-  if (Status s = Audit(b, "message.posted", {c->party_a, c->party_b}, json::serialize(view));
+  if (Status s = Audit(b, "message.posted", {c->party_a, c->party_b}, deconflict::json::Write(view));
       !s.ok()) {
     return s;
   }
@@ -895,7 +896,7 @@ Status Channel::Apply(Batch& b, op::Receipts& op) {
                       {"event_seq", r.event_seq},
                       {"channel", r.channel},
                       {"at", FormatMs(r.at_ms)}};
-    if (Status s = Audit(b, "receipt." + r.kind, {r.recipient}, json::serialize(body)); !s.ok()) {
+    if (Status s = Audit(b, "receipt." + r.kind, {r.recipient}, deconflict::json::Write(body)); !s.ok()) {
       return s;
     }
   }
@@ -1011,12 +1012,12 @@ Status Channel::EscalateStep(Batch& b, const std::string& id) {
                       {"level", t->level},
                       {"deadline", FormatMs(c.deadline_ms)},
                       {"coordinators", json::value_from(Watchers())}};
-    if (Status s = Audit(b, "escalation", {c.party_a, c.party_b}, json::serialize(body)); !s.ok()) {
+    if (Status s = Audit(b, "escalation", {c.party_a, c.party_b}, deconflict::json::Write(body)); !s.ok()) {
       return s;
     }
     json::object private_body{
         {"conflict", c.id}, {"party", party}, {"level", t->level}, {"contacts", contacts}};
-    if (Status s = Audit(b, "escalation.contacts", {party}, json::serialize(private_body));
+    if (Status s = Audit(b, "escalation.contacts", {party}, deconflict::json::Write(private_body));
         !s.ok()) {
       return s;
     }
@@ -1048,7 +1049,7 @@ Status Channel::PageStep(Batch& b, const store::ConflictRecord& c, const std::st
     page.event = "conflict.escalated";
     page.conflict = c.id;
     page.level = level;
-    page.body_json = json::serialize(json::object{
+    page.body_json = deconflict::json::Write(json::object{
         {"type", "conflict.escalated"},
         {"party", party},
         {"level", level},

@@ -1,4 +1,5 @@
 #include "channel/disclosure.h"
+#include "json/write.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,10 +13,11 @@ namespace json = boost::json;
 
 namespace {
 
-double Round(double x, double unit) { return std::round(x / unit) * unit; }
+// The double nearest the decimal with `decimals` places (prints as that decimal).
+double Round(double x, int decimals) { return deconflict::json::RoundTo(x, decimals); }
 
 json::array LonLat(geo::LatLng p) {
-  return json::array{Round(p.lon_deg, 1e-6), Round(p.lat_deg, 1e-6)};
+  return json::array{Round(p.lon_deg, 6), Round(p.lat_deg, 6)};
 }
 
 }  // namespace
@@ -51,8 +53,8 @@ std::string DisclosureJson(const engine::Conflict& c) {
   geo::LatLng e = geo::GeodesicDirect(c.cpa_position, 90, half);
   geo::LatLng s = geo::GeodesicDirect(c.cpa_position, 180, half);
   geo::LatLng w = geo::GeodesicDirect(c.cpa_position, 270, half);
-  double west = Round(w.lon_deg, 1e-4), east = Round(e.lon_deg, 1e-4);
-  double south = Round(s.lat_deg, 1e-4), north = Round(n.lat_deg, 1e-4);
+  double west = Round(w.lon_deg, 4), east = Round(e.lon_deg, 4);
+  double south = Round(s.lat_deg, 4), north = Round(n.lat_deg, 4);
   json::array ring{json::array{west, south}, json::array{east, south}, json::array{east, north},
                    json::array{west, north}, json::array{west, south}};
   json::object o;
@@ -62,9 +64,9 @@ std::string DisclosureJson(const engine::Conflict& c) {
   o["closest_approach"] = json::object{
       {"time", TimeText(c.cpa_time)},
       {"point", json::object{{"type", "Point"}, {"coordinates", LonLat(c.cpa_position)}}}};
-  o["min_distance_m"] = Round(c.min_distance.value(), 0.1);
-  o["required_m"] = Round(c.required.value(), 0.1);
-  if (c.vertical_distance_m >= 0) o["vertical_distance_m"] = Round(c.vertical_distance_m, 0.1);
+  o["min_distance_m"] = Round(c.min_distance.value(), 1);
+  o["required_m"] = Round(c.required.value(), 1);
+  if (c.vertical_distance_m >= 0) o["vertical_distance_m"] = Round(c.vertical_distance_m, 1);
   o["area"] = json::object{{"type", "Polygon"}, {"coordinates", json::array{ring}}};
   o["area_half_size_m"] = half;
   o["sides"] = json::array{json::object{{"party", c.party_a.value()},
@@ -73,7 +75,7 @@ std::string DisclosureJson(const engine::Conflict& c) {
                            json::object{{"party", c.party_b.value()},
                                         {"callsign", c.callsign_b},
                                         {"kind", model::PlanKindName(c.kind_b)}}};
-  return json::serialize(o);
+  return deconflict::json::Write(o);
 }
 
 int SideOf(const store::ConflictRecord& c, const std::string& party) {

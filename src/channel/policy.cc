@@ -4,7 +4,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 
-#include "model/json_util.h"
+#include "json/parse.h"
 
 namespace deconflict::channel {
 
@@ -36,7 +36,7 @@ bool PositiveNumber(const boost::json::value& v, double* out) {
 
 Result<DeadlinePolicy> ParseDeadlinePolicy(std::string_view json_text) {
   boost::json::value v;
-  if (auto issue = model::internal::ParseJson(json_text, &v)) return Status::Invalid({*issue});
+  if (auto issue = deconflict::json::Parse(json_text, &v)) return Status::Invalid({*issue});
   std::vector<Issue> issues;
   DeadlinePolicy p;
   if (!v.is_object()) return Status::Invalid({{"", "expected a JSON object"}});

@@ -1,4 +1,5 @@
 #include "channel/settings.h"
+#include "json/write.h"
 
 #include <boost/json.hpp>
 
@@ -16,7 +17,7 @@ Result<store::WebhookRecord> AddWebhook(store::WriteTxn& txn, const AuditAppende
   if (!id.ok()) return id.status();
   w.id = *id;
   json::object body{{"party", w.party}, {"webhook", w.id}, {"url", w.url}, {"by", by}};
-  if (Status s = audit("webhook.added", {w.party}, json::serialize(body)); !s.ok()) return s;
+  if (Status s = audit("webhook.added", {w.party}, deconflict::json::Write(body)); !s.ok()) return s;
   return w;
 }
 
@@ -24,7 +25,7 @@ Status DeleteWebhook(store::WriteTxn& txn, const AuditAppender& audit, const std
                      int64_t id, const std::string& by) {
   if (Status s = txn.DeleteWebhook(party, id); !s.ok()) return s;
   json::object body{{"party", party}, {"webhook", id}, {"by", by}};
-  return audit("webhook.deleted", {party}, json::serialize(body));
+  return audit("webhook.deleted", {party}, deconflict::json::Write(body));
 }
 
 Result<store::ContactRecord> AddContact(store::WriteTxn& txn, const AuditAppender& audit,
@@ -37,7 +38,7 @@ Result<store::ContactRecord> AddContact(store::WriteTxn& txn, const AuditAppende
   c.id = *id;
   json::object body{{"party", c.party}, {"contact", c.id},       {"name", c.name},
                     {"role", c.role},   {"language", c.language}, {"by", by}};
-  if (Status s = audit("contact.added", {c.party}, json::serialize(body)); !s.ok()) return s;
+  if (Status s = audit("contact.added", {c.party}, deconflict::json::Write(body)); !s.ok()) return s;
   return c;
 }
 
@@ -45,7 +46,7 @@ Status DeleteContact(store::WriteTxn& txn, const AuditAppender& audit, const std
                      int64_t id, const std::string& by) {
   if (Status s = txn.DeleteContact(party, id); !s.ok()) return s;
   json::object body{{"party", party}, {"contact", id}, {"by", by}};
-  return audit("contact.deleted", {party}, json::serialize(body));
+  return audit("contact.deleted", {party}, deconflict::json::Write(body));
 }
 
 }  // namespace deconflict::channel

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <thread>
 
-#include "model/json_util.h"
+#include "json/parse.h"
 
 namespace deconflict::server {
 
@@ -92,7 +92,7 @@ Result<Config> LoadConfig(int argc, char** argv) {
     std::stringstream ss;
     ss << in.rdbuf();
     json::value v;
-    if (auto issue = model::internal::ParseJson(ss.str(), &v)) {
+    if (auto issue = deconflict::json::Parse(ss.str(), &v)) {
       return Status::InvalidArgument(config_file + ": " + issue->ToString());
     }
     if (!v.is_object()) return Status::InvalidArgument(config_file + ": expected a JSON object");

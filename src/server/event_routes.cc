@@ -6,8 +6,9 @@
 #include <boost/json.hpp>
 
 #include "http/async_signal.h"
+#include "json/write.h"
 #include "http/completion.h"
-#include "model/json_util.h"
+#include "json/parse.h"
 #include "channel/disclosure.h"
 #include "server/handler.h"
 
@@ -108,7 +109,7 @@ asio::awaitable<Result<Caller>> AuthFrame(const ApiContext& ctx, http::WebSocket
   auto first = co_await ws.Receive();
   if (!first) co_return Status::Unauthenticated("closed before authenticating");
   json::value v;
-  if (model::internal::ParseJson(*first, &v) || !v.is_object()) {
+  if (deconflict::json::Parse(*first, &v) || !v.is_object()) {
     co_return Status::Unauthenticated(kAuthFirst);
   }
   const json::object& o = v.get_object();
@@ -143,7 +144,7 @@ asio::awaitable<void> WebSocketStream(const ApiContext& ctx, Exchange& ex) {
     Result<Caller> c = co_await AuthFrame(ctx, *ws, &after);
     if (!c.ok()) {
       std::string frame =
-          json::serialize(json::object{{"type", "error"}, {"detail", c.status().message()}});
+          deconflict::json::Write(json::object{{"type", "error"}, {"detail", c.status().message()}});
       co_await ws->Send(std::move(frame));
       co_return co_await ws->Close();
     }
@@ -159,7 +160,7 @@ asio::awaitable<void> WebSocketStream(const ApiContext& ctx, Exchange& ex) {
        signal]() -> asio::awaitable<void> {
         while (auto msg = co_await ws->Receive()) {
           json::value v;
-          if (model::internal::ParseJson(*msg, &v) || !v.is_object()) continue;
+          if (deconflict::json::Parse(*msg, &v) || !v.is_object()) continue;
           const json::object& o = v.get_object();
           auto* type = o.if_contains("type");
           auto* seq = o.if_contains("seq");
@@ -173,12 +174,12 @@ asio::awaitable<void> WebSocketStream(const ApiContext& ctx, Exchange& ex) {
         signal->Notify();
       },
       asio::detached);
-  std::string ready = json::serialize(json::object{
+  std::string ready = deconflict::json::Write(json::object{
       {"type", "ready"}, {"party", caller->party}, {"role", channel::RoleName(caller->role)}});
   if (!co_await ws->Send(std::move(ready))) co_return;
   auto send = [&ws](const store::EventRecord& e) -> asio::awaitable<bool> {
     std::string frame = "{\"type\":\"event\",\"seq\":" + std::to_string(e.seq) +
-                        ",\"event\":" + json::serialize(json::string(e.type)) +
+                        ",\"event\":" + deconflict::json::Write(json::string(e.type)) +
                         ",\"data\":" + e.data_json + "}";
     co_return co_await ws->Send(std::move(frame));
   };

@@ -7,7 +7,7 @@
 #include <cstdlib>
 
 #include "http/completion.h"
-#include "model/json_util.h"
+#include "json/parse.h"
 
 namespace deconflict::server {
 
@@ -69,7 +69,7 @@ Result<json::value> JsonBody(const Request& req) {
   }
   if (req.body.empty()) return Status::MalformedRequest("the request body is empty");
   json::value v;
-  if (auto issue = model::internal::ParseJson(req.body, &v)) {
+  if (auto issue = deconflict::json::Parse(req.body, &v)) {
     return Status::MalformedRequest("the body is not JSON: " + issue->ToString());
   }
   return v;

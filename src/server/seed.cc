@@ -1,4 +1,5 @@
 #include "server/seed.h"
+#include "json/write.h"
 
 #include <sys/stat.h>
 
@@ -10,7 +11,7 @@
 #include <sstream>
 
 #include "base/time.h"
-#include "model/json_util.h"
+#include "json/parse.h"
 #include "model/plan_parser.h"
 #include "record/crypto.h"
 
@@ -108,10 +109,10 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
       store::TokenRecord t{"tok_" + record::RandomHex(6), d.name, record::Sha256Hex(token), now, 0};
       if (Status s = (*txn)->PutToken(t); !s.ok()) return s;
       json::object body{{"party", d.name}, {"role", d.role}, {"display_name", d.display}};
-      auto a = (*txn)->AppendAudit({0, now, "party.created", {d.name}, json::serialize(body), "", ""});
+      auto a = (*txn)->AppendAudit({0, now, "party.created", {d.name}, deconflict::json::Write(body), "", ""});
       if (!a.ok()) return a.status();
       json::object tb{{"party", d.name}, {"token", t.id}};
-      a = (*txn)->AppendAudit({0, now, "token.created", {d.name}, json::serialize(tb), "", ""});
+      a = (*txn)->AppendAudit({0, now, "token.created", {d.name}, deconflict::json::Write(tb), "", ""});
       if (!a.ok()) return a.status();
       info.tokens[d.name] = token;
       any = true;
@@ -132,7 +133,7 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
   Result<std::string> text = ReadFile(scenario_path);
   if (!text.ok()) return text.status();
   json::value doc;
-  if (auto issue = model::internal::ParseJson(*text, &doc)) {
+  if (auto issue = deconflict::json::Parse(*text, &doc)) {
     return Status::InvalidArgument(scenario_path + ": " + issue->ToString());
   }
   json::array& features = doc.as_object().at("features").as_array();
@@ -148,14 +149,14 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
     std::string party(f.as_object().at("properties").as_object().at("party").as_string());
     if (id == "ru-patrol-1") {
       std::ofstream out(info.held_back_file);
-      out << json::serialize(f) << "\n";
+      out << deconflict::json::Write(f) << "\n";
       continue;
     }
     std::vector<Issue> warnings;
     Result<model::Plan> plan = model::ParsePlanFeature(f, "", &warnings);
     if (!plan.ok()) return plan.status();
     std::promise<Status> done;
-    channel->SubmitPlan({party, channel::Role::kParty}, std::move(*plan), json::serialize(f),
+    channel->SubmitPlan({party, channel::Role::kParty}, std::move(*plan), deconflict::json::Write(f),
                         std::nullopt, channel::Write::kCreate,
                         [&](Result<channel::PlanOutcome> r) { done.set_value(r.status()); });
     if (Status s = done.get_future().get(); !s.ok()) return s;

@@ -1,6 +1,7 @@
 // Integration tests of deconflictd: the real binary on loopback, driven over HTTP, Server-Sent
 // Events and WebSocket, with parties and tokens made by the real `deconflict admin` CLI
 // (testsupport/daemon.h). Issue 3, "Main job and tests".
+#include "json/write.h"
 #include "http/server.h"
 
 #include <gtest/gtest.h>
@@ -423,7 +424,7 @@ TEST(serverE2E, SeedScenarioEndToEnd) {
   std::vector<std::string> vertex_markers;
   for (auto [lon, lat] : std::vector<std::pair<double, double>>{
            {41.400, 37.070}, {41.630, 37.070}, {41.630, 37.010}, {41.500, 37.010}}) {
-    vertex_markers.push_back(json::serialize(json::array{lon, lat}));
+    vertex_markers.push_back(deconflict::json::Write(json::array{lon, lat}));
     char plain[64];
     std::snprintf(plain, sizeof plain, "%g,%g", lon, lat);
     markers.push_back(plain);

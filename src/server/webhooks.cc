@@ -1,4 +1,5 @@
 #include "server/webhooks.h"
+#include "json/write.h"
 
 #include <spdlog/spdlog.h>
 
@@ -126,9 +127,9 @@ void WebhookDispatcher::DeliverDue() {
         give_up = true;
       } else {
         const store::EventRecord& e = events->front();
-        std::string body = "{\"recipient\":" + json::serialize(json::string(e.recipient)) +
+        std::string body = "{\"recipient\":" + deconflict::json::Write(json::string(e.recipient)) +
                            ",\"seq\":" + std::to_string(e.seq) +
-                           ",\"type\":" + json::serialize(json::string(e.type)) +
+                           ",\"type\":" + deconflict::json::Write(json::string(e.type)) +
                            ",\"data\":" + e.data_json + "}";
         int64_t ts = now / 1000;
         http::HeaderList headers = {
@@ -149,7 +150,7 @@ void WebhookDispatcher::DeliverDue() {
       a.at_ms = now;
       a.kind = "webhook.failed";
       a.parties = {job.recipient};
-      a.body_json = json::serialize(json::object{{"recipient", job.recipient},
+      a.body_json = deconflict::json::Write(json::object{{"recipient", job.recipient},
                                                  {"event_seq", job.event_seq},
                                                  {"webhook", job.webhook_id},
                                                  {"attempts", job.attempts},
@@ -201,7 +202,7 @@ void WebhookDispatcher::DeliverPages() {
                         {"conflict", page.conflict}, {"level", page.level},
                         {"page", page.id},           {"attempts", page.attempts}};
       if (!error.empty()) body["error"] = error;
-      a.body_json = json::serialize(body);
+      a.body_json = deconflict::json::Write(body);
       auto r = (*txn)->AppendAudit(std::move(a));
       if (!r.ok()) s = r.status();
     }

@@ -1,19 +1,18 @@
 #include "service/inputs.h"
+#include "json/write.h"
 
 #include <boost/json.hpp>
 #include <cmath>
 #include <regex>
 
-#include "http/client.h"
+#include "http/url.h"
 #include "model/plan_parser.h"
 
 namespace deconflict::service {
 
 namespace json = boost::json;
 
-bool IsWebUrl(const std::string& u) {
-  return (u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0) && http::ParseUrl(u).ok();
-}
+bool IsWebUrl(const std::string& u) { return http::ParseWebUrl(u).ok(); }
 
 bool IsLanguageTag(const std::string& tag) {
   static const std::regex re("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$");
@@ -64,7 +63,7 @@ Result<PlanInput> ParsePlanInput(json::value v, const channel::Caller& caller) {
         {{"id", "1 to 128 characters of A-Z a-z 0-9 . _ ~ -"}});
   }
   in.plan = std::move(*plan);
-  in.feature_json = json::serialize(v);
+  in.feature_json = deconflict::json::Write(v);
   return in;
 }
 
@@ -125,7 +124,7 @@ Result<MessageInput> ParseMessageInput(const json::value& v) {
     issues.push_back({"message", "required"});
   }
   if (!issues.empty()) return Status::Invalid(std::move(issues));
-  m.body_json = json::serialize(body);
+  m.body_json = deconflict::json::Write(body);
   return m;
 }
 

@@ -24,8 +24,8 @@ enum class StatusCode {
   kNotFound,         // a named thing does not exist
   kAlreadyExists,    // a unique name is taken
   kFailedPrecondition,
-  kIoError,   // reading or writing a file failed
-  kInternal,  // a bug: never expected
+  kIoError,             // reading or writing a file failed
+  kInternal,            // a bug: never expected
   kUnauthenticated,     // no or unknown credentials
   kPermissionDenied,    // known caller, not allowed to do this
   kPreconditionFailed,  // an If-Match version does not match (lost update prevented)

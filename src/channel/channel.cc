@@ -1,5 +1,4 @@
 #include "channel/channel.h"
-#include "json/write.h"
 
 #include <spdlog/spdlog.h>
 
@@ -14,6 +13,7 @@
 #include "channel/lifecycle.h"
 #include "channel/settings.h"
 #include "json/parse.h"
+#include "json/write.h"
 #include "model/plan_parser.h"
 #include "record/chain.h"
 
@@ -80,7 +80,7 @@ namespace op {
 template <typename T>
 struct Outcome {
   Channel::Done<T> done;
-  Status status;        // a refusal (NotFound, PreconditionFailed, ...); the batch goes on
+  Status status;         // a refusal (NotFound, PreconditionFailed, ...); the batch goes on
   std::optional<T> out;  // the result when status is OK
 };
 struct Submit : Outcome<PlanOutcome> {
@@ -136,8 +136,9 @@ struct Channel::Op {
     std::visit(
         [&](auto& o) {
           if (!o.done) return;
-          if (!fatal.ok()) return o.done(Status::Unavailable("storage error, nothing was saved: " +
-                                                            fatal.message()));
+          if (!fatal.ok())
+            return o.done(
+                Status::Unavailable("storage error, nothing was saved: " + fatal.message()));
           if (!o.status.ok() || !o.out) {
             return o.done(o.status.ok() ? Status::Internal("no outcome") : o.status);
           }
@@ -600,10 +601,10 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
   auto it = plans_.find(key);
   bool active = it != plans_.end() && it->second.record.status == "active";
   if (op.mode == Write::kCreate && active) {
-    op.status = Status::AlreadyExists(
-        "plan " + id + " already exists (version " + std::to_string(it->second.record.version) +
-        "); amend it with PUT /v1/plans/" + id + " and If-Match: \"" +
-        std::to_string(it->second.record.version) + "\"");
+    op.status = Status::AlreadyExists("plan " + id + " already exists (version " +
+                                      std::to_string(it->second.record.version) +
+                                      "); amend it with PUT /v1/plans/" + id + " and If-Match: \"" +
+                                      std::to_string(it->second.record.version) + "\"");
     return Status::Ok();
   }
   if (op.mode == Write::kAmend) {
@@ -613,8 +614,8 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
     }
     if (op.if_match && *op.if_match != it->second.record.version) {
       op.status = Status::PreconditionFailed(
-          "plan " + id + " is at version " + std::to_string(it->second.record.version) +
-          ", not " + std::to_string(*op.if_match) + "; fetch it again and reapply your change");
+          "plan " + id + " is at version " + std::to_string(it->second.record.version) + ", not " +
+          std::to_string(*op.if_match) + "; fetch it again and reapply your change");
       return Status::Ok();
     }
   }
@@ -791,7 +792,8 @@ Status Channel::Closed(Batch& b, const store::ConflictRecord& c, const std::stri
   const std::string kind = "conflict." + c.status;
   json::object body{
       {"conflict", c.id}, {"status", c.status}, {"resolution", c.resolution}, {"by", actor}};
-  if (Status s = Audit(b, kind, {c.party_a, c.party_b}, deconflict::json::Write(body)); !s.ok()) return s;
+  if (Status s = Audit(b, kind, {c.party_a, c.party_b}, deconflict::json::Write(body)); !s.ok())
+    return s;
   return Notify(b, c, kind, {});
 }
 
@@ -802,9 +804,10 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
   if (it == live_.end()) {
     auto stored = store_->GetConflict(op.id);
     if (!stored.ok()) return stored.status();
-    op.status = *stored ? Status::FailedPrecondition("conflict " + op.id + " is already " +
-                                                     (*stored)->status)
-                        : Status::NotFound("no conflict " + op.id);
+    op.status =
+        *stored
+            ? Status::FailedPrecondition("conflict " + op.id + " is already " + (*stored)->status)
+            : Status::NotFound("no conflict " + op.id);
     return Status::Ok();
   }
   store::ConflictRecord c = it->second;
@@ -814,9 +817,9 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
     return Status::Ok();
   }
   const std::string& party = op.caller.party;
-  Result<Transition> t = channel::Apply(
-      &c, op.kind == Event::kAccept ? Event::Accept(side) : Event::Acknowledge(side), b.now,
-      options_.deadlines);
+  Result<Transition> t =
+      channel::Apply(&c, op.kind == Event::kAccept ? Event::Accept(side) : Event::Acknowledge(side),
+                     b.now, options_.deadlines);
   if (!t.ok()) {
     op.status = t.status();
     return Status::Ok();
@@ -827,7 +830,8 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
   }
   if (op.kind == Event::kAccept) {
     json::object body{{"conflict", c.id}, {"party", party}};
-    if (Status s = Audit(b, "conflict.accepted", {c.party_a, c.party_b}, deconflict::json::Write(body));
+    if (Status s =
+            Audit(b, "conflict.accepted", {c.party_a, c.party_b}, deconflict::json::Write(body));
         !s.ok()) {
       return s;
     }
@@ -871,7 +875,8 @@ Status Channel::Apply(Batch& b, op::Message& op) {
   auto r = b.txn->AppendMessage(std::move(m));
   if (!r.ok()) return r.status();
   json::object view = MessageView(*r);
-  if (Status s = Audit(b, "message.posted", {c->party_a, c->party_b}, deconflict::json::Write(view));
+  if (Status s =
+          Audit(b, "message.posted", {c->party_a, c->party_b}, deconflict::json::Write(view));
       !s.ok()) {
     return s;
   }
@@ -896,7 +901,8 @@ Status Channel::Apply(Batch& b, op::Receipts& op) {
                       {"event_seq", r.event_seq},
                       {"channel", r.channel},
                       {"at", FormatMs(r.at_ms)}};
-    if (Status s = Audit(b, "receipt." + r.kind, {r.recipient}, deconflict::json::Write(body)); !s.ok()) {
+    if (Status s = Audit(b, "receipt." + r.kind, {r.recipient}, deconflict::json::Write(body));
+        !s.ok()) {
       return s;
     }
   }
@@ -934,8 +940,8 @@ Status Settle(O& op, Result<T> r) {
 Status Channel::Apply(Batch& b, op::AddWebhook& op) {
   op.webhook.party = op.caller.party;
   b.webhooks_changed = true;
-  return Settle(op, channel::AddWebhook(*b.txn, Appender(b), std::move(op.webhook), b.now,
-                                        op.caller.party));
+  return Settle(
+      op, channel::AddWebhook(*b.txn, Appender(b), std::move(op.webhook), b.now, op.caller.party));
 }
 
 Status Channel::Apply(Batch& b, op::DeleteWebhook& op) {
@@ -946,8 +952,8 @@ Status Channel::Apply(Batch& b, op::DeleteWebhook& op) {
 
 Status Channel::Apply(Batch& b, op::AddContact& op) {
   op.contact.party = op.caller.party;
-  return Settle(op, channel::AddContact(*b.txn, Appender(b), std::move(op.contact), b.now,
-                                        op.caller.party));
+  return Settle(
+      op, channel::AddContact(*b.txn, Appender(b), std::move(op.contact), b.now, op.caller.party));
 }
 
 Status Channel::Apply(Batch& b, op::DeleteContact& op) {
@@ -1012,7 +1018,8 @@ Status Channel::EscalateStep(Batch& b, const std::string& id) {
                       {"level", t->level},
                       {"deadline", FormatMs(c.deadline_ms)},
                       {"coordinators", json::value_from(Watchers())}};
-    if (Status s = Audit(b, "escalation", {c.party_a, c.party_b}, deconflict::json::Write(body)); !s.ok()) {
+    if (Status s = Audit(b, "escalation", {c.party_a, c.party_b}, deconflict::json::Write(body));
+        !s.ok()) {
       return s;
     }
     json::object private_body{

@@ -1,11 +1,11 @@
 #include "channel/disclosure.h"
-#include "json/write.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "base/time.h"
 #include "geo/geodesic.h"
+#include "json/write.h"
 
 namespace deconflict::channel {
 
@@ -16,9 +16,7 @@ namespace {
 // The double nearest the decimal with `decimals` places (prints as that decimal).
 double Round(double x, int decimals) { return deconflict::json::RoundTo(x, decimals); }
 
-json::array LonLat(geo::LatLng p) {
-  return json::array{Round(p.lon_deg, 6), Round(p.lat_deg, 6)};
-}
+json::array LonLat(geo::LatLng p) { return json::array{Round(p.lon_deg, 6), Round(p.lat_deg, 6)}; }
 
 }  // namespace
 

@@ -35,8 +35,7 @@ int64_t EscalationDue(const store::ConflictRecord& c, int side, const DeadlinePo
   const int64_t ack = side == 0 ? c.ack_a_ms : c.ack_b_ms;
   const int level = side == 0 ? c.escalated_a : c.escalated_b;
   if (ack != 0 || level >= 2) return std::numeric_limits<int64_t>::max();
-  return c.deadline_ms +
-         (level == 0 ? 0 : static_cast<int64_t>(policy.reescalate_s * 1000.0));
+  return c.deadline_ms + (level == 0 ? 0 : static_cast<int64_t>(policy.reescalate_s * 1000.0));
 }
 
 int64_t NextDue(const store::ConflictRecord& c, const DeadlinePolicy& policy) {
@@ -47,9 +46,10 @@ int64_t NextDue(const store::ConflictRecord& c, const DeadlinePolicy& policy) {
 
 Result<Transition> Apply(store::ConflictRecord* c, const Event& e, int64_t now,
                          const DeadlinePolicy& policy) {
-  if (!IsLive(*c)) return Status::FailedPrecondition("conflict " + c->id + " is already " + c->status);
-  const bool sided = e.kind == Event::kAcknowledge || e.kind == Event::kAccept ||
-                     e.kind == Event::kEscalate;
+  if (!IsLive(*c))
+    return Status::FailedPrecondition("conflict " + c->id + " is already " + c->status);
+  const bool sided =
+      e.kind == Event::kAcknowledge || e.kind == Event::kAccept || e.kind == Event::kEscalate;
   if (sided && e.side != 0 && e.side != 1) {
     return Status::InvalidArgument("a conflict has sides 0 and 1, not " + std::to_string(e.side));
   }

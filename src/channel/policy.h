@@ -27,8 +27,8 @@ struct DeadlinePolicy {
   };
   // DEFAULT: within 30 min -> 2 min; 2 h -> 10 min; 12 h -> 30 min; later -> 2 h.
   std::vector<Step> steps = {{1800, 120}, {7200, 600}, {43200, 1800}, {1e18, 7200}};
-  double min_ack_s = 60;       // DEFAULT: 1 min
-  double reescalate_s = 600;   // DEFAULT: 10 min after level 1
+  double min_ack_s = 60;      // DEFAULT: 1 min
+  double reescalate_s = 600;  // DEFAULT: 10 min after level 1
 
   int64_t DeadlineFor(int64_t notice_ms, int64_t conflict_start_ms) const;
 };

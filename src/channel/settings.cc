@@ -1,7 +1,8 @@
 #include "channel/settings.h"
-#include "json/write.h"
 
 #include <boost/json.hpp>
+
+#include "json/write.h"
 
 namespace deconflict::channel {
 
@@ -17,7 +18,8 @@ Result<store::WebhookRecord> AddWebhook(store::WriteTxn& txn, const AuditAppende
   if (!id.ok()) return id.status();
   w.id = *id;
   json::object body{{"party", w.party}, {"webhook", w.id}, {"url", w.url}, {"by", by}};
-  if (Status s = audit("webhook.added", {w.party}, deconflict::json::Write(body)); !s.ok()) return s;
+  if (Status s = audit("webhook.added", {w.party}, deconflict::json::Write(body)); !s.ok())
+    return s;
   return w;
 }
 
@@ -36,9 +38,10 @@ Result<store::ContactRecord> AddContact(store::WriteTxn& txn, const AuditAppende
   auto id = txn.PutContact(c);
   if (!id.ok()) return id.status();
   c.id = *id;
-  json::object body{{"party", c.party}, {"contact", c.id},       {"name", c.name},
+  json::object body{{"party", c.party}, {"contact", c.id},        {"name", c.name},
                     {"role", c.role},   {"language", c.language}, {"by", by}};
-  if (Status s = audit("contact.added", {c.party}, deconflict::json::Write(body)); !s.ok()) return s;
+  if (Status s = audit("contact.added", {c.party}, deconflict::json::Write(body)); !s.ok())
+    return s;
   return c;
 }
 

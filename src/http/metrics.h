@@ -57,7 +57,7 @@ class HistogramMetric {
 
  private:
   mutable Mutex mu_;
-  std::vector<double> bounds_;  // set by the constructor, then only read
+  std::vector<double> bounds_;                    // set by the constructor, then only read
   std::vector<uint64_t> counts_ GUARDED_BY(mu_);  // per bucket (not cumulative), last = +Inf
   double sum_ GUARDED_BY(mu_) = 0;
   uint64_t count_ GUARDED_BY(mu_) = 0;

@@ -60,7 +60,7 @@ TEST(Uri, PercentEncodedBytes) {
   Result<Target> t = ParseTarget("/caf%C3%A9/%3F%23%25?k%3D1=v%26w&%E2%82%AC=%00");
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(t->segments, (std::vector<std::string>{"caf\xC3\xA9", "?#%"}));
-  EXPECT_EQ(t->query.at("k=1"), "v&w");                     // escaped '=' and '&' are data
+  EXPECT_EQ(t->query.at("k=1"), "v&w");                          // escaped '=' and '&' are data
   EXPECT_EQ(t->query.at("\xE2\x82\xAC"), std::string(1, '\0'));  // decoded bytes, as they are
   EXPECT_EQ(t->path, "/caf\xC3\xA9/?#%");
 }

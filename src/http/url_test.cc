@@ -58,10 +58,10 @@ TEST(ParseUrl, Ipv6Hosts) {
   ASSERT_TRUE(u.ok()) << u.status().ToString();
   EXPECT_EQ(u->host, "::ffff:10.0.0.1");
   EXPECT_EQ(u->port, 8080);
-  EXPECT_FALSE(ParseUrl("http://[::1/x").ok());      // unclosed
-  EXPECT_FALSE(ParseUrl("http://[::1]x/").ok());     // junk after ']'
+  EXPECT_FALSE(ParseUrl("http://[::1/x").ok());   // unclosed
+  EXPECT_FALSE(ParseUrl("http://[::1]x/").ok());  // junk after ']'
   EXPECT_FALSE(ParseUrl("http://[not-an-ip]/").ok());
-  EXPECT_FALSE(ParseUrl("http://[v1.x]/").ok());     // IPvFuture
+  EXPECT_FALSE(ParseUrl("http://[v1.x]/").ok());  // IPvFuture
   EXPECT_EQ(ParseUrl("http://10.1.2.3:81")->host, "10.1.2.3");
 }
 

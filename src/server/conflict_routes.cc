@@ -15,7 +15,8 @@ Result<Response> List(const service::Service& svc, const Request& req, const Cal
     const std::string& s = it->second;
     for (size_t start = 0; start <= s.size();) {
       size_t comma = s.find(',', start);
-      std::string one = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      std::string one =
+          s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       if (one != "open" && one != "acknowledged" && one != "resolved" && one != "expired") {
         return Status::MalformedRequest(
             "status: \"" + one + "\" is not one of open, acknowledged, resolved, expired",
@@ -65,8 +66,7 @@ Result<Response> Post(const service::Service& svc, const Request& req, const Cal
   return Json(201, svc.PostMessage(caller, req.params.at("id"), std::move(*in)));
 }
 
-Result<Response> Suggestion(const service::Service& svc, const Request& req,
-                            const Caller& caller) {
+Result<Response> Suggestion(const service::Service& svc, const Request& req, const Caller& caller) {
   auto s = svc.Suggest(caller, req.params.at("id"));
   if (!s.ok()) return s.status();
   return Json(200, json::object{{"outcome", s->outcome},

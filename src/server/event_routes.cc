@@ -5,11 +5,11 @@
 #include <boost/asio/detached.hpp>
 #include <boost/json.hpp>
 
+#include "channel/disclosure.h"
 #include "http/async_signal.h"
-#include "json/write.h"
 #include "http/completion.h"
 #include "json/parse.h"
-#include "channel/disclosure.h"
+#include "json/write.h"
 #include "server/handler.h"
 
 namespace deconflict::server {
@@ -75,8 +75,8 @@ asio::awaitable<bool> Drain(const ApiContext& ctx, const Caller& caller, int64_t
 
 asio::awaitable<void> EventStream(const ApiContext& ctx, Exchange& ex) {
   const Request& req = ex.request();
-  auto caller = co_await http::RunOn(*ctx.pool,
-                                     [&] { return ctx.service->Authenticate(BearerToken(req)); });
+  auto caller =
+      co_await http::RunOn(*ctx.pool, [&] { return ctx.service->Authenticate(BearerToken(req)); });
   if (!caller.ok()) co_return co_await ex.Respond(http::ProblemFromStatus(caller.status()));
   Result<int64_t> start = StreamStart(req);
   if (!start.ok()) co_return co_await ex.Respond(http::ProblemFromStatus(start.status()));
@@ -143,8 +143,8 @@ asio::awaitable<void> WebSocketStream(const ApiContext& ctx, Exchange& ex) {
   if (!caller) {
     Result<Caller> c = co_await AuthFrame(ctx, *ws, &after);
     if (!c.ok()) {
-      std::string frame =
-          deconflict::json::Write(json::object{{"type", "error"}, {"detail", c.status().message()}});
+      std::string frame = deconflict::json::Write(
+          json::object{{"type", "error"}, {"detail", c.status().message()}});
       co_await ws->Send(std::move(frame));
       co_return co_await ws->Close();
     }
@@ -164,8 +164,8 @@ asio::awaitable<void> WebSocketStream(const ApiContext& ctx, Exchange& ex) {
           const json::object& o = v.get_object();
           auto* type = o.if_contains("type");
           auto* seq = o.if_contains("seq");
-          if (type && type->is_string() && type->get_string() == "read" && seq &&
-              seq->is_int64() && seq->get_int64() > 0) {
+          if (type && type->is_string() && type->get_string() == "read" && seq && seq->is_int64() &&
+              seq->get_int64() > 0) {
             const int64_t n = seq->get_int64();
             co_await http::RunOn(*pool, [&] { (void)svc->MarkRead(who, n, "ws"); });
           }
@@ -201,9 +201,8 @@ void RegisterEventRoutes(http::Router* router, const ApiContext& ctx) {
   AddRoute(router, ctx, "POST", "/v1/events/{seq}/read", Read);
   router->Add("GET", "/v1/events",
               [&ctx](Exchange& ex) -> asio::awaitable<void> { co_await EventStream(ctx, ex); });
-  router->Add("GET", "/v1/ws", [&ctx](Exchange& ex) -> asio::awaitable<void> {
-    co_await WebSocketStream(ctx, ex);
-  });
+  router->Add("GET", "/v1/ws",
+              [&ctx](Exchange& ex) -> asio::awaitable<void> { co_await WebSocketStream(ctx, ex); });
 }
 
 }  // namespace deconflict::server

@@ -33,19 +33,19 @@ http::Handler Authenticated(const ApiContext& ctx, AuthedBody body) {
   };
 }
 
-void AddRoute(http::Router* router, const ApiContext& ctx, const char* method,
-              const char* pattern, ServiceBody body) {
-  router->Add(method, pattern,
-              Authenticated(ctx, [svc = ctx.service, body](const Request& req,
-                                                           const Caller& caller) {
-                return body(*svc, req, caller);
-              }));
+void AddRoute(http::Router* router, const ApiContext& ctx, const char* method, const char* pattern,
+              ServiceBody body) {
+  router->Add(
+      method, pattern,
+      Authenticated(ctx, [svc = ctx.service, body](const Request& req, const Caller& caller) {
+        return body(*svc, req, caller);
+      }));
 }
 
 http::Handler Public(const ApiContext& ctx, PublicBody body) {
   return [&ctx, body = std::move(body)](http::Exchange& ex) -> asio::awaitable<void> {
-    Response r =
-        co_await http::RunOn(*ctx.pool, [&]() -> Response { return ToResponse(body(ex.request())); });
+    Response r = co_await http::RunOn(*ctx.pool,
+                                      [&]() -> Response { return ToResponse(body(ex.request())); });
     co_await ex.Respond(std::move(r));
   };
 }
@@ -64,8 +64,7 @@ std::string BearerToken(const Request& req) {
 Result<json::value> JsonBody(const Request& req) {
   std::string ct = req.header("Content-Type");
   if (!ct.empty() && ct.find("json") == std::string::npos) {
-    return Status::UnsupportedMediaType("send application/json or application/geo+json, not " +
-                                        ct);
+    return Status::UnsupportedMediaType("send application/json or application/geo+json, not " + ct);
   }
   if (req.body.empty()) return Status::MalformedRequest("the request body is empty");
   json::value v;

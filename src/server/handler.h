@@ -49,8 +49,8 @@ using PublicBody = std::function<Result<Response>(const Request&)>;
 http::Handler Authenticated(const ApiContext& ctx, AuthedBody body);
 // The common case: an authenticated route whose work is one function of the service.
 using ServiceBody = Result<Response> (*)(const service::Service&, const Request&, const Caller&);
-void AddRoute(http::Router* router, const ApiContext& ctx, const char* method,
-              const char* pattern, ServiceBody body);
+void AddRoute(http::Router* router, const ApiContext& ctx, const char* method, const char* pattern,
+              ServiceBody body);
 // Runs `body` on the worker pool without a token.
 http::Handler Public(const ApiContext& ctx, PublicBody body);
 

@@ -78,8 +78,7 @@ void RegisterOperationRoutes(http::Router* router, const ApiContext& ctx) {
   });
   router->Add("GET", "/readyz", [&ctx](Exchange& ex) -> boost::asio::awaitable<void> {
     if (ex.ShuttingDown()) {
-      co_return co_await ex.Respond(
-          http::ProblemFromStatus(Status::Unavailable("shutting down")));
+      co_return co_await ex.Respond(http::ProblemFromStatus(Status::Unavailable("shutting down")));
     }
     Result<service::Readiness> r =
         co_await http::RunOn(*ctx.pool, [&] { return ctx.service->Ready(); });

@@ -45,8 +45,7 @@ Result<Response> Webhooks(const service::Service& svc, const Request&, const Cal
   return Json(200, json::object{{"webhooks", a}});
 }
 
-Result<Response> AddWebhook(const service::Service& svc, const Request& req,
-                            const Caller& caller) {
+Result<Response> AddWebhook(const service::Service& svc, const Request& req, const Caller& caller) {
   auto body = JsonBody(req);
   if (!body.ok()) return body.status();
   auto in = service::ParseWebhookInput(*body);
@@ -72,8 +71,7 @@ Result<Response> Contacts(const service::Service& svc, const Request&, const Cal
   return Json(200, json::object{{"contacts", a}});
 }
 
-Result<Response> AddContact(const service::Service& svc, const Request& req,
-                            const Caller& caller) {
+Result<Response> AddContact(const service::Service& svc, const Request& req, const Caller& caller) {
   auto body = JsonBody(req);
   if (!body.ok()) return body.status();
   auto in = service::ParseContactInput(*body);

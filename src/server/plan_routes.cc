@@ -108,7 +108,8 @@ Result<Response> Check(const service::Service& svc, const Request& req, const Ca
   if (!in.ok()) return in.status();
   auto r = svc.DryRun(caller, std::move(*in));
   if (!r.ok()) return r.status();
-  return Json(200, json::object{{"conflicts", r->conflicts}, {"warnings", IssuesJson(r->warnings)}});
+  return Json(200,
+              json::object{{"conflicts", r->conflicts}, {"warnings", IssuesJson(r->warnings)}});
 }
 
 }  // namespace

@@ -1,5 +1,4 @@
 #include "server/seed.h"
-#include "json/write.h"
 
 #include <sys/stat.h>
 
@@ -12,6 +11,7 @@
 
 #include "base/time.h"
 #include "json/parse.h"
+#include "json/write.h"
 #include "model/plan_parser.h"
 #include "record/crypto.h"
 
@@ -109,10 +109,12 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
       store::TokenRecord t{"tok_" + record::RandomHex(6), d.name, record::Sha256Hex(token), now, 0};
       if (Status s = (*txn)->PutToken(t); !s.ok()) return s;
       json::object body{{"party", d.name}, {"role", d.role}, {"display_name", d.display}};
-      auto a = (*txn)->AppendAudit({0, now, "party.created", {d.name}, deconflict::json::Write(body), "", ""});
+      auto a = (*txn)->AppendAudit(
+          {0, now, "party.created", {d.name}, deconflict::json::Write(body), "", ""});
       if (!a.ok()) return a.status();
       json::object tb{{"party", d.name}, {"token", t.id}};
-      a = (*txn)->AppendAudit({0, now, "token.created", {d.name}, deconflict::json::Write(tb), "", ""});
+      a = (*txn)->AppendAudit(
+          {0, now, "token.created", {d.name}, deconflict::json::Write(tb), "", ""});
       if (!a.ok()) return a.status();
       info.tokens[d.name] = token;
       any = true;
@@ -156,8 +158,8 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
     Result<model::Plan> plan = model::ParsePlanFeature(f, "", &warnings);
     if (!plan.ok()) return plan.status();
     std::promise<Status> done;
-    channel->SubmitPlan({party, channel::Role::kParty}, std::move(*plan), deconflict::json::Write(f),
-                        std::nullopt, channel::Write::kCreate,
+    channel->SubmitPlan({party, channel::Role::kParty}, std::move(*plan),
+                        deconflict::json::Write(f), std::nullopt, channel::Write::kCreate,
                         [&](Result<channel::PlanOutcome> r) { done.set_value(r.status()); });
     if (Status s = done.get_future().get(); !s.ok()) return s;
     ++info.plans_loaded;

@@ -1,7 +1,6 @@
 // Integration tests of deconflictd: the real binary on loopback, driven over HTTP, Server-Sent
 // Events and WebSocket, with parties and tokens made by the real `deconflict admin` CLI
 // (testsupport/daemon.h). Issue 3, "Main job and tests".
-#include "json/write.h"
 #include "http/server.h"
 
 #include <gtest/gtest.h>
@@ -27,6 +26,7 @@
 #include <tuple>
 
 #include "http/client.h"
+#include "json/write.h"
 #include "record/crypto.h"
 #include "server/webhooks.h"
 #include "store/sqlite_store.h"

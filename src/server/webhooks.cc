@@ -1,5 +1,4 @@
 #include "server/webhooks.h"
-#include "json/write.h"
 
 #include <spdlog/spdlog.h>
 
@@ -9,6 +8,7 @@
 #include <memory>
 
 #include "http/client.h"
+#include "json/write.h"
 #include "record/crypto.h"
 
 namespace deconflict::server {
@@ -151,10 +151,10 @@ void WebhookDispatcher::DeliverDue() {
       a.kind = "webhook.failed";
       a.parties = {job.recipient};
       a.body_json = deconflict::json::Write(json::object{{"recipient", job.recipient},
-                                                 {"event_seq", job.event_seq},
-                                                 {"webhook", job.webhook_id},
-                                                 {"attempts", job.attempts},
-                                                 {"error", error}});
+                                                         {"event_seq", job.event_seq},
+                                                         {"webhook", job.webhook_id},
+                                                         {"attempts", job.attempts},
+                                                         {"error", error}});
       auto r = (*txn)->AppendAudit(std::move(a));
       if (!r.ok()) s = r.status();
     }

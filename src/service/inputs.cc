@@ -1,11 +1,11 @@
 #include "service/inputs.h"
-#include "json/write.h"
 
 #include <boost/json.hpp>
 #include <cmath>
 #include <regex>
 
 #include "http/url.h"
+#include "json/write.h"
 #include "model/plan_parser.h"
 
 namespace deconflict::service {
@@ -53,8 +53,8 @@ Result<PlanInput> ParsePlanInput(json::value v, const channel::Caller& caller) {
   Result<model::Plan> plan = model::ParsePlanFeature(v, "", &in.warnings);
   if (!plan.ok()) {
     const Status& s = plan.status();
-    return Status::Invalid(s.message(), s.issues().empty() ? std::vector<Issue>{{"", s.message()}}
-                                                           : s.issues());
+    return Status::Invalid(s.message(),
+                           s.issues().empty() ? std::vector<Issue>{{"", s.message()}} : s.issues());
   }
   if (!IsPlanId(plan->id.value())) {
     return Status::Invalid(
@@ -69,7 +69,8 @@ Result<PlanInput> ParsePlanInput(json::value v, const channel::Caller& caller) {
 
 Result<MessageInput> ParseMessageInput(const json::value& v) {
   const json::object* o = v.if_object();
-  if (o == nullptr) return Status::Invalid("expected a JSON object", {{"", "expected a JSON object"}});
+  if (o == nullptr)
+    return Status::Invalid("expected a JSON object", {{"", "expected a JSON object"}});
   std::vector<Issue> issues;
   MessageInput m;
   if (auto* k = o->if_contains("kind"); k && k->is_string()) m.kind = k->get_string();
@@ -114,7 +115,8 @@ Result<MessageInput> ParseMessageInput(const json::value& v) {
         m.answers = val.get_int64();
       }
     } else {
-      issues.push_back({k, "unknown member for a " + (kind.empty() ? "message" : kind) + " message"});
+      issues.push_back(
+          {k, "unknown member for a " + (kind.empty() ? "message" : kind) + " message"});
     }
   }
   if (kind == "text" && !body.contains("text")) issues.push_back({"text", "required"});
@@ -140,7 +142,8 @@ Status Validate(const WebhookInput& in) {
 
 Result<WebhookInput> ParseWebhookInput(const json::value& v) {
   const json::object* o = v.if_object();
-  if (o == nullptr) return Status::Invalid("expected a JSON object", {{"", "expected a JSON object"}});
+  if (o == nullptr)
+    return Status::Invalid("expected a JSON object", {{"", "expected a JSON object"}});
   std::vector<Issue> issues;
   WebhookInput w;
   for (const auto& [key, val] : *o) {
@@ -170,11 +173,13 @@ Result<WebhookInput> ParseWebhookInput(const json::value& v) {
 
 Status Validate(const ContactInput& c) {
   std::vector<Issue> issues;
-  if (c.name.empty() || c.name.size() > 200) issues.push_back({"name", "expected 1 to 200 characters"});
+  if (c.name.empty() || c.name.size() > 200)
+    issues.push_back({"name", "expected 1 to 200 characters"});
   if (!IsLanguageTag(c.language)) {
     issues.push_back({"language", "expected a language tag such as en, fr, ru, ar"});
   }
-  if (c.role != "primary" && c.role != "backup") issues.push_back({"role", "expected primary or backup"});
+  if (c.role != "primary" && c.role != "backup")
+    issues.push_back({"role", "expected primary or backup"});
   if (c.roster.size() > 200) issues.push_back({"roster", "expected at most 200 characters"});
   if (!c.webhook_url.empty() && !IsWebUrl(c.webhook_url)) {
     issues.push_back({"webhook_url", "expected an http:// or https:// URL"});
@@ -185,7 +190,8 @@ Status Validate(const ContactInput& c) {
 
 Result<ContactInput> ParseContactInput(const json::value& v) {
   const json::object* o = v.if_object();
-  if (o == nullptr) return Status::Invalid("expected a JSON object", {{"", "expected a JSON object"}});
+  if (o == nullptr)
+    return Status::Invalid("expected a JSON object", {{"", "expected a JSON object"}});
   std::vector<Issue> issues;
   ContactInput c;
   for (const auto& [key, val] : *o) {

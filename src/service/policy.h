@@ -27,19 +27,19 @@ using channel::Role;
 // Every use case that needs a decision. Reads of one's own identity and event stream need none
 // beyond a valid token.
 enum class Action {
-  kListParties,       // names and roles of parties
-  kSubmitPlan,        // create, amend, cancel a plan
-  kDryRun,            // check a plan without storing it
-  kReadPlan,          // a plan, its versions, the plan list
-  kReadConflict,      // a conflict, the conflict list, its thread, its receipt
-  kActOnConflict,     // acknowledge, accept
-  kPostText,          // a text message in a conflict's thread
-  kNegotiate,         // propose, accept or reject a shift in a conflict's thread
-  kSuggest,           // the engine's shift suggestion for one's own plan
-  kReadRecord,        // audit entries
-  kExportRecord,      // the whole log
-  kManageSettings,    // one's own webhooks and contacts
-  kReadContacts,      // contact lists
+  kListParties,     // names and roles of parties
+  kSubmitPlan,      // create, amend, cancel a plan
+  kDryRun,          // check a plan without storing it
+  kReadPlan,        // a plan, its versions, the plan list
+  kReadConflict,    // a conflict, the conflict list, its thread, its receipt
+  kActOnConflict,   // acknowledge, accept
+  kPostText,        // a text message in a conflict's thread
+  kNegotiate,       // propose, accept or reject a shift in a conflict's thread
+  kSuggest,         // the engine's shift suggestion for one's own plan
+  kReadRecord,      // audit entries
+  kExportRecord,    // the whole log
+  kManageSettings,  // one's own webhooks and contacts
+  kReadContacts,    // contact lists
 };
 const char* ActionName(Action a);
 

@@ -24,18 +24,12 @@ constexpr StatusCode k404 = StatusCode::kNotFound;
 constexpr Expected kTable[] = {
     // action                    own  others coordinator observer
     {Action::kListParties, kOk, k404, kOk, kOk},  // parties see themselves only (ListScope)
-    {Action::kSubmitPlan, kOk, k404, k403, k403},
-    {Action::kDryRun, kOk, k404, k403, k403},
-    {Action::kReadPlan, kOk, k404, kOk, kOk},
-    {Action::kReadConflict, kOk, k404, kOk, kOk},
-    {Action::kActOnConflict, kOk, k404, k403, k403},
-    {Action::kPostText, kOk, k404, kOk, k403},
-    {Action::kNegotiate, kOk, k404, k403, k403},
-    {Action::kSuggest, kOk, k404, k403, k403},
-    {Action::kReadRecord, kOk, k404, kOk, kOk},
-    {Action::kExportRecord, k403, k403, kOk, kOk},
-    {Action::kManageSettings, kOk, k404, k404, k404},
-    {Action::kReadContacts, kOk, k404, kOk, kOk},
+    {Action::kSubmitPlan, kOk, k404, k403, k403},     {Action::kDryRun, kOk, k404, k403, k403},
+    {Action::kReadPlan, kOk, k404, kOk, kOk},         {Action::kReadConflict, kOk, k404, kOk, kOk},
+    {Action::kActOnConflict, kOk, k404, k403, k403},  {Action::kPostText, kOk, k404, kOk, k403},
+    {Action::kNegotiate, kOk, k404, k403, k403},      {Action::kSuggest, kOk, k404, k403, k403},
+    {Action::kReadRecord, kOk, k404, kOk, kOk},       {Action::kExportRecord, k403, k403, kOk, kOk},
+    {Action::kManageSettings, kOk, k404, k404, k404}, {Action::kReadContacts, kOk, k404, kOk, kOk},
 };
 
 TEST(Policy, RulesAreInActionOrder) {
@@ -63,9 +57,9 @@ TEST(Policy, MatchesTheSecurityDocument) {
   others.party_a = "TR";
   for (const Expected& e : kTable) {
     SCOPED_TRACE(ActionName(e.action));
-    const bool conflicty = e.action == Action::kReadConflict || e.action == Action::kActOnConflict ||
-                           e.action == Action::kPostText || e.action == Action::kNegotiate ||
-                           e.action == Action::kSuggest;
+    const bool conflicty = e.action == Action::kReadConflict ||
+                           e.action == Action::kActOnConflict || e.action == Action::kPostText ||
+                           e.action == Action::kNegotiate || e.action == Action::kSuggest;
     const Target own = conflicty ? Target::Conflict(c) : Target::OwnedBy("US", "thing");
     const Target theirs = conflicty ? Target::Conflict(others) : Target::OwnedBy("RU", "thing");
     EXPECT_EQ(Authorize(us, e.action, own).code(), e.own);

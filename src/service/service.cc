@@ -189,8 +189,8 @@ Result<store::PlanRecord> Service::FindPlan(const Caller& caller, std::string_vi
     }
     if (match.empty()) return Status::NotFound(what + " does not exist");
     if (match.size() > 1) {
-      return Status::FailedPrecondition("several parties have a plan " + id + "; name it as PARTY:" +
-                                        id);
+      return Status::FailedPrecondition("several parties have a plan " + id +
+                                        "; name it as PARTY:" + id);
     }
     return std::move(match.front());
   }
@@ -211,8 +211,7 @@ Result<std::vector<store::PlanRecord>> Service::PlanVersions(const Caller& calle
   return store_->PlanHistory(p->party, p->id);
 }
 
-Result<std::vector<store::PlanRecord>> Service::ListPlans(const Caller& caller,
-                                                          PlanQuery q) const {
+Result<std::vector<store::PlanRecord>> Service::ListPlans(const Caller& caller, PlanQuery q) const {
   if (Status s = Authorize(caller, Action::kReadPlan); !s.ok()) return s;
   if (std::optional<std::string> only = ListScope(caller, Action::kReadPlan)) {
     if (!q.party.empty() && q.party != *only) {
@@ -228,7 +227,8 @@ Result<DryRunResult> Service::DryRun(const Caller& caller, PlanInput in) const {
   model::Plan plan = std::move(in.plan);
   plan.id = PlanId(channel::PlanKey(caller.party, plan.id.value()));
   DryRunResult r;
-  for (const auto& c : ch_->DryRun(plan)) r.conflicts.push_back(channel::DryRunView(c, caller.party));
+  for (const auto& c : ch_->DryRun(plan))
+    r.conflicts.push_back(channel::DryRunView(c, caller.party));
   r.warnings = std::move(in.warnings);
   return r;
 }
@@ -256,7 +256,8 @@ Result<ConflictPage> Service::ListConflicts(const Caller& caller, const Conflict
     size_t colon = q.plan.find(':');
     f.plan_party = colon == std::string::npos ? caller.party : q.plan.substr(0, colon);
     f.plan = colon == std::string::npos ? q.plan : q.plan.substr(colon + 1);
-    if (Status s = Authorize(caller, Action::kReadPlan, Target::OwnedBy(f.plan_party, "plan " + q.plan));
+    if (Status s =
+            Authorize(caller, Action::kReadPlan, Target::OwnedBy(f.plan_party, "plan " + q.plan));
         !s.ok()) {
       return s;
     }
@@ -382,8 +383,7 @@ Result<json::object> Service::Receipt(const Caller& caller, const std::string& i
   if (!cps.ok()) return cps.status();
   std::optional<store::Checkpoint> cp;
   if (!cps->empty()) cp = cps->back();
-  return record::MakeReceipt(ch_->key(), "conflict " + c->id, caller.party, ch_->Now(), picked,
-                             cp);
+  return record::MakeReceipt(ch_->key(), "conflict " + c->id, caller.party, ch_->Now(), picked, cp);
 }
 
 // ----- Events.
@@ -397,14 +397,16 @@ void Service::RecordDelivered(const Caller& caller, const std::vector<int64_t>& 
                               const std::string& channel) const {
   std::vector<store::ReceiptRecord> receipts;
   receipts.reserve(seqs.size());
-  for (int64_t seq : seqs) receipts.push_back({caller.party, seq, channel, "delivered", ch_->Now()});
+  for (int64_t seq : seqs)
+    receipts.push_back({caller.party, seq, channel, "delivered", ch_->Now()});
   ch_->RecordReceipts(std::move(receipts));
 }
 
 Status Service::MarkRead(const Caller& caller, int64_t seq, const std::string& channel) const {
   auto last = store_->LastEventSeq(caller.party);
   if (!last.ok()) return last.status();
-  if (seq < 1 || seq > *last) return Status::NotFound("event " + std::to_string(seq) + " does not exist");
+  if (seq < 1 || seq > *last)
+    return Status::NotFound("event " + std::to_string(seq) + " does not exist");
   ch_->RecordReceipts({{caller.party, seq, channel, "read", ch_->Now()}});
   return Status::Ok();
 }

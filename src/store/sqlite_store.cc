@@ -1066,7 +1066,7 @@ class Checkpointer {
   CondVar cv_;  // stop_ was set
   bool stop_ GUARDED_BY(mu_) = false;
   bool warned_ = false;  // used by thread_ only
-  std::thread thread_;  // last: starts after the members above exist
+  std::thread thread_;   // last: starts after the members above exist
 };
 
 class SqliteStore final : public Store {

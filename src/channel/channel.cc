@@ -179,17 +179,17 @@ Channel::~Channel() { Stop(); }
 
 void Channel::Stop() {
   {
-    std::lock_guard<std::mutex> lock(queue_mu_);
+    MutexLock lock(queue_mu_);
     if (stopping_ && !writer_.joinable()) return;
     stopping_ = true;
   }
-  queue_cv_.notify_all();
+  queue_cv_.NotifyAll();
   if (writer_.joinable()) writer_.join();
   hub_.WakeAll();
 }
 
 Status Channel::Load() {
-  std::unique_lock<std::shared_mutex> lock(detector_mu_);
+  WriterLock lock(detector_mu_);
   plans_.clear();
   live_.clear();
   live_by_plan_.clear();
@@ -236,7 +236,7 @@ Status Channel::Load() {
   last_checkpoint_ms_ = options_.now_ms();
   RefreshParties();
   {
-    std::lock_guard<std::mutex> s(stats_mu_);
+    MutexLock s(stats_mu_);
     stats_.plans_active = static_cast<int64_t>(detector_->size());
     stats_.ready = true;
   }
@@ -271,7 +271,7 @@ std::vector<std::string> Channel::Watchers() const {
 
 void Channel::Enqueue(std::unique_ptr<Op> op) {
   {
-    std::lock_guard<std::mutex> lock(queue_mu_);
+    MutexLock lock(queue_mu_);
     if (!stopping_) {
       queue_.push_back(std::move(op));
       op = nullptr;
@@ -285,7 +285,7 @@ void Channel::Enqueue(std::unique_ptr<Op> op) {
         op->v);
     return;
   }
-  queue_cv_.notify_one();
+  queue_cv_.NotifyOne();
 }
 
 void Channel::SubmitPlan(const Caller& caller, model::Plan plan, std::string feature_json,
@@ -387,7 +387,7 @@ void Channel::DeleteContact(const Caller& caller, int64_t id, Done<bool> done) {
 // ----- Reads. -----
 
 std::vector<engine::Conflict> Channel::DryRun(const model::Plan& plan_with_key) const {
-  std::shared_lock<std::shared_mutex> lock(detector_mu_);
+  ReaderLock lock(detector_mu_);
   return detector_->Check(plan_with_key);
 }
 
@@ -396,7 +396,7 @@ Result<engine::Suggestion> Channel::Suggest(const Caller& caller,
   int side = SideOf(c, caller.party);
   if (side < 0) return Status::PermissionDenied("not a side of conflict " + c.id);
   std::string key = side == 0 ? PlanKey(c.party_a, c.plan_a) : PlanKey(c.party_b, c.plan_b);
-  std::shared_lock<std::shared_mutex> lock(detector_mu_);
+  ReaderLock lock(detector_mu_);
   if (detector_->Find(PlanId(key)) == nullptr) {
     return Status::FailedPrecondition("the plan of this conflict is no longer active");
   }
@@ -408,7 +408,7 @@ Result<Caller> Channel::Authenticate(std::string_view token) {
   std::string hash = record::Sha256Hex(token);
   int64_t now = options_.now_ms();
   {
-    std::lock_guard<std::mutex> lock(auth_mu_);
+    MutexLock lock(auth_mu_);
     auto it = auth_cache_.find(hash);
     if (it != auth_cache_.end() && it->second.until_ms > now) return it->second.caller;
   }
@@ -421,14 +421,14 @@ Result<Caller> Channel::Authenticate(std::string_view token) {
   std::optional<Role> role = ParseRole((*p)->role);
   if (!role) return Status::Internal("party " + (*p)->name + " has an unknown role");
   Caller caller{(*p)->name, *role};
-  std::lock_guard<std::mutex> lock(auth_mu_);
+  MutexLock lock(auth_mu_);
   if (auth_cache_.size() > 10000) auth_cache_.clear();
   auth_cache_[hash] = {caller, now + 2000};
   return caller;
 }
 
 Channel::Stats Channel::stats() const {
-  std::lock_guard<std::mutex> lock(stats_mu_);
+  MutexLock lock(stats_mu_);
   return stats_;
 }
 
@@ -439,9 +439,10 @@ void Channel::WriterLoop() {
     std::vector<std::unique_ptr<Op>> ops;
     bool stopping = false;
     {
-      std::unique_lock<std::mutex> lock(queue_mu_);
-      queue_cv_.wait_for(lock, std::chrono::milliseconds(options_.sweep_interval_ms),
-                         [&] { return !queue_.empty() || stopping_; });
+      MutexLock lock(queue_mu_);
+      if (queue_.empty() && !stopping_) {
+        queue_cv_.WaitFor(lock, std::chrono::milliseconds(options_.sweep_interval_ms));
+      }
       while (!queue_.empty() && ops.size() < options_.max_batch) {
         ops.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -506,11 +507,16 @@ void Channel::RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpo
     last_audit_hash_ = b.last_audit_hash;
     for (const auto& [recipient, seq] : b.published) hub_.Publish(recipient, seq);
     if (b.webhooks_changed) RefreshParties();
-    std::lock_guard<std::mutex> lock(stats_mu_);
+    int64_t active = 0;
+    {
+      ReaderLock detector(detector_mu_);
+      active = static_cast<int64_t>(detector_->size());
+    }
+    MutexLock lock(stats_mu_);
     stats_.batches += 1;
     stats_.operations += static_cast<int64_t>(ops->size());
     stats_.escalations += b.escalations;
-    stats_.plans_active = static_cast<int64_t>(detector_->size());
+    stats_.plans_active = active;
     stats_.conflicts_open = static_cast<int64_t>(live_.size());
     // A walk over every live conflict: at most every 250 ms (a gauge for /metrics), not per batch.
     if (SteadyMs() - last_unacked_count_ms_ >= 250 || live_.size() < 256) {
@@ -660,9 +666,12 @@ Status Channel::Apply(Batch& b, op::Cancel& op) {
 Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, PlanOutcome* out,
                             const std::string& why) {
   std::vector<engine::Conflict> found;
-  if (next.plan) found = detector_->Check(*next.plan);  // the writer is the only mutator
+  if (next.plan) {
+    ReaderLock lock(detector_mu_);
+    found = detector_->Check(*next.plan);
+  }
   {
-    std::unique_lock<std::shared_mutex> lock(detector_mu_);
+    WriterLock lock(detector_mu_);
     if (detector_->Find(PlanId(key)) != nullptr) {
       if (Status s = detector_->Remove(PlanId(key)); !s.ok()) return s;
     }

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/thread_annotations.h"
 #include "channel/hub.h"
 #include "channel/lifecycle.h"
 #include "channel/policy.h"
@@ -222,15 +223,17 @@ class Channel {
   Hub hub_;
 
   // Queue.
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<std::unique_ptr<Op>> queue_;
-  bool stopping_ = false;
+  Mutex queue_mu_;
+  CondVar queue_cv_;
+  std::deque<std::unique_ptr<Op>> queue_ GUARDED_BY(queue_mu_);
+  bool stopping_ GUARDED_BY(queue_mu_) = false;
   std::thread writer_;
 
-  // Writer-owned state; the detector is also read by DryRun/Suggest under detector_mu_.
-  mutable std::shared_mutex detector_mu_;
-  std::unique_ptr<engine::ConflictDetector> detector_;
+  // The detector is changed by the writer (under a WriterLock) and read by DryRun/Suggest and the
+  // writer itself (under a ReaderLock). The rest below is owned by the writer thread.
+  mutable SharedMutex detector_mu_;
+  std::unique_ptr<engine::ConflictDetector> detector_ GUARDED_BY(detector_mu_)
+      PT_GUARDED_BY(detector_mu_);
   std::map<std::string, PlanState> plans_;                     // by key
   std::map<std::string, store::ConflictRecord> live_;          // open/acknowledged, by id
   std::map<std::string, std::set<std::string>> live_by_plan_;  // plan key -> conflict ids
@@ -243,16 +246,16 @@ class Channel {
   int64_t last_audit_seq_ = 0;
   std::string last_audit_hash_;
 
-  mutable std::mutex stats_mu_;
-  Stats stats_;
+  mutable Mutex stats_mu_;
+  Stats stats_ GUARDED_BY(stats_mu_);
 
   // Token cache.
-  std::mutex auth_mu_;
+  Mutex auth_mu_;
   struct CachedCaller {
     Caller caller;
     int64_t until_ms;
   };
-  std::map<std::string, CachedCaller> auth_cache_;  // token hash -> caller
+  std::map<std::string, CachedCaller> auth_cache_ GUARDED_BY(auth_mu_);  // token hash -> caller
 };
 
 }  // namespace deconflict::channel

@@ -6,13 +6,13 @@ namespace deconflict::channel {
 
 void Hub::Subscription::Reset() {
   if (hub_ == nullptr) return;
-  std::lock_guard<std::mutex> lock(hub_->mu_);
+  MutexLock lock(hub_->mu_);
   hub_->subs_.erase(id_);
   hub_ = nullptr;
 }
 
 Hub::Subscription Hub::Subscribe(const std::string& recipient, std::function<void()> wake) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   uint64_t id = next_id_++;
   subs_.emplace(id, Sub{recipient, std::move(wake)});
   return Subscription(this, id);
@@ -21,7 +21,7 @@ Hub::Subscription Hub::Subscribe(const std::string& recipient, std::function<voi
 void Hub::Publish(const std::string& recipient, int64_t last_seq) {
   std::vector<std::function<void()>> wakes;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     int64_t& last = last_[recipient];
     if (last_seq > last) last = last_seq;
     for (auto& [id, s] : subs_) {
@@ -32,7 +32,7 @@ void Hub::Publish(const std::string& recipient, int64_t last_seq) {
 }
 
 int64_t Hub::LastPublished(const std::string& recipient) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = last_.find(recipient);
   return it == last_.end() ? 0 : it->second;
 }
@@ -40,14 +40,14 @@ int64_t Hub::LastPublished(const std::string& recipient) const {
 void Hub::WakeAll() {
   std::vector<std::function<void()>> wakes;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (auto& [id, s] : subs_) wakes.push_back(s.wake);
   }
   for (auto& w : wakes) w();
 }
 
 size_t Hub::subscribers() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return subs_.size();
 }
 

@@ -14,6 +14,8 @@
 #include <mutex>
 #include <string>
 
+#include "base/thread_annotations.h"
+
 namespace deconflict::channel {
 
 class Hub {
@@ -52,10 +54,10 @@ class Hub {
     std::string recipient;
     std::function<void()> wake;
   };
-  mutable std::mutex mu_;
-  uint64_t next_id_ = 1;
-  std::map<uint64_t, Sub> subs_;
-  std::map<std::string, int64_t> last_;
+  mutable Mutex mu_;
+  uint64_t next_id_ GUARDED_BY(mu_) = 1;
+  std::map<uint64_t, Sub> subs_ GUARDED_BY(mu_);
+  std::map<std::string, int64_t> last_ GUARDED_BY(mu_);
 };
 
 }  // namespace deconflict::channel

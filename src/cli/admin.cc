@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/time.h"
+#include "channel/settings.h"
 #include "cli/store_access.h"
 #include "http/url.h"
 #include "json/write.h"
@@ -159,6 +160,20 @@ class Admin {
     Result<store::AuditEntry> r = txn.AppendAudit(std::move(e));
     if (!r.ok()) return FromStatus(r.status(), "cannot append to the audit log");
     return std::nullopt;
+  }
+
+  // Appends audit entries to `txn`, for the shared settings changes (channel/settings.h).
+  channel::AuditAppender Appender(store::WriteTxn& txn) {
+    return [this, &txn](const std::string& kind, std::vector<std::string> parties,
+                        std::string body) -> Status {
+      store::AuditEntry e;
+      e.at_ms = now_;
+      e.kind = kind;
+      e.parties = std::move(parties);
+      e.body_json = std::move(body);
+      Result<store::AuditEntry> r = txn.AppendAudit(std::move(e));
+      return r.ok() ? Status::Ok() : r.status();
+    };
   }
 
   // Fails with exit 2 unless the party exists.
@@ -355,16 +370,13 @@ class Admin {
                            .roster = o_.roster,
                            .webhook_url = o_.webhook_url,
                            .created_ms = now_};
+    // The same write and audit entry as POST /v1/contacts (channel/settings.h).
     Step failed = InTransaction([&](store::WriteTxn& txn) -> Step {
-      Result<int64_t> id = txn.PutContact(c);
-      if (!id.ok()) return FromStatus(id.status(), "cannot store the contact");
-      c.id = *id;
-      json::object body{{"party", c.party},
-                        {"contact", c.id},
-                        {"name", c.name},
-                        {"role", c.role},
-                        {"language", c.language}};
-      return Audit(txn, "contact.added", c.party, std::move(body));
+      Result<store::ContactRecord> added =
+          channel::AddContact(txn, Appender(txn), c, now_, "admin");
+      if (!added.ok()) return FromStatus(added.status(), "cannot store the contact");
+      c = std::move(*added);
+      return std::nullopt;
     });
     if (failed) return failed;
     io_.out << c.role << " contact " << c.id << " (" << c.name << ", " << c.language
@@ -398,12 +410,10 @@ class Admin {
                       " does not exist");
     };
     Step failed = InTransaction([&](store::WriteTxn& txn) -> Step {
-      if (Status s = txn.DeleteContact(o_.party, o_.contact_id); !s.ok()) {
-        if (s.code() == StatusCode::kNotFound) return missing();
-        return FromStatus(s, "cannot delete the contact");
-      }
-      return Audit(txn, "contact.deleted", o_.party,
-                   {{"party", o_.party}, {"contact", o_.contact_id}});
+      Status s = channel::DeleteContact(txn, Appender(txn), o_.party, o_.contact_id, "admin");
+      if (s.code() == StatusCode::kNotFound) return missing();
+      if (!s.ok()) return FromStatus(s, "cannot delete the contact");
+      return std::nullopt;
     });
     if (failed) return failed;
     io_.out << "contact " << o_.contact_id << " removed from " << o_.party << "\n";
@@ -419,13 +429,14 @@ class Admin {
                            .secret = o_.secret ? *o_.secret : record::RandomHex(32),
                            .active = true,
                            .created_ms = now_};
+    // The same write and audit entry as POST /v1/webhooks (channel/settings.h); never the
+    // secret in the record.
     Step failed = InTransaction([&](store::WriteTxn& txn) -> Step {
-      Result<int64_t> id = txn.PutWebhook(w);
-      if (!id.ok()) return FromStatus(id.status(), "cannot store the webhook");
-      w.id = *id;
-      // Never the secret: the audit log is readable by the party and the coordinators.
-      return Audit(txn, "webhook.added", w.party,
-                   {{"party", w.party}, {"webhook", w.id}, {"url", w.url}});
+      Result<store::WebhookRecord> added =
+          channel::AddWebhook(txn, Appender(txn), w, now_, "admin");
+      if (!added.ok()) return FromStatus(added.status(), "cannot store the webhook");
+      w = std::move(*added);
+      return std::nullopt;
     });
     if (failed) return failed;
     if (o_.secret) {

@@ -272,7 +272,7 @@ export interface components {
     Problem: {
       /**
        * Format: uri
-       * @description `https://deconflict.example/problems/<code>`; `<code>` is the stable status code name, e.g. `not_found`, `precondition_failed`, `invalid_argument`.
+       * @description `https://deconflict.example/problems/<code>`; `<code>` is the stable status code name: `malformed_request` (400), `unauthenticated` (401), `permission_denied` (403), `not_found` (404), `already_exists` and `failed_precondition` (409), `precondition_failed` (412), `too_large` (413), `unsupported_media_type` (415), `invalid_argument` (422), `upgrade_required` (426), `precondition_required` (428), `unavailable` (503), `internal` (500). See docs/api.md §8.
        */
       type: string;
       title: string;

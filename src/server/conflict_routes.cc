@@ -88,17 +88,17 @@ Result<Response> Receipt(const service::Service& svc, const Request& req, const 
 }  // namespace
 
 void RegisterConflictRoutes(http::Router* router, const ApiContext& ctx) {
-  auto route = [&](const char* method, const char* pattern, ServiceBody fn) {
-    AddRoute(router, ctx, method, pattern, fn);
-  };
-  route("GET", "/v1/conflicts", List);
-  route("GET", "/v1/conflicts/{id}", Get);
-  route("POST", "/v1/conflicts/{id}/ack", Ack);
-  route("POST", "/v1/conflicts/{id}/accept", Accept);
-  route("GET", "/v1/conflicts/{id}/messages", Messages);
-  route("POST", "/v1/conflicts/{id}/messages", Post);
-  route("GET", "/v1/conflicts/{id}/suggestion", Suggestion);
-  route("GET", "/v1/conflicts/{id}/receipt", Receipt);
+  AddRoutes(router, ctx,
+            {
+                {"GET", "/v1/conflicts", List},
+                {"GET", "/v1/conflicts/{id}", Get},
+                {"POST", "/v1/conflicts/{id}/ack", Ack},
+                {"POST", "/v1/conflicts/{id}/accept", Accept},
+                {"GET", "/v1/conflicts/{id}/messages", Messages},
+                {"POST", "/v1/conflicts/{id}/messages", Post},
+                {"GET", "/v1/conflicts/{id}/suggestion", Suggestion},
+                {"GET", "/v1/conflicts/{id}/receipt", Receipt},
+            });
 }
 
 }  // namespace deconflict::server

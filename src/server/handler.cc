@@ -42,6 +42,11 @@ void AddRoute(http::Router* router, const ApiContext& ctx, const char* method, c
       }));
 }
 
+void AddRoutes(http::Router* router, const ApiContext& ctx,
+               std::initializer_list<RouteSpec> routes) {
+  for (const RouteSpec& r : routes) AddRoute(router, ctx, r.method, r.pattern, r.body);
+}
+
 http::Handler Public(const ApiContext& ctx, PublicBody body) {
   return [&ctx, body = std::move(body)](http::Exchange& ex) -> asio::awaitable<void> {
     Response r = co_await http::RunOn(*ctx.pool,

@@ -16,6 +16,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 
@@ -51,6 +52,14 @@ http::Handler Authenticated(const ApiContext& ctx, AuthedBody body);
 using ServiceBody = Result<Response> (*)(const service::Service&, const Request&, const Caller&);
 void AddRoute(http::Router* router, const ApiContext& ctx, const char* method, const char* pattern,
               ServiceBody body);
+struct RouteSpec {
+  const char* method;
+  const char* pattern;
+  ServiceBody body;
+};
+// AddRoute for each, in order.
+void AddRoutes(http::Router* router, const ApiContext& ctx,
+               std::initializer_list<RouteSpec> routes);
 // Runs `body` on the worker pool without a token.
 http::Handler Public(const ApiContext& ctx, PublicBody body);
 

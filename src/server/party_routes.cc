@@ -92,17 +92,17 @@ Result<Response> DeleteContact(const service::Service& svc, const Request& req,
 }  // namespace
 
 void RegisterPartyRoutes(http::Router* router, const ApiContext& ctx) {
-  auto route = [&](const char* method, const char* pattern, ServiceBody fn) {
-    AddRoute(router, ctx, method, pattern, fn);
-  };
-  route("GET", "/v1/me", Me);
-  route("GET", "/v1/parties", Parties);
-  route("GET", "/v1/webhooks", Webhooks);
-  route("POST", "/v1/webhooks", AddWebhook);
-  route("DELETE", "/v1/webhooks/{id}", DeleteWebhook);
-  route("GET", "/v1/contacts", Contacts);
-  route("POST", "/v1/contacts", AddContact);
-  route("DELETE", "/v1/contacts/{id}", DeleteContact);
+  AddRoutes(router, ctx,
+            {
+                {"GET", "/v1/me", Me},
+                {"GET", "/v1/parties", Parties},
+                {"GET", "/v1/webhooks", Webhooks},
+                {"POST", "/v1/webhooks", AddWebhook},
+                {"DELETE", "/v1/webhooks/{id}", DeleteWebhook},
+                {"GET", "/v1/contacts", Contacts},
+                {"POST", "/v1/contacts", AddContact},
+                {"DELETE", "/v1/contacts/{id}", DeleteContact},
+            });
 }
 
 }  // namespace deconflict::server

@@ -115,16 +115,16 @@ Result<Response> Check(const service::Service& svc, const Request& req, const Ca
 }  // namespace
 
 void RegisterPlanRoutes(http::Router* router, const ApiContext& ctx) {
-  auto route = [&](const char* method, const char* pattern, ServiceBody fn) {
-    AddRoute(router, ctx, method, pattern, fn);
-  };
-  route("POST", "/v1/plans", Submit);
-  route("GET", "/v1/plans", List);
-  route("GET", "/v1/plans/{id}", Get);
-  route("GET", "/v1/plans/{id}/versions", Versions);
-  route("PUT", "/v1/plans/{id}", Amend);
-  route("DELETE", "/v1/plans/{id}", Cancel);
-  route("POST", "/v1/check", Check);
+  AddRoutes(router, ctx,
+            {
+                {"POST", "/v1/plans", Submit},
+                {"GET", "/v1/plans", List},
+                {"GET", "/v1/plans/{id}", Get},
+                {"GET", "/v1/plans/{id}/versions", Versions},
+                {"PUT", "/v1/plans/{id}", Amend},
+                {"DELETE", "/v1/plans/{id}", Cancel},
+                {"POST", "/v1/check", Check},
+            });
 }
 
 }  // namespace deconflict::server

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <future>
+#include <memory>
 #include <set>
 
 #include "base/time.h"
@@ -14,12 +15,14 @@ namespace json = boost::json;
 
 namespace {
 
-// Starts a channel operation and waits for its completion (called on the writer thread).
+// Starts a channel operation and waits for its completion (called on the writer thread). The
+// callback owns the promise: the waiting thread may return (and drop its future) while set_value
+// is still finishing on the writer thread.
 template <typename T, typename Start>
 Result<T> Await(Start start) {
-  std::promise<Result<T>> done;
-  std::future<Result<T>> f = done.get_future();
-  start([&done](Result<T> r) { done.set_value(std::move(r)); });
+  auto done = std::make_shared<std::promise<Result<T>>>();
+  std::future<Result<T>> f = done->get_future();
+  start([done](Result<T> r) { done->set_value(std::move(r)); });
   return f.get();
 }
 

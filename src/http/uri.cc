@@ -111,7 +111,8 @@ Result<Target> ParseTarget(std::string_view target) {
   // Split the raw path, then decode each segment ("a%2Fb" is one segment). Not url->segments(),
   // which hides a leading "/." segment.
   for (const std::string& raw : SplitPath(url->encoded_path())) t.segments.push_back(Decode(raw));
-  for (const urls::param_view p : url->params(urls::encoding_opts(/*space_as_plus=*/true))) {
+  // By value: the iterator yields decoded `param`s (owning); a param_view would dangle.
+  for (const urls::param p : url->params(urls::encoding_opts(/*space_as_plus=*/true))) {
     if (p.key.empty() && !p.has_value) continue;  // "a=1&&b=2", or a bare "?"
     t.query[std::string(p.key)] = std::string(p.value);
   }

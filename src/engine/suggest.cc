@@ -2,14 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "base/time.h"
 
 namespace deconflict::engine {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kMarginS = 1.0;  // stay this far outside a blocked range (ends are +-0.01 s)
 
 using Range = std::pair<double, double>;
@@ -150,6 +148,7 @@ Result<Suggestion> Suggest(const ConflictDetector& d, const PlanId& id,
     ShiftBlocks(view, a, b, *rule, pairs, &blocks);
     if (blocks.empty()) continue;
     std::vector<Range> mine;
+    mine.reserve(blocks.size());
     for (const ShiftBlock& blk : blocks) {
       mine.push_back(s_is_a ? Range{blk.lo, blk.hi} : Range{-blk.hi, -blk.lo});
     }

@@ -21,8 +21,6 @@ constexpr const char* kTimes =
     R"("times":["2022-10-08T09:00:00Z","2022-10-08T09:30:00Z","2022-10-08T10:00:00Z"])";
 constexpr const char* kSquare =
     R"({"type":"Polygon","coordinates":[[[41.6,37.0],[41.7,37.0],[41.7,37.1],[41.6,37.1],[41.6,37.0]]]})";
-constexpr const char* kVolumeProps =
-    R"("altitude_lower_m":1000,"altitude_upper_m":2000,"start":"2022-10-08T09:00:00Z","end":"2022-10-08T10:00:00Z")";
 
 std::string Geometry(const std::string& type, const std::string& coordinates) {
   return R"({"type":")" + type + R"(","coordinates":)" + coordinates + "}";

@@ -46,6 +46,7 @@ Result<pid_t> Spawn(const std::string& binary, const std::vector<std::string>& a
   argv_s.push_back(binary);
   for (const auto& a : args) argv_s.push_back(a);
   std::vector<char*> argv;
+  argv.reserve(argv_s.size() + 1);
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
 
@@ -337,7 +338,8 @@ http::ClientResponse Daemon::Request(const std::string& method, const std::strin
 
 // ----- Streams. -----
 
-SseFollower::SseFollower(http::Url url, std::string token, std::optional<int64_t> last_event_id) {
+SseFollower::SseFollower(http::Url url, const std::string& token,
+                         std::optional<int64_t> last_event_id) {
   http::HeaderList headers = {{"Authorization", "Bearer " + token},
                               {"Accept", "text/event-stream"}};
   if (last_event_id) headers.emplace_back("Last-Event-ID", std::to_string(*last_event_id));

@@ -167,7 +167,7 @@ struct StreamEvent {
 class SseFollower {
  public:
   // last_event_id: sent as Last-Event-ID when set.
-  SseFollower(http::Url url, std::string token, std::optional<int64_t> last_event_id = {});
+  SseFollower(http::Url url, const std::string& token, std::optional<int64_t> last_event_id = {});
   ~SseFollower();  // Stop()
   // Ends the stream (the thread notices within ~200 ms) and joins the thread.
   void Stop();

@@ -769,55 +769,67 @@ class Runner {
     pr.driver_cpu_s = d1 - d0;
     std::optional<MetricMap> m1 = Scrape();
 
-    std::vector<double> all;
-    Clock::time_point last = start;
-    for (ThreadResult& r : results) {
-      all.insert(all.end(), r.ms.begin(), r.ms.end());
-      pr.ok += r.ok;
-      pr.creates += r.creates;
-      pr.amends += r.amends;
-      pr.conflicts_opened += r.conflicts_opened;
-      pr.with_conflict += r.with_conflict;
-      pr.bytes_per_response += static_cast<double>(r.bytes);
-      for (const auto& [k, v] : r.errors) pr.error_kinds[k] += v;
-      for (const auto& s : r.samples) {
-        if (pr.error_samples.size() < 5) pr.error_samples.push_back(s);
-      }
-      last = std::max(last, r.last_done);
-    }
-    pr.requests = static_cast<int64_t>(all.size());
-    pr.errors = pr.requests - pr.ok;
-    pr.seconds = std::max(Seconds(last - start), 1e-9);
-    pr.rps = static_cast<double>(pr.ok) / pr.seconds;
-    if (!all.empty()) {
-      pr.bytes_per_response /= static_cast<double>(all.size());
-      pr.p50 = Percentile(all, 0.50);
-      pr.p90 = Percentile(all, 0.90);
-      pr.p99 = Percentile(all, 0.99);
-      pr.max = *std::max_element(all.begin(), all.end());
-      double sum = 0;
-      for (double x : all) sum += x;
-      pr.mean = sum / static_cast<double>(all.size());
-    }
-    if (m0 && m1) {
-      pr.batches = Get(*m1, "deconflict_writer_batches") - Get(*m0, "deconflict_writer_batches");
-      pr.operations =
-          Get(*m1, "deconflict_writer_operations") - Get(*m0, "deconflict_writer_operations");
-      pr.plans_active_end = Get(*m1, "deconflict_plans_active");
-      pr.conflicts_open_end = Get(*m1, "deconflict_conflicts_open");
-      std::string route;
-      if (kind == PhaseKind::kSubmit) route = "route=\"/v1/plans";  // POST and PUT
-      if (kind == PhaseKind::kConflicts) route = "route=\"/v1/conflicts\"";
-      if (kind == PhaseKind::kPlans) route = "route=\"/v1/plans/{id}\"";
-      if (kind == PhaseKind::kHealthz) route = "route=\"/healthz\"";
-      const std::string h = "deconflict_http_request_duration_seconds";
-      const double sum = SumSeries(*m1, h + "_sum", route) - SumSeries(*m0, h + "_sum", route);
-      const double cnt = SumSeries(*m1, h + "_count", route) - SumSeries(*m0, h + "_count", route);
-      if (cnt > 0) pr.server_route_ms = sum / cnt * 1e3;
-    }
+    AddClientResults(results, start, &pr);
+    if (m0 && m1) AddServerMetrics(*m0, *m1, kind, &pr);
     std::fprintf(stderr, " %8.1f/s, p99 %.1f ms, %lld errors\n", pr.rps, pr.p99,
                  static_cast<long long>(pr.errors));
     return pr;
+  }
+
+  // Adds the client threads' results to *pr: counts, errors, the latency percentiles and the
+  // phase's seconds (from `start` to the last request done).
+  static void AddClientResults(const std::vector<ThreadResult>& results, Clock::time_point start,
+                               PhaseResult* pr) {
+    std::vector<double> all;
+    Clock::time_point last = start;
+    for (const ThreadResult& r : results) {
+      all.insert(all.end(), r.ms.begin(), r.ms.end());
+      pr->ok += r.ok;
+      pr->creates += r.creates;
+      pr->amends += r.amends;
+      pr->conflicts_opened += r.conflicts_opened;
+      pr->with_conflict += r.with_conflict;
+      pr->bytes_per_response += static_cast<double>(r.bytes);
+      for (const auto& [k, v] : r.errors) pr->error_kinds[k] += v;
+      for (const auto& s : r.samples) {
+        if (pr->error_samples.size() < 5) pr->error_samples.push_back(s);
+      }
+      last = std::max(last, r.last_done);
+    }
+    pr->requests = static_cast<int64_t>(all.size());
+    pr->errors = pr->requests - pr->ok;
+    pr->seconds = std::max(Seconds(last - start), 1e-9);
+    pr->rps = static_cast<double>(pr->ok) / pr->seconds;
+    if (!all.empty()) {
+      pr->bytes_per_response /= static_cast<double>(all.size());
+      pr->p50 = Percentile(all, 0.50);
+      pr->p90 = Percentile(all, 0.90);
+      pr->p99 = Percentile(all, 0.99);
+      pr->max = *std::max_element(all.begin(), all.end());
+      double sum = 0;
+      for (double x : all) sum += x;
+      pr->mean = sum / static_cast<double>(all.size());
+    }
+  }
+
+  // Adds what the server's metrics say changed between the scrapes m0 and m1 to *pr: writer
+  // batches and operations, the plans and conflicts at the end, the mean time in the phase's route.
+  static void AddServerMetrics(const MetricMap& m0, const MetricMap& m1, PhaseKind kind,
+                               PhaseResult* pr) {
+    pr->batches = Get(m1, "deconflict_writer_batches") - Get(m0, "deconflict_writer_batches");
+    pr->operations =
+        Get(m1, "deconflict_writer_operations") - Get(m0, "deconflict_writer_operations");
+    pr->plans_active_end = Get(m1, "deconflict_plans_active");
+    pr->conflicts_open_end = Get(m1, "deconflict_conflicts_open");
+    std::string route;
+    if (kind == PhaseKind::kSubmit) route = "route=\"/v1/plans";  // POST and PUT
+    if (kind == PhaseKind::kConflicts) route = "route=\"/v1/conflicts\"";
+    if (kind == PhaseKind::kPlans) route = "route=\"/v1/plans/{id}\"";
+    if (kind == PhaseKind::kHealthz) route = "route=\"/healthz\"";
+    const std::string h = "deconflict_http_request_duration_seconds";
+    const double sum = SumSeries(m1, h + "_sum", route) - SumSeries(m0, h + "_sum", route);
+    const double cnt = SumSeries(m1, h + "_count", route) - SumSeries(m0, h + "_count", route);
+    if (cnt > 0) pr->server_route_ms = sum / cnt * 1e3;
   }
 
   int64_t acked_creates() const {
@@ -944,33 +956,9 @@ json::object PhaseJson(const PhaseResult& p) {
 
 // ---------------------------------------------------------------------------------------------
 
-int Main(Flags f, int argc, char** argv) {
-  if (f.server.empty() == f.deconflictd.empty()) {
-    std::fprintf(stderr,
-                 "give --deconflictd PATH (start a server) or --server URL --tokens FILE\n");
-    return 2;
-  }
-  if (!f.server.empty() && f.tokens_file.empty()) {
-    std::fprintf(stderr, "--server needs --tokens FILE\n");
-    return 2;
-  }
-  if (f.baseline_s < 0) f.baseline_s = f.duration_s;
-  if (f.read_s < 0) f.read_s = f.duration_s / 2;
-  Workload w;
-  w.half_km = (f.box_km > 0 ? f.box_km : f.density == "dense" ? 60 : 600) / 2;
-  w.horizon_s = f.horizon_h * 3600;
-  w.amend = f.amend;
-  w.flights = f.flights;
-  if (f.data_root.empty()) {
-    const char* tmp = std::getenv("TMPDIR");
-    f.data_root = tmp && *tmp ? tmp : "/var/tmp";
-  }
-
-  std::string cmd;
-  for (int i = 0; i < argc; ++i) cmd += (i ? " " : "") + std::string(argv[i]);
-  utsname u{};
-  uname(&u);
-  const std::string fstype = f.server.empty() ? FsType(f.data_root) : "";
+// Prints what the run is: the command, the machine, the server and the workload.
+void PrintHeader(const Flags& f, const Workload& w, const std::string& cmd, const utsname& u,
+                 const std::string& fstype) {
   std::printf("deconflict_load\n");
   std::printf("  command:  %s\n", cmd.c_str());
   std::printf("  date:     %s\n", UtcNow().c_str());
@@ -1000,123 +988,120 @@ int Main(Flags f, int argc, char** argv) {
                 f.data_root.c_str());
   }
   std::fflush(stdout);
+}
 
-  std::vector<RunResult> runs;
-  std::optional<std::vector<PartyToken>> external_tokens;
-  if (!f.server.empty()) {
-    auto t = ReadTokens(f.tokens_file);
-    if (!t.ok()) {
-      std::fprintf(stderr, "%s\n", t.status().ToString().c_str());
+// Creates a fresh data folder under f.data_root with the parties (*dir, *tokens; the tokens
+// also in tokens.txt there) and starts deconflictd on it; returns 0, or 3 after saying why.
+int StartLocalServer(const Flags& f, Daemon& daemon, std::string* dir,
+                     std::vector<PartyToken>* tokens) {
+  char tmpl[4096];
+  std::snprintf(tmpl, sizeof tmpl, "%s/deconflict-load-XXXXXX", f.data_root.c_str());
+  if (mkdtemp(tmpl) == nullptr) {
+    std::fprintf(stderr, "cannot create a folder in %s\n", f.data_root.c_str());
+    return 3;
+  }
+  *dir = tmpl;
+  auto t = CreateParties(*dir + "/data", f.parties, f.coordinators);
+  if (!t.ok()) {
+    std::fprintf(stderr, "cannot create the parties: %s\n", t.status().ToString().c_str());
+    return 3;
+  }
+  *tokens = std::move(*t);
+  {
+    // For --keep-data: the folder can be served again and driven with --server --tokens.
+    std::ofstream out(*dir + "/tokens.txt");
+    for (const auto& pt : *tokens) out << pt.party << " " << pt.token << "\n";
+  }
+  std::vector<std::string> extra;
+  if (f.server_threads > 0) extra = {"--threads", std::to_string(f.server_threads)};
+  extra.insert(extra.end(), f.daemon_args.begin(), f.daemon_args.end());
+  if (Status s = daemon.Start(f.deconflictd, *dir, extra); !s.ok()) {
+    std::fprintf(stderr, "%s\n", s.ToString().c_str());
+    return 3;
+  }
+  std::fprintf(stderr, "  deconflictd pid %d on port %d, data %s\n", daemon.pid(), daemon.port(),
+               dir->c_str());
+  return 0;
+}
+
+// Checks durability after deconflictd (which exited with exit_code) stopped: every plan and
+// amendment the runner saw acknowledged is in the store in dir/data. Returns the verdict line.
+std::string CheckDurability(const std::string& dir, const Runner& runner, int exit_code) {
+  auto store = store::OpenSqliteStore({.dir = dir + "/data"});
+  if (!store.ok()) return "cannot reopen the store: " + store.status().ToString();
+  auto plans = (*store)->ListPlans("", "");
+  auto sync = store::SqlitePragma(**store, "synchronous");
+  auto journal = store::SqlitePragma(**store, "journal_mode");
+  if (!plans.ok()) return "cannot list plans: " + plans.status().ToString();
+  int64_t versions = 0;
+  for (const auto& p : *plans) versions += p.version;
+  const int64_t want_plans = runner.acked_creates(), want_versions = runner.acked_versions();
+  const bool good = static_cast<int64_t>(plans->size()) == want_plans && versions == want_versions;
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "%s: %zu plans / %lld versions in the store, %lld / %lld acknowledged; "
+                "synchronous=%s journal_mode=%s; deconflictd exit code %d",
+                good ? "OK" : "MISMATCH", plans->size(), static_cast<long long>(versions),
+                static_cast<long long>(want_plans), static_cast<long long>(want_versions),
+                sync.ok() ? sync->c_str() : "?", journal.ok() ? journal->c_str() : "?", exit_code);
+  return buf;
+}
+
+// Runs run number `run`: starts deconflictd (or uses f.server, with external_tokens), runs the
+// phases, then stops the server and checks durability. Returns 0, or the exit code of a failure.
+int RunOnce(const Flags& f, const Workload& w, int run,
+            const std::vector<PartyToken>& external_tokens, RunResult& rr) {
+  rr.run = run;
+  rr.started = UtcNow();
+  std::fprintf(stderr, "run %d/%d\n", run, f.runs);
+  Daemon daemon;
+  std::string dir;
+  std::vector<PartyToken> tokens;
+  http::Url base;
+  int pid = f.server_pid;
+  if (f.server.empty()) {
+    if (int code = StartLocalServer(f, daemon, &dir, &tokens); code != 0) return code;
+    pid = daemon.pid();
+    base = *http::ParseUrl("http://127.0.0.1:" + std::to_string(daemon.port()));
+  } else {
+    auto b = http::ParseUrl(f.server);
+    if (!b.ok()) {
+      std::fprintf(stderr, "--server: %s\n", b.status().ToString().c_str());
       return 2;
     }
-    external_tokens = std::move(*t);
+    base = *b;
+    tokens = external_tokens;
   }
 
-  for (int run = 1; run <= f.runs; ++run) {
-    RunResult rr;
-    rr.run = run;
-    rr.started = UtcNow();
-    std::fprintf(stderr, "run %d/%d\n", run, f.runs);
-    Daemon daemon;
-    std::string dir;
-    std::vector<PartyToken> tokens;
-    http::Url base;
-    int pid = f.server_pid;
-    if (f.server.empty()) {
-      char tmpl[4096];
-      std::snprintf(tmpl, sizeof tmpl, "%s/deconflict-load-XXXXXX", f.data_root.c_str());
-      if (mkdtemp(tmpl) == nullptr) {
-        std::fprintf(stderr, "cannot create a folder in %s\n", f.data_root.c_str());
-        return 3;
-      }
-      dir = tmpl;
-      auto t = CreateParties(dir + "/data", f.parties, f.coordinators);
-      if (!t.ok()) {
-        std::fprintf(stderr, "cannot create the parties: %s\n", t.status().ToString().c_str());
-        return 3;
-      }
-      tokens = std::move(*t);
-      {
-        // For --keep-data: the folder can be served again and driven with --server --tokens.
-        std::ofstream out(dir + "/tokens.txt");
-        for (const auto& pt : tokens) out << pt.party << " " << pt.token << "\n";
-      }
-      std::vector<std::string> extra;
-      if (f.server_threads > 0) extra = {"--threads", std::to_string(f.server_threads)};
-      extra.insert(extra.end(), f.daemon_args.begin(), f.daemon_args.end());
-      if (Status s = daemon.Start(f.deconflictd, dir, extra); !s.ok()) {
-        std::fprintf(stderr, "%s\n", s.ToString().c_str());
-        return 3;
-      }
-      pid = daemon.pid();
-      base = *http::ParseUrl("http://127.0.0.1:" + std::to_string(daemon.port()));
-      std::fprintf(stderr, "  deconflictd pid %d on port %d, data %s\n", pid, daemon.port(),
-                   dir.c_str());
-    } else {
-      auto b = http::ParseUrl(f.server);
-      if (!b.ok()) {
-        std::fprintf(stderr, "--server: %s\n", b.status().ToString().c_str());
-        return 2;
-      }
-      base = *b;
-      tokens = *external_tokens;
-    }
-
-    const std::string tag = "L" + record::RandomHex(3) + "r" + std::to_string(run);
-    Runner runner(w, base, pid, tag);
-    runner.AddClients(tokens, f.clients, f.seed + static_cast<uint64_t>(run));
-    if (f.warmup_s > 0) runner.Run("warmup", PhaseKind::kSubmit, f.clients, f.warmup_s);
-    if (f.baseline_s > 0) {
-      rr.phases.push_back(runner.Run("sequential", PhaseKind::kSubmit, 1, f.baseline_s));
-    }
-    rr.phases.push_back(runner.Run("submit", PhaseKind::kSubmit, f.clients, f.duration_s));
-    if (f.read_s > 0) {
-      rr.phases.push_back(runner.Run("conflicts", PhaseKind::kConflicts, f.clients, f.read_s));
-      rr.phases.push_back(runner.Run("plans", PhaseKind::kPlans, f.clients, f.read_s));
-      rr.phases.push_back(runner.Run("healthz", PhaseKind::kHealthz, f.clients, f.read_s));
-    }
-
-    if (f.server.empty()) {
-      rr.exit_code = daemon.Stop();
-      // Durability: every acknowledged plan (and amendment) is in the store after shutdown.
-      auto store = store::OpenSqliteStore({.dir = dir + "/data"});
-      if (store.ok()) {
-        auto plans = (*store)->ListPlans("", "");
-        auto sync = store::SqlitePragma(**store, "synchronous");
-        auto journal = store::SqlitePragma(**store, "journal_mode");
-        if (plans.ok()) {
-          int64_t versions = 0;
-          for (const auto& p : *plans) versions += p.version;
-          const int64_t want_plans = runner.acked_creates(),
-                        want_versions = runner.acked_versions();
-          const bool good =
-              static_cast<int64_t>(plans->size()) == want_plans && versions == want_versions;
-          char buf[512];
-          std::snprintf(buf, sizeof buf,
-                        "%s: %zu plans / %lld versions in the store, %lld / %lld acknowledged; "
-                        "synchronous=%s journal_mode=%s; deconflictd exit code %d",
-                        good ? "OK" : "MISMATCH", plans->size(), static_cast<long long>(versions),
-                        static_cast<long long>(want_plans), static_cast<long long>(want_versions),
-                        sync.ok() ? sync->c_str() : "?", journal.ok() ? journal->c_str() : "?",
-                        rr.exit_code);
-          rr.durability = buf;
-        } else {
-          rr.durability = "cannot list plans: " + plans.status().ToString();
-        }
-      } else {
-        rr.durability = "cannot reopen the store: " + store.status().ToString();
-      }
-      std::fprintf(stderr, "  durability check: %s\n", rr.durability.c_str());
-      if (rr.exit_code != 0) std::fprintf(stderr, "  deconflictd log:\n%s\n", daemon.Log().c_str());
-      if (!f.keep_data) {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-      }
-    }
-    runs.push_back(std::move(rr));
+  const std::string tag = "L" + record::RandomHex(3) + "r" + std::to_string(run);
+  Runner runner(w, base, pid, tag);
+  runner.AddClients(tokens, f.clients, f.seed + static_cast<uint64_t>(run));
+  if (f.warmup_s > 0) runner.Run("warmup", PhaseKind::kSubmit, f.clients, f.warmup_s);
+  if (f.baseline_s > 0) {
+    rr.phases.push_back(runner.Run("sequential", PhaseKind::kSubmit, 1, f.baseline_s));
+  }
+  rr.phases.push_back(runner.Run("submit", PhaseKind::kSubmit, f.clients, f.duration_s));
+  if (f.read_s > 0) {
+    rr.phases.push_back(runner.Run("conflicts", PhaseKind::kConflicts, f.clients, f.read_s));
+    rr.phases.push_back(runner.Run("plans", PhaseKind::kPlans, f.clients, f.read_s));
+    rr.phases.push_back(runner.Run("healthz", PhaseKind::kHealthz, f.clients, f.read_s));
   }
 
-  // ----- Tables. -----
+  if (f.server.empty()) {
+    rr.exit_code = daemon.Stop();
+    rr.durability = CheckDurability(dir, runner, rr.exit_code);
+    std::fprintf(stderr, "  durability check: %s\n", rr.durability.c_str());
+    if (rr.exit_code != 0) std::fprintf(stderr, "  deconflictd log:\n%s\n", daemon.Log().c_str());
+    if (!f.keep_data) {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  }
+  return 0;
+}
+
+// Prints every run's phases, then their error samples, server threads and durability.
+void PrintEveryRun(const std::vector<RunResult>& runs) {
   std::printf("## Every run\n\n");
   PrintTableHeader();
   for (const RunResult& r : runs) {
@@ -1140,9 +1125,13 @@ int Main(Flags f, int argc, char** argv) {
     if (!r.durability.empty())
       std::printf("  run %d durability: %s\n", r.run, r.durability.c_str());
   }
+}
 
+// Prints the medians over runs, per phase, with the spread; returns them as JSON (per phase,
+// per column: median, min, max).
+json::object PrintMedians(const std::vector<RunResult>& runs, int nruns) {
   // Medians over runs, per phase, with the spread (min-max of the run values).
-  std::printf("\n## Medians over %d runs (min-max)\n\n", f.runs);
+  std::printf("\n## Medians over %d runs (min-max)\n\n", nruns);
   std::printf(
       "| phase | clients | ok/s | p50 ms | p90 ms | p99 ms | max ms | errors | conflicts/s | "
       "conflicts/subm. | subm. opening ≥1 | batch ops | server CPU µs/ok |\n"
@@ -1198,7 +1187,11 @@ int Main(Flags f, int argc, char** argv) {
     medians[name] = m;
   }
 
-  // The target of issue 3.
+  return medians;
+}
+
+// Prints whether the submit phase's medians meet the target of issue 3; returns whether.
+bool PrintTarget(json::object& medians) {
   bool met = false;
   if (medians.contains("submit")) {
     const json::object& s = medians["submit"].as_object();
@@ -1211,34 +1204,92 @@ int Main(Flags f, int argc, char** argv) {
         "median %.0f/s, p99 %.1f ms, max errors %.0f -> %s\n",
         rps, p99, errors, met ? "MET" : "NOT MET");
   }
-  std::printf("  load: %s at end\n", LoadAverage().c_str());
+  return met;
+}
 
-  if (!f.out.empty()) {
-    json::object doc{
-        {"command", cmd},
-        {"date", UtcNow()},
-        {"machine", json::object{{"nproc", sysconf(_SC_NPROCESSORS_ONLN)},
-                                 {"cpu", FirstLineWith("/proc/cpuinfo", "model name")},
-                                 {"memory", FirstLineWith("/proc/meminfo", "MemTotal")},
-                                 {"kernel", std::string(u.release)}}},
-        {"build_type", DECONFLICT_BUILD_TYPE},
-        {"data_fs", fstype},
-        {"target_met", met}};
-    json::array jr;
-    for (const RunResult& r : runs) {
-      json::array ph;
-      for (const PhaseResult& p : r.phases) ph.push_back(PhaseJson(p));
-      jr.push_back(json::object{{"run", r.run},
-                                {"started", r.started},
-                                {"phases", ph},
-                                {"durability", r.durability},
-                                {"exit_code", r.exit_code}});
-    }
-    doc["runs"] = jr;
-    doc["medians"] = medians;
-    std::ofstream(f.out) << deconflict::json::Write(doc) << "\n";
-    std::printf("  results: %s\n", f.out.c_str());
+// Writes the runs and the medians as JSON to f.out.
+void WriteResults(const Flags& f, const std::string& cmd, const utsname& u,
+                  const std::string& fstype, bool met, const std::vector<RunResult>& runs,
+                  const json::object& medians) {
+  json::object doc{{"command", cmd},
+                   {"date", UtcNow()},
+                   {"machine", json::object{{"nproc", sysconf(_SC_NPROCESSORS_ONLN)},
+                                            {"cpu", FirstLineWith("/proc/cpuinfo", "model name")},
+                                            {"memory", FirstLineWith("/proc/meminfo", "MemTotal")},
+                                            {"kernel", std::string(u.release)}}},
+                   {"build_type", DECONFLICT_BUILD_TYPE},
+                   {"data_fs", fstype},
+                   {"target_met", met}};
+  json::array jr;
+  for (const RunResult& r : runs) {
+    json::array ph;
+    for (const PhaseResult& p : r.phases) ph.push_back(PhaseJson(p));
+    jr.push_back(json::object{{"run", r.run},
+                              {"started", r.started},
+                              {"phases", ph},
+                              {"durability", r.durability},
+                              {"exit_code", r.exit_code}});
   }
+  doc["runs"] = jr;
+  doc["medians"] = medians;
+  std::ofstream(f.out) << deconflict::json::Write(doc) << "\n";
+  std::printf("  results: %s\n", f.out.c_str());
+}
+
+int Main(Flags f, int argc, char** argv) {
+  if (f.server.empty() == f.deconflictd.empty()) {
+    std::fprintf(stderr,
+                 "give --deconflictd PATH (start a server) or --server URL --tokens FILE\n");
+    return 2;
+  }
+  if (!f.server.empty() && f.tokens_file.empty()) {
+    std::fprintf(stderr, "--server needs --tokens FILE\n");
+    return 2;
+  }
+  if (f.baseline_s < 0) f.baseline_s = f.duration_s;
+  if (f.read_s < 0) f.read_s = f.duration_s / 2;
+  Workload w;
+  w.half_km = (f.box_km > 0 ? f.box_km : f.density == "dense" ? 60 : 600) / 2;
+  w.horizon_s = f.horizon_h * 3600;
+  w.amend = f.amend;
+  w.flights = f.flights;
+  if (f.data_root.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    f.data_root = tmp && *tmp ? tmp : "/var/tmp";
+  }
+
+  std::string cmd;
+  for (int i = 0; i < argc; ++i) cmd += (i ? " " : "") + std::string(argv[i]);
+  utsname u{};
+  uname(&u);
+  const std::string fstype = f.server.empty() ? FsType(f.data_root) : "";
+  PrintHeader(f, w, cmd, u, fstype);
+
+  std::vector<RunResult> runs;
+  std::optional<std::vector<PartyToken>> external_tokens;
+  if (!f.server.empty()) {
+    auto t = ReadTokens(f.tokens_file);
+    if (!t.ok()) {
+      std::fprintf(stderr, "%s\n", t.status().ToString().c_str());
+      return 2;
+    }
+    external_tokens = std::move(*t);
+  }
+
+  for (int run = 1; run <= f.runs; ++run) {
+    RunResult rr;
+    if (int code = RunOnce(f, w, run, external_tokens.value_or(std::vector<PartyToken>{}), rr);
+        code != 0) {
+      return code;
+    }
+    runs.push_back(std::move(rr));
+  }
+
+  PrintEveryRun(runs);
+  json::object medians = PrintMedians(runs, f.runs);
+  const bool met = PrintTarget(medians);
+  std::printf("  load: %s at end\n", LoadAverage().c_str());
+  if (!f.out.empty()) WriteResults(f, cmd, u, fstype, met, runs, medians);
   return 0;
 }
 

@@ -431,24 +431,28 @@ void PrintAllHeader() {
               "confl/pl", "peak MB");
 }
 
-void AllWorkload(const Flags& f) {
-  std::printf("== all-100k (T2): every conflict among %zu plans, index with %d threads\n",
-              f.all_plans, f.threads);
-  std::printf("  load average at start: %s\n", LoadAverage().c_str());
-  const bool can_reset = ResetPeakRss();
+// The subset phase of all-100k: the index and the brute force on the same plans.
+struct AllSubset {
+  double index_build = 0, brute_build = 0;  // seconds to Add every plan
+  AllResult index, brute;
+  double peak_mb = 0;  // peak RSS at the end of the phase
+};
 
+// Builds both detectors on f.subset_plans plans (same density as the full set, small enough for
+// the brute force) and times DetectAll on each, f.runs times for the index and f.brute_runs for
+// the brute force, interleaved.
+AllSubset RunAllSubset(const Flags& f) {
   // The subset: same density, small enough for the brute force.
   const testing::ScenarioOptions so = ScenarioFor(f.subset_plans, f.seed);
   std::printf("  subset:   %s\n", Describe(so).c_str());
   std::fflush(stdout);
-  double sub_index_build = 0, sub_brute_build = 0;
-  AllResult sub_index, sub_brute;
+  AllSubset out;
   {
     const std::vector<model::Plan> plans = Generate(so);
     auto index =
-        Build(plans, {.use_brute_force = false, .threads = f.threads}, "index", &sub_index_build);
+        Build(plans, {.use_brute_force = false, .threads = f.threads}, "index", &out.index_build);
     auto brute =
-        Build(plans, {.use_brute_force = true, .threads = 1}, "brute force", &sub_brute_build);
+        Build(plans, {.use_brute_force = true, .threads = 1}, "brute force", &out.brute_build);
     auto append = [](AllResult* to, AllResult from) {
       to->seconds.push_back(from.seconds[0]);
       to->cpu_seconds.push_back(from.cpu_seconds[0]);
@@ -460,13 +464,25 @@ void AllWorkload(const Flags& f) {
     };
     for (int run = 0; run < f.runs; ++run) {  // interleaved, so that noise hits both alike
       const std::string n = std::to_string(run + 1) + "/" + std::to_string(f.runs);
-      append(&sub_index, TimeDetectAll(*index, 1, "detect-all index (subset) #" + n));
+      append(&out.index, TimeDetectAll(*index, 1, "detect-all index (subset) #" + n));
       if (run < f.brute_runs) {
-        append(&sub_brute, TimeDetectAll(*brute, 1, "detect-all brute force (subset) #" + n));
+        append(&out.brute, TimeDetectAll(*brute, 1, "detect-all brute force (subset) #" + n));
       }
     }
   }
-  const double subset_peak = PeakRssMb();
+  out.peak_mb = PeakRssMb();
+  return out;
+}
+
+void AllWorkload(const Flags& f) {
+  std::printf("== all-100k (T2): every conflict among %zu plans, index with %d threads\n",
+              f.all_plans, f.threads);
+  std::printf("  load average at start: %s\n", LoadAverage().c_str());
+  const bool can_reset = ResetPeakRss();
+
+  const AllSubset subset = RunAllSubset(f);
+  const AllResult& sub_index = subset.index;
+  const AllResult& sub_brute = subset.brute;
 
   // The full set.
   TrimHeap();
@@ -499,8 +515,10 @@ void AllWorkload(const Flags& f) {
       "VmHWM%s. Load average at end: %s\n",
       can_reset ? " since the phase began" : " of the process", LoadAverage().c_str());
   PrintAllHeader();
-  PrintAllRow("index (subset)", f.subset_plans, f.threads, sub_index_build, sub_index, subset_peak);
-  PrintAllRow("brute force (subset)", f.subset_plans, 1, sub_brute_build, sub_brute, subset_peak);
+  PrintAllRow("index (subset)", f.subset_plans, f.threads, subset.index_build, sub_index,
+              subset.peak_mb);
+  PrintAllRow("brute force (subset)", f.subset_plans, 1, subset.brute_build, sub_brute,
+              subset.peak_mb);
   PrintAllRow("index (full)", f.all_plans, f.threads, full_build, full, full_peak);
   if (f.brute_full) {
     PrintAllRow("brute force (full)", f.all_plans, 1, full_brute_build, full_brute, full_peak);

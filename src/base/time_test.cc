@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "testsupport/status_macros.h"
+
 namespace deconflict {
 namespace {
 
 TEST(TimeTest, ParsesUtcAndOffsets) {
   auto t = ParseRfc3339("2022-10-08T09:30:00Z");
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_OK(t);
   EXPECT_DOUBLE_EQ(t->unix_seconds(), 1665221400.0);
   auto t2 = ParseRfc3339("2022-10-08T12:30:00+03:00");
   ASSERT_TRUE(t2.ok());

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "cli/admin.h"
 #include "cli/audit.h"
@@ -155,201 +156,233 @@ CLI::Option* AddFormat(CLI::App* app, std::string* format, const std::vector<std
       ->type_name("FORMAT");
 }
 
-}  // namespace
-
-int RunCli(int argc, const char* const* argv, const Io& io, const std::string& executable_path) {
-  CLI::App app(
-      "deconflict: finds where and when the planned movements, flights, sites and zones\n"
-      "of different parties come too close (conflicts), and the delays that clear them.",
-      "deconflict");
-  app.set_version_flag("--version", std::string("deconflict ") + DECONFLICT_VERSION);
-  app.require_subcommand(1);
-  app.footer(kMainFooter);
-  app.get_formatter()->column_width(28);
-
-  // check
+// The command line: every command's options (bound to CLI11's parser, so this must not move
+// once the commands are added) and the commands, which say which one was parsed.
+struct CommandLine {
   CheckOptions check;
   std::string check_format = "json";
-  CLI::App* check_cmd =
-      app.add_subcommand("check", "Find every conflict among the plans of a file");
-  check_cmd->add_option("PLANS", check.plans_path, "Plans file (GeoJSON); - reads stdin")
-      ->required()
-      ->type_name("FILE");
-  check_cmd
-      ->add_option("-r,--rules", check.rules_path,
-                   "Separation rules (JSON; keys as in model/rules.h). Default: built-in")
-      ->type_name("FILE");
-  AddFormat(check_cmd, &check_format, {"json", "geojson", "text"}, "Output: json, geojson or text");
-  check_cmd->add_flag("--brute-force", check.brute_force,
-                      "Compare every pair of plans instead of using the index (same results)");
-  check_cmd->add_option("-j,--threads", check.threads, "Worker threads; 0 = one per core")
-      ->check(CLI::Range(0, 1024))
-      ->default_str("0");
-  check_cmd->add_flag("-q,--quiet", check.quiet, "No warnings and no progress on stderr");
-  check_cmd->footer(kCheckFooter);
-
-  // suggest
   SuggestCommandOptions suggest;
   std::string suggest_format = "json", max_delay = "6h", max_advance = "6h";
-  CLI::App* suggest_cmd =
-      app.add_subcommand("suggest", "Find the smallest delay (or advance) that clears a plan");
-  suggest_cmd->add_option("PLANS", suggest.plans_path, "Plans file (GeoJSON); - reads stdin")
+  std::string demo_format = "text";
+  AdminOptions admin;
+  std::map<const CLI::App*, AdminAction> admin_actions;  // each admin leaf command's action
+  AuditVerifyOptions verify;
+  WatchOptions watch;
+  CLI::App* check_cmd = nullptr;
+  CLI::App* suggest_cmd = nullptr;
+  CLI::App* demo_cmd = nullptr;
+  CLI::App* admin_cmd = nullptr;
+  CLI::App* verify_cmd = nullptr;
+  CLI::App* watch_cmd = nullptr;
+};
+
+// Adds the admin command `name` under `parent`, whose parsing means `action`.
+CLI::App* AdminSub(std::map<const CLI::App*, AdminAction>& actions, CLI::App* parent,
+                   const char* name, const char* help, AdminAction action) {
+  CLI::App* sub = parent->add_subcommand(name, help);
+  actions[sub] = action;
+  return sub;
+}
+
+// Adds `check` to app.
+void AddCheck(CLI::App& app, CommandLine& cl) {
+  cl.check_cmd = app.add_subcommand("check", "Find every conflict among the plans of a file");
+  cl.check_cmd->add_option("PLANS", cl.check.plans_path, "Plans file (GeoJSON); - reads stdin")
       ->required()
       ->type_name("FILE");
-  suggest_cmd->add_option("-p,--plan", suggest.plan_id, "Id of the plan to move")
+  cl.check_cmd
+      ->add_option("-r,--rules", cl.check.rules_path,
+                   "Separation rules (JSON; keys as in model/rules.h). Default: built-in")
+      ->type_name("FILE");
+  AddFormat(cl.check_cmd, &cl.check_format, {"json", "geojson", "text"},
+            "Output: json, geojson or text");
+  cl.check_cmd->add_flag("--brute-force", cl.check.brute_force,
+                         "Compare every pair of plans instead of using the index (same results)");
+  cl.check_cmd->add_option("-j,--threads", cl.check.threads, "Worker threads; 0 = one per core")
+      ->check(CLI::Range(0, 1024))
+      ->default_str("0");
+  cl.check_cmd->add_flag("-q,--quiet", cl.check.quiet, "No warnings and no progress on stderr");
+  cl.check_cmd->footer(kCheckFooter);
+}
+
+// Adds `suggest` to app.
+void AddSuggest(CLI::App& app, CommandLine& cl) {
+  cl.suggest_cmd =
+      app.add_subcommand("suggest", "Find the smallest delay (or advance) that clears a plan");
+  cl.suggest_cmd->add_option("PLANS", cl.suggest.plans_path, "Plans file (GeoJSON); - reads stdin")
+      ->required()
+      ->type_name("FILE");
+  cl.suggest_cmd->add_option("-p,--plan", cl.suggest.plan_id, "Id of the plan to move")
       ->required()
       ->type_name("ID");
-  suggest_cmd->add_option("-r,--rules", suggest.rules_path, "Separation rules (JSON)")
+  cl.suggest_cmd->add_option("-r,--rules", cl.suggest.rules_path, "Separation rules (JSON)")
       ->type_name("FILE");
-  suggest_cmd->add_option("--max-delay", max_delay, "Largest delay considered")
+  cl.suggest_cmd->add_option("--max-delay", cl.max_delay, "Largest delay considered")
       ->check(DurationValidator())
-      ->default_str(max_delay)
+      ->default_str(cl.max_delay)
       ->type_name("DURATION");
-  suggest_cmd->add_option("--max-advance", max_advance, "Largest advance considered")
+  cl.suggest_cmd->add_option("--max-advance", cl.max_advance, "Largest advance considered")
       ->check(DurationValidator())
-      ->default_str(max_advance)
+      ->default_str(cl.max_advance)
       ->type_name("DURATION");
-  AddFormat(suggest_cmd, &suggest_format, {"json", "text"}, "Output: json or text");
-  suggest_cmd->add_flag("-q,--quiet", suggest.quiet, "No warnings on stderr");
-  suggest_cmd->footer(kSuggestFooter);
+  AddFormat(cl.suggest_cmd, &cl.suggest_format, {"json", "text"}, "Output: json or text");
+  cl.suggest_cmd->add_flag("-q,--quiet", cl.suggest.quiet, "No warnings on stderr");
+  cl.suggest_cmd->footer(kSuggestFooter);
+}
 
-  // demo
-  std::string demo_format = "text";
-  CLI::App* demo_cmd =
-      app.add_subcommand("demo", "Check the al-Qahtaniyah seed scenario (8 Oct 2022)");
-  AddFormat(demo_cmd, &demo_format, {"text", "json", "geojson"}, "Output: text, json or geojson");
-  demo_cmd->footer(kDemoFooter);
+// Adds `demo` to app.
+void AddDemo(CLI::App& app, CommandLine& cl) {
+  cl.demo_cmd = app.add_subcommand("demo", "Check the al-Qahtaniyah seed scenario (8 Oct 2022)");
+  AddFormat(cl.demo_cmd, &cl.demo_format, {"text", "json", "geojson"},
+            "Output: text, json or geojson");
+  cl.demo_cmd->footer(kDemoFooter);
+}
 
-  // admin
-  AdminOptions admin;
-  CLI::App* admin_cmd = app.add_subcommand(
-      "admin", "Manage a channel's store: parties, API tokens, contacts, webhooks, audit export");
-  admin_cmd->add_option("-d,--data", admin.data_dir, "The store's folder (as deconflictd --data)")
-      ->required()
-      ->envname("DECONFLICT_DATA")
-      ->type_name("DIR");
-  admin_cmd->require_subcommand(1);
-  admin_cmd->fallthrough();  // --data may also follow the subcommand
-  admin_cmd->footer(kAdminFooter);
-  std::map<const CLI::App*, AdminAction> admin_actions;
-  const auto admin_sub = [&](CLI::App* parent, const char* name, const char* help,
-                             AdminAction action) {
-    CLI::App* sub = parent->add_subcommand(name, help);
-    admin_actions[sub] = action;
-    return sub;
-  };
-  admin_sub(admin_cmd, "init", "Create the store and the server key; print the public key",
-            AdminAction::kInit);
-  CLI::App* party_cmd = admin_cmd->add_subcommand("party", "Add or list parties");
+// Adds `admin party` and `admin token` to cl.admin_cmd.
+void AddAdminPartiesAndTokens(CommandLine& cl) {
+  CLI::App* party_cmd = cl.admin_cmd->add_subcommand("party", "Add or list parties");
   party_cmd->require_subcommand(1);
-  CLI::App* party_add =
-      admin_sub(party_cmd, "add", "Add a party (and an API token)", AdminAction::kPartyAdd);
-  party_add->add_option("NAME", admin.party, "Party name: [A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+  CLI::App* party_add = AdminSub(cl.admin_actions, party_cmd, "add",
+                                 "Add a party (and an API token)", AdminAction::kPartyAdd);
+  party_add->add_option("NAME", cl.admin.party, "Party name: [A-Za-z0-9][A-Za-z0-9_-]{0,63}")
       ->required();
   party_add
-      ->add_option("--role", admin.role, "party, coordinator (sees every conflict) or observer")
+      ->add_option("--role", cl.admin.role, "party, coordinator (sees every conflict) or observer")
       ->check(CLI::IsMember({"party", "coordinator", "observer"}))
       ->default_str("party");
-  party_add->add_option("--display-name", admin.display_name, "Name for people")->type_name("TEXT");
-  party_add->add_flag("--no-token", admin.no_token, "Do not create an API token");
-  admin_sub(party_cmd, "list", "List parties", AdminAction::kPartyList);
-  CLI::App* token_cmd = admin_cmd->add_subcommand("token", "Add, list or revoke API tokens");
+  party_add->add_option("--display-name", cl.admin.display_name, "Name for people")
+      ->type_name("TEXT");
+  party_add->add_flag("--no-token", cl.admin.no_token, "Do not create an API token");
+  AdminSub(cl.admin_actions, party_cmd, "list", "List parties", AdminAction::kPartyList);
+  CLI::App* token_cmd = cl.admin_cmd->add_subcommand("token", "Add, list or revoke API tokens");
   token_cmd->require_subcommand(1);
-  admin_sub(token_cmd, "add", "Create an API token for a party (printed once, last line)",
-            AdminAction::kTokenAdd)
-      ->add_option("PARTY", admin.party, "Party name")
+  AdminSub(cl.admin_actions, token_cmd, "add",
+           "Create an API token for a party (printed once, last line)", AdminAction::kTokenAdd)
+      ->add_option("PARTY", cl.admin.party, "Party name")
       ->required();
-  admin_sub(token_cmd, "list", "List a party's tokens (ids, never secrets)",
-            AdminAction::kTokenList)
-      ->add_option("PARTY", admin.party, "Party name")
+  AdminSub(cl.admin_actions, token_cmd, "list", "List a party's tokens (ids, never secrets)",
+           AdminAction::kTokenList)
+      ->add_option("PARTY", cl.admin.party, "Party name")
       ->required();
-  admin_sub(token_cmd, "revoke", "Revoke a token by id", AdminAction::kTokenRevoke)
-      ->add_option("TOKEN_ID", admin.token_id, "Token id (tok_...), as listed")
+  AdminSub(cl.admin_actions, token_cmd, "revoke", "Revoke a token by id", AdminAction::kTokenRevoke)
+      ->add_option("TOKEN_ID", cl.admin.token_id, "Token id (tok_...), as listed")
       ->required();
+}
+
+// Adds `admin contact` to cl.admin_cmd.
+void AddAdminContacts(CommandLine& cl) {
   CLI::App* contact_cmd =
-      admin_cmd->add_subcommand("contact", "Add, list or remove a party's duty contacts");
+      cl.admin_cmd->add_subcommand("contact", "Add, list or remove a party's duty contacts");
   contact_cmd->require_subcommand(1);
-  CLI::App* contact_add = admin_sub(contact_cmd, "add", "Add a contact", AdminAction::kContactAdd);
-  contact_add->add_option("PARTY", admin.party, "Party name")->required();
-  contact_add->add_option("--name", admin.contact_name, "Contact's name or post")
+  CLI::App* contact_add =
+      AdminSub(cl.admin_actions, contact_cmd, "add", "Add a contact", AdminAction::kContactAdd);
+  contact_add->add_option("PARTY", cl.admin.party, "Party name")->required();
+  contact_add->add_option("--name", cl.admin.contact_name, "Contact's name or post")
       ->required()
       ->type_name("TEXT");
-  contact_add->add_option("--language", admin.language, "Language (BCP 47: en, ru, ar, en-GB)")
+  contact_add->add_option("--language", cl.admin.language, "Language (BCP 47: en, ru, ar, en-GB)")
       ->required()
       ->type_name("TAG");
-  contact_add->add_flag("--backup", admin.backup, "A backup contact (default: primary)");
-  contact_add->add_option("--roster", admin.roster, "Duty roster, e.g. \"Mon-Fri 06:00-18:00Z\"")
+  contact_add->add_flag("--backup", cl.admin.backup, "A backup contact (default: primary)");
+  contact_add->add_option("--roster", cl.admin.roster, "Duty roster, e.g. \"Mon-Fri 06:00-18:00Z\"")
       ->type_name("TEXT");
   contact_add
       ->add_option(
-          "--webhook", admin.webhook_url,
+          "--webhook", cl.admin.webhook_url,
           "The contact's own pager: escalations naming it are POSTed here, signed (Ed25519)")
       ->type_name("URL");
-  admin_sub(contact_cmd, "list", "List a party's contacts", AdminAction::kContactList)
-      ->add_option("PARTY", admin.party, "Party name")
+  AdminSub(cl.admin_actions, contact_cmd, "list", "List a party's contacts",
+           AdminAction::kContactList)
+      ->add_option("PARTY", cl.admin.party, "Party name")
       ->required();
-  CLI::App* contact_remove =
-      admin_sub(contact_cmd, "remove", "Remove a contact", AdminAction::kContactRemove);
-  contact_remove->add_option("PARTY", admin.party, "Party name")->required();
-  contact_remove->add_option("ID", admin.contact_id, "Contact id, as listed")->required();
-  CLI::App* webhook_cmd = admin_cmd->add_subcommand("webhook", "Add or list a party's webhooks");
+  CLI::App* contact_remove = AdminSub(cl.admin_actions, contact_cmd, "remove", "Remove a contact",
+                                      AdminAction::kContactRemove);
+  contact_remove->add_option("PARTY", cl.admin.party, "Party name")->required();
+  contact_remove->add_option("ID", cl.admin.contact_id, "Contact id, as listed")->required();
+}
+
+// Adds `admin webhook` and `admin audit` to cl.admin_cmd.
+void AddAdminWebhooksAndAudit(CommandLine& cl) {
+  CLI::App* webhook_cmd = cl.admin_cmd->add_subcommand("webhook", "Add or list a party's webhooks");
   webhook_cmd->require_subcommand(1);
   CLI::App* webhook_add =
-      admin_sub(webhook_cmd, "add", "Add a webhook (events are POSTed to it, signed)",
-                AdminAction::kWebhookAdd);
-  webhook_add->add_option("PARTY", admin.party, "Party name")->required();
-  webhook_add->add_option("URL", admin.url, "http:// or https:// URL")->required();
-  webhook_add->add_option("--secret", admin.secret, "HMAC-SHA256 key. Default: random, printed")
+      AdminSub(cl.admin_actions, webhook_cmd, "add",
+               "Add a webhook (events are POSTed to it, signed)", AdminAction::kWebhookAdd);
+  webhook_add->add_option("PARTY", cl.admin.party, "Party name")->required();
+  webhook_add->add_option("URL", cl.admin.url, "http:// or https:// URL")->required();
+  webhook_add->add_option("--secret", cl.admin.secret, "HMAC-SHA256 key. Default: random, printed")
       ->type_name("S");
-  admin_sub(webhook_cmd, "list", "List a party's webhooks (never secrets)",
-            AdminAction::kWebhookList)
-      ->add_option("PARTY", admin.party, "Party name")
+  AdminSub(cl.admin_actions, webhook_cmd, "list", "List a party's webhooks (never secrets)",
+           AdminAction::kWebhookList)
+      ->add_option("PARTY", cl.admin.party, "Party name")
       ->required();
-  CLI::App* admin_audit_cmd = admin_cmd->add_subcommand("audit", "Export the audit log");
+  CLI::App* admin_audit_cmd = cl.admin_cmd->add_subcommand("audit", "Export the audit log");
   admin_audit_cmd->require_subcommand(1);
-  admin_sub(admin_audit_cmd, "export", "Write every entry and checkpoint as JSON Lines",
-            AdminAction::kAuditExport)
-      ->add_option("-o,--out", admin.out_path, "Output file. Default: stdout")
+  AdminSub(cl.admin_actions, admin_audit_cmd, "export",
+           "Write every entry and checkpoint as JSON Lines", AdminAction::kAuditExport)
+      ->add_option("-o,--out", cl.admin.out_path, "Output file. Default: stdout")
       ->type_name("FILE");
+}
 
-  // audit verify
-  AuditVerifyOptions verify;
+// Adds `admin` and its commands to app.
+void AddAdmin(CLI::App& app, CommandLine& cl) {
+  cl.admin_cmd = app.add_subcommand(
+      "admin", "Manage a channel's store: parties, API tokens, contacts, webhooks, audit export");
+  cl.admin_cmd
+      ->add_option("-d,--data", cl.admin.data_dir, "The store's folder (as deconflictd --data)")
+      ->required()
+      ->envname("DECONFLICT_DATA")
+      ->type_name("DIR");
+  cl.admin_cmd->require_subcommand(1);
+  cl.admin_cmd->fallthrough();  // --data may also follow the subcommand
+  cl.admin_cmd->footer(kAdminFooter);
+  AdminSub(cl.admin_actions, cl.admin_cmd, "init",
+           "Create the store and the server key; print the public key", AdminAction::kInit);
+  AddAdminPartiesAndTokens(cl);
+  AddAdminContacts(cl);
+  AddAdminWebhooksAndAudit(cl);
+}
+
+// Adds `audit verify` to app.
+void AddAuditVerify(CLI::App& app, CommandLine& cl) {
   CLI::App* audit_cmd = app.add_subcommand("audit", "Check audit logs and receipts");
   audit_cmd->require_subcommand(1);
-  CLI::App* verify_cmd = audit_cmd->add_subcommand(
+  cl.verify_cmd = audit_cmd->add_subcommand(
       "verify", "Verify an audit log (store or export) or a receipt: hashes, chain, signatures");
-  verify_cmd->add_option("FILE", verify.file, "An export (JSON Lines) or a receipt; - reads stdin");
-  verify_cmd->add_option("-d,--data", verify.data_dir, "A store's folder instead of FILE")
+  cl.verify_cmd->add_option("FILE", cl.verify.file,
+                            "An export (JSON Lines) or a receipt; - reads stdin");
+  cl.verify_cmd->add_option("-d,--data", cl.verify.data_dir, "A store's folder instead of FILE")
       ->type_name("DIR");
-  verify_cmd->add_option("--key", verify.key_hex, "The server's Ed25519 public key (hex)")
+  cl.verify_cmd->add_option("--key", cl.verify.key_hex, "The server's Ed25519 public key (hex)")
       ->type_name("HEX");
-  verify_cmd->add_flag("--receipt", verify.receipt, "FILE is a receipt");
-  verify_cmd->footer(kAuditVerifyFooter);
+  cl.verify_cmd->add_flag("--receipt", cl.verify.receipt, "FILE is a receipt");
+  cl.verify_cmd->footer(kAuditVerifyFooter);
+}
 
-  // watch
-  WatchOptions watch;
-  CLI::App* watch_cmd = app.add_subcommand("watch", "Follow a channel server's events");
-  watch_cmd->add_option("-s,--server", watch.server, "Server base URL (http:// or https://)")
+// Adds `watch` to app.
+void AddWatch(CLI::App& app, CommandLine& cl) {
+  cl.watch_cmd = app.add_subcommand("watch", "Follow a channel server's events");
+  cl.watch_cmd->add_option("-s,--server", cl.watch.server, "Server base URL (http:// or https://)")
       ->required()
       ->type_name("URL");
-  watch_cmd->add_option("-t,--token", watch.token, "API token")
+  cl.watch_cmd->add_option("-t,--token", cl.watch.token, "API token")
       ->envname("DECONFLICT_TOKEN")
       ->type_name("TOKEN");
-  watch_cmd->add_option("--after", watch.after, "Start after this event id (0: from the first)")
+  cl.watch_cmd
+      ->add_option("--after", cl.watch.after, "Start after this event id (0: from the first)")
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
             return !text.empty() && text[0] != '-' ? "" : "must be 0 or a later event id";
           },
           "SEQ"))
       ->type_name("SEQ");
-  watch_cmd->add_flag("--json", watch.json, "One JSON object per line: {id, type, data}");
-  watch_cmd->footer(kWatchFooter);
+  cl.watch_cmd->add_flag("--json", cl.watch.json, "One JSON object per line: {id, type, data}");
+  cl.watch_cmd->footer(kWatchFooter);
+}
 
-  // No arguments: the overview, as a usage error.
-  if (argc <= 1) {
-    io.err << app.help();
-    return kExitBadInput;
-  }
+// Reports an unknown command (argv[1], which exists, not an option and not a command), with the
+// closest command if one is close; returns whether it did.
+bool ReportUnknownCommand(const char* const* argv, const Io& io) {
   // An unknown command: say so plainly (CLI11 would call it an unexpected argument).
   if (const std::string first = argv[1]; !first.empty() && first[0] != '-') {
     bool known = false;
@@ -367,10 +400,15 @@ int RunCli(int argc, const char* const* argv, const Io& io, const std::string& e
       if (!closest.empty()) io.err << "; did you mean '" << closest << "'?";
       io.err << "\nCommands: check, suggest, demo, admin, audit, watch. Run 'deconflict --help' "
                 "for usage.\n";
-      return kExitBadInput;
+      return true;
     }
   }
+  return false;
+}
 
+// Parses the command line into app's bindings; returns the exit code when that ends the run
+// (help, version or a parse error), nothing when a command is to run.
+std::optional<int> Parse(CLI::App& app, int argc, const char* const* argv, const Io& io) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -391,40 +429,74 @@ int RunCli(int argc, const char* const* argv, const Io& io, const std::string& e
     io.err << "error: " << e.what() << "\nRun '" << command << " --help' for usage.\n";
     return kExitBadInput;
   }
+  return std::nullopt;
+}
 
-  if (check_cmd->parsed()) {
-    check.format = kFormats.at(check_format);
-    return RunCheck(check, io);
+// Runs the parsed command; returns its exit code.
+int RunParsed(CommandLine& cl, const Io& io, const std::string& executable_path) {
+  if (cl.check_cmd->parsed()) {
+    cl.check.format = kFormats.at(cl.check_format);
+    return RunCheck(cl.check, io);
   }
-  if (suggest_cmd->parsed()) {
-    suggest.format = kFormats.at(suggest_format);
-    suggest.max_delay = DurationOf(max_delay);
-    suggest.max_advance = DurationOf(max_advance);
-    return RunSuggest(suggest, io);
+  if (cl.suggest_cmd->parsed()) {
+    cl.suggest.format = kFormats.at(cl.suggest_format);
+    cl.suggest.max_delay = DurationOf(cl.max_delay);
+    cl.suggest.max_advance = DurationOf(cl.max_advance);
+    return RunSuggest(cl.suggest, io);
   }
-  if (demo_cmd->parsed()) {
+  if (cl.demo_cmd->parsed()) {
     DemoOptions demo;
-    demo.format = kFormats.at(demo_format);
+    demo.format = kFormats.at(cl.demo_format);
     demo.executable_path = executable_path;
     if (const char* dir = std::getenv("DECONFLICT_SCENARIOS")) demo.scenarios_dir = dir;
     return RunDemo(demo, io);
   }
-  if (admin_cmd->parsed()) {
+  if (cl.admin_cmd->parsed()) {
     // The deepest parsed subcommand names the action.
-    const CLI::App* leaf = admin_cmd;
+    const CLI::App* leaf = cl.admin_cmd;
     while (!leaf->get_subcommands().empty()) leaf = leaf->get_subcommands().front();
-    const auto action = admin_actions.find(leaf);
-    if (action == admin_actions.end()) {
+    const auto action = cl.admin_actions.find(leaf);
+    if (action == cl.admin_actions.end()) {
       io.err << "error: incomplete admin command\\nRun 'deconflict admin --help' for usage.\\n";
       return kExitBadInput;
     }
-    admin.action = action->second;
-    return RunAdmin(admin, io);
+    cl.admin.action = action->second;
+    return RunAdmin(cl.admin, io);
   }
-  if (verify_cmd->parsed()) return RunAuditVerify(verify, io);
-  if (watch_cmd->parsed()) return RunWatch(watch, io);
+  if (cl.verify_cmd->parsed()) return RunAuditVerify(cl.verify, io);
+  if (cl.watch_cmd->parsed()) return RunWatch(cl.watch, io);
   io.err << "error: no command given\nRun 'deconflict --help' for usage.\n";
   return kExitBadInput;
+}
+
+}  // namespace
+
+int RunCli(int argc, const char* const* argv, const Io& io, const std::string& executable_path) {
+  CLI::App app(
+      "deconflict: finds where and when the planned movements, flights, sites and zones\n"
+      "of different parties come too close (conflicts), and the delays that clear them.",
+      "deconflict");
+  app.set_version_flag("--version", std::string("deconflict ") + DECONFLICT_VERSION);
+  app.require_subcommand(1);
+  app.footer(kMainFooter);
+  app.get_formatter()->column_width(28);
+
+  CommandLine cl;
+  AddCheck(app, cl);
+  AddSuggest(app, cl);
+  AddDemo(app, cl);
+  AddAdmin(app, cl);
+  AddAuditVerify(app, cl);
+  AddWatch(app, cl);
+
+  // No arguments: the overview, as a usage error.
+  if (argc <= 1) {
+    io.err << app.help();
+    return kExitBadInput;
+  }
+  if (ReportUnknownCommand(argv, io)) return kExitBadInput;
+  if (std::optional<int> code = Parse(app, argc, argv, io)) return *code;
+  return RunParsed(cl, io, executable_path);
 }
 
 }  // namespace deconflict::cli

@@ -12,6 +12,7 @@
 #include "record/chain.h"
 #include "record/crypto.h"
 #include "store/sqlite_store.h"
+#include "testsupport/status_macros.h"
 
 namespace deconflict::cli {
 namespace {
@@ -41,7 +42,7 @@ class AuditVerifyTest : public ToolTest {
   // Signs a checkpoint over the last entry with the store's key, as the server does.
   void Checkpoint() {
     Result<std::unique_ptr<store::Store>> s = store::OpenSqliteStore({.dir = data_});
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_OK(s);
     Result<record::KeyPair> key = record::LoadOrCreateKeyPair(data_ + "/server.key");
     ASSERT_TRUE(key.ok());
     Result<std::optional<store::AuditEntry>> last = (*s)->LastAudit();
@@ -246,7 +247,7 @@ TEST_F(AuditVerifyTest, BodiesWrittenByTheOldSerializerStillVerify) {
   ASSERT_EQ(old_body, R"({"conflict":"c-17","cpa":[4.163E1,3.70400113E1],"min_m":1.23E1})");
   {
     Result<std::unique_ptr<store::Store>> s = store::OpenSqliteStore({.dir = data_});
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_OK(s);
     auto txn = (*s)->Begin();
     ASSERT_TRUE(txn.ok());
     store::AuditEntry e;

@@ -1,19 +1,15 @@
 // Integration tests: run the real `deconflict` binary (DECONFLICT_BINARY) on small plans files
 // written here, and check its exit code, stdout and stderr.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
-extern char** environ;
+#include "testsupport/daemon.h"
+#include "testsupport/temp_dir.h"
 
 namespace deconflict::cli {
 namespace {
@@ -21,17 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-struct Output {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using Output = testing::ProcessResult;
 
 // Two ground patrols crossing at (41.65 E, 37.00 N) at 09:10 UTC.
 constexpr const char* kCrossing = R"({"type": "FeatureCollection", "features": [
@@ -68,19 +54,9 @@ constexpr const char* kThreeErrors = R"({"type": "FeatureCollection", "features"
 
 class CliIntegrationTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::path(::testing::TempDir()) / "deconflict_cli_XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   // Writes `text` to a file in the test's directory and returns its path.
   std::string Write(const std::string& name, const std::string& text) {
-    const fs::path p = dir_ / name;
+    const fs::path p = tmp_.path() / name;
     std::ofstream(p, std::ios::binary) << text;
     return p.string();
   }
@@ -88,43 +64,11 @@ class CliIntegrationTest : public ::testing::Test {
   // Runs the binary with `args`; stdin from `stdin_text`; extra "NAME=value" environment entries.
   Output RunTool(const std::vector<std::string>& args, const std::string& stdin_text = "",
                  const std::vector<std::string>& env = {}) {
-    const fs::path in = dir_ / "stdin", out = dir_ / "stdout", err = dir_ / "stderr";
-    std::ofstream(in, std::ios::binary) << stdin_text;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<std::string> argv_s = {DECONFLICT_BINARY};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    argv.reserve(argv_s.size() + 1);
-    for (std::string& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env_s(env);
-    for (char** e = environ; *e != nullptr; ++e) env_s.emplace_back(*e);
-    std::vector<char*> envp;
-    envp.reserve(env_s.size() + 1);
-    for (std::string& e : env_s) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    pid_t pid = 0;
-    const int rc =
-        posix_spawn(&pid, DECONFLICT_BINARY, &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    Output o;
-    if (rc != 0) {
-      ADD_FAILURE() << "posix_spawn " << DECONFLICT_BINARY << ": " << std::strerror(rc);
-      return o;
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    o.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    o.out = ReadAll(out);
-    o.err = ReadAll(err);
-    return o;
+    return testing::RunProcess(DECONFLICT_BINARY, args,
+                               testing::ProcessOptions{.stdin_text = stdin_text, .env = env});
   }
 
-  fs::path dir_;
+  const testing::TempDir tmp_{"deconflict_cli"};
 };
 
 json::value ParseJson(const std::string& text) {
@@ -311,16 +255,17 @@ TEST_F(CliIntegrationTest, HelpAndVersion) {
 }
 
 TEST_F(CliIntegrationTest, DemoFindsTheScenarioThroughTheEnvironment) {
-  fs::create_directories(dir_ / "scenarios");
-  std::ofstream(dir_ / "scenarios" / "qahtaniyah-2022-10-08.geojson") << kCrossing;
-  const Output o = RunTool({"demo"}, "", {"DECONFLICT_SCENARIOS=" + (dir_ / "scenarios").string()});
+  fs::create_directories(tmp_.path() / "scenarios");
+  std::ofstream(tmp_.path() / "scenarios" / "qahtaniyah-2022-10-08.geojson") << kCrossing;
+  const Output o =
+      RunTool({"demo"}, "", {"DECONFLICT_SCENARIOS=" + (tmp_.path() / "scenarios").string()});
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_CONTAINS(o.out, "al-Qahtaniyah");
   EXPECT_CONTAINS(o.out, "1 conflict among 2 plans");
   EXPECT_CONTAINS(o.out, "deconflict suggest ");
   EXPECT_CONTAINS(o.out, "--plan ru-1");
   const Output j = RunTool({"demo", "--format", "json"}, "",
-                           {"DECONFLICT_SCENARIOS=" + (dir_ / "scenarios").string()});
+                           {"DECONFLICT_SCENARIOS=" + (tmp_.path() / "scenarios").string()});
   EXPECT_EQ(j.code, 0);
   EXPECT_EQ(ParseJson(j.out).at("conflicts").as_array().size(), 1u);
 }
@@ -329,7 +274,8 @@ TEST_F(CliIntegrationTest, DemoOnTheSeedScenario) {
   if (!fs::exists(DECONFLICT_SOURCE_DIR "/scenarios/qahtaniyah-2022-10-08.geojson")) {
     GTEST_SKIP() << "scenarios/qahtaniyah-2022-10-08.geojson is not written yet";
   }
-  const Output o = RunTool({"demo"}, "", {"DECONFLICT_SCENARIOS=" + (dir_ / "none").string()});
+  const Output o =
+      RunTool({"demo"}, "", {"DECONFLICT_SCENARIOS=" + (tmp_.path() / "none").string()});
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_CONTAINS(o.out, "al-Qahtaniyah");
   EXPECT_CONTAINS(o.out, "5 conflicts among 11 plans");

@@ -115,61 +115,65 @@ std::string Compact(std::string_view data) {
   return s;
 }
 
-}  // namespace
-
-std::string FormatEventLine(int64_t id, std::string_view type, std::string_view data_json,
-                            int64_t received_ms) {
-  boost::system::error_code ec;
-  const json::value data = json::parse(data_json, ec);
-  const json::object* d = ec ? nullptr : data.if_object();
-  const json::object* c = ObjectAt(d, "conflict");
-  const json::object* message = ObjectAt(d, "message");
-
+// The event's time, canonical RFC 3339: the event's own "at", else its message's, else the
+// conflict's last update, else when the line arrived (received_ms, Unix milliseconds).
+std::string EventTime(const json::object* d, const json::object* message, const json::object* c,
+                      int64_t received_ms) {
   std::optional<std::string> at = Canonical(StringAt(d, "at"));
   if (!at) at = Canonical(StringAt(message, "at"));
   if (!at) at = Canonical(StringAt(c, "updated_at"));
   if (!at) {
     at = FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(received_ms) / 1000.0));
   }
-  const std::string date = at->substr(0, 10);
+  return *at;
+}
 
-  std::vector<std::string> parts;
-  std::string head = *at + "  #" + std::to_string(id) + " " +
-                     (type.empty() ? std::string("message") : std::string(type));
-  parts.push_back(std::move(head));
-  if (c == nullptr) {
-    if (!data_json.empty()) parts.push_back(Compact(data_json));
-    std::string out;
-    for (const std::string& p : parts) out += (out.empty() ? "" : "  ") + p;
-    return out;
+// Joins the parts of a line with two spaces.
+std::string JoinParts(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : "  ") + p;
+  return out;
+}
+
+// Appends the conflict's window ("window 09:40–10:10Z", "window from ..."), if it has one; `date`
+// (YYYY-MM-DD) is the line's date, which short times omit.
+void AppendWindow(const json::object* c, const std::string& date, std::vector<std::string>& parts) {
+  const json::object* w = ObjectAt(c, "window");
+  if (w == nullptr) return;
+  const std::string start_text = StringAt(w, "start"), end_text = StringAt(w, "end");
+  const std::optional<std::string> start = Canonical(start_text), end = Canonical(end_text);
+  if (start && end) {
+    parts.push_back("window " + ShortTime(*start, date) + "–" +
+                    ShortTime(*end, start->substr(0, 10)) + "Z");
+  } else if (start) {
+    parts.push_back("window from " + ShortTime(*start, date) + "Z");
+  } else if (end) {
+    parts.push_back("window until " + ShortTime(*end, date) + "Z");
+  } else if (!start_text.empty() || !end_text.empty()) {
+    parts.push_back("window always");
   }
+}
 
+// Appends what the conflict `c` is: its id, type and sides, window and minimum distance.
+void AppendConflictSummary(const json::object* c, const std::string& date,
+                           std::vector<std::string>& parts) {
   if (std::string cid = StringAt(c, "id"); !cid.empty()) parts.push_back(cid);
-  {
-    std::string what = StringAt(c, "type");
-    const json::value* sides = c->if_contains("sides");
-    if (sides != nullptr && sides->is_array() && sides->as_array().size() == 2) {
-      what += (what.empty() ? "" : " ") + SideLabel(sides->as_array()[0]) + " vs " +
-              SideLabel(sides->as_array()[1]);
-    }
-    if (!what.empty()) parts.push_back(what);
+  std::string what = StringAt(c, "type");
+  const json::value* sides = c->if_contains("sides");
+  if (sides != nullptr && sides->is_array() && sides->as_array().size() == 2) {
+    what += (what.empty() ? "" : " ") + SideLabel(sides->as_array()[0]) + " vs " +
+            SideLabel(sides->as_array()[1]);
   }
-  if (const json::object* w = ObjectAt(c, "window")) {
-    const std::string start_text = StringAt(w, "start"), end_text = StringAt(w, "end");
-    const std::optional<std::string> start = Canonical(start_text), end = Canonical(end_text);
-    if (start && end) {
-      parts.push_back("window " + ShortTime(*start, date) + "–" +
-                      ShortTime(*end, start->substr(0, 10)) + "Z");
-    } else if (start) {
-      parts.push_back("window from " + ShortTime(*start, date) + "Z");
-    } else if (end) {
-      parts.push_back("window until " + ShortTime(*end, date) + "Z");
-    } else if (!start_text.empty() || !end_text.empty()) {
-      parts.push_back("window always");
-    }
-  }
+  if (!what.empty()) parts.push_back(what);
+  AppendWindow(c, date, parts);
   if (std::optional<double> m = NumberAt(c, "min_distance_m")) parts.push_back("min " + Metres(*m));
+}
 
+// Appends what the event of this `type` did to the conflict `c` (deadline, who acknowledged or
+// accepted, escalation, message), then the conflict's resolution or status when it adds to that.
+void AppendEventDetail(std::string_view type, const json::object* d, const json::object* c,
+                       const json::object* message, const std::string& date,
+                       std::vector<std::string>& parts) {
   const std::string status = StringAt(c, "status");
   const std::string by = StringAt(d, "by");
   if (type == "conflict.opened") {
@@ -199,9 +203,32 @@ std::string FormatEventLine(int64_t id, std::string_view type, std::string_view 
   } else if (!status.empty() && type != "conflict.opened" && type != "conflict." + status) {
     parts.push_back("status " + status);
   }
-  std::string out;
-  for (const std::string& p : parts) out += (out.empty() ? "" : "  ") + p;
-  return out;
+}
+
+}  // namespace
+
+std::string FormatEventLine(int64_t id, std::string_view type, std::string_view data_json,
+                            int64_t received_ms) {
+  boost::system::error_code ec;
+  const json::value data = json::parse(data_json, ec);
+  const json::object* d = ec ? nullptr : data.if_object();
+  const json::object* c = ObjectAt(d, "conflict");
+  const json::object* message = ObjectAt(d, "message");
+
+  const std::string at = EventTime(d, message, c, received_ms);
+  const std::string date = at.substr(0, 10);
+
+  std::vector<std::string> parts;
+  std::string head = at + "  #" + std::to_string(id) + " " +
+                     (type.empty() ? std::string("message") : std::string(type));
+  parts.push_back(std::move(head));
+  if (c == nullptr) {
+    if (!data_json.empty()) parts.push_back(Compact(data_json));
+    return JoinParts(parts);
+  }
+  AppendConflictSummary(c, date, parts);
+  AppendEventDetail(type, d, c, message, date, parts);
+  return JoinParts(parts);
 }
 
 std::string FormatEventJson(int64_t id, std::string_view type, std::string_view data_json) {

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "http/server.h"
+#include "testsupport/status_macros.h"
 
 namespace deconflict::cli {
 namespace {
@@ -190,7 +191,7 @@ class FakeEventServer {
     server_ =
         std::make_unique<http::Server>(io_, router_, http::ServerOptions{.listen = "127.0.0.1:0"});
     const Status s = server_->Start();
-    EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_OK(s);
     thread_ = std::thread([this] { io_.run(); });
   }
   ~FakeEventServer() {

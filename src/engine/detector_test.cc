@@ -26,6 +26,7 @@
 #include "geo/geodesic.h"
 #include "testsupport/fixtures.h"
 #include "testsupport/scenario.h"
+#include "testsupport/status_macros.h"
 
 namespace deconflict::engine {
 namespace {
@@ -132,7 +133,7 @@ std::unique_ptr<ConflictDetector> Build(const std::vector<model::Plan>& plans,
   auto d = std::make_unique<ConflictDetector>(rules, options);
   for (const model::Plan& p : plans) {
     const Status s = d->Add(p);
-    EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_OK(s);
   }
   return d;
 }
@@ -674,39 +675,21 @@ struct TruePair {
   }
 };
 
-RC_GTEST_PROP(DetectorProperty, AgreesWithGeographicLibOnRandomLegs, ()) {
-  model::Rules rules;
-  rules.ground_ground_horizontal_m = Draw("required", 1000, 50000);
-  const double required = rules.ground_ground_horizontal_m;
-  // A leg of 0-30 km; one in eight is a halt (zero length, time passing).
-  auto length = [](const char* name) {
-    return *rc::gen::inRange(0, 8).as("halt if 0") == 0 ? 0.0 : Draw(name, 0, 30000);
-  };
-  TruePair tp;
-  tp.a0 = DrawPlace("a0");
-  tp.a1 = geo::GeodesicDirect(tp.a0, Draw("a azimuth", 0, 359), length("a length"));
-  tp.b0 = geo::GeodesicDirect(tp.a0, Draw("b offset azimuth", 0, 359),
-                              Draw("b offset", 0, static_cast<int>(required) + 30000));
-  tp.b1 = geo::GeodesicDirect(tp.b0, Draw("b azimuth", 0, 359), length("b length"));
-  tp.ta0 = ts::kDay0 + 9 * 3600;
-  tp.ta1 = tp.ta0 + Draw("a duration", 60, 7200);
-  const double b_duration = Draw("b duration", 60, 7200);
-  const double lag = Draw("b lag", 0, 1000, 1e-3);  // overlapping: b starts before a ends
-  tp.tb0 = std::floor(tp.ta0 - b_duration + 1 + lag * (tp.ta1 - tp.ta0 + b_duration - 2));
-  tp.tb1 = tp.tb0 + b_duration;
+// The distance's minimum over [lo, hi]: dense samples (times, ds), then golden-section refinement
+// within the bracket of the best sample (t_min, d_min; the best sample if that is lower).
+struct SampledMinimum {
+  int samples = 0;
+  std::vector<double> times, ds;
+  double t_min = 0, d_min = 0;
+};
 
-  ConflictDetector d(rules);
-  RC_ASSERT(d.Add(OneLeg("a", "US", tp.a0, tp.a1, tp.ta0, tp.ta1)).ok());
-  RC_ASSERT(d.Add(OneLeg("b", "RU", tp.b0, tp.b1, tp.tb0, tp.tb1)).ok());
-  const std::vector<Conflict> got = d.DetectAll();
-
-  // Dense sampling of the common interval, then golden-section refinement of the minimum within
-  // the bracket of the best sample, and bisection of the sampled crossings of `required`.
-  const double lo = std::max(tp.ta0, tp.tb0), hi = std::min(tp.ta1, tp.tb1);
-  RC_PRE(hi > lo);
-  const int samples = static_cast<int>(3000 / SizeDivisor());
+SampledMinimum FindMinimum(const TruePair& tp, double lo, double hi) {
+  SampledMinimum m;
+  const int samples = m.samples = static_cast<int>(3000 / SizeDivisor());
   const double step = (hi - lo) / samples;
-  std::vector<double> times(samples + 1), ds(samples + 1);
+  std::vector<double>&times = m.times, &ds = m.ds;
+  times.resize(samples + 1);
+  ds.resize(samples + 1);
   int best = 0;
   for (int i = 0; i <= samples; ++i) {
     times[i] = i == samples ? hi : lo + step * i;
@@ -723,59 +706,37 @@ RC_GTEST_PROP(DetectorProperty, AgreesWithGeographicLibOnRandomLegs, ()) {
       x0 = m0;
     }
   }
-  double t_min = 0.5 * (x0 + x1), d_min = tp.Distance(t_min);
-  if (ds[best] < d_min) {
-    t_min = times[best];
-    d_min = ds[best];
+  m.t_min = 0.5 * (x0 + x1);
+  m.d_min = tp.Distance(m.t_min);
+  if (ds[best] < m.d_min) {
+    m.t_min = times[best];
+    m.d_min = ds[best];
   }
-  const double tol = std::max(1.0, 1e-3 * d_min);
-  RC_LOG() << "a " << geo::ToString(tp.a0) << " -> " << geo::ToString(tp.a1) << " [" << Fmt(tp.ta0)
-           << ", " << Fmt(tp.ta1) << "]\nb " << geo::ToString(tp.b0) << " -> "
-           << geo::ToString(tp.b1) << " [" << Fmt(tp.tb0) << ", " << Fmt(tp.tb1) << "]\nrequired "
-           << required << " sampled min " << Fmt(d_min) << " at " << Fmt(t_min) << "\n";
-  for (const Conflict& c : got) RC_LOG() << "got " << Describe(c) << "\n";
+  return m;
+}
 
-  if (d_min >= required + tol) {
-    RC_TAG("no conflict");
-    RC_ASSERT(got.empty());
-    return;
-  }
-  if (d_min > required - tol) {  // too close to the threshold to require a decision
-    RC_TAG("borderline");
-    return;
-  }
-  RC_ASSERT(got.size() == 1u);
-  const Conflict& c = got[0];
-  RC_ASSERT(c.plan_a.value() == "a");
-  RC_ASSERT(c.rule == std::string("ground_ground"));
-  RC_ASSERT(c.required.value() == required);
-  // Distance: within max(1 m, 0.1 %) of GeographicLib's minimum, on either side.
-  RC_ASSERT(std::fabs(c.min_distance.value() - d_min) <= tol);
-  // The reported distance is the true distance at the reported closest approach.
-  // (Without tolerances the instants of a and b agree, up to the kernel's 1e-6 s band.)
-  RC_ASSERT(std::fabs((c.cpa_time_a - c.cpa_time_b).value()) <= 1e-3);
-  RC_ASSERT(std::fabs(tp.Distance(c.cpa_time.unix_seconds()) - c.min_distance.value()) <= tol);
-  // cpa time: within 1 s of the true argmin when the minimum is well defined: 10 s away on each
-  // side (or at the end of the common interval, if the minimum is there) the distance is at
-  // least 1 m larger, and no sampled instant further away comes within 1 m of the minimum.
-  bool sharp = true;
+// Whether the minimum is well defined: 10 s away on each side (or at the end of [lo, hi]) the
+// distance is at least 1 m larger, and no sample further away comes within 1 m of it.
+bool IsSharp(const TruePair& tp, const SampledMinimum& m, double lo, double hi) {
   for (double side : {-10.0, 10.0}) {
-    const double t = std::clamp(t_min + side, lo, hi);
-    if (std::fabs(t - t_min) > 1e-3 && tp.Distance(t) < d_min + 1.0) sharp = false;
+    const double t = std::clamp(m.t_min + side, lo, hi);
+    if (std::fabs(t - m.t_min) > 1e-3 && tp.Distance(t) < m.d_min + 1.0) return false;
   }
-  for (int i = 0; i <= samples; ++i) {
-    if (ds[i] <= d_min + 1.0 && std::fabs(times[i] - t_min) > 10.0) sharp = false;
+  for (int i = 0; i <= m.samples; ++i) {
+    if (m.ds[i] <= m.d_min + 1.0 && std::fabs(m.times[i] - m.t_min) > 10.0) return false;
   }
-  if (sharp) {
-    RC_TAG("sharp minimum");
-    RC_ASSERT(std::fabs(c.cpa_time.unix_seconds() - t_min) <= 1.0);
-  }
-  // Window: the first and last instants with distance < required, from the samples refined by
-  // bisection. A window end is checked in time when the distance crosses `required` steeply
-  // (>= 5 m/s), else by the distance at the reported end (a grazing crossing is ill-conditioned).
+  return true;
+}
+
+// Checks c's window against the true one: the first and last instants with distance < required,
+// from the samples refined by bisection. A window end is checked in time when the distance crosses
+// `required` steeply
+// (>= 5 m/s), else by the distance at the reported end (a grazing crossing is ill-conditioned).
+void CheckWindow(const TruePair& tp, const SampledMinimum& m, double lo, double hi, double required,
+                 const Conflict& c) {
   std::vector<std::pair<double, double>> pts;  // (t, d) in time order, incl. the refined minimum
-  for (int i = 0; i <= samples; ++i) pts.emplace_back(times[i], ds[i]);
-  pts.emplace_back(t_min, d_min);
+  for (int i = 0; i <= m.samples; ++i) pts.emplace_back(m.times[i], m.ds[i]);
+  pts.emplace_back(m.t_min, m.d_min);
   std::sort(pts.begin(), pts.end());
   size_t first = pts.size(), last = 0;
   for (size_t i = 0; i < pts.size(); ++i) {
@@ -808,6 +769,75 @@ RC_GTEST_PROP(DetectorProperty, AgreesWithGeographicLibOnRandomLegs, ()) {
   };
   check_end("start", w0, c.window.start.unix_seconds(), first == 0);
   check_end("end", w1, c.window.end.unix_seconds(), last + 1 == pts.size());
+}
+
+RC_GTEST_PROP(DetectorProperty, AgreesWithGeographicLibOnRandomLegs, ()) {
+  model::Rules rules;
+  rules.ground_ground_horizontal_m = Draw("required", 1000, 50000);
+  const double required = rules.ground_ground_horizontal_m;
+  // A leg of 0-30 km; one in eight is a halt (zero length, time passing).
+  auto length = [](const char* name) {
+    return *rc::gen::inRange(0, 8).as("halt if 0") == 0 ? 0.0 : Draw(name, 0, 30000);
+  };
+  TruePair tp;
+  tp.a0 = DrawPlace("a0");
+  tp.a1 = geo::GeodesicDirect(tp.a0, Draw("a azimuth", 0, 359), length("a length"));
+  tp.b0 = geo::GeodesicDirect(tp.a0, Draw("b offset azimuth", 0, 359),
+                              Draw("b offset", 0, static_cast<int>(required) + 30000));
+  tp.b1 = geo::GeodesicDirect(tp.b0, Draw("b azimuth", 0, 359), length("b length"));
+  tp.ta0 = ts::kDay0 + 9 * 3600;
+  tp.ta1 = tp.ta0 + Draw("a duration", 60, 7200);
+  const double b_duration = Draw("b duration", 60, 7200);
+  const double lag = Draw("b lag", 0, 1000, 1e-3);  // overlapping: b starts before a ends
+  tp.tb0 = std::floor(tp.ta0 - b_duration + 1 + lag * (tp.ta1 - tp.ta0 + b_duration - 2));
+  tp.tb1 = tp.tb0 + b_duration;
+
+  ConflictDetector d(rules);
+  RC_ASSERT(d.Add(OneLeg("a", "US", tp.a0, tp.a1, tp.ta0, tp.ta1)).ok());
+  RC_ASSERT(d.Add(OneLeg("b", "RU", tp.b0, tp.b1, tp.tb0, tp.tb1)).ok());
+  const std::vector<Conflict> got = d.DetectAll();
+
+  // Dense sampling of the common interval, then golden-section refinement of the minimum within
+  // the bracket of the best sample, and bisection of the sampled crossings of `required`.
+  const double lo = std::max(tp.ta0, tp.tb0), hi = std::min(tp.ta1, tp.tb1);
+  RC_PRE(hi > lo);
+  const SampledMinimum m = FindMinimum(tp, lo, hi);
+  const double t_min = m.t_min, d_min = m.d_min;
+  const double tol = std::max(1.0, 1e-3 * d_min);
+  RC_LOG() << "a " << geo::ToString(tp.a0) << " -> " << geo::ToString(tp.a1) << " [" << Fmt(tp.ta0)
+           << ", " << Fmt(tp.ta1) << "]\nb " << geo::ToString(tp.b0) << " -> "
+           << geo::ToString(tp.b1) << " [" << Fmt(tp.tb0) << ", " << Fmt(tp.tb1) << "]\nrequired "
+           << required << " sampled min " << Fmt(d_min) << " at " << Fmt(t_min) << "\n";
+  for (const Conflict& c : got) RC_LOG() << "got " << Describe(c) << "\n";
+
+  if (d_min >= required + tol) {
+    RC_TAG("no conflict");
+    RC_ASSERT(got.empty());
+    return;
+  }
+  if (d_min > required - tol) {  // too close to the threshold to require a decision
+    RC_TAG("borderline");
+    return;
+  }
+  RC_ASSERT(got.size() == 1u);
+  const Conflict& c = got[0];
+  RC_ASSERT(c.plan_a.value() == "a");
+  RC_ASSERT(c.rule == std::string("ground_ground"));
+  RC_ASSERT(c.required.value() == required);
+  // Distance: within max(1 m, 0.1 %) of GeographicLib's minimum, on either side.
+  RC_ASSERT(std::fabs(c.min_distance.value() - d_min) <= tol);
+  // The reported distance is the true distance at the reported closest approach.
+  // (Without tolerances the instants of a and b agree, up to the kernel's 1e-6 s band.)
+  RC_ASSERT(std::fabs((c.cpa_time_a - c.cpa_time_b).value()) <= 1e-3);
+  RC_ASSERT(std::fabs(tp.Distance(c.cpa_time.unix_seconds()) - c.min_distance.value()) <= tol);
+  // cpa time: within 1 s of the true argmin when the minimum is well defined: 10 s away on each
+  // side (or at the end of the common interval, if the minimum is there) the distance is at
+  // least 1 m larger, and no sampled instant further away comes within 1 m of the minimum.
+  if (IsSharp(tp, m, lo, hi)) {
+    RC_TAG("sharp minimum");
+    RC_ASSERT(std::fabs(c.cpa_time.unix_seconds() - t_min) <= 1.0);
+  }
+  CheckWindow(tp, m, lo, hi, required, c);
 }
 
 // ---------------------------------------------------------------------------------------------

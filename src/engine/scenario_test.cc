@@ -130,121 +130,131 @@ struct Expected {
   double vertical_m = -1;                      // air_air only
 };
 
+// (1) us-patrol-1 x m4-demarcation: line_crossing / zone.
+// Leg 1 of us-patrol-1 runs north along 41.600 E at 7.393 m/s. The M4 segment
+// (41.55, 36.91)-(41.65, 36.89) crosses 41.600 E at its midpoint, 36.900 N, which the patrol
+// reaches 0.020/0.160 of the way up leg 1: 08:30:00 + 300 s = 08:35:00. The segment points
+// (0.1 * 88.7, -0.02 * 110.9) = (8,870 m, -2,218 m), 14.04 deg south of east, so a point s metres
+// north or south of the crossing on the meridian is s * cos(14.04 deg) = 0.9701 s from the line.
+// Required = zone buffer 0 + corridor 100 = 100 m -> s < 103.1 m -> 103.1 / 7.393 = 13.9 s either
+// side: window 08:34:46.1 - 08:35:13.9. The line is always active, so the tolerance plays no
+// part. The centre line crosses the line: min distance 0, cpa 08:35:00 at (41.600, 36.900).
+Expected M4Crossing() {
+  return {.plan_a = "m4-demarcation",
+          .plan_b = "us-patrol-1",
+          .type = ConflictType::kLineCrossing,
+          .rule = "zone",
+          .required_m = 100,
+          .min_distance_m = 0,
+          .window_start = At(8, 34, 46.1),
+          .window_end = At(8, 35, 13.9),
+          .cpa_time = At(8, 35, 0),
+          .cpa_position = geo::LatLng{36.900, 41.600}};
+}
+
+// (2) ru-patrol-1 x us-patrol-1: separation / ground_ground (the meeting on the oil field).
+// us-patrol-1 leg 2 (east along 37.040 N, 7.392 m/s) reaches 41.630 E 0.030/0.120 of the way:
+// 09:10:00 + 360 s = 09:16:00. ru-patrol-1 leg 2 (south along 41.630 E, 9.242 m/s) reaches
+// 37.040 N halfway: 09:12:00 + 360 s = 09:18:00. Right-angle crossing at (41.630, 37.040).
+// Required = 1,000 + 100 + 50 = 1,150 m; time band |s_us - s_ru| <= 120 + 180 = 300 s.
+// Semi-axes: 1,150 / 7.392 = 155.6 s (US), 1,150 / 9.242 = 124.4 s (RU). US extremes
+// 09:16:00 +- 155.6 s against RU at 09:18:00: s_us - s_ru in [-275.6, 35.6], inside +-300;
+// RU extremes 09:18:00 +- 124.4 s against US at 09:16:00: s_us - s_ru in [-244.4, 4.4], inside.
+// Window = [min(09:13:24.4, 09:15:55.6), max(09:18:35.6, 09:20:04.4)] = 09:13:24.4 - 09:20:04.4.
+// (Both legs extend beyond 1,150 m of the crossing: 41.617-41.643 E and 37.030-37.050 N.)
+// Min distance 0 at (s_ru, s_us) = (09:18:00, 09:16:00): cpa 09:17:00 at (41.630, 37.040).
+Expected OilFieldMeeting() {
+  return {.plan_a = "ru-patrol-1",
+          .plan_b = "us-patrol-1",
+          .type = ConflictType::kSeparation,
+          .rule = "ground_ground",
+          .required_m = 1150,
+          .min_distance_m = 0,
+          .window_start = At(9, 13, 24.4),
+          .window_end = At(9, 20, 4.4),
+          .cpa_time = At(9, 17, 0),
+          .cpa_time_a = At(9, 18, 0),
+          .cpa_time_b = At(9, 16, 0),
+          .cpa_position = geo::LatLng{37.040, 41.630}};
+}
+
+// (3) qahtaniyah-oil-field x ru-patrol-1: site_buffer / movement_site.
+// ru-patrol-1 leg 2 runs south along 41.630 E (inside the field's 41.600-41.640 E span), crossing
+// the north edge 37.050 at 09:12 + (0.020/0.060) * 720 s = 09:16:00 and the south edge 37.030
+// at 09:12 + (0.040/0.060) * 720 s = 09:20:00. Required = 200 + 50 = 250 m = 0.002254 deg of
+// latitude, so the buffer is entered at 37.052254 N: (0.017746/0.060) * 720 s = 212.9 s after
+// 09:12 = 09:15:32.9, and left at 37.027746 N: (0.042254/0.060) * 720 s = 507.0 s -> 09:20:27.0.
+// The site is always active (tolerance irrelevant). Min distance 0 (inside); the closest
+// approach is anywhere inside, so only its time range 09:16:00-09:20:00 is checked.
+Expected OilFieldBuffer() {
+  return {.plan_a = "qahtaniyah-oil-field",
+          .plan_b = "ru-patrol-1",
+          .type = ConflictType::kSiteBuffer,
+          .rule = "movement_site",
+          .required_m = 250,
+          .min_distance_m = 0,
+          .window_start = At(9, 15, 32.9),
+          .window_end = At(9, 20, 27.0),
+          .cpa_time_range = TimeInterval{At(9, 16, 0), At(9, 20, 0)}};
+}
+
+// (4) ru-heli-1 x us-patrol-1: separation / ground_air (the helicopter over the US patrol).
+// us-patrol-1 leg 2 reaches 41.700 E at 09:10:00 + (0.100/0.120) * 1,440 s = 09:30:00.
+// ru-heli-1 leg 2 (south along 41.700 E, 36.97 m/s, 800 m <= 1,500 m ceiling: low level all
+// along) reaches 37.040 N at 09:25:00 + (0.060/0.150) * 450 s = 09:28:00. Right angles at
+// (41.700, 37.040). Required = 1,000 + 100 + 200 = 1,300 m; band |s_heli - s_us| <= 300 + 120.
+// Semi-axes: 1,300 / 7.392 = 175.9 s (US), 1,300 / 36.97 = 35.2 s (heli). US extremes
+// 09:30:00 +- 175.9 against the heli at 09:28:00: s_us - s_heli in [-55.9, 295.9], inside +-420;
+// heli extremes 09:28:00 +- 35.2 against US at 09:30:00: inside. Window = hull of
+// [09:27:04.1, 09:32:55.9] and [09:27:24.8, 09:28:35.2] = 09:27:04.1 - 09:32:55.9.
+// (US leg 2 covers 41.700 +- 1,300/88,700 = 41.685-41.715 E, before its end at 41.720.)
+// Min distance 0 at (s_heli, s_us) = (09:28:00, 09:30:00): cpa 09:29:00 at (41.700, 37.040).
+Expected HeliOverUsPatrol() {
+  return {.plan_a = "ru-heli-1",
+          .plan_b = "us-patrol-1",
+          .type = ConflictType::kSeparation,
+          .rule = "ground_air",
+          .required_m = 1300,
+          .min_distance_m = 0,
+          .window_start = At(9, 27, 4.1),
+          .window_end = At(9, 32, 55.9),
+          .cpa_time = At(9, 29, 0),
+          .cpa_time_a = At(9, 28, 0),
+          .cpa_time_b = At(9, 30, 0),
+          .cpa_position = geo::LatLng{37.040, 41.700}};
+}
+
+// (5) ru-heli-1 x us-isr-orbit-1: separation / air_air (the helicopter past the ISR orbit).
+// Vertical: the heli is level at 800 m on leg 2, within the band 1,000-2,500 m widened by
+// 304.8 m (695.2-2,804.8): lost all along; vertical distance 1,000 - 800 = 200 m. (Legs 1 and
+// 3 are > 12.9 km from the orbit's centre, outside the horizontal reach below.)
+// Horizontal: required = 9,260 + 200 = 9,460 m from the footprint = 11,460 m from the centre.
+// Leg 2 passes the centre (41.820, 37.020) at a lateral offset of 0.120 deg * 88.7 = 10,644 m:
+// min distance 10,644 - 2,000 = 8,644 m abeam the centre, at 37.020 N, reached at
+// 09:25:00 + (0.080/0.150) * 450 s = 09:29:00. Half-chord sqrt(11,460^2 - 10,644^2) = 4,247 m
+// = 0.038296 deg: violation from 37.058296 N, (0.041704/0.150) * 450 s = 125.1 s after 09:25
+// (09:27:05.1), to 36.981704 N, (0.118296/0.150) * 450 s = 354.9 s (09:30:54.9). The orbit is
+// active 08:00-11:00, around the whole flight.
+// Sensitivity: the half-chord moves 10,644/4,247 = 2.5 m per metre of lateral offset, and the
+// 88.7 km/deg approximation puts the offset 0.35 % (~35 m) short, so expect the engine's
+// window ~2.5 s shorter at each end and its distance ~0.4 % larger (8,679 m): inside tolerance.
+Expected HeliPastIsrOrbit() {
+  return {.plan_a = "ru-heli-1",
+          .plan_b = "us-isr-orbit-1",
+          .type = ConflictType::kSeparation,
+          .rule = "air_air",
+          .required_m = 9460,
+          .min_distance_m = 8644,
+          .window_start = At(9, 27, 5.1),
+          .window_end = At(9, 30, 54.9),
+          .cpa_time = At(9, 29, 0),
+          .cpa_position = geo::LatLng{37.020, 41.700},
+          .vertical_m = 200};
+}
+
 std::vector<Expected> ExpectedConflicts() {
-  std::vector<Expected> e;
-
-  // (1) us-patrol-1 x m4-demarcation: line_crossing / zone.
-  // Leg 1 of us-patrol-1 runs north along 41.600 E at 7.393 m/s. The M4 segment
-  // (41.55, 36.91)-(41.65, 36.89) crosses 41.600 E at its midpoint, 36.900 N, which the patrol
-  // reaches 0.020/0.160 of the way up leg 1: 08:30:00 + 300 s = 08:35:00. The segment points
-  // (0.1 * 88.7, -0.02 * 110.9) = (8,870 m, -2,218 m), 14.04 deg south of east, so a point s metres
-  // north or south of the crossing on the meridian is s * cos(14.04 deg) = 0.9701 s from the line.
-  // Required = zone buffer 0 + corridor 100 = 100 m -> s < 103.1 m -> 103.1 / 7.393 = 13.9 s either
-  // side: window 08:34:46.1 - 08:35:13.9. The line is always active, so the tolerance plays no
-  // part. The centre line crosses the line: min distance 0, cpa 08:35:00 at (41.600, 36.900).
-  e.push_back({.plan_a = "m4-demarcation",
-               .plan_b = "us-patrol-1",
-               .type = ConflictType::kLineCrossing,
-               .rule = "zone",
-               .required_m = 100,
-               .min_distance_m = 0,
-               .window_start = At(8, 34, 46.1),
-               .window_end = At(8, 35, 13.9),
-               .cpa_time = At(8, 35, 0),
-               .cpa_position = geo::LatLng{36.900, 41.600}});
-
-  // (2) ru-patrol-1 x us-patrol-1: separation / ground_ground (the meeting on the oil field).
-  // us-patrol-1 leg 2 (east along 37.040 N, 7.392 m/s) reaches 41.630 E 0.030/0.120 of the way:
-  // 09:10:00 + 360 s = 09:16:00. ru-patrol-1 leg 2 (south along 41.630 E, 9.242 m/s) reaches
-  // 37.040 N halfway: 09:12:00 + 360 s = 09:18:00. Right-angle crossing at (41.630, 37.040).
-  // Required = 1,000 + 100 + 50 = 1,150 m; time band |s_us - s_ru| <= 120 + 180 = 300 s.
-  // Semi-axes: 1,150 / 7.392 = 155.6 s (US), 1,150 / 9.242 = 124.4 s (RU). US extremes
-  // 09:16:00 +- 155.6 s against RU at 09:18:00: s_us - s_ru in [-275.6, 35.6], inside +-300;
-  // RU extremes 09:18:00 +- 124.4 s against US at 09:16:00: s_us - s_ru in [-244.4, 4.4], inside.
-  // Window = [min(09:13:24.4, 09:15:55.6), max(09:18:35.6, 09:20:04.4)] = 09:13:24.4 - 09:20:04.4.
-  // (Both legs extend beyond 1,150 m of the crossing: 41.617-41.643 E and 37.030-37.050 N.)
-  // Min distance 0 at (s_ru, s_us) = (09:18:00, 09:16:00): cpa 09:17:00 at (41.630, 37.040).
-  e.push_back({.plan_a = "ru-patrol-1",
-               .plan_b = "us-patrol-1",
-               .type = ConflictType::kSeparation,
-               .rule = "ground_ground",
-               .required_m = 1150,
-               .min_distance_m = 0,
-               .window_start = At(9, 13, 24.4),
-               .window_end = At(9, 20, 4.4),
-               .cpa_time = At(9, 17, 0),
-               .cpa_time_a = At(9, 18, 0),
-               .cpa_time_b = At(9, 16, 0),
-               .cpa_position = geo::LatLng{37.040, 41.630}});
-
-  // (3) qahtaniyah-oil-field x ru-patrol-1: site_buffer / movement_site.
-  // ru-patrol-1 leg 2 runs south along 41.630 E (inside the field's 41.600-41.640 E span), crossing
-  // the north edge 37.050 at 09:12 + (0.020/0.060) * 720 s = 09:16:00 and the south edge 37.030
-  // at 09:12 + (0.040/0.060) * 720 s = 09:20:00. Required = 200 + 50 = 250 m = 0.002254 deg of
-  // latitude, so the buffer is entered at 37.052254 N: (0.017746/0.060) * 720 s = 212.9 s after
-  // 09:12 = 09:15:32.9, and left at 37.027746 N: (0.042254/0.060) * 720 s = 507.0 s -> 09:20:27.0.
-  // The site is always active (tolerance irrelevant). Min distance 0 (inside); the closest
-  // approach is anywhere inside, so only its time range 09:16:00-09:20:00 is checked.
-  e.push_back({.plan_a = "qahtaniyah-oil-field",
-               .plan_b = "ru-patrol-1",
-               .type = ConflictType::kSiteBuffer,
-               .rule = "movement_site",
-               .required_m = 250,
-               .min_distance_m = 0,
-               .window_start = At(9, 15, 32.9),
-               .window_end = At(9, 20, 27.0),
-               .cpa_time_range = TimeInterval{At(9, 16, 0), At(9, 20, 0)}});
-
-  // (4) ru-heli-1 x us-patrol-1: separation / ground_air (the helicopter over the US patrol).
-  // us-patrol-1 leg 2 reaches 41.700 E at 09:10:00 + (0.100/0.120) * 1,440 s = 09:30:00.
-  // ru-heli-1 leg 2 (south along 41.700 E, 36.97 m/s, 800 m <= 1,500 m ceiling: low level all
-  // along) reaches 37.040 N at 09:25:00 + (0.060/0.150) * 450 s = 09:28:00. Right angles at
-  // (41.700, 37.040). Required = 1,000 + 100 + 200 = 1,300 m; band |s_heli - s_us| <= 300 + 120.
-  // Semi-axes: 1,300 / 7.392 = 175.9 s (US), 1,300 / 36.97 = 35.2 s (heli). US extremes
-  // 09:30:00 +- 175.9 against the heli at 09:28:00: s_us - s_heli in [-55.9, 295.9], inside +-420;
-  // heli extremes 09:28:00 +- 35.2 against US at 09:30:00: inside. Window = hull of
-  // [09:27:04.1, 09:32:55.9] and [09:27:24.8, 09:28:35.2] = 09:27:04.1 - 09:32:55.9.
-  // (US leg 2 covers 41.700 +- 1,300/88,700 = 41.685-41.715 E, before its end at 41.720.)
-  // Min distance 0 at (s_heli, s_us) = (09:28:00, 09:30:00): cpa 09:29:00 at (41.700, 37.040).
-  e.push_back({.plan_a = "ru-heli-1",
-               .plan_b = "us-patrol-1",
-               .type = ConflictType::kSeparation,
-               .rule = "ground_air",
-               .required_m = 1300,
-               .min_distance_m = 0,
-               .window_start = At(9, 27, 4.1),
-               .window_end = At(9, 32, 55.9),
-               .cpa_time = At(9, 29, 0),
-               .cpa_time_a = At(9, 28, 0),
-               .cpa_time_b = At(9, 30, 0),
-               .cpa_position = geo::LatLng{37.040, 41.700}});
-
-  // (5) ru-heli-1 x us-isr-orbit-1: separation / air_air (the helicopter past the ISR orbit).
-  // Vertical: the heli is level at 800 m on leg 2, within the band 1,000-2,500 m widened by
-  // 304.8 m (695.2-2,804.8): lost all along; vertical distance 1,000 - 800 = 200 m. (Legs 1 and
-  // 3 are > 12.9 km from the orbit's centre, outside the horizontal reach below.)
-  // Horizontal: required = 9,260 + 200 = 9,460 m from the footprint = 11,460 m from the centre.
-  // Leg 2 passes the centre (41.820, 37.020) at a lateral offset of 0.120 deg * 88.7 = 10,644 m:
-  // min distance 10,644 - 2,000 = 8,644 m abeam the centre, at 37.020 N, reached at
-  // 09:25:00 + (0.080/0.150) * 450 s = 09:29:00. Half-chord sqrt(11,460^2 - 10,644^2) = 4,247 m
-  // = 0.038296 deg: violation from 37.058296 N, (0.041704/0.150) * 450 s = 125.1 s after 09:25
-  // (09:27:05.1), to 36.981704 N, (0.118296/0.150) * 450 s = 354.9 s (09:30:54.9). The orbit is
-  // active 08:00-11:00, around the whole flight.
-  // Sensitivity: the half-chord moves 10,644/4,247 = 2.5 m per metre of lateral offset, and the
-  // 88.7 km/deg approximation puts the offset 0.35 % (~35 m) short, so expect the engine's
-  // window ~2.5 s shorter at each end and its distance ~0.4 % larger (8,679 m): inside tolerance.
-  e.push_back({.plan_a = "ru-heli-1",
-               .plan_b = "us-isr-orbit-1",
-               .type = ConflictType::kSeparation,
-               .rule = "air_air",
-               .required_m = 9460,
-               .min_distance_m = 8644,
-               .window_start = At(9, 27, 5.1),
-               .window_end = At(9, 30, 54.9),
-               .cpa_time = At(9, 29, 0),
-               .cpa_position = geo::LatLng{37.020, 41.700},
-               .vertical_m = 200});
-  return e;
+  return {M4Crossing(), OilFieldMeeting(), OilFieldBuffer(), HeliOverUsPatrol(),
+          HeliPastIsrOrbit()};
 }
 
 // Plans that must appear in no conflict, and why (hand-checked):

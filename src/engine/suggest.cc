@@ -2,14 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "base/time.h"
 
 namespace deconflict::engine {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kMarginS = 1.0;  // stay this far outside a blocked range (ends are +-0.01 s)
 
 using Range = std::pair<double, double>;
@@ -40,6 +38,62 @@ double FirstClear(const std::vector<Range>& merged, bool advance) {
     }
   }
   return d;
+}
+
+// The shift that clears every blocked range in `merged`: the smallest delay within
+// options.max_delay, else the smallest advance within options.max_advance (stored in *shift,
+// seconds, negative for an advance); kImpossible (and *shift untouched) when neither exists.
+Suggestion::Outcome ChooseShift(const std::vector<Range>& merged, const SuggestOptions& options,
+                                double* shift) {
+  const double delay = FirstClear(merged, false);
+  const double advance = FirstClear(merged, true);
+  if (std::isfinite(delay) && delay <= options.max_delay.value()) {
+    *shift = delay;
+    return Suggestion::kDelay;
+  }
+  if (std::isfinite(advance) && -advance <= options.max_advance.value()) {
+    *shift = advance;
+    return Suggestion::kAdvance;
+  }
+  return Suggestion::kImpossible;
+}
+
+// The sentence a person reads for the suggestion `s` for plan `id` (outcome, shift, blockers and
+// conflicts_now filled in).
+std::string Explain(const Suggestion& s, const PlanId& id, const SuggestOptions& options) {
+  std::string explanation;
+  const std::string n =
+      std::to_string(s.conflicts_now) + (s.conflicts_now == 1 ? " conflict" : " conflicts");
+  switch (s.outcome) {
+    case Suggestion::kDelay:
+      explanation = "Delay " + id.value() + " by " + FormatDuration(s.shift) +
+                    " (every time moves later) to clear its " + n + ".";
+      break;
+    case Suggestion::kAdvance:
+      explanation = "No delay up to " + FormatDuration(options.max_delay) + " clears the " + n +
+                    "; advance " + id.value() + " by " + FormatDuration(Seconds(-s.shift.value())) +
+                    " (every time moves earlier) instead.";
+      break;
+    case Suggestion::kImpossible: {
+      std::string standing;
+      for (const auto& b : s.blockers) {
+        for (const Range& r : b.blocked) {
+          if (!std::isfinite(r.first) || !std::isfinite(r.second)) {
+            standing += (standing.empty() ? "" : ", ") + b.plan.value();
+            break;
+          }
+        }
+      }
+      explanation = "No delay up to " + FormatDuration(options.max_delay) +
+                    " and no advance up to " + FormatDuration(options.max_advance) +
+                    " clears the " + n + " of " + id.value() + "; change the route instead" +
+                    (standing.empty() ? "." : " (it meets " + standing + " at any time).");
+      break;
+    }
+    case Suggestion::kNoConflict:
+      break;
+  }
+  return explanation;
 }
 
 }  // namespace
@@ -94,6 +148,7 @@ Result<Suggestion> Suggest(const ConflictDetector& d, const PlanId& id,
     ShiftBlocks(view, a, b, *rule, pairs, &blocks);
     if (blocks.empty()) continue;
     std::vector<Range> mine;
+    mine.reserve(blocks.size());
     for (const ShiftBlock& blk : blocks) {
       mine.push_back(s_is_a ? Range{blk.lo, blk.hi} : Range{-blk.hi, -blk.lo});
     }
@@ -101,19 +156,8 @@ Result<Suggestion> Suggest(const ConflictDetector& d, const PlanId& id,
     all.insert(all.end(), mine.begin(), mine.end());
     out.blockers.push_back({pj.plan->id, pj.plan->party, std::move(mine)});
   }
-  const std::vector<Range> merged = Merge(std::move(all));
-  const double delay = FirstClear(merged, false);
-  const double advance = FirstClear(merged, true);
   double shift = 0;
-  if (std::isfinite(delay) && delay <= options.max_delay.value()) {
-    out.outcome = Suggestion::kDelay;
-    shift = delay;
-  } else if (std::isfinite(advance) && -advance <= options.max_advance.value()) {
-    out.outcome = Suggestion::kAdvance;
-    shift = advance;
-  } else {
-    out.outcome = Suggestion::kImpossible;
-  }
+  out.outcome = ChooseShift(Merge(std::move(all)), options, &shift);
   if (out.outcome != Suggestion::kImpossible) {
     // Verify with the detector itself: the shifted plan must be clear.
     const size_t left = d.Check(Shifted(plan, Seconds(shift))).size();
@@ -123,37 +167,7 @@ Result<Suggestion> Suggest(const ConflictDetector& d, const PlanId& id,
     }
     out.shift = Seconds(shift);
   }
-  const std::string n =
-      std::to_string(out.conflicts_now) + (out.conflicts_now == 1 ? " conflict" : " conflicts");
-  switch (out.outcome) {
-    case Suggestion::kDelay:
-      out.explanation = "Delay " + id.value() + " by " + FormatDuration(out.shift) +
-                        " (every time moves later) to clear its " + n + ".";
-      break;
-    case Suggestion::kAdvance:
-      out.explanation = "No delay up to " + FormatDuration(options.max_delay) + " clears the " + n +
-                        "; advance " + id.value() + " by " + FormatDuration(Seconds(-shift)) +
-                        " (every time moves earlier) instead.";
-      break;
-    case Suggestion::kImpossible: {
-      std::string standing;
-      for (const auto& b : out.blockers) {
-        for (const Range& r : b.blocked) {
-          if (!std::isfinite(r.first) || !std::isfinite(r.second)) {
-            standing += (standing.empty() ? "" : ", ") + b.plan.value();
-            break;
-          }
-        }
-      }
-      out.explanation = "No delay up to " + FormatDuration(options.max_delay) +
-                        " and no advance up to " + FormatDuration(options.max_advance) +
-                        " clears the " + n + " of " + id.value() + "; change the route instead" +
-                        (standing.empty() ? "." : " (it meets " + standing + " at any time).");
-      break;
-    }
-    case Suggestion::kNoConflict:
-      break;
-  }
+  out.explanation = Explain(out, id, options);
   return out;
 }
 

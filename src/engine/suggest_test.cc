@@ -19,6 +19,7 @@
 #include "engine/detector.h"
 #include "geo/geodesic.h"
 #include "testsupport/fixtures.h"
+#include "testsupport/status_macros.h"
 
 namespace deconflict::engine {
 namespace {
@@ -112,7 +113,7 @@ TEST(SuggestTest, CrossingPatrolsDelay) {
     EXPECT_NEAR(c[0].min_distance.value(), 600, 1.0);
   }
   const Result<Suggestion> s = Suggest(d, PlanId("a"), {});
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_OK(s);
   EXPECT_EQ(s->outcome, Suggestion::kDelay);
   EXPECT_EQ(s->conflicts_now, 1u);
   const double delay = s->shift.value();
@@ -151,7 +152,7 @@ TEST(SuggestTest, AdvanceWhenDelayLimited) {
   SuggestOptions o;
   o.max_delay = Seconds(100);  // < 166.67
   const Result<Suggestion> s = Suggest(d, PlanId("a"), o);
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_OK(s);
   EXPECT_EQ(s->outcome, Suggestion::kAdvance);
   const double shift = s->shift.value();
   EXPECT_LE(shift, -kClear);
@@ -170,7 +171,7 @@ TEST(SuggestTest, ImpossibleWithinTinyLimits) {
   o.max_delay = Seconds(60);
   o.max_advance = Seconds(60);
   const Result<Suggestion> s = Suggest(d, PlanId("a"), o);
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_OK(s);
   EXPECT_EQ(s->outcome, Suggestion::kImpossible);
   EXPECT_EQ(s->shift.value(), 0);
   EXPECT_EQ(s->conflicts_now, 1u);
@@ -197,7 +198,7 @@ TEST(SuggestTest, TolerancesWidenTheBlockedRange) {
   ConflictDetector d;
   AddAll(&d, {A(60), B(60)});
   const Result<Suggestion> s = Suggest(d, PlanId("a"), {});
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_OK(s);
   EXPECT_EQ(s->outcome, Suggestion::kDelay);
   EXPECT_GE(s->shift.value(), kClear + 120);
   EXPECT_LE(s->shift.value(), kClear + 123);
@@ -215,7 +216,7 @@ TEST(SuggestTest, SeveralBlockersChain) {
   ConflictDetector d;
   AddAll(&d, {A(), B(), Pass("c", "RU", Go(kO, 90, 2000), 0, 7.5, T(9, 21, 58))});
   const Result<Suggestion> s = Suggest(d, PlanId("a"), {});
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_OK(s);
   EXPECT_EQ(s->conflicts_now, 1u);  // only b as scheduled
   EXPECT_EQ(s->outcome, Suggestion::kDelay);
   EXPECT_EQ(s->blockers.size(), 2u);
@@ -243,7 +244,7 @@ TEST(SuggestTest, StandingZoneIsImpossible) {
   ConflictDetector d;
   AddAll(&d, {A(), MakeArea("no-go", "RU", model::PlanKind::kZone, Square(kO, 1000))});
   const Result<Suggestion> s = Suggest(d, PlanId("a"), {});
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_OK(s);
   EXPECT_EQ(s->outcome, Suggestion::kImpossible);
   EXPECT_EQ(s->conflicts_now, 1u);
   EXPECT_NE(s->explanation.find("no-go"), std::string::npos) << s->explanation;
@@ -257,7 +258,7 @@ TEST(SuggestTest, StandingZoneIsImpossible) {
   AddAll(&d2, {A(), MakeArea("m4", "RU", model::PlanKind::kZone,
                              model::Polyline{{Go(kO, 180, 5000), Go(kO, 0, 5000)}})});
   const Result<Suggestion> s2 = Suggest(d2, PlanId("a"), {});
-  ASSERT_TRUE(s2.ok()) << s2.status().ToString();
+  ASSERT_OK(s2);
   EXPECT_EQ(s2->outcome, Suggestion::kImpossible);
   EXPECT_NE(s2->explanation.find("m4"), std::string::npos) << s2->explanation;
 }
@@ -269,7 +270,7 @@ TEST(SuggestTest, SiteWindowDelayPastItsEnd) {
   AddAll(&d, {A(), MakeArea("clinic", "RU", model::PlanKind::kSite, model::Circle{kO, Meters(100)},
                             T(9, 0), T(9, 20))});
   const Result<Suggestion> s = Suggest(d, PlanId("a"), {});
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_OK(s);
   EXPECT_EQ(s->outcome, Suggestion::kDelay);
   EXPECT_GE(s->shift.value(), 330);
   EXPECT_LE(s->shift.value(), 333);
@@ -285,7 +286,7 @@ TEST(SuggestTest, SiteWindowDelayPastItsEnd) {
   SuggestOptions o;
   o.max_delay = Seconds(100);
   const Result<Suggestion> adv = Suggest(d, PlanId("a"), o);
-  ASSERT_TRUE(adv.ok()) << adv.status().ToString();
+  ASSERT_OK(adv);
   EXPECT_EQ(adv->outcome, Suggestion::kAdvance);
   EXPECT_LE(adv->shift.value(), -930);
   EXPECT_GE(adv->shift.value(), -933);
@@ -302,14 +303,14 @@ TEST(SuggestTest, SiteWindowWithToleranceAndIdOrder) {
     AddAll(&d, {A(), MakeArea("0clinic", "RU", model::PlanKind::kSite,
                               model::Circle{kO, Meters(100)}, T(9, 0), T(9, 20))});
     const Result<Suggestion> s = Suggest(d, PlanId("a"), {});
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_OK(s);
     EXPECT_EQ(s->outcome, Suggestion::kDelay);
     EXPECT_GE(s->shift.value(), 330);
     EXPECT_LE(s->shift.value(), 333);
     // Moving the site's window instead: clear once it opens after a leaves the buffer (09:15:30):
     // d >= 930 s.
     const Result<Suggestion> site = Suggest(d, PlanId("0clinic"), {});
-    ASSERT_TRUE(site.ok()) << site.status().ToString();
+    ASSERT_OK(site);
     EXPECT_EQ(site->outcome, Suggestion::kDelay);
     EXPECT_GE(site->shift.value(), 930);
     EXPECT_LE(site->shift.value(), 933);
@@ -322,7 +323,7 @@ TEST(SuggestTest, SiteWindowWithToleranceAndIdOrder) {
     AddAll(&d, {A(30), MakeArea("clinic", "RU", model::PlanKind::kSite,
                                 model::Circle{kO, Meters(100)}, T(9, 0), T(9, 20))});
     const Result<Suggestion> s = Suggest(d, PlanId("a"), {});
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_OK(s);
     EXPECT_EQ(s->outcome, Suggestion::kDelay);
     EXPECT_GE(s->shift.value(), 360);
     EXPECT_LE(s->shift.value(), 363);
@@ -335,7 +336,7 @@ TEST(SuggestTest, SiteWindowWithToleranceAndIdOrder) {
     AddAll(&d,
            {A(), MakeArea("z", "RU", model::PlanKind::kZone, Square(kO, 1000), T(9, 0), T(9, 20))});
     const Result<Suggestion> s = Suggest(d, PlanId("a"), {});
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_OK(s);
     EXPECT_EQ(s->outcome, Suggestion::kDelay);
     EXPECT_GE(s->shift.value(), 400);
     EXPECT_LE(s->shift.value(), 403);
@@ -347,7 +348,7 @@ TEST(SuggestTest, SiteWindowWithToleranceAndIdOrder) {
     AddAll(&d,
            {A(), MakeArea("clinic", "RU", model::PlanKind::kSite, model::Circle{kO, Meters(100)})});
     const Result<Suggestion> s = Suggest(d, PlanId("a"), {});
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_OK(s);
     EXPECT_EQ(s->outcome, Suggestion::kImpossible);
     EXPECT_NE(s->explanation.find("clinic"), std::string::npos) << s->explanation;
   }

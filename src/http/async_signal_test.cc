@@ -10,6 +10,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
+#include <future>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -54,6 +55,8 @@ TEST(AsyncSignal, NotifyFromAnotherThreadWakesWaiter) {
   AsyncSignal s;
   const uint64_t seen = s.generation();
   std::thread notifier([&] {
+    // Pacing, not synchronisation: lets the waiter park first most of the time, so the wake-up
+    // path is the one exercised; the test holds either way (a Notify before the wait is kept).
     std::this_thread::sleep_for(20ms);
     s.Notify();
   });
@@ -80,6 +83,8 @@ TEST(AsyncSignal, NotifyWakesEveryWaiter) {
   }
   std::thread a([&] { io.run(); });
   std::thread b([&] { io.run(); });
+  // Pacing, not synchronisation: most waiters are parked by then; one that is not yet sees the
+  // generation already moved and returns true at once, so the count holds either way.
   std::this_thread::sleep_for(20ms);
   s.Notify();
   a.join();
@@ -118,7 +123,7 @@ TEST(AsyncSignal, ManyRacingNotifiesAreNeverLost) {
 TEST(AsyncSignal, WaitAnyReportsWhichSignalMoved) {
   AsyncSignal a, b;
   std::thread notifier([&] {
-    std::this_thread::sleep_for(10ms);
+    std::this_thread::sleep_for(10ms);  // pacing: the wait is usually parked; it holds either way
     b.Notify();
   });
   const AsyncSignal::Watch watches[] = {{&a, a.generation()}, {&b, b.generation()}};
@@ -141,7 +146,7 @@ TEST(AsyncSignal, DestroyingTheSignalDuringAWaitIsSafe) {
 TEST(Completion, ValueSetOnAnotherThread) {
   Completion<std::string> c;
   std::thread setter([c] {
-    std::this_thread::sleep_for(10ms);
+    std::this_thread::sleep_for(10ms);  // pacing: the waiter is usually parked; holds either way
     EXPECT_TRUE(c.Set("done"));
     EXPECT_FALSE(c.Set("again"));  // the first wins
   });
@@ -204,18 +209,19 @@ TEST(RunOn, IoThreadStaysFreeWhileWorkRuns) {
   // One io thread: a timer coroutine must make progress while RunOn's work blocks the pool.
   asio::thread_pool pool(1);
   asio::io_context io;
-  std::atomic<bool> release{false};
+  std::promise<void> release;
+  const std::shared_future<void> released = release.get_future().share();
   std::atomic<bool> ticked{false};
   auto blocking = [&]() -> asio::awaitable<void> {
-    co_await RunOn(pool, [&] {
-      while (!release.load()) std::this_thread::sleep_for(1ms);
-    });
+    // Blocks the pool until the ticker releases it (at most 10 s, so a broken RunOn fails
+    // rather than hangs).
+    co_await RunOn(pool, [&] { released.wait_for(10s); });
   };
   auto ticker = [&]() -> asio::awaitable<void> {
     asio::steady_timer t(co_await asio::this_coro::executor, 5ms);
     co_await t.async_wait(asio::use_awaitable);
     ticked = true;
-    release = true;
+    release.set_value();
   };
   asio::co_spawn(io, blocking(), asio::detached);
   asio::co_spawn(io, ticker(), asio::detached);

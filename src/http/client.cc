@@ -324,6 +324,7 @@ Result<ClientResponse> Client::Send(const std::string& method, const std::string
       if (reused && attempt == 0 && !parser.is_header_done() && ec != beast::error::timeout) {
         continue;  // the server had closed the kept-alive connection: once more, afresh
       }
+      // NOLINTNEXTLINE(performance-inefficient-string-concatenation): the loop's last pass, once
       return Status::Unavailable(method + " " + target + " to " + im.base.host + ":" +
                                  std::to_string(im.base.port) +
                                  " failed: " + Describe(ec, im.timeout));
@@ -341,6 +342,50 @@ Result<ClientResponse> Client::Send(const std::string& method, const std::string
 // ---------------------------------------------------------------------------------------------
 // FollowSse
 
+namespace {
+
+// Runs one asynchronous operation at a time on a connection, polling `stop` (if set) every
+// kStopPoll while it waits. Not thread-safe: the caller's thread runs `io`.
+class StoppableOp {
+ public:
+  StoppableOp(asio::io_context& io, Conn& conn, const std::function<bool()>& stop)
+      : io_(io), conn_(conn), stop_(stop) {}
+
+  // Starts an operation with start(stream, on_done) and runs `io` until on_done ran (returns
+  // true; its error is ec()) or `stop` says to give up (closes the connection, returns false).
+  template <class Start>
+  bool Run(Start&& start) {
+    done_ = false;
+    auto on_done = [this](error_code e, size_t) {
+      ec_ = e;
+      done_ = true;
+    };
+    conn_.Visit([&](auto& s) { start(s, on_done); });
+    while (!done_) {
+      io_.restart();
+      io_.run_for(kStopPoll);
+      if (!done_ && stop_ && stop_()) {
+        conn_.Close();
+        RunAll(io_);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // The last operation's error (the caller may clear it).
+  error_code& ec() { return ec_; }
+
+ private:
+  asio::io_context& io_;
+  Conn& conn_;
+  const std::function<bool()>& stop_;
+  bool done_ = false;
+  error_code ec_;
+};
+
+}  // namespace
+
 Status FollowSse(const Url& url, const HeaderList& headers,
                  const std::function<bool(const SseEvent&)>& on_event,
                  const std::function<bool()>& stop, bool insecure_tls) {
@@ -353,47 +398,24 @@ Status FollowSse(const Url& url, const HeaderList& headers,
     return s;
   }
 
-  // Runs until the started operation completes (returns true) or `stop` says so (false).
-  bool done = false;
-  auto run = [&]() -> bool {
-    while (!done) {
-      io.restart();
-      io.run_for(kStopPoll);
-      if (!done && stop && stop()) {
-        conn.Close();
-        RunAll(io);
-        return false;
-      }
-    }
-    return true;
-  };
+  StoppableOp op(io, conn, stop);
+  error_code& ec = op.ec();
 
   bhttp::request<bhttp::string_body> req = MakeRequest("GET", url.target, url, headers);
   if (req[bhttp::field::accept].empty()) req.set(bhttp::field::accept, "text/event-stream");
   req.set(bhttp::field::cache_control, "no-cache");
-  error_code ec;
   conn.lowest().expires_at(deadline);
-  done = false;
-  conn.Visit([&](auto& s) {
-    bhttp::async_write(s, req, [&](error_code e, size_t) {
-      ec = e;
-      done = true;
-    });
-  });
-  if (!run()) return Status::Ok();
+  if (!op.Run([&](auto& s, auto on_done) { bhttp::async_write(s, req, on_done); })) {
+    return Status::Ok();
+  }
   if (ec) return Status::Unavailable("cannot send the event stream request: " + ec.message());
 
   bhttp::response_parser<bhttp::buffer_body> parser;
   parser.body_limit(boost::none);
   beast::flat_buffer buf;
-  done = false;
-  conn.Visit([&](auto& s) {
-    bhttp::async_read_header(s, buf, parser, [&](error_code e, size_t) {
-      ec = e;
-      done = true;
-    });
-  });
-  if (!run()) return Status::Ok();
+  if (!op.Run([&](auto& s, auto on_done) { bhttp::async_read_header(s, buf, parser, on_done); })) {
+    return Status::Ok();
+  }
   if (ec) {
     conn.Close();
     return Status::Unavailable("no answer to the event stream request: " +
@@ -408,14 +430,9 @@ Status FollowSse(const Url& url, const HeaderList& headers,
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
-    done = false;
-    conn.Visit([&](auto& s) {
-      bhttp::async_read_some(s, buf, parser, [&](error_code e, size_t) {
-        ec = e;
-        done = true;
-      });
-    });
-    if (!run()) return Status::Ok();
+    if (!op.Run([&](auto& s, auto on_done) { bhttp::async_read_some(s, buf, parser, on_done); })) {
+      return Status::Ok();
+    }
     if (ec == bhttp::error::need_buffer) ec = {};
     const size_t n = sizeof chunk - parser.get().body().size;
     if (status != 200) {
@@ -512,7 +529,14 @@ struct WsClient::Impl {
 };
 
 WsClient::WsClient() : impl_(std::make_unique<Impl>()) {}
-WsClient::~WsClient() { Close(); }
+WsClient::~WsClient() {
+  try {
+    Close();
+  } catch (...) {
+    // A destructor must not throw. Close failed part way (an allocation): the Impl's members,
+    // destroyed next, close the socket anyway.
+  }
+}
 
 Status WsClient::Connect(const Url& url, const HeaderList& headers, bool insecure_tls) {
   Impl& im = *impl_;

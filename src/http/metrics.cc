@@ -212,8 +212,8 @@ std::string Metrics::Render() const {
           for (size_t i = 0; i < s.counts.size(); ++i) {
             cumulative += s.counts[i];
             const std::string le = i < s.bounds.size() ? FormatNumber(s.bounds[i]) : "+Inf";
-            out += name + "_bucket{" + labels + sep + "le=\"" + le + "\"} " +
-                   std::to_string(cumulative) + "\n";
+            out.append(name).append("_bucket{").append(labels).append(sep).append("le=\"");
+            out.append(le).append("\"} ").append(std::to_string(cumulative)).append("\n");
           }
           out += name + "_sum" + Braced(labels) + " " + FormatNumber(s.sum) + "\n";
           out += name + "_count" + Braced(labels) + " " + std::to_string(s.count) + "\n";

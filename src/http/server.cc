@@ -224,8 +224,16 @@ Server::Server(asio::io_context& io, const Router& router, ServerOptions options
 Server::~Server() {
   if (impl_->started.load() && !impl_->stop_called.exchange(true)) {
     // Not stopped: close everything without waiting (handlers still in flight end with errors).
-    Impl::BeginShutdown(impl_);
-    for (auto& c : impl_->core->Connections()) c->Abort();
+    // A destructor must not throw: a failure here (an allocation) is logged, and the connections
+    // left open end when the io_context does.
+    try {
+      Impl::BeginShutdown(impl_);
+      for (auto& c : impl_->core->Connections()) c->Abort();
+    } catch (const std::exception& e) {
+      spdlog::error("http: closing the server's connections in ~Server failed: {}", e.what());
+    } catch (...) {
+      spdlog::error("http: closing the server's connections in ~Server failed");
+    }
   }
 }
 
@@ -299,7 +307,7 @@ Status Server::Start() {
         "deconflict_http_connections", "Open HTTP connections.",
         [open = impl_->core->open_connections] { return static_cast<double>(open->load()); });
   }
-  asio::co_spawn(acc.get_executor(), Impl::AcceptLoop(impl_), [](std::exception_ptr e) {
+  asio::co_spawn(acc.get_executor(), Impl::AcceptLoop(impl_), [](const std::exception_ptr& e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);

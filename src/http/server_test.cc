@@ -27,6 +27,8 @@
 #include "http/async_signal.h"
 #include "http/client.h"
 #include "http/completion.h"
+#include "testsupport/status_macros.h"
+#include "testsupport/temp_dir.h"
 
 namespace deconflict::http {
 namespace {
@@ -47,7 +49,7 @@ class ServerTest : public ::testing::Test {
     opt.metrics = &metrics_;
     server_ = std::make_unique<Server>(io_, router_, opt);
     const Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_OK(s);
     ASSERT_NE(server_->port(), 0);
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
   }
@@ -120,7 +122,7 @@ TEST_F(ServerTest, RoutesParamsQueryAndJson) {
   Client c(BaseUrl());
 
   Result<ClientResponse> r = c.Send("GET", "/v1/plans/a%20b?q=hello%20world&z=a+b");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->header("content-type"), "application/json");
   const json::value v = BodyJson(*r);
@@ -193,11 +195,11 @@ TEST_F(ServerTest, HeadAnswersHeadersWithoutBody) {
   StartServer();
   Client c(BaseUrl());
   Result<ClientResponse> head = c.Send("HEAD", "/doc");
-  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  ASSERT_OK(head);
   EXPECT_EQ(head->status, 200);
   EXPECT_EQ(head->body, "");
   Result<ClientResponse> get = c.Send("GET", "/doc");  // same connection: framing intact
-  ASSERT_TRUE(get.ok()) << get.status().ToString();
+  ASSERT_OK(get);
   EXPECT_EQ(head->header("Content-Length"), std::to_string(get->body.size()));
 }
 
@@ -211,7 +213,7 @@ TEST_F(ServerTest, OversizedBodyGets413ProblemAndClose) {
   StartServer();  // DEFAULT max_body_bytes: 1 MiB
   Client c(BaseUrl());
   Result<ClientResponse> r = c.Send("POST", "/upload", std::string(2 << 20, 'x'));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->status, 413);
   EXPECT_EQ(r->header("Content-Type"), "application/problem+json");
   EXPECT_EQ(r->header("Connection"), "close");
@@ -223,7 +225,7 @@ TEST_F(ServerTest, OversizedBodyGets413ProblemAndClose) {
 
   // Exactly at the limit is fine (and the client reconnects after the close).
   r = c.Send("POST", "/upload", std::string(1 << 20, 'y'));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(BodyJson(*r).at("bytes").as_int64(), 1 << 20);
 }
@@ -371,7 +373,7 @@ TEST_F(ServerTest, EventStreamWakesOnSignalFromAnotherThreadAndNoticesDisconnect
 
   std::thread producer([&] {
     for (int i = 0; i < 3; ++i) {
-      std::this_thread::sleep_for(10ms);
+      std::this_thread::sleep_for(10ms);  // pacing: one item per wake-up, not synchronisation
       {
         std::lock_guard<std::mutex> lock(mu);
         items.push_back("item" + std::to_string(i));
@@ -385,7 +387,7 @@ TEST_F(ServerTest, EventStreamWakesOnSignalFromAnotherThreadAndNoticesDisconnect
     return got.size() < 3;  // then disconnect
   });
   producer.join();
-  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_OK(s);
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[2].id, 3);
   EXPECT_EQ(got[2].data, "item2");
@@ -418,13 +420,13 @@ TEST_F(ServerTest, WebSocketEchoWithConcurrentSendAndReceive) {
 
   WsClient ws;
   Status s = ws.Connect(BaseUrl(false, "/ws"));
-  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_OK(s);
   ASSERT_TRUE(ws.Send("a").ok());
   ASSERT_TRUE(ws.Send("b").ok());
   std::vector<std::string> echoes, ticks;
   while (echoes.size() < 2 || ticks.size() < 3) {
     Result<std::optional<std::string>> m = ws.Receive(5s);
-    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    ASSERT_OK(m);
     ASSERT_TRUE(m->has_value()) << "timed out";
     (m->value().rfind("echo:", 0) == 0 ? echoes : ticks).push_back(**m);
   }
@@ -448,9 +450,8 @@ TEST_F(ServerTest, WebSocketEchoWithConcurrentSendAndReceive) {
 }
 
 TEST_F(ServerTest, TlsRequestsEventStreamsAndWebSockets) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    ("deconflict_http_tls_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const testing::TempDir tmp("deconflict_http_tls");
+  const std::filesystem::path& dir = tmp.path();
   const std::string key = (dir / "key.pem").string(), cert = (dir / "cert.pem").string();
   const std::string cmd =
       "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 "
@@ -478,7 +479,7 @@ TEST_F(ServerTest, TlsRequestsEventStreamsAndWebSockets) {
   Client c(BaseUrl(true), 10s, /*insecure_tls=*/true);
   for (int i = 0; i < 2; ++i) {  // the second on the kept-alive TLS connection
     Result<ClientResponse> r = c.Send("GET", "/hello");
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_OK(r);
     EXPECT_EQ(r->status, 200);
     EXPECT_EQ(BodyJson(*r).at("hello").as_string(), "tls");
   }
@@ -497,7 +498,7 @@ TEST_F(ServerTest, TlsRequestsEventStreamsAndWebSockets) {
 
   WsClient ws;
   s = ws.Connect(BaseUrl(true, "/ws"), {}, /*insecure_tls=*/true);
-  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_OK(s);
   ASSERT_TRUE(ws.Send("x").ok());
   Result<std::optional<std::string>> m = ws.Receive(5s);
   ASSERT_TRUE(m.ok() && m->has_value());
@@ -508,7 +509,6 @@ TEST_F(ServerTest, TlsRequestsEventStreamsAndWebSockets) {
   Client strict(BaseUrl(true), 10s);
   Result<ClientResponse> r = strict.Send("GET", "/hello");
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_F(ServerTest, StopDrainsInFlightRequestAndEndsEventStreams) {
@@ -569,7 +569,7 @@ TEST_F(ServerTest, StopDrainsInFlightRequestAndEndsEventStreams) {
   Result<ClientResponse> r = slow_result.get_future().get();
   slow.join();
   sse.join();
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(BodyJson(*r).at("slow").as_string(), "done");
   EXPECT_EQ(r->header("Connection"), "close");

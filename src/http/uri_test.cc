@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "testsupport/status_macros.h"
+
 namespace deconflict::http::internal {
 namespace {
 
@@ -17,7 +19,7 @@ std::string QueryValue(const std::string& raw) {
 TEST(Uri, PercentDecoding) {
   // In the path, '+' is itself; in the query, a space ('%2B' is a '+').
   Result<Target> t = ParseTarget("/a%20b%2Fc%7e+d");
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_OK(t);
   EXPECT_EQ(t->segments, (std::vector<std::string>{"a b/c~+d"}));
   EXPECT_EQ(QueryValue("a+b%2B"), "a b+");
   for (const char* bad : {"%", "%4", "%zz"}) {
@@ -28,7 +30,7 @@ TEST(Uri, PercentDecoding) {
 
 TEST(Uri, ParseTargetSplitsPathAndQuery) {
   Result<Target> t = ParseTarget("/v1/plans/a%20b?status=active&q=hello+world%21&flag&x=1&x=2");
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_OK(t);
   EXPECT_EQ(t->path, "/v1/plans/a b");
   EXPECT_EQ(t->segments, (std::vector<std::string>{"v1", "plans", "a b"}));
   EXPECT_EQ(t->query.at("status"), "active");
@@ -58,7 +60,7 @@ TEST(Uri, SegmentsAreSplitBeforeDecoding) {
 
 TEST(Uri, PercentEncodedBytes) {
   Result<Target> t = ParseTarget("/caf%C3%A9/%3F%23%25?k%3D1=v%26w&%E2%82%AC=%00");
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_OK(t);
   EXPECT_EQ(t->segments, (std::vector<std::string>{"caf\xC3\xA9", "?#%"}));
   EXPECT_EQ(t->query.at("k=1"), "v&w");                          // escaped '=' and '&' are data
   EXPECT_EQ(t->query.at("\xE2\x82\xAC"), std::string(1, '\0'));  // decoded bytes, as they are
@@ -76,7 +78,7 @@ TEST(Uri, PlusInQuery) {
 
 TEST(Uri, EmptyItemsFragmentAndUnescapedCharacters) {
   Result<Target> t = ParseTarget("/a?&&x=1&&=y&#frag&z=2");
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_OK(t);
   EXPECT_EQ(t->query.size(), 2u);
   EXPECT_EQ(t->query.at("x"), "1");
   EXPECT_EQ(t->query.at(""), "y");
@@ -84,7 +86,7 @@ TEST(Uri, EmptyItemsFragmentAndUnescapedCharacters) {
   EXPECT_EQ(ParseTarget("/a#b?c=1")->path, "/a");  // the fragment ends the target
   // What browsers send unescaped although RFC 3986 forbids it is taken as itself.
   t = ParseTarget("/x{1}|[2]^`\\\"<>/caf\xC3\xA9?ids=[1,2]&q={\"a\":1}");
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  ASSERT_OK(t);
   EXPECT_EQ(t->segments, (std::vector<std::string>{"x{1}|[2]^`\\\"<>", "caf\xC3\xA9"}));
   EXPECT_EQ(t->query.at("ids"), "[1,2]");
   EXPECT_EQ(t->query.at("q"), "{\"a\":1}");

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "testsupport/status_macros.h"
+
 namespace deconflict::http {
 namespace {
 
@@ -50,12 +52,12 @@ TEST(ParseUrl, DefaultPorts) {
 
 TEST(ParseUrl, Ipv6Hosts) {
   Result<Url> u = ParseUrl("https://[2001:db8::7]/hook");
-  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  ASSERT_OK(u);
   EXPECT_EQ(u->host, "2001:db8::7");  // without brackets: what the resolver takes
   EXPECT_EQ(u->port, 443);
   EXPECT_EQ(u->target, "/hook");
   u = ParseUrl("http://[::ffff:10.0.0.1]:8080");
-  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  ASSERT_OK(u);
   EXPECT_EQ(u->host, "::ffff:10.0.0.1");
   EXPECT_EQ(u->port, 8080);
   EXPECT_FALSE(ParseUrl("http://[::1/x").ok());   // unclosed
@@ -67,7 +69,7 @@ TEST(ParseUrl, Ipv6Hosts) {
 
 TEST(ParseUrl, TargetsStayEncodedAndDropTheFragment) {
   Result<Url> u = ParseUrl("http://h/a%20b/c%2Fd?q=x+y%26z#frag");
-  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  ASSERT_OK(u);
   EXPECT_EQ(u->target, "/a%20b/c%2Fd?q=x+y%26z");
   EXPECT_EQ(ParseUrl("http://h?x=1")->target, "/?x=1");
   EXPECT_EQ(ParseUrl("http://h#f")->target, "/");
@@ -114,7 +116,7 @@ TEST(ParseUrl, ClearReasons) {
 
 TEST(ParseWebUrl, OnlyHttpAndHttps) {
   Result<Url> u = ParseWebUrl("https://ops.example:8443/hooks/deconflict?k=1");
-  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  ASSERT_OK(u);
   EXPECT_TRUE(u->tls);
   EXPECT_EQ(u->host, "ops.example");
   EXPECT_EQ(u->port, 8443);

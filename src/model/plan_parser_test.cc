@@ -21,8 +21,6 @@ constexpr const char* kTimes =
     R"("times":["2022-10-08T09:00:00Z","2022-10-08T09:30:00Z","2022-10-08T10:00:00Z"])";
 constexpr const char* kSquare =
     R"({"type":"Polygon","coordinates":[[[41.6,37.0],[41.7,37.0],[41.7,37.1],[41.6,37.1],[41.6,37.0]]]})";
-constexpr const char* kVolumeProps =
-    R"("altitude_lower_m":1000,"altitude_upper_m":2000,"start":"2022-10-08T09:00:00Z","end":"2022-10-08T10:00:00Z")";
 
 std::string Geometry(const std::string& type, const std::string& coordinates) {
   return R"({"type":")" + type + R"(","coordinates":)" + coordinates + "}";
@@ -212,10 +210,13 @@ struct ErrorCase {
   std::string name, feature, path, reason;
 };
 
-TEST(PlanParserTest, EachErrorNamesItsPathAndReason) {
-  const std::string p = "features[0].properties.";
-  const std::string c = "features[0].geometry.coordinates";
-  const std::vector<ErrorCase> cases = {
+constexpr const char* kProps = "features[0].properties.";
+constexpr const char* kCoords = "features[0].geometry.coordinates";
+
+// Errors in a feature's type, id and properties (kind, party, times, numbers).
+std::vector<ErrorCase> FeatureErrorCases() {
+  const std::string p = kProps;
+  return {
       {"unknown kind", Feature("tank", kLine, kTimes), p + "kind",
        "unknown kind \"tank\"; expected one of movement, flight, site, zone"},
       {"missing party",
@@ -253,6 +254,13 @@ TEST(PlanParserTest, EachErrorNamesItsPathAndReason) {
       {"infinite number",
        Feature("movement", kLine, std::string(kTimes) + R"(,"corridor_m":1e999)"), p + "corridor_m",
        "expected a finite number"},
+  };
+}
+
+// Errors in a feature's positions: ranges, lengths and altitudes.
+std::vector<ErrorCase> PositionErrorCases() {
+  const std::string c = kCoords;
+  return {
       {"longitude range",
        Feature("movement", Geometry("LineString", "[[41.6,37.0],[181,37.04],[41.66,37.06]]"),
                kTimes),
@@ -275,6 +283,14 @@ TEST(PlanParserTest, EachErrorNamesItsPathAndReason) {
        Feature("flight",
                Geometry("LineString", "[[41.6,37.0,500],[41.62,37.04],[41.66,37.06,500]]"), kTimes),
        c + "[1]", "missing altitude"},
+  };
+}
+
+// Errors in a feature's shape: geometry types, radii, windows, bands and rings.
+std::vector<ErrorCase> ShapeErrorCases() {
+  const std::string p = kProps;
+  const std::string c = kCoords;
+  return {
       {"site as a line", Feature("site", kLine), "features[0].geometry.type",
        "site: geometry must be Point (with radius_m) or Polygon, got LineString"},
       {"zone as a point", Feature("zone", Geometry("Point", "[1,2]")), "features[0].geometry.type",
@@ -331,6 +347,12 @@ TEST(PlanParserTest, EachErrorNamesItsPathAndReason) {
       {"zone line of one point", Feature("zone", Geometry("LineString", "[[1,2],[1,2]]")), c,
        "expected at least 2 distinct positions, got 1"},
   };
+}
+
+TEST(PlanParserTest, EachErrorNamesItsPathAndReason) {
+  std::vector<ErrorCase> cases = FeatureErrorCases();
+  for (ErrorCase& e : PositionErrorCases()) cases.push_back(std::move(e));
+  for (ErrorCase& e : ShapeErrorCases()) cases.push_back(std::move(e));
   for (const ErrorCase& e : cases) {
     SCOPED_TRACE(e.name);
     ExpectOneIssue(Collection({e.feature}), e.path, e.reason);

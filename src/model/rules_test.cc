@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "testsupport/status_macros.h"
+
 namespace deconflict::model {
 namespace {
 
 TEST(RulesTest, EmptyObjectKeepsDefaults) {
   Result<Rules> r = ParseRules("{}");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->ground_ground_horizontal_m, 1000);
   EXPECT_EQ(r->air_air_horizontal_m, 9260);
   EXPECT_EQ(r->air_air_vertical_m, 304.8);
@@ -21,7 +23,7 @@ TEST(RulesTest, EmptyObjectKeepsDefaults) {
 TEST(RulesTest, OverridesOnlyTheGivenKeys) {
   Result<Rules> r = ParseRules(
       R"({"ground_ground_horizontal_m": 1500, "low_level_ceiling_m": 2500.5, "zone_buffer_m": 0})");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_OK(r);
   EXPECT_EQ(r->ground_ground_horizontal_m, 1500);
   EXPECT_EQ(r->low_level_ceiling_m, 2500.5);
   EXPECT_EQ(r->zone_buffer_m, 0);

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "testsupport/status_macros.h"
+
 namespace deconflict::record {
 namespace {
 using store::AuditEntry;
@@ -210,7 +212,7 @@ TEST(RecordJsonTest, EntryAndCheckpointRoundTrip) {
   Log log = MakeLog(key, 5, 5);
   for (const AuditEntry& e : log.entries) {
     Result<AuditEntry> back = AuditEntryFromJson(AuditEntryToJson(e));
-    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    ASSERT_OK(back);
     EXPECT_EQ(back->seq, e.seq);
     EXPECT_EQ(back->at_ms, e.at_ms);
     EXPECT_EQ(back->kind, e.kind);
@@ -266,7 +268,7 @@ TEST(RecordExportTest, RoundTripInSeqOrder) {
   std::vector<AuditEntry> entries;
   std::vector<Checkpoint> checkpoints;
   Status s = ParseExport(text, &entries, &checkpoints);
-  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_OK(s);
   ASSERT_EQ(entries.size(), 12u);
   ASSERT_EQ(checkpoints.size(), 3u);
   EXPECT_EQ(ExportLog(entries, checkpoints), text);

@@ -9,6 +9,9 @@
 #include <fstream>
 #include <string>
 
+#include "testsupport/status_macros.h"
+#include "testsupport/temp_dir.h"
+
 namespace deconflict::record {
 namespace {
 
@@ -104,20 +107,14 @@ TEST(RecordEd25519Test, SignVerifyRoundTripAndTamper) {
 
 class RecordKeyFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "deconflict_key_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
+  const testing::TempDir tmp_{"deconflict_key"};
+  const std::string dir_ = tmp_.path().string();
 };
 
 TEST_F(RecordKeyFileTest, CreatesPrivateFileAndReloadsSameKey) {
   const std::string path = dir_ + "/server.key";
   Result<KeyPair> a = LoadOrCreateKeyPair(path);
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_OK(a);
   struct stat st;
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
@@ -133,7 +130,7 @@ TEST_F(RecordKeyFileTest, CreatesPrivateFileAndReloadsSameKey) {
             1);
 
   Result<KeyPair> b = LoadOrCreateKeyPair(path);
-  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_OK(b);
   EXPECT_EQ(b->public_key_hex, a->public_key_hex);
   EXPECT_EQ(b->secret_key, a->secret_key);
   EXPECT_TRUE(Verify(a->public_key_hex, "x", Sign(*b, "x")));

@@ -35,25 +35,35 @@ int DecodeWaitStatus(int status) {
   return -1;
 }
 
-// posix_spawn with stdin from /dev/null and stdout/stderr appended to files; every other
-// descriptor of the test process is closed in the child.
+// posix_spawn with stdin from in_path and stdout/stderr appended to files, in this process's
+// environment plus `env` ("NAME=value", first wins); every other descriptor of the test process
+// is closed in the child.
 Result<pid_t> Spawn(const std::string& binary, const std::vector<std::string>& args,
-                    const std::string& out_path, const std::string& err_path) {
+                    const std::string& out_path, const std::string& err_path,
+                    const std::string& in_path = "/dev/null",
+                    const std::vector<std::string>& env = {}) {
   std::vector<std::string> argv_s;
   argv_s.push_back(binary);
   for (const auto& a : args) argv_s.push_back(a);
   std::vector<char*> argv;
+  argv.reserve(argv_s.size() + 1);
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
 
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 0, in_path.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, binary.c_str(), &fa, nullptr, argv.data(), environ);
+  std::vector<std::string> env_s(env);
+  for (char** e = environ; *e != nullptr; ++e) env_s.emplace_back(*e);
+  std::vector<char*> envp;
+  envp.reserve(env_s.size() + 1);
+  for (std::string& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  int rc = posix_spawn(&pid, binary.c_str(), &fa, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) {
     return Status::IoError("cannot start " + binary + ": " + std::strerror(rc));
@@ -95,10 +105,21 @@ void WriteFileText(const fs::path& path, const std::string& text) {
 
 ProcessResult RunProcess(const std::string& binary, const std::vector<std::string>& args,
                          milliseconds timeout) {
+  return RunProcess(binary, args, ProcessOptions{.timeout = timeout});
+}
+
+ProcessResult RunProcess(const std::string& binary, const std::vector<std::string>& args,
+                         const ProcessOptions& options) {
+  const milliseconds timeout = options.timeout;
   ProcessResult r;
   std::string out = TempPath("deconflict-out"), err = TempPath("deconflict-err");
+  std::string in = "/dev/null";
+  if (!options.stdin_text.empty()) {
+    in = TempPath("deconflict-in");
+    WriteFileText(in, options.stdin_text);
+  }
   BackgroundProcess p;
-  Status s = p.Start(binary, args, out, err);
+  Status s = p.Start(binary, args, out, err, in, options.env);
   if (!s.ok()) {
     r.err = s.message();
   } else {
@@ -114,13 +135,16 @@ ProcessResult RunProcess(const std::string& binary, const std::vector<std::strin
   r.err += ReadFileText(err);
   fs::remove(out);
   fs::remove(err);
+  if (in != "/dev/null") fs::remove(in);
   return r;
 }
 
 Status BackgroundProcess::Start(const std::string& binary, const std::vector<std::string>& args,
-                                const std::string& stdout_path, const std::string& stderr_path) {
+                                const std::string& stdout_path, const std::string& stderr_path,
+                                const std::string& stdin_path,
+                                const std::vector<std::string>& env) {
   if (pid_ > 0) return Status::InvalidArgument("already running");
-  Result<pid_t> pid = Spawn(binary, args, stdout_path, stderr_path);
+  Result<pid_t> pid = Spawn(binary, args, stdout_path, stderr_path, stdin_path, env);
   if (!pid.ok()) return pid.status();
   pid_ = *pid;
   return Status::Ok();
@@ -314,7 +338,8 @@ http::ClientResponse Daemon::Request(const std::string& method, const std::strin
 
 // ----- Streams. -----
 
-SseFollower::SseFollower(http::Url url, std::string token, std::optional<int64_t> last_event_id) {
+SseFollower::SseFollower(http::Url url, const std::string& token,
+                         std::optional<int64_t> last_event_id) {
   http::HeaderList headers = {{"Authorization", "Bearer " + token},
                               {"Accept", "text/event-stream"}};
   if (last_event_id) headers.emplace_back("Last-Event-ID", std::to_string(*last_event_id));

@@ -50,13 +50,25 @@ struct ProcessResult {
 ProcessResult RunProcess(const std::string& binary, const std::vector<std::string>& args,
                          std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+struct ProcessOptions {
+  std::string stdin_text;                                        // DEFAULT: none (/dev/null)
+  std::vector<std::string> env;                                  // extra "NAME=value" entries
+  std::chrono::milliseconds timeout = std::chrono::seconds(60);  // then SIGKILL, code 137
+};
+// The same with stdin text and extra environment entries.
+ProcessResult RunProcess(const std::string& binary, const std::vector<std::string>& args,
+                         const ProcessOptions& options);
+
 // A process running in the background with stdout and stderr going to files.
 class BackgroundProcess {
  public:
-  // Starts `binary args...`; stdout and stderr are appended to the given files.
+  // Starts `binary args...`; stdout and stderr are appended to the given files, stdin read from
+  // stdin_path, `env` ("NAME=value") added to this process's environment.
   // InvalidArgument/IoError when it cannot be started.
   Status Start(const std::string& binary, const std::vector<std::string>& args,
-               const std::string& stdout_path, const std::string& stderr_path);
+               const std::string& stdout_path, const std::string& stderr_path,
+               const std::string& stdin_path = "/dev/null",
+               const std::vector<std::string>& env = {});
   ~BackgroundProcess();  // SIGKILLs and reaps a process still running
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
@@ -155,7 +167,7 @@ struct StreamEvent {
 class SseFollower {
  public:
   // last_event_id: sent as Last-Event-ID when set.
-  SseFollower(http::Url url, std::string token, std::optional<int64_t> last_event_id = {});
+  SseFollower(http::Url url, const std::string& token, std::optional<int64_t> last_event_id = {});
   ~SseFollower();  // Stop()
   // Ends the stream (the thread notices within ~200 ms) and joins the thread.
   void Stop();

@@ -118,7 +118,7 @@ Result<int64_t> PathNumber(const Request& req, const std::string& name, const st
   return static_cast<int64_t>(v);
 }
 
-Response Json(int status, json::value body) { return http::JsonResponse(status, body); }
+Response Json(int status, const json::value& body) { return http::JsonResponse(status, body); }
 
 Response NoContent() { return Response{204, "application/json", {}, ""}; }
 

@@ -79,7 +79,7 @@ Result<std::optional<int64_t>> IfMatch(const Request& req);
 Result<int64_t> PathNumber(const Request& req, const std::string& name, const std::string& what);
 
 // ----- Rendering.
-Response Json(int status, boost::json::value body);
+Response Json(int status, const boost::json::value& body);
 // `r` as JSON with status `ok_status`, or its problem.
 template <typename T>
 Result<Response> Json(int ok_status, Result<T> r) {

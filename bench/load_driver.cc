@@ -607,7 +607,7 @@ Result<std::vector<PartyToken>> CreateParties(const std::string& data_dir, int p
       std::snprintf(name, sizeof name, "P%02d", i + 1);
     }
     store::PartyRecord p{.name = name,
-                         .role = coord ? "coordinator" : "party",
+                         .role = coord ? Role::kCoordinator : Role::kParty,
                          .display_name = std::string("load party ") + name,
                          .created_ms = now_ms};
     if (Status s = (*txn)->PutParty(p); !s.ok()) return s;
@@ -1081,7 +1081,7 @@ int Main(Flags f, int argc, char** argv) {
       // Durability: every acknowledged plan (and amendment) is in the store after shutdown.
       auto store = store::OpenSqliteStore({.dir = dir + "/data"});
       if (store.ok()) {
-        auto plans = (*store)->ListPlans("", "");
+        auto plans = (*store)->ListPlans("", std::nullopt);
         auto sync = store::SqlitePragma(**store, "synchronous");
         auto journal = store::SqlitePragma(**store, "journal_mode");
         if (plans.ok()) {

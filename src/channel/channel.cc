@@ -21,25 +21,6 @@ namespace deconflict::channel {
 
 namespace json = boost::json;
 
-const char* RoleName(Role r) {
-  switch (r) {
-    case Role::kParty:
-      return "party";
-    case Role::kCoordinator:
-      return "coordinator";
-    case Role::kObserver:
-      return "observer";
-  }
-  return "party";
-}
-
-std::optional<Role> ParseRole(std::string_view name) {
-  if (name == "party") return Role::kParty;
-  if (name == "coordinator") return Role::kCoordinator;
-  if (name == "observer") return Role::kObserver;
-  return std::nullopt;
-}
-
 std::string PlanKey(const std::string& party, const std::string& id) { return party + ":" + id; }
 
 namespace {
@@ -196,12 +177,12 @@ Status Channel::Load() {
   next_due_ms_ = 0;  // the first sweep looks at every live conflict
   detector_ = std::make_unique<engine::ConflictDetector>(options_.rules);
 
-  auto plans = store_->ListPlans("", "");
+  auto plans = store_->ListPlans("", std::nullopt);
   if (!plans.ok()) return plans.status();
   for (store::PlanRecord& r : *plans) {
     std::string key = PlanKey(r.party, r.id);
     PlanState st;
-    if (r.status == "active") {
+    if (r.status == PlanStatus::kActive) {
       json::value v;
       if (auto issue = deconflict::json::Parse(r.feature_json, &v)) {
         return Status::Internal("stored plan " + key + " is not JSON: " + issue->ToString());
@@ -219,7 +200,8 @@ Status Channel::Load() {
     st.record = std::move(r);
     plans_.emplace(key, std::move(st));
   }
-  auto conflicts = store_->ListConflicts({.statuses = {"open", "acknowledged"}});
+  auto conflicts =
+      store_->ListConflicts({.statuses = {ConflictStatus::kOpen, ConflictStatus::kAcknowledged}});
   if (!conflicts.ok()) return conflicts.status();
   for (store::ConflictRecord& c : *conflicts) {
     live_by_plan_[PlanKey(c.party_a, c.plan_a)].insert(c.id);
@@ -262,7 +244,7 @@ void Channel::RefreshParties() {
 std::vector<std::string> Channel::Watchers() const {
   std::vector<std::string> out;
   for (const auto& [name, role] : roles_) {
-    if (role == "coordinator" || role == "observer") out.push_back(name);
+    if (role != Role::kParty) out.push_back(name);
   }
   return out;
 }
@@ -418,9 +400,7 @@ Result<Caller> Channel::Authenticate(std::string_view token) {
   auto p = store_->GetParty((*t)->party);
   if (!p.ok()) return p.status();
   if (!*p) return Status::Unauthenticated("the token's party no longer exists");
-  std::optional<Role> role = ParseRole((*p)->role);
-  if (!role) return Status::Internal("party " + (*p)->name + " has an unknown role");
-  Caller caller{(*p)->name, *role};
+  Caller caller{(*p)->name, (*p)->role};
   MutexLock lock(auth_mu_);
   if (auth_cache_.size() > 10000) auth_cache_.clear();
   auth_cache_[hash] = {caller, now + 2000};
@@ -565,7 +545,7 @@ Status Channel::Emit(Batch& b, const std::string& recipient, const std::string& 
       job.recipient = recipient;
       job.event_seq = r->seq;
       job.next_attempt_ms = b.now;
-      job.state = "pending";
+      job.state = DeliveryState::kPending;
       if (Status s = b.txn->PutWebhookJob(job); !s.ok()) return s;
     }
   }
@@ -581,8 +561,7 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, const std::stri
   const json::value detail = json::parse(c.detail_json);
   for (const std::string& r : recipients) {
     auto role_it = roles_.find(r);
-    Role role = Role::kParty;
-    if (role_it != roles_.end()) role = ParseRole(role_it->second).value_or(Role::kParty);
+    Role role = role_it != roles_.end() ? role_it->second : Role::kParty;
     Caller as{r, role};
     json::object data = extra;
     if (!private_to.empty() && (r == private_to || as.sees_all())) {
@@ -592,9 +571,9 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, const std::stri
     store::EventRecord ev;
     if (Status s = Emit(b, r, type, deconflict::json::Write(data), &ev); !s.ok()) return s;
     if (r == c.party_a || r == c.party_b) {
-      json::object body{{"recipient", r},     {"event_seq", ev.seq},
-                        {"type", type},       {"conflict", c.id},
-                        {"status", c.status}, {"deadline", TimeOrNull(c.deadline_ms)}};
+      json::object body{
+          {"recipient", r},   {"event_seq", ev.seq},      {"type", type},
+          {"conflict", c.id}, {"status", Name(c.status)}, {"deadline", TimeOrNull(c.deadline_ms)}};
       if (Status s = Audit(b, "notice.sent", {r}, deconflict::json::Write(body)); !s.ok()) return s;
     }
   }
@@ -605,7 +584,7 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
   const std::string id = op.plan.id.value();
   const std::string key = PlanKey(op.caller.party, id);
   auto it = plans_.find(key);
-  bool active = it != plans_.end() && it->second.record.status == "active";
+  bool active = it != plans_.end() && it->second.record.status == PlanStatus::kActive;
   if (op.mode == Write::kCreate && active) {
     op.status = Status::AlreadyExists("plan " + id + " already exists (version " +
                                       std::to_string(it->second.record.version) +
@@ -629,7 +608,7 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
   next.record.party = op.caller.party;
   next.record.id = id;
   next.record.version = it == plans_.end() ? 1 : it->second.record.version + 1;
-  next.record.status = "active";
+  next.record.status = PlanStatus::kActive;
   next.record.feature_json = std::move(op.feature_json);
   next.record.created_ms = b.now;
   model::Plan plan = std::move(op.plan);
@@ -644,7 +623,7 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
 Status Channel::Apply(Batch& b, op::Cancel& op) {
   const std::string key = PlanKey(op.caller.party, op.id);
   auto it = plans_.find(key);
-  if (it == plans_.end() || it->second.record.status != "active") {
+  if (it == plans_.end() || it->second.record.status != PlanStatus::kActive) {
     op.status = Status::NotFound("no active plan " + op.id);
     return Status::Ok();
   }
@@ -657,7 +636,7 @@ Status Channel::Apply(Batch& b, op::Cancel& op) {
   PlanState next;
   next.record = it->second.record;
   next.record.version += 1;
-  next.record.status = "cancelled";
+  next.record.status = PlanStatus::kCancelled;
   next.record.created_ms = b.now;
   op.out.emplace();
   return ReplacePlan(b, key, std::move(next), &*op.out, "plan.cancelled");
@@ -683,7 +662,8 @@ Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, Pl
   const store::PlanRecord& rec = next.record;
   std::string body = "{\"party\":" + Quote(rec.party) + ",\"id\":" + Quote(rec.id) +
                      ",\"version\":" + std::to_string(rec.version) +
-                     ",\"status\":" + Quote(rec.status) + ",\"feature\":" + rec.feature_json + "}";
+                     ",\"status\":" + Quote(std::string(Name(rec.status))) +
+                     ",\"feature\":" + rec.feature_json + "}";
   if (Status s = Audit(b, why, {rec.party}, std::move(body)); !s.ok()) return s;
   bool still_active = next.plan.has_value();
   out->plan = rec;
@@ -729,7 +709,9 @@ Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, Pl
       }
       continue;
     }
-    std::string resolution = !still_active ? "cancelled" : fresh.empty() ? "amended" : "superseded";
+    Resolution resolution = !still_active   ? Resolution::kCancelled
+                            : fresh.empty() ? Resolution::kAmended
+                                            : Resolution::kSuperseded;
     for (const std::string& id : old) {
       store::ConflictRecord c = live_.at(id);
       if (Status s = CloseConflict(b, &c, Event::Resolve(resolution), out->plan.party); !s.ok()) {
@@ -757,7 +739,7 @@ Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::Conflic
   r.plan_b = ib;
   r.version_a = plans_.at(c.plan_a.value()).record.version;
   r.version_b = plans_.at(c.plan_b.value()).record.version;
-  r.status = "open";
+  r.status = ConflictStatus::kOpen;
   r.detail_json = DisclosureJson(c);
   r.window_start_ms = ToMs(c.window.start);
   r.window_end_ms = ToMs(c.window.end);
@@ -798,9 +780,11 @@ Status Channel::Closed(Batch& b, const store::ConflictRecord& c, const std::stri
     it->second.erase(c.id);
     if (it->second.empty()) live_by_plan_.erase(it);
   }
-  const std::string kind = "conflict." + c.status;
-  json::object body{
-      {"conflict", c.id}, {"status", c.status}, {"resolution", c.resolution}, {"by", actor}};
+  const std::string kind = "conflict." + std::string(Name(c.status));
+  json::object body{{"conflict", c.id},
+                    {"status", Name(c.status)},
+                    {"resolution", Name(c.resolution)},
+                    {"by", actor}};
   if (Status s = Audit(b, kind, {c.party_a, c.party_b}, deconflict::json::Write(body)); !s.ok())
     return s;
   return Notify(b, c, kind, {});
@@ -813,10 +797,9 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
   if (it == live_.end()) {
     auto stored = store_->GetConflict(op.id);
     if (!stored.ok()) return stored.status();
-    op.status =
-        *stored
-            ? Status::FailedPrecondition("conflict " + op.id + " is already " + (*stored)->status)
-            : Status::NotFound("no conflict " + op.id);
+    op.status = *stored ? Status::FailedPrecondition("conflict " + op.id + " is already " +
+                                                     std::string(Name((*stored)->status)))
+                        : Status::NotFound("no conflict " + op.id);
     return Status::Ok();
   }
   store::ConflictRecord c = it->second;
@@ -850,7 +833,7 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
       return Status::Ok();
     }
   } else {
-    json::object body{{"conflict", c.id}, {"party", party}, {"status", c.status}};
+    json::object body{{"conflict", c.id}, {"party", party}, {"status", Name(c.status)}};
     if (Status s = Audit(b, "conflict.acknowledged", {c.party_a, c.party_b},
                          deconflict::json::Write(body));
         !s.ok()) {
@@ -1011,9 +994,9 @@ Status Channel::EscalateStep(Batch& b, const std::string& id) {
     std::vector<store::ContactRecord> alerted;
     json::array contacts;
     for (const auto& k : *list) {
-      if (k.role != "backup" && t->level < 2) continue;
+      if (k.role != ContactRole::kBackup && t->level < 2) continue;
       contacts.push_back(json::object{{"name", k.name},
-                                      {"role", k.role},
+                                      {"role", Name(k.role)},
                                       {"language", k.language},
                                       {"roster", k.roster},
                                       {"paged", !k.webhook_url.empty()}});
@@ -1071,10 +1054,11 @@ Status Channel::PageStep(Batch& b, const store::ConflictRecord& c, const std::st
         {"level", level},
         {"deadline", FormatMs(c.deadline_ms)},
         {"contact",
-         json::object{{"id", k.id}, {"name", k.name}, {"role", k.role}, {"language", k.language}}},
+         json::object{
+             {"id", k.id}, {"name", k.name}, {"role", Name(k.role)}, {"language", k.language}}},
         {"conflict", *view}});
     page.next_attempt_ms = b.now;
-    page.state = "pending";
+    page.state = DeliveryState::kPending;
     page.created_ms = b.now;
     if (auto r = b.txn->PutContactPage(page); !r.ok()) return r.status();
   }

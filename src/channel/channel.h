@@ -32,6 +32,7 @@
 
 #include "base/status.h"
 #include "base/thread_annotations.h"
+#include "base/vocabulary.h"
 #include "channel/hub.h"
 #include "channel/lifecycle.h"
 #include "channel/policy.h"
@@ -57,9 +58,7 @@ struct AddContact;
 struct DeleteContact;
 }  // namespace op
 
-enum class Role { kParty, kCoordinator, kObserver };
-const char* RoleName(Role r);                          // "party", ...
-std::optional<Role> ParseRole(std::string_view name);  // nullopt if unknown
+using deconflict::Role;  // base/vocabulary.h: Name(role), Parse<Role>(text)
 
 // Who is calling (from the API token).
 struct Caller {
@@ -237,8 +236,8 @@ class Channel {
   std::map<std::string, PlanState> plans_;                     // by key
   std::map<std::string, store::ConflictRecord> live_;          // open/acknowledged, by id
   std::map<std::string, std::set<std::string>> live_by_plan_;  // plan key -> conflict ids
-  int64_t next_due_ms_ = 0;  // <= NextDue of every live conflict: Sweep scans from then
-  std::map<std::string, std::string> roles_;              // party -> role
+  int64_t next_due_ms_ = 0;            // <= NextDue of every live conflict: Sweep scans from then
+  std::map<std::string, Role> roles_;  // party -> role
   std::map<std::string, std::vector<int64_t>> webhooks_;  // party -> active webhook ids
   int64_t last_party_refresh_ms_ = 0;
   int64_t last_unacked_count_ms_ = 0;  // SteadyMs of the last count of unacknowledged notices

@@ -55,11 +55,12 @@ class ChannelTest : public ::testing::Test {
     Open();
     auto txn = store_->Begin().value();
     for (const char* p : {"US", "RU", "OCHA"}) {
-      ASSERT_TRUE(txn->PutParty({p, "party", "", now_}).ok());
+      ASSERT_TRUE(txn->PutParty({p, Role::kParty, "", now_}).ok());
     }
-    ASSERT_TRUE(txn->PutParty({"JCC", "coordinator", "", now_}).ok());
+    ASSERT_TRUE(txn->PutParty({"JCC", Role::kCoordinator, "", now_}).ok());
     ASSERT_TRUE(
-        txn->PutContact({0, "RU", "Backup officer", "ru", "backup", "24/7", "", now_}).ok());
+        txn->PutContact({0, "RU", "Backup officer", "ru", ContactRole::kBackup, "24/7", "", now_})
+            .ok());
     ASSERT_TRUE(txn->Commit().ok());
   }
   void TearDown() override {
@@ -147,7 +148,7 @@ TEST_F(ChannelTest, CrossingPatrolsOpenOneConflictAndNotifyBothSides) {
   ASSERT_TRUE(ru.ok()) << ru.status().ToString();
   ASSERT_EQ(ru->opened.size(), 1u);
   const store::ConflictRecord& c = ru->opened[0];
-  EXPECT_EQ(c.status, "open");
+  EXPECT_EQ(c.status, ConflictStatus::kOpen);
   EXPECT_EQ(c.party_a, "RU");  // "RU:ru-1" < "US:us-1"
   EXPECT_EQ(c.party_b, "US");
   EXPECT_LE(c.window_start_ms, kT0 + 10 * 60'000);
@@ -192,18 +193,18 @@ TEST_F(ChannelTest, AcknowledgeAcceptAndResolveAsCoordinated) {
   std::string id = ru->opened.at(0).id;
   auto a = Ack("US", id);
   ASSERT_TRUE(a.ok());
-  EXPECT_EQ(a->status, "open");
+  EXPECT_EQ(a->status, ConflictStatus::kOpen);
   EXPECT_NE(a->ack_b_ms, 0);
   EXPECT_TRUE(Ack("US", id).ok()) << "acknowledging twice is harmless";
   auto b = Ack("RU", id);
   ASSERT_TRUE(b.ok());
-  EXPECT_EQ(b->status, "acknowledged");
+  EXPECT_EQ(b->status, ConflictStatus::kAcknowledged);
   EXPECT_EQ(Ack("OCHA", id).status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(Ack("US", id, true).ok());
   auto done = Ack("RU", id, true);
   ASSERT_TRUE(done.ok());
-  EXPECT_EQ(done->status, "resolved");
-  EXPECT_EQ(done->resolution, "coordinated");
+  EXPECT_EQ(done->status, ConflictStatus::kResolved);
+  EXPECT_EQ(done->resolution, Resolution::kCoordinated);
   EXPECT_EQ(Ack("RU", id).status().code(), StatusCode::kFailedPrecondition);
   auto types = Events("US");
   EXPECT_EQ(types.back().type, "conflict.resolved");
@@ -229,9 +230,9 @@ TEST_F(ChannelTest, AmendmentThatClearsResolvesAndStaleVersionIsRefused) {
   EXPECT_EQ(later->plan.version, 3);
   EXPECT_TRUE(later->opened.empty());
   ASSERT_EQ(later->closed.size(), 1u);
-  EXPECT_EQ(later->closed[0].resolution, "amended");
+  EXPECT_EQ(later->closed[0].resolution, Resolution::kAmended);
   auto stored = *store_->GetConflict(ru->opened[0].id);
-  EXPECT_EQ(stored->status, "resolved");
+  EXPECT_EQ(stored->status, ConflictStatus::kResolved);
   // The record names who resolved it: the amending party.
   {
     auto last = store_->LastAudit();
@@ -265,9 +266,9 @@ TEST_F(ChannelTest, CancellationResolves) {
                        [&](Result<PlanOutcome> r) { p.set_value(std::move(r)); });
   auto r = p.get_future().get();
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->plan.status, "cancelled");
+  EXPECT_EQ(r->plan.status, PlanStatus::kCancelled);
   ASSERT_EQ(r->closed.size(), 1u);
-  EXPECT_EQ(r->closed[0].resolution, "cancelled");
+  EXPECT_EQ(r->closed[0].resolution, Resolution::kCancelled);
   EXPECT_TRUE(channel_
                   ->DryRun([] {
                     auto f = RuCrossing();
@@ -300,7 +301,7 @@ TEST_F(ChannelTest, MissedDeadlineEscalatesThenExpires) {
   now_ = kT0 + 3 * 3600'000;
   Settle();
   c = *store_->GetConflict(id);
-  EXPECT_EQ(c->status, "expired");
+  EXPECT_EQ(c->status, ConflictStatus::kExpired);
   EXPECT_EQ(Events("US").back().type, "conflict.expired");
   EXPECT_TRUE(VerifyLog().ok());
 }
@@ -332,7 +333,7 @@ TEST_F(ChannelTest, ConcurrentSubmissionsNeverMissAConflict) {
   {
     auto txn = store_->Begin().value();
     for (int p = 0; p < kParties; ++p) {
-      ASSERT_TRUE(txn->PutParty({"P" + std::to_string(p), "party", "", now_}).ok());
+      ASSERT_TRUE(txn->PutParty({"P" + std::to_string(p), Role::kParty, "", now_}).ok());
     }
     ASSERT_TRUE(txn->Commit().ok());
   }
@@ -364,7 +365,7 @@ TEST_F(ChannelTest, ConcurrentSubmissionsNeverMissAConflict) {
   }
   std::set<std::pair<std::string, std::string>> expected, got;
   for (const auto& c : fresh.DetectAll()) expected.insert({c.plan_a.value(), c.plan_b.value()});
-  auto open = store_->ListConflicts({.statuses = {"open"}});
+  auto open = store_->ListConflicts({.statuses = {ConflictStatus::kOpen}});
   ASSERT_TRUE(open.ok());
   for (const auto& c : *open) {
     got.insert({PlanKey(c.party_a, c.plan_a), PlanKey(c.party_b, c.plan_b)});
@@ -380,16 +381,18 @@ TEST_F(ChannelTest, MessagesAreThreadedAndOnTheRecord) {
   ASSERT_TRUE(ru.ok());
   std::string id = ru->opened.at(0).id;
   std::promise<Result<store::MessageRecord>> p;
-  channel_->PostMessage({"RU", Role::kParty}, id,
-                        {0, "", "", "propose", "{\"shift_s\":900,\"subject\":\"self\"}", "ru", 0},
-                        [&](Result<store::MessageRecord> r) { p.set_value(std::move(r)); });
+  channel_->PostMessage(
+      {"RU", Role::kParty}, id,
+      {0, "", "", MessageKind::kPropose, "{\"shift_s\":900,\"subject\":\"self\"}", "ru", 0},
+      [&](Result<store::MessageRecord> r) { p.set_value(std::move(r)); });
   auto m = p.get_future().get();
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m->seq, 1);
   EXPECT_EQ(m->party, "RU");
   EXPECT_EQ(Events("US").back().type, "message.posted");
   std::promise<Result<store::MessageRecord>> q;
-  channel_->PostMessage({"OCHA", Role::kParty}, id, {0, "", "", "text", "{\"text\":\"hi\"}", "", 0},
+  channel_->PostMessage({"OCHA", Role::kParty}, id,
+                        {0, "", "", MessageKind::kText, "{\"text\":\"hi\"}", "", 0},
                         [&](Result<store::MessageRecord> r) { q.set_value(std::move(r)); });
   EXPECT_EQ(q.get_future().get().status().code(), StatusCode::kNotFound);
   auto entries = *store_->AuditAfter(0, 0, "US");

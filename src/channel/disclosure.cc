@@ -96,8 +96,8 @@ json::object ConflictView(const store::ConflictRecord& c, const Caller& caller,
   json::object o;
   o.reserve(20);
   o["id"] = c.id;
-  o["status"] = c.status;
-  if (!c.resolution.empty()) o["resolution"] = c.resolution;
+  o["status"] = Name(c.status);
+  if (c.resolution != Resolution::kNone) o["resolution"] = Name(c.resolution);
   for (const char* k : {"type", "rule", "window", "closest_approach", "min_distance_m",
                         "required_m", "vertical_distance_m", "area", "area_half_size_m"}) {
     if (auto* v = d.if_contains(k)) o[k] = *v;
@@ -128,7 +128,7 @@ json::object PlanView(const store::PlanRecord& p) {
   o["id"] = p.id;
   o["party"] = p.party;
   o["version"] = p.version;
-  o["status"] = p.status;
+  o["status"] = Name(p.status);
   o["stored_at"] = FormatMs(p.created_ms);
   o["feature"] = json::parse(p.feature_json);
   return o;
@@ -139,7 +139,7 @@ json::object MessageView(const store::MessageRecord& m) {
   o["seq"] = m.seq;
   o["conflict"] = m.conflict_id;
   o["party"] = m.party;
-  o["kind"] = m.kind;
+  o["kind"] = Name(m.kind);
   if (!m.language.empty()) o["language"] = m.language;
   o["at"] = FormatMs(m.at_ms);
   json::value body = json::parse(m.body_json);

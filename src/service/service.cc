@@ -74,11 +74,10 @@ Result<json::object> Service::Me(const Caller& caller) const {
     cs.push_back(json::object{{"id", c.id},
                               {"name", c.name},
                               {"language", c.language},
-                              {"role", c.role},
+                              {"role", Name(c.role)},
                               {"roster", c.roster}});
   }
-  return json::object{
-      {"party", caller.party}, {"role", channel::RoleName(caller.role)}, {"contacts", cs}};
+  return json::object{{"party", caller.party}, {"role", Name(caller.role)}, {"contacts", cs}};
 }
 
 Result<json::array> Service::ListParties(const Caller& caller) const {
@@ -89,7 +88,8 @@ Result<json::array> Service::ListParties(const Caller& caller) const {
   json::array a;
   for (const auto& p : *parties) {
     if (only && p.name != *only) continue;
-    a.push_back(json::object{{"name", p.name}, {"role", p.role}, {"display_name", p.display_name}});
+    a.push_back(
+        json::object{{"name", p.name}, {"role", Name(p.role)}, {"display_name", p.display_name}});
   }
   return a;
 }
@@ -308,7 +308,8 @@ Result<json::array> Service::ListMessages(const Caller& caller, const std::strin
 
 Result<json::object> Service::PostMessage(const Caller& caller, const std::string& id,
                                           MessageInput in) const {
-  auto c = FindConflict(caller, id, in.kind == "text" ? Action::kPostText : Action::kNegotiate);
+  auto c = FindConflict(caller, id,
+                        in.kind == MessageKind::kText ? Action::kPostText : Action::kNegotiate);
   if (!c.ok()) return c.status();
   if (in.answers > 0) {
     auto ms = store_->ListMessages(c->id);
@@ -316,7 +317,7 @@ Result<json::object> Service::PostMessage(const Caller& caller, const std::strin
     std::vector<Issue> issues;
     bool found = false;
     for (const auto& prev : *ms) {
-      if (prev.seq == in.answers && prev.kind == "propose") {
+      if (prev.seq == in.answers && prev.kind == MessageKind::kPropose) {
         found = true;
         if (prev.party == caller.party) {
           issues.push_back({"message", "you cannot answer your own proposal"});
@@ -327,7 +328,7 @@ Result<json::object> Service::PostMessage(const Caller& caller, const std::strin
     if (!issues.empty()) return Status::Invalid(std::move(issues));
   }
   store::MessageRecord m;
-  m.kind = std::move(in.kind);
+  m.kind = in.kind;
   m.body_json = std::move(in.body_json);
   m.language = std::move(in.language);
   auto r = Await<store::MessageRecord>(
@@ -476,7 +477,7 @@ Result<store::ContactRecord> Service::AddContact(const Caller& caller, ContactIn
   store::ContactRecord c;
   c.name = std::move(in.name);
   c.language = std::move(in.language);
-  c.role = std::move(in.role);
+  c.role = in.role;
   c.roster = std::move(in.roster);
   c.webhook_url = std::move(in.webhook_url);
   return Await<store::ContactRecord>(

@@ -21,7 +21,13 @@ namespace deconflict::channel {
 
 namespace json = boost::json;
 
-std::string PlanKey(const std::string& party, const std::string& id) { return party + ":" + id; }
+PlanId EngineId(const PlanRef& ref) { return PlanId(ref.party.value() + ":" + ref.id.value()); }
+
+PlanRef FromEngineId(const PlanId& engine_id) {
+  const std::string& key = engine_id.value();
+  size_t colon = key.find(':');
+  return {PartyId(key.substr(0, colon)), PlanId(key.substr(colon + 1))};
+}
 
 namespace {
 
@@ -49,9 +55,9 @@ int64_t SteadyMs() {
 
 std::string Quote(const std::string& s) { return deconflict::json::Write(json::string(s)); }
 
-std::pair<std::string, std::string> SplitKey(const std::string& key) {
-  size_t colon = key.find(':');
-  return {key.substr(0, colon), key.substr(colon + 1)};
+// The engine id of a stored plan, as the key of plans_ and live_by_plan_.
+std::string PlanKey(const std::string& party, const std::string& id) {
+  return EngineId({PartyId(party), PlanId(id)}).value();
 }
 
 }  // namespace
@@ -731,12 +737,11 @@ Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, Pl
 Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::ConflictRecord* out) {
   store::ConflictRecord r;
   r.id = "c-" + record::RandomHex(8);
-  auto [pa, ia] = SplitKey(c.plan_a.value());
-  auto [pb, ib] = SplitKey(c.plan_b.value());
-  r.party_a = pa;
-  r.plan_a = ia;
-  r.party_b = pb;
-  r.plan_b = ib;
+  const PlanRef side_a = FromEngineId(c.plan_a), side_b = FromEngineId(c.plan_b);
+  r.party_a = side_a.party.value();
+  r.plan_a = side_a.id.value();
+  r.party_b = side_b.party.value();
+  r.plan_b = side_b.id.value();
   r.version_a = plans_.at(c.plan_a.value()).record.version;
   r.version_b = plans_.at(c.plan_b.value()).record.version;
   r.status = ConflictStatus::kOpen;
@@ -753,12 +758,13 @@ Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::Conflic
   // Both parties read this entry: the plans are named by commitments (SHA-256 of
   // "party:id:version"), which a coordinator or either owner can check, but which do not disclose
   // the other party's plan id.
-  std::string ref_a = record::Sha256Hex(PlanKey(pa, ia) + ":" + std::to_string(r.version_a));
-  std::string ref_b = record::Sha256Hex(PlanKey(pb, ib) + ":" + std::to_string(r.version_b));
+  std::string ref_a = record::Sha256Hex(c.plan_a.value() + ":" + std::to_string(r.version_a));
+  std::string ref_b = record::Sha256Hex(c.plan_b.value() + ":" + std::to_string(r.version_b));
   std::string body = "{\"conflict\":" + Quote(r.id) + ",\"plan_refs\":[" + Quote(ref_a) + "," +
                      Quote(ref_b) + "],\"deadline\":" + Quote(FormatMs(r.deadline_ms)) +
                      ",\"detail\":" + r.detail_json + "}";
-  if (Status s = Audit(b, "conflict.opened", {pa, pb}, std::move(body)); !s.ok()) return s;
+  if (Status s = Audit(b, "conflict.opened", {r.party_a, r.party_b}, std::move(body)); !s.ok())
+    return s;
   if (Status s = Notify(b, r, "conflict.opened", {}); !s.ok()) return s;
   *out = std::move(r);
   return Status::Ok();

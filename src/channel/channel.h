@@ -67,8 +67,16 @@ struct Caller {
   bool sees_all() const { return role != Role::kParty; }
 };
 
-// The engine's id of a party's plan: "PARTY:id" (party names contain no ':').
-std::string PlanKey(const std::string& party, const std::string& id);
+// A party's plan. The engine, which knows no parties' namespaces, names it by one PlanId,
+// "PARTY:id" (party names contain no ':'); EngineId and FromEngineId are the only conversions.
+struct PlanRef {
+  PartyId party;
+  PlanId id;
+  auto operator<=>(const PlanRef&) const = default;
+};
+PlanId EngineId(const PlanRef& ref);  // "PARTY:id"
+// The reference an engine id names. REQUIRES: `engine_id` was made by EngineId.
+PlanRef FromEngineId(const PlanId& engine_id);
 
 enum class Write { kCreate, kAmend };
 

@@ -140,6 +140,15 @@ json::value RuCrossing(int start_minute = 0) {
                          {start_minute, start_minute + 20});
 }
 
+TEST(PlanRefTest, EngineIdRoundTrips) {
+  const PlanRef ref{PartyId("US"), PlanId("patrol-1")};
+  EXPECT_EQ(EngineId(ref), PlanId("US:patrol-1"));
+  EXPECT_EQ(FromEngineId(EngineId(ref)), ref);
+  // A plan id may itself contain ':'; the party never does.
+  const PlanRef colon{PartyId("RU"), PlanId("a:b")};
+  EXPECT_EQ(FromEngineId(EngineId(colon)), colon);
+}
+
 TEST_F(ChannelTest, CrossingPatrolsOpenOneConflictAndNotifyBothSides) {
   auto us = Submit("US", UsPatrol());
   ASSERT_TRUE(us.ok()) << us.status().ToString();
@@ -360,7 +369,7 @@ TEST_F(ChannelTest, ConcurrentSubmissionsNeverMissAConflict) {
   engine::ConflictDetector fresh(model::Rules{}, {.use_brute_force = true});
   for (const json::value& f : all) {
     auto plan = *model::ParsePlanFeature(f, "", nullptr);
-    plan.id = PlanId(PlanKey(plan.party.value(), plan.id.value()));
+    plan.id = EngineId({plan.party, plan.id});
     ASSERT_TRUE(fresh.Add(plan).ok());
   }
   std::set<std::pair<std::string, std::string>> expected, got;
@@ -368,7 +377,8 @@ TEST_F(ChannelTest, ConcurrentSubmissionsNeverMissAConflict) {
   auto open = store_->ListConflicts({.statuses = {ConflictStatus::kOpen}});
   ASSERT_TRUE(open.ok());
   for (const auto& c : *open) {
-    got.insert({PlanKey(c.party_a, c.plan_a), PlanKey(c.party_b, c.plan_b)});
+    got.insert({EngineId({PartyId(c.party_a), PlanId(c.plan_a)}).value(),
+                EngineId({PartyId(c.party_b), PlanId(c.plan_b)}).value()});
   }
   EXPECT_GT(expected.size(), 20u) << "the scenario must actually produce conflicts";
   EXPECT_EQ(got, expected);

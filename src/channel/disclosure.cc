@@ -165,8 +165,7 @@ json::object DryRunView(const engine::Conflict& c, const std::string& own_party)
   for (size_t i = 0; i < 2; ++i) {
     const std::string& party = i == 0 ? c.party_a.value() : c.party_b.value();
     if (party == own_party) {
-      std::string key = i == 0 ? c.plan_a.value() : c.plan_b.value();
-      sides[i].as_object()["plan"] = key.substr(key.find(':') + 1);
+      sides[i].as_object()["plan"] = FromEngineId(i == 0 ? c.plan_a : c.plan_b).id.value();
       o["own_side"] = static_cast<int>(i);
     }
   }

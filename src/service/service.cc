@@ -225,7 +225,7 @@ Result<std::vector<store::PlanRecord>> Service::ListPlans(const Caller& caller, 
 Result<DryRunResult> Service::DryRun(const Caller& caller, PlanInput in) const {
   if (Status s = Authorize(caller, Action::kDryRun); !s.ok()) return s;
   model::Plan plan = std::move(in.plan);
-  plan.id = PlanId(channel::PlanKey(caller.party, plan.id.value()));
+  plan.id = channel::EngineId({PartyId(caller.party), plan.id});
   DryRunResult r;
   for (const auto& c : ch_->DryRun(plan))
     r.conflicts.push_back(channel::DryRunView(c, caller.party));

@@ -338,6 +338,12 @@ void Channel::RecordReceipts(std::vector<store::ReceiptRecord> receipts) {
   Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
+void Channel::Flush(Done<bool> done) {
+  op::Receipts o;  // with no receipts: a no-op that rides the queue, so after everything before it
+  o.done = std::move(done);
+  Enqueue(std::make_unique<Op>(Op{std::move(o)}));
+}
+
 void Channel::AddWebhook(const Caller& caller, store::WebhookRecord w,
                          Done<store::WebhookRecord> done) {
   op::AddWebhook o;

@@ -135,6 +135,10 @@ class Channel {
                    store::MessageRecord message, Done<store::MessageRecord> done);
   // Records delivery receipts (and their audit entries). Fire and forget; duplicates ignored.
   void RecordReceipts(std::vector<store::ReceiptRecord> receipts);
+  // A barrier: `done` gets true once every operation queued before this call has been applied
+  // and committed, together with a sweep (deadlines, escalation, expiry) at the channel's now;
+  // Unavailable if that batch failed or the channel is stopping.
+  void Flush(Done<bool> done);
   // Adds a webhook or contact for the caller's party (through the writer, on the record).
   void AddWebhook(const Caller& caller, store::WebhookRecord w, Done<store::WebhookRecord> done);
   void DeleteWebhook(const Caller& caller, int64_t id, Done<bool> done);

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <future>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -112,11 +113,12 @@ class ChannelTest : public ::testing::Test {
     return *store_->EventsAfter(party, 0, 0);
   }
   // Waits until the writer has run a sweep at the current time.
+  // Waits until everything queued so far is committed, with a sweep at now_.
   void Settle() {
-    // A no-op operation goes through the queue; the sweep runs in the same batch.
-    std::promise<void> p;
-    channel_->RecordReceipts({});
-    std::this_thread::sleep_for(std::chrono::milliseconds(80));
+    std::promise<Result<bool>> p;
+    channel_->Flush([&](Result<bool> r) { p.set_value(std::move(r)); });
+    Result<bool> r = p.get_future().get();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
   record::ChainReport VerifyLog() {
     auto entries = *store_->AuditAfter(0, 0);
@@ -147,6 +149,29 @@ TEST(PlanRefTest, EngineIdRoundTrips) {
   // A plan id may itself contain ':'; the party never does.
   const PlanRef colon{PartyId("RU"), PlanId("a:b")};
   EXPECT_EQ(FromEngineId(EngineId(colon)), colon);
+}
+
+TEST_F(ChannelTest, FlushCompletesAfterEverythingQueuedBeforeIt) {
+  std::mutex mu;
+  std::vector<std::string> order;
+  std::promise<void> flushed;
+  channel_->SubmitPlan({"US", Role::kParty}, *model::ParsePlanFeature(UsPatrol(), "", nullptr),
+                       json::serialize(UsPatrol()), std::nullopt, Write::kCreate,
+                       [&](Result<PlanOutcome> r) {
+                         std::lock_guard<std::mutex> l(mu);
+                         order.push_back(r.ok() ? "submit" : r.status().ToString());
+                       });
+  channel_->Flush([&](Result<bool> r) {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      order.push_back(r.ok() ? "flush" : r.status().ToString());
+    }
+    flushed.set_value();
+  });
+  flushed.get_future().get();
+  std::lock_guard<std::mutex> l(mu);
+  EXPECT_EQ(order, (std::vector<std::string>{"submit", "flush"}));
+  EXPECT_TRUE(store_->GetPlan("US", "us-1")->has_value());
 }
 
 TEST_F(ChannelTest, CrossingPatrolsOpenOneConflictAndNotifyBothSides) {

@@ -387,7 +387,7 @@ std::vector<engine::Conflict> Channel::DryRun(const model::Plan& plan_with_key) 
 
 Result<engine::Suggestion> Channel::Suggest(const Caller& caller,
                                             const store::ConflictRecord& c) const {
-  int side = SideOf(c, caller.party);
+  int side = SideOf(c, caller.party.value());
   if (side < 0) return Status::PermissionDenied("not a side of conflict " + c.id);
   std::string key = side == 0 ? PlanKey(c.party_a, c.plan_a) : PlanKey(c.party_b, c.plan_b);
   ReaderLock lock(detector_mu_);
@@ -412,7 +412,7 @@ Result<Caller> Channel::Authenticate(std::string_view token) {
   auto p = store_->GetParty((*t)->party);
   if (!p.ok()) return p.status();
   if (!*p) return Status::Unauthenticated("the token's party no longer exists");
-  Caller caller{(*p)->name, (*p)->role};
+  Caller caller{PartyId((*p)->name), (*p)->role};
   MutexLock lock(auth_mu_);
   if (auth_cache_.size() > 10000) auth_cache_.clear();
   auth_cache_[hash] = {caller, now + 2000};
@@ -574,7 +574,7 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, const std::stri
   for (const std::string& r : recipients) {
     auto role_it = roles_.find(r);
     Role role = role_it != roles_.end() ? role_it->second : Role::kParty;
-    Caller as{r, role};
+    Caller as{PartyId(r), role};
     json::object data = extra;
     if (!private_to.empty() && (r == private_to || as.sees_all())) {
       for (const auto& [k, v] : private_extra) data[k] = v;
@@ -594,7 +594,7 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, const std::stri
 
 Status Channel::Apply(Batch& b, op::Submit& op) {
   const std::string id = op.plan.id.value();
-  const std::string key = PlanKey(op.caller.party, id);
+  const std::string key = PlanKey(op.caller.party.value(), id);
   auto it = plans_.find(key);
   bool active = it != plans_.end() && it->second.record.status == PlanStatus::kActive;
   if (op.mode == Write::kCreate && active) {
@@ -617,7 +617,7 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
     }
   }
   PlanState next;
-  next.record.party = op.caller.party;
+  next.record.party = op.caller.party.value();
   next.record.id = id;
   next.record.version = it == plans_.end() ? 1 : it->second.record.version + 1;
   next.record.status = PlanStatus::kActive;
@@ -625,7 +625,7 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
   next.record.created_ms = b.now;
   model::Plan plan = std::move(op.plan);
   plan.id = PlanId(key);
-  plan.party = PartyId(op.caller.party);
+  plan.party = PartyId(op.caller.party.value());
   next.plan = std::move(plan);
   op.out.emplace();
   return ReplacePlan(b, key, std::move(next), &*op.out,
@@ -633,7 +633,7 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
 }
 
 Status Channel::Apply(Batch& b, op::Cancel& op) {
-  const std::string key = PlanKey(op.caller.party, op.id);
+  const std::string key = PlanKey(op.caller.party.value(), op.id);
   auto it = plans_.find(key);
   if (it == plans_.end() || it->second.record.status != PlanStatus::kActive) {
     op.status = Status::NotFound("no active plan " + op.id);
@@ -815,12 +815,12 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
     return Status::Ok();
   }
   store::ConflictRecord c = it->second;
-  const int side = SideOf(c, op.caller.party);
+  const int side = SideOf(c, op.caller.party.value());
   if (side < 0) {
     op.status = Status::NotFound("no conflict " + op.id);
     return Status::Ok();
   }
-  const std::string& party = op.caller.party;
+  const std::string& party = op.caller.party.value();
   Result<Transition> t =
       channel::Apply(&c, op.kind == Event::kAccept ? Event::Accept(side) : Event::Acknowledge(side),
                      b.now, options_.deadlines);
@@ -874,7 +874,7 @@ Status Channel::Apply(Batch& b, op::Message& op) {
   }
   store::MessageRecord m = std::move(op.message);
   m.conflict_id = c->id;
-  m.party = op.caller.party;
+  m.party = op.caller.party.value();
   m.at_ms = b.now;
   auto r = b.txn->AppendMessage(std::move(m));
   if (!r.ok()) return r.status();
@@ -942,26 +942,28 @@ Status Settle(O& op, Result<T> r) {
 }  // namespace
 
 Status Channel::Apply(Batch& b, op::AddWebhook& op) {
-  op.webhook.party = op.caller.party;
+  op.webhook.party = op.caller.party.value();
   b.webhooks_changed = true;
-  return Settle(
-      op, channel::AddWebhook(*b.txn, Appender(b), std::move(op.webhook), b.now, op.caller.party));
+  return Settle(op, channel::AddWebhook(*b.txn, Appender(b), std::move(op.webhook), b.now,
+                                        op.caller.party.value()));
 }
 
 Status Channel::Apply(Batch& b, op::DeleteWebhook& op) {
   b.webhooks_changed = true;
-  Status s = channel::DeleteWebhook(*b.txn, Appender(b), op.caller.party, op.id, op.caller.party);
+  Status s = channel::DeleteWebhook(*b.txn, Appender(b), op.caller.party.value(), op.id,
+                                    op.caller.party.value());
   return Settle(op, s.ok() ? Result<bool>(true) : Result<bool>(s));
 }
 
 Status Channel::Apply(Batch& b, op::AddContact& op) {
-  op.contact.party = op.caller.party;
-  return Settle(
-      op, channel::AddContact(*b.txn, Appender(b), std::move(op.contact), b.now, op.caller.party));
+  op.contact.party = op.caller.party.value();
+  return Settle(op, channel::AddContact(*b.txn, Appender(b), std::move(op.contact), b.now,
+                                        op.caller.party.value()));
 }
 
 Status Channel::Apply(Batch& b, op::DeleteContact& op) {
-  Status s = channel::DeleteContact(*b.txn, Appender(b), op.caller.party, op.id, op.caller.party);
+  Status s = channel::DeleteContact(*b.txn, Appender(b), op.caller.party.value(), op.id,
+                                    op.caller.party.value());
   return Settle(op, s.ok() ? Result<bool>(true) : Result<bool>(s));
 }
 
@@ -1051,7 +1053,7 @@ Status Channel::PageStep(Batch& b, const store::ConflictRecord& c, const std::st
     if (k.webhook_url.empty()) continue;
     if (!view) {
       const json::value detail = json::parse(c.detail_json);
-      view = ConflictView(c, Caller{party, Role::kParty}, detail.as_object());
+      view = ConflictView(c, Caller{PartyId(party), Role::kParty}, detail.as_object());
     }
     store::ContactPage page;
     page.party = party;

@@ -62,7 +62,7 @@ using deconflict::Role;  // base/vocabulary.h: Name(role), Parse<Role>(text)
 
 // Who is calling (from the API token).
 struct Caller {
-  std::string party;
+  PartyId party;
   Role role = Role::kParty;
   bool sees_all() const { return role != Role::kParty; }
 };
@@ -115,8 +115,8 @@ class Channel {
 
   // Creates (kCreate: AlreadyExists if an active plan has this id) or amends (kAmend: NotFound if
   // absent or cancelled; PreconditionFailed unless if_match is the current version) a plan of
-  // caller.party. REQUIRES: plan validated, plan.party == caller.party, plan.id = the feature id
-  // (unprefixed); feature_json is the Feature with properties.party set.
+  // caller.party.value(). REQUIRES: plan validated, plan.party == caller.party.value(), plan.id =
+  // the feature id (unprefixed); feature_json is the Feature with properties.party set.
   void SubmitPlan(const Caller& caller, model::Plan plan, std::string feature_json,
                   std::optional<int64_t> if_match, Write mode, Done<PlanOutcome> done);
   // Cancels a plan (a new version with status "cancelled"); resolves its conflicts.

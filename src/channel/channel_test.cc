@@ -94,7 +94,7 @@ class ChannelTest : public ::testing::Test {
     auto plan = model::ParsePlanFeature(feature, "", &warnings);
     if (!plan.ok()) return plan.status();
     std::promise<Result<PlanOutcome>> p;
-    channel_->SubmitPlan({party, Role::kParty}, std::move(*plan), json::serialize(feature),
+    channel_->SubmitPlan({PartyId(party), Role::kParty}, std::move(*plan), json::serialize(feature),
                          if_match, mode, [&](Result<PlanOutcome> r) { p.set_value(std::move(r)); });
     return p.get_future().get();
   }
@@ -103,9 +103,9 @@ class ChannelTest : public ::testing::Test {
     std::promise<Result<store::ConflictRecord>> p;
     auto cb = [&](Result<store::ConflictRecord> r) { p.set_value(std::move(r)); };
     if (accept) {
-      channel_->Accept({party, Role::kParty}, id, cb);
+      channel_->Accept({PartyId(party), Role::kParty}, id, cb);
     } else {
-      channel_->Acknowledge({party, Role::kParty}, id, cb);
+      channel_->Acknowledge({PartyId(party), Role::kParty}, id, cb);
     }
     return p.get_future().get();
   }
@@ -155,12 +155,12 @@ TEST_F(ChannelTest, FlushCompletesAfterEverythingQueuedBeforeIt) {
   std::mutex mu;
   std::vector<std::string> order;
   std::promise<void> flushed;
-  channel_->SubmitPlan({"US", Role::kParty}, *model::ParsePlanFeature(UsPatrol(), "", nullptr),
-                       json::serialize(UsPatrol()), std::nullopt, Write::kCreate,
-                       [&](Result<PlanOutcome> r) {
-                         std::lock_guard<std::mutex> l(mu);
-                         order.push_back(r.ok() ? "submit" : r.status().ToString());
-                       });
+  channel_->SubmitPlan(
+      {PartyId("US"), Role::kParty}, *model::ParsePlanFeature(UsPatrol(), "", nullptr),
+      json::serialize(UsPatrol()), std::nullopt, Write::kCreate, [&](Result<PlanOutcome> r) {
+        std::lock_guard<std::mutex> l(mu);
+        order.push_back(r.ok() ? "submit" : r.status().ToString());
+      });
   channel_->Flush([&](Result<bool> r) {
     {
       std::lock_guard<std::mutex> l(mu);
@@ -296,7 +296,7 @@ TEST_F(ChannelTest, CancellationResolves) {
   auto ru = Submit("RU", RuCrossing());
   ASSERT_TRUE(ru.ok());
   std::promise<Result<PlanOutcome>> p;
-  channel_->CancelPlan({"US", Role::kParty}, "us-1", std::nullopt,
+  channel_->CancelPlan({PartyId("US"), Role::kParty}, "us-1", std::nullopt,
                        [&](Result<PlanOutcome> r) { p.set_value(std::move(r)); });
   auto r = p.get_future().get();
   ASSERT_TRUE(r.ok());
@@ -417,7 +417,7 @@ TEST_F(ChannelTest, MessagesAreThreadedAndOnTheRecord) {
   std::string id = ru->opened.at(0).id;
   std::promise<Result<store::MessageRecord>> p;
   channel_->PostMessage(
-      {"RU", Role::kParty}, id,
+      {PartyId("RU"), Role::kParty}, id,
       {0, "", "", MessageKind::kPropose, "{\"shift_s\":900,\"subject\":\"self\"}", "ru", 0},
       [&](Result<store::MessageRecord> r) { p.set_value(std::move(r)); });
   auto m = p.get_future().get();
@@ -426,7 +426,7 @@ TEST_F(ChannelTest, MessagesAreThreadedAndOnTheRecord) {
   EXPECT_EQ(m->party, "RU");
   EXPECT_EQ(Events("US").back().type, "message.posted");
   std::promise<Result<store::MessageRecord>> q;
-  channel_->PostMessage({"OCHA", Role::kParty}, id,
+  channel_->PostMessage({PartyId("OCHA"), Role::kParty}, id,
                         {0, "", "", MessageKind::kText, "{\"text\":\"hi\"}", "", 0},
                         [&](Result<store::MessageRecord> r) { q.set_value(std::move(r)); });
   EXPECT_EQ(q.get_future().get().status().code(), StatusCode::kNotFound);

@@ -83,7 +83,7 @@ int SideOf(const store::ConflictRecord& c, const std::string& party) {
 }
 
 bool CanSee(const store::ConflictRecord& c, const Caller& caller) {
-  return caller.sees_all() || SideOf(c, caller.party) >= 0;
+  return caller.sees_all() || SideOf(c, caller.party.value()) >= 0;
 }
 
 json::object ConflictView(const store::ConflictRecord& c, const Caller& caller) {
@@ -102,7 +102,7 @@ json::object ConflictView(const store::ConflictRecord& c, const Caller& caller,
                         "required_m", "vertical_distance_m", "area", "area_half_size_m"}) {
     if (auto* v = d.if_contains(k)) o[k] = *v;
   }
-  int mine = caller.sees_all() ? -1 : SideOf(c, caller.party);
+  int mine = caller.sees_all() ? -1 : SideOf(c, caller.party.value());
   json::array sides = d.at("sides").as_array();
   for (int i = 0; i < 2; ++i) {
     json::object& side = sides[static_cast<size_t>(i)].as_object();

@@ -158,7 +158,7 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
     Result<model::Plan> plan = model::ParsePlanFeature(f, "", &warnings);
     if (!plan.ok()) return plan.status();
     std::promise<Status> done;
-    channel->SubmitPlan({party, channel::Role::kParty}, std::move(*plan),
+    channel->SubmitPlan({PartyId(party), channel::Role::kParty}, std::move(*plan),
                         deconflict::json::Write(f), std::nullopt, channel::Write::kCreate,
                         [&](Result<channel::PlanOutcome> r) { done.set_value(r.status()); });
     if (Status s = done.get_future().get(); !s.ok()) return s;

@@ -39,14 +39,14 @@ Result<PlanInput> ParsePlanInput(json::value v, const channel::Caller& caller) {
   if (json::value* props = f->if_contains("properties"); props != nullptr && props->is_object()) {
     json::object& p = props->get_object();
     if (json::value* party = p.if_contains("party")) {
-      if (!party->is_string() || std::string(party->get_string()) != caller.party) {
+      if (!party->is_string() || std::string(party->get_string()) != caller.party.value()) {
         return Status::PermissionDenied(
-            "properties.party must be your own party (" + caller.party +
+            "properties.party must be your own party (" + caller.party.value() +
                 ") or absent; a party submits only its own plans",
-            {{"properties.party", "must be \"" + caller.party + "\" or absent"}});
+            {{"properties.party", "must be \"" + caller.party.value() + "\" or absent"}});
       }
     } else {
-      p["party"] = caller.party;
+      p["party"] = caller.party.value();
     }
   }
   PlanInput in;

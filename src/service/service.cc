@@ -67,7 +67,7 @@ Result<Caller> Service::Authenticate(std::string_view token) const {
 // ----- Identity and parties.
 
 Result<json::object> Service::Me(const Caller& caller) const {
-  auto contacts = store_->ListContacts(caller.party);
+  auto contacts = store_->ListContacts(caller.party.value());
   if (!contacts.ok()) return contacts.status();
   json::array cs;
   for (const auto& c : *contacts) {
@@ -77,7 +77,8 @@ Result<json::object> Service::Me(const Caller& caller) const {
                               {"role", Name(c.role)},
                               {"roster", c.roster}});
   }
-  return json::object{{"party", caller.party}, {"role", Name(caller.role)}, {"contacts", cs}};
+  return json::object{
+      {"party", caller.party.value()}, {"role", Name(caller.role)}, {"contacts", cs}};
 }
 
 Result<json::array> Service::ListParties(const Caller& caller) const {
@@ -170,7 +171,7 @@ Result<PlanChange> Service::CancelPlan(const Caller& caller, std::string_view re
 Result<store::PlanRecord> Service::FindPlan(const Caller& caller, std::string_view ref) const {
   if (Status s = Authorize(caller, Action::kReadPlan); !s.ok()) return s;
   const std::string what = "plan " + std::string(ref);
-  std::string party = caller.party, id(ref);
+  std::string party = caller.party.value(), id(ref);
   if (size_t colon = ref.find(':'); colon != std::string_view::npos) {
     party = ref.substr(0, colon);
     id = ref.substr(colon + 1);
@@ -225,10 +226,10 @@ Result<std::vector<store::PlanRecord>> Service::ListPlans(const Caller& caller, 
 Result<DryRunResult> Service::DryRun(const Caller& caller, PlanInput in) const {
   if (Status s = Authorize(caller, Action::kDryRun); !s.ok()) return s;
   model::Plan plan = std::move(in.plan);
-  plan.id = channel::EngineId({PartyId(caller.party), plan.id});
+  plan.id = channel::EngineId({caller.party, plan.id});
   DryRunResult r;
   for (const auto& c : ch_->DryRun(plan))
-    r.conflicts.push_back(channel::DryRunView(c, caller.party));
+    r.conflicts.push_back(channel::DryRunView(c, caller.party.value()));
   r.warnings = std::move(in.warnings);
   return r;
 }
@@ -254,7 +255,7 @@ Result<ConflictPage> Service::ListConflicts(const Caller& caller, const Conflict
   f.statuses = q.statuses;
   if (!q.plan.empty()) {
     size_t colon = q.plan.find(':');
-    f.plan_party = colon == std::string::npos ? caller.party : q.plan.substr(0, colon);
+    f.plan_party = colon == std::string::npos ? caller.party.value() : q.plan.substr(0, colon);
     f.plan = colon == std::string::npos ? q.plan : q.plan.substr(colon + 1);
     if (Status s =
             Authorize(caller, Action::kReadPlan, Target::OwnedBy(f.plan_party, "plan " + q.plan));
@@ -319,7 +320,7 @@ Result<json::object> Service::PostMessage(const Caller& caller, const std::strin
     for (const auto& prev : *ms) {
       if (prev.seq == in.answers && prev.kind == MessageKind::kPropose) {
         found = true;
-        if (prev.party == caller.party) {
+        if (prev.party == caller.party.value()) {
           issues.push_back({"message", "you cannot answer your own proposal"});
         }
       }
@@ -343,7 +344,7 @@ Result<SuggestionView> Service::Suggest(const Caller& caller, const std::string&
   Result<engine::Suggestion> s = ch_->Suggest(caller, *c);
   if (!s.ok()) return s.status();
   SuggestionView v;
-  v.plan = channel::SideOf(*c, caller.party) == 0 ? c->plan_a : c->plan_b;
+  v.plan = channel::SideOf(*c, caller.party.value()) == 0 ? c->plan_a : c->plan_b;
   v.outcome = OutcomeName(s->outcome);
   v.shift_s = s->shift.value();
   v.conflicts_now = static_cast<int64_t>(s->conflicts_now);
@@ -384,14 +385,15 @@ Result<json::object> Service::Receipt(const Caller& caller, const std::string& i
   if (!cps.ok()) return cps.status();
   std::optional<store::Checkpoint> cp;
   if (!cps->empty()) cp = cps->back();
-  return record::MakeReceipt(ch_->key(), "conflict " + c->id, caller.party, ch_->Now(), picked, cp);
+  return record::MakeReceipt(ch_->key(), "conflict " + c->id, caller.party.value(), ch_->Now(),
+                             picked, cp);
 }
 
 // ----- Events.
 
 Result<std::vector<store::EventRecord>> Service::EventsAfter(const Caller& caller,
                                                              int64_t after_seq, int limit) const {
-  return store_->EventsAfter(caller.party, after_seq, limit);
+  return store_->EventsAfter(caller.party.value(), after_seq, limit);
 }
 
 void Service::RecordDelivered(const Caller& caller, const std::vector<int64_t>& seqs,
@@ -399,22 +401,22 @@ void Service::RecordDelivered(const Caller& caller, const std::vector<int64_t>& 
   std::vector<store::ReceiptRecord> receipts;
   receipts.reserve(seqs.size());
   for (int64_t seq : seqs)
-    receipts.push_back({caller.party, seq, channel, "delivered", ch_->Now()});
+    receipts.push_back({caller.party.value(), seq, channel, "delivered", ch_->Now()});
   ch_->RecordReceipts(std::move(receipts));
 }
 
 Status Service::MarkRead(const Caller& caller, int64_t seq, const std::string& channel) const {
-  auto last = store_->LastEventSeq(caller.party);
+  auto last = store_->LastEventSeq(caller.party.value());
   if (!last.ok()) return last.status();
   if (seq < 1 || seq > *last)
     return Status::NotFound("event " + std::to_string(seq) + " does not exist");
-  ch_->RecordReceipts({{caller.party, seq, channel, "read", ch_->Now()}});
+  ch_->RecordReceipts({{caller.party.value(), seq, channel, "read", ch_->Now()}});
   return Status::Ok();
 }
 
 channel::Hub::Subscription Service::Subscribe(const Caller& caller,
                                               std::function<void()> wake) const {
-  return ch_->hub().Subscribe(caller.party, std::move(wake));
+  return ch_->hub().Subscribe(caller.party.value(), std::move(wake));
 }
 
 // ----- The record.
@@ -447,7 +449,7 @@ const std::string& Service::RecordKey() const { return ch_->key().public_key_hex
 
 Result<std::vector<store::WebhookRecord>> Service::ListWebhooks(const Caller& caller) const {
   if (Status s = Authorize(caller, Action::kManageSettings); !s.ok()) return s;
-  return store_->ListWebhooks(caller.party);
+  return store_->ListWebhooks(caller.party.value());
 }
 
 Result<store::WebhookRecord> Service::AddWebhook(const Caller& caller, WebhookInput in) const {

@@ -21,26 +21,13 @@ namespace deconflict::channel {
 
 namespace json = boost::json;
 
-const char* RoleName(Role r) {
-  switch (r) {
-    case Role::kParty:
-      return "party";
-    case Role::kCoordinator:
-      return "coordinator";
-    case Role::kObserver:
-      return "observer";
-  }
-  return "party";
-}
+PlanId EngineId(const PlanRef& ref) { return PlanId(ref.party.value() + ":" + ref.id.value()); }
 
-std::optional<Role> ParseRole(std::string_view name) {
-  if (name == "party") return Role::kParty;
-  if (name == "coordinator") return Role::kCoordinator;
-  if (name == "observer") return Role::kObserver;
-  return std::nullopt;
+PlanRef FromEngineId(const PlanId& engine_id) {
+  const std::string& key = engine_id.value();
+  size_t colon = key.find(':');
+  return {PartyId(key.substr(0, colon)), PlanId(key.substr(colon + 1))};
 }
-
-std::string PlanKey(const std::string& party, const std::string& id) { return party + ":" + id; }
 
 namespace {
 
@@ -68,9 +55,9 @@ int64_t SteadyMs() {
 
 std::string Quote(const std::string& s) { return deconflict::json::Write(json::string(s)); }
 
-std::pair<std::string, std::string> SplitKey(const std::string& key) {
-  size_t colon = key.find(':');
-  return {key.substr(0, colon), key.substr(colon + 1)};
+// The engine id of a stored plan, as the key of plans_ and live_by_plan_.
+std::string PlanKey(const std::string& party, const std::string& id) {
+  return EngineId({PartyId(party), PlanId(id)}).value();
 }
 
 }  // namespace
@@ -196,12 +183,12 @@ Status Channel::Load() {
   next_due_ms_ = 0;  // the first sweep looks at every live conflict
   detector_ = std::make_unique<engine::ConflictDetector>(options_.rules);
 
-  auto plans = store_->ListPlans("", "");
+  auto plans = store_->ListPlans("", std::nullopt);
   if (!plans.ok()) return plans.status();
   for (store::PlanRecord& r : *plans) {
     std::string key = PlanKey(r.party, r.id);
     PlanState st;
-    if (r.status == "active") {
+    if (r.status == PlanStatus::kActive) {
       json::value v;
       if (auto issue = deconflict::json::Parse(r.feature_json, &v)) {
         return Status::Internal("stored plan " + key + " is not JSON: " + issue->ToString());
@@ -219,7 +206,8 @@ Status Channel::Load() {
     st.record = std::move(r);
     plans_.emplace(key, std::move(st));
   }
-  auto conflicts = store_->ListConflicts({.statuses = {"open", "acknowledged"}});
+  auto conflicts =
+      store_->ListConflicts({.statuses = {ConflictStatus::kOpen, ConflictStatus::kAcknowledged}});
   if (!conflicts.ok()) return conflicts.status();
   for (store::ConflictRecord& c : *conflicts) {
     live_by_plan_[PlanKey(c.party_a, c.plan_a)].insert(c.id);
@@ -262,7 +250,7 @@ void Channel::RefreshParties() {
 std::vector<std::string> Channel::Watchers() const {
   std::vector<std::string> out;
   for (const auto& [name, role] : roles_) {
-    if (role == "coordinator" || role == "observer") out.push_back(name);
+    if (role != Role::kParty) out.push_back(name);
   }
   return out;
 }
@@ -350,6 +338,12 @@ void Channel::RecordReceipts(std::vector<store::ReceiptRecord> receipts) {
   Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
+void Channel::Flush(Done<bool> done) {
+  op::Receipts o;  // with no receipts: a no-op that rides the queue, so after everything before it
+  o.done = std::move(done);
+  Enqueue(std::make_unique<Op>(Op{std::move(o)}));
+}
+
 void Channel::AddWebhook(const Caller& caller, store::WebhookRecord w,
                          Done<store::WebhookRecord> done) {
   op::AddWebhook o;
@@ -393,7 +387,7 @@ std::vector<engine::Conflict> Channel::DryRun(const model::Plan& plan_with_key) 
 
 Result<engine::Suggestion> Channel::Suggest(const Caller& caller,
                                             const store::ConflictRecord& c) const {
-  int side = SideOf(c, caller.party);
+  int side = SideOf(c, caller.party.value());
   if (side < 0) return Status::PermissionDenied("not a side of conflict " + c.id);
   std::string key = side == 0 ? PlanKey(c.party_a, c.plan_a) : PlanKey(c.party_b, c.plan_b);
   ReaderLock lock(detector_mu_);
@@ -418,9 +412,7 @@ Result<Caller> Channel::Authenticate(std::string_view token) {
   auto p = store_->GetParty((*t)->party);
   if (!p.ok()) return p.status();
   if (!*p) return Status::Unauthenticated("the token's party no longer exists");
-  std::optional<Role> role = ParseRole((*p)->role);
-  if (!role) return Status::Internal("party " + (*p)->name + " has an unknown role");
-  Caller caller{(*p)->name, *role};
+  Caller caller{PartyId((*p)->name), (*p)->role};
   MutexLock lock(auth_mu_);
   if (auth_cache_.size() > 10000) auth_cache_.clear();
   auth_cache_[hash] = {caller, now + 2000};
@@ -565,7 +557,7 @@ Status Channel::Emit(Batch& b, const std::string& recipient, const std::string& 
       job.recipient = recipient;
       job.event_seq = r->seq;
       job.next_attempt_ms = b.now;
-      job.state = "pending";
+      job.state = DeliveryState::kPending;
       if (Status s = b.txn->PutWebhookJob(job); !s.ok()) return s;
     }
   }
@@ -581,9 +573,8 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, const std::stri
   const json::value detail = json::parse(c.detail_json);
   for (const std::string& r : recipients) {
     auto role_it = roles_.find(r);
-    Role role = Role::kParty;
-    if (role_it != roles_.end()) role = ParseRole(role_it->second).value_or(Role::kParty);
-    Caller as{r, role};
+    Role role = role_it != roles_.end() ? role_it->second : Role::kParty;
+    Caller as{PartyId(r), role};
     json::object data = extra;
     if (!private_to.empty() && (r == private_to || as.sees_all())) {
       for (const auto& [k, v] : private_extra) data[k] = v;
@@ -592,9 +583,9 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, const std::stri
     store::EventRecord ev;
     if (Status s = Emit(b, r, type, deconflict::json::Write(data), &ev); !s.ok()) return s;
     if (r == c.party_a || r == c.party_b) {
-      json::object body{{"recipient", r},     {"event_seq", ev.seq},
-                        {"type", type},       {"conflict", c.id},
-                        {"status", c.status}, {"deadline", TimeOrNull(c.deadline_ms)}};
+      json::object body{
+          {"recipient", r},   {"event_seq", ev.seq},      {"type", type},
+          {"conflict", c.id}, {"status", Name(c.status)}, {"deadline", TimeOrNull(c.deadline_ms)}};
       if (Status s = Audit(b, "notice.sent", {r}, deconflict::json::Write(body)); !s.ok()) return s;
     }
   }
@@ -603,9 +594,9 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, const std::stri
 
 Status Channel::Apply(Batch& b, op::Submit& op) {
   const std::string id = op.plan.id.value();
-  const std::string key = PlanKey(op.caller.party, id);
+  const std::string key = PlanKey(op.caller.party.value(), id);
   auto it = plans_.find(key);
-  bool active = it != plans_.end() && it->second.record.status == "active";
+  bool active = it != plans_.end() && it->second.record.status == PlanStatus::kActive;
   if (op.mode == Write::kCreate && active) {
     op.status = Status::AlreadyExists("plan " + id + " already exists (version " +
                                       std::to_string(it->second.record.version) +
@@ -626,15 +617,15 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
     }
   }
   PlanState next;
-  next.record.party = op.caller.party;
+  next.record.party = op.caller.party.value();
   next.record.id = id;
   next.record.version = it == plans_.end() ? 1 : it->second.record.version + 1;
-  next.record.status = "active";
+  next.record.status = PlanStatus::kActive;
   next.record.feature_json = std::move(op.feature_json);
   next.record.created_ms = b.now;
   model::Plan plan = std::move(op.plan);
   plan.id = PlanId(key);
-  plan.party = PartyId(op.caller.party);
+  plan.party = PartyId(op.caller.party.value());
   next.plan = std::move(plan);
   op.out.emplace();
   return ReplacePlan(b, key, std::move(next), &*op.out,
@@ -642,9 +633,9 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
 }
 
 Status Channel::Apply(Batch& b, op::Cancel& op) {
-  const std::string key = PlanKey(op.caller.party, op.id);
+  const std::string key = PlanKey(op.caller.party.value(), op.id);
   auto it = plans_.find(key);
-  if (it == plans_.end() || it->second.record.status != "active") {
+  if (it == plans_.end() || it->second.record.status != PlanStatus::kActive) {
     op.status = Status::NotFound("no active plan " + op.id);
     return Status::Ok();
   }
@@ -657,7 +648,7 @@ Status Channel::Apply(Batch& b, op::Cancel& op) {
   PlanState next;
   next.record = it->second.record;
   next.record.version += 1;
-  next.record.status = "cancelled";
+  next.record.status = PlanStatus::kCancelled;
   next.record.created_ms = b.now;
   op.out.emplace();
   return ReplacePlan(b, key, std::move(next), &*op.out, "plan.cancelled");
@@ -683,7 +674,8 @@ Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, Pl
   const store::PlanRecord& rec = next.record;
   std::string body = "{\"party\":" + Quote(rec.party) + ",\"id\":" + Quote(rec.id) +
                      ",\"version\":" + std::to_string(rec.version) +
-                     ",\"status\":" + Quote(rec.status) + ",\"feature\":" + rec.feature_json + "}";
+                     ",\"status\":" + Quote(std::string(Name(rec.status))) +
+                     ",\"feature\":" + rec.feature_json + "}";
   if (Status s = Audit(b, why, {rec.party}, std::move(body)); !s.ok()) return s;
   bool still_active = next.plan.has_value();
   out->plan = rec;
@@ -729,7 +721,9 @@ Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, Pl
       }
       continue;
     }
-    std::string resolution = !still_active ? "cancelled" : fresh.empty() ? "amended" : "superseded";
+    Resolution resolution = !still_active   ? Resolution::kCancelled
+                            : fresh.empty() ? Resolution::kAmended
+                                            : Resolution::kSuperseded;
     for (const std::string& id : old) {
       store::ConflictRecord c = live_.at(id);
       if (Status s = CloseConflict(b, &c, Event::Resolve(resolution), out->plan.party); !s.ok()) {
@@ -749,15 +743,14 @@ Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, Pl
 Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::ConflictRecord* out) {
   store::ConflictRecord r;
   r.id = "c-" + record::RandomHex(8);
-  auto [pa, ia] = SplitKey(c.plan_a.value());
-  auto [pb, ib] = SplitKey(c.plan_b.value());
-  r.party_a = pa;
-  r.plan_a = ia;
-  r.party_b = pb;
-  r.plan_b = ib;
+  const PlanRef side_a = FromEngineId(c.plan_a), side_b = FromEngineId(c.plan_b);
+  r.party_a = side_a.party.value();
+  r.plan_a = side_a.id.value();
+  r.party_b = side_b.party.value();
+  r.plan_b = side_b.id.value();
   r.version_a = plans_.at(c.plan_a.value()).record.version;
   r.version_b = plans_.at(c.plan_b.value()).record.version;
-  r.status = "open";
+  r.status = ConflictStatus::kOpen;
   r.detail_json = DisclosureJson(c);
   r.window_start_ms = ToMs(c.window.start);
   r.window_end_ms = ToMs(c.window.end);
@@ -771,12 +764,13 @@ Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::Conflic
   // Both parties read this entry: the plans are named by commitments (SHA-256 of
   // "party:id:version"), which a coordinator or either owner can check, but which do not disclose
   // the other party's plan id.
-  std::string ref_a = record::Sha256Hex(PlanKey(pa, ia) + ":" + std::to_string(r.version_a));
-  std::string ref_b = record::Sha256Hex(PlanKey(pb, ib) + ":" + std::to_string(r.version_b));
+  std::string ref_a = record::Sha256Hex(c.plan_a.value() + ":" + std::to_string(r.version_a));
+  std::string ref_b = record::Sha256Hex(c.plan_b.value() + ":" + std::to_string(r.version_b));
   std::string body = "{\"conflict\":" + Quote(r.id) + ",\"plan_refs\":[" + Quote(ref_a) + "," +
                      Quote(ref_b) + "],\"deadline\":" + Quote(FormatMs(r.deadline_ms)) +
                      ",\"detail\":" + r.detail_json + "}";
-  if (Status s = Audit(b, "conflict.opened", {pa, pb}, std::move(body)); !s.ok()) return s;
+  if (Status s = Audit(b, "conflict.opened", {r.party_a, r.party_b}, std::move(body)); !s.ok())
+    return s;
   if (Status s = Notify(b, r, "conflict.opened", {}); !s.ok()) return s;
   *out = std::move(r);
   return Status::Ok();
@@ -798,9 +792,11 @@ Status Channel::Closed(Batch& b, const store::ConflictRecord& c, const std::stri
     it->second.erase(c.id);
     if (it->second.empty()) live_by_plan_.erase(it);
   }
-  const std::string kind = "conflict." + c.status;
-  json::object body{
-      {"conflict", c.id}, {"status", c.status}, {"resolution", c.resolution}, {"by", actor}};
+  const std::string kind = "conflict." + std::string(Name(c.status));
+  json::object body{{"conflict", c.id},
+                    {"status", Name(c.status)},
+                    {"resolution", Name(c.resolution)},
+                    {"by", actor}};
   if (Status s = Audit(b, kind, {c.party_a, c.party_b}, deconflict::json::Write(body)); !s.ok())
     return s;
   return Notify(b, c, kind, {});
@@ -813,19 +809,18 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
   if (it == live_.end()) {
     auto stored = store_->GetConflict(op.id);
     if (!stored.ok()) return stored.status();
-    op.status =
-        *stored
-            ? Status::FailedPrecondition("conflict " + op.id + " is already " + (*stored)->status)
-            : Status::NotFound("no conflict " + op.id);
+    op.status = *stored ? Status::FailedPrecondition("conflict " + op.id + " is already " +
+                                                     std::string(Name((*stored)->status)))
+                        : Status::NotFound("no conflict " + op.id);
     return Status::Ok();
   }
   store::ConflictRecord c = it->second;
-  const int side = SideOf(c, op.caller.party);
+  const int side = SideOf(c, op.caller.party.value());
   if (side < 0) {
     op.status = Status::NotFound("no conflict " + op.id);
     return Status::Ok();
   }
-  const std::string& party = op.caller.party;
+  const std::string& party = op.caller.party.value();
   Result<Transition> t =
       channel::Apply(&c, op.kind == Event::kAccept ? Event::Accept(side) : Event::Acknowledge(side),
                      b.now, options_.deadlines);
@@ -850,7 +845,7 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
       return Status::Ok();
     }
   } else {
-    json::object body{{"conflict", c.id}, {"party", party}, {"status", c.status}};
+    json::object body{{"conflict", c.id}, {"party", party}, {"status", Name(c.status)}};
     if (Status s = Audit(b, "conflict.acknowledged", {c.party_a, c.party_b},
                          deconflict::json::Write(body));
         !s.ok()) {
@@ -879,7 +874,7 @@ Status Channel::Apply(Batch& b, op::Message& op) {
   }
   store::MessageRecord m = std::move(op.message);
   m.conflict_id = c->id;
-  m.party = op.caller.party;
+  m.party = op.caller.party.value();
   m.at_ms = b.now;
   auto r = b.txn->AppendMessage(std::move(m));
   if (!r.ok()) return r.status();
@@ -947,26 +942,28 @@ Status Settle(O& op, Result<T> r) {
 }  // namespace
 
 Status Channel::Apply(Batch& b, op::AddWebhook& op) {
-  op.webhook.party = op.caller.party;
+  op.webhook.party = op.caller.party.value();
   b.webhooks_changed = true;
-  return Settle(
-      op, channel::AddWebhook(*b.txn, Appender(b), std::move(op.webhook), b.now, op.caller.party));
+  return Settle(op, channel::AddWebhook(*b.txn, Appender(b), std::move(op.webhook), b.now,
+                                        op.caller.party.value()));
 }
 
 Status Channel::Apply(Batch& b, op::DeleteWebhook& op) {
   b.webhooks_changed = true;
-  Status s = channel::DeleteWebhook(*b.txn, Appender(b), op.caller.party, op.id, op.caller.party);
+  Status s = channel::DeleteWebhook(*b.txn, Appender(b), op.caller.party.value(), op.id,
+                                    op.caller.party.value());
   return Settle(op, s.ok() ? Result<bool>(true) : Result<bool>(s));
 }
 
 Status Channel::Apply(Batch& b, op::AddContact& op) {
-  op.contact.party = op.caller.party;
-  return Settle(
-      op, channel::AddContact(*b.txn, Appender(b), std::move(op.contact), b.now, op.caller.party));
+  op.contact.party = op.caller.party.value();
+  return Settle(op, channel::AddContact(*b.txn, Appender(b), std::move(op.contact), b.now,
+                                        op.caller.party.value()));
 }
 
 Status Channel::Apply(Batch& b, op::DeleteContact& op) {
-  Status s = channel::DeleteContact(*b.txn, Appender(b), op.caller.party, op.id, op.caller.party);
+  Status s = channel::DeleteContact(*b.txn, Appender(b), op.caller.party.value(), op.id,
+                                    op.caller.party.value());
   return Settle(op, s.ok() ? Result<bool>(true) : Result<bool>(s));
 }
 
@@ -1011,9 +1008,9 @@ Status Channel::EscalateStep(Batch& b, const std::string& id) {
     std::vector<store::ContactRecord> alerted;
     json::array contacts;
     for (const auto& k : *list) {
-      if (k.role != "backup" && t->level < 2) continue;
+      if (k.role != ContactRole::kBackup && t->level < 2) continue;
       contacts.push_back(json::object{{"name", k.name},
-                                      {"role", k.role},
+                                      {"role", Name(k.role)},
                                       {"language", k.language},
                                       {"roster", k.roster},
                                       {"paged", !k.webhook_url.empty()}});
@@ -1056,7 +1053,7 @@ Status Channel::PageStep(Batch& b, const store::ConflictRecord& c, const std::st
     if (k.webhook_url.empty()) continue;
     if (!view) {
       const json::value detail = json::parse(c.detail_json);
-      view = ConflictView(c, Caller{party, Role::kParty}, detail.as_object());
+      view = ConflictView(c, Caller{PartyId(party), Role::kParty}, detail.as_object());
     }
     store::ContactPage page;
     page.party = party;
@@ -1071,10 +1068,11 @@ Status Channel::PageStep(Batch& b, const store::ConflictRecord& c, const std::st
         {"level", level},
         {"deadline", FormatMs(c.deadline_ms)},
         {"contact",
-         json::object{{"id", k.id}, {"name", k.name}, {"role", k.role}, {"language", k.language}}},
+         json::object{
+             {"id", k.id}, {"name", k.name}, {"role", Name(k.role)}, {"language", k.language}}},
         {"conflict", *view}});
     page.next_attempt_ms = b.now;
-    page.state = "pending";
+    page.state = DeliveryState::kPending;
     page.created_ms = b.now;
     if (auto r = b.txn->PutContactPage(page); !r.ok()) return r.status();
   }

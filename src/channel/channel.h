@@ -32,6 +32,7 @@
 
 #include "base/status.h"
 #include "base/thread_annotations.h"
+#include "base/vocabulary.h"
 #include "channel/hub.h"
 #include "channel/lifecycle.h"
 #include "channel/policy.h"
@@ -57,19 +58,25 @@ struct AddContact;
 struct DeleteContact;
 }  // namespace op
 
-enum class Role { kParty, kCoordinator, kObserver };
-const char* RoleName(Role r);                          // "party", ...
-std::optional<Role> ParseRole(std::string_view name);  // nullopt if unknown
+using deconflict::Role;  // base/vocabulary.h: Name(role), Parse<Role>(text)
 
 // Who is calling (from the API token).
 struct Caller {
-  std::string party;
+  PartyId party;
   Role role = Role::kParty;
   bool sees_all() const { return role != Role::kParty; }
 };
 
-// The engine's id of a party's plan: "PARTY:id" (party names contain no ':').
-std::string PlanKey(const std::string& party, const std::string& id);
+// A party's plan. The engine, which knows no parties' namespaces, names it by one PlanId,
+// "PARTY:id" (party names contain no ':'); EngineId and FromEngineId are the only conversions.
+struct PlanRef {
+  PartyId party;
+  PlanId id;
+  auto operator<=>(const PlanRef&) const = default;
+};
+PlanId EngineId(const PlanRef& ref);  // "PARTY:id"
+// The reference an engine id names. REQUIRES: `engine_id` was made by EngineId.
+PlanRef FromEngineId(const PlanId& engine_id);
 
 enum class Write { kCreate, kAmend };
 
@@ -108,8 +115,8 @@ class Channel {
 
   // Creates (kCreate: AlreadyExists if an active plan has this id) or amends (kAmend: NotFound if
   // absent or cancelled; PreconditionFailed unless if_match is the current version) a plan of
-  // caller.party. REQUIRES: plan validated, plan.party == caller.party, plan.id = the feature id
-  // (unprefixed); feature_json is the Feature with properties.party set.
+  // caller.party.value(). REQUIRES: plan validated, plan.party == caller.party.value(), plan.id =
+  // the feature id (unprefixed); feature_json is the Feature with properties.party set.
   void SubmitPlan(const Caller& caller, model::Plan plan, std::string feature_json,
                   std::optional<int64_t> if_match, Write mode, Done<PlanOutcome> done);
   // Cancels a plan (a new version with status "cancelled"); resolves its conflicts.
@@ -128,6 +135,10 @@ class Channel {
                    store::MessageRecord message, Done<store::MessageRecord> done);
   // Records delivery receipts (and their audit entries). Fire and forget; duplicates ignored.
   void RecordReceipts(std::vector<store::ReceiptRecord> receipts);
+  // A barrier: `done` gets true once every operation queued before this call has been applied
+  // and committed, together with a sweep (deadlines, escalation, expiry) at the channel's now;
+  // Unavailable if that batch failed or the channel is stopping.
+  void Flush(Done<bool> done);
   // Adds a webhook or contact for the caller's party (through the writer, on the record).
   void AddWebhook(const Caller& caller, store::WebhookRecord w, Done<store::WebhookRecord> done);
   void DeleteWebhook(const Caller& caller, int64_t id, Done<bool> done);
@@ -237,8 +248,8 @@ class Channel {
   std::map<std::string, PlanState> plans_;                     // by key
   std::map<std::string, store::ConflictRecord> live_;          // open/acknowledged, by id
   std::map<std::string, std::set<std::string>> live_by_plan_;  // plan key -> conflict ids
-  int64_t next_due_ms_ = 0;  // <= NextDue of every live conflict: Sweep scans from then
-  std::map<std::string, std::string> roles_;              // party -> role
+  int64_t next_due_ms_ = 0;            // <= NextDue of every live conflict: Sweep scans from then
+  std::map<std::string, Role> roles_;  // party -> role
   std::map<std::string, std::vector<int64_t>> webhooks_;  // party -> active webhook ids
   int64_t last_party_refresh_ms_ = 0;
   int64_t last_unacked_count_ms_ = 0;  // SteadyMs of the last count of unacknowledged notices

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <future>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -55,11 +56,12 @@ class ChannelTest : public ::testing::Test {
     Open();
     auto txn = store_->Begin().value();
     for (const char* p : {"US", "RU", "OCHA"}) {
-      ASSERT_TRUE(txn->PutParty({p, "party", "", now_}).ok());
+      ASSERT_TRUE(txn->PutParty({p, Role::kParty, "", now_}).ok());
     }
-    ASSERT_TRUE(txn->PutParty({"JCC", "coordinator", "", now_}).ok());
+    ASSERT_TRUE(txn->PutParty({"JCC", Role::kCoordinator, "", now_}).ok());
     ASSERT_TRUE(
-        txn->PutContact({0, "RU", "Backup officer", "ru", "backup", "24/7", "", now_}).ok());
+        txn->PutContact({0, "RU", "Backup officer", "ru", ContactRole::kBackup, "24/7", "", now_})
+            .ok());
     ASSERT_TRUE(txn->Commit().ok());
   }
   void TearDown() override {
@@ -92,7 +94,7 @@ class ChannelTest : public ::testing::Test {
     auto plan = model::ParsePlanFeature(feature, "", &warnings);
     if (!plan.ok()) return plan.status();
     std::promise<Result<PlanOutcome>> p;
-    channel_->SubmitPlan({party, Role::kParty}, std::move(*plan), json::serialize(feature),
+    channel_->SubmitPlan({PartyId(party), Role::kParty}, std::move(*plan), json::serialize(feature),
                          if_match, mode, [&](Result<PlanOutcome> r) { p.set_value(std::move(r)); });
     return p.get_future().get();
   }
@@ -101,9 +103,9 @@ class ChannelTest : public ::testing::Test {
     std::promise<Result<store::ConflictRecord>> p;
     auto cb = [&](Result<store::ConflictRecord> r) { p.set_value(std::move(r)); };
     if (accept) {
-      channel_->Accept({party, Role::kParty}, id, cb);
+      channel_->Accept({PartyId(party), Role::kParty}, id, cb);
     } else {
-      channel_->Acknowledge({party, Role::kParty}, id, cb);
+      channel_->Acknowledge({PartyId(party), Role::kParty}, id, cb);
     }
     return p.get_future().get();
   }
@@ -111,11 +113,12 @@ class ChannelTest : public ::testing::Test {
     return *store_->EventsAfter(party, 0, 0);
   }
   // Waits until the writer has run a sweep at the current time.
+  // Waits until everything queued so far is committed, with a sweep at now_.
   void Settle() {
-    // A no-op operation goes through the queue; the sweep runs in the same batch.
-    std::promise<void> p;
-    channel_->RecordReceipts({});
-    std::this_thread::sleep_for(std::chrono::milliseconds(80));
+    std::promise<Result<bool>> p;
+    channel_->Flush([&](Result<bool> r) { p.set_value(std::move(r)); });
+    Result<bool> r = p.get_future().get();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
   record::ChainReport VerifyLog() {
     auto entries = *store_->AuditAfter(0, 0);
@@ -139,6 +142,38 @@ json::value RuCrossing(int start_minute = 0) {
                          {start_minute, start_minute + 20});
 }
 
+TEST(PlanRefTest, EngineIdRoundTrips) {
+  const PlanRef ref{PartyId("US"), PlanId("patrol-1")};
+  EXPECT_EQ(EngineId(ref), PlanId("US:patrol-1"));
+  EXPECT_EQ(FromEngineId(EngineId(ref)), ref);
+  // A plan id may itself contain ':'; the party never does.
+  const PlanRef colon{PartyId("RU"), PlanId("a:b")};
+  EXPECT_EQ(FromEngineId(EngineId(colon)), colon);
+}
+
+TEST_F(ChannelTest, FlushCompletesAfterEverythingQueuedBeforeIt) {
+  std::mutex mu;
+  std::vector<std::string> order;
+  std::promise<void> flushed;
+  channel_->SubmitPlan(
+      {PartyId("US"), Role::kParty}, *model::ParsePlanFeature(UsPatrol(), "", nullptr),
+      json::serialize(UsPatrol()), std::nullopt, Write::kCreate, [&](Result<PlanOutcome> r) {
+        std::lock_guard<std::mutex> l(mu);
+        order.push_back(r.ok() ? "submit" : r.status().ToString());
+      });
+  channel_->Flush([&](Result<bool> r) {
+    {
+      std::lock_guard<std::mutex> l(mu);
+      order.push_back(r.ok() ? "flush" : r.status().ToString());
+    }
+    flushed.set_value();
+  });
+  flushed.get_future().get();
+  std::lock_guard<std::mutex> l(mu);
+  EXPECT_EQ(order, (std::vector<std::string>{"submit", "flush"}));
+  EXPECT_TRUE(store_->GetPlan("US", "us-1")->has_value());
+}
+
 TEST_F(ChannelTest, CrossingPatrolsOpenOneConflictAndNotifyBothSides) {
   auto us = Submit("US", UsPatrol());
   ASSERT_TRUE(us.ok()) << us.status().ToString();
@@ -147,7 +182,7 @@ TEST_F(ChannelTest, CrossingPatrolsOpenOneConflictAndNotifyBothSides) {
   ASSERT_TRUE(ru.ok()) << ru.status().ToString();
   ASSERT_EQ(ru->opened.size(), 1u);
   const store::ConflictRecord& c = ru->opened[0];
-  EXPECT_EQ(c.status, "open");
+  EXPECT_EQ(c.status, ConflictStatus::kOpen);
   EXPECT_EQ(c.party_a, "RU");  // "RU:ru-1" < "US:us-1"
   EXPECT_EQ(c.party_b, "US");
   EXPECT_LE(c.window_start_ms, kT0 + 10 * 60'000);
@@ -192,18 +227,18 @@ TEST_F(ChannelTest, AcknowledgeAcceptAndResolveAsCoordinated) {
   std::string id = ru->opened.at(0).id;
   auto a = Ack("US", id);
   ASSERT_TRUE(a.ok());
-  EXPECT_EQ(a->status, "open");
+  EXPECT_EQ(a->status, ConflictStatus::kOpen);
   EXPECT_NE(a->ack_b_ms, 0);
   EXPECT_TRUE(Ack("US", id).ok()) << "acknowledging twice is harmless";
   auto b = Ack("RU", id);
   ASSERT_TRUE(b.ok());
-  EXPECT_EQ(b->status, "acknowledged");
+  EXPECT_EQ(b->status, ConflictStatus::kAcknowledged);
   EXPECT_EQ(Ack("OCHA", id).status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(Ack("US", id, true).ok());
   auto done = Ack("RU", id, true);
   ASSERT_TRUE(done.ok());
-  EXPECT_EQ(done->status, "resolved");
-  EXPECT_EQ(done->resolution, "coordinated");
+  EXPECT_EQ(done->status, ConflictStatus::kResolved);
+  EXPECT_EQ(done->resolution, Resolution::kCoordinated);
   EXPECT_EQ(Ack("RU", id).status().code(), StatusCode::kFailedPrecondition);
   auto types = Events("US");
   EXPECT_EQ(types.back().type, "conflict.resolved");
@@ -229,9 +264,9 @@ TEST_F(ChannelTest, AmendmentThatClearsResolvesAndStaleVersionIsRefused) {
   EXPECT_EQ(later->plan.version, 3);
   EXPECT_TRUE(later->opened.empty());
   ASSERT_EQ(later->closed.size(), 1u);
-  EXPECT_EQ(later->closed[0].resolution, "amended");
+  EXPECT_EQ(later->closed[0].resolution, Resolution::kAmended);
   auto stored = *store_->GetConflict(ru->opened[0].id);
-  EXPECT_EQ(stored->status, "resolved");
+  EXPECT_EQ(stored->status, ConflictStatus::kResolved);
   // The record names who resolved it: the amending party.
   {
     auto last = store_->LastAudit();
@@ -261,13 +296,13 @@ TEST_F(ChannelTest, CancellationResolves) {
   auto ru = Submit("RU", RuCrossing());
   ASSERT_TRUE(ru.ok());
   std::promise<Result<PlanOutcome>> p;
-  channel_->CancelPlan({"US", Role::kParty}, "us-1", std::nullopt,
+  channel_->CancelPlan({PartyId("US"), Role::kParty}, "us-1", std::nullopt,
                        [&](Result<PlanOutcome> r) { p.set_value(std::move(r)); });
   auto r = p.get_future().get();
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->plan.status, "cancelled");
+  EXPECT_EQ(r->plan.status, PlanStatus::kCancelled);
   ASSERT_EQ(r->closed.size(), 1u);
-  EXPECT_EQ(r->closed[0].resolution, "cancelled");
+  EXPECT_EQ(r->closed[0].resolution, Resolution::kCancelled);
   EXPECT_TRUE(channel_
                   ->DryRun([] {
                     auto f = RuCrossing();
@@ -300,7 +335,7 @@ TEST_F(ChannelTest, MissedDeadlineEscalatesThenExpires) {
   now_ = kT0 + 3 * 3600'000;
   Settle();
   c = *store_->GetConflict(id);
-  EXPECT_EQ(c->status, "expired");
+  EXPECT_EQ(c->status, ConflictStatus::kExpired);
   EXPECT_EQ(Events("US").back().type, "conflict.expired");
   EXPECT_TRUE(VerifyLog().ok());
 }
@@ -332,7 +367,7 @@ TEST_F(ChannelTest, ConcurrentSubmissionsNeverMissAConflict) {
   {
     auto txn = store_->Begin().value();
     for (int p = 0; p < kParties; ++p) {
-      ASSERT_TRUE(txn->PutParty({"P" + std::to_string(p), "party", "", now_}).ok());
+      ASSERT_TRUE(txn->PutParty({"P" + std::to_string(p), Role::kParty, "", now_}).ok());
     }
     ASSERT_TRUE(txn->Commit().ok());
   }
@@ -359,15 +394,16 @@ TEST_F(ChannelTest, ConcurrentSubmissionsNeverMissAConflict) {
   engine::ConflictDetector fresh(model::Rules{}, {.use_brute_force = true});
   for (const json::value& f : all) {
     auto plan = *model::ParsePlanFeature(f, "", nullptr);
-    plan.id = PlanId(PlanKey(plan.party.value(), plan.id.value()));
+    plan.id = EngineId({plan.party, plan.id});
     ASSERT_TRUE(fresh.Add(plan).ok());
   }
   std::set<std::pair<std::string, std::string>> expected, got;
   for (const auto& c : fresh.DetectAll()) expected.insert({c.plan_a.value(), c.plan_b.value()});
-  auto open = store_->ListConflicts({.statuses = {"open"}});
+  auto open = store_->ListConflicts({.statuses = {ConflictStatus::kOpen}});
   ASSERT_TRUE(open.ok());
   for (const auto& c : *open) {
-    got.insert({PlanKey(c.party_a, c.plan_a), PlanKey(c.party_b, c.plan_b)});
+    got.insert({EngineId({PartyId(c.party_a), PlanId(c.plan_a)}).value(),
+                EngineId({PartyId(c.party_b), PlanId(c.plan_b)}).value()});
   }
   EXPECT_GT(expected.size(), 20u) << "the scenario must actually produce conflicts";
   EXPECT_EQ(got, expected);
@@ -380,16 +416,18 @@ TEST_F(ChannelTest, MessagesAreThreadedAndOnTheRecord) {
   ASSERT_TRUE(ru.ok());
   std::string id = ru->opened.at(0).id;
   std::promise<Result<store::MessageRecord>> p;
-  channel_->PostMessage({"RU", Role::kParty}, id,
-                        {0, "", "", "propose", "{\"shift_s\":900,\"subject\":\"self\"}", "ru", 0},
-                        [&](Result<store::MessageRecord> r) { p.set_value(std::move(r)); });
+  channel_->PostMessage(
+      {PartyId("RU"), Role::kParty}, id,
+      {0, "", "", MessageKind::kPropose, "{\"shift_s\":900,\"subject\":\"self\"}", "ru", 0},
+      [&](Result<store::MessageRecord> r) { p.set_value(std::move(r)); });
   auto m = p.get_future().get();
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m->seq, 1);
   EXPECT_EQ(m->party, "RU");
   EXPECT_EQ(Events("US").back().type, "message.posted");
   std::promise<Result<store::MessageRecord>> q;
-  channel_->PostMessage({"OCHA", Role::kParty}, id, {0, "", "", "text", "{\"text\":\"hi\"}", "", 0},
+  channel_->PostMessage({PartyId("OCHA"), Role::kParty}, id,
+                        {0, "", "", MessageKind::kText, "{\"text\":\"hi\"}", "", 0},
                         [&](Result<store::MessageRecord> r) { q.set_value(std::move(r)); });
   EXPECT_EQ(q.get_future().get().status().code(), StatusCode::kNotFound);
   auto entries = *store_->AuditAfter(0, 0, "US");

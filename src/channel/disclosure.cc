@@ -83,7 +83,7 @@ int SideOf(const store::ConflictRecord& c, const std::string& party) {
 }
 
 bool CanSee(const store::ConflictRecord& c, const Caller& caller) {
-  return caller.sees_all() || SideOf(c, caller.party) >= 0;
+  return caller.sees_all() || SideOf(c, caller.party.value()) >= 0;
 }
 
 json::object ConflictView(const store::ConflictRecord& c, const Caller& caller) {
@@ -96,13 +96,13 @@ json::object ConflictView(const store::ConflictRecord& c, const Caller& caller,
   json::object o;
   o.reserve(20);
   o["id"] = c.id;
-  o["status"] = c.status;
-  if (!c.resolution.empty()) o["resolution"] = c.resolution;
+  o["status"] = Name(c.status);
+  if (c.resolution != Resolution::kNone) o["resolution"] = Name(c.resolution);
   for (const char* k : {"type", "rule", "window", "closest_approach", "min_distance_m",
                         "required_m", "vertical_distance_m", "area", "area_half_size_m"}) {
     if (auto* v = d.if_contains(k)) o[k] = *v;
   }
-  int mine = caller.sees_all() ? -1 : SideOf(c, caller.party);
+  int mine = caller.sees_all() ? -1 : SideOf(c, caller.party.value());
   json::array sides = d.at("sides").as_array();
   for (int i = 0; i < 2; ++i) {
     json::object& side = sides[static_cast<size_t>(i)].as_object();
@@ -128,7 +128,7 @@ json::object PlanView(const store::PlanRecord& p) {
   o["id"] = p.id;
   o["party"] = p.party;
   o["version"] = p.version;
-  o["status"] = p.status;
+  o["status"] = Name(p.status);
   o["stored_at"] = FormatMs(p.created_ms);
   o["feature"] = json::parse(p.feature_json);
   return o;
@@ -139,7 +139,7 @@ json::object MessageView(const store::MessageRecord& m) {
   o["seq"] = m.seq;
   o["conflict"] = m.conflict_id;
   o["party"] = m.party;
-  o["kind"] = m.kind;
+  o["kind"] = Name(m.kind);
   if (!m.language.empty()) o["language"] = m.language;
   o["at"] = FormatMs(m.at_ms);
   json::value body = json::parse(m.body_json);
@@ -165,8 +165,7 @@ json::object DryRunView(const engine::Conflict& c, const std::string& own_party)
   for (size_t i = 0; i < 2; ++i) {
     const std::string& party = i == 0 ? c.party_a.value() : c.party_b.value();
     if (party == own_party) {
-      std::string key = i == 0 ? c.plan_a.value() : c.plan_b.value();
-      sides[i].as_object()["plan"] = key.substr(key.find(':') + 1);
+      sides[i].as_object()["plan"] = FromEngineId(i == 0 ? c.plan_a : c.plan_b).id.value();
       o["own_side"] = static_cast<int>(i);
     }
   }

@@ -16,19 +16,21 @@ int& Level(store::ConflictRecord* c, int side) {
 }
 
 void AcknowledgedWhenBoth(store::ConflictRecord* c) {
-  if (c->ack_a_ms != 0 && c->ack_b_ms != 0 && c->status == "open") c->status = "acknowledged";
+  if (c->ack_a_ms != 0 && c->ack_b_ms != 0 && c->status == ConflictStatus::kOpen) {
+    c->status = ConflictStatus::kAcknowledged;
+  }
 }
 
-void Close(store::ConflictRecord* c, const char* status, std::string resolution, int64_t now) {
+void Close(store::ConflictRecord* c, ConflictStatus status, Resolution resolution, int64_t now) {
   c->status = status;
-  c->resolution = std::move(resolution);
+  c->resolution = resolution;
   c->resolved_ms = now;
 }
 
 }  // namespace
 
 bool IsLive(const store::ConflictRecord& c) {
-  return c.status == "open" || c.status == "acknowledged";
+  return c.status == ConflictStatus::kOpen || c.status == ConflictStatus::kAcknowledged;
 }
 
 int64_t EscalationDue(const store::ConflictRecord& c, int side, const DeadlinePolicy& policy) {
@@ -47,7 +49,8 @@ int64_t NextDue(const store::ConflictRecord& c, const DeadlinePolicy& policy) {
 Result<Transition> Apply(store::ConflictRecord* c, const Event& e, int64_t now,
                          const DeadlinePolicy& policy) {
   if (!IsLive(*c))
-    return Status::FailedPrecondition("conflict " + c->id + " is already " + c->status);
+    return Status::FailedPrecondition("conflict " + c->id + " is already " +
+                                      std::string(Name(c->status)));
   const bool sided =
       e.kind == Event::kAcknowledge || e.kind == Event::kAccept || e.kind == Event::kEscalate;
   if (sided && e.side != 0 && e.side != 1) {
@@ -68,7 +71,7 @@ Result<Transition> Apply(store::ConflictRecord* c, const Event& e, int64_t now,
       if (Ack(c, e.side) == 0) Ack(c, e.side) = now;  // accepting implies having seen it
       AcknowledgedWhenBoth(c);
       if (c->accept_a_ms != 0 && c->accept_b_ms != 0) {
-        Close(c, "resolved", "coordinated", now);
+        Close(c, ConflictStatus::kResolved, Resolution::kCoordinated, now);
         t.kind = "conflict.resolved";
         t.closed = true;
       }
@@ -81,12 +84,12 @@ Result<Transition> Apply(store::ConflictRecord* c, const Event& e, int64_t now,
       t.level = ++Level(c, e.side);
       break;
     case Event::kResolve:
-      Close(c, "resolved", e.resolution, now);
+      Close(c, ConflictStatus::kResolved, e.resolution, now);
       t.kind = "conflict.resolved";
       t.closed = true;
       break;
     case Event::kExpire:
-      Close(c, "expired", "expired", now);
+      Close(c, ConflictStatus::kExpired, Resolution::kExpired, now);
       t.kind = "conflict.expired";
       t.closed = true;
       break;

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "base/vocabulary.h"
 #include "channel/policy.h"
 #include "store/store.h"
 
@@ -34,14 +35,14 @@ struct Event {
     kExpire,       // the conflict's window has passed
   };
   Kind kind;
-  int side = -1;           // kAcknowledge, kAccept, kEscalate: 0 (side a) or 1 (side b)
-  std::string resolution;  // kResolve: "amended" | "cancelled" | "superseded"
+  int side = -1;  // kAcknowledge, kAccept, kEscalate: 0 (side a) or 1 (side b)
+  Resolution resolution = Resolution::kNone;  // kResolve: kAmended | kCancelled | kSuperseded
 
-  static Event Acknowledge(int side) { return {kAcknowledge, side, ""}; }
-  static Event Accept(int side) { return {kAccept, side, ""}; }
-  static Event Escalate(int side) { return {kEscalate, side, ""}; }
-  static Event Resolve(std::string resolution) { return {kResolve, -1, std::move(resolution)}; }
-  static Event Expire() { return {kExpire, -1, ""}; }
+  static Event Acknowledge(int side) { return {kAcknowledge, side}; }
+  static Event Accept(int side) { return {kAccept, side}; }
+  static Event Escalate(int side) { return {kEscalate, side}; }
+  static Event Resolve(Resolution resolution) { return {kResolve, -1, resolution}; }
+  static Event Expire() { return {kExpire, -1}; }
 };
 
 struct Transition {

@@ -15,7 +15,7 @@ store::ConflictRecord Open() {
   c.id = "c-1";
   c.party_a = "US";
   c.party_b = "RU";
-  c.status = "open";
+  c.status = ConflictStatus::kOpen;
   c.deadline_ms = kT0 + 120'000;
   c.window_start_ms = kT0 + 600'000;
   c.window_end_ms = kT0 + 900'000;
@@ -31,11 +31,11 @@ TEST(Lifecycle, OneAcknowledgementKeepsItOpenBothMakeItAcknowledged) {
   EXPECT_TRUE(t->changed);
   EXPECT_FALSE(t->closed);
   EXPECT_EQ(t->kind, "conflict.acknowledged");
-  EXPECT_EQ(c.status, "open");
+  EXPECT_EQ(c.status, ConflictStatus::kOpen);
   EXPECT_EQ(c.ack_a_ms, kT0 + 1);
   EXPECT_EQ(c.updated_ms, kT0 + 1);
   ASSERT_TRUE(Apply(&c, Event::Acknowledge(1), kT0 + 2, kPolicy).ok());
-  EXPECT_EQ(c.status, "acknowledged");
+  EXPECT_EQ(c.status, ConflictStatus::kAcknowledged);
   EXPECT_EQ(c.ack_b_ms, kT0 + 2);
 }
 
@@ -56,7 +56,7 @@ TEST(Lifecycle, AcceptImpliesAcknowledgeAndBothAcceptsResolveAsCoordinated) {
   EXPECT_EQ(first->kind, "conflict.accepted");
   EXPECT_FALSE(first->closed);
   EXPECT_EQ(c.ack_a_ms, kT0 + 5);
-  EXPECT_EQ(c.status, "open");
+  EXPECT_EQ(c.status, ConflictStatus::kOpen);
   auto again = Apply(&c, Event::Accept(0), kT0 + 6, kPolicy);
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(again->changed);
@@ -64,8 +64,8 @@ TEST(Lifecycle, AcceptImpliesAcknowledgeAndBothAcceptsResolveAsCoordinated) {
   ASSERT_TRUE(second.ok());
   EXPECT_TRUE(second->closed);
   EXPECT_EQ(second->kind, "conflict.resolved");
-  EXPECT_EQ(c.status, "resolved");
-  EXPECT_EQ(c.resolution, "coordinated");
+  EXPECT_EQ(c.status, ConflictStatus::kResolved);
+  EXPECT_EQ(c.resolution, Resolution::kCoordinated);
   EXPECT_EQ(c.resolved_ms, kT0 + 7);
 }
 
@@ -78,12 +78,12 @@ TEST(Lifecycle, AcceptAfterOwnAcknowledgementKeepsTheAcknowledgementTime) {
 }
 
 TEST(Lifecycle, ResolveByPlanChange) {
-  for (const char* how : {"amended", "cancelled", "superseded"}) {
+  for (Resolution how : {Resolution::kAmended, Resolution::kCancelled, Resolution::kSuperseded}) {
     store::ConflictRecord c = Open();
     auto t = Apply(&c, Event::Resolve(how), kT0 + 3, kPolicy);
     ASSERT_TRUE(t.ok());
     EXPECT_TRUE(t->closed);
-    EXPECT_EQ(c.status, "resolved");
+    EXPECT_EQ(c.status, ConflictStatus::kResolved);
     EXPECT_EQ(c.resolution, how);
   }
 }
@@ -93,8 +93,8 @@ TEST(Lifecycle, Expire) {
   auto t = Apply(&c, Event::Expire(), c.window_end_ms + 1, kPolicy);
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->kind, "conflict.expired");
-  EXPECT_EQ(c.status, "expired");
-  EXPECT_EQ(c.resolution, "expired");
+  EXPECT_EQ(c.status, ConflictStatus::kExpired);
+  EXPECT_EQ(c.resolution, Resolution::kExpired);
 }
 
 TEST(Lifecycle, NothingHappensToAClosedConflict) {
@@ -102,7 +102,7 @@ TEST(Lifecycle, NothingHappensToAClosedConflict) {
   ASSERT_TRUE(Apply(&c, Event::Expire(), kT0, kPolicy).ok());
   const store::ConflictRecord before = c;
   for (const Event& e : {Event::Acknowledge(0), Event::Accept(1), Event::Escalate(0),
-                         Event::Resolve("amended"), Event::Expire()}) {
+                         Event::Resolve(Resolution::kAmended), Event::Expire()}) {
     auto t = Apply(&c, e, kT0 + 10, kPolicy);
     ASSERT_FALSE(t.ok());
     EXPECT_EQ(t.status().code(), StatusCode::kFailedPrecondition);

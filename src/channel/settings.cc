@@ -38,8 +38,8 @@ Result<store::ContactRecord> AddContact(store::WriteTxn& txn, const AuditAppende
   auto id = txn.PutContact(c);
   if (!id.ok()) return id.status();
   c.id = *id;
-  json::object body{{"party", c.party}, {"contact", c.id},        {"name", c.name},
-                    {"role", c.role},   {"language", c.language}, {"by", by}};
+  json::object body{{"party", c.party},     {"contact", c.id},        {"name", c.name},
+                    {"role", Name(c.role)}, {"language", c.language}, {"by", by}};
   if (Status s = audit("contact.added", {c.party}, deconflict::json::Write(body)); !s.ok())
     return s;
   return c;

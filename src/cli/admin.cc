@@ -226,7 +226,8 @@ class Admin {
     if (Status s = ValidateFreeText(o_.display_name, "--display-name"); !s.ok()) {
       return BadInput(s.message());
     }
-    if (o_.role != "party" && o_.role != "coordinator" && o_.role != "observer") {
+    std::optional<Role> role = Parse<Role>(o_.role);
+    if (!role.has_value()) {
       return BadInput("--role: '" + o_.role + "' is not one of party, coordinator, observer");
     }
     Result<std::optional<store::PartyRecord>> existing = store_->GetParty(o_.party);
@@ -235,14 +236,15 @@ class Admin {
     std::string secret, token_id;
     Step failed = InTransaction([&](store::WriteTxn& txn) -> Step {
       store::PartyRecord p{
-          .name = o_.party, .role = o_.role, .display_name = o_.display_name, .created_ms = now_};
+          .name = o_.party, .role = *role, .display_name = o_.display_name, .created_ms = now_};
       if (Status s = txn.PutParty(p); !s.ok()) {
         if (s.code() == StatusCode::kAlreadyExists) {
           return BadInput("party " + o_.party + " already exists");
         }
         return FromStatus(s, "cannot store the party");
       }
-      json::object body{{"party", p.name}, {"role", p.role}, {"display_name", p.display_name}};
+      json::object body{
+          {"party", p.name}, {"role", Name(p.role)}, {"display_name", p.display_name}};
       if (Step f = Audit(txn, "party.created", p.name, std::move(body))) return f;
       if (o_.no_token) return std::nullopt;
       return AddToken(txn, p.name, &secret, &token_id);
@@ -275,8 +277,9 @@ class Admin {
       if (!tokens.ok()) return FromStatus(tokens.status());
       size_t active = 0;
       for (const store::TokenRecord& t : *tokens) active += t.revoked_ms == 0;
-      rows.push_back({p.name, p.role, p.display_name.empty() ? "-" : p.display_name,
-                      TimeOf(p.created_ms), std::to_string(active)});
+      rows.push_back({p.name, std::string(Name(p.role)),
+                      p.display_name.empty() ? "-" : p.display_name, TimeOf(p.created_ms),
+                      std::to_string(active)});
     }
     io_.out << Table(rows);
     return std::nullopt;
@@ -366,7 +369,7 @@ class Admin {
     store::ContactRecord c{.party = o_.party,
                            .name = o_.contact_name,
                            .language = o_.language,
-                           .role = o_.backup ? "backup" : "primary",
+                           .role = o_.backup ? ContactRole::kBackup : ContactRole::kPrimary,
                            .roster = o_.roster,
                            .webhook_url = o_.webhook_url,
                            .created_ms = now_};
@@ -379,7 +382,7 @@ class Admin {
       return std::nullopt;
     });
     if (failed) return failed;
-    io_.out << c.role << " contact " << c.id << " (" << c.name << ", " << c.language
+    io_.out << Name(c.role) << " contact " << c.id << " (" << c.name << ", " << c.language
             << ") added to " << c.party << "\n";
     return std::nullopt;
   }
@@ -395,7 +398,7 @@ class Admin {
     std::vector<std::vector<std::string>> rows = {
         {"ID", "ROLE", "NAME", "LANGUAGE", "ROSTER", "WEBHOOK"}};
     for (const store::ContactRecord& c : *contacts) {
-      rows.push_back({std::to_string(c.id), c.role, c.name, c.language,
+      rows.push_back({std::to_string(c.id), std::string(Name(c.role)), c.name, c.language,
                       c.roster.empty() ? "-" : c.roster,
                       c.webhook_url.empty() ? "-" : c.webhook_url});
     }

@@ -17,12 +17,13 @@ Result<Response> List(const service::Service& svc, const Request& req, const Cal
       size_t comma = s.find(',', start);
       std::string one =
           s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (one != "open" && one != "acknowledged" && one != "resolved" && one != "expired") {
+      std::optional<ConflictStatus> status = Parse<ConflictStatus>(one);
+      if (!status.has_value()) {
         return Status::MalformedRequest(
             "status: \"" + one + "\" is not one of open, acknowledged, resolved, expired",
             {{"status", "comma-separated list of open, acknowledged, resolved, expired"}});
       }
-      q.statuses.push_back(one);
+      q.statuses.push_back(*status);
       if (comma == std::string::npos) break;
       start = comma + 1;
     }

@@ -175,7 +175,7 @@ asio::awaitable<void> WebSocketStream(const ApiContext& ctx, Exchange& ex) {
       },
       asio::detached);
   std::string ready = deconflict::json::Write(json::object{
-      {"type", "ready"}, {"party", caller->party}, {"role", channel::RoleName(caller->role)}});
+      {"type", "ready"}, {"party", caller->party.value()}, {"role", Name(caller->role)}});
   if (!co_await ws->Send(std::move(ready))) co_return;
   auto send = [&ws](const store::EventRecord& e) -> asio::awaitable<bool> {
     std::string frame = "{\"type\":\"event\",\"seq\":" + std::to_string(e.seq) +

@@ -17,7 +17,7 @@ json::object ContactJson(const store::ContactRecord& c) {
                       {"party", c.party},
                       {"name", c.name},
                       {"language", c.language},
-                      {"role", c.role},
+                      {"role", Name(c.role)},
                       {"roster", c.roster},
                       {"webhook_url", c.webhook_url}};
 }

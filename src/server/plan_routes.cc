@@ -72,11 +72,11 @@ Result<Response> Cancel(const service::Service& svc, const Request& req, const C
 Result<Response> List(const service::Service& svc, const Request& req, const Caller& caller) {
   service::PlanQuery q;
   if (auto it = req.query.find("status"); it != req.query.end()) {
-    if (it->second != "active" && it->second != "cancelled") {
+    q.status = Parse<PlanStatus>(it->second);
+    if (!q.status.has_value()) {
       return Status::MalformedRequest("status: expected active or cancelled",
                                       {{"status", "expected active or cancelled"}});
     }
-    q.status = it->second;
   }
   if (auto it = req.query.find("party"); it != req.query.end()) q.party = it->second;
   auto plans = svc.ListPlans(caller, q);

@@ -86,14 +86,14 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
   info.tokens_file = data_dir + "/demo-tokens.env";
   struct DemoParty {
     const char* name;
-    const char* role;
+    Role role;
     const char* display;
   };
   const DemoParty parties[] = {
-      {"US", "party", "US-led coalition liaison cell (demo)"},
-      {"RU", "party", "Russian Reconciliation Center liaison (demo)"},
-      {"COORD", "party", "Joint coordination cell: owner of the M4 demarcation line (demo)"},
-      {"JCC", "coordinator", "Joint coordination centre (demo coordinator)"},
+      {"US", Role::kParty, "US-led coalition liaison cell (demo)"},
+      {"RU", Role::kParty, "Russian Reconciliation Center liaison (demo)"},
+      {"COORD", Role::kParty, "Joint coordination cell: owner of the M4 demarcation line (demo)"},
+      {"JCC", Role::kCoordinator, "Joint coordination centre (demo coordinator)"},
   };
   {
     auto txn = st->Begin();
@@ -108,7 +108,7 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
       std::string token = NewToken();
       store::TokenRecord t{"tok_" + record::RandomHex(6), d.name, record::Sha256Hex(token), now, 0};
       if (Status s = (*txn)->PutToken(t); !s.ok()) return s;
-      json::object body{{"party", d.name}, {"role", d.role}, {"display_name", d.display}};
+      json::object body{{"party", d.name}, {"role", Name(d.role)}, {"display_name", d.display}};
       auto a = (*txn)->AppendAudit(
           {0, now, "party.created", {d.name}, deconflict::json::Write(body), "", ""});
       if (!a.ok()) return a.status();
@@ -128,7 +128,7 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
     }
   }
 
-  auto plans = st->ListPlans("", "");
+  auto plans = st->ListPlans("", std::nullopt);
   if (!plans.ok()) return plans.status();
   if (!plans->empty()) return info;
 
@@ -158,7 +158,7 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
     Result<model::Plan> plan = model::ParsePlanFeature(f, "", &warnings);
     if (!plan.ok()) return plan.status();
     std::promise<Status> done;
-    channel->SubmitPlan({party, channel::Role::kParty}, std::move(*plan),
+    channel->SubmitPlan({PartyId(party), channel::Role::kParty}, std::move(*plan),
                         deconflict::json::Write(f), std::nullopt, channel::Write::kCreate,
                         [&](Result<channel::PlanOutcome> r) { done.set_value(r.status()); });
     if (Status s = done.get_future().get(); !s.ok()) return s;

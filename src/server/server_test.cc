@@ -1536,7 +1536,7 @@ TEST(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
   {
     auto txn = (*st)->Begin();
     ASSERT_OK(txn.status());
-    ASSERT_OK((*txn)->PutParty({"US", "party", "", now}));
+    ASSERT_OK((*txn)->PutParty({"US", Role::kParty, "", now}));
     auto hook = (*txn)->PutWebhook(
         {.party = "US", .url = receiver.url(), .secret = "0123456789abcdef", .created_ms = now});
     ASSERT_OK(hook.status());
@@ -1547,7 +1547,7 @@ TEST(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
                                      .recipient = "US",
                                      .event_seq = ev->seq,
                                      .next_attempt_ms = now,
-                                     .state = "pending"}));
+                                     .state = DeliveryState::kPending}));
     ASSERT_OK((*txn)
                   ->PutContactPage({.party = "US",
                                     .contact_id = 7,
@@ -1557,7 +1557,7 @@ TEST(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
                                     .level = 1,
                                     .body_json = "{\"page\":1}",
                                     .next_attempt_ms = now,
-                                    .state = "pending",
+                                    .state = DeliveryState::kPending,
                                     .created_ms = now})
                   .status());
     ASSERT_OK((*txn)->Commit());
@@ -1598,7 +1598,7 @@ TEST(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
   EXPECT_TRUE((*st)->DueWebhookJobs(INT64_MAX, 0)->empty());
   EXPECT_TRUE((*st)->DueContactPages(INT64_MAX, 0)->empty());
   const store::ContactPage page = (*st)->ListContactPages("US")->front();
-  EXPECT_EQ(page.state, "failed");
+  EXPECT_EQ(page.state, DeliveryState::kFailed);
   EXPECT_EQ(page.attempts, kAttempts);
   EXPECT_EQ(page.last_error, "HTTP 500");
   std::set<std::string> kinds;

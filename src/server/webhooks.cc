@@ -50,9 +50,9 @@ void CountAttempt(Delivery& d, const std::string& error, bool give_up, int64_t n
   d.attempts += 1;
   d.last_error = error;
   if (error.empty()) {
-    d.state = "delivered";
+    d.state = DeliveryState::kDelivered;
   } else if (give_up || d.attempts >= o.max_attempts) {
-    d.state = "failed";
+    d.state = DeliveryState::kFailed;
   } else {
     d.next_attempt_ms = NextAttemptMs(o, now_ms, d.attempts);
   }
@@ -145,7 +145,7 @@ void WebhookDispatcher::DeliverDue() {
     auto txn = st->Begin();
     if (!txn.ok()) continue;
     Status s = (*txn)->PutWebhookJob(job);
-    if (s.ok() && job.state == "failed") {
+    if (s.ok() && job.state == DeliveryState::kFailed) {
       store::AuditEntry a;
       a.at_ms = now;
       a.kind = "webhook.failed";
@@ -160,7 +160,7 @@ void WebhookDispatcher::DeliverDue() {
     }
     if (s.ok()) s = (*txn)->Commit();
     if (!s.ok()) spdlog::warn("webhooks: cannot update job: {}", s.ToString());
-    if (job.state == "delivered") {
+    if (job.state == DeliveryState::kDelivered) {
       channel_->RecordReceipts({{job.recipient, job.event_seq, "webhook", "delivered", now}});
     } else {
       spdlog::info("webhook {} for {}#{} attempt {} failed: {}", job.webhook_id, job.recipient,
@@ -192,11 +192,11 @@ void WebhookDispatcher::DeliverPages() {
     auto txn = st->Begin();
     if (!txn.ok()) continue;
     Status s = (*txn)->PutContactPage(page).status();
-    if (s.ok() && page.state != "pending") {
+    if (s.ok() && page.state != DeliveryState::kPending) {
       // On the party's record: whether and when its contact was reached.
       store::AuditEntry a;
       a.at_ms = now;
-      a.kind = page.state == "delivered" ? "contact.paged" : "contact.page_failed";
+      a.kind = page.state == DeliveryState::kDelivered ? "contact.paged" : "contact.page_failed";
       a.parties = {page.party};
       json::object body{{"party", page.party},       {"contact", page.contact_id},
                         {"conflict", page.conflict}, {"level", page.level},

@@ -39,14 +39,14 @@ Result<PlanInput> ParsePlanInput(json::value v, const channel::Caller& caller) {
   if (json::value* props = f->if_contains("properties"); props != nullptr && props->is_object()) {
     json::object& p = props->get_object();
     if (json::value* party = p.if_contains("party")) {
-      if (!party->is_string() || std::string(party->get_string()) != caller.party) {
+      if (!party->is_string() || std::string(party->get_string()) != caller.party.value()) {
         return Status::PermissionDenied(
-            "properties.party must be your own party (" + caller.party +
+            "properties.party must be your own party (" + caller.party.value() +
                 ") or absent; a party submits only its own plans",
-            {{"properties.party", "must be \"" + caller.party + "\" or absent"}});
+            {{"properties.party", "must be \"" + caller.party.value() + "\" or absent"}});
       }
     } else {
-      p["party"] = caller.party;
+      p["party"] = caller.party.value();
     }
   }
   PlanInput in;
@@ -73,9 +73,11 @@ Result<MessageInput> ParseMessageInput(const json::value& v) {
     return Status::Invalid("expected a JSON object", {{"", "expected a JSON object"}});
   std::vector<Issue> issues;
   MessageInput m;
-  if (auto* k = o->if_contains("kind"); k && k->is_string()) m.kind = k->get_string();
-  const std::string& kind = m.kind;
-  if (kind != "text" && kind != "propose" && kind != "accept" && kind != "reject") {
+  std::string kind_text;  // as sent
+  if (auto* k = o->if_contains("kind"); k && k->is_string()) kind_text = k->get_string();
+  const std::optional<MessageKind> kind = Parse<MessageKind>(kind_text);
+  const bool answer = kind == MessageKind::kAccept || kind == MessageKind::kReject;
+  if (!kind.has_value()) {
     issues.push_back({"kind", "expected one of text, propose, accept, reject"});
   }
   json::object body;
@@ -94,20 +96,20 @@ Result<MessageInput> ParseMessageInput(const json::value& v) {
       } else {
         body["text"] = val;
       }
-    } else if (k == "shift_s" && kind == "propose") {
+    } else if (k == "shift_s" && kind == MessageKind::kPropose) {
       double s = val.is_number() ? val.to_number<double>() : std::nan("");
       if (!std::isfinite(s) || s == 0 || std::abs(s) > 7 * 86400) {
         issues.push_back({"shift_s", "expected a non-zero number of seconds within 7 days"});
       } else {
         body["shift_s"] = s;
       }
-    } else if (k == "subject" && kind == "propose") {
+    } else if (k == "subject" && kind == MessageKind::kPropose) {
       if (!val.is_string() || (val.get_string() != "self" && val.get_string() != "other")) {
         issues.push_back({"subject", "expected self or other"});
       } else {
         body["subject"] = val;
       }
-    } else if (k == "message" && (kind == "accept" || kind == "reject")) {
+    } else if (k == "message" && answer) {
       if (!val.is_int64() || val.get_int64() < 1) {
         issues.push_back({"message", "expected the seq of a proposal in this thread"});
       } else {
@@ -116,16 +118,18 @@ Result<MessageInput> ParseMessageInput(const json::value& v) {
       }
     } else {
       issues.push_back(
-          {k, "unknown member for a " + (kind.empty() ? "message" : kind) + " message"});
+          {k, "unknown member for a " + (kind_text.empty() ? "message" : kind_text) + " message"});
     }
   }
-  if (kind == "text" && !body.contains("text")) issues.push_back({"text", "required"});
-  if (kind == "propose" && !o->contains("shift_s")) issues.push_back({"shift_s", "required"});
-  if (kind == "propose" && !body.contains("subject")) body["subject"] = "self";
-  if ((kind == "accept" || kind == "reject") && !o->contains("message")) {
+  if (kind == MessageKind::kText && !body.contains("text")) issues.push_back({"text", "required"});
+  if (kind == MessageKind::kPropose && !o->contains("shift_s"))
+    issues.push_back({"shift_s", "required"});
+  if (kind == MessageKind::kPropose && !body.contains("subject")) body["subject"] = "self";
+  if (answer && !o->contains("message")) {
     issues.push_back({"message", "required"});
   }
   if (!issues.empty()) return Status::Invalid(std::move(issues));
+  m.kind = *kind;
   m.body_json = deconflict::json::Write(body);
   return m;
 }
@@ -178,8 +182,6 @@ Status Validate(const ContactInput& c) {
   if (!IsLanguageTag(c.language)) {
     issues.push_back({"language", "expected a language tag such as en, fr, ru, ar"});
   }
-  if (c.role != "primary" && c.role != "backup")
-    issues.push_back({"role", "expected primary or backup"});
   if (c.roster.size() > 200) issues.push_back({"roster", "expected at most 200 characters"});
   if (!c.webhook_url.empty() && !IsWebUrl(c.webhook_url)) {
     issues.push_back({"webhook_url", "expected an http:// or https:// URL"});
@@ -194,6 +196,7 @@ Result<ContactInput> ParseContactInput(const json::value& v) {
     return Status::Invalid("expected a JSON object", {{"", "expected a JSON object"}});
   std::vector<Issue> issues;
   ContactInput c;
+  bool bad_role = false;  // reported after the name and language checks of Validate
   for (const auto& [key, val] : *o) {
     std::string k(key);
     std::string s = val.is_string() ? std::string(val.get_string()) : "";
@@ -202,7 +205,9 @@ Result<ContactInput> ParseContactInput(const json::value& v) {
     } else if (k == "language") {
       c.language = s;
     } else if (k == "role") {
-      c.role = s;
+      std::optional<ContactRole> role = Parse<ContactRole>(s);
+      bad_role = !role.has_value();
+      c.role = role.value_or(ContactRole::kPrimary);
     } else if (k == "roster") {
       if (!val.is_string()) issues.push_back({"roster", "expected at most 200 characters"});
       c.roster = s;
@@ -217,8 +222,15 @@ Result<ContactInput> ParseContactInput(const json::value& v) {
   }
   if (!o->contains("name")) issues.push_back({"name", "required"});
   if (!o->contains("language")) issues.push_back({"language", "required"});
-  if (Status s = Validate(c); !s.ok()) {
-    for (const Issue& i : s.issues()) {
+  Status valid = Validate(c);
+  auto add_role_issue = [&] {
+    if (!bad_role) return;
+    issues.push_back({"role", "expected primary or backup"});
+    bad_role = false;
+  };
+  if (!valid.ok()) {
+    for (const Issue& i : valid.issues()) {
+      if (i.path != "name" && i.path != "language") add_role_issue();
       bool missing = (i.path == "name" && !o->contains("name")) ||
                      (i.path == "language" && !o->contains("language"));
       bool dup = false;
@@ -226,6 +238,7 @@ Result<ContactInput> ParseContactInput(const json::value& v) {
       if (!missing && !dup) issues.push_back(i);
     }
   }
+  add_role_issue();
   if (!issues.empty()) return Status::Invalid(std::move(issues));
   return c;
 }

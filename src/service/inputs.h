@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/vocabulary.h"
 #include "channel/channel.h"
 #include "model/plan.h"
 
@@ -34,7 +35,7 @@ Result<PlanInput> ParsePlanInput(boost::json::value feature, const channel::Call
 
 // A message of a conflict's thread.
 struct MessageInput {
-  std::string kind;       // "text" | "propose" | "accept" | "reject"
+  MessageKind kind = MessageKind::kText;
   std::string body_json;  // {"text"} | {"shift_s", "subject"} | {"message"}, as stored
   std::string language;   // BCP 47, may be empty
   int64_t answers = 0;    // accept/reject: the seq of the proposal answered
@@ -49,11 +50,11 @@ Result<WebhookInput> ParseWebhookInput(const boost::json::value& body);
 Status Validate(const WebhookInput& in);
 
 struct ContactInput {
-  std::string name;              // 1..200 characters
-  std::string language;          // BCP 47
-  std::string role = "primary";  // "primary" | "backup"
-  std::string roster;            // at most 200 characters
-  std::string webhook_url;       // optional: escalations are paged here
+  std::string name;      // 1..200 characters
+  std::string language;  // BCP 47
+  ContactRole role = ContactRole::kPrimary;
+  std::string roster;       // at most 200 characters
+  std::string webhook_url;  // optional: escalations are paged here
 };
 Result<ContactInput> ParseContactInput(const boost::json::value& body);
 Status Validate(const ContactInput& in);

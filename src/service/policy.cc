@@ -87,8 +87,8 @@ Status Authorize(const Caller& caller, Action action, const Target& target) {
       return Status::Ok();
     case Scope::kOwn:
     case Scope::kSide:
-      if (target.party_a.empty() || target.party_a == caller.party ||
-          target.party_b == caller.party) {
+      if (target.party_a.empty() || target.party_a == caller.party.value() ||
+          target.party_b == caller.party.value()) {
         return Status::Ok();
       }
       return Status::NotFound(target.what + " does not exist");
@@ -98,7 +98,7 @@ Status Authorize(const Caller& caller, Action action, const Target& target) {
 
 std::optional<std::string> ListScope(const Caller& caller, Action action) {
   if (ScopeFor(caller.role, action) == Scope::kAny) return std::nullopt;
-  return caller.party;
+  return caller.party.value();
 }
 
 }  // namespace deconflict::service

@@ -46,9 +46,9 @@ TEST(Policy, RulesAreInActionOrder) {
 }
 
 TEST(Policy, MatchesTheSecurityDocument) {
-  const Caller us{"US", Role::kParty};
-  const Caller coord{"UN", Role::kCoordinator};
-  const Caller obs{"OBS", Role::kObserver};
+  const Caller us{PartyId("US"), Role::kParty};
+  const Caller coord{PartyId("UN"), Role::kCoordinator};
+  const Caller obs{PartyId("OBS"), Role::kObserver};
   store::ConflictRecord c;
   c.id = "c-1";
   c.party_a = "US";
@@ -70,20 +70,21 @@ TEST(Policy, MatchesTheSecurityDocument) {
 }
 
 TEST(Policy, NotFoundNamesTheResourceAndDenialGivesTheReason) {
-  const Caller us{"US", Role::kParty};
+  const Caller us{PartyId("US"), Role::kParty};
   Status s = Authorize(us, Action::kReadPlan, Target::OwnedBy("RU", "plan RU:ru-1"));
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
   EXPECT_EQ(s.message(), "plan RU:ru-1 does not exist");
-  Status d = Authorize(Caller{"UN", Role::kCoordinator}, Action::kSubmitPlan);
+  Status d = Authorize(Caller{PartyId("UN"), Role::kCoordinator}, Action::kSubmitPlan);
   EXPECT_EQ(d.code(), StatusCode::kPermissionDenied);
   EXPECT_NE(d.message().find("a party changes its own"), std::string::npos);
 }
 
 TEST(Policy, ListScopeIsTheCallersPartyUnlessItSeesAll) {
-  EXPECT_EQ(ListScope(Caller{"US", Role::kParty}, Action::kReadPlan), "US");
-  EXPECT_EQ(ListScope(Caller{"UN", Role::kCoordinator}, Action::kReadPlan), std::nullopt);
-  EXPECT_EQ(ListScope(Caller{"OBS", Role::kObserver}, Action::kReadContacts), std::nullopt);
-  EXPECT_EQ(ListScope(Caller{"UN", Role::kCoordinator}, Action::kManageSettings), "UN");
+  EXPECT_EQ(ListScope(Caller{PartyId("US"), Role::kParty}, Action::kReadPlan), "US");
+  EXPECT_EQ(ListScope(Caller{PartyId("UN"), Role::kCoordinator}, Action::kReadPlan), std::nullopt);
+  EXPECT_EQ(ListScope(Caller{PartyId("OBS"), Role::kObserver}, Action::kReadContacts),
+            std::nullopt);
+  EXPECT_EQ(ListScope(Caller{PartyId("UN"), Role::kCoordinator}, Action::kManageSettings), "UN");
 }
 
 }  // namespace

@@ -70,18 +70,18 @@ Result<Caller> Service::Authenticate(std::string_view token) const {
 // ----- Identity and parties.
 
 Result<json::object> Service::Me(const Caller& caller) const {
-  auto contacts = store_->ListContacts(caller.party);
+  auto contacts = store_->ListContacts(caller.party.value());
   if (!contacts.ok()) return contacts.status();
   json::array cs;
   for (const auto& c : *contacts) {
     cs.push_back(json::object{{"id", c.id},
                               {"name", c.name},
                               {"language", c.language},
-                              {"role", c.role},
+                              {"role", Name(c.role)},
                               {"roster", c.roster}});
   }
   return json::object{
-      {"party", caller.party}, {"role", channel::RoleName(caller.role)}, {"contacts", cs}};
+      {"party", caller.party.value()}, {"role", Name(caller.role)}, {"contacts", cs}};
 }
 
 Result<json::array> Service::ListParties(const Caller& caller) const {
@@ -92,7 +92,8 @@ Result<json::array> Service::ListParties(const Caller& caller) const {
   json::array a;
   for (const auto& p : *parties) {
     if (only && p.name != *only) continue;
-    a.push_back(json::object{{"name", p.name}, {"role", p.role}, {"display_name", p.display_name}});
+    a.push_back(
+        json::object{{"name", p.name}, {"role", Name(p.role)}, {"display_name", p.display_name}});
   }
   return a;
 }
@@ -173,7 +174,7 @@ Result<PlanChange> Service::CancelPlan(const Caller& caller, std::string_view re
 Result<store::PlanRecord> Service::FindPlan(const Caller& caller, std::string_view ref) const {
   if (Status s = Authorize(caller, Action::kReadPlan); !s.ok()) return s;
   const std::string what = "plan " + std::string(ref);
-  std::string party = caller.party, id(ref);
+  std::string party = caller.party.value(), id(ref);
   if (size_t colon = ref.find(':'); colon != std::string_view::npos) {
     party = ref.substr(0, colon);
     id = ref.substr(colon + 1);
@@ -228,10 +229,10 @@ Result<std::vector<store::PlanRecord>> Service::ListPlans(const Caller& caller, 
 Result<DryRunResult> Service::DryRun(const Caller& caller, PlanInput in) const {
   if (Status s = Authorize(caller, Action::kDryRun); !s.ok()) return s;
   model::Plan plan = std::move(in.plan);
-  plan.id = PlanId(channel::PlanKey(caller.party, plan.id.value()));
+  plan.id = channel::EngineId({caller.party, plan.id});
   DryRunResult r;
   for (const auto& c : ch_->DryRun(plan))
-    r.conflicts.push_back(channel::DryRunView(c, caller.party));
+    r.conflicts.push_back(channel::DryRunView(c, caller.party.value()));
   r.warnings = std::move(in.warnings);
   return r;
 }
@@ -257,7 +258,7 @@ Result<ConflictPage> Service::ListConflicts(const Caller& caller, const Conflict
   f.statuses = q.statuses;
   if (!q.plan.empty()) {
     size_t colon = q.plan.find(':');
-    f.plan_party = colon == std::string::npos ? caller.party : q.plan.substr(0, colon);
+    f.plan_party = colon == std::string::npos ? caller.party.value() : q.plan.substr(0, colon);
     f.plan = colon == std::string::npos ? q.plan : q.plan.substr(colon + 1);
     if (Status s =
             Authorize(caller, Action::kReadPlan, Target::OwnedBy(f.plan_party, "plan " + q.plan));
@@ -311,7 +312,8 @@ Result<json::array> Service::ListMessages(const Caller& caller, const std::strin
 
 Result<json::object> Service::PostMessage(const Caller& caller, const std::string& id,
                                           MessageInput in) const {
-  auto c = FindConflict(caller, id, in.kind == "text" ? Action::kPostText : Action::kNegotiate);
+  auto c = FindConflict(caller, id,
+                        in.kind == MessageKind::kText ? Action::kPostText : Action::kNegotiate);
   if (!c.ok()) return c.status();
   if (in.answers > 0) {
     auto ms = store_->ListMessages(c->id);
@@ -319,9 +321,9 @@ Result<json::object> Service::PostMessage(const Caller& caller, const std::strin
     std::vector<Issue> issues;
     bool found = false;
     for (const auto& prev : *ms) {
-      if (prev.seq == in.answers && prev.kind == "propose") {
+      if (prev.seq == in.answers && prev.kind == MessageKind::kPropose) {
         found = true;
-        if (prev.party == caller.party) {
+        if (prev.party == caller.party.value()) {
           issues.push_back({"message", "you cannot answer your own proposal"});
         }
       }
@@ -330,7 +332,7 @@ Result<json::object> Service::PostMessage(const Caller& caller, const std::strin
     if (!issues.empty()) return Status::Invalid(std::move(issues));
   }
   store::MessageRecord m;
-  m.kind = std::move(in.kind);
+  m.kind = in.kind;
   m.body_json = std::move(in.body_json);
   m.language = std::move(in.language);
   auto r = Await<store::MessageRecord>(
@@ -345,7 +347,7 @@ Result<SuggestionView> Service::Suggest(const Caller& caller, const std::string&
   Result<engine::Suggestion> s = ch_->Suggest(caller, *c);
   if (!s.ok()) return s.status();
   SuggestionView v;
-  v.plan = channel::SideOf(*c, caller.party) == 0 ? c->plan_a : c->plan_b;
+  v.plan = channel::SideOf(*c, caller.party.value()) == 0 ? c->plan_a : c->plan_b;
   v.outcome = OutcomeName(s->outcome);
   v.shift_s = s->shift.value();
   v.conflicts_now = static_cast<int64_t>(s->conflicts_now);
@@ -386,14 +388,15 @@ Result<json::object> Service::Receipt(const Caller& caller, const std::string& i
   if (!cps.ok()) return cps.status();
   std::optional<store::Checkpoint> cp;
   if (!cps->empty()) cp = cps->back();
-  return record::MakeReceipt(ch_->key(), "conflict " + c->id, caller.party, ch_->Now(), picked, cp);
+  return record::MakeReceipt(ch_->key(), "conflict " + c->id, caller.party.value(), ch_->Now(),
+                             picked, cp);
 }
 
 // ----- Events.
 
 Result<std::vector<store::EventRecord>> Service::EventsAfter(const Caller& caller,
                                                              int64_t after_seq, int limit) const {
-  return store_->EventsAfter(caller.party, after_seq, limit);
+  return store_->EventsAfter(caller.party.value(), after_seq, limit);
 }
 
 void Service::RecordDelivered(const Caller& caller, const std::vector<int64_t>& seqs,
@@ -401,22 +404,22 @@ void Service::RecordDelivered(const Caller& caller, const std::vector<int64_t>& 
   std::vector<store::ReceiptRecord> receipts;
   receipts.reserve(seqs.size());
   for (int64_t seq : seqs)
-    receipts.push_back({caller.party, seq, channel, "delivered", ch_->Now()});
+    receipts.push_back({caller.party.value(), seq, channel, "delivered", ch_->Now()});
   ch_->RecordReceipts(std::move(receipts));
 }
 
 Status Service::MarkRead(const Caller& caller, int64_t seq, const std::string& channel) const {
-  auto last = store_->LastEventSeq(caller.party);
+  auto last = store_->LastEventSeq(caller.party.value());
   if (!last.ok()) return last.status();
   if (seq < 1 || seq > *last)
     return Status::NotFound("event " + std::to_string(seq) + " does not exist");
-  ch_->RecordReceipts({{caller.party, seq, channel, "read", ch_->Now()}});
+  ch_->RecordReceipts({{caller.party.value(), seq, channel, "read", ch_->Now()}});
   return Status::Ok();
 }
 
 channel::Hub::Subscription Service::Subscribe(const Caller& caller,
                                               std::function<void()> wake) const {
-  return ch_->hub().Subscribe(caller.party, std::move(wake));
+  return ch_->hub().Subscribe(caller.party.value(), std::move(wake));
 }
 
 // ----- The record.
@@ -449,7 +452,7 @@ const std::string& Service::RecordKey() const { return ch_->key().public_key_hex
 
 Result<std::vector<store::WebhookRecord>> Service::ListWebhooks(const Caller& caller) const {
   if (Status s = Authorize(caller, Action::kManageSettings); !s.ok()) return s;
-  return store_->ListWebhooks(caller.party);
+  return store_->ListWebhooks(caller.party.value());
 }
 
 Result<store::WebhookRecord> Service::AddWebhook(const Caller& caller, WebhookInput in) const {
@@ -479,7 +482,7 @@ Result<store::ContactRecord> Service::AddContact(const Caller& caller, ContactIn
   store::ContactRecord c;
   c.name = std::move(in.name);
   c.language = std::move(in.language);
-  c.role = std::move(in.role);
+  c.role = in.role;
   c.roster = std::move(in.roster);
   c.webhook_url = std::move(in.webhook_url);
   return Await<store::ContactRecord>(

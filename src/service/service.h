@@ -50,14 +50,14 @@ struct DryRunResult {
 };
 
 struct PlanQuery {
-  std::string party;   // "" = the caller's (parties) or every party's (coordinators, observers)
-  std::string status;  // "" | "active" | "cancelled"
+  std::string party;  // "" = the caller's (parties) or every party's (coordinators, observers)
+  std::optional<PlanStatus> status;  // nullopt = any
 };
 
 struct ConflictQuery {
-  std::vector<std::string> statuses;  // empty = any
-  std::string plan;                   // "" | "id" (the caller's) | "PARTY:id"
-  int limit = 0;                      // 0 = no limit
+  std::vector<ConflictStatus> statuses;  // empty = any
+  std::string plan;                      // "" | "id" (the caller's) | "PARTY:id"
+  int limit = 0;                         // 0 = no limit
 };
 
 struct ConflictPage {

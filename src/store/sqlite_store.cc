@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/thread_annotations.h"
+#include "base/vocabulary.h"
 #include "record/chain.h"
 
 namespace deconflict::store {
@@ -286,6 +287,19 @@ class Stmt {
     return std::string(reinterpret_cast<const char*>(p),
                        static_cast<size_t>(sqlite3_column_bytes(s_, col)));
   }
+  // The enumerator a text column names. Text that names none gives E{} and marks the row bad
+  // (bad_value(), checked by CollectRows and OptionalRow).
+  template <NamedEnum E>
+  E Enum(int col) const {
+    std::string text = Text(col);
+    std::optional<E> e = Parse<E>(text);
+    if (!e.has_value()) {
+      bad_value_ = "column " + std::to_string(col) + ": unknown value \"" + text + "\"";
+      return E{};
+    }
+    return *e;
+  }
+  const std::string& bad_value() const { return bad_value_; }
 
  private:
   void BindOne(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
@@ -294,10 +308,16 @@ class Stmt {
   void BindOne(int i, const std::string& v) {
     sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   }
+  template <NamedEnum E>
+  void BindOne(int i, E e) {
+    std::string_view v = Name(e);
+    sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
 
   sqlite3* db_;
   sqlite3_stmt* s_;
-  int next_ = 1;  // the next parameter Bind binds
+  int next_ = 1;                   // the next parameter Bind binds
+  mutable std::string bad_value_;  // set by Enum() on text that names no enumerator
 };
 
 // One SQLite connection and its statement cache. Used by one thread at a time (the owner
@@ -453,8 +473,10 @@ class ReadPool {
 // Rows.
 
 PartyRecord ReadParty(const Stmt& s) {
-  return PartyRecord{
-      .name = s.Text(0), .role = s.Text(1), .display_name = s.Text(2), .created_ms = s.Int(3)};
+  return PartyRecord{.name = s.Text(0),
+                     .role = s.Enum<Role>(1),
+                     .display_name = s.Text(2),
+                     .created_ms = s.Int(3)};
 }
 
 TokenRecord ReadToken(const Stmt& s) {
@@ -470,7 +492,7 @@ ContactRecord ReadContact(const Stmt& s) {
                        .party = s.Text(1),
                        .name = s.Text(2),
                        .language = s.Text(3),
-                       .role = s.Text(4),
+                       .role = s.Enum<ContactRole>(4),
                        .roster = s.Text(5),
                        .webhook_url = s.Text(6),
                        .created_ms = s.Int(7)};
@@ -489,7 +511,7 @@ PlanRecord ReadPlan(const Stmt& s) {
   return PlanRecord{.party = s.Text(0),
                     .id = s.Text(1),
                     .version = s.Int(2),
-                    .status = s.Text(3),
+                    .status = s.Enum<PlanStatus>(3),
                     .feature_json = s.Text(4),
                     .created_ms = s.Int(5)};
 }
@@ -503,8 +525,8 @@ ConflictRecord ReadConflict(const Stmt& s) {
   c.plan_b = s.Text(4);
   c.version_a = s.Int(5);
   c.version_b = s.Int(6);
-  c.status = s.Text(7);
-  c.resolution = s.Text(8);
+  c.status = s.Enum<ConflictStatus>(7);
+  c.resolution = s.Enum<Resolution>(8);
   c.detail_json = s.Text(9);
   c.window_start_ms = s.Int(10);
   c.window_end_ms = s.Int(11);
@@ -525,7 +547,7 @@ MessageRecord ReadMessage(const Stmt& s) {
   return MessageRecord{.seq = s.Int(1),
                        .conflict_id = s.Text(0),
                        .party = s.Text(2),
-                       .kind = s.Text(3),
+                       .kind = s.Enum<MessageKind>(3),
                        .body_json = s.Text(4),
                        .language = s.Text(5),
                        .at_ms = s.Int(6)};
@@ -553,7 +575,7 @@ WebhookJob ReadJob(const Stmt& s) {
                     .event_seq = s.Int(2),
                     .attempts = s.Int32(3),
                     .next_attempt_ms = s.Int(4),
-                    .state = s.Text(5),
+                    .state = s.Enum<DeliveryState>(5),
                     .last_error = s.Text(6)};
 }
 
@@ -568,7 +590,7 @@ ContactPage ReadPage(const Stmt& s) {
                      .body_json = s.Text(7),
                      .attempts = s.Int32(8),
                      .next_attempt_ms = s.Int(9),
-                     .state = s.Text(10),
+                     .state = s.Enum<DeliveryState>(10),
                      .last_error = s.Text(11),
                      .created_ms = s.Int(12)};
 }
@@ -620,7 +642,10 @@ template <typename T, typename ReadFn>
 Result<std::vector<T>> CollectRows(Stmt& s, ReadFn read, std::string_view what) {
   std::vector<T> out;
   int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(read(s));
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    out.push_back(read(s));
+    if (!s.bad_value().empty()) return Status::Internal(std::string(what) + ": " + s.bad_value());
+  }
   if (rc != SQLITE_DONE) return s.Error(rc, what);
   return out;
 }
@@ -629,7 +654,11 @@ Result<std::vector<T>> CollectRows(Stmt& s, ReadFn read, std::string_view what) 
 template <typename T, typename ReadFn>
 Result<std::optional<T>> OptionalRow(Stmt& s, ReadFn read, std::string_view what) {
   int rc = s.Step();
-  if (rc == SQLITE_ROW) return std::optional<T>(read(s));
+  if (rc == SQLITE_ROW) {
+    T row = read(s);
+    if (!s.bad_value().empty()) return Status::Internal(std::string(what) + ": " + s.bad_value());
+    return std::optional<T>(std::move(row));
+  }
   if (rc != SQLITE_DONE) return s.Error(rc, what);
   return std::optional<T>();
 }
@@ -1164,27 +1193,27 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<PlanRecord>> ListPlans(const std::string& party,
-                                            const std::string& status) override {
+                                            std::optional<PlanStatus> status) override {
     std::string sql =
         "SELECT p.party, p.id, p.version, p.status, p.feature_json, p.created_ms "
         "FROM plan_heads h JOIN plans p "
         "ON p.party = h.party AND p.id = h.id AND p.version = h.version";
-    if (!party.empty() && !status.empty()) {
+    if (!party.empty() && status.has_value()) {
       sql += " WHERE h.party = ?1 AND h.status = ?2";
     } else if (!party.empty()) {
       sql += " WHERE h.party = ?1";
-    } else if (!status.empty()) {
+    } else if (status.has_value()) {
       sql += " WHERE h.status = ?1";
     }
     sql += " ORDER BY h.party, h.id";
     ReadPool::Lease c = readers_->Acquire();
     ASSIGN_STMT_OR_RETURN(s, c, sql);
-    if (!party.empty() && !status.empty()) {
-      s.Bind(party, status);
+    if (!party.empty() && status.has_value()) {
+      s.Bind(party, *status);
     } else if (!party.empty()) {
       s.Bind(party);
-    } else if (!status.empty()) {
-      s.Bind(status);
+    } else if (status.has_value()) {
+      s.Bind(*status);
     }
     return CollectRows<PlanRecord>(s, ReadPlan, "list plans");
   }
@@ -1243,8 +1272,8 @@ class SqliteStore final : public Store {
       texts.push_back(f.plan_party);
       texts.push_back(f.plan);
     }
-    texts.insert(texts.end(), f.statuses.begin(), f.statuses.end());
     for (const std::string& t : texts) s.Bind(t);
+    for (ConflictStatus status : f.statuses) s.Bind(status);
     s.Bind(SqlLimit(f.limit));
     return CollectRows<ConflictRecord>(s, ReadConflict, "list conflicts");
   }

@@ -114,13 +114,13 @@ TEST(SqliteStoreTest, CheckpointsRunInTheBackground) {
       auto txn = s->Begin();
       ASSERT_TRUE(txn.ok());
       if (t == 0) {
-        ASSERT_TRUE((*txn)->PutParty({.name = "alpha", .role = "party"}).ok());
+        ASSERT_TRUE((*txn)->PutParty({.name = "alpha", .role = Role::kParty}).ok());
       }
       for (int i = 0; i < 10; ++i) {
         ASSERT_TRUE((*txn)
                         ->PutPlan({.party = "alpha",
                                    .id = "p" + std::to_string(t * 10 + i),
-                                   .status = "active",
+                                   .status = PlanStatus::kActive,
                                    .feature_json = std::string(5000, 'x')})
                         .ok());
       }
@@ -133,7 +133,7 @@ TEST(SqliteStoreTest, CheckpointsRunInTheBackground) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     EXPECT_GE(db_size(), before + 1'000'000) << "no background checkpoint within 10 s";
-    EXPECT_EQ(s->ListPlans("alpha", "")->size(), 400u);
+    EXPECT_EQ(s->ListPlans("alpha", std::nullopt)->size(), 400u);
   }
 }
 
@@ -143,7 +143,7 @@ void WriteAlphaPlanAndOneEntry(const std::string& dir) {
   ASSERT_NE(s, nullptr);
   auto txn = s->Begin();
   ASSERT_TRUE(txn.ok());
-  ASSERT_TRUE((*txn)->PutParty({.name = "alpha", .role = "party"}).ok());
+  ASSERT_TRUE((*txn)->PutParty({.name = "alpha", .role = Role::kParty}).ok());
   ASSERT_TRUE((*txn)->PutPlan({.party = "alpha", .id = "p", .feature_json = "{}"}).ok());
   ASSERT_TRUE((*txn)->AppendAudit(Audit("k")).ok());
   ASSERT_TRUE((*txn)->Commit().ok());
@@ -157,6 +157,28 @@ TEST(SqliteStoreTest, ReopeningTheDirectoryKeepsEverything) {
   EXPECT_TRUE(s->GetParty("alpha")->has_value());
   EXPECT_TRUE(s->GetPlan("alpha", "p")->has_value());
   EXPECT_EQ(s->LastAudit()->value().seq, 1);
+}
+
+// The enums are stored as their names; a column holding text that names none (written by another
+// program) is reported, never guessed.
+TEST(SqliteStoreTest, UnknownEnumTextInAColumnIsInternal) {
+  TempDir tmp;
+  WriteAlphaPlanAndOneEntry(tmp.path());
+  {
+    RawDb raw(tmp.path());
+    EXPECT_EQ(raw.Text("SELECT status FROM plans WHERE party = 'alpha' AND id = 'p'"), "active");
+    ASSERT_EQ(raw.Exec("UPDATE plans SET status = 'paused' WHERE party = 'alpha'"), SQLITE_OK);
+    ASSERT_EQ(raw.Exec("UPDATE parties SET role = 'Coordinator' WHERE name = 'alpha'"), SQLITE_OK);
+  }
+  std::unique_ptr<Store> s = MustOpen({.dir = tmp.path(), .read_connections = 1});
+  ASSERT_NE(s, nullptr);
+  Result<std::optional<PlanRecord>> plan = s->GetPlan("alpha", "p");
+  EXPECT_EQ(plan.status().code(), StatusCode::kInternal);
+  EXPECT_NE(plan.status().message().find("\"paused\""), std::string::npos)
+      << plan.status().message();
+  EXPECT_EQ(s->PlanHistory("alpha", "p").status().code(), StatusCode::kInternal);
+  EXPECT_EQ(s->GetParty("alpha").status().code(), StatusCode::kInternal);
+  EXPECT_EQ(s->ListParties().status().code(), StatusCode::kInternal);
 }
 
 TEST(SqliteStoreTest, AVersionOneStoreIsUpgradedKeepingItsData) {
@@ -174,7 +196,8 @@ TEST(SqliteStoreTest, AVersionOneStoreIsUpgradedKeepingItsData) {
   EXPECT_EQ(s->LastAudit()->value().seq, 1);
   auto txn = s->Begin();
   ASSERT_TRUE(txn.ok());
-  auto id = (*txn)->PutContactPage({.party = "alpha", .url = "http://x/", .state = "pending"});
+  auto id = (*txn)->PutContactPage(
+      {.party = "alpha", .url = "http://x/", .state = DeliveryState::kPending});
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   ASSERT_TRUE((*txn)->Commit().ok());
   EXPECT_EQ(s->DueContactPages(INT64_MAX, 0)->size(), 1u);
@@ -266,10 +289,11 @@ TEST(SqliteStoreTest, StorageFailureAbortsTheWholeTransaction) {
     Status st = (*txn)->PutPlan({.party = "alpha", .id = "boom", .feature_json = "{}"});
     EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.ToString();
     EXPECT_NE(st.message().find("injected fault"), std::string::npos) << st.message();
-    EXPECT_EQ((*txn)->PutParty({.name = "x", .role = "party"}).code(), StatusCode::kUnavailable);
+    EXPECT_EQ((*txn)->PutParty({.name = "x", .role = Role::kParty}).code(),
+              StatusCode::kUnavailable);
     EXPECT_EQ((*txn)->Commit().code(), StatusCode::kUnavailable);
   }
-  EXPECT_TRUE(s->ListPlans("", "")->empty());
+  EXPECT_TRUE(s->ListPlans("", std::nullopt)->empty());
   EXPECT_FALSE(s->GetPlan("alpha", "boom")->has_value());
   EXPECT_FALSE(s->LastAudit()->has_value());
   {
@@ -415,7 +439,7 @@ TEST(SqliteStoreTest, DISABLED_MeasureSubmissionBatch) {
       PlanRecord plan{.party = party,
                       .id = "plan-" + std::to_string(b * 100 + p),
                       .version = 1,
-                      .status = "active",
+                      .status = PlanStatus::kActive,
                       .feature_json = "{\"f\":\"" + feature + "\"}",
                       .created_ms = 1};
       ASSERT_TRUE((*txn)->PutPlan(plan).ok());

@@ -39,13 +39,15 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/vocabulary.h"
 
 namespace deconflict::store {
 
-// Roles (docs/security.md): "party", "coordinator", "observer".
+// Roles: docs/security.md. Enums (base/vocabulary.h) are stored as their Name(); a row whose
+// text names no enumerator is reported as Internal by the read that meets it.
 struct PartyRecord {
-  std::string name;          // [A-Za-z0-9][A-Za-z0-9_-]{0,63} (checked at the edge); the party id
-  std::string role;          // "party" | "coordinator" | "observer"
+  std::string name;  // [A-Za-z0-9][A-Za-z0-9_-]{0,63} (checked at the edge); the party id
+  Role role = Role::kParty;
   std::string display_name;  // free text; may be empty
   int64_t created_ms = 0;
 };
@@ -62,8 +64,8 @@ struct ContactRecord {
   int64_t id = 0;  // assigned by PutContact when 0
   std::string party;
   std::string name;
-  std::string language;     // BCP 47 tag, e.g. "en", "ru", "ar"
-  std::string role;         // "primary" | "backup"
+  std::string language;  // BCP 47 tag, e.g. "en", "ru", "ar"
+  ContactRole role = ContactRole::kPrimary;
   std::string roster;       // free text duty roster, e.g. "Mon-Fri 06:00-18:00Z"
   std::string webhook_url;  // optional; escalations are posted here too
   int64_t created_ms = 0;
@@ -81,9 +83,9 @@ struct WebhookRecord {
 // One version of one plan. (party, id) is unique per version; the newest version is current.
 struct PlanRecord {
   std::string party;
-  std::string id;            // the feature id, unique within the party
-  int64_t version = 1;       // 1, 2, ...
-  std::string status;        // "active" | "cancelled"
+  std::string id;       // the feature id, unique within the party
+  int64_t version = 1;  // 1, 2, ...
+  PlanStatus status = PlanStatus::kActive;
   std::string feature_json;  // the plan Feature as submitted (party property set to `party`)
   int64_t created_ms = 0;    // when this version was stored
 };
@@ -92,11 +94,9 @@ struct ConflictRecord {
   std::string id;  // server-assigned, opaque
   // Side a and side b (a = the engine's plan_a).
   std::string party_a, plan_a, party_b, plan_b;
-  int64_t version_a = 0, version_b = 0;  // plan versions the conflict was found between
-  // "open" | "acknowledged" (both sides acked) | "resolved" | "expired".
-  std::string status;
-  std::string resolution;   // when resolved/expired: "amended" | "cancelled" |
-                            // "coordinated" | "superseded" | "expired"; else ""
+  int64_t version_a = 0, version_b = 0;           // plan versions the conflict was found between
+  ConflictStatus status = ConflictStatus::kOpen;  // kAcknowledged: both sides acked
+  Resolution resolution = Resolution::kNone;      // set when resolved/expired; else kNone
   std::string detail_json;  // the disclosure both parties may see (channel/disclosure.h)
   int64_t window_start_ms = 0, window_end_ms = 0;
   int64_t deadline_ms = 0;                   // acknowledgement deadline
@@ -110,7 +110,7 @@ struct MessageRecord {
   int64_t seq = 0;  // assigned by AppendMessage: 1, 2, ... per conflict
   std::string conflict_id;
   std::string party;  // author
-  std::string kind;   // "propose" | "accept" | "reject" | "text"
+  MessageKind kind = MessageKind::kText;
   std::string body_json;
   std::string language;  // BCP 47, may be empty
   int64_t at_ms = 0;
@@ -141,7 +141,7 @@ struct WebhookJob {
   int64_t event_seq = 0;
   int attempts = 0;
   int64_t next_attempt_ms = 0;
-  std::string state;  // "pending" | "delivered" | "failed"
+  DeliveryState state = DeliveryState::kPending;
   std::string last_error;
 };
 
@@ -160,7 +160,7 @@ struct ContactPage {
   std::string body_json;  // what is POSTed
   int attempts = 0;
   int64_t next_attempt_ms = 0;
-  std::string state;  // "pending" | "delivered" | "failed"
+  DeliveryState state = DeliveryState::kPending;
   std::string last_error;
   int64_t created_ms = 0;
 };
@@ -188,10 +188,10 @@ struct Checkpoint {
 };
 
 struct ConflictFilter {
-  std::string party;                  // "" = any; else party_a or party_b equals it
-  std::string plan_party, plan;       // both set: conflicts involving that plan
-  std::vector<std::string> statuses;  // empty = any
-  int limit = 0;                      // 0 = no limit
+  std::string party;                     // "" = any; else party_a or party_b equals it
+  std::string plan_party, plan;          // both set: conflicts involving that plan
+  std::vector<ConflictStatus> statuses;  // empty = any
+  int limit = 0;                         // 0 = no limit
 };
 
 class WriteTxn {
@@ -261,9 +261,9 @@ class Store {
   virtual Result<std::optional<PlanRecord>> GetPlan(const std::string& party, const std::string& id,
                                                     int64_t version = 0) = 0;
   // Newest version of every plan of `party` ("" = all parties), optionally only those whose
-  // newest version has `status` ("" = any). Ordered by party, id.
+  // newest version has `status` (nullopt = any). Ordered by party, id.
   virtual Result<std::vector<PlanRecord>> ListPlans(const std::string& party,
-                                                    const std::string& status) = 0;
+                                                    std::optional<PlanStatus> status) = 0;
   // Every version, ascending.
   virtual Result<std::vector<PlanRecord>> PlanHistory(const std::string& party,
                                                       const std::string& id) = 0;

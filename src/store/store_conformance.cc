@@ -84,13 +84,13 @@ const std::string kOddJson =
     "{ \"type\" : \"Feature\",\n\t\"properties\": {\"note\": \"Конвой \\u00e9 \\\"quoted\\\" "
     "تعارض\", \"n\": 1.50}  }";
 
-PartyRecord Party(const std::string& name, const std::string& role = "party") {
+PartyRecord Party(const std::string& name, Role role = Role::kParty) {
   return PartyRecord{
       .name = name, .role = role, .display_name = "Display " + name, .created_ms = 1000};
 }
 
 PlanRecord Plan(const std::string& party, const std::string& id, int64_t version,
-                const std::string& status = "active") {
+                PlanStatus status = PlanStatus::kActive) {
   return PlanRecord{.party = party,
                     .id = id,
                     .version = version,
@@ -102,7 +102,7 @@ PlanRecord Plan(const std::string& party, const std::string& id, int64_t version
 ConflictRecord Conflict(const std::string& id, const std::string& party_a,
                         const std::string& plan_a, const std::string& party_b,
                         const std::string& plan_b, int64_t window_start_ms,
-                        const std::string& status = "open") {
+                        ConflictStatus status = ConflictStatus::kOpen) {
   ConflictRecord c;
   c.id = id;
   c.party_a = party_a;
@@ -192,7 +192,7 @@ void AddParties(Store* s) {
   auto t = s->Begin();
   ASSERT_OK(t);
   for (const char* name : {"alpha", "bravo", "charlie"}) ASSERT_OK((*t)->PutParty(Party(name)));
-  ASSERT_OK((*t)->PutParty(Party("un", "observer")));
+  ASSERT_OK((*t)->PutParty(Party("un", Role::kObserver)));
   ASSERT_OK((*t)->Commit());
 }
 
@@ -206,7 +206,7 @@ TEST_P(StoreConformanceTest, EmptyStoreReadsNothing) {
   EXPECT_TRUE(store_->ListContacts("alpha")->empty());
   EXPECT_TRUE(store_->ListWebhooks("")->empty());
   EXPECT_FALSE(store_->GetPlan("alpha", "p1")->has_value());
-  EXPECT_TRUE(store_->ListPlans("", "")->empty());
+  EXPECT_TRUE(store_->ListPlans("", std::nullopt)->empty());
   EXPECT_TRUE(store_->PlanHistory("alpha", "p1")->empty());
   EXPECT_FALSE(store_->GetConflict("c1")->has_value());
   EXPECT_TRUE(store_->ListConflicts({})->empty());
@@ -227,33 +227,33 @@ TEST_P(StoreConformanceTest, PartiesRoundTripInNameOrder) {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     ASSERT_OK(txn->PutParty(Party("charlie")));
     ASSERT_OK(txn->PutParty(PartyRecord{.name = "alpha",
-                                        .role = "coordinator",
+                                        .role = Role::kCoordinator,
                                         .display_name = "Alpha HQ — ألفا",
                                         .created_ms = 42}));
-    ASSERT_OK(txn->PutParty(Party("bravo", "observer")));
+    ASSERT_OK(txn->PutParty(Party("bravo", Role::kObserver)));
     ASSERT_OK(txn->Commit());
   }
   ASSERT_OK_AND_ASSIGN(std::optional<PartyRecord> a, store_->GetParty("alpha"));
   ASSERT_TRUE(a.has_value());
   EXPECT_EQ(a->name, "alpha");
-  EXPECT_EQ(a->role, "coordinator");
+  EXPECT_EQ(a->role, Role::kCoordinator);
   EXPECT_EQ(a->display_name, "Alpha HQ — ألفا");
   EXPECT_EQ(a->created_ms, 42);
   EXPECT_FALSE(store_->GetParty("delta")->has_value());
   ASSERT_OK_AND_ASSIGN(std::vector<PartyRecord> all, store_->ListParties());
   EXPECT_EQ(Keys(all, [](const PartyRecord& p) { return p.name; }),
             Names({"alpha", "bravo", "charlie"}));
-  EXPECT_EQ(all[1].role, "observer");
+  EXPECT_EQ(all[1].role, Role::kObserver);
 }
 
 TEST_P(StoreConformanceTest, DuplicatePartyIsAlreadyExistsAndKeepsTheTransaction) {
   AddParties(store_.get());
   ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-  EXPECT_CODE(txn->PutParty(Party("alpha", "observer")), kAlreadyExists);
+  EXPECT_CODE(txn->PutParty(Party("alpha", Role::kObserver)), kAlreadyExists);
   // The failed write changed nothing; the transaction goes on.
   ASSERT_OK(txn->PutParty(Party("delta")));
   ASSERT_OK(txn->Commit());
-  EXPECT_EQ(store_->GetParty("alpha")->value().role, "party");
+  EXPECT_EQ(store_->GetParty("alpha")->value().role, Role::kParty);
   EXPECT_TRUE(store_->GetParty("delta")->has_value());
 }
 
@@ -305,7 +305,7 @@ TEST_P(StoreConformanceTest, ContactsInsertUpdateDelete) {
   ContactRecord c{.party = "alpha",
                   .name = "Maj. Ivanova",
                   .language = "ru",
-                  .role = "primary",
+                  .role = ContactRole::kPrimary,
                   .roster = "Mon-Fri 06:00-18:00Z",
                   .webhook_url = "https://alpha.example/hook",
                   .created_ms = 11};
@@ -315,7 +315,7 @@ TEST_P(StoreConformanceTest, ContactsInsertUpdateDelete) {
     ContactRecord backup = c;
     backup.name = "Capt. Hassan";
     backup.language = "ar";
-    backup.role = "backup";
+    backup.role = ContactRole::kBackup;
     ASSERT_OK_AND_ASSIGN(id2, txn->PutContact(backup));
     ContactRecord other = c;
     other.party = "bravo";
@@ -335,7 +335,7 @@ TEST_P(StoreConformanceTest, ContactsInsertUpdateDelete) {
   EXPECT_EQ(first.party, "alpha");
   EXPECT_EQ(first.name, "Maj. Ivanova");
   EXPECT_EQ(first.language, "ru");
-  EXPECT_EQ(first.role, "primary");
+  EXPECT_EQ(first.role, ContactRole::kPrimary);
   EXPECT_EQ(first.roster, "Mon-Fri 06:00-18:00Z");
   EXPECT_EQ(first.webhook_url, "https://alpha.example/hook");
   EXPECT_EQ(first.created_ms, 11);
@@ -386,7 +386,7 @@ TEST_P(StoreConformanceTest, WebhooksInsertUpdateDeleteAndJobsGoWithThem) {
                                   .recipient = "bravo",
                                   .event_seq = 1,
                                   .next_attempt_ms = 10,
-                                  .state = "pending"}));
+                                  .state = DeliveryState::kPending}));
     ASSERT_OK(txn->Commit());
   }
   std::vector<WebhookRecord> all = *store_->ListWebhooks("");
@@ -414,8 +414,10 @@ TEST_P(StoreConformanceTest, WebhooksInsertUpdateDeleteAndJobsGoWithThem) {
     EXPECT_CODE(txn->PutWebhook({.id = w1, .party = "alpha", .url = "http://evil"}), kNotFound);
     EXPECT_CODE(txn->DeleteWebhook("alpha", w1), kNotFound);
     ASSERT_OK(txn->DeleteWebhook("bravo", w1));
-    EXPECT_CODE(txn->PutWebhookJob(
-                    {.webhook_id = w1, .recipient = "bravo", .event_seq = 2, .state = "pending"}),
+    EXPECT_CODE(txn->PutWebhookJob({.webhook_id = w1,
+                                    .recipient = "bravo",
+                                    .event_seq = 2,
+                                    .state = DeliveryState::kPending}),
                 kNotFound);
     ASSERT_OK(txn->Commit());
   }
@@ -434,13 +436,13 @@ TEST_P(StoreConformanceTest, PlanVersionsHistoryAndNewest) {
     v1.feature_json = kOddJson;
     ASSERT_OK(txn->PutPlan(v1));
     ASSERT_OK(txn->PutPlan(Plan("alpha", "convoy-7", 2)));
-    ASSERT_OK(txn->PutPlan(Plan("alpha", "convoy-7", 3, "cancelled")));
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "convoy-7", 3, PlanStatus::kCancelled)));
     ASSERT_OK(txn->PutPlan(Plan("bravo", "convoy-7", 1)));
     ASSERT_OK(txn->Commit());
   }
   ASSERT_OK_AND_ASSIGN(std::optional<PlanRecord> newest, store_->GetPlan("alpha", "convoy-7"));
   ASSERT_TRUE(newest.has_value());
-  ExpectSamePlan(*newest, Plan("alpha", "convoy-7", 3, "cancelled"));
+  ExpectSamePlan(*newest, Plan("alpha", "convoy-7", 3, PlanStatus::kCancelled));
   ASSERT_OK_AND_ASSIGN(std::optional<PlanRecord> v1, store_->GetPlan("alpha", "convoy-7", 1));
   ASSERT_TRUE(v1.has_value());
   EXPECT_EQ(v1->feature_json, kOddJson);  // byte for byte
@@ -463,11 +465,11 @@ TEST_P(StoreConformanceTest, DuplicatePlanVersionIsAlreadyExists) {
     ASSERT_OK(txn->Commit());
   }
   ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-  PlanRecord again = Plan("alpha", "p1", 1, "cancelled");
+  PlanRecord again = Plan("alpha", "p1", 1, PlanStatus::kCancelled);
   EXPECT_CODE(txn->PutPlan(again), kAlreadyExists);
   ASSERT_OK(txn->PutPlan(Plan("alpha", "p1", 2)));
   ASSERT_OK(txn->Commit());
-  EXPECT_EQ(store_->GetPlan("alpha", "p1", 1)->value().status, "active");
+  EXPECT_EQ(store_->GetPlan("alpha", "p1", 1)->value().status, PlanStatus::kActive);
   EXPECT_EQ(store_->GetPlan("alpha", "p1")->value().version, 2);
 }
 
@@ -476,8 +478,8 @@ TEST_P(StoreConformanceTest, ListPlansFiltersOnTheNewestVersion) {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     ASSERT_OK(txn->PutPlan(Plan("bravo", "b2", 1)));
     ASSERT_OK(txn->PutPlan(Plan("alpha", "a2", 1)));
-    ASSERT_OK(txn->PutPlan(Plan("alpha", "a2", 2, "cancelled")));  // newest cancelled
-    ASSERT_OK(txn->PutPlan(Plan("alpha", "a1", 1, "cancelled")));
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "a2", 2, PlanStatus::kCancelled)));  // newest cancelled
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "a1", 1, PlanStatus::kCancelled)));
     ASSERT_OK(txn->PutPlan(Plan("alpha", "a1", 2)));  // newest active
     ASSERT_OK(txn->PutPlan(Plan("bravo", "b1", 1)));
     ASSERT_OK(txn->Commit());
@@ -485,32 +487,33 @@ TEST_P(StoreConformanceTest, ListPlansFiltersOnTheNewestVersion) {
   auto ids = [](const std::vector<PlanRecord>& v) {
     return Keys(v, [](const PlanRecord& p) { return p.party + "/" + p.id; });
   };
-  ASSERT_OK_AND_ASSIGN(std::vector<PlanRecord> all, store_->ListPlans("", ""));
+  ASSERT_OK_AND_ASSIGN(std::vector<PlanRecord> all, store_->ListPlans("", std::nullopt));
   EXPECT_EQ(ids(all), Names({"alpha/a1", "alpha/a2", "bravo/b1", "bravo/b2"}));
   EXPECT_EQ(all[0].version, 2);
   EXPECT_EQ(all[1].version, 2);
-  ExpectSamePlan(all[1], Plan("alpha", "a2", 2, "cancelled"));
-  EXPECT_EQ(ids(*store_->ListPlans("", "active")), Names({"alpha/a1", "bravo/b1", "bravo/b2"}));
-  EXPECT_EQ(ids(*store_->ListPlans("", "cancelled")), Names({"alpha/a2"}));
-  EXPECT_EQ(ids(*store_->ListPlans("alpha", "")), Names({"alpha/a1", "alpha/a2"}));
-  EXPECT_EQ(ids(*store_->ListPlans("alpha", "active")), Names({"alpha/a1"}));
-  EXPECT_EQ(ids(*store_->ListPlans("bravo", "cancelled")), Names({}));
-  EXPECT_TRUE(store_->ListPlans("charlie", "")->empty());
+  ExpectSamePlan(all[1], Plan("alpha", "a2", 2, PlanStatus::kCancelled));
+  EXPECT_EQ(ids(*store_->ListPlans("", PlanStatus::kActive)),
+            Names({"alpha/a1", "bravo/b1", "bravo/b2"}));
+  EXPECT_EQ(ids(*store_->ListPlans("", PlanStatus::kCancelled)), Names({"alpha/a2"}));
+  EXPECT_EQ(ids(*store_->ListPlans("alpha", std::nullopt)), Names({"alpha/a1", "alpha/a2"}));
+  EXPECT_EQ(ids(*store_->ListPlans("alpha", PlanStatus::kActive)), Names({"alpha/a1"}));
+  EXPECT_EQ(ids(*store_->ListPlans("bravo", PlanStatus::kCancelled)), Names({}));
+  EXPECT_TRUE(store_->ListPlans("charlie", std::nullopt)->empty());
 
   // A newer version changes what the filters see.
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK(txn->PutPlan(Plan("alpha", "a2", 3, "active")));
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "a2", 3, PlanStatus::kActive)));
     ASSERT_OK(txn->Commit());
   }
-  EXPECT_EQ(ids(*store_->ListPlans("alpha", "active")), Names({"alpha/a1", "alpha/a2"}));
-  EXPECT_EQ(store_->ListPlans("alpha", "active")->at(1).version, 3);
+  EXPECT_EQ(ids(*store_->ListPlans("alpha", PlanStatus::kActive)), Names({"alpha/a1", "alpha/a2"}));
+  EXPECT_EQ(store_->ListPlans("alpha", PlanStatus::kActive)->at(1).version, 3);
 }
 
 TEST_P(StoreConformanceTest, ConflictRoundTripAndReplace) {
   ConflictRecord c = Conflict("c-1", "alpha", "a1", "bravo", "b1", 1000);
   c.detail_json = kOddJson;
-  c.resolution = "";
+  c.resolution = Resolution::kNone;
   c.ack_a_ms = 11;
   c.ack_b_ms = 12;
   c.accept_a_ms = 13;
@@ -528,14 +531,15 @@ TEST_P(StoreConformanceTest, ConflictRoundTripAndReplace) {
   ExpectSameConflict(*got, c);
   EXPECT_FALSE(store_->GetConflict("c-2")->has_value());
 
-  c.status = "resolved";
-  c.resolution = "amended";
+  c.status = ConflictStatus::kResolved;
+  c.resolution = Resolution::kAmended;
   c.version_a = 2;
   c.updated_ms = 500;
   c.resolved_ms = 500;
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK(txn->AppendMessage({.conflict_id = "c-1", .party = "alpha", .kind = "text"}));
+    ASSERT_OK(
+        txn->AppendMessage({.conflict_id = "c-1", .party = "alpha", .kind = MessageKind::kText}));
     ASSERT_OK(txn->PutConflict(c));  // replacing keeps the conflict's thread
     ASSERT_OK(txn->Commit());
   }
@@ -549,11 +553,13 @@ TEST_P(StoreConformanceTest, ListConflictsFiltersAndOrder) {
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     // Put out of order: the list is by window_start_ms, then id.
-    ASSERT_OK(txn->PutConflict(Conflict("c-5", "bravo", "b2", "charlie", "c1", 3000, "expired")));
+    ASSERT_OK(txn->PutConflict(
+        Conflict("c-5", "bravo", "b2", "charlie", "c1", 3000, ConflictStatus::kExpired)));
     ASSERT_OK(txn->PutConflict(Conflict("c-2", "alpha", "a1", "bravo", "b1", 2000)));
-    ASSERT_OK(
-        txn->PutConflict(Conflict("c-1", "alpha", "a1", "charlie", "c1", 2000, "acknowledged")));
-    ASSERT_OK(txn->PutConflict(Conflict("c-4", "charlie", "c2", "alpha", "a2", 1000, "resolved")));
+    ASSERT_OK(txn->PutConflict(
+        Conflict("c-1", "alpha", "a1", "charlie", "c1", 2000, ConflictStatus::kAcknowledged)));
+    ASSERT_OK(txn->PutConflict(
+        Conflict("c-4", "charlie", "c2", "alpha", "a2", 1000, ConflictStatus::kResolved)));
     ASSERT_OK(txn->PutConflict(Conflict("c-3", "bravo", "b1", "alpha", "a1", 4000)));
     ASSERT_OK(txn->Commit());
   }
@@ -572,16 +578,23 @@ TEST_P(StoreConformanceTest, ListConflictsFiltersAndOrder) {
   EXPECT_EQ(ids({.plan_party = "bravo", .plan = "b1"}), Names({"c-2", "c-3"}));
   EXPECT_EQ(ids({.plan_party = "bravo", .plan = "a1"}), Names({}));
   // Statuses.
-  EXPECT_EQ(ids({.statuses = {"open"}}), Names({"c-2", "c-3"}));
-  EXPECT_EQ(ids({.statuses = {"open", "acknowledged"}}), Names({"c-1", "c-2", "c-3"}));
-  EXPECT_EQ(ids({.statuses = {"resolved", "expired", "nonsense"}}), Names({"c-4", "c-5"}));
+  EXPECT_EQ(ids({.statuses = {ConflictStatus::kOpen}}), Names({"c-2", "c-3"}));
+  EXPECT_EQ(ids({.statuses = {ConflictStatus::kOpen, ConflictStatus::kAcknowledged}}),
+            Names({"c-1", "c-2", "c-3"}));
+  EXPECT_EQ(ids({.statuses = {ConflictStatus::kResolved, ConflictStatus::kExpired}}),
+            Names({"c-4", "c-5"}));
   // Combined, and limited.
-  EXPECT_EQ(ids({.party = "alpha", .statuses = {"open"}}), Names({"c-2", "c-3"}));
+  EXPECT_EQ(ids({.party = "alpha", .statuses = {ConflictStatus::kOpen}}), Names({"c-2", "c-3"}));
   EXPECT_EQ(ids({.party = "charlie", .plan_party = "alpha", .plan = "a1"}), Names({"c-1"}));
-  EXPECT_EQ(ids({.party = "bravo", .plan_party = "alpha", .plan = "a1", .statuses = {"open"}}),
+  EXPECT_EQ(ids({.party = "bravo",
+                 .plan_party = "alpha",
+                 .plan = "a1",
+                 .statuses = {ConflictStatus::kOpen}}),
             Names({"c-2", "c-3"}));
   EXPECT_EQ(ids({.limit = 2}), Names({"c-4", "c-1"}));
-  EXPECT_EQ(ids({.party = "alpha", .statuses = {"open", "resolved"}, .limit = 2}),
+  EXPECT_EQ(ids({.party = "alpha",
+                 .statuses = {ConflictStatus::kOpen, ConflictStatus::kResolved},
+                 .limit = 2}),
             Names({"c-4", "c-2"}));
   EXPECT_CODE(store_->ListConflicts({.plan = "a1"}), kInvalidArgument);
   EXPECT_CODE(store_->ListConflicts({.plan_party = "alpha"}), kInvalidArgument);
@@ -594,7 +607,7 @@ TEST_P(StoreConformanceTest, MessagesNumberedPerConflict) {
     ASSERT_OK(txn->PutConflict(Conflict("c-2", "alpha", "a1", "bravo", "b2", 0)));
     ASSERT_OK_AND_ASSIGN(MessageRecord m1, txn->AppendMessage({.conflict_id = "c-1",
                                                                .party = "alpha",
-                                                               .kind = "propose",
+                                                               .kind = MessageKind::kPropose,
                                                                .body_json = kOddJson,
                                                                .language = "ru",
                                                                .at_ms = 77}));
@@ -602,22 +615,23 @@ TEST_P(StoreConformanceTest, MessagesNumberedPerConflict) {
     EXPECT_EQ(m1.body_json, kOddJson);
     ASSERT_OK_AND_ASSIGN(
         MessageRecord m2,
-        txn->AppendMessage({.conflict_id = "c-2", .party = "bravo", .kind = "text"}));
+        txn->AppendMessage({.conflict_id = "c-2", .party = "bravo", .kind = MessageKind::kText}));
     EXPECT_EQ(m2.seq, 1);
     ASSERT_OK_AND_ASSIGN(MessageRecord m3, txn->AppendMessage({.seq = 99,  // ignored
                                                                .conflict_id = "c-1",
                                                                .party = "bravo",
-                                                               .kind = "accept"}));
+                                                               .kind = MessageKind::kAccept}));
     EXPECT_EQ(m3.seq, 2);
-    EXPECT_CODE(txn->AppendMessage({.conflict_id = "c-none", .party = "bravo", .kind = "text"}),
-                kNotFound);
+    EXPECT_CODE(
+        txn->AppendMessage({.conflict_id = "c-none", .party = "bravo", .kind = MessageKind::kText}),
+        kNotFound);
     ASSERT_OK(txn->Commit());
   }
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     ASSERT_OK_AND_ASSIGN(
         MessageRecord m4,
-        txn->AppendMessage({.conflict_id = "c-1", .party = "alpha", .kind = "text"}));
+        txn->AppendMessage({.conflict_id = "c-1", .party = "alpha", .kind = MessageKind::kText}));
     EXPECT_EQ(m4.seq, 3);
     ASSERT_OK(txn->Commit());
   }
@@ -626,11 +640,11 @@ TEST_P(StoreConformanceTest, MessagesNumberedPerConflict) {
   EXPECT_EQ(thread[0].seq, 1);
   EXPECT_EQ(thread[0].conflict_id, "c-1");
   EXPECT_EQ(thread[0].party, "alpha");
-  EXPECT_EQ(thread[0].kind, "propose");
+  EXPECT_EQ(thread[0].kind, MessageKind::kPropose);
   EXPECT_EQ(thread[0].body_json, kOddJson);
   EXPECT_EQ(thread[0].language, "ru");
   EXPECT_EQ(thread[0].at_ms, 77);
-  EXPECT_EQ(thread[1].kind, "accept");
+  EXPECT_EQ(thread[1].kind, MessageKind::kAccept);
   EXPECT_EQ(thread[2].seq, 3);
   EXPECT_EQ(store_->ListMessages("c-2")->size(), 1u);
 }
@@ -723,7 +737,7 @@ TEST_P(StoreConformanceTest, ContactPagesAreKeptUntilDeliveredOrFailed) {
                        .level = 1,
                        .body_json = "{\"n\":" + std::to_string(contact) + "}",
                        .next_attempt_ms = next,
-                       .state = "pending",
+                       .state = DeliveryState::kPending,
                        .created_ms = 7};
   };
   int64_t a1 = 0, a2 = 0, b1 = 0;
@@ -768,7 +782,7 @@ TEST_P(StoreConformanceTest, ContactPagesAreKeptUntilDeliveredOrFailed) {
     ContactPage done = page("bravo", 21, 100);
     done.id = b1;
     done.attempts = 1;
-    done.state = "delivered";
+    done.state = DeliveryState::kDelivered;
     ASSERT_OK(txn->PutContactPage(done));
     ContactPage unknown = page("bravo", 21, 100);
     unknown.id = b1 + a1 + a2 + 100;
@@ -780,7 +794,7 @@ TEST_P(StoreConformanceTest, ContactPagesAreKeptUntilDeliveredOrFailed) {
   const ContactPage retried = store_->ListContactPages("alpha")->back();
   EXPECT_EQ(retried.attempts, 1);
   EXPECT_EQ(retried.last_error, "HTTP 503");
-  EXPECT_EQ(store_->ListContactPages("bravo")->front().state, "delivered");
+  EXPECT_EQ(store_->ListContactPages("bravo")->front().state, DeliveryState::kDelivered);
 }
 
 TEST_P(StoreConformanceTest, DueWebhookJobsOrderAndTimeFilter) {
@@ -790,8 +804,7 @@ TEST_P(StoreConformanceTest, DueWebhookJobsOrderAndTimeFilter) {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     ASSERT_OK_AND_ASSIGN(w1, txn->PutWebhook({.party = "alpha", .url = "https://a/1"}));
     ASSERT_OK_AND_ASSIGN(w2, txn->PutWebhook({.party = "bravo", .url = "https://b/1"}));
-    auto job = [](int64_t w, const std::string& r, int64_t seq, int64_t next,
-                  const std::string& state) {
+    auto job = [](int64_t w, const std::string& r, int64_t seq, int64_t next, DeliveryState state) {
       return WebhookJob{.webhook_id = w,
                         .recipient = r,
                         .event_seq = seq,
@@ -799,12 +812,12 @@ TEST_P(StoreConformanceTest, DueWebhookJobsOrderAndTimeFilter) {
                         .next_attempt_ms = next,
                         .state = state};
     };
-    ASSERT_OK(txn->PutWebhookJob(job(w1, "alpha", 3, 300, "pending")));
-    ASSERT_OK(txn->PutWebhookJob(job(w2, "bravo", 1, 100, "pending")));
-    ASSERT_OK(txn->PutWebhookJob(job(w1, "alpha", 1, 200, "pending")));
-    ASSERT_OK(txn->PutWebhookJob(job(w1, "alpha", 2, 50, "delivered")));
-    ASSERT_OK(txn->PutWebhookJob(job(w2, "bravo", 2, 60, "failed")));
-    ASSERT_OK(txn->PutWebhookJob(job(w1, "alpha", 4, 1000, "pending")));
+    ASSERT_OK(txn->PutWebhookJob(job(w1, "alpha", 3, 300, DeliveryState::kPending)));
+    ASSERT_OK(txn->PutWebhookJob(job(w2, "bravo", 1, 100, DeliveryState::kPending)));
+    ASSERT_OK(txn->PutWebhookJob(job(w1, "alpha", 1, 200, DeliveryState::kPending)));
+    ASSERT_OK(txn->PutWebhookJob(job(w1, "alpha", 2, 50, DeliveryState::kDelivered)));
+    ASSERT_OK(txn->PutWebhookJob(job(w2, "bravo", 2, 60, DeliveryState::kFailed)));
+    ASSERT_OK(txn->PutWebhookJob(job(w1, "alpha", 4, 1000, DeliveryState::kPending)));
     ASSERT_OK(txn->Commit());
   }
   auto keys = [](const std::vector<WebhookJob>& v) {
@@ -826,14 +839,14 @@ TEST_P(StoreConformanceTest, DueWebhookJobsOrderAndTimeFilter) {
                                   .event_seq = 1,
                                   .attempts = 1,
                                   .next_attempt_ms = 400,
-                                  .state = "pending",
+                                  .state = DeliveryState::kPending,
                                   .last_error = "HTTP 503"}));
     ASSERT_OK(txn->PutWebhookJob({.webhook_id = w1,
                                   .recipient = "alpha",
                                   .event_seq = 1,
                                   .attempts = 1,
                                   .next_attempt_ms = 200,
-                                  .state = "delivered"}));
+                                  .state = DeliveryState::kDelivered}));
     ASSERT_OK(txn->Commit());
   }
   ASSERT_OK_AND_ASSIGN(std::vector<WebhookJob> due, store_->DueWebhookJobs(5000, 0));
@@ -842,7 +855,7 @@ TEST_P(StoreConformanceTest, DueWebhookJobsOrderAndTimeFilter) {
   EXPECT_EQ(retried.webhook_id, w2);
   EXPECT_EQ(retried.attempts, 1);
   EXPECT_EQ(retried.next_attempt_ms, 400);
-  EXPECT_EQ(retried.state, "pending");
+  EXPECT_EQ(retried.state, DeliveryState::kPending);
   EXPECT_EQ(retried.last_error, "HTTP 503");
 }
 
@@ -977,10 +990,11 @@ TEST_P(StoreConformanceTest, DestroyedTransactionLeavesNothing) {
     ASSERT_OK(txn->PutContact({.party = "alpha", .name = "x"}));
     ASSERT_OK_AND_ASSIGN(int64_t w, txn->PutWebhook({.party = "alpha", .url = "http://x"}));
     ASSERT_OK(txn->PutWebhookJob(
-        {.webhook_id = w, .recipient = "alpha", .event_seq = 1, .state = "pending"}));
+        {.webhook_id = w, .recipient = "alpha", .event_seq = 1, .state = DeliveryState::kPending}));
     ASSERT_OK(txn->PutPlan(Plan("alpha", "p", 1)));
     ASSERT_OK(txn->PutConflict(Conflict("c", "alpha", "p", "bravo", "q", 0)));
-    ASSERT_OK(txn->AppendMessage({.conflict_id = "c", .party = "alpha", .kind = "text"}));
+    ASSERT_OK(
+        txn->AppendMessage({.conflict_id = "c", .party = "alpha", .kind = MessageKind::kText}));
     ASSERT_OK(txn->AppendEvent({.recipient = "alpha", .type = "t"}));
     ASSERT_OK(txn->PutReceipt(
         {.recipient = "alpha", .event_seq = 1, .channel = "sse", .kind = "delivered"}));
@@ -995,7 +1009,7 @@ TEST_P(StoreConformanceTest, DestroyedTransactionLeavesNothing) {
   EXPECT_TRUE(store_->ListContacts("")->empty());
   EXPECT_TRUE(store_->ListWebhooks("")->empty());
   EXPECT_TRUE(store_->DueWebhookJobs(INT64_MAX, 0)->empty());
-  EXPECT_TRUE(store_->ListPlans("", "")->empty());
+  EXPECT_TRUE(store_->ListPlans("", std::nullopt)->empty());
   EXPECT_TRUE(store_->ListConflicts({})->empty());
   EXPECT_TRUE(store_->ListMessages("c")->empty());
   EXPECT_EQ(*store_->LastEventSeq("alpha"), 0);
@@ -1105,12 +1119,13 @@ TEST_P(StoreConformanceTest, ReopenKeepsEverything) {
     ASSERT_OK(txn->PutContact({.party = "alpha", .name = "x"}));
     ASSERT_OK_AND_ASSIGN(int64_t w, txn->PutWebhook({.party = "alpha", .url = "http://x"}));
     ASSERT_OK(txn->PutWebhookJob(
-        {.webhook_id = w, .recipient = "alpha", .event_seq = 1, .state = "pending"}));
+        {.webhook_id = w, .recipient = "alpha", .event_seq = 1, .state = DeliveryState::kPending}));
     PlanRecord p = Plan("alpha", "p", 1);
     p.feature_json = kOddJson;
     ASSERT_OK(txn->PutPlan(p));
     ASSERT_OK(txn->PutConflict(Conflict("c", "alpha", "p", "bravo", "q", 0)));
-    ASSERT_OK(txn->AppendMessage({.conflict_id = "c", .party = "alpha", .kind = "text"}));
+    ASSERT_OK(
+        txn->AppendMessage({.conflict_id = "c", .party = "alpha", .kind = MessageKind::kText}));
     ASSERT_OK(txn->AppendEvent({.recipient = "alpha", .type = "t"}));
     ASSERT_OK(txn->PutReceipt(
         {.recipient = "alpha", .event_seq = 1, .channel = "sse", .kind = "delivered"}));
@@ -1136,7 +1151,9 @@ TEST_P(StoreConformanceTest, ReopenKeepsEverything) {
   // Numbering continues after the reopen.
   ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
   EXPECT_EQ(txn->AppendEvent({.recipient = "alpha", .type = "t"})->seq, 2);
-  EXPECT_EQ(txn->AppendMessage({.conflict_id = "c", .party = "bravo", .kind = "text"})->seq, 2);
+  EXPECT_EQ(
+      txn->AppendMessage({.conflict_id = "c", .party = "bravo", .kind = MessageKind::kText})->seq,
+      2);
   EXPECT_EQ(txn->AppendAudit(Audit("k", {}))->seq, 2);
   ASSERT_OK(txn->Commit());
 }

@@ -125,64 +125,76 @@ asio::awaitable<Result<Caller>> AuthFrame(const ApiContext& ctx, http::WebSocket
   co_return co_await http::RunOn(*ctx.pool, [&] { return ctx.service->Authenticate(token); });
 }
 
+// The caller of a WebSocket: from a token in the upgrade request (answering 401 before the
+// upgrade), else from the first frame (an error frame and close on failure). nullopt: answered.
+asio::awaitable<std::optional<Caller>> WebSocketCaller(const ApiContext& ctx, Exchange& ex,
+                                                       std::shared_ptr<http::WebSocket>* ws,
+                                                       int64_t* after) {
+  std::optional<Caller> caller;
+  if (std::string token = BearerToken(ex.request()); !token.empty()) {
+    auto c = co_await http::RunOn(*ctx.pool, [&] { return ctx.service->Authenticate(token); });
+    if (!c.ok()) {
+      co_await ex.Respond(http::ProblemFromStatus(c.status()));
+      co_return std::nullopt;
+    }
+    caller = *c;
+  }
+  *ws = co_await ex.AcceptWebSocket();
+  if (!*ws || caller) co_return *ws ? caller : std::nullopt;
+  Result<Caller> c = co_await AuthFrame(ctx, **ws, after);
+  if (c.ok()) co_return *c;
+  std::string frame =
+      deconflict::json::Write(json::object{{"type", "error"}, {"detail", c.status().message()}});
+  co_await (*ws)->Send(std::move(frame));
+  co_await (*ws)->Close();
+  co_return std::nullopt;
+}
+
+// Reads the client's frames until it closes: {"type":"read","seq":N} records a read receipt.
+// Then sets *closed and wakes the sender.
+asio::awaitable<void> ReadReceipts(std::shared_ptr<http::WebSocket> ws, const ApiContext* ctx,
+                                   Caller who, std::shared_ptr<std::atomic<bool>> closed,
+                                   std::shared_ptr<http::AsyncSignal> signal) {
+  while (auto msg = co_await ws->Receive()) {
+    json::value v;
+    if (deconflict::json::Parse(*msg, &v) || !v.is_object()) continue;
+    const json::object& o = v.get_object();
+    auto* type = o.if_contains("type");
+    auto* seq = o.if_contains("seq");
+    if (type && type->is_string() && type->get_string() == "read" && seq && seq->is_int64() &&
+        seq->get_int64() > 0) {
+      const int64_t n = seq->get_int64();
+      co_await http::RunOn(*ctx->pool, [&] { (void)ctx->service->MarkRead(who, n, "ws"); });
+    }
+  }
+  closed->store(true);
+  signal->Notify();
+}
+
+asio::awaitable<bool> SendWsEvent(http::WebSocket& ws, const store::EventRecord& e) {
+  std::string frame = "{\"type\":\"event\",\"seq\":" + std::to_string(e.seq) +
+                      ",\"event\":" + deconflict::json::Write(json::string(e.type)) +
+                      ",\"data\":" + e.data_json + "}";
+  co_return co_await ws.Send(std::move(frame));
+}
+
 asio::awaitable<void> WebSocketStream(const ApiContext& ctx, Exchange& ex) {
   if (!ex.IsWebSocketUpgrade()) {
     co_return co_await ex.Respond(http::ProblemFromStatus(Status::UpgradeRequired(
         "GET /v1/ws upgrades to a WebSocket; use GET /v1/events for Server-Sent Events")));
   }
-  // A token in the upgrade request is checked before upgrading.
-  std::optional<Caller> caller;
-  if (std::string token = BearerToken(ex.request()); !token.empty()) {
-    auto c = co_await http::RunOn(*ctx.pool, [&] { return ctx.service->Authenticate(token); });
-    if (!c.ok()) co_return co_await ex.Respond(http::ProblemFromStatus(c.status()));
-    caller = *c;
-  }
-  std::shared_ptr<http::WebSocket> ws = co_await ex.AcceptWebSocket();
-  if (!ws) co_return;
+  std::shared_ptr<http::WebSocket> ws;
   int64_t after = 0;
-  if (!caller) {
-    Result<Caller> c = co_await AuthFrame(ctx, *ws, &after);
-    if (!c.ok()) {
-      std::string frame = deconflict::json::Write(
-          json::object{{"type", "error"}, {"detail", c.status().message()}});
-      co_await ws->Send(std::move(frame));
-      co_return co_await ws->Close();
-    }
-    caller = *c;
-  }
+  std::optional<Caller> caller = co_await WebSocketCaller(ctx, ex, &ws, &after);
+  if (!caller) co_return;
   auto signal = std::make_shared<http::AsyncSignal>();
   auto closed = std::make_shared<std::atomic<bool>>(false);
   auto sub = ctx.service->Subscribe(*caller, [signal] { signal->Notify(); });
-  // Reader: read receipts from the client.
-  asio::co_spawn(
-      ex.executor(),
-      [ws, svc = ctx.service, pool = ctx.pool, who = *caller, closed,
-       signal]() -> asio::awaitable<void> {
-        while (auto msg = co_await ws->Receive()) {
-          json::value v;
-          if (deconflict::json::Parse(*msg, &v) || !v.is_object()) continue;
-          const json::object& o = v.get_object();
-          auto* type = o.if_contains("type");
-          auto* seq = o.if_contains("seq");
-          if (type && type->is_string() && type->get_string() == "read" && seq && seq->is_int64() &&
-              seq->get_int64() > 0) {
-            const int64_t n = seq->get_int64();
-            co_await http::RunOn(*pool, [&] { (void)svc->MarkRead(who, n, "ws"); });
-          }
-        }
-        closed->store(true);
-        signal->Notify();
-      },
-      asio::detached);
+  asio::co_spawn(ex.executor(), ReadReceipts(ws, &ctx, *caller, closed, signal), asio::detached);
   std::string ready = deconflict::json::Write(json::object{
       {"type", "ready"}, {"party", caller->party.value()}, {"role", Name(caller->role)}});
   if (!co_await ws->Send(std::move(ready))) co_return;
-  auto send = [&ws](const store::EventRecord& e) -> asio::awaitable<bool> {
-    std::string frame = "{\"type\":\"event\",\"seq\":" + std::to_string(e.seq) +
-                        ",\"event\":" + deconflict::json::Write(json::string(e.type)) +
-                        ",\"data\":" + e.data_json + "}";
-    co_return co_await ws->Send(std::move(frame));
-  };
+  auto send = [&ws](const store::EventRecord& e) { return SendWsEvent(*ws, e); };
   while (!closed->load()) {
     const uint64_t seen = signal->generation();
     if (!co_await Drain(ctx, *caller, &after, "ws", send)) co_return;

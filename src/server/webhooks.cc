@@ -66,7 +66,7 @@ std::string PageSignature(const record::KeyPair& key, int64_t unix_seconds,
 }
 
 bool WebhookDispatcher::Stopping() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return stop_;
 }
 
@@ -79,18 +79,18 @@ WebhookDispatcher::~WebhookDispatcher() { Stop(); }
 
 void WebhookDispatcher::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
   if (thread_.joinable()) thread_.join();
 }
 
 void WebhookDispatcher::Loop() {
   for (;;) {
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, options_.poll, [&] { return stop_; });
+      MutexLock lock(mu_);
+      if (!stop_) cv_.WaitFor(lock, options_.poll);  // an early wake-up only polls early
       if (stop_) return;
     }
     DeliverDue();

@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "base/thread_annotations.h"
 #include "channel/channel.h"
 #include "record/crypto.h"
 
@@ -53,9 +54,9 @@ class WebhookDispatcher {
 
   channel::Channel* channel_;
   WebhookOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  Mutex mu_;
+  CondVar cv_;
+  bool stop_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

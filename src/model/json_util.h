@@ -3,27 +3,15 @@
 //
 //   issues.push_back({path, "expected a number, got " + internal::Describe(v)});
 //
-// ParseJson is kept only as a forwarder to json::Parse (json/parse.h) for the modules that still
-// include this header (channel, server); new code calls json::Parse. Not part of the module's
-// interface. Thread-safety: pure functions.
+// Not part of the module's interface (JSON text is read with json/parse.h). Thread-safety: pure
+// functions.
 #pragma once
 
 #include <boost/json.hpp>
-#include <cmath>
 #include <cstdio>
-#include <optional>
 #include <string>
-#include <string_view>
-
-#include "base/status.h"
-#include "json/parse.h"
 
 namespace deconflict::model::internal {
-
-// Deprecated: json::Parse (json/parse.h), which this forwards to.
-inline std::optional<Issue> ParseJson(std::string_view text, boost::json::value* out) {
-  return ::deconflict::json::Parse(text, out);
-}
 
 // A number as people write it: "-5", "0.25", "100000", "1e+20".
 inline std::string FormatNumber(double x) {

@@ -141,6 +141,17 @@ Status Connect(asio::io_context& io, ssl::context* ctx, const std::string& host,
   return Status::Ok();
 }
 
+// The header fields a caller passes are checked before anything is sent: a CR or LF in a value
+// would end the field and inject another (or a second request).
+Status CheckHeaders(const HeaderList& headers) {
+  for (const auto& [k, v] : headers) {
+    if (std::string reason = internal::ForbiddenHeaderField(k, v); !reason.empty()) {
+      return Status::InvalidArgument(reason);
+    }
+  }
+  return Status::Ok();
+}
+
 bhttp::request<bhttp::string_body> MakeRequest(const std::string& method, const std::string& target,
                                                const Url& url, const HeaderList& headers) {
   bhttp::request<bhttp::string_body> req;
@@ -286,6 +297,10 @@ Result<ClientResponse> Client::Send(const std::string& method, const std::string
   if (std::string reason = internal::ForbiddenByte(target); !reason.empty()) {
     return Status::InvalidArgument("request target holds a " + reason);
   }
+  if (Status s = CheckHeaders(headers); !s.ok()) return s;
+  if (std::string reason = internal::ForbiddenHeaderField(method, ""); !reason.empty()) {
+    return Status::InvalidArgument("method is not a token");
+  }
   const auto deadline = Clock::now() + im.timeout;
   bhttp::request<bhttp::string_body> req = MakeRequest(method, target, im.base, headers);
   if (!body.empty()) {
@@ -389,6 +404,7 @@ class StoppableOp {
 Status FollowSse(const Url& url, const HeaderList& headers,
                  const std::function<bool(const SseEvent&)>& on_event,
                  const std::function<bool()>& stop, bool insecure_tls) {
+  if (Status s = CheckHeaders(headers); !s.ok()) return s;
   asio::io_context io;
   std::unique_ptr<ssl::context> ctx = url.tls ? MakeClientContext(insecure_tls) : nullptr;
   Conn conn;
@@ -539,6 +555,7 @@ WsClient::~WsClient() {
 }
 
 Status WsClient::Connect(const Url& url, const HeaderList& headers, bool insecure_tls) {
+  if (Status s = CheckHeaders(headers); !s.ok()) return s;
   Impl& im = *impl_;
   Close();
   im.io = std::make_unique<asio::io_context>();

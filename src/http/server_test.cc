@@ -704,5 +704,23 @@ TEST(Client, RefusesTargetsWithControlCharacters) {
   EXPECT_EQ(c.Send("GET", "/a b").status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(Client, RefusesHeaderFieldsThatWouldInjectOthers) {
+  // Refused before connecting (port 9 has no listener): nothing reaches the wire.
+  Client c(Url{false, "127.0.0.1", 9, "/"}, 2s);
+  Result<ClientResponse> r = c.Send("GET", "/", "", {{"X-A", "1\r\nX-Injected: 1"}});
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message(), "header 'X-A' value holds a control character 0x0D at offset 1");
+  EXPECT_EQ(c.Send("GET", "/", "", {{"X A", "1"}}).status().message(),
+            "header name 'X?A' is not a token");
+  EXPECT_EQ(c.Send("GE\nT", "/").status().message(), "method is not a token");
+  Status sse = FollowSse(
+      Url{false, "127.0.0.1", 9, "/"}, {{"Authorization", "Bearer x\n"}},
+      [](const SseEvent&) { return true; }, [] { return true; });
+  EXPECT_EQ(sse.code(), StatusCode::kInvalidArgument);
+  WsClient ws;
+  EXPECT_EQ(ws.Connect(Url{false, "127.0.0.1", 9, "/"}, {{"Origin", "a\rb"}}).code(),
+            StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace deconflict::http

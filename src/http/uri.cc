@@ -2,11 +2,13 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <boost/url/encode.hpp>
 #include <boost/url/grammar/lut_chars.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/pct_string_view.hpp>
 #include <boost/url/rfc/pchars.hpp>
+#include <cctype>
 #include <cstdio>
 
 #include "http/server.h"
@@ -66,6 +68,30 @@ std::string ForbiddenByte(std::string_view text) {
       char hex[8];
       std::snprintf(hex, sizeof hex, "0x%02X", c);
       return "control character " + std::string(hex) + " at offset " + std::to_string(i);
+    }
+  }
+  return "";
+}
+
+std::string ForbiddenHeaderField(std::string_view name, std::string_view value) {
+  // tchar of RFC 9110 §5.6.2.
+  static constexpr std::string_view kTokenSymbols = "!#$%&'*+-.^_`|~";
+  const auto is_tchar = [](unsigned char c) {
+    return std::isalnum(c) != 0 ||
+           kTokenSymbols.find(static_cast<char>(c)) != std::string_view::npos;
+  };
+  if (name.empty() || !std::all_of(name.begin(), name.end(), is_tchar)) {
+    std::string shown;
+    for (char c : name.substr(0, 40)) shown += is_tchar(static_cast<unsigned char>(c)) ? c : '?';
+    return "header name '" + shown + "' is not a token";
+  }
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", c);
+      return "header '" + std::string(name) + "' value holds a control character " + hex +
+             " at offset " + std::to_string(i);
     }
   }
   return "";

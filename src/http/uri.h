@@ -26,6 +26,12 @@ std::vector<std::string> SplitPath(std::string_view path);
 // offset 6"; "" when it holds none. The byte itself is never copied into the reason.
 std::string ForbiddenByte(std::string_view text);
 
+// Why a header field cannot be sent as given: a name that is not an RFC 9110 token ("header name
+// 'X Y' is not a token"), or a value holding a control character other than HTAB, such as CR or
+// LF that would end the field and inject another ("header 'X-A' value holds a control character
+// 0x0D at offset 3"); "" when the field is well formed. A client checks every field it sends.
+std::string ForbiddenHeaderField(std::string_view name, std::string_view value);
+
 struct Target {
   std::string path;                          // decoded, without the query
   std::vector<std::string> segments;         // each decoded separately ("a%2Fb" stays one)

@@ -119,6 +119,19 @@ TEST(Uri, ControlCharactersAndSpacesAreRefused) {
   EXPECT_EQ(ParseTarget("/a%0D%0Ab%20c")->segments, (std::vector<std::string>{"a\r\nb c"}));
 }
 
+TEST(Uri, ForbiddenHeaderField) {
+  EXPECT_EQ(ForbiddenHeaderField("Authorization", "Bearer abc\tdef caf\xC3\xA9"), "");
+  EXPECT_EQ(ForbiddenHeaderField("X-Signature", ""), "");
+  EXPECT_EQ(ForbiddenHeaderField("", "v"), "header name '' is not a token");
+  EXPECT_EQ(ForbiddenHeaderField("A:B", "v"), "header name 'A?B' is not a token");
+  EXPECT_EQ(ForbiddenHeaderField("X", "a\nb"),
+            "header 'X' value holds a control character 0x0A at offset 1");
+  EXPECT_EQ(ForbiddenHeaderField("X", std::string("a\0b", 3)),
+            "header 'X' value holds a control character 0x00 at offset 1");
+  EXPECT_EQ(ForbiddenHeaderField("X", "\x7f"),
+            "header 'X' value holds a control character 0x7F at offset 0");
+}
+
 TEST(Uri, ForbiddenByte) {
   EXPECT_EQ(ForbiddenByte("/plain?x=1"), "");
   EXPECT_EQ(ForbiddenByte("caf\xC3\xA9"), "");  // non-ASCII bytes are not control characters

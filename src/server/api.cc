@@ -14,7 +14,9 @@ Api::Api(ApiOptions options)
   ctx_.keepalive = o_.keepalive;
 }
 
-Api::~Api() { pool_->join(); }
+Api::~Api() { Join(); }
+
+void Api::Join() { pool_->join(); }
 
 std::vector<std::string> Api::RouteNames(const http::Router& router) {
   std::vector<std::string> out;

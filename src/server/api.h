@@ -42,6 +42,10 @@ class Api {
   explicit Api(ApiOptions options);
   ~Api();  // joins the worker pool
   void Register(http::Router* router);
+  // Waits for the blocking work in flight to finish. Call it once the io_context has stopped
+  // running and before it is destroyed: a piece of work that outlived the drain (a long dry run)
+  // posts its result to the handler's executor when it ends. Idempotent.
+  void Join();
   // Handlers registered (for the OpenAPI coverage test): "METHOD /pattern".
   static std::vector<std::string> RouteNames(const http::Router& router);
 

@@ -193,6 +193,7 @@ int Run(int argc, char** argv) {
   for (int i = 1; i < cfg->threads; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
+  api.Join();  // before `io` is destroyed: late work posts its result there
 
   webhooks.Stop();
   (*ch)->Stop();

@@ -21,18 +21,17 @@
 #include <atomic>
 #include <boost/json/value.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "base/status.h"
+#include "base/thread_annotations.h"
 #include "http/client.h"
 
 namespace deconflict::testing {
@@ -179,11 +178,11 @@ class SseFollower {
   Status status() const;
 
  private:
-  mutable std::mutex mu_;
-  mutable std::condition_variable cv_;
-  std::vector<StreamEvent> events_;
-  Status status_;
-  bool ended_ = false;
+  mutable Mutex mu_;
+  mutable CondVar cv_;  // signalled on each event and when the stream ends
+  std::vector<StreamEvent> events_ GUARDED_BY(mu_);
+  Status status_ GUARDED_BY(mu_);
+  bool ended_ GUARDED_BY(mu_) = false;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
@@ -214,11 +213,11 @@ class WsFollower {
  private:
   void Add(const std::string& frame);
   http::WsClient ws_;
-  mutable std::mutex mu_;
-  mutable std::condition_variable cv_;
-  std::vector<std::string> frames_;
-  std::vector<StreamEvent> events_;
-  bool closed_ = false;
+  mutable Mutex mu_;
+  mutable CondVar cv_;  // signalled on each frame and when the socket closes
+  std::vector<std::string> frames_ GUARDED_BY(mu_);
+  std::vector<StreamEvent> events_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -84,7 +84,7 @@ AuditEntry Audit(const std::string& kind, std::vector<std::string> parties = {"a
 
 TEST(SqliteStoreTest, CreatesDirectoryAndSetsPragmas) {
   TempDir tmp;
-  const std::string dir = tmp.path() + "/a/b/c";
+  const std::string dir = tmp.File("a/b/c");
   std::unique_ptr<Store> s = MustOpen({.dir = dir});
   ASSERT_NE(s, nullptr);
   EXPECT_TRUE(std::filesystem::exists(SqliteDatabasePath(dir)));
@@ -208,14 +208,14 @@ TEST(SqliteStoreTest, AVersionOneStoreIsUpgradedKeepingItsData) {
 TEST(SqliteStoreTest, OpenErrorsAreClear) {
   TempDir tmp;
   // The directory is a file.
-  const std::string file = tmp.path() + "/file";
+  const std::string file = tmp.File("file");
   std::ofstream(file) << "x";
   Result<std::unique_ptr<Store>> r = OpenSqliteStore({.dir = file});
   EXPECT_EQ(r.status().code(), StatusCode::kIoError);
   EXPECT_NE(r.status().message().find(file), std::string::npos) << r.status().message();
 
   // The database file is not a database.
-  const std::string garbage = tmp.path() + "/garbage";
+  const std::string garbage = tmp.File("garbage");
   std::filesystem::create_directories(garbage);
   std::ofstream(SqliteDatabasePath(garbage)) << std::string(4096, 'x');
   r = OpenSqliteStore({.dir = garbage});
@@ -223,7 +223,7 @@ TEST(SqliteStoreTest, OpenErrorsAreClear) {
   EXPECT_NE(r.status().message().find("deconflict.db"), std::string::npos) << r.status().message();
 
   // Another program's SQLite database.
-  const std::string foreign = tmp.path() + "/foreign";
+  const std::string foreign = tmp.File("foreign");
   std::filesystem::create_directories(foreign);
   {
     RawDb raw(foreign);
@@ -233,7 +233,7 @@ TEST(SqliteStoreTest, OpenErrorsAreClear) {
   EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << r.status().ToString();
 
   // A newer schema.
-  const std::string newer = tmp.path() + "/newer";
+  const std::string newer = tmp.File("newer");
   ASSERT_NE(MustOpen({.dir = newer}), nullptr);
   {
     RawDb raw(newer);

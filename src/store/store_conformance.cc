@@ -11,27 +11,12 @@
 #include <vector>
 
 #include "record/chain.h"
+#include "testsupport/status_macros.h"
 
 namespace deconflict::store {
 
 std::string StoreBackendName(const ::testing::TestParamInfo<StoreBackend>& info) {
   return info.param.name;
-}
-
-TempDir::TempDir() {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "deconflict_store_XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) {
-    ADD_FAILURE() << "mkdtemp failed";
-    return;
-  }
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  if (path_.empty()) return;
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
 }
 
 void StoreConformanceTest::SetUp() {
@@ -52,24 +37,10 @@ void StoreConformanceTest::Reopen() {
 
 namespace {
 
-const Status& StatusOf(const Status& s) { return s; }
-template <typename T>
-const Status& StatusOf(const Result<T>& r) {
-  return r.status();
-}
+using ::deconflict::testing::internal::StatusOf;
 
 #define CONF_CONCAT_INNER(a, b) a##b
 #define CONF_CONCAT(a, b) CONF_CONCAT_INNER(a, b)
-#define EXPECT_OK(expr)                                                \
-  do {                                                                 \
-    const auto& conf_r = (expr);                                       \
-    EXPECT_TRUE(StatusOf(conf_r).ok()) << StatusOf(conf_r).ToString(); \
-  } while (0)
-#define ASSERT_OK(expr)                                                \
-  do {                                                                 \
-    const auto& conf_r = (expr);                                       \
-    ASSERT_TRUE(StatusOf(conf_r).ok()) << StatusOf(conf_r).ToString(); \
-  } while (0)
 #define ASSERT_OK_AND_ASSIGN(lhs, expr) \
   ASSERT_OK_AND_ASSIGN_IMPL(CONF_CONCAT(conf_result_, __LINE__), lhs, expr)
 #define ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, expr)   \

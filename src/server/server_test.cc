@@ -31,6 +31,8 @@
 #include "server/webhooks.h"
 #include "store/sqlite_store.h"
 #include "testsupport/daemon.h"
+#include "testsupport/status_macros.h"
+#include "testsupport/temp_dir.h"
 
 namespace deconflict::server {
 namespace {
@@ -187,15 +189,11 @@ bool Eventually(const std::function<bool()>& pred, milliseconds timeout = second
   for (;;) {
     if (pred()) return true;
     if (Clock::now() >= until) return false;
+    // The poll interval of a wait bounded by `timeout` on a condition (HTTP state, a store row)
+    // that signals no event of its own.
     std::this_thread::sleep_for(poll);
   }
 }
-
-#define ASSERT_OK(expr)                                     \
-  do {                                                      \
-    const ::deconflict::Status _s = (expr);                 \
-    ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
-  } while (0)
 
 // ---------------------------------------------------------------------------------------------
 // The seed scenario end to end, and need-to-know over everything US receives.
@@ -490,8 +488,20 @@ class serverStreamTest : public ::testing::Test {
                                                    {"text", "message " + std::to_string(from + i)},
                                                    {"language", "en"}}));
       ASSERT_EQ(r.status, 201) << Show(r);
+      // Pacing, not synchronisation: spreads the events so that a reader can disconnect while
+      // more are being made; the tests hold whatever the interleaving.
       std::this_thread::sleep_for(milliseconds(15));
     }
+  }
+  // Posts one more message, the last event of the test (the marker), and calls wait(seq) with
+  // its seq, which must return true once the stream under test has delivered it. Events arrive
+  // in order: once the marker is in, anything extra or repeated before it has arrived too, so
+  // ExpectExactlyHistory then sees it (no sleeping "for anything extra to arrive").
+  void PostMarkerAndWaitFor(const std::function<bool(int64_t)>& wait) {
+    Post(1, 1000);
+    const std::vector<StreamEvent> all = History(*d_, us_);
+    ASSERT_FALSE(all.empty());
+    EXPECT_TRUE(wait(all.back().id)) << "the marker event " << all.back().id << " did not arrive";
   }
   // Checks that first + second are exactly the caller's history: in order, no gap, no duplicate.
   void ExpectExactlyHistory(const std::vector<StreamEvent>& first,
@@ -533,7 +543,9 @@ TEST_F(serverStreamTest, ResumeSseAcrossReconnect) {
   ASSERT_EQ(total, 1u + 18u) << "conflict.opened and 18 messages";
   dt::SseFollower again(d_->url("/v1/events"), us_, first.back().id);
   EXPECT_TRUE(again.WaitUntil([&](const auto& es) { return first.size() + es.size() >= total; }));
-  std::this_thread::sleep_for(milliseconds(300));  // anything extra would arrive now
+  PostMarkerAndWaitFor([&](int64_t marker) {
+    return again.WaitUntil([&](const auto& es) { return !es.empty() && es.back().id >= marker; });
+  });
   again.Stop();
   ExpectExactlyHistory(first, again.events());
 }
@@ -562,7 +574,9 @@ TEST_F(serverStreamTest, ResumeWebSocketAcrossReconnect) {
       json::serialize(json::object{{"type", "auth"}, {"token", us_}, {"after", first.back().id}})));
   again.Run();
   EXPECT_TRUE(again.WaitUntil([&](const auto& es) { return first.size() + es.size() >= total; }));
-  std::this_thread::sleep_for(milliseconds(300));
+  PostMarkerAndWaitFor([&](int64_t marker) {
+    return again.WaitUntil([&](const auto& es) { return !es.empty() && es.back().id >= marker; });
+  });
   again.Stop();
   ExpectExactlyHistory(first, again.events());
 }
@@ -1514,95 +1528,145 @@ TEST(serverE2E, Webhooks) {
   EXPECT_EQ(d.Stop(), 0);
 }
 
-// The dispatcher on its own, on a clock the test moves: a receiver that never answers 2xx gets
-// max_attempts tries, each due exactly the doubling back-off after the one before (not a
-// millisecond earlier); then the job and the page are given up and that goes on the owner's record.
-TEST(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
-  namespace fs = std::filesystem;
-  const fs::path dir =
-      fs::temp_directory_path() / ("dispatcher_test_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  HookReceiver receiver("/down", 1000);  // always 500
-  ASSERT_OK(receiver.started());
-  auto st = store::OpenSqliteStore({.dir = dir.string()});
-  ASSERT_OK(st.status());
-  std::atomic<int64_t> clock{1'800'000'000'000};
-  channel::ChannelOptions co;
-  co.key_file = (dir / "server.key").string();
-  co.now_ms = [&] { return clock.load(); };
-  auto ch = channel::Channel::Open(st->get(), co);
-  ASSERT_OK(ch.status());
-  const int64_t now = (*ch)->Now();
-  {
-    auto txn = (*st)->Begin();
+// The dispatcher on its own, on a clock the test moves: a store and a channel in a temporary
+// folder, party US with one webhook on `receiver`, one event for it with its webhook job and one
+// contact page to `receiver`, both due at the channel's clock.
+class WebhookDispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK(receiver_.started());
+    ASSERT_OK(marker_.started());
+    auto st = store::OpenSqliteStore({.dir = dir_.path().string()});
+    ASSERT_OK(st.status());
+    st_ = std::move(*st);
+    channel::ChannelOptions co;
+    co.key_file = dir_.File("server.key");
+    co.now_ms = [this] { return clock_.load(); };
+    auto ch = channel::Channel::Open(st_.get(), co);
+    ASSERT_OK(ch.status());
+    ch_ = std::move(*ch);
+    now_ = ch_->Now();
+    SeedJobAndPage();
+  }
+  void TearDown() override {
+    if (ch_) ch_->Stop();
+    ch_.reset();
+    st_.reset();
+  }
+
+  void SeedJobAndPage() {
+    auto txn = st_->Begin();
     ASSERT_OK(txn.status());
-    ASSERT_OK((*txn)->PutParty({"US", Role::kParty, "", now}));
+    ASSERT_OK((*txn)->PutParty({"US", Role::kParty, "", now_}));
     auto hook = (*txn)->PutWebhook(
-        {.party = "US", .url = receiver.url(), .secret = "0123456789abcdef", .created_ms = now});
+        {.party = "US", .url = receiver_.url(), .secret = "0123456789abcdef", .created_ms = now_});
     ASSERT_OK(hook.status());
     auto ev =
-        (*txn)->AppendEvent({.recipient = "US", .type = "test", .data_json = "{}", .at_ms = now});
+        (*txn)->AppendEvent({.recipient = "US", .type = "test", .data_json = "{}", .at_ms = now_});
     ASSERT_OK(ev.status());
     ASSERT_OK((*txn)->PutWebhookJob({.webhook_id = *hook,
                                      .recipient = "US",
                                      .event_seq = ev->seq,
-                                     .next_attempt_ms = now,
+                                     .next_attempt_ms = now_,
                                      .state = DeliveryState::kPending}));
-    ASSERT_OK((*txn)
-                  ->PutContactPage({.party = "US",
+    ASSERT_OK(PutPage(receiver_.url(), "{\"page\":1}", now_, txn->get()));
+    ASSERT_OK((*txn)->Commit());
+  }
+
+  // A pending contact page for US to `url`, due at `due_ms`, in its own transaction when `txn`
+  // is null.
+  Status PutPage(const std::string& url, const std::string& body, int64_t due_ms,
+                 store::WriteTxn* txn = nullptr) {
+    std::unique_ptr<store::WriteTxn> own;
+    if (txn == nullptr) {
+      auto t = st_->Begin();
+      if (!t.ok()) return t.status();
+      own = std::move(*t);
+      txn = own.get();
+    }
+    Status s = txn->PutContactPage({.party = "US",
                                     .contact_id = 7,
-                                    .url = receiver.url(),
+                                    .url = url,
                                     .event = "conflict.escalated",
                                     .conflict = "c-1",
                                     .level = 1,
-                                    .body_json = "{\"page\":1}",
-                                    .next_attempt_ms = now,
+                                    .body_json = body,
+                                    .next_attempt_ms = due_ms,
                                     .state = DeliveryState::kPending,
-                                    .created_ms = now})
-                  .status());
-    ASSERT_OK((*txn)->Commit());
+                                    .created_ms = now_})
+                   .status();
+    if (s.ok() && own) s = own->Commit();
+    return s;
   }
-  constexpr int kAttempts = 4;
-  // Attempts so far, per delivery (the webhook job and the page).
-  auto attempts = [&] {
+
+  // Sets the clock to `ms` and waits until the dispatcher has run a whole round at that time: a
+  // marker page due at `ms` (to another receiver, which answers 200) is delivered. A round reads
+  // the clock, delivers the due webhook jobs, then the due pages; so once the marker arrives, no
+  // job or page not yet due at `ms` was attempted, and every one that was is done.
+  void SetClockAndWaitForARound(int64_t ms) {
+    clock_.store(ms);
+    ++markers_;
+    ASSERT_OK(PutPage(marker_.url(), "{\"marker\":" + std::to_string(markers_) + "}", ms));
+    ASSERT_TRUE(marker_.WaitFor(static_cast<size_t>(markers_), seconds(10)))
+        << "the dispatcher did not run at " << ms;
+  }
+
+  // Attempts so far on `receiver_`, per delivery (the webhook job and the page).
+  std::map<std::string, int> Attempts() {
     std::map<std::string, int> n;
-    for (const HookReceiver::Call& c : receiver.calls()) ++n[c.headers.at("X-Deconflict-Delivery")];
+    for (const HookReceiver::Call& c : receiver_.calls()) {
+      ++n[c.headers.at("X-Deconflict-Delivery")];
+    }
     return n;
-  };
-  auto both_at = [&](int k) {
-    std::map<std::string, int> n = attempts();
+  }
+  bool BothAt(int k) {
+    std::map<std::string, int> n = Attempts();
     return n.size() == 2 && n.begin()->second == k && n.rbegin()->second == k;
-  };
+  }
+
+  dt::TempDir dir_{"dispatcher_test"};
+  HookReceiver receiver_{"/down", 1000};  // always 500
+  HookReceiver marker_{"/marker", 0};     // always 200
+  int markers_ = 0;
+  std::atomic<int64_t> clock_{1'800'000'000'000};
+  std::unique_ptr<store::Store> st_;
+  std::unique_ptr<channel::Channel> ch_;
+  int64_t now_ = 0;
+};
+
+// A receiver that never answers 2xx gets max_attempts tries, each due exactly the doubling
+// back-off after the one before (not a millisecond earlier); then the job and the page are given
+// up and that goes on the owner's record.
+TEST_F(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
+  constexpr int kAttempts = 4;
   {
-    WebhookDispatcher d((*ch).get(), {.poll = milliseconds(5),
-                                      .timeout = seconds(5),
-                                      .max_attempts = kAttempts,
-                                      .first_backoff_ms = 40,
-                                      .max_backoff_ms = 10'000});
-    ASSERT_TRUE(Eventually([&] { return both_at(1); }, seconds(10))) << attempts().size();
-    int64_t due = now;
+    WebhookDispatcher d(ch_.get(), {.poll = milliseconds(5),
+                                    .timeout = seconds(5),
+                                    .max_attempts = kAttempts,
+                                    .first_backoff_ms = 40,
+                                    .max_backoff_ms = 10'000});
+    ASSERT_TRUE(Eventually([&] { return BothAt(1); }, seconds(10))) << Attempts().size();
+    int64_t due = now_;
     int64_t backoff = 40;
     for (int k = 2; k <= kAttempts; ++k, backoff *= 2) {
       due += backoff;
-      clock.store(due - 1);  // a millisecond early: nothing
-      std::this_thread::sleep_for(milliseconds(100));
-      EXPECT_TRUE(both_at(k - 1)) << "attempt " << k << " came before its back-off";
-      clock.store(due);
-      EXPECT_TRUE(Eventually([&] { return both_at(k); }, seconds(10))) << "attempt " << k;
+      SetClockAndWaitForARound(due - 1);  // a millisecond early: nothing
+      EXPECT_TRUE(BothAt(k - 1)) << "attempt " << k << " came before its back-off";
+      clock_.store(due);
+      EXPECT_TRUE(Eventually([&] { return BothAt(k); }, seconds(10))) << "attempt " << k;
     }
-    clock.store(due + 3'600'000);  // much later: given up, no more attempts
-    std::this_thread::sleep_for(milliseconds(150));
-    EXPECT_TRUE(both_at(kAttempts));
+    SetClockAndWaitForARound(due + 3'600'000);  // much later: given up, no more attempts
+    EXPECT_TRUE(BothAt(kAttempts));
     d.Stop();
   }
-  EXPECT_TRUE((*st)->DueWebhookJobs(INT64_MAX, 0)->empty());
-  EXPECT_TRUE((*st)->DueContactPages(INT64_MAX, 0)->empty());
-  const store::ContactPage page = (*st)->ListContactPages("US")->front();
+  EXPECT_TRUE(st_->DueWebhookJobs(INT64_MAX, 0)->empty());
+  EXPECT_TRUE(st_->DueContactPages(INT64_MAX, 0)->empty());
+  const store::ContactPage page = st_->ListContactPages("US")->front();
   EXPECT_EQ(page.state, DeliveryState::kFailed);
   EXPECT_EQ(page.attempts, kAttempts);
   EXPECT_EQ(page.last_error, "HTTP 500");
   std::set<std::string> kinds;
-  const std::vector<store::AuditEntry> us_record = *(*st)->AuditAfter(0, 0, "US");
+  const std::vector<store::AuditEntry> us_record = *st_->AuditAfter(0, 0, "US");
   for (const store::AuditEntry& e : us_record) {
     kinds.insert(e.kind);
     if (e.kind == "contact.page_failed") {
@@ -1612,10 +1676,6 @@ TEST(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
   }
   EXPECT_TRUE(kinds.count("webhook.failed"));
   EXPECT_TRUE(kinds.count("contact.page_failed"));
-  (*ch)->Stop();
-  ch->reset();
-  st->reset();
-  fs::remove_all(dir);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,11 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -130,6 +127,8 @@ TEST(SqliteStoreTest, CheckpointsRunInTheBackground) {
     // The main file is written only by checkpoints: it grows once the background one has run.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (db_size() < before + 1'000'000 && std::chrono::steady_clock::now() < deadline) {
+      // The poll interval of a wait bounded by the deadline: a checkpoint signals nothing but
+      // the file's size.
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     EXPECT_GE(db_size(), before + 1'000'000) << "no background checkpoint within 10 s";
@@ -418,63 +417,6 @@ TEST(SqliteStoreTest, ConcurrentReadersSeeWholeTransactions) {
   EXPECT_EQ(errors.load(), 0);
   EXPECT_GT(reads.load(), 0);
   EXPECT_EQ(*s->LastEventSeq("alpha"), kTxns * kPerTxn);
-}
-
-// Not a test: the server's batch (100 plan submissions, each with events and audit entries) in one
-// transaction. Run with --gtest_also_run_disabled_tests --gtest_filter='*Batch*'.
-TEST(SqliteStoreTest, DISABLED_MeasureSubmissionBatch) {
-  TempDir tmp;
-  std::unique_ptr<Store> s = MustOpen({.dir = tmp.path()});
-  ASSERT_NE(s, nullptr);
-  const std::string feature(8000, 'x');
-  constexpr int kBatches = 30;
-  std::vector<double> ms, commit_ms, cpu_ms;
-  for (int b = 0; b < kBatches; ++b) {
-    auto start = std::chrono::steady_clock::now();
-    std::clock_t cpu_start = std::clock();
-    auto txn = s->Begin();
-    ASSERT_TRUE(txn.ok());
-    for (int p = 0; p < 100; ++p) {
-      std::string party = "party" + std::to_string(p % 7);
-      PlanRecord plan{.party = party,
-                      .id = "plan-" + std::to_string(b * 100 + p),
-                      .version = 1,
-                      .status = PlanStatus::kActive,
-                      .feature_json = "{\"f\":\"" + feature + "\"}",
-                      .created_ms = 1};
-      ASSERT_TRUE((*txn)->PutPlan(plan).ok());
-      for (int e = 0; e < 3; ++e) {
-        ASSERT_TRUE((*txn)
-                        ->AppendEvent({.recipient = "party" + std::to_string((p + e) % 7),
-                                       .type = "plan.accepted",
-                                       .data_json = "{\"plan\":\"" + plan.id + "\"}"})
-                        .ok());
-      }
-      for (int a = 0; a < 4; ++a) {
-        ASSERT_TRUE((*txn)
-                        ->AppendAudit({.at_ms = 1,
-                                       .kind = "plan.submitted",
-                                       .parties = {party, "party" + std::to_string((p + 1) % 7)},
-                                       .body_json = "{\"plan\":\"" + plan.id + "\"}"})
-                        .ok());
-      }
-    }
-    auto before_commit = std::chrono::steady_clock::now();
-    ASSERT_TRUE((*txn)->Commit().ok());
-    auto end = std::chrono::steady_clock::now();
-    ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
-    commit_ms.push_back(std::chrono::duration<double, std::milli>(end - before_commit).count());
-    cpu_ms.push_back(1000.0 * static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC);
-  }
-  std::sort(ms.begin(), ms.end());
-  std::sort(commit_ms.begin(), commit_ms.end());
-  std::sort(cpu_ms.begin(), cpu_ms.end());
-  std::printf(
-      "batch of 100 PutPlan (8 KB) + 300 AppendEvent + 400 AppendAudit: median %.2f ms "
-      "wall (of which Commit %.2f ms), %.2f ms CPU; min %.2f ms, max %.2f ms -> %.0f "
-      "submissions/s\n",
-      ms[ms.size() / 2], commit_ms[commit_ms.size() / 2], cpu_ms[cpu_ms.size() / 2], ms.front(),
-      ms.back(), 100 * 1000.0 / ms[ms.size() / 2]);
 }
 
 }  // namespace

@@ -665,84 +665,65 @@ Snapshot Take(const Daemon& d, const std::string& us, const std::string& ru,
   return s;
 }
 
-TEST(serverE2E, RestartDurability) {
-  Daemon d(Options());
-  const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
-  const std::string jcc = d.AddParty("JCC", "coordinator");
-  ASSERT_OK(d.Start());
-  const double t0 = AnHourFromNow();
-
-  // Plans, versions, conflicts in several states.
-  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200))
-                .status,
-            201);
-  ClientResponse r =
-      d.Request("POST", "/v1/plans", ru, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
-  ASSERT_EQ(r.status, 201) << Show(r);
-  const std::string c1 = FirstConflictId(r);
-  ASSERT_FALSE(c1.empty());
-  // Amend us-1 without changing the conflict (a new note, which is not disclosed).
-  {
-    json::value v = dt::ParseJson(Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200));
-    v.as_object()["properties"].as_object()["note"] = "second version";
-    r = d.Request("PUT", "/v1/plans/us-1", us, json::serialize(v), {{"If-Match", "\"1\""}});
-  }
-  ASSERT_EQ(r.status, 200) << Show(r);
-  EXPECT_FALSE(FindById(Arr(Json(r), "conflicts_unchanged"), c1).is_null()) << r.body;
-  ASSERT_EQ(d.Request("POST", "/v1/conflicts/" + c1 + "/ack", us).status, 200);
-
-  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-2", 42.0, 37.0, 42.2, 37.0, t0, t0 + 1200))
-                .status,
-            201);
-  r = d.Request("POST", "/v1/plans", ru, Line("ru-2", 42.1, 36.9, 42.1, 37.1, t0, t0 + 1200));
-  ASSERT_EQ(r.status, 201) << Show(r);
-  const std::string c2 = FirstConflictId(r);
-  ASSERT_FALSE(c2.empty());
-  ASSERT_EQ(d.Request("POST", "/v1/conflicts/" + c2 + "/ack", us).status, 200);
-  ASSERT_EQ(d.Request("POST", "/v1/conflicts/" + c2 + "/ack", ru).status, 200);
-
-  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-3", 43.0, 37.0, 43.2, 37.0, t0, t0 + 1200))
-                .status,
-            201);
-  r = d.Request("POST", "/v1/plans", ru, Line("ru-3", 43.1, 36.9, 43.1, 37.1, t0, t0 + 1200));
-  ASSERT_EQ(r.status, 201) << Show(r);
-  const std::string c3 = FirstConflictId(r);
-  r = d.Request("DELETE", "/v1/plans/ru-3", ru, "", {{"If-Match", "\"1\""}});
-  ASSERT_EQ(r.status, 200) << Show(r);
-
-  Snapshot before = Take(d, us, ru, jcc);
-  {
-    json::value cs = dt::ParseJson(before.conflicts);
-    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c1), "status"), "open");
-    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c2), "status"), "acknowledged");
-    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c3), "status"), "resolved");
-    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c3), "resolution"), "cancelled");
+// A daemon with parties US, RU and coordinator JCC, restarted, crashed and stopped under load.
+class serverDurability : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    us_ = d_.AddParty("US");
+    ru_ = d_.AddParty("RU");
+    jcc_ = d_.AddParty("JCC", "coordinator");
+    ASSERT_OK(d_.Start());
   }
 
-  EXPECT_EQ(d.Stop(), 0);
-  ASSERT_OK(d.Start());
-  Snapshot after = Take(d, us, ru, jcc);
-  EXPECT_EQ(dt::ParseJson(after.plans), dt::ParseJson(before.plans));
-  EXPECT_EQ(dt::ParseJson(after.conflicts), dt::ParseJson(before.conflicts));
-  EXPECT_EQ(after.us_events, before.us_events);
-  EXPECT_EQ(after.ru_events, before.ru_events);
-  EXPECT_EQ(after.jcc_events, before.jcc_events);
-  ASSERT_GE(after.audit.size(), before.audit.size());
-  for (size_t i = 0; i < before.audit.size(); ++i) {
-    EXPECT_EQ(after.audit[i], before.audit[i]) << "audit entry " << i;
+  // Plans, versions, and conflicts in several states: c1_ open (us-1 amended once), c2_
+  // acknowledged by both, c3_ resolved (cancelled) by withdrawing ru-3.
+  void MakeConflictsInThreeStates() {
+    ASSERT_EQ(
+        d_.Request("POST", "/v1/plans", us_, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0_, t0_ + 1200))
+            .status,
+        201);
+    ClientResponse r =
+        d_.Request("POST", "/v1/plans", ru_, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0_, t0_ + 1200));
+    ASSERT_EQ(r.status, 201) << Show(r);
+    c1_ = FirstConflictId(r);
+    ASSERT_FALSE(c1_.empty());
+    // Amend us-1 without changing the conflict (a new note, which is not disclosed).
+    {
+      json::value v = dt::ParseJson(Line("us-1", 41.0, 37.0, 41.2, 37.0, t0_, t0_ + 1200));
+      v.as_object()["properties"].as_object()["note"] = "second version";
+      r = d_.Request("PUT", "/v1/plans/us-1", us_, json::serialize(v), {{"If-Match", "\"1\""}});
+    }
+    ASSERT_EQ(r.status, 200) << Show(r);
+    EXPECT_FALSE(FindById(Arr(Json(r), "conflicts_unchanged"), c1_).is_null()) << r.body;
+    ASSERT_EQ(d_.Request("POST", "/v1/conflicts/" + c1_ + "/ack", us_).status, 200);
+
+    ASSERT_EQ(
+        d_.Request("POST", "/v1/plans", us_, Line("us-2", 42.0, 37.0, 42.2, 37.0, t0_, t0_ + 1200))
+            .status,
+        201);
+    r = d_.Request("POST", "/v1/plans", ru_, Line("ru-2", 42.1, 36.9, 42.1, 37.1, t0_, t0_ + 1200));
+    ASSERT_EQ(r.status, 201) << Show(r);
+    c2_ = FirstConflictId(r);
+    ASSERT_FALSE(c2_.empty());
+    ASSERT_EQ(d_.Request("POST", "/v1/conflicts/" + c2_ + "/ack", us_).status, 200);
+    ASSERT_EQ(d_.Request("POST", "/v1/conflicts/" + c2_ + "/ack", ru_).status, 200);
+
+    ASSERT_EQ(
+        d_.Request("POST", "/v1/plans", us_, Line("us-3", 43.0, 37.0, 43.2, 37.0, t0_, t0_ + 1200))
+            .status,
+        201);
+    r = d_.Request("POST", "/v1/plans", ru_, Line("ru-3", 43.1, 36.9, 43.1, 37.1, t0_, t0_ + 1200));
+    ASSERT_EQ(r.status, 201) << Show(r);
+    c3_ = FirstConflictId(r);
+    r = d_.Request("DELETE", "/v1/plans/ru-3", ru_, "", {{"If-Match", "\"1\""}});
+    ASSERT_EQ(r.status, 200) << Show(r);
   }
-  r = d.Request("GET", "/v1/plans/us-1", us);
-  EXPECT_EQ(r.header("ETag"), "\"2\"") << Show(r);
-  // State, not just storage: the detector was reloaded (a new crossing plan conflicts).
-  r = d.Request("POST", "/v1/plans", ru, Line("ru-4", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
-  ASSERT_EQ(r.status, 201) << Show(r);
-  EXPECT_FALSE(FirstConflictId(r).empty()) << "us-1 was not reloaded: " << r.body;
 
   // A burst of submissions from 4 clients, interrupted by `interrupt` once 40 are acknowledged;
   // then every acknowledged (201) plan must be there after a restart. A refused request must be a
   // closed connection (0) or, while the server drains, 503: never another error.
-  auto burst_survives = [&](const std::string& prefix, double lat0,
-                            const std::function<void()>& interrupt, const std::string& what) {
+  void BurstSurvives(const std::string& prefix, double lat0, const std::function<void()>& interrupt,
+                     const std::string& what) {
     std::mutex mu;
     std::vector<std::pair<std::string, std::string>> acknowledged;  // token, plan id
     std::atomic<int> ok{0};
@@ -750,12 +731,12 @@ TEST(serverE2E, RestartDurability) {
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&, t] {
-        const std::string& tok = t % 2 == 0 ? us : ru;
+        const std::string& tok = t % 2 == 0 ? us_ : ru_;
         for (int i = 0; i < 400 && !dead.load(); ++i) {
           std::string id = prefix + std::to_string(t) + "-" + std::to_string(i);
           double lat = lat0 + t * 0.5, lon = 30.0 + i * 0.005;
-          ClientResponse x = d.Request("POST", "/v1/plans", tok,
-                                       Line(id, lon, lat, lon, lat + 0.01, t0, t0 + 600));
+          ClientResponse x = d_.Request("POST", "/v1/plans", tok,
+                                        Line(id, lon, lat, lon, lat + 0.01, t0_, t0_ + 600));
           if (x.status == 201) {
             std::lock_guard<std::mutex> lock(mu);
             acknowledged.emplace_back(tok, id);
@@ -772,36 +753,76 @@ TEST(serverE2E, RestartDurability) {
     interrupt();
     dead.store(true);
     for (auto& t : threads) t.join();
-    ASSERT_OK(d.Start());
+    ASSERT_OK(d_.Start());
     ASSERT_GE(acknowledged.size(), 40u);
     int missing = 0;
     for (const auto& [tok, id] : acknowledged) {
-      ClientResponse x = d.Request("GET", "/v1/plans/" + id, tok);
+      ClientResponse x = d_.Request("GET", "/v1/plans/" + id, tok);
       if (x.status != 200) {
         ++missing;
         ADD_FAILURE() << "acknowledged plan " << id << " lost in " << what << ": " << Show(x);
       }
     }
     EXPECT_EQ(missing, 0) << "of " << acknowledged.size() << " (" << what << ")";
-  };
+  }
+
+  Daemon d_{Options()};
+  std::string us_, ru_, jcc_, c1_, c2_, c3_;
+  const double t0_ = AnHourFromNow();
+};
+
+// Everything in `before` is in `after`: plans, conflicts, every party's events, the record.
+void ExpectSameState(const Snapshot& before, const Snapshot& after) {
+  EXPECT_EQ(dt::ParseJson(after.plans), dt::ParseJson(before.plans));
+  EXPECT_EQ(dt::ParseJson(after.conflicts), dt::ParseJson(before.conflicts));
+  EXPECT_EQ(after.us_events, before.us_events);
+  EXPECT_EQ(after.ru_events, before.ru_events);
+  EXPECT_EQ(after.jcc_events, before.jcc_events);
+  ASSERT_GE(after.audit.size(), before.audit.size());
+  for (size_t i = 0; i < before.audit.size(); ++i) {
+    EXPECT_EQ(after.audit[i], before.audit[i]) << "audit entry " << i;
+  }
+}
+
+TEST_F(serverDurability, RestartDurability) {
+  ASSERT_NO_FATAL_FAILURE(MakeConflictsInThreeStates());
+  Snapshot before = Take(d_, us_, ru_, jcc_);
+  {
+    json::value cs = dt::ParseJson(before.conflicts);
+    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c1_), "status"), "open");
+    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c2_), "status"), "acknowledged");
+    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c3_), "status"), "resolved");
+    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c3_), "resolution"), "cancelled");
+  }
+
+  EXPECT_EQ(d_.Stop(), 0);
+  ASSERT_OK(d_.Start());
+  Snapshot after = Take(d_, us_, ru_, jcc_);
+  ASSERT_NO_FATAL_FAILURE(ExpectSameState(before, after));
+  ClientResponse r = d_.Request("GET", "/v1/plans/us-1", us_);
+  EXPECT_EQ(r.header("ETag"), "\"2\"") << Show(r);
+  // State, not just storage: the detector was reloaded (a new crossing plan conflicts).
+  r = d_.Request("POST", "/v1/plans", ru_, Line("ru-4", 41.1, 36.9, 41.1, 37.1, t0_, t0_ + 1200));
+  ASSERT_EQ(r.status, 201) << Show(r);
+  EXPECT_FALSE(FirstConflictId(r).empty()) << "us-1 was not reloaded: " << r.body;
 
   // A crash (SIGKILL) during a burst: every 201 survives.
-  burst_survives(
-      "burst-", 30.0, [&] { d.Kill(); }, "a crash");
+  ASSERT_NO_FATAL_FAILURE(BurstSurvives(
+      "burst-", 30.0, [&] { d_.Kill(); }, "a crash"));
   // Everything from before the crash is still there too.
-  Snapshot later = Take(d, us, ru, jcc);
+  Snapshot later = Take(d_, us_, ru_, jcc_);
   for (size_t i = 0; i < after.audit.size(); ++i) {
     ASSERT_LT(i, later.audit.size());
     EXPECT_EQ(later.audit[i], after.audit[i]) << "audit entry " << i;
   }
-  ClientResponse key = d.Request("GET", "/v1/record/key");
+  ClientResponse key = d_.Request("GET", "/v1/record/key");
 
   // A graceful stop (SIGTERM) during a burst: it drains, exits 0, and every 201 survives.
-  burst_survives(
-      "drain-", 20.0, [&] { EXPECT_EQ(d.Stop(), 0); }, "a graceful stop");
-  EXPECT_EQ(d.Stop(), 0);
+  ASSERT_NO_FATAL_FAILURE(BurstSurvives(
+      "drain-", 20.0, [&] { EXPECT_EQ(d_.Stop(), 0); }, "a graceful stop"));
+  EXPECT_EQ(d_.Stop(), 0);
   dt::ProcessResult v =
-      d.Cli({"audit", "verify", "--data", d.data_dir(), "--key", Str(Json(key), "public_key")});
+      d_.Cli({"audit", "verify", "--data", d_.data_dir(), "--key", Str(Json(key), "public_key")});
   EXPECT_EQ(v.code, 0) << v.out << v.err;
 }
 
@@ -809,20 +830,15 @@ TEST(serverE2E, RestartDurability) {
 // Concurrency: 16 clients submit crossing plans at once; the server finds exactly the conflicts
 // the CLI finds in the same plans as one file.
 
-TEST(serverE2E, ConcurrentConflictingSubmissions) {
-  Daemon d(Options());
-  std::vector<std::string> tok;
-  for (int p = 0; p < 8; ++p) tok.push_back(d.AddParty("P" + std::to_string(p)));
-  const std::string jcc = d.AddParty("JCC", "coordinator");
-  ASSERT_OK(d.Start());
+using PlanPairs = std::multiset<std::pair<std::string, std::string>>;
+constexpr int kGridClients = 16;
 
-  const double t0 = AnHourFromNow();
-  constexpr int kClients = 16;
-  // Client i owns an east-west line (row i) and a north-south line (column i), for party P(i%8).
-  // Starts are staggered so that some crossings are simultaneous and some are not.
-  std::vector<std::vector<std::string>> plans(kClients);
-  json::array all;
-  for (int i = 0; i < kClients; ++i) {
+// Client i owns an east-west line (row i) and a north-south line (column i), for party P(i%8).
+// Starts are staggered so that some crossings are simultaneous and some are not. Every Feature
+// also goes into *all.
+std::vector<std::vector<std::string>> GridPlans(double t0, json::array* all) {
+  std::vector<std::vector<std::string>> plans(kGridClients);
+  for (int i = 0; i < kGridClients; ++i) {
     const std::string party = "P" + std::to_string(i % 8);
     const double lat = 37.0 + 0.012 * i, lon = 41.01 + 0.018 * i;
     const double ew_start = t0 + (i * 97) % 600, ns_start = t0 + (i * 131) % 600;
@@ -830,14 +846,21 @@ TEST(serverE2E, ConcurrentConflictingSubmissions) {
         Line("ew-" + std::to_string(i), 41.0, lat, 41.3, lat, ew_start, ew_start + 1800, party));
     plans[i].push_back(
         Line("ns-" + std::to_string(i), lon, 36.99, lon, 37.2, ns_start, ns_start + 1800, party));
-    for (const auto& p : plans[i]) all.push_back(dt::ParseJson(p));
+    for (const auto& p : plans[i]) all->push_back(dt::ParseJson(p));
   }
+  return plans;
+}
 
+// One client thread per entry of `plans`, released together, each submitting its plans in turn
+// with token tok[i % 8]; expects every answer to be 201.
+void SubmitAllAtOnce(const Daemon& d, const std::vector<std::string>& tok,
+                     const std::vector<std::vector<std::string>>& plans) {
+  const int n = static_cast<int>(plans.size());
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
   std::vector<std::thread> threads;
-  std::vector<std::vector<ClientResponse>> answers(kClients);
-  for (int i = 0; i < kClients; ++i) {
+  std::vector<std::vector<ClientResponse>> answers(plans.size());
+  for (int i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
       ready.fetch_add(1);
       while (!go.load()) std::this_thread::yield();
@@ -846,26 +869,29 @@ TEST(serverE2E, ConcurrentConflictingSubmissions) {
       }
     });
   }
-  while (ready.load() < kClients) std::this_thread::yield();
+  while (ready.load() < n) std::this_thread::yield();
   go.store(true);
   for (auto& t : threads) t.join();
-  for (int i = 0; i < kClients; ++i) {
+  for (int i = 0; i < n; ++i) {
     for (const ClientResponse& r : answers[i]) EXPECT_EQ(r.status, 201) << Show(r);
   }
+}
 
-  // What the server found.
+// The pairs of plan ids in conflict that the server found (all open), as the coordinator lists.
+void ServerPairs(const Daemon& d, const std::string& jcc, PlanPairs* pairs) {
   ClientResponse r = d.Request("GET", "/v1/conflicts", jcc);
   ASSERT_EQ(r.status, 200) << Show(r);
-  std::multiset<std::pair<std::string, std::string>> server_pairs;
   for (const json::value& c : Arr(Json(r), "conflicts")) {
     const json::array sides = Arr(c, "sides");
     ASSERT_EQ(sides.size(), 2u);
     std::string a = Str(sides[0], "plan"), b = Str(sides[1], "plan");
     EXPECT_EQ(Str(c, "status"), "open");
-    server_pairs.insert(std::minmax(a, b));
+    pairs->insert(std::minmax(a, b));
   }
+}
 
-  // What the CLI finds in the same plans as one file.
+// The pairs the CLI (`deconflict check`) finds in the same plans as one file.
+void CliPairs(const Daemon& d, const json::array& all, PlanPairs* pairs) {
   const std::string file = (d.dir() / "grid.geojson").string();
   dt::WriteFileText(
       file, json::serialize(json::object{{"type", "FeatureCollection"}, {"features", all}}));
@@ -873,14 +899,28 @@ TEST(serverE2E, ConcurrentConflictingSubmissions) {
   ASSERT_TRUE(check.code == 0 || check.code == 1) << check.out << check.err;
   json::value cli = dt::ParseJson(check.out);
   ASSERT_TRUE(cli.is_object()) << check.out;
-  std::multiset<std::pair<std::string, std::string>> cli_pairs;
   for (const json::value& c : Arr(cli, "conflicts")) {
     const json::array ps = Arr(c, "plans");
     ASSERT_EQ(ps.size(), 2u);
-    cli_pairs.insert(std::minmax(std::string(ps[0].as_string()), std::string(ps[1].as_string())));
+    pairs->insert(std::minmax(std::string(ps[0].as_string()), std::string(ps[1].as_string())));
   }
+}
+
+TEST(serverE2E, ConcurrentConflictingSubmissions) {
+  Daemon d(Options());
+  std::vector<std::string> tok;
+  for (int p = 0; p < 8; ++p) tok.push_back(d.AddParty("P" + std::to_string(p)));
+  const std::string jcc = d.AddParty("JCC", "coordinator");
+  ASSERT_OK(d.Start());
+
+  json::array all;
+  const std::vector<std::vector<std::string>> plans = GridPlans(AnHourFromNow(), &all);
+  SubmitAllAtOnce(d, tok, plans);
+  PlanPairs server_pairs, cli_pairs;
+  ASSERT_NO_FATAL_FAILURE(ServerPairs(d, jcc, &server_pairs));
+  ASSERT_NO_FATAL_FAILURE(CliPairs(d, all, &cli_pairs));
   EXPECT_GT(cli_pairs.size(), 10u) << "the grid should have many conflicts";
-  EXPECT_LT(cli_pairs.size(), static_cast<size_t>(kClients * kClients))
+  EXPECT_LT(cli_pairs.size(), static_cast<size_t>(kGridClients * kGridClients))
       << "and some crossings without one";
   std::vector<std::pair<std::string, std::string>> only_server, only_cli;
   std::set_difference(server_pairs.begin(), server_pairs.end(), cli_pairs.begin(), cli_pairs.end(),

@@ -149,13 +149,14 @@ std::string SubmitCrossingPair(Daemon& d, const std::string& us, const std::stri
   ClientResponse b =
       d.Request("POST", "/v1/plans", ru, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
   EXPECT_EQ(b.status, 201) << Show(b);
-  const std::string id = FirstConflictId(b);
+  std::string id = FirstConflictId(b);
   EXPECT_FALSE(id.empty()) << b.body;
   return id;
 }
 
 std::vector<int64_t> Ids(const std::vector<StreamEvent>& events) {
   std::vector<int64_t> ids;
+  ids.reserve(events.size());
   for (const auto& e : events) ids.push_back(e.id);
   return ids;
 }
@@ -729,6 +730,7 @@ class serverDurability : public ::testing::Test {
     std::atomic<int> ok{0};
     std::atomic<bool> dead{false};
     std::vector<std::thread> threads;
+    threads.reserve(4);
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&, t] {
         const std::string& tok = t % 2 == 0 ? us_ : ru_;
@@ -859,6 +861,7 @@ void SubmitAllAtOnce(const Daemon& d, const std::vector<std::string>& tok,
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
   std::vector<std::thread> threads;
+  threads.reserve(plans.size());
   std::vector<std::vector<ClientResponse>> answers(plans.size());
   for (int i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
@@ -909,6 +912,7 @@ void CliPairs(const Daemon& d, const json::array& all, PlanPairs* pairs) {
 TEST(serverE2E, ConcurrentConflictingSubmissions) {
   Daemon d(Options());
   std::vector<std::string> tok;
+  tok.reserve(8);
   for (int p = 0; p < 8; ++p) tok.push_back(d.AddParty("P" + std::to_string(p)));
   const std::string jcc = d.AddParty("JCC", "coordinator");
   ASSERT_OK(d.Start());
@@ -928,8 +932,12 @@ TEST(serverE2E, ConcurrentConflictingSubmissions) {
   std::set_difference(cli_pairs.begin(), cli_pairs.end(), server_pairs.begin(), server_pairs.end(),
                       std::back_inserter(only_cli));
   std::string diff;
-  for (const auto& [a, b] : only_server) diff += "  server only: " + a + " x " + b + "\n";
-  for (const auto& [a, b] : only_cli) diff += "  cli only:    " + a + " x " + b + "\n";
+  for (const auto& [a, b] : only_server) {
+    diff.append("  server only: ").append(a).append(" x ").append(b).append("\n");
+  }
+  for (const auto& [a, b] : only_cli) {
+    diff.append("  cli only:    ").append(a).append(" x ").append(b).append("\n");
+  }
   EXPECT_TRUE(only_server.empty() && only_cli.empty())
       << server_pairs.size() << " server conflicts vs " << cli_pairs.size() << " from the CLI:\n"
       << diff;
@@ -1397,8 +1405,12 @@ TEST(serverE2E, DeliveredAndReadReceiptsPerRecipient) {
            ru_has.count({"RU", ru_seq, "ws", "read"});
   });
   std::string listing;
-  for (const auto& [who, seq, ch, kind] : us_has) listing += " US:" + who + "/" + ch + "/" + kind;
-  for (const auto& [who, seq, ch, kind] : ru_has) listing += " RU:" + who + "/" + ch + "/" + kind;
+  for (const auto& [who, seq, ch, kind] : us_has) {
+    listing.append(" US:").append(who).append("/").append(ch).append("/").append(kind);
+  }
+  for (const auto& [who, seq, ch, kind] : ru_has) {
+    listing.append(" RU:").append(who).append("/").append(ch).append("/").append(kind);
+  }
   EXPECT_TRUE(all) << "receipts:" << listing;
   for (const Receipt& x : us_has) EXPECT_EQ(std::get<0>(x), "US") << "US reads RU's receipts";
   for (const Receipt& x : ru_has) EXPECT_EQ(std::get<0>(x), "RU") << "RU reads US's receipts";

@@ -1224,8 +1224,8 @@ TEST(serverE2E, AuthFailures) {
 // origin, validators for caching, and no way out of its folder.
 TEST(serverE2E, ConsoleIsServedFromItsFolderOnly) {
   namespace fs = std::filesystem;
-  const fs::path web =
-      fs::temp_directory_path() / ("server_test_web_" + std::to_string(::getpid()));
+  dt::TempDir tmp("server_test_web");
+  const fs::path web = tmp.path() / "web";  // and a secret file beside it, outside the console
   fs::create_directories(web);
   std::ofstream(web / "index.html") << "<!doctype html><script src=\"/ui/app.js\"></script>";
   std::ofstream(web / "app.js") << "console.log('deconflict');";
@@ -1259,7 +1259,6 @@ TEST(serverE2E, ConsoleIsServedFromItsFolderOnly) {
     EXPECT_FALSE(Contains(r.body, "secret")) << path;
   }
   EXPECT_EQ(d.Stop(), 0);
-  fs::remove_all(web);
   fs::remove(web.parent_path() / (web.filename().string() + "-secret.txt"));
 
   // Without a console: a problem that says how to get one.
@@ -1272,13 +1271,11 @@ TEST(serverE2E, ConsoleIsServedFromItsFolderOnly) {
   EXPECT_EQ(bare.Stop(), 0);
 
   // A console folder that is named but missing is a configuration error, not a silent 404.
-  dt::ProcessResult bad =
-      dt::RunProcess(DECONFLICTD_BINARY,
-                     {"--data", (fs::temp_directory_path() / "server_test_no_web_data").string(),
-                      "--listen", "127.0.0.1:0", "--web", "/nonexistent/web"});
+  dt::ProcessResult bad = dt::RunProcess(
+      DECONFLICTD_BINARY,
+      {"--data", tmp.File("no_web_data"), "--listen", "127.0.0.1:0", "--web", "/nonexistent/web"});
   EXPECT_EQ(bad.code, 2) << bad.err;
   EXPECT_TRUE(Contains(bad.err, "--web")) << bad.err;
-  fs::remove_all(fs::temp_directory_path() / "server_test_no_web_data");
 }
 
 TEST(serverE2E, Health) {

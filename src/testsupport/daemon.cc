@@ -183,18 +183,11 @@ std::optional<int> BackgroundProcess::Wait(milliseconds timeout) {
 
 // ----- The daemon. -----
 
-Daemon::Daemon(DaemonOptions options) : o_(std::move(options)) {
-  std::string t = (fs::temp_directory_path() / "deconflictd-test-XXXXXX").string();
-  if (::mkdtemp(t.data()) == nullptr) {
-    ADD_FAILURE() << "mkdtemp failed: " << std::strerror(errno);
-  }
-  dir_ = t;
-}
+Daemon::Daemon(DaemonOptions options) : o_(std::move(options)) {}
 
 Daemon::~Daemon() {
   if (process_.running()) Kill();
-  std::error_code ec;
-  if (std::getenv("DECONFLICT_KEEP_TEST_DIRS") == nullptr) fs::remove_all(dir_, ec);
+  if (std::getenv("DECONFLICT_KEEP_TEST_DIRS") != nullptr) tmp_.Keep();
 }
 
 ProcessResult Daemon::Cli(const std::vector<std::string>& args, milliseconds timeout) const {

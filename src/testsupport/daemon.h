@@ -33,6 +33,7 @@
 #include "base/status.h"
 #include "base/thread_annotations.h"
 #include "http/client.h"
+#include "testsupport/temp_dir.h"
 
 namespace deconflict::testing {
 
@@ -99,7 +100,8 @@ struct DaemonOptions {
 class Daemon {
  public:
   explicit Daemon(DaemonOptions options);
-  ~Daemon();  // SIGKILLs a daemon still running and removes the temporary folder
+  ~Daemon();  // SIGKILLs a daemon still running and removes the temporary folder (kept if
+              // the environment has DECONFLICT_KEEP_TEST_DIRS)
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
@@ -145,7 +147,8 @@ class Daemon {
 
  private:
   DaemonOptions o_;
-  std::filesystem::path dir_;
+  TempDir tmp_{"deconflictd-test"};  // kept when DECONFLICT_KEEP_TEST_DIRS is set
+  const std::filesystem::path& dir_ = tmp_.path();
   std::map<std::string, std::string> tokens_;
   BackgroundProcess process_;
   uint16_t port_ = 0;

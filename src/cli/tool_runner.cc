@@ -10,7 +10,7 @@ void ToolTest::SetUp() {
 void ToolTest::TearDown() { tmp_.reset(); }
 
 std::string ToolTest::Write(const std::string& name, const std::string& text) {
-  const std::string path = tmp_->File(name);
+  std::string path = tmp_->File(name);
   testing::WriteFileText(path, text);
   return path;
 }

@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 Result<Config> Load(std::vector<std::string> args) {
   args.insert(args.begin(), "deconflictd");
   std::vector<char*> argv;
+  argv.reserve(args.size());
   for (std::string& a : args) argv.push_back(a.data());
   return LoadConfig(static_cast<int>(argv.size()), argv.data());
 }
@@ -36,7 +37,7 @@ class ConfigTest : public ::testing::Test {
     for (const char* v : kVars) unsetenv(v);
   }
   std::string File(const std::string& name, const std::string& text) {
-    const std::string p = tmp_.File(name);
+    std::string p = tmp_.File(name);
     std::ofstream(p) << text;
     return p;
   }

@@ -7,6 +7,8 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "json/parse.h"
 
@@ -17,22 +19,29 @@ namespace json = boost::json;
 namespace {
 
 struct Field {
-  const char* key;  // config file key
-  const char* env;  // environment variable
+  const char* key;   // config file key
+  const char* env;   // environment variable
+  const char* flag;  // command-line flag
+  const char* help;  // the flag's --help text
   std::string Config::*str = nullptr;
   int Config::*num = nullptr;
 };
 
 const Field kFields[] = {
-    {"data", "DECONFLICT_DATA", &Config::data},
-    {"listen", "DECONFLICT_LISTEN", &Config::listen},
-    {"rules", "DECONFLICT_RULES", &Config::rules},
-    {"deadlines", "DECONFLICT_DEADLINES", &Config::deadlines},
-    {"tls_cert", "DECONFLICT_TLS_CERT", &Config::tls_cert},
-    {"tls_key", "DECONFLICT_TLS_KEY", &Config::tls_key},
-    {"threads", "DECONFLICT_THREADS", nullptr, &Config::threads},
-    {"log_level", "DECONFLICT_LOG_LEVEL", &Config::log_level},
-    {"web", "DECONFLICT_WEB", &Config::web},
+    {"data", "DECONFLICT_DATA", "--data", "store directory (created if missing)", &Config::data},
+    {"listen", "DECONFLICT_LISTEN", "--listen", "HOST:PORT to listen on (port 0: any)",
+     &Config::listen},
+    {"rules", "DECONFLICT_RULES", "--rules", "separation rules JSON file", &Config::rules},
+    {"deadlines", "DECONFLICT_DEADLINES", "--deadlines", "deadline policy JSON file",
+     &Config::deadlines},
+    {"tls_cert", "DECONFLICT_TLS_CERT", "--tls-cert", "TLS certificate chain (PEM)",
+     &Config::tls_cert},
+    {"tls_key", "DECONFLICT_TLS_KEY", "--tls-key", "TLS private key (PEM)", &Config::tls_key},
+    {"threads", "DECONFLICT_THREADS", "--threads", "I/O threads (default: CPUs - 1, at least 1)",
+     nullptr, &Config::threads},
+    {"log_level", "DECONFLICT_LOG_LEVEL", "--log-level", "trace|debug|info|warn|error",
+     &Config::log_level},
+    {"web", "DECONFLICT_WEB", "--web", "web console folder (default: the built one)", &Config::web},
 };
 
 Status SetNumber(Config* c, const Field& f, const std::string& text, const std::string& where) {
@@ -43,6 +52,72 @@ Status SetNumber(Config* c, const Field& f, const std::string& text, const std::
                                    "\"");
   }
   c->*(f.num) = static_cast<int>(v);
+  return Status::Ok();
+}
+
+// Sets field `f` of `c` from a config-file value, the place named by `where`.
+Status SetFromJson(Config* c, const Field& f, const json::value& val, const std::string& where) {
+  if (f.num) {
+    if (!val.is_int64()) return Status::InvalidArgument(where + ": expected an integer");
+    return SetNumber(c, f, std::to_string(val.get_int64()), where);
+  }
+  if (!val.is_string()) return Status::InvalidArgument(where + ": expected a string");
+  c->*(f.str) = val.get_string();
+  return Status::Ok();
+}
+
+// The keys of the JSON config file at `path` (a JSON object), into `c`.
+Status ApplyConfigFile(const std::string& path, Config* c) {
+  std::ifstream in(path);
+  if (!in) return Status::InvalidArgument("--config: cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json::value v;
+  if (auto issue = deconflict::json::Parse(ss.str(), &v)) {
+    return Status::InvalidArgument(path + ": " + issue->ToString());
+  }
+  if (!v.is_object()) return Status::InvalidArgument(path + ": expected a JSON object");
+  for (const auto& [k, val] : v.get_object()) {
+    const Field* f = nullptr;
+    for (const Field& x : kFields) {
+      if (k == x.key) f = &x;
+    }
+    std::string where = path + ": " + std::string(k);
+    if (f == nullptr) return Status::InvalidArgument(where + ": unknown key");
+    if (Status s = SetFromJson(c, *f, val, where); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+// The DECONFLICT_* environment variables that are set, into `c`.
+Status ApplyEnvironment(Config* c) {
+  for (const Field& f : kFields) {
+    const char* e = std::getenv(f.env);
+    if (e == nullptr) continue;
+    if (f.num) {
+      if (Status s = SetNumber(c, f, e, f.env); !s.ok()) return s;
+    } else {
+      c->*(f.str) = e;
+    }
+  }
+  return Status::Ok();
+}
+
+// The checks across fields, once every source is applied.
+Status Validate(const Config& c) {
+  if (c.data.empty()) {
+    return Status::InvalidArgument(
+        "--data: required (or DECONFLICT_DATA, or \"data\" in --config)");
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    return Status::InvalidArgument("--tls-cert and --tls-key: give both or neither");
+  }
+  const char* levels[] = {"trace", "debug", "info", "warn", "error"};
+  bool ok = false;
+  for (const char* l : levels) ok |= c.log_level == l;
+  if (!ok) {
+    return Status::InvalidArgument("--log-level: expected trace, debug, info, warn or error");
+  }
   return Status::Ok();
 }
 
@@ -59,16 +134,11 @@ Result<Config> LoadConfig(int argc, char** argv) {
   std::string config_file;
   Config flags;
   app.add_option("--config", config_file, "JSON config file (keys as the long flags)");
-  auto* o_data = app.add_option("--data", flags.data, "store directory (created if missing)");
-  auto* o_listen = app.add_option("--listen", flags.listen, "HOST:PORT to listen on (port 0: any)");
-  auto* o_rules = app.add_option("--rules", flags.rules, "separation rules JSON file");
-  auto* o_dead = app.add_option("--deadlines", flags.deadlines, "deadline policy JSON file");
-  auto* o_cert = app.add_option("--tls-cert", flags.tls_cert, "TLS certificate chain (PEM)");
-  auto* o_key = app.add_option("--tls-key", flags.tls_key, "TLS private key (PEM)");
-  auto* o_threads =
-      app.add_option("--threads", flags.threads, "I/O threads (default: CPUs - 1, at least 1)");
-  auto* o_log = app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error");
-  auto* o_web = app.add_option("--web", flags.web, "web console folder (default: the built one)");
+  std::vector<std::pair<const Field*, CLI::Option*>> given;  // the fields' flags, in kFields order
+  for (const Field& f : kFields) {
+    given.emplace_back(&f, f.num ? app.add_option(f.flag, flags.*(f.num), f.help)
+                                 : app.add_option(f.flag, flags.*(f.str), f.help));
+  }
   app.add_flag("--no-web", c.no_web, "serve no web console");
   app.add_flag("--demo", c.demo, "create demo parties and load the seed scenario");
   app.add_option("--demo-scenario", c.demo_scenario, "scenario file for --demo");
@@ -82,75 +152,24 @@ Result<Config> LoadConfig(int argc, char** argv) {
     return c;
   }
 
-  // Config file.
+  // The config file, then the environment, then the flags: each overrides the one before.
   if (config_file.empty()) {
     if (const char* e = std::getenv("DECONFLICT_CONFIG")) config_file = e;
   }
   if (!config_file.empty()) {
-    std::ifstream in(config_file);
-    if (!in) return Status::InvalidArgument("--config: cannot read " + config_file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    json::value v;
-    if (auto issue = deconflict::json::Parse(ss.str(), &v)) {
-      return Status::InvalidArgument(config_file + ": " + issue->ToString());
-    }
-    if (!v.is_object()) return Status::InvalidArgument(config_file + ": expected a JSON object");
-    for (const auto& [k, val] : v.get_object()) {
-      const Field* f = nullptr;
-      for (const Field& x : kFields) {
-        if (k == x.key) f = &x;
-      }
-      std::string where = config_file + ": " + std::string(k);
-      if (f == nullptr) return Status::InvalidArgument(where + ": unknown key");
-      if (f->num) {
-        if (!val.is_int64()) return Status::InvalidArgument(where + ": expected an integer");
-        if (Status s = SetNumber(&c, *f, std::to_string(val.get_int64()), where); !s.ok()) {
-          return s;
-        }
-      } else {
-        if (!val.is_string()) return Status::InvalidArgument(where + ": expected a string");
-        c.*(f->str) = val.get_string();
-      }
-    }
+    if (Status s = ApplyConfigFile(config_file, &c); !s.ok()) return s;
   }
-  // Environment.
-  for (const Field& f : kFields) {
-    const char* e = std::getenv(f.env);
-    if (e == nullptr) continue;
-    if (f.num) {
-      if (Status s = SetNumber(&c, f, e, f.env); !s.ok()) return s;
+  if (Status s = ApplyEnvironment(&c); !s.ok()) return s;
+  for (const auto& [f, option] : given) {
+    if (!*option) continue;
+    if (f->num) {
+      Status s = SetNumber(&c, *f, std::to_string(flags.*(f->num)), f->flag);
+      if (!s.ok()) return s;
     } else {
-      c.*(f.str) = e;
+      c.*(f->str) = flags.*(f->str);
     }
   }
-  // Flags.
-  if (*o_data) c.data = flags.data;
-  if (*o_listen) c.listen = flags.listen;
-  if (*o_rules) c.rules = flags.rules;
-  if (*o_dead) c.deadlines = flags.deadlines;
-  if (*o_cert) c.tls_cert = flags.tls_cert;
-  if (*o_key) c.tls_key = flags.tls_key;
-  if (*o_threads) {
-    if (Status s = SetNumber(&c, kFields[6], std::to_string(flags.threads), "--threads"); !s.ok()) {
-      return s;
-    }
-  }
-  if (*o_log) c.log_level = flags.log_level;
-  if (*o_web) c.web = flags.web;
-
-  if (c.data.empty()) {
-    return Status::InvalidArgument(
-        "--data: required (or DECONFLICT_DATA, or \"data\" in --config)");
-  }
-  if (c.tls_cert.empty() != c.tls_key.empty()) {
-    return Status::InvalidArgument("--tls-cert and --tls-key: give both or neither");
-  }
-  const char* levels[] = {"trace", "debug", "info", "warn", "error"};
-  bool ok = false;
-  for (const char* l : levels) ok |= c.log_level == l;
-  if (!ok)
-    return Status::InvalidArgument("--log-level: expected trace, debug, info, warn or error");
+  if (Status s = Validate(c); !s.ok()) return s;
   return c;
 }
 

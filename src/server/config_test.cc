@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "testsupport/temp_dir.h"
+
 namespace deconflict::server {
 namespace {
 
@@ -20,6 +22,7 @@ namespace fs = std::filesystem;
 Result<Config> Load(std::vector<std::string> args) {
   args.insert(args.begin(), "deconflictd");
   std::vector<char*> argv;
+  argv.reserve(args.size());
   for (std::string& a : args) argv.push_back(a.data());
   return LoadConfig(static_cast<int>(argv.size()), argv.data());
 }
@@ -29,24 +32,21 @@ class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const char* v : kVars) unsetenv(v);
-    dir_ = fs::temp_directory_path() / ("deconflict_config_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
   }
   void TearDown() override {
     for (const char* v : kVars) unsetenv(v);
-    fs::remove_all(dir_);
   }
   std::string File(const std::string& name, const std::string& text) {
-    const fs::path p = dir_ / name;
+    std::string p = tmp_.File(name);
     std::ofstream(p) << text;
-    return p.string();
+    return p;
   }
 
   static constexpr const char* kVars[] = {
       "DECONFLICT_CONFIG",    "DECONFLICT_DATA",     "DECONFLICT_LISTEN",  "DECONFLICT_RULES",
       "DECONFLICT_DEADLINES", "DECONFLICT_TLS_CERT", "DECONFLICT_TLS_KEY", "DECONFLICT_THREADS",
       "DECONFLICT_LOG_LEVEL", "DECONFLICT_WEB"};
-  fs::path dir_;
+  testing::TempDir tmp_{"deconflict_config"};
 };
 
 TEST_F(ConfigTest, DefaultsNeedOnlyTheDataFolder) {
@@ -111,7 +111,7 @@ TEST_F(ConfigTest, BadValuesNameTheirSource) {
       {{"--config", wrong_type}, "", "", "threads"},
       {{"--config", not_json}, "", "", "n.json"},
       {{"--config", not_object}, "", "", "JSON object"},
-      {{"--config", (dir_ / "missing.json").string()}, "", "", "cannot read"},
+      {{"--config", tmp_.File("missing.json")}, "", "", "cannot read"},
       {{"--data", "/d"}, "DECONFLICT_THREADS", "0", "DECONFLICT_THREADS"},
       {{"--data", "/d"}, "DECONFLICT_THREADS", "2x", "DECONFLICT_THREADS"},
       {{"--data", "/d", "--threads", "65"}, "", "", "--threads"},

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "testsupport/temp_dir.h"
+
 namespace deconflict::server {
 namespace {
 
@@ -13,18 +15,11 @@ namespace fs = std::filesystem;
 
 class ConsoleAssetsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("console_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   void Write(const std::string& name, const std::string& body) {
     std::ofstream(dir_ / name, std::ios::binary) << body;
   }
-  fs::path dir_;
+  testing::TempDir tmp_{"console_test"};
+  const fs::path dir_ = tmp_.path();
 };
 
 TEST_F(ConsoleAssetsTest, LoadsTheFlatFolderWithTypesAndValidators) {

@@ -70,117 +70,92 @@ std::string DefaultWebDir(const char* argv0) {
   return "";
 }
 
-int Run(int argc, char** argv) {
-  Result<server::Config> cfg = server::LoadConfig(argc, argv);
-  if (!cfg.ok()) {
-    std::cerr << "deconflictd: " << cfg.status().message() << "\n";
-    return 2;
-  }
-  if (cfg->exit_now) return cfg->exit_code;
+// Prints "deconflictd: message" and returns `code` (the exit code).
+int Fail(int code, const std::string& message) {
+  std::cerr << "deconflictd: " << message << "\n";
+  return code;
+}
 
+void SetUpLogging(const server::Config& cfg) {
   auto logger = spdlog::stderr_color_mt("deconflictd");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l %v", spdlog::pattern_time_type::utc);
-  spdlog::set_level(spdlog::level::from_str(cfg->log_level));
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+}
 
-  model::Rules rules;
-  if (!cfg->rules.empty()) {
-    Status s;
-    std::string text = ReadAll(cfg->rules, &s);
-    if (!s.ok()) return std::cerr << "deconflictd: --rules: " << s.message() << "\n", 2;
-    Result<model::Rules> r = model::ParseRules(text);
-    if (!r.ok())
-      return std::cerr << "deconflictd: " << cfg->rules << ": " << r.status().message() << "\n", 2;
-    rules = *r;
-  }
-  channel::DeadlinePolicy deadlines;
-  if (!cfg->deadlines.empty()) {
-    Status s;
-    std::string text = ReadAll(cfg->deadlines, &s);
-    if (!s.ok()) return std::cerr << "deconflictd: --deadlines: " << s.message() << "\n", 2;
-    Result<channel::DeadlinePolicy> d = channel::ParseDeadlinePolicy(text);
-    if (!d.ok()) {
-      return std::cerr << "deconflictd: " << cfg->deadlines << ": " << d.status().message() << "\n",
-             2;
-    }
-    deadlines = *d;
-  }
-
-  auto store = store::OpenSqliteStore({.dir = cfg->data});
-  if (!store.ok()) {
-    std::cerr << "deconflictd: cannot open the store in " << cfg->data << ": "
-              << store.status().message() << "\n";
-    return 3;
-  }
+// The channel's options from --rules, --deadlines and --data. InvalidArgument/IoError with the
+// message to print when a file cannot be read or parsed.
+Result<channel::ChannelOptions> ChannelOptionsFrom(const server::Config& cfg) {
   channel::ChannelOptions copts;
-  copts.rules = rules;
-  copts.deadlines = deadlines;
-  copts.key_file = cfg->data + "/server.key";
-  auto ch = channel::Channel::Open(store->get(), copts);
-  if (!ch.ok()) {
-    std::cerr << "deconflictd: cannot load the channel state: " << ch.status().message() << "\n";
-    return 3;
+  if (!cfg.rules.empty()) {
+    Status s;
+    std::string text = ReadAll(cfg.rules, &s);
+    if (!s.ok()) return Status::IoError("--rules: " + s.message());
+    Result<model::Rules> r = model::ParseRules(text);
+    if (!r.ok()) return Status::InvalidArgument(cfg.rules + ": " + r.status().message());
+    copts.rules = *r;
   }
-  spdlog::info("msg=\"state loaded\" data={} plans_active={} conflicts_open={} public_key={}",
-               cfg->data, (*ch)->stats().plans_active, (*ch)->stats().conflicts_open,
-               (*ch)->key().public_key_hex);
-
-  if (cfg->demo) {
-    std::string scenario = cfg->demo_scenario.empty() ? DefaultScenario() : cfg->demo_scenario;
-    Result<server::DemoInfo> demo = server::SetUpDemo(ch->get(), cfg->data, scenario);
-    if (!demo.ok()) {
-      std::cerr << "deconflictd: --demo: " << demo.status().message() << "\n";
-      return 3;
-    }
-    spdlog::info("msg=\"demo ready\" plans_loaded={} shift_s={} tokens_file={}", demo->plans_loaded,
-                 demo->shift_s, demo->tokens_file);
+  if (!cfg.deadlines.empty()) {
+    Status s;
+    std::string text = ReadAll(cfg.deadlines, &s);
+    if (!s.ok()) return Status::IoError("--deadlines: " + s.message());
+    Result<channel::DeadlinePolicy> d = channel::ParseDeadlinePolicy(text);
+    if (!d.ok()) return Status::InvalidArgument(cfg.deadlines + ": " + d.status().message());
+    copts.deadlines = *d;
   }
+  copts.key_file = cfg.data + "/server.key";
+  return copts;
+}
 
+// The web console's files (--web, else the default folder; none with --no-web or when not
+// installed). An error (with the message to print) when the chosen folder cannot be loaded.
+Result<server::ConsoleAssets> LoadConsole(const server::Config& cfg, const char* argv0) {
   server::ConsoleAssets console;
-  if (!cfg->no_web) {
-    const bool chosen = !cfg->web.empty();
-    std::string dir = chosen ? cfg->web : DefaultWebDir(argv[0]);
-    if (dir.empty()) {
-      spdlog::warn("msg=\"web console not installed; build web/ or pass --web DIR\"");
-    } else {
-      Result<server::ConsoleAssets> loaded = server::ConsoleAssets::Load(dir);
-      if (!loaded.ok()) {
-        std::cerr << "deconflictd: --web: " << loaded.status().message() << "\n";
-        return 2;
-      }
-      console = std::move(*loaded);
-      spdlog::info("msg=\"web console\" dir={} files={}", console.dir(), console.size());
-    }
+  if (cfg.no_web) return console;
+  std::string dir = cfg.web.empty() ? DefaultWebDir(argv0) : cfg.web;
+  if (dir.empty()) {
+    spdlog::warn("msg=\"web console not installed; build web/ or pass --web DIR\"");
+    return console;
   }
+  Result<server::ConsoleAssets> loaded = server::ConsoleAssets::Load(dir);
+  if (!loaded.ok()) return Status::InvalidArgument("--web: " + loaded.status().message());
+  spdlog::info("msg=\"web console\" dir={} files={}", loaded->dir(), loaded->size());
+  return loaded;
+}
 
-  server::WebhookDispatcher webhooks(ch->get(), {});
+// Writes the port to `path` atomically (a temporary file renamed), for whoever started us.
+void WritePortFile(const std::string& path, uint16_t port) {
+  std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << port << "\n";
+  std::filesystem::rename(tmp, path);
+}
+
+// Serves the API, the streams, the console and the webhooks until SIGINT or SIGTERM: the exit
+// code (0 after a graceful stop; 2 or 3 when the server cannot start).
+int Serve(const server::Config& cfg, channel::Channel* ch, const server::ConsoleAssets* console) {
+  server::WebhookDispatcher webhooks(ch, {});
   http::Metrics metrics;
   http::Router router;
-  server::Api api({.channel = ch->get(),
+  server::Api api({.channel = ch,
                    .metrics = &metrics,
                    .openapi_json = std::string(server::kOpenApiJson),
-                   .console = &console});
+                   .console = console});
   api.Register(&router);
 
-  boost::asio::io_context io(cfg->threads);
+  boost::asio::io_context io(cfg.threads);
   http::ServerOptions sopts;
-  sopts.listen = cfg->listen;
-  sopts.tls_cert_file = cfg->tls_cert;
-  sopts.tls_key_file = cfg->tls_key;
+  sopts.listen = cfg.listen;
+  sopts.tls_cert_file = cfg.tls_cert;
+  sopts.tls_key_file = cfg.tls_key;
   sopts.metrics = &metrics;
   http::Server server(io, router, sopts);
   if (Status s = server.Start(); !s.ok()) {
-    std::cerr << "deconflictd: " << s.message() << "\n";
-    return s.code() == StatusCode::kInvalidArgument ? 2 : 3;
+    return Fail(s.code() == StatusCode::kInvalidArgument ? 2 : 3, s.message());
   }
-  std::string scheme = cfg->tls_cert.empty() ? "http" : "https";
-  std::string host = cfg->listen.substr(0, cfg->listen.rfind(':'));
+  std::string scheme = cfg.tls_cert.empty() ? "http" : "https";
+  std::string host = cfg.listen.substr(0, cfg.listen.rfind(':'));
   spdlog::info("msg=\"listening\" url={}://{}:{}", scheme, host, server.port());
-  if (!cfg->port_file.empty()) {
-    std::string tmp = cfg->port_file + ".tmp";
-    std::ofstream(tmp) << server.port() << "\n";
-    std::filesystem::rename(tmp, cfg->port_file);
-  }
+  if (!cfg.port_file.empty()) WritePortFile(cfg.port_file, server.port());
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
@@ -190,12 +165,44 @@ int Run(int argc, char** argv) {
   });
 
   std::vector<std::thread> threads;
-  for (int i = 1; i < cfg->threads; ++i) threads.emplace_back([&io] { io.run(); });
+  for (int i = 1; i < cfg.threads; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
   api.Join();  // before `io` is destroyed: late work posts its result there
-
   webhooks.Stop();
+  return 0;
+}
+
+int Run(int argc, char** argv) {
+  Result<server::Config> cfg = server::LoadConfig(argc, argv);
+  if (!cfg.ok()) return Fail(2, cfg.status().message());
+  if (cfg->exit_now) return cfg->exit_code;
+  SetUpLogging(*cfg);
+
+  Result<channel::ChannelOptions> copts = ChannelOptionsFrom(*cfg);
+  if (!copts.ok()) return Fail(2, copts.status().message());
+  auto store = store::OpenSqliteStore({.dir = cfg->data});
+  if (!store.ok()) {
+    return Fail(3, "cannot open the store in " + cfg->data + ": " + store.status().message());
+  }
+  auto ch = channel::Channel::Open(store->get(), *copts);
+  if (!ch.ok()) return Fail(3, "cannot load the channel state: " + ch.status().message());
+  spdlog::info("msg=\"state loaded\" data={} plans_active={} conflicts_open={} public_key={}",
+               cfg->data, (*ch)->stats().plans_active, (*ch)->stats().conflicts_open,
+               (*ch)->key().public_key_hex);
+
+  if (cfg->demo) {
+    std::string scenario = cfg->demo_scenario.empty() ? DefaultScenario() : cfg->demo_scenario;
+    Result<server::DemoInfo> demo = server::SetUpDemo(ch->get(), cfg->data, scenario);
+    if (!demo.ok()) return Fail(3, "--demo: " + demo.status().message());
+    spdlog::info("msg=\"demo ready\" plans_loaded={} shift_s={} tokens_file={}", demo->plans_loaded,
+                 demo->shift_s, demo->tokens_file);
+  }
+
+  Result<server::ConsoleAssets> console = LoadConsole(*cfg, argv[0]);
+  if (!console.ok()) return Fail(2, console.status().message());
+  const int code = Serve(*cfg, ch->get(), &*console);
+  if (code != 0) return code;
   (*ch)->Stop();
   spdlog::info("msg=\"stopped\" batches={} operations={}", (*ch)->stats().batches,
                (*ch)->stats().operations);

@@ -77,13 +77,9 @@ double EarliestTime(const json::value& feature) {
   return best;
 }
 
-}  // namespace
-
-Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_dir,
-                           const std::string& scenario_path) {
-  DemoInfo info;
-  store::Store* st = channel->store();
-  info.tokens_file = data_dir + "/demo-tokens.env";
+// Demo parties US, RU, COORD and coordinator JCC, each with a token, those that do not exist yet;
+// their tokens go into info->tokens and are appended to info->tokens_file (mode 0600).
+Status CreateDemoParties(channel::Channel* channel, DemoInfo* info) {
   struct DemoParty {
     const char* name;
     Role role;
@@ -95,43 +91,56 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
       {"COORD", Role::kParty, "Joint coordination cell: owner of the M4 demarcation line (demo)"},
       {"JCC", Role::kCoordinator, "Joint coordination centre (demo coordinator)"},
   };
-  {
-    auto txn = st->Begin();
-    if (!txn.ok()) return txn.status();
-    bool any = false;
-    for (const DemoParty& d : parties) {
-      auto existing = st->GetParty(d.name);
-      if (!existing.ok()) return existing.status();
-      if (*existing) continue;
-      int64_t now = channel->Now();
-      if (Status s = (*txn)->PutParty({d.name, d.role, d.display, now}); !s.ok()) return s;
-      std::string token = NewToken();
-      store::TokenRecord t{"tok_" + record::RandomHex(6), d.name, record::Sha256Hex(token), now, 0};
-      if (Status s = (*txn)->PutToken(t); !s.ok()) return s;
-      json::object body{{"party", d.name}, {"role", Name(d.role)}, {"display_name", d.display}};
-      auto a = (*txn)->AppendAudit(
-          {0, now, "party.created", {d.name}, deconflict::json::Write(body), "", ""});
-      if (!a.ok()) return a.status();
-      json::object tb{{"party", d.name}, {"token", t.id}};
-      a = (*txn)->AppendAudit(
-          {0, now, "token.created", {d.name}, deconflict::json::Write(tb), "", ""});
-      if (!a.ok()) return a.status();
-      info.tokens[d.name] = token;
-      any = true;
-    }
-    if (any) {
-      if (Status s = (*txn)->Commit(); !s.ok()) return s;
-      std::ofstream out(info.tokens_file, std::ios::app);
-      for (const auto& [party, token] : info.tokens) out << party << "=" << token << "\n";
-      out.close();
-      ::chmod(info.tokens_file.c_str(), 0600);
-    }
+  store::Store* st = channel->store();
+  auto txn = st->Begin();
+  if (!txn.ok()) return txn.status();
+  bool any = false;
+  for (const DemoParty& d : parties) {
+    auto existing = st->GetParty(d.name);
+    if (!existing.ok()) return existing.status();
+    if (*existing) continue;
+    int64_t now = channel->Now();
+    if (Status s = (*txn)->PutParty({d.name, d.role, d.display, now}); !s.ok()) return s;
+    std::string token = NewToken();
+    store::TokenRecord t{"tok_" + record::RandomHex(6), d.name, record::Sha256Hex(token), now, 0};
+    if (Status s = (*txn)->PutToken(t); !s.ok()) return s;
+    json::object body{{"party", d.name}, {"role", Name(d.role)}, {"display_name", d.display}};
+    auto a = (*txn)->AppendAudit(
+        {0, now, "party.created", {d.name}, deconflict::json::Write(body), "", ""});
+    if (!a.ok()) return a.status();
+    json::object tb{{"party", d.name}, {"token", t.id}};
+    a = (*txn)->AppendAudit(
+        {0, now, "token.created", {d.name}, deconflict::json::Write(tb), "", ""});
+    if (!a.ok()) return a.status();
+    info->tokens[d.name] = token;
+    any = true;
   }
+  if (any) {
+    if (Status s = (*txn)->Commit(); !s.ok()) return s;
+    std::ofstream out(info->tokens_file, std::ios::app);
+    for (const auto& [party, token] : info->tokens) out << party << "=" << token << "\n";
+    out.close();
+    ::chmod(info->tokens_file.c_str(), 0600);
+  }
+  return Status::Ok();
+}
 
-  auto plans = st->ListPlans("", std::nullopt);
-  if (!plans.ok()) return plans.status();
-  if (!plans->empty()) return info;
+// Submits one seed Feature as `party`'s plan and waits for the channel's answer.
+Status SubmitDemoPlan(channel::Channel* channel, const json::value& f, const std::string& party) {
+  std::vector<Issue> warnings;
+  Result<model::Plan> plan = model::ParsePlanFeature(f, "", &warnings);
+  if (!plan.ok()) return plan.status();
+  std::promise<Status> done;
+  channel->SubmitPlan({PartyId(party), channel::Role::kParty}, std::move(*plan),
+                      deconflict::json::Write(f), std::nullopt, channel::Write::kCreate,
+                      [&](const Result<channel::PlanOutcome>& r) { done.set_value(r.status()); });
+  return done.get_future().get();
+}
 
+// The scenario's plans, shifted to start half an hour from now, submitted by their parties;
+// RU's crossing patrol is held back in info->held_back_file.
+Status LoadDemoPlans(channel::Channel* channel, const std::string& data_dir,
+                     const std::string& scenario_path, DemoInfo* info) {
   Result<std::string> text = ReadFile(scenario_path);
   if (!text.ok()) return text.status();
   json::value doc;
@@ -143,27 +152,34 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
   for (const auto& f : features) earliest = std::min(earliest, EarliestTime(f));
   double now_s = static_cast<double>(channel->Now()) / 1000.0;
   double target = std::ceil((now_s + 1800.0) / 60.0) * 60.0;
-  info.shift_s = std::isfinite(earliest) ? target - earliest : 0;
-  info.held_back_file = data_dir + "/demo-ru-patrol-1.json";
+  info->shift_s = std::isfinite(earliest) ? target - earliest : 0;
+  info->held_back_file = data_dir + "/demo-ru-patrol-1.json";
   for (json::value& f : features) {
-    if (Status s = ShiftFeatureTimes(&f, info.shift_s); !s.ok()) return s;
+    if (Status s = ShiftFeatureTimes(&f, info->shift_s); !s.ok()) return s;
     std::string id(f.as_object().at("id").as_string());
     std::string party(f.as_object().at("properties").as_object().at("party").as_string());
     if (id == "ru-patrol-1") {
-      std::ofstream out(info.held_back_file);
+      std::ofstream out(info->held_back_file);
       out << deconflict::json::Write(f) << "\n";
       continue;
     }
-    std::vector<Issue> warnings;
-    Result<model::Plan> plan = model::ParsePlanFeature(f, "", &warnings);
-    if (!plan.ok()) return plan.status();
-    std::promise<Status> done;
-    channel->SubmitPlan({PartyId(party), channel::Role::kParty}, std::move(*plan),
-                        deconflict::json::Write(f), std::nullopt, channel::Write::kCreate,
-                        [&](Result<channel::PlanOutcome> r) { done.set_value(r.status()); });
-    if (Status s = done.get_future().get(); !s.ok()) return s;
-    ++info.plans_loaded;
+    if (Status s = SubmitDemoPlan(channel, f, party); !s.ok()) return s;
+    ++info->plans_loaded;
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_dir,
+                           const std::string& scenario_path) {
+  DemoInfo info;
+  info.tokens_file = data_dir + "/demo-tokens.env";
+  if (Status s = CreateDemoParties(channel, &info); !s.ok()) return s;
+  auto plans = channel->store()->ListPlans("", std::nullopt);
+  if (!plans.ok()) return plans.status();
+  if (!plans->empty()) return info;
+  if (Status s = LoadDemoPlans(channel, data_dir, scenario_path, &info); !s.ok()) return s;
   return info;
 }
 

@@ -31,6 +31,8 @@
 #include "server/webhooks.h"
 #include "store/sqlite_store.h"
 #include "testsupport/daemon.h"
+#include "testsupport/status_macros.h"
+#include "testsupport/temp_dir.h"
 
 namespace deconflict::server {
 namespace {
@@ -147,13 +149,14 @@ std::string SubmitCrossingPair(Daemon& d, const std::string& us, const std::stri
   ClientResponse b =
       d.Request("POST", "/v1/plans", ru, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
   EXPECT_EQ(b.status, 201) << Show(b);
-  const std::string id = FirstConflictId(b);
+  std::string id = FirstConflictId(b);
   EXPECT_FALSE(id.empty()) << b.body;
   return id;
 }
 
 std::vector<int64_t> Ids(const std::vector<StreamEvent>& events) {
   std::vector<int64_t> ids;
+  ids.reserve(events.size());
   for (const auto& e : events) ids.push_back(e.id);
   return ids;
 }
@@ -187,181 +190,193 @@ bool Eventually(const std::function<bool()>& pred, milliseconds timeout = second
   for (;;) {
     if (pred()) return true;
     if (Clock::now() >= until) return false;
+    // The poll interval of a wait bounded by `timeout` on a condition (HTTP state, a store row)
+    // that signals no event of its own.
     std::this_thread::sleep_for(poll);
   }
 }
 
-#define ASSERT_OK(expr)                                     \
-  do {                                                      \
-    const ::deconflict::Status _s = (expr);                 \
-    ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
-  } while (0)
-
 // ---------------------------------------------------------------------------------------------
 // The seed scenario end to end, and need-to-know over everything US receives.
 
-TEST(serverE2E, SeedScenarioEndToEnd) {
-  Daemon d(Options());
-  std::map<std::string, std::string> token;
-  for (const char* p : {"US", "RU", "COORD"}) token[p] = d.AddParty(p);
-  token["JCC"] = d.AddParty("JCC", "coordinator");
-  for (const auto& [p, t] : token) ASSERT_FALSE(t.empty()) << p;
-  ASSERT_OK(d.Start());
-
-  // Every body each party receives (responses, stream frames, watch output).
-  std::map<std::string, std::vector<std::string>> seen;
-  auto call = [&](const std::string& who, const std::string& method, const std::string& path,
-                  const std::string& body = "", const http::HeaderList& headers = {}) {
-    ClientResponse r = d.Request(method, path, token.at(who), body, headers);
-    seen[who].push_back(r.body);
-    return r;
-  };
-
-  const double t0 = AnHourFromNow();
-  std::vector<dt::SeedFeature> features = dt::ShiftedSeedFeatures(kScenario, t0);
-  ASSERT_GE(features.size(), 10u);
-  std::string ru_patrol;
-  std::set<std::string> ru_plan_ids;
-  for (const dt::SeedFeature& f : features) {
-    if (f.party == "RU") ru_plan_ids.insert(f.id);
-    if (f.id == "ru-patrol-1") {
-      ru_patrol = f.json;
-      continue;
-    }
-    ClientResponse r = call(f.party, "POST", "/v1/plans", f.json);
-    EXPECT_EQ(r.status, 201) << f.id << ": " << Show(r);
-    EXPECT_EQ(r.header("ETag"), "\"1\"") << f.id;
-    EXPECT_EQ(r.header("Location"), "/v1/plans/" + f.id);
+// The daemon with parties US, RU, COORD and coordinator JCC; every body each party receives
+// (responses, stream frames, watch output) is kept in seen_ for the need-to-know checks.
+class serverSeedE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* p : {"US", "RU", "COORD"}) token_[p] = d_.AddParty(p);
+    token_["JCC"] = d_.AddParty("JCC", "coordinator");
+    for (const auto& [p, t] : token_) ASSERT_FALSE(t.empty()) << p;
+    ASSERT_OK(d_.Start());
   }
-  ASSERT_FALSE(ru_patrol.empty());
+
+  ClientResponse Call(const std::string& who, const std::string& method, const std::string& path,
+                      const std::string& body = "", const http::HeaderList& headers = {}) {
+    ClientResponse r = d_.Request(method, path, token_.at(who), body, headers);
+    seen_[who].push_back(r.body);
+    return r;
+  }
+
+  // Every seed plan but RU's crossing patrol (kept in ru_patrol_), submitted by its party.
+  void SubmitSeedButThePatrol() {
+    std::vector<dt::SeedFeature> features = dt::ShiftedSeedFeatures(kScenario, t0_);
+    ASSERT_GE(features.size(), 10u);
+    for (const dt::SeedFeature& f : features) {
+      if (f.party == "RU") ru_plan_ids_.insert(f.id);
+      if (f.id == "ru-patrol-1") {
+        ru_patrol_ = f.json;
+        continue;
+      }
+      ClientResponse r = Call(f.party, "POST", "/v1/plans", f.json);
+      EXPECT_EQ(r.status, 201) << f.id << ": " << Show(r);
+      EXPECT_EQ(r.header("ETag"), "\"1\"") << f.id;
+      EXPECT_EQ(r.header("Location"), "/v1/plans/" + f.id);
+    }
+    ASSERT_FALSE(ru_patrol_.empty());
+  }
 
   // US and RU follow their streams: SSE, and a WebSocket each (US authenticates by header, RU by
   // its first message).
-  dt::SseFollower us_sse(d.url("/v1/events"), token["US"]);
-  dt::SseFollower ru_sse(d.url("/v1/events"), token["RU"]);
-  dt::WsFollower us_ws, ru_ws;
-  ASSERT_OK(us_ws.Connect(d.url("/v1/ws"), token["US"]));
-  std::optional<std::string> ready = us_ws.ReceiveNow(seconds(10));
-  ASSERT_TRUE(ready.has_value());
-  EXPECT_TRUE(Contains(*ready, "\"ready\"") && Contains(*ready, "\"US\"")) << *ready;
-  ASSERT_OK(ru_ws.Connect(d.url("/v1/ws")));
-  ASSERT_OK(ru_ws.Send(json::serialize(json::object{{"type", "auth"}, {"token", token["RU"]}})));
-  ready = ru_ws.ReceiveNow(seconds(10));
-  ASSERT_TRUE(ready.has_value());
-  EXPECT_TRUE(Contains(*ready, "\"ready\"") && Contains(*ready, "\"RU\"")) << *ready;
-  us_ws.Run();
-  ru_ws.Run();
-
-  // RU submits the crossing patrol: the answer lists the conflict with US-PATROL-1.
-  ClientResponse sub = call("RU", "POST", "/v1/plans", ru_patrol);
-  ASSERT_EQ(sub.status, 201) << Show(sub);
-  json::value conflict = FindByCallsign(Arr(Json(sub), "conflicts"), "US-PATROL-1");
-  ASSERT_TRUE(conflict.is_object()) << "no conflict with US-PATROL-1 in " << sub.body;
-  const std::string id = Str(conflict, "id");
-  ASSERT_FALSE(id.empty());
-  EXPECT_EQ(Str(conflict, "status"), "open");
-  EXPECT_FALSE(Str(conflict, "deadline").empty()) << "a notice has an acknowledgement deadline";
-
-  // Both sides are notified on both channels.
-  auto opened = [&](const std::vector<StreamEvent>& es) {
-    return dt::HasConflictEvent(es, "conflict.opened", id);
-  };
-  EXPECT_TRUE(us_sse.WaitUntil(opened)) << "US SSE did not get conflict.opened " << id;
-  EXPECT_TRUE(ru_sse.WaitUntil(opened)) << "RU SSE did not get conflict.opened " << id;
-  EXPECT_TRUE(us_ws.WaitUntil(opened)) << "US WS did not get conflict.opened " << id;
-  EXPECT_TRUE(ru_ws.WaitUntil(opened)) << "RU WS did not get conflict.opened " << id;
-
-  // Both acknowledge.
-  ClientResponse ack = call("US", "POST", "/v1/conflicts/" + id + "/ack");
-  EXPECT_EQ(ack.status, 200) << Show(ack);
-  ack = call("RU", "POST", "/v1/conflicts/" + id + "/ack");
-  EXPECT_EQ(ack.status, 200) << Show(ack);
-  EXPECT_EQ(Str(Json(ack), "status"), "acknowledged") << ack.body;
-  ClientResponse got = call("US", "GET", "/v1/conflicts/" + id);
-  EXPECT_EQ(got.status, 200) << Show(got);
-  EXPECT_EQ(Str(Json(got), "status"), "acknowledged");
-  for (const json::value& side : Arr(Json(got), "sides")) {
-    EXPECT_FALSE(Obj(side).at("acknowledged_at").is_null()) << got.body;
+  void FollowStreams() {
+    us_sse_ = std::make_unique<dt::SseFollower>(d_.url("/v1/events"), token_["US"]);
+    ru_sse_ = std::make_unique<dt::SseFollower>(d_.url("/v1/events"), token_["RU"]);
+    ASSERT_OK(us_ws_.Connect(d_.url("/v1/ws"), token_["US"]));
+    std::optional<std::string> ready = us_ws_.ReceiveNow(seconds(10));
+    ASSERT_TRUE(ready.has_value());
+    EXPECT_TRUE(Contains(*ready, "\"ready\"") && Contains(*ready, "\"US\"")) << *ready;
+    ASSERT_OK(ru_ws_.Connect(d_.url("/v1/ws")));
+    ASSERT_OK(
+        ru_ws_.Send(json::serialize(json::object{{"type", "auth"}, {"token", token_["RU"]}})));
+    ready = ru_ws_.ReceiveNow(seconds(10));
+    ASSERT_TRUE(ready.has_value());
+    EXPECT_TRUE(Contains(*ready, "\"ready\"") && Contains(*ready, "\"RU\"")) << *ready;
+    us_ws_.Run();
+    ru_ws_.Run();
   }
 
-  // RU asks for a suggestion, discusses it in the thread, and amends.
-  ClientResponse sug = call("RU", "GET", "/v1/conflicts/" + id + "/suggestion");
-  ASSERT_EQ(sug.status, 200) << Show(sug);
-  json::value s = Json(sug);
-  EXPECT_EQ(Str(s, "plan"), "ru-patrol-1");
-  double shift = 1800;  // clears US-PATROL-1 (the oil field site is always there)
-  if (Str(s, "outcome") == "delay") shift = Obj(s).at("shift_s").to_number<double>();
-  ClientResponse msg = call(
-      "RU", "POST", "/v1/conflicts/" + id + "/messages",
-      json::serialize(json::object{{"kind", "propose"}, {"shift_s", shift}, {"language", "ru"}}));
-  EXPECT_EQ(msg.status, 201) << Show(msg);
-  const int64_t proposal = Json(msg).is_object() && Obj(Json(msg)).contains("seq")
-                               ? Obj(Json(msg)).at("seq").as_int64()
-                               : 1;
-  msg = call("US", "POST", "/v1/conflicts/" + id + "/messages",
-             json::serialize(json::object{{"kind", "accept"}, {"message", proposal}}));
-  EXPECT_EQ(msg.status, 201) << Show(msg);
-  msg = call("US", "POST", "/v1/conflicts/" + id + "/messages",
-             R"({"kind":"text","text":"Agreed, thank you.","language":"en"})");
-  EXPECT_EQ(msg.status, 201) << Show(msg);
-
-  const std::string amended = dt::ShiftedSeedFeaturesById(kScenario, t0 + shift)["ru-patrol-1"];
-  ASSERT_FALSE(amended.empty());
-  ClientResponse put = call("RU", "PUT", "/v1/plans/ru-patrol-1", amended, {{"If-Match", "\"1\""}});
-  ASSERT_EQ(put.status, 200) << Show(put);
-  EXPECT_EQ(put.header("ETag"), "\"2\"");
-  json::value resolved = FindById(Arr(Json(put), "conflicts_resolved"), id);
-  ASSERT_TRUE(resolved.is_object()) << "the amendment did not resolve " << id << ": " << put.body;
-  EXPECT_EQ(Str(resolved, "status"), "resolved");
-  EXPECT_EQ(Str(resolved, "resolution"), "amended");
-  EXPECT_FALSE(FindByCallsign(Arr(Json(put), "conflicts_opened"), "US-PATROL-1").is_object())
-      << "the amended patrol still conflicts with US-PATROL-1: " << put.body;
-  got = call("US", "GET", "/v1/conflicts/" + id);
-  EXPECT_EQ(Str(Json(got), "status"), "resolved") << got.body;
-  EXPECT_EQ(Str(Json(got), "resolution"), "amended") << got.body;
-
-  auto closed = [&](const std::vector<StreamEvent>& es) {
-    return dt::HasConflictEvent(es, "conflict.resolved", id);
-  };
-  EXPECT_TRUE(us_sse.WaitUntil(closed)) << "US SSE did not get conflict.resolved";
-  EXPECT_TRUE(ru_sse.WaitUntil(closed)) << "RU SSE did not get conflict.resolved";
-  EXPECT_TRUE(us_ws.WaitUntil(closed)) << "US WS did not get conflict.resolved";
-  EXPECT_TRUE(ru_ws.WaitUntil(closed)) << "RU WS did not get conflict.resolved";
-
-  // Signed receipts that the CLI verifies against the server's published key.
-  ClientResponse key = d.Request("GET", "/v1/record/key");
-  ASSERT_EQ(key.status, 200) << Show(key);
-  const std::string public_key = Str(Json(key), "public_key");
-  for (const char* who : {"RU", "US"}) {
-    ClientResponse receipt = call(who, "GET", "/v1/conflicts/" + id + "/receipt");
-    ASSERT_EQ(receipt.status, 200) << who << ": " << Show(receipt);
-    EXPECT_TRUE(Contains(receipt.body, "notice.sent")) << receipt.body;
-    EXPECT_TRUE(Contains(receipt.body, id));
-    const std::string file = (d.dir() / (std::string("receipt-") + who + ".json")).string();
-    dt::WriteFileText(file, receipt.body);
-    dt::ProcessResult v = d.Cli({"audit", "verify", "--receipt", file, "--key", public_key});
-    EXPECT_EQ(v.code, 0) << who << "'s receipt:\n" << v.out << v.err;
+  // Both sides get the conflict's event of this type on both channels.
+  void ExpectEveryStreamGets(const std::string& type) {
+    auto got = [&](const std::vector<StreamEvent>& es) {
+      return dt::HasConflictEvent(es, type, id_);
+    };
+    EXPECT_TRUE(us_sse_->WaitUntil(got)) << "US SSE did not get " << type << " " << id_;
+    EXPECT_TRUE(ru_sse_->WaitUntil(got)) << "RU SSE did not get " << type << " " << id_;
+    EXPECT_TRUE(us_ws_.WaitUntil(got)) << "US WS did not get " << type << " " << id_;
+    EXPECT_TRUE(ru_ws_.WaitUntil(got)) << "RU WS did not get " << type << " " << id_;
   }
 
-  // `deconflict watch` prints US's events, the conflict's among them.
-  const std::string watch_out = (d.dir() / "watch.out").string();
-  dt::BackgroundProcess watch;
-  ASSERT_OK(watch.Start(
-      DECONFLICT_CLI_BINARY,
-      {"watch", "--server", d.base_url(), "--token", token["US"], "--after", "0", "--json"},
-      watch_out, (d.dir() / "watch.err").string()));
-  bool watched = Eventually([&] {
-    std::string text = dt::ReadFileText(watch_out);
-    return Contains(text, "conflict.resolved") && Contains(text, id);
-  });
-  watch.Signal(SIGTERM);
-  std::optional<int> watch_code = watch.Wait(seconds(10));
-  EXPECT_TRUE(watched) << "deconflict watch printed:\n"
-                       << dt::ReadFileText(watch_out) << dt::ReadFileText(d.dir() / "watch.err");
-  EXPECT_EQ(watch_code, std::optional<int>(0)) << dt::ReadFileText(d.dir() / "watch.err");
-  {
-    std::string text = dt::ReadFileText(watch_out);
-    seen["US"].push_back(text);
+  // RU submits the crossing patrol: the answer lists the conflict with US-PATROL-1 (id_).
+  void SubmitThePatrol() {
+    ClientResponse sub = Call("RU", "POST", "/v1/plans", ru_patrol_);
+    ASSERT_EQ(sub.status, 201) << Show(sub);
+    json::value conflict = FindByCallsign(Arr(Json(sub), "conflicts"), "US-PATROL-1");
+    ASSERT_TRUE(conflict.is_object()) << "no conflict with US-PATROL-1 in " << sub.body;
+    id_ = Str(conflict, "id");
+    ASSERT_FALSE(id_.empty());
+    EXPECT_EQ(Str(conflict, "status"), "open");
+    EXPECT_FALSE(Str(conflict, "deadline").empty()) << "a notice has an acknowledgement deadline";
+  }
+
+  void BothAcknowledge() {
+    ClientResponse ack = Call("US", "POST", "/v1/conflicts/" + id_ + "/ack");
+    EXPECT_EQ(ack.status, 200) << Show(ack);
+    ack = Call("RU", "POST", "/v1/conflicts/" + id_ + "/ack");
+    EXPECT_EQ(ack.status, 200) << Show(ack);
+    EXPECT_EQ(Str(Json(ack), "status"), "acknowledged") << ack.body;
+    ClientResponse got = Call("US", "GET", "/v1/conflicts/" + id_);
+    EXPECT_EQ(got.status, 200) << Show(got);
+    EXPECT_EQ(Str(Json(got), "status"), "acknowledged");
+    for (const json::value& side : Arr(Json(got), "sides")) {
+      EXPECT_FALSE(Obj(side).at("acknowledged_at").is_null()) << got.body;
+    }
+  }
+
+  // RU asks for a suggestion and discusses it in the thread with US: the agreed shift (s) in
+  // *agreed.
+  void AgreeOnAShift(double* agreed) {
+    ClientResponse sug = Call("RU", "GET", "/v1/conflicts/" + id_ + "/suggestion");
+    ASSERT_EQ(sug.status, 200) << Show(sug);
+    json::value s = Json(sug);
+    EXPECT_EQ(Str(s, "plan"), "ru-patrol-1");
+    double shift = 1800;  // clears US-PATROL-1 (the oil field site is always there)
+    if (Str(s, "outcome") == "delay") shift = Obj(s).at("shift_s").to_number<double>();
+    ClientResponse msg = Call(
+        "RU", "POST", "/v1/conflicts/" + id_ + "/messages",
+        json::serialize(json::object{{"kind", "propose"}, {"shift_s", shift}, {"language", "ru"}}));
+    EXPECT_EQ(msg.status, 201) << Show(msg);
+    const int64_t proposal = Json(msg).is_object() && Obj(Json(msg)).contains("seq")
+                                 ? Obj(Json(msg)).at("seq").as_int64()
+                                 : 1;
+    msg = Call("US", "POST", "/v1/conflicts/" + id_ + "/messages",
+               json::serialize(json::object{{"kind", "accept"}, {"message", proposal}}));
+    EXPECT_EQ(msg.status, 201) << Show(msg);
+    msg = Call("US", "POST", "/v1/conflicts/" + id_ + "/messages",
+               R"({"kind":"text","text":"Agreed, thank you.","language":"en"})");
+    EXPECT_EQ(msg.status, 201) << Show(msg);
+    *agreed = shift;
+  }
+
+  // RU amends the patrol by `shift`: the conflict is resolved as amended.
+  void AmendThePatrol(double shift) {
+    const std::string amended = dt::ShiftedSeedFeaturesById(kScenario, t0_ + shift)["ru-patrol-1"];
+    ASSERT_FALSE(amended.empty());
+    ClientResponse put =
+        Call("RU", "PUT", "/v1/plans/ru-patrol-1", amended, {{"If-Match", "\"1\""}});
+    ASSERT_EQ(put.status, 200) << Show(put);
+    EXPECT_EQ(put.header("ETag"), "\"2\"");
+    json::value resolved = FindById(Arr(Json(put), "conflicts_resolved"), id_);
+    ASSERT_TRUE(resolved.is_object())
+        << "the amendment did not resolve " << id_ << ": " << put.body;
+    EXPECT_EQ(Str(resolved, "status"), "resolved");
+    EXPECT_EQ(Str(resolved, "resolution"), "amended");
+    EXPECT_FALSE(FindByCallsign(Arr(Json(put), "conflicts_opened"), "US-PATROL-1").is_object())
+        << "the amended patrol still conflicts with US-PATROL-1: " << put.body;
+    ClientResponse got = Call("US", "GET", "/v1/conflicts/" + id_);
+    EXPECT_EQ(Str(Json(got), "status"), "resolved") << got.body;
+    EXPECT_EQ(Str(Json(got), "resolution"), "amended") << got.body;
+  }
+
+  // Signed receipts that the CLI verifies against the server's published key (public_key_).
+  void VerifyReceipts() {
+    ClientResponse key = d_.Request("GET", "/v1/record/key");
+    ASSERT_EQ(key.status, 200) << Show(key);
+    public_key_ = Str(Json(key), "public_key");
+    for (const char* who : {"RU", "US"}) {
+      ClientResponse receipt = Call(who, "GET", "/v1/conflicts/" + id_ + "/receipt");
+      ASSERT_EQ(receipt.status, 200) << who << ": " << Show(receipt);
+      EXPECT_TRUE(Contains(receipt.body, "notice.sent")) << receipt.body;
+      EXPECT_TRUE(Contains(receipt.body, id_));
+      const std::string file = (d_.dir() / (std::string("receipt-") + who + ".json")).string();
+      dt::WriteFileText(file, receipt.body);
+      dt::ProcessResult v = d_.Cli({"audit", "verify", "--receipt", file, "--key", public_key_});
+      EXPECT_EQ(v.code, 0) << who << "'s receipt:\n" << v.out << v.err;
+    }
+  }
+
+  // `deconflict watch` prints US's events, the conflict's among them, in order.
+  void WatchPrintsTheConflict() {
+    const std::string watch_out = (d_.dir() / "watch.out").string();
+    dt::BackgroundProcess watch;
+    ASSERT_OK(watch.Start(
+        DECONFLICT_CLI_BINARY,
+        {"watch", "--server", d_.base_url(), "--token", token_["US"], "--after", "0", "--json"},
+        watch_out, (d_.dir() / "watch.err").string()));
+    bool watched = Eventually([&] {
+      std::string text = dt::ReadFileText(watch_out);
+      return Contains(text, "conflict.resolved") && Contains(text, id_);
+    });
+    watch.Signal(SIGTERM);
+    std::optional<int> watch_code = watch.Wait(seconds(10));
+    EXPECT_TRUE(watched) << "deconflict watch printed:\n"
+                         << dt::ReadFileText(watch_out) << dt::ReadFileText(d_.dir() / "watch.err");
+    EXPECT_EQ(watch_code, std::optional<int>(0)) << dt::ReadFileText(d_.dir() / "watch.err");
+    const std::string text = dt::ReadFileText(watch_out);
+    seen_["US"].push_back(text);
+    ExpectWatchLinesInOrderWithTheConflict(text);
+  }
+
+  // `text`: one JSON event per line, ids increasing, conflict.opened and .resolved of id_ in it.
+  void ExpectWatchLinesInOrderWithTheConflict(const std::string& text) {
     int64_t last = 0;
     bool saw_opened = false, saw_resolved = false;
     size_t start = 0;
@@ -377,87 +392,123 @@ TEST(serverE2E, SeedScenarioEndToEnd) {
       EXPECT_GT(n, last) << "watch ids out of order";
       last = n;
       std::vector<StreamEvent> one = {{n, Str(v, "type"), json::serialize(Obj(v).at("data"))}};
-      saw_opened |= dt::HasConflictEvent(one, "conflict.opened", id);
-      saw_resolved |= dt::HasConflictEvent(one, "conflict.resolved", id);
+      saw_opened |= dt::HasConflictEvent(one, "conflict.opened", id_);
+      saw_resolved |= dt::HasConflictEvent(one, "conflict.resolved", id_);
     }
     EXPECT_TRUE(saw_opened && saw_resolved) << text;
   }
 
-  // What else US can read about it.
-  for (const std::string& path :
-       {std::string("/v1/conflicts"), "/v1/conflicts/" + id, "/v1/conflicts/" + id + "/messages",
-        "/v1/conflicts/" + id + "/suggestion", std::string("/v1/events/history?limit=1000"),
-        std::string("/v1/audit"), std::string("/v1/plans"), std::string("/v1/parties"),
-        std::string("/v1/me")}) {
-    ClientResponse r = call("US", "GET", path);
-    EXPECT_EQ(r.status, 200) << path << ": " << Show(r);
-  }
-  // Naming RU's plan gets 404, as if it did not exist (not recorded: the answer echoes the name).
-  for (const char* path : {"/v1/plans/ru-patrol-1", "/v1/plans/RU:ru-patrol-1",
-                           "/v1/conflicts?plan=RU:ru-patrol-1", "/v1/plans/ru-patrol-1/versions"}) {
-    ClientResponse r = d.Request("GET", path, token["US"]);
-    EXPECT_EQ(r.status, 404) << path << ": " << Show(r);
-  }
-  {
-    ClientResponse r = d.Request("GET", "/v1/plans/nonexistent-plan", token["US"]);
+  // What else US can read about it; naming RU's plan gets 404 as if it did not exist. RU's own
+  // view of its plan goes to own_.
+  void UsReadsAllButRusPlan() {
+    for (const std::string& path :
+         {std::string("/v1/conflicts"), "/v1/conflicts/" + id_,
+          "/v1/conflicts/" + id_ + "/messages", "/v1/conflicts/" + id_ + "/suggestion",
+          std::string("/v1/events/history?limit=1000"), std::string("/v1/audit"),
+          std::string("/v1/plans"), std::string("/v1/parties"), std::string("/v1/me")}) {
+      ClientResponse r = Call("US", "GET", path);
+      EXPECT_EQ(r.status, 200) << path << ": " << Show(r);
+    }
+    // Not recorded in seen_: the answer echoes the name.
+    for (const char* path :
+         {"/v1/plans/ru-patrol-1", "/v1/plans/RU:ru-patrol-1", "/v1/conflicts?plan=RU:ru-patrol-1",
+          "/v1/plans/ru-patrol-1/versions"}) {
+      ClientResponse r = d_.Request("GET", path, token_["US"]);
+      EXPECT_EQ(r.status, 404) << path << ": " << Show(r);
+    }
+    ClientResponse r = d_.Request("GET", "/v1/plans/nonexistent-plan", token_["US"]);
     EXPECT_EQ(r.status, 404);
     EXPECT_EQ(Str(Json(r), "title"),
-              Str(Json(d.Request("GET", "/v1/plans/ru-patrol-1", token["US"])), "title"));
+              Str(Json(d_.Request("GET", "/v1/plans/ru-patrol-1", token_["US"])), "title"));
+    own_ = Call("RU", "GET", "/v1/plans/ru-patrol-1");
+    ASSERT_EQ(own_.status, 200) << Show(own_);
   }
-  ClientResponse own = call("RU", "GET", "/v1/plans/ru-patrol-1");
-  ASSERT_EQ(own.status, 200) << Show(own);
 
-  // Stop the streams; keep what they received.
-  us_sse.Stop();
-  ru_sse.Stop();
-  us_ws.Stop();
-  ru_ws.Stop();
-  for (const StreamEvent& e : us_sse.events()) seen["US"].push_back(e.type + " " + e.data);
-  for (const std::string& f : us_ws.frames()) seen["US"].push_back(f);
-  for (const StreamEvent& e : ru_sse.events()) seen["RU"].push_back(e.type + " " + e.data);
-  for (const std::string& f : ru_ws.frames()) seen["RU"].push_back(f);
+  // Stops the streams and keeps what they received in seen_.
+  void StopStreams() {
+    us_sse_->Stop();
+    ru_sse_->Stop();
+    us_ws_.Stop();
+    ru_ws_.Stop();
+    for (const StreamEvent& e : us_sse_->events()) seen_["US"].push_back(e.type + " " + e.data);
+    for (const std::string& f : us_ws_.frames()) seen_["US"].push_back(f);
+    for (const StreamEvent& e : ru_sse_->events()) seen_["RU"].push_back(e.type + " " + e.data);
+    for (const std::string& f : ru_ws_.frames()) seen_["RU"].push_back(f);
+  }
 
   // Need-to-know: nothing US received names RU's plans or any vertex of RU-PATROL-1's route. The
   // markers are the vertices as the server writes them ([lon,lat] serialized like the stored
   // Feature) and as plain text, and the RU plan ids (lower case: the callsigns are upper case).
-  std::vector<std::string> markers(ru_plan_ids.begin(), ru_plan_ids.end());
-  std::vector<std::string> vertex_markers;
-  for (auto [lon, lat] : std::vector<std::pair<double, double>>{
-           {41.400, 37.070}, {41.630, 37.070}, {41.630, 37.010}, {41.500, 37.010}}) {
-    vertex_markers.push_back(deconflict::json::Write(json::array{lon, lat}));
-    char plain[64];
-    std::snprintf(plain, sizeof plain, "%g,%g", lon, lat);
-    markers.push_back(plain);
-    std::snprintf(plain, sizeof plain, "%.3f, %.3f", lon, lat);
-    markers.push_back(plain);
-  }
-  for (const auto& m : vertex_markers) markers.push_back(m);
-  size_t us_bytes = 0;
-  for (const std::string& body : seen["US"]) {
-    us_bytes += body.size();
-    for (const std::string& m : markers) {
-      EXPECT_FALSE(Contains(body, m)) << "US received \"" << m << "\" in:\n" << body;
+  void ExpectNeedToKnow() {
+    std::vector<std::string> markers(ru_plan_ids_.begin(), ru_plan_ids_.end());
+    std::vector<std::string> vertex_markers;
+    for (auto [lon, lat] : std::vector<std::pair<double, double>>{
+             {41.400, 37.070}, {41.630, 37.070}, {41.630, 37.010}, {41.500, 37.010}}) {
+      vertex_markers.push_back(deconflict::json::Write(json::array{lon, lat}));
+      char plain[64];
+      std::snprintf(plain, sizeof plain, "%g,%g", lon, lat);
+      markers.push_back(plain);
+      std::snprintf(plain, sizeof plain, "%.3f, %.3f", lon, lat);
+      markers.push_back(plain);
     }
+    for (const auto& m : vertex_markers) markers.push_back(m);
+    size_t us_bytes = 0;
+    for (const std::string& body : seen_["US"]) {
+      us_bytes += body.size();
+      for (const std::string& m : markers) {
+        EXPECT_FALSE(Contains(body, m)) << "US received \"" << m << "\" in:\n" << body;
+      }
+    }
+    EXPECT_GT(us_bytes, 10000u) << "US should have received plenty to check";
+    // ...while what a conflict discloses did reach US: RU's party and callsign.
+    bool us_saw_callsign = false;
+    for (const std::string& body : seen_["US"])
+      us_saw_callsign |= Contains(body, "\"callsign\":\"RU-PATROL-1\"");
+    EXPECT_TRUE(us_saw_callsign);
+    // The markers would catch a leak: RU's own view of its plan has every one of them.
+    for (const std::string& m : vertex_markers) {
+      EXPECT_TRUE(Contains(own_.body, m))
+          << "marker " << m << " not in RU's own plan " << own_.body;
+    }
+    EXPECT_TRUE(Contains(own_.body, "ru-patrol-1"));
+    bool ru_saw_plan_id = false;
+    for (const std::string& body : seen_["RU"]) ru_saw_plan_id |= Contains(body, "\"ru-patrol-1\"");
+    EXPECT_TRUE(ru_saw_plan_id);
   }
-  EXPECT_GT(us_bytes, 10000u) << "US should have received plenty to check";
-  // ...while what a conflict discloses did reach US: RU's party and callsign.
-  bool us_saw_callsign = false;
-  for (const std::string& body : seen["US"])
-    us_saw_callsign |= Contains(body, "\"callsign\":\"RU-PATROL-1\"");
-  EXPECT_TRUE(us_saw_callsign);
-  // The markers would catch a leak: RU's own view of its plan has every one of them.
-  for (const std::string& m : vertex_markers) {
-    EXPECT_TRUE(Contains(own.body, m)) << "marker " << m << " not in RU's own plan " << own.body;
-  }
-  EXPECT_TRUE(Contains(own.body, "ru-patrol-1"));
-  bool ru_saw_plan_id = false;
-  for (const std::string& body : seen["RU"]) ru_saw_plan_id |= Contains(body, "\"ru-patrol-1\"");
-  EXPECT_TRUE(ru_saw_plan_id);
+
+  Daemon d_{Options()};
+  std::map<std::string, std::string> token_;
+  std::map<std::string, std::vector<std::string>> seen_;
+  const double t0_ = AnHourFromNow();
+  std::string ru_patrol_;
+  std::set<std::string> ru_plan_ids_;
+  std::unique_ptr<dt::SseFollower> us_sse_, ru_sse_;
+  dt::WsFollower us_ws_, ru_ws_;
+  std::string id_;          // the conflict of RU's patrol with US-PATROL-1
+  std::string public_key_;  // the server's record key
+  ClientResponse own_;      // RU's own view of its patrol
+};
+
+TEST_F(serverSeedE2E, SeedScenarioEndToEnd) {
+  ASSERT_NO_FATAL_FAILURE(SubmitSeedButThePatrol());
+  ASSERT_NO_FATAL_FAILURE(FollowStreams());
+  ASSERT_NO_FATAL_FAILURE(SubmitThePatrol());
+  ExpectEveryStreamGets("conflict.opened");
+  BothAcknowledge();
+  double shift = 0;
+  ASSERT_NO_FATAL_FAILURE(AgreeOnAShift(&shift));
+  ASSERT_NO_FATAL_FAILURE(AmendThePatrol(shift));
+  ExpectEveryStreamGets("conflict.resolved");
+  ASSERT_NO_FATAL_FAILURE(VerifyReceipts());
+  ASSERT_NO_FATAL_FAILURE(WatchPrintsTheConflict());
+  ASSERT_NO_FATAL_FAILURE(UsReadsAllButRusPlan());
+  StopStreams();
+  ExpectNeedToKnow();
 
   // The record verifies after a graceful stop.
-  EXPECT_EQ(d.Stop(), 0);
+  EXPECT_EQ(d_.Stop(), 0);
   dt::ProcessResult verify =
-      d.Cli({"audit", "verify", "--data", d.data_dir(), "--key", public_key});
+      d_.Cli({"audit", "verify", "--data", d_.data_dir(), "--key", public_key_});
   EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
 }
 
@@ -490,8 +541,20 @@ class serverStreamTest : public ::testing::Test {
                                                    {"text", "message " + std::to_string(from + i)},
                                                    {"language", "en"}}));
       ASSERT_EQ(r.status, 201) << Show(r);
+      // Pacing, not synchronisation: spreads the events so that a reader can disconnect while
+      // more are being made; the tests hold whatever the interleaving.
       std::this_thread::sleep_for(milliseconds(15));
     }
+  }
+  // Posts one more message, the last event of the test (the marker), and calls wait(seq) with
+  // its seq, which must return true once the stream under test has delivered it. Events arrive
+  // in order: once the marker is in, anything extra or repeated before it has arrived too, so
+  // ExpectExactlyHistory then sees it (no sleeping "for anything extra to arrive").
+  void PostMarkerAndWaitFor(const std::function<bool(int64_t)>& wait) {
+    Post(1, 1000);
+    const std::vector<StreamEvent> all = History(*d_, us_);
+    ASSERT_FALSE(all.empty());
+    EXPECT_TRUE(wait(all.back().id)) << "the marker event " << all.back().id << " did not arrive";
   }
   // Checks that first + second are exactly the caller's history: in order, no gap, no duplicate.
   void ExpectExactlyHistory(const std::vector<StreamEvent>& first,
@@ -533,7 +596,9 @@ TEST_F(serverStreamTest, ResumeSseAcrossReconnect) {
   ASSERT_EQ(total, 1u + 18u) << "conflict.opened and 18 messages";
   dt::SseFollower again(d_->url("/v1/events"), us_, first.back().id);
   EXPECT_TRUE(again.WaitUntil([&](const auto& es) { return first.size() + es.size() >= total; }));
-  std::this_thread::sleep_for(milliseconds(300));  // anything extra would arrive now
+  PostMarkerAndWaitFor([&](int64_t marker) {
+    return again.WaitUntil([&](const auto& es) { return !es.empty() && es.back().id >= marker; });
+  });
   again.Stop();
   ExpectExactlyHistory(first, again.events());
 }
@@ -562,7 +627,9 @@ TEST_F(serverStreamTest, ResumeWebSocketAcrossReconnect) {
       json::serialize(json::object{{"type", "auth"}, {"token", us_}, {"after", first.back().id}})));
   again.Run();
   EXPECT_TRUE(again.WaitUntil([&](const auto& es) { return first.size() + es.size() >= total; }));
-  std::this_thread::sleep_for(milliseconds(300));
+  PostMarkerAndWaitFor([&](int64_t marker) {
+    return again.WaitUntil([&](const auto& es) { return !es.empty() && es.back().id >= marker; });
+  });
   again.Stop();
   ExpectExactlyHistory(first, again.events());
 }
@@ -599,97 +666,79 @@ Snapshot Take(const Daemon& d, const std::string& us, const std::string& ru,
   return s;
 }
 
-TEST(serverE2E, RestartDurability) {
-  Daemon d(Options());
-  const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
-  const std::string jcc = d.AddParty("JCC", "coordinator");
-  ASSERT_OK(d.Start());
-  const double t0 = AnHourFromNow();
-
-  // Plans, versions, conflicts in several states.
-  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200))
-                .status,
-            201);
-  ClientResponse r =
-      d.Request("POST", "/v1/plans", ru, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
-  ASSERT_EQ(r.status, 201) << Show(r);
-  const std::string c1 = FirstConflictId(r);
-  ASSERT_FALSE(c1.empty());
-  // Amend us-1 without changing the conflict (a new note, which is not disclosed).
-  {
-    json::value v = dt::ParseJson(Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200));
-    v.as_object()["properties"].as_object()["note"] = "second version";
-    r = d.Request("PUT", "/v1/plans/us-1", us, json::serialize(v), {{"If-Match", "\"1\""}});
-  }
-  ASSERT_EQ(r.status, 200) << Show(r);
-  EXPECT_FALSE(FindById(Arr(Json(r), "conflicts_unchanged"), c1).is_null()) << r.body;
-  ASSERT_EQ(d.Request("POST", "/v1/conflicts/" + c1 + "/ack", us).status, 200);
-
-  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-2", 42.0, 37.0, 42.2, 37.0, t0, t0 + 1200))
-                .status,
-            201);
-  r = d.Request("POST", "/v1/plans", ru, Line("ru-2", 42.1, 36.9, 42.1, 37.1, t0, t0 + 1200));
-  ASSERT_EQ(r.status, 201) << Show(r);
-  const std::string c2 = FirstConflictId(r);
-  ASSERT_FALSE(c2.empty());
-  ASSERT_EQ(d.Request("POST", "/v1/conflicts/" + c2 + "/ack", us).status, 200);
-  ASSERT_EQ(d.Request("POST", "/v1/conflicts/" + c2 + "/ack", ru).status, 200);
-
-  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-3", 43.0, 37.0, 43.2, 37.0, t0, t0 + 1200))
-                .status,
-            201);
-  r = d.Request("POST", "/v1/plans", ru, Line("ru-3", 43.1, 36.9, 43.1, 37.1, t0, t0 + 1200));
-  ASSERT_EQ(r.status, 201) << Show(r);
-  const std::string c3 = FirstConflictId(r);
-  r = d.Request("DELETE", "/v1/plans/ru-3", ru, "", {{"If-Match", "\"1\""}});
-  ASSERT_EQ(r.status, 200) << Show(r);
-
-  Snapshot before = Take(d, us, ru, jcc);
-  {
-    json::value cs = dt::ParseJson(before.conflicts);
-    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c1), "status"), "open");
-    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c2), "status"), "acknowledged");
-    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c3), "status"), "resolved");
-    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c3), "resolution"), "cancelled");
+// A daemon with parties US, RU and coordinator JCC, restarted, crashed and stopped under load.
+class serverDurability : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    us_ = d_.AddParty("US");
+    ru_ = d_.AddParty("RU");
+    jcc_ = d_.AddParty("JCC", "coordinator");
+    ASSERT_OK(d_.Start());
   }
 
-  EXPECT_EQ(d.Stop(), 0);
-  ASSERT_OK(d.Start());
-  Snapshot after = Take(d, us, ru, jcc);
-  EXPECT_EQ(dt::ParseJson(after.plans), dt::ParseJson(before.plans));
-  EXPECT_EQ(dt::ParseJson(after.conflicts), dt::ParseJson(before.conflicts));
-  EXPECT_EQ(after.us_events, before.us_events);
-  EXPECT_EQ(after.ru_events, before.ru_events);
-  EXPECT_EQ(after.jcc_events, before.jcc_events);
-  ASSERT_GE(after.audit.size(), before.audit.size());
-  for (size_t i = 0; i < before.audit.size(); ++i) {
-    EXPECT_EQ(after.audit[i], before.audit[i]) << "audit entry " << i;
+  // Plans, versions, and conflicts in several states: c1_ open (us-1 amended once), c2_
+  // acknowledged by both, c3_ resolved (cancelled) by withdrawing ru-3.
+  void MakeConflictsInThreeStates() {
+    ASSERT_EQ(
+        d_.Request("POST", "/v1/plans", us_, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0_, t0_ + 1200))
+            .status,
+        201);
+    ClientResponse r =
+        d_.Request("POST", "/v1/plans", ru_, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0_, t0_ + 1200));
+    ASSERT_EQ(r.status, 201) << Show(r);
+    c1_ = FirstConflictId(r);
+    ASSERT_FALSE(c1_.empty());
+    // Amend us-1 without changing the conflict (a new note, which is not disclosed).
+    {
+      json::value v = dt::ParseJson(Line("us-1", 41.0, 37.0, 41.2, 37.0, t0_, t0_ + 1200));
+      v.as_object()["properties"].as_object()["note"] = "second version";
+      r = d_.Request("PUT", "/v1/plans/us-1", us_, json::serialize(v), {{"If-Match", "\"1\""}});
+    }
+    ASSERT_EQ(r.status, 200) << Show(r);
+    EXPECT_FALSE(FindById(Arr(Json(r), "conflicts_unchanged"), c1_).is_null()) << r.body;
+    ASSERT_EQ(d_.Request("POST", "/v1/conflicts/" + c1_ + "/ack", us_).status, 200);
+
+    ASSERT_EQ(
+        d_.Request("POST", "/v1/plans", us_, Line("us-2", 42.0, 37.0, 42.2, 37.0, t0_, t0_ + 1200))
+            .status,
+        201);
+    r = d_.Request("POST", "/v1/plans", ru_, Line("ru-2", 42.1, 36.9, 42.1, 37.1, t0_, t0_ + 1200));
+    ASSERT_EQ(r.status, 201) << Show(r);
+    c2_ = FirstConflictId(r);
+    ASSERT_FALSE(c2_.empty());
+    ASSERT_EQ(d_.Request("POST", "/v1/conflicts/" + c2_ + "/ack", us_).status, 200);
+    ASSERT_EQ(d_.Request("POST", "/v1/conflicts/" + c2_ + "/ack", ru_).status, 200);
+
+    ASSERT_EQ(
+        d_.Request("POST", "/v1/plans", us_, Line("us-3", 43.0, 37.0, 43.2, 37.0, t0_, t0_ + 1200))
+            .status,
+        201);
+    r = d_.Request("POST", "/v1/plans", ru_, Line("ru-3", 43.1, 36.9, 43.1, 37.1, t0_, t0_ + 1200));
+    ASSERT_EQ(r.status, 201) << Show(r);
+    c3_ = FirstConflictId(r);
+    r = d_.Request("DELETE", "/v1/plans/ru-3", ru_, "", {{"If-Match", "\"1\""}});
+    ASSERT_EQ(r.status, 200) << Show(r);
   }
-  r = d.Request("GET", "/v1/plans/us-1", us);
-  EXPECT_EQ(r.header("ETag"), "\"2\"") << Show(r);
-  // State, not just storage: the detector was reloaded (a new crossing plan conflicts).
-  r = d.Request("POST", "/v1/plans", ru, Line("ru-4", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
-  ASSERT_EQ(r.status, 201) << Show(r);
-  EXPECT_FALSE(FirstConflictId(r).empty()) << "us-1 was not reloaded: " << r.body;
 
   // A burst of submissions from 4 clients, interrupted by `interrupt` once 40 are acknowledged;
   // then every acknowledged (201) plan must be there after a restart. A refused request must be a
   // closed connection (0) or, while the server drains, 503: never another error.
-  auto burst_survives = [&](const std::string& prefix, double lat0,
-                            const std::function<void()>& interrupt, const std::string& what) {
+  void BurstSurvives(const std::string& prefix, double lat0, const std::function<void()>& interrupt,
+                     const std::string& what) {
     std::mutex mu;
     std::vector<std::pair<std::string, std::string>> acknowledged;  // token, plan id
     std::atomic<int> ok{0};
     std::atomic<bool> dead{false};
     std::vector<std::thread> threads;
+    threads.reserve(4);
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&, t] {
-        const std::string& tok = t % 2 == 0 ? us : ru;
+        const std::string& tok = t % 2 == 0 ? us_ : ru_;
         for (int i = 0; i < 400 && !dead.load(); ++i) {
           std::string id = prefix + std::to_string(t) + "-" + std::to_string(i);
           double lat = lat0 + t * 0.5, lon = 30.0 + i * 0.005;
-          ClientResponse x = d.Request("POST", "/v1/plans", tok,
-                                       Line(id, lon, lat, lon, lat + 0.01, t0, t0 + 600));
+          ClientResponse x = d_.Request("POST", "/v1/plans", tok,
+                                        Line(id, lon, lat, lon, lat + 0.01, t0_, t0_ + 600));
           if (x.status == 201) {
             std::lock_guard<std::mutex> lock(mu);
             acknowledged.emplace_back(tok, id);
@@ -706,36 +755,76 @@ TEST(serverE2E, RestartDurability) {
     interrupt();
     dead.store(true);
     for (auto& t : threads) t.join();
-    ASSERT_OK(d.Start());
+    ASSERT_OK(d_.Start());
     ASSERT_GE(acknowledged.size(), 40u);
     int missing = 0;
     for (const auto& [tok, id] : acknowledged) {
-      ClientResponse x = d.Request("GET", "/v1/plans/" + id, tok);
+      ClientResponse x = d_.Request("GET", "/v1/plans/" + id, tok);
       if (x.status != 200) {
         ++missing;
         ADD_FAILURE() << "acknowledged plan " << id << " lost in " << what << ": " << Show(x);
       }
     }
     EXPECT_EQ(missing, 0) << "of " << acknowledged.size() << " (" << what << ")";
-  };
+  }
+
+  Daemon d_{Options()};
+  std::string us_, ru_, jcc_, c1_, c2_, c3_;
+  const double t0_ = AnHourFromNow();
+};
+
+// Everything in `before` is in `after`: plans, conflicts, every party's events, the record.
+void ExpectSameState(const Snapshot& before, const Snapshot& after) {
+  EXPECT_EQ(dt::ParseJson(after.plans), dt::ParseJson(before.plans));
+  EXPECT_EQ(dt::ParseJson(after.conflicts), dt::ParseJson(before.conflicts));
+  EXPECT_EQ(after.us_events, before.us_events);
+  EXPECT_EQ(after.ru_events, before.ru_events);
+  EXPECT_EQ(after.jcc_events, before.jcc_events);
+  ASSERT_GE(after.audit.size(), before.audit.size());
+  for (size_t i = 0; i < before.audit.size(); ++i) {
+    EXPECT_EQ(after.audit[i], before.audit[i]) << "audit entry " << i;
+  }
+}
+
+TEST_F(serverDurability, RestartDurability) {
+  ASSERT_NO_FATAL_FAILURE(MakeConflictsInThreeStates());
+  Snapshot before = Take(d_, us_, ru_, jcc_);
+  {
+    json::value cs = dt::ParseJson(before.conflicts);
+    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c1_), "status"), "open");
+    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c2_), "status"), "acknowledged");
+    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c3_), "status"), "resolved");
+    EXPECT_EQ(Str(FindById(Arr(cs, "conflicts"), c3_), "resolution"), "cancelled");
+  }
+
+  EXPECT_EQ(d_.Stop(), 0);
+  ASSERT_OK(d_.Start());
+  Snapshot after = Take(d_, us_, ru_, jcc_);
+  ASSERT_NO_FATAL_FAILURE(ExpectSameState(before, after));
+  ClientResponse r = d_.Request("GET", "/v1/plans/us-1", us_);
+  EXPECT_EQ(r.header("ETag"), "\"2\"") << Show(r);
+  // State, not just storage: the detector was reloaded (a new crossing plan conflicts).
+  r = d_.Request("POST", "/v1/plans", ru_, Line("ru-4", 41.1, 36.9, 41.1, 37.1, t0_, t0_ + 1200));
+  ASSERT_EQ(r.status, 201) << Show(r);
+  EXPECT_FALSE(FirstConflictId(r).empty()) << "us-1 was not reloaded: " << r.body;
 
   // A crash (SIGKILL) during a burst: every 201 survives.
-  burst_survives(
-      "burst-", 30.0, [&] { d.Kill(); }, "a crash");
+  ASSERT_NO_FATAL_FAILURE(BurstSurvives(
+      "burst-", 30.0, [&] { d_.Kill(); }, "a crash"));
   // Everything from before the crash is still there too.
-  Snapshot later = Take(d, us, ru, jcc);
+  Snapshot later = Take(d_, us_, ru_, jcc_);
   for (size_t i = 0; i < after.audit.size(); ++i) {
     ASSERT_LT(i, later.audit.size());
     EXPECT_EQ(later.audit[i], after.audit[i]) << "audit entry " << i;
   }
-  ClientResponse key = d.Request("GET", "/v1/record/key");
+  ClientResponse key = d_.Request("GET", "/v1/record/key");
 
   // A graceful stop (SIGTERM) during a burst: it drains, exits 0, and every 201 survives.
-  burst_survives(
-      "drain-", 20.0, [&] { EXPECT_EQ(d.Stop(), 0); }, "a graceful stop");
-  EXPECT_EQ(d.Stop(), 0);
+  ASSERT_NO_FATAL_FAILURE(BurstSurvives(
+      "drain-", 20.0, [&] { EXPECT_EQ(d_.Stop(), 0); }, "a graceful stop"));
+  EXPECT_EQ(d_.Stop(), 0);
   dt::ProcessResult v =
-      d.Cli({"audit", "verify", "--data", d.data_dir(), "--key", Str(Json(key), "public_key")});
+      d_.Cli({"audit", "verify", "--data", d_.data_dir(), "--key", Str(Json(key), "public_key")});
   EXPECT_EQ(v.code, 0) << v.out << v.err;
 }
 
@@ -743,20 +832,15 @@ TEST(serverE2E, RestartDurability) {
 // Concurrency: 16 clients submit crossing plans at once; the server finds exactly the conflicts
 // the CLI finds in the same plans as one file.
 
-TEST(serverE2E, ConcurrentConflictingSubmissions) {
-  Daemon d(Options());
-  std::vector<std::string> tok;
-  for (int p = 0; p < 8; ++p) tok.push_back(d.AddParty("P" + std::to_string(p)));
-  const std::string jcc = d.AddParty("JCC", "coordinator");
-  ASSERT_OK(d.Start());
+using PlanPairs = std::multiset<std::pair<std::string, std::string>>;
+constexpr int kGridClients = 16;
 
-  const double t0 = AnHourFromNow();
-  constexpr int kClients = 16;
-  // Client i owns an east-west line (row i) and a north-south line (column i), for party P(i%8).
-  // Starts are staggered so that some crossings are simultaneous and some are not.
-  std::vector<std::vector<std::string>> plans(kClients);
-  json::array all;
-  for (int i = 0; i < kClients; ++i) {
+// Client i owns an east-west line (row i) and a north-south line (column i), for party P(i%8).
+// Starts are staggered so that some crossings are simultaneous and some are not. Every Feature
+// also goes into *all.
+std::vector<std::vector<std::string>> GridPlans(double t0, json::array* all) {
+  std::vector<std::vector<std::string>> plans(kGridClients);
+  for (int i = 0; i < kGridClients; ++i) {
     const std::string party = "P" + std::to_string(i % 8);
     const double lat = 37.0 + 0.012 * i, lon = 41.01 + 0.018 * i;
     const double ew_start = t0 + (i * 97) % 600, ns_start = t0 + (i * 131) % 600;
@@ -764,14 +848,22 @@ TEST(serverE2E, ConcurrentConflictingSubmissions) {
         Line("ew-" + std::to_string(i), 41.0, lat, 41.3, lat, ew_start, ew_start + 1800, party));
     plans[i].push_back(
         Line("ns-" + std::to_string(i), lon, 36.99, lon, 37.2, ns_start, ns_start + 1800, party));
-    for (const auto& p : plans[i]) all.push_back(dt::ParseJson(p));
+    for (const auto& p : plans[i]) all->push_back(dt::ParseJson(p));
   }
+  return plans;
+}
 
+// One client thread per entry of `plans`, released together, each submitting its plans in turn
+// with token tok[i % 8]; expects every answer to be 201.
+void SubmitAllAtOnce(const Daemon& d, const std::vector<std::string>& tok,
+                     const std::vector<std::vector<std::string>>& plans) {
+  const int n = static_cast<int>(plans.size());
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
   std::vector<std::thread> threads;
-  std::vector<std::vector<ClientResponse>> answers(kClients);
-  for (int i = 0; i < kClients; ++i) {
+  threads.reserve(plans.size());
+  std::vector<std::vector<ClientResponse>> answers(plans.size());
+  for (int i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
       ready.fetch_add(1);
       while (!go.load()) std::this_thread::yield();
@@ -780,26 +872,29 @@ TEST(serverE2E, ConcurrentConflictingSubmissions) {
       }
     });
   }
-  while (ready.load() < kClients) std::this_thread::yield();
+  while (ready.load() < n) std::this_thread::yield();
   go.store(true);
   for (auto& t : threads) t.join();
-  for (int i = 0; i < kClients; ++i) {
+  for (int i = 0; i < n; ++i) {
     for (const ClientResponse& r : answers[i]) EXPECT_EQ(r.status, 201) << Show(r);
   }
+}
 
-  // What the server found.
+// The pairs of plan ids in conflict that the server found (all open), as the coordinator lists.
+void ServerPairs(const Daemon& d, const std::string& jcc, PlanPairs* pairs) {
   ClientResponse r = d.Request("GET", "/v1/conflicts", jcc);
   ASSERT_EQ(r.status, 200) << Show(r);
-  std::multiset<std::pair<std::string, std::string>> server_pairs;
   for (const json::value& c : Arr(Json(r), "conflicts")) {
     const json::array sides = Arr(c, "sides");
     ASSERT_EQ(sides.size(), 2u);
     std::string a = Str(sides[0], "plan"), b = Str(sides[1], "plan");
     EXPECT_EQ(Str(c, "status"), "open");
-    server_pairs.insert(std::minmax(a, b));
+    pairs->insert(std::minmax(a, b));
   }
+}
 
-  // What the CLI finds in the same plans as one file.
+// The pairs the CLI (`deconflict check`) finds in the same plans as one file.
+void CliPairs(const Daemon& d, const json::array& all, PlanPairs* pairs) {
   const std::string file = (d.dir() / "grid.geojson").string();
   dt::WriteFileText(
       file, json::serialize(json::object{{"type", "FeatureCollection"}, {"features", all}}));
@@ -807,14 +902,29 @@ TEST(serverE2E, ConcurrentConflictingSubmissions) {
   ASSERT_TRUE(check.code == 0 || check.code == 1) << check.out << check.err;
   json::value cli = dt::ParseJson(check.out);
   ASSERT_TRUE(cli.is_object()) << check.out;
-  std::multiset<std::pair<std::string, std::string>> cli_pairs;
   for (const json::value& c : Arr(cli, "conflicts")) {
     const json::array ps = Arr(c, "plans");
     ASSERT_EQ(ps.size(), 2u);
-    cli_pairs.insert(std::minmax(std::string(ps[0].as_string()), std::string(ps[1].as_string())));
+    pairs->insert(std::minmax(std::string(ps[0].as_string()), std::string(ps[1].as_string())));
   }
+}
+
+TEST(serverE2E, ConcurrentConflictingSubmissions) {
+  Daemon d(Options());
+  std::vector<std::string> tok;
+  tok.reserve(8);
+  for (int p = 0; p < 8; ++p) tok.push_back(d.AddParty("P" + std::to_string(p)));
+  const std::string jcc = d.AddParty("JCC", "coordinator");
+  ASSERT_OK(d.Start());
+
+  json::array all;
+  const std::vector<std::vector<std::string>> plans = GridPlans(AnHourFromNow(), &all);
+  SubmitAllAtOnce(d, tok, plans);
+  PlanPairs server_pairs, cli_pairs;
+  ASSERT_NO_FATAL_FAILURE(ServerPairs(d, jcc, &server_pairs));
+  ASSERT_NO_FATAL_FAILURE(CliPairs(d, all, &cli_pairs));
   EXPECT_GT(cli_pairs.size(), 10u) << "the grid should have many conflicts";
-  EXPECT_LT(cli_pairs.size(), static_cast<size_t>(kClients * kClients))
+  EXPECT_LT(cli_pairs.size(), static_cast<size_t>(kGridClients * kGridClients))
       << "and some crossings without one";
   std::vector<std::pair<std::string, std::string>> only_server, only_cli;
   std::set_difference(server_pairs.begin(), server_pairs.end(), cli_pairs.begin(), cli_pairs.end(),
@@ -822,8 +932,12 @@ TEST(serverE2E, ConcurrentConflictingSubmissions) {
   std::set_difference(cli_pairs.begin(), cli_pairs.end(), server_pairs.begin(), server_pairs.end(),
                       std::back_inserter(only_cli));
   std::string diff;
-  for (const auto& [a, b] : only_server) diff += "  server only: " + a + " x " + b + "\n";
-  for (const auto& [a, b] : only_cli) diff += "  cli only:    " + a + " x " + b + "\n";
+  for (const auto& [a, b] : only_server) {
+    diff.append("  server only: ").append(a).append(" x ").append(b).append("\n");
+  }
+  for (const auto& [a, b] : only_cli) {
+    diff.append("  cli only:    ").append(a).append(" x ").append(b).append("\n");
+  }
   EXPECT_TRUE(only_server.empty() && only_cli.empty())
       << server_pairs.size() << " server conflicts vs " << cli_pairs.size() << " from the CLI:\n"
       << diff;
@@ -832,14 +946,9 @@ TEST(serverE2E, ConcurrentConflictingSubmissions) {
 // ---------------------------------------------------------------------------------------------
 // Bad input: RFC 9457 problems naming the field.
 
-TEST(serverE2E, BadInput) {
-  Daemon d(Options());
-  const std::string us = d.AddParty("US");
-  d.AddParty("RU");
-  ASSERT_OK(d.Start());
-  const double t0 = AnHourFromNow();
-  const std::string good = Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200);
-
+// Malformed bodies, wrong content types and wrong JSON types: 400, 415, 422 naming the field.
+void ExpectMalformedPlansRefused(const Daemon& d, const std::string& us, const std::string& good,
+                                 double t0) {
   ExpectProblem(d.Request("POST", "/v1/plans", us, "{\"type\": \"Feature\", "), 400,
                 "malformed JSON");
   ExpectProblem(d.Request("POST", "/v1/plans", us, ""), 400, "empty body");
@@ -875,7 +984,11 @@ TEST(serverE2E, BadInput) {
     ExpectProblem(r, 422, "id with a slash");
     EXPECT_TRUE(HasErrorPath(r, "id")) << r.body;
   }
+}
 
+// Oversized bodies, invalid geometry and times, more than one Feature, another party's plan.
+void ExpectInvalidPlansRefused(const Daemon& d, const std::string& us, const std::string& good,
+                               double t0) {
   // Oversized body: 2 MiB.
   {
     std::string big = "{\"type\":\"Feature\",\"id\":\"big\",\"properties\":{\"note\":\"" +
@@ -929,7 +1042,11 @@ TEST(serverE2E, BadInput) {
     ExpectProblem(r, 403, "properties.party names another party");
     EXPECT_TRUE(HasErrorPath(r, "properties.party")) << r.body;
   }
+}
 
+// Versioned amendments: 409, 428, 412, 400, 422, 404 (creates us-1 from `good`).
+void ExpectVersioningEnforced(const Daemon& d, const std::string& us, const std::string& good,
+                              double t0) {
   // Versioned amendments.
   ClientResponse created = d.Request("POST", "/v1/plans", us, good);
   ASSERT_EQ(created.status, 201) << Show(created);
@@ -948,7 +1065,11 @@ TEST(serverE2E, BadInput) {
       d.Request("PUT", "/v1/plans/nope", us, Line("nope", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200),
                 {{"If-Match", "\"1\""}}),
       404, "PUT of an unknown plan");
+}
 
+// Unknown routes and methods, bad query parameters and headers, other bad bodies.
+void ExpectRoutingAndParametersChecked(const Daemon& d, const std::string& us,
+                                       const std::string& good) {
   // Routing.
   ExpectProblem(d.Request("GET", "/v1/nothing-here", us), 404, "unknown route");
   ExpectProblem(d.Request("GET", "/v1/plans/nope", us), 404, "unknown plan");
@@ -979,14 +1100,25 @@ TEST(serverE2E, BadInput) {
   ExpectProblem(d.Request("POST", "/v1/check", us, "{"), 400, "check malformed");
 }
 
+TEST(serverE2E, BadInput) {
+  Daemon d(Options());
+  const std::string us = d.AddParty("US");
+  d.AddParty("RU");
+  ASSERT_OK(d.Start());
+  const double t0 = AnHourFromNow();
+  const std::string good = Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200);
+
+  ExpectMalformedPlansRefused(d, us, good, t0);
+  ExpectInvalidPlansRefused(d, us, good, t0);
+  ASSERT_NO_FATAL_FAILURE(ExpectVersioningEnforced(d, us, good, t0));
+  ExpectRoutingAndParametersChecked(d, us, good);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Authentication failures.
 
-TEST(serverE2E, AuthFailures) {
-  Daemon d(Options());
-  const std::string us = d.AddParty("US");
-  ASSERT_OK(d.Start());
-
+// No token, an unknown one, another scheme, an empty bearer: 401 with a Bearer challenge.
+void ExpectBadCredentialsRefused(const Daemon& d) {
   {
     ClientResponse r = d.Request("GET", "/v1/plans");
     ExpectProblem(r, 401, "no token");
@@ -1002,7 +1134,11 @@ TEST(serverE2E, AuthFailures) {
   ExpectProblem(d.Request("GET", "/v1/plans", "", "", {{"Authorization", "Bearer"}}), 401,
                 "empty bearer");
   ExpectProblem(d.Request("POST", "/v1/plans", "", "{}"), 401, "no token on a write");
+}
 
+// A second token for US (`us` is the first), revoked while the server runs: refused within the
+// cache time.
+void ExpectRevokedTokenRefused(const Daemon& d, const std::string& us) {
   // A second token for US, revoked while the server runs: refused within the cache time.
   dt::ProcessResult add = d.Cli({"admin", "--data", d.data_dir(), "token", "add", "US"});
   ASSERT_EQ(add.code, 0) << add.out << add.err;
@@ -1029,7 +1165,10 @@ TEST(serverE2E, AuthFailures) {
       << " ms after revocation";
   ExpectProblem(d.Request("GET", "/v1/plans", second), 401, "revoked token");
   EXPECT_EQ(d.Request("GET", "/v1/me", us).status, 200) << "the first token still works";
+}
 
+// The WebSocket and the event stream refuse bad authentication.
+void ExpectStreamsRefuseBadAuth(const Daemon& d) {
   // Streams.
   {
     dt::WsFollower ws;
@@ -1068,6 +1207,16 @@ TEST(serverE2E, AuthFailures) {
   }
 }
 
+TEST(serverE2E, AuthFailures) {
+  Daemon d(Options());
+  const std::string us = d.AddParty("US");
+  ASSERT_OK(d.Start());
+
+  ExpectBadCredentialsRefused(d);
+  ASSERT_NO_FATAL_FAILURE(ExpectRevokedTokenRefused(d, us));
+  ExpectStreamsRefuseBadAuth(d);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Operations endpoints.
 
@@ -1075,8 +1224,8 @@ TEST(serverE2E, AuthFailures) {
 // origin, validators for caching, and no way out of its folder.
 TEST(serverE2E, ConsoleIsServedFromItsFolderOnly) {
   namespace fs = std::filesystem;
-  const fs::path web =
-      fs::temp_directory_path() / ("server_test_web_" + std::to_string(::getpid()));
+  dt::TempDir tmp("server_test_web");
+  const fs::path web = tmp.path() / "web";  // and a secret file beside it, outside the console
   fs::create_directories(web);
   std::ofstream(web / "index.html") << "<!doctype html><script src=\"/ui/app.js\"></script>";
   std::ofstream(web / "app.js") << "console.log('deconflict');";
@@ -1110,7 +1259,6 @@ TEST(serverE2E, ConsoleIsServedFromItsFolderOnly) {
     EXPECT_FALSE(Contains(r.body, "secret")) << path;
   }
   EXPECT_EQ(d.Stop(), 0);
-  fs::remove_all(web);
   fs::remove(web.parent_path() / (web.filename().string() + "-secret.txt"));
 
   // Without a console: a problem that says how to get one.
@@ -1123,13 +1271,11 @@ TEST(serverE2E, ConsoleIsServedFromItsFolderOnly) {
   EXPECT_EQ(bare.Stop(), 0);
 
   // A console folder that is named but missing is a configuration error, not a silent 404.
-  dt::ProcessResult bad =
-      dt::RunProcess(DECONFLICTD_BINARY,
-                     {"--data", (fs::temp_directory_path() / "server_test_no_web_data").string(),
-                      "--listen", "127.0.0.1:0", "--web", "/nonexistent/web"});
+  dt::ProcessResult bad = dt::RunProcess(
+      DECONFLICTD_BINARY,
+      {"--data", tmp.File("no_web_data"), "--listen", "127.0.0.1:0", "--web", "/nonexistent/web"});
   EXPECT_EQ(bad.code, 2) << bad.err;
   EXPECT_TRUE(Contains(bad.err, "--web")) << bad.err;
-  fs::remove_all(fs::temp_directory_path() / "server_test_no_web_data");
 }
 
 TEST(serverE2E, Health) {
@@ -1256,8 +1402,12 @@ TEST(serverE2E, DeliveredAndReadReceiptsPerRecipient) {
            ru_has.count({"RU", ru_seq, "ws", "read"});
   });
   std::string listing;
-  for (const auto& [who, seq, ch, kind] : us_has) listing += " US:" + who + "/" + ch + "/" + kind;
-  for (const auto& [who, seq, ch, kind] : ru_has) listing += " RU:" + who + "/" + ch + "/" + kind;
+  for (const auto& [who, seq, ch, kind] : us_has) {
+    listing.append(" US:").append(who).append("/").append(ch).append("/").append(kind);
+  }
+  for (const auto& [who, seq, ch, kind] : ru_has) {
+    listing.append(" RU:").append(who).append("/").append(ch).append("/").append(kind);
+  }
   EXPECT_TRUE(all) << "receipts:" << listing;
   for (const Receipt& x : us_has) EXPECT_EQ(std::get<0>(x), "US") << "US reads RU's receipts";
   for (const Receipt& x : ru_has) EXPECT_EQ(std::get<0>(x), "RU") << "RU reads US's receipts";
@@ -1514,95 +1664,145 @@ TEST(serverE2E, Webhooks) {
   EXPECT_EQ(d.Stop(), 0);
 }
 
-// The dispatcher on its own, on a clock the test moves: a receiver that never answers 2xx gets
-// max_attempts tries, each due exactly the doubling back-off after the one before (not a
-// millisecond earlier); then the job and the page are given up and that goes on the owner's record.
-TEST(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
-  namespace fs = std::filesystem;
-  const fs::path dir =
-      fs::temp_directory_path() / ("dispatcher_test_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  HookReceiver receiver("/down", 1000);  // always 500
-  ASSERT_OK(receiver.started());
-  auto st = store::OpenSqliteStore({.dir = dir.string()});
-  ASSERT_OK(st.status());
-  std::atomic<int64_t> clock{1'800'000'000'000};
-  channel::ChannelOptions co;
-  co.key_file = (dir / "server.key").string();
-  co.now_ms = [&] { return clock.load(); };
-  auto ch = channel::Channel::Open(st->get(), co);
-  ASSERT_OK(ch.status());
-  const int64_t now = (*ch)->Now();
-  {
-    auto txn = (*st)->Begin();
+// The dispatcher on its own, on a clock the test moves: a store and a channel in a temporary
+// folder, party US with one webhook on `receiver`, one event for it with its webhook job and one
+// contact page to `receiver`, both due at the channel's clock.
+class WebhookDispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK(receiver_.started());
+    ASSERT_OK(marker_.started());
+    auto st = store::OpenSqliteStore({.dir = dir_.path().string()});
+    ASSERT_OK(st.status());
+    st_ = std::move(*st);
+    channel::ChannelOptions co;
+    co.key_file = dir_.File("server.key");
+    co.now_ms = [this] { return clock_.load(); };
+    auto ch = channel::Channel::Open(st_.get(), co);
+    ASSERT_OK(ch.status());
+    ch_ = std::move(*ch);
+    now_ = ch_->Now();
+    SeedJobAndPage();
+  }
+  void TearDown() override {
+    if (ch_) ch_->Stop();
+    ch_.reset();
+    st_.reset();
+  }
+
+  void SeedJobAndPage() {
+    auto txn = st_->Begin();
     ASSERT_OK(txn.status());
-    ASSERT_OK((*txn)->PutParty({"US", Role::kParty, "", now}));
+    ASSERT_OK((*txn)->PutParty({"US", Role::kParty, "", now_}));
     auto hook = (*txn)->PutWebhook(
-        {.party = "US", .url = receiver.url(), .secret = "0123456789abcdef", .created_ms = now});
+        {.party = "US", .url = receiver_.url(), .secret = "0123456789abcdef", .created_ms = now_});
     ASSERT_OK(hook.status());
     auto ev =
-        (*txn)->AppendEvent({.recipient = "US", .type = "test", .data_json = "{}", .at_ms = now});
+        (*txn)->AppendEvent({.recipient = "US", .type = "test", .data_json = "{}", .at_ms = now_});
     ASSERT_OK(ev.status());
     ASSERT_OK((*txn)->PutWebhookJob({.webhook_id = *hook,
                                      .recipient = "US",
                                      .event_seq = ev->seq,
-                                     .next_attempt_ms = now,
+                                     .next_attempt_ms = now_,
                                      .state = DeliveryState::kPending}));
-    ASSERT_OK((*txn)
-                  ->PutContactPage({.party = "US",
+    ASSERT_OK(PutPage(receiver_.url(), "{\"page\":1}", now_, txn->get()));
+    ASSERT_OK((*txn)->Commit());
+  }
+
+  // A pending contact page for US to `url`, due at `due_ms`, in its own transaction when `txn`
+  // is null.
+  Status PutPage(const std::string& url, const std::string& body, int64_t due_ms,
+                 store::WriteTxn* txn = nullptr) {
+    std::unique_ptr<store::WriteTxn> own;
+    if (txn == nullptr) {
+      auto t = st_->Begin();
+      if (!t.ok()) return t.status();
+      own = std::move(*t);
+      txn = own.get();
+    }
+    Status s = txn->PutContactPage({.party = "US",
                                     .contact_id = 7,
-                                    .url = receiver.url(),
+                                    .url = url,
                                     .event = "conflict.escalated",
                                     .conflict = "c-1",
                                     .level = 1,
-                                    .body_json = "{\"page\":1}",
-                                    .next_attempt_ms = now,
+                                    .body_json = body,
+                                    .next_attempt_ms = due_ms,
                                     .state = DeliveryState::kPending,
-                                    .created_ms = now})
-                  .status());
-    ASSERT_OK((*txn)->Commit());
+                                    .created_ms = now_})
+                   .status();
+    if (s.ok() && own) s = own->Commit();
+    return s;
   }
-  constexpr int kAttempts = 4;
-  // Attempts so far, per delivery (the webhook job and the page).
-  auto attempts = [&] {
+
+  // Sets the clock to `ms` and waits until the dispatcher has run a whole round at that time: a
+  // marker page due at `ms` (to another receiver, which answers 200) is delivered. A round reads
+  // the clock, delivers the due webhook jobs, then the due pages; so once the marker arrives, no
+  // job or page not yet due at `ms` was attempted, and every one that was is done.
+  void SetClockAndWaitForARound(int64_t ms) {
+    clock_.store(ms);
+    ++markers_;
+    ASSERT_OK(PutPage(marker_.url(), "{\"marker\":" + std::to_string(markers_) + "}", ms));
+    ASSERT_TRUE(marker_.WaitFor(static_cast<size_t>(markers_), seconds(10)))
+        << "the dispatcher did not run at " << ms;
+  }
+
+  // Attempts so far on `receiver_`, per delivery (the webhook job and the page).
+  std::map<std::string, int> Attempts() {
     std::map<std::string, int> n;
-    for (const HookReceiver::Call& c : receiver.calls()) ++n[c.headers.at("X-Deconflict-Delivery")];
+    for (const HookReceiver::Call& c : receiver_.calls()) {
+      ++n[c.headers.at("X-Deconflict-Delivery")];
+    }
     return n;
-  };
-  auto both_at = [&](int k) {
-    std::map<std::string, int> n = attempts();
+  }
+  bool BothAt(int k) {
+    std::map<std::string, int> n = Attempts();
     return n.size() == 2 && n.begin()->second == k && n.rbegin()->second == k;
-  };
+  }
+
+  dt::TempDir dir_{"dispatcher_test"};
+  HookReceiver receiver_{"/down", 1000};  // always 500
+  HookReceiver marker_{"/marker", 0};     // always 200
+  int markers_ = 0;
+  std::atomic<int64_t> clock_{1'800'000'000'000};
+  std::unique_ptr<store::Store> st_;
+  std::unique_ptr<channel::Channel> ch_;
+  int64_t now_ = 0;
+};
+
+// A receiver that never answers 2xx gets max_attempts tries, each due exactly the doubling
+// back-off after the one before (not a millisecond earlier); then the job and the page are given
+// up and that goes on the owner's record.
+TEST_F(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
+  constexpr int kAttempts = 4;
   {
-    WebhookDispatcher d((*ch).get(), {.poll = milliseconds(5),
-                                      .timeout = seconds(5),
-                                      .max_attempts = kAttempts,
-                                      .first_backoff_ms = 40,
-                                      .max_backoff_ms = 10'000});
-    ASSERT_TRUE(Eventually([&] { return both_at(1); }, seconds(10))) << attempts().size();
-    int64_t due = now;
+    WebhookDispatcher d(ch_.get(), {.poll = milliseconds(5),
+                                    .timeout = seconds(5),
+                                    .max_attempts = kAttempts,
+                                    .first_backoff_ms = 40,
+                                    .max_backoff_ms = 10'000});
+    ASSERT_TRUE(Eventually([&] { return BothAt(1); }, seconds(10))) << Attempts().size();
+    int64_t due = now_;
     int64_t backoff = 40;
     for (int k = 2; k <= kAttempts; ++k, backoff *= 2) {
       due += backoff;
-      clock.store(due - 1);  // a millisecond early: nothing
-      std::this_thread::sleep_for(milliseconds(100));
-      EXPECT_TRUE(both_at(k - 1)) << "attempt " << k << " came before its back-off";
-      clock.store(due);
-      EXPECT_TRUE(Eventually([&] { return both_at(k); }, seconds(10))) << "attempt " << k;
+      SetClockAndWaitForARound(due - 1);  // a millisecond early: nothing
+      EXPECT_TRUE(BothAt(k - 1)) << "attempt " << k << " came before its back-off";
+      clock_.store(due);
+      EXPECT_TRUE(Eventually([&] { return BothAt(k); }, seconds(10))) << "attempt " << k;
     }
-    clock.store(due + 3'600'000);  // much later: given up, no more attempts
-    std::this_thread::sleep_for(milliseconds(150));
-    EXPECT_TRUE(both_at(kAttempts));
+    SetClockAndWaitForARound(due + 3'600'000);  // much later: given up, no more attempts
+    EXPECT_TRUE(BothAt(kAttempts));
     d.Stop();
   }
-  EXPECT_TRUE((*st)->DueWebhookJobs(INT64_MAX, 0)->empty());
-  EXPECT_TRUE((*st)->DueContactPages(INT64_MAX, 0)->empty());
-  const store::ContactPage page = (*st)->ListContactPages("US")->front();
+  EXPECT_TRUE(st_->DueWebhookJobs(INT64_MAX, 0)->empty());
+  EXPECT_TRUE(st_->DueContactPages(INT64_MAX, 0)->empty());
+  const store::ContactPage page = st_->ListContactPages("US")->front();
   EXPECT_EQ(page.state, DeliveryState::kFailed);
   EXPECT_EQ(page.attempts, kAttempts);
   EXPECT_EQ(page.last_error, "HTTP 500");
   std::set<std::string> kinds;
-  const std::vector<store::AuditEntry> us_record = *(*st)->AuditAfter(0, 0, "US");
+  const std::vector<store::AuditEntry> us_record = *st_->AuditAfter(0, 0, "US");
   for (const store::AuditEntry& e : us_record) {
     kinds.insert(e.kind);
     if (e.kind == "contact.page_failed") {
@@ -1612,153 +1812,183 @@ TEST(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
   }
   EXPECT_TRUE(kinds.count("webhook.failed"));
   EXPECT_TRUE(kinds.count("contact.page_failed"));
-  (*ch)->Stop();
-  ch->reset();
-  st->reset();
-  fs::remove_all(dir);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Escalation: a missed acknowledgement deadline reaches the backup contact and the coordinators.
 
-TEST(serverE2E, Escalation) {
-  Daemon d(Options());
-  const std::string deadlines = (d.dir() / "deadlines.json").string();
-  dt::WriteFileText(deadlines,
-                    R"({"steps":[{"lead_s":1e9,"ack_s":1}],"min_ack_s":1,"reescalate_s":1})");
-  d.set_extra_args({"--deadlines", deadlines});
-  const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
-  const std::string jcc = d.AddParty("JCC", "coordinator");
-  const std::string backup = "Major Ivanova";
-  // Her pager: the escalation must reach her, not only RU's desk that missed the deadline.
-  HookReceiver pager("/page", 1);  // the first attempt fails, the retry goes through
-  ASSERT_OK(pager.started());
-  dt::ProcessResult c = d.Cli({"admin", "--data", d.data_dir(), "contact", "add", "RU", "--name",
-                               backup, "--language", "ru", "--backup", "--webhook", pager.url()});
-  ASSERT_EQ(c.code, 0) << c.out << c.err;
-  // A primary contact is not paged at level 1.
-  HookReceiver primary("/primary", 0);
-  ASSERT_OK(primary.started());
-  c = d.Cli({"admin", "--data", d.data_dir(), "contact", "add", "RU", "--name", "RU duty desk",
-             "--language", "ru", "--webhook", primary.url()});
-  ASSERT_EQ(c.code, 0) << c.out << c.err;
-  ASSERT_OK(d.Start());
+// A missed acknowledgement: US and RU cross, US acknowledges and RU does not, with a one-second
+// deadline and re-escalation after a second. RU has a backup contact (paged at level 1, its pager
+// fails once) and a primary one (paged at level 2 only).
+class serverEscalation : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string deadlines = (d_.dir() / "deadlines.json").string();
+    dt::WriteFileText(deadlines,
+                      R"({"steps":[{"lead_s":1e9,"ack_s":1}],"min_ack_s":1,"reescalate_s":1})");
+    d_.set_extra_args({"--deadlines", deadlines});
+    us_ = d_.AddParty("US");
+    ru_ = d_.AddParty("RU");
+    jcc_ = d_.AddParty("JCC", "coordinator");
+    ASSERT_OK(pager_.started());
+    dt::ProcessResult c =
+        d_.Cli({"admin", "--data", d_.data_dir(), "contact", "add", "RU", "--name", backup_,
+                "--language", "ru", "--backup", "--webhook", pager_.url()});
+    ASSERT_EQ(c.code, 0) << c.out << c.err;
+    ASSERT_OK(primary_.started());
+    c = d_.Cli({"admin", "--data", d_.data_dir(), "contact", "add", "RU", "--name", "RU duty desk",
+                "--language", "ru", "--webhook", primary_.url()});
+    ASSERT_EQ(c.code, 0) << c.out << c.err;
+    ASSERT_OK(d_.Start());
 
-  const double t0 = AnHourFromNow();
-  ASSERT_EQ(d.Request("POST", "/v1/plans", us, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200))
-                .status,
-            201);
-  ClientResponse r =
-      d.Request("POST", "/v1/plans", ru, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
-  ASSERT_EQ(r.status, 201);
-  const std::string id = FirstConflictId(r);
-  ASSERT_FALSE(id.empty());
-  ASSERT_EQ(d.Request("POST", "/v1/conflicts/" + id + "/ack", us).status, 200);  // RU does not
+    const double t0 = AnHourFromNow();
+    ASSERT_EQ(
+        d_.Request("POST", "/v1/plans", us_, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0, t0 + 1200))
+            .status,
+        201);
+    ClientResponse r =
+        d_.Request("POST", "/v1/plans", ru_, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0, t0 + 1200));
+    ASSERT_EQ(r.status, 201);
+    id_ = FirstConflictId(r);
+    ASSERT_FALSE(id_.empty());
+    ASSERT_EQ(d_.Request("POST", "/v1/conflicts/" + id_ + "/ack", us_).status, 200);  // RU does not
+  }
 
-  // The escalation events about RU's side, per recipient.
-  auto escalations = [&](const std::string& tok) {
+  // The escalation events about RU's side of the conflict that `tok`'s party received.
+  std::vector<json::value> Escalations(const std::string& tok) {
     std::vector<json::value> out;
-    for (const StreamEvent& e : History(d, tok)) {
+    for (const StreamEvent& e : History(d_, tok)) {
       if (e.type != "conflict.escalated") continue;
       json::value v = dt::ParseJson(e.data);
-      if (Str(v, "party") == "RU" && Str(Obj(v).at("conflict"), "id") == id) out.push_back(v);
+      if (Str(v, "party") == "RU" && Str(Obj(v).at("conflict"), "id") == id_) out.push_back(v);
     }
     return out;
-  };
-  bool escalated = Eventually([&] {
-    return !escalations(us).empty() && !escalations(ru).empty() && !escalations(jcc).empty();
-  });
-  ASSERT_TRUE(escalated) << "US " << escalations(us).size() << ", RU " << escalations(ru).size()
-                         << ", JCC " << escalations(jcc).size() << "\n"
-                         << d.Log();
-  // The escalating party and the coordinators are told whom it reached; RU's backup is named.
-  EXPECT_TRUE(Contains(json::serialize(escalations(ru).front()), backup))
-      << json::serialize(escalations(ru).front());
-  EXPECT_TRUE(Contains(json::serialize(escalations(jcc).front()), backup))
-      << json::serialize(escalations(jcc).front());
-  // docs/security.md §2: the other side learns that and at which level, not RU's contacts.
-  for (const json::value& e : escalations(us)) {
-    EXPECT_FALSE(Contains(json::serialize(e), backup))
-        << "US was told RU's contacts: " << json::serialize(e);
   }
+
+  // Everyone is told of the escalation; whom it reached only RU and the coordinators.
+  void ExpectOnlyRuAndCoordinatorsToldWhom() {
+    bool escalated = Eventually([&] {
+      return !Escalations(us_).empty() && !Escalations(ru_).empty() && !Escalations(jcc_).empty();
+    });
+    ASSERT_TRUE(escalated) << "US " << Escalations(us_).size() << ", RU " << Escalations(ru_).size()
+                           << ", JCC " << Escalations(jcc_).size() << "\n"
+                           << d_.Log();
+    // The escalating party and the coordinators are told whom it reached; RU's backup is named.
+    EXPECT_TRUE(Contains(json::serialize(Escalations(ru_).front()), backup_))
+        << json::serialize(Escalations(ru_).front());
+    EXPECT_TRUE(Contains(json::serialize(Escalations(jcc_).front()), backup_))
+        << json::serialize(Escalations(jcc_).front());
+    // docs/security.md §2: the other side learns that and at which level, not RU's contacts.
+    for (const json::value& e : Escalations(us_)) {
+      EXPECT_FALSE(Contains(json::serialize(e), backup_))
+          << "US was told RU's contacts: " << json::serialize(e);
+    }
+  }
+
   // The backup's pager got the escalation, signed with the server's record key, after a retry
   // (the same delivery again). Level 2 pages her again, as another delivery.
-  std::vector<HookReceiver::Call> level1;
-  ASSERT_TRUE(Eventually(
-      [&] {
-        std::vector<HookReceiver::Call> all = pager.calls();
-        level1.clear();
-        for (const HookReceiver::Call& p : all) {
-          if (p.headers.at("X-Deconflict-Delivery") == all[0].headers.at("X-Deconflict-Delivery")) {
-            level1.push_back(p);
+  void ExpectBackupPagedAfterARetry() {
+    std::vector<HookReceiver::Call> level1;
+    ASSERT_TRUE(Eventually(
+        [&] {
+          std::vector<HookReceiver::Call> all = pager_.calls();
+          level1.clear();
+          for (const HookReceiver::Call& p : all) {
+            if (p.headers.at("X-Deconflict-Delivery") ==
+                all[0].headers.at("X-Deconflict-Delivery")) {
+              level1.push_back(p);
+            }
           }
-        }
-        return level1.size() >= 2;
-      },
-      seconds(20)))
-      << "pages: " << pager.calls().size() << "\n"
-      << d.Log();
-  const std::string key = Str(Json(d.Request("GET", "/v1/record/key", us)), "public_key");
-  ASSERT_EQ(key.size(), 64u);
-  EXPECT_EQ(level1[0].answered, 500);
-  EXPECT_EQ(level1[1].answered, 200);
-  EXPECT_EQ(level1[0].body, level1[1].body);
-  for (const HookReceiver::Call& p : pager.calls()) {
-    const std::string& ts = p.headers.at("X-Deconflict-Timestamp");
-    const std::string& sig = p.headers.at("X-Deconflict-Signature-Ed25519");
-    EXPECT_TRUE(record::Verify(key, ts + "." + p.body, sig))
-        << "page signature does not verify with /v1/record/key: " << p.body;
-    EXPECT_FALSE(record::Verify(key, ts + "." + p.body + " ", sig));
-    EXPECT_EQ(p.headers.at("X-Deconflict-Key"), key);
-    EXPECT_EQ(p.headers.at("X-Deconflict-Event"), "conflict.escalated");
-  }
-  const std::vector<HookReceiver::Call> pages = level1;
-  const json::value page = dt::ParseJson(pages[1].body);
-  EXPECT_EQ(Str(page, "party"), "RU") << pages[1].body;
-  EXPECT_EQ(Obj(page).at("level").to_number<int>(), 1) << pages[1].body;
-  EXPECT_EQ(Str(Obj(page).at("contact"), "name"), backup) << pages[1].body;
-  EXPECT_EQ(Str(Obj(page).at("conflict"), "id"), id) << pages[1].body;
-  // The page is recorded on RU's record (delivered after 2 attempts), not on US's.
-  EXPECT_TRUE(Eventually([&] {
-    for (const json::value& e :
-         Arr(Json(d.Request("GET", "/v1/audit?limit=5000", ru)), "entries")) {
-      if (Str(e, "kind") != "contact.paged") continue;
-      json::value b = dt::ParseJson(Str(e, "body_json"));
-      if (Str(b, "conflict") == id && Obj(b).at("attempts").to_number<int>() == 2) return true;
+          return level1.size() >= 2;
+        },
+        seconds(20)))
+        << "pages: " << pager_.calls().size() << "\n"
+        << d_.Log();
+    const std::string key = Str(Json(d_.Request("GET", "/v1/record/key", us_)), "public_key");
+    ASSERT_EQ(key.size(), 64u);
+    EXPECT_EQ(level1[0].answered, 500);
+    EXPECT_EQ(level1[1].answered, 200);
+    EXPECT_EQ(level1[0].body, level1[1].body);
+    for (const HookReceiver::Call& p : pager_.calls()) {
+      const std::string& ts = p.headers.at("X-Deconflict-Timestamp");
+      const std::string& sig = p.headers.at("X-Deconflict-Signature-Ed25519");
+      EXPECT_TRUE(record::Verify(key, ts + "." + p.body, sig))
+          << "page signature does not verify with /v1/record/key: " << p.body;
+      EXPECT_FALSE(record::Verify(key, ts + "." + p.body + " ", sig));
+      EXPECT_EQ(p.headers.at("X-Deconflict-Key"), key);
+      EXPECT_EQ(p.headers.at("X-Deconflict-Event"), "conflict.escalated");
     }
-    return false;
-  })) << d.Request("GET", "/v1/audit?limit=5000", ru).body;
-  EXPECT_FALSE(Contains(d.Request("GET", "/v1/audit?limit=5000", us).body, "contact.paged"));
+    const std::vector<HookReceiver::Call> pages = level1;
+    const json::value page = dt::ParseJson(pages[1].body);
+    EXPECT_EQ(Str(page, "party"), "RU") << pages[1].body;
+    EXPECT_EQ(Obj(page).at("level").to_number<int>(), 1) << pages[1].body;
+    EXPECT_EQ(Str(Obj(page).at("contact"), "name"), backup_) << pages[1].body;
+    EXPECT_EQ(Str(Obj(page).at("conflict"), "id"), id_) << pages[1].body;
+  }
 
-  // The same holds for the record: RU and the coordinators read whom it reached, US does not.
-  EXPECT_FALSE(Contains(d.Request("GET", "/v1/audit?limit=5000", us).body, backup))
-      << "US's audit entries name RU's contacts";
-  EXPECT_TRUE(Contains(d.Request("GET", "/v1/audit?limit=5000", ru).body, backup));
-  EXPECT_TRUE(Contains(d.Request("GET", "/v1/audit?limit=5000", jcc).body, backup));
-  // Level 2 a second later (re-escalation), still unacknowledged; the side shows its level.
-  EXPECT_TRUE(Eventually([&] {
-    for (const json::value& e : escalations(ru)) {
-      if (Obj(e).contains("level") && Obj(e).at("level").to_number<int>() >= 2) return true;
+  // The page is on RU's record, and whom it reached is readable by RU and JCC, not US.
+  void ExpectPageRecordedForRuOnly() {
+    // The page is recorded on RU's record (delivered after 2 attempts), not on US's.
+    EXPECT_TRUE(Eventually([&] {
+      for (const json::value& e :
+           Arr(Json(d_.Request("GET", "/v1/audit?limit=5000", ru_)), "entries")) {
+        if (Str(e, "kind") != "contact.paged") continue;
+        json::value b = dt::ParseJson(Str(e, "body_json"));
+        if (Str(b, "conflict") == id_ && Obj(b).at("attempts").to_number<int>() == 2) return true;
+      }
+      return false;
+    })) << d_.Request("GET", "/v1/audit?limit=5000", ru_).body;
+    EXPECT_FALSE(Contains(d_.Request("GET", "/v1/audit?limit=5000", us_).body, "contact.paged"));
+
+    // The same holds for the record: RU and the coordinators read whom it reached, US does not.
+    EXPECT_FALSE(Contains(d_.Request("GET", "/v1/audit?limit=5000", us_).body, backup_))
+        << "US's audit entries name RU's contacts";
+    EXPECT_TRUE(Contains(d_.Request("GET", "/v1/audit?limit=5000", ru_).body, backup_));
+    EXPECT_TRUE(Contains(d_.Request("GET", "/v1/audit?limit=5000", jcc_).body, backup_));
+  }
+
+  // Level 2: re-escalation, visible to US as a level, and every contact paged.
+  void ExpectLevelTwoPagesEveryone() {
+    // Level 2 a second later (re-escalation), still unacknowledged; the side shows its level.
+    EXPECT_TRUE(Eventually([&] {
+      for (const json::value& e : Escalations(ru_)) {
+        if (Obj(e).contains("level") && Obj(e).at("level").to_number<int>() >= 2) return true;
+      }
+      return false;
+    })) << "no level-2 escalation";
+    ClientResponse got = d_.Request("GET", "/v1/conflicts/" + id_, us_);
+    bool visible = false;
+    for (const json::value& side : Arr(Json(got), "sides")) {
+      if (Str(side, "party") == "RU") {
+        visible = Obj(side).at("escalation_level").to_number<int>() >= 1;
+      }
     }
-    return false;
-  })) << "no level-2 escalation";
-  ClientResponse got = d.Request("GET", "/v1/conflicts/" + id, us);
-  bool visible = false;
-  for (const json::value& side : Arr(Json(got), "sides")) {
-    if (Str(side, "party") == "RU") {
-      visible = Obj(side).at("escalation_level").to_number<int>() >= 1;
+    EXPECT_TRUE(visible) << "US cannot see that RU missed its deadline: " << got.body;
+    // At level 2 every contact is paged, the primary too.
+    EXPECT_TRUE(primary_.WaitFor(1, seconds(20))) << d_.Log();
+    if (!primary_.calls().empty()) {
+      const json::value p2 = dt::ParseJson(primary_.calls().front().body);
+      EXPECT_EQ(Obj(p2).at("level").to_number<int>(), 2) << primary_.calls().front().body;
     }
   }
-  EXPECT_TRUE(visible) << "US cannot see that RU missed its deadline: " << got.body;
-  // At level 2 every contact is paged, the primary too.
-  EXPECT_TRUE(primary.WaitFor(1, seconds(20))) << d.Log();
-  if (!primary.calls().empty()) {
-    const json::value p2 = dt::ParseJson(primary.calls().front().body);
-    EXPECT_EQ(Obj(p2).at("level").to_number<int>(), 2) << primary.calls().front().body;
-  }
+
+  Daemon d_{Options()};
+  std::string us_, ru_, jcc_, id_;
+  const std::string backup_ = "Major Ivanova";
+  // Her pager: the escalation must reach her, not only RU's desk that missed the deadline.
+  HookReceiver pager_{"/page", 1};  // the first attempt fails, the retry goes through
+  // A primary contact is not paged at level 1.
+  HookReceiver primary_{"/primary", 0};
+};
+
+TEST_F(serverEscalation, Escalation) {
+  ASSERT_NO_FATAL_FAILURE(ExpectOnlyRuAndCoordinatorsToldWhom());
+  ASSERT_NO_FATAL_FAILURE(ExpectBackupPagedAfterARetry());
+  ExpectPageRecordedForRuOnly();
+  ExpectLevelTwoPagesEveryone();
   // RU's acknowledgement ends it.
-  EXPECT_EQ(d.Request("POST", "/v1/conflicts/" + id + "/ack", ru).status, 200);
-  EXPECT_EQ(d.Stop(), 0);
+  EXPECT_EQ(d_.Request("POST", "/v1/conflicts/" + id_ + "/ack", ru_).status, 200);
+  EXPECT_EQ(d_.Stop(), 0);
 }
 
 }  // namespace

@@ -11,27 +11,12 @@
 #include <vector>
 
 #include "record/chain.h"
+#include "testsupport/status_macros.h"
 
 namespace deconflict::store {
 
 std::string StoreBackendName(const ::testing::TestParamInfo<StoreBackend>& info) {
   return info.param.name;
-}
-
-TempDir::TempDir() {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "deconflict_store_XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) {
-    ADD_FAILURE() << "mkdtemp failed";
-    return;
-  }
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  if (path_.empty()) return;
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
 }
 
 void StoreConformanceTest::SetUp() {
@@ -52,30 +37,19 @@ void StoreConformanceTest::Reopen() {
 
 namespace {
 
-const Status& StatusOf(const Status& s) { return s; }
-template <typename T>
-const Status& StatusOf(const Result<T>& r) {
-  return r.status();
-}
+using ::deconflict::testing::internal::StatusOf;
 
 #define CONF_CONCAT_INNER(a, b) a##b
 #define CONF_CONCAT(a, b) CONF_CONCAT_INNER(a, b)
-#define EXPECT_OK(expr)                                                \
-  do {                                                                 \
-    const auto& conf_r = (expr);                                       \
-    EXPECT_TRUE(StatusOf(conf_r).ok()) << StatusOf(conf_r).ToString(); \
-  } while (0)
-#define ASSERT_OK(expr)                                                \
-  do {                                                                 \
-    const auto& conf_r = (expr);                                       \
-    ASSERT_TRUE(StatusOf(conf_r).ok()) << StatusOf(conf_r).ToString(); \
-  } while (0)
 #define ASSERT_OK_AND_ASSIGN(lhs, expr) \
   ASSERT_OK_AND_ASSIGN_IMPL(CONF_CONCAT(conf_result_, __LINE__), lhs, expr)
+// `tmp` is a fresh name and `lhs` a declaration or an lvalue: neither can be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, expr)   \
   auto tmp = (expr);                                \
   ASSERT_TRUE(tmp.ok()) << tmp.status().ToString(); \
   lhs = std::move(*tmp)
+// NOLINTEND(bugprone-macro-parentheses)
 #define EXPECT_CODE(expr, expected_code) EXPECT_EQ(StatusOf(expr).code(), StatusCode::expected_code)
 
 // Some JSON exactly as a client might send it: white space, escapes, non-ASCII text. The store
@@ -168,18 +142,21 @@ void ExpectSameConflict(const ConflictRecord& a, const ConflictRecord& b) {
 template <typename T, typename F>
 std::vector<std::string> Keys(const std::vector<T>& v, F key) {
   std::vector<std::string> out;
+  out.reserve(v.size());
   for (const T& x : v) out.push_back(key(x));
   return out;
 }
 
 std::vector<int64_t> Seqs(const std::vector<EventRecord>& v) {
   std::vector<int64_t> out;
+  out.reserve(v.size());
   for (const EventRecord& e : v) out.push_back(e.seq);
   return out;
 }
 
 std::vector<int64_t> Seqs(const std::vector<AuditEntry>& v) {
   std::vector<int64_t> out;
+  out.reserve(v.size());
   for (const AuditEntry& e : v) out.push_back(e.seq);
   return out;
 }

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "store/store.h"
+#include "testsupport/temp_dir.h"
 
 namespace deconflict::store {
 
@@ -35,18 +36,8 @@ struct StoreBackend {
 // For INSTANTIATE_TEST_SUITE_P: names each instantiation after its backend.
 std::string StoreBackendName(const ::testing::TestParamInfo<StoreBackend>& info);
 
-// Makes a fresh directory, removed with its contents by the destructor.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// A fresh directory, removed with its contents by the destructor (the one test temp-dir helper).
+using TempDir = ::deconflict::testing::TempDir;
 
 class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
  protected:

@@ -183,18 +183,11 @@ std::optional<int> BackgroundProcess::Wait(milliseconds timeout) {
 
 // ----- The daemon. -----
 
-Daemon::Daemon(DaemonOptions options) : o_(std::move(options)) {
-  std::string t = (fs::temp_directory_path() / "deconflictd-test-XXXXXX").string();
-  if (::mkdtemp(t.data()) == nullptr) {
-    ADD_FAILURE() << "mkdtemp failed: " << std::strerror(errno);
-  }
-  dir_ = t;
-}
+Daemon::Daemon(DaemonOptions options) : o_(std::move(options)) {}
 
 Daemon::~Daemon() {
   if (process_.running()) Kill();
-  std::error_code ec;
-  if (std::getenv("DECONFLICT_KEEP_TEST_DIRS") == nullptr) fs::remove_all(dir_, ec);
+  if (std::getenv("DECONFLICT_KEEP_TEST_DIRS") != nullptr) tmp_.Keep();
 }
 
 ProcessResult Daemon::Cli(const std::vector<std::string>& args, milliseconds timeout) const {
@@ -347,16 +340,16 @@ SseFollower::SseFollower(http::Url url, const std::string& token,
     Status s = http::FollowSse(
         url, headers,
         [this](const http::SseEvent& e) {
-          std::lock_guard<std::mutex> lock(mu_);
+          MutexLock lock(mu_);
           events_.push_back({e.id, e.type, e.data});
-          cv_.notify_all();
+          cv_.NotifyAll();
           return !stop_.load();
         },
         [this] { return stop_.load(); });
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     status_ = s;
     ended_ = true;
-    cv_.notify_all();
+    cv_.NotifyAll();
   });
 }
 
@@ -368,19 +361,24 @@ void SseFollower::Stop() {
 }
 
 std::vector<StreamEvent> SseFollower::events() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return events_;
 }
 
 Status SseFollower::status() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return status_;
 }
 
 bool SseFollower::WaitUntil(const std::function<bool(const std::vector<StreamEvent>&)>& pred,
                             milliseconds timeout) const {
-  std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return pred(events_); });
+  const auto until = Clock::now() + timeout;
+  MutexLock lock(mu_);
+  while (!pred(events_)) {
+    if (Clock::now() >= until) return false;
+    cv_.WaitFor(lock, until - Clock::now());
+  }
+  return true;
 }
 
 WsFollower::~WsFollower() { Stop(); }
@@ -396,7 +394,7 @@ Status WsFollower::Send(const std::string& text) { return ws_.Send(text); }
 std::optional<std::string> WsFollower::ReceiveNow(milliseconds timeout) {
   Result<std::optional<std::string>> r = ws_.Receive(timeout);
   if (!r.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     closed_ = true;
     return std::nullopt;
   }
@@ -405,7 +403,7 @@ std::optional<std::string> WsFollower::ReceiveNow(milliseconds timeout) {
 }
 
 void WsFollower::Add(const std::string& frame) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   frames_.push_back(frame);
   boost::system::error_code ec;
   json::value v = json::parse(frame, ec);
@@ -422,7 +420,7 @@ void WsFollower::Add(const std::string& frame) {
       events_.push_back(std::move(e));
     }
   }
-  cv_.notify_all();
+  cv_.NotifyAll();
 }
 
 void WsFollower::Run() {
@@ -430,9 +428,9 @@ void WsFollower::Run() {
     while (!stop_.load()) {
       Result<std::optional<std::string>> r = ws_.Receive(milliseconds(200));
       if (!r.ok()) {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         closed_ = true;
-        cv_.notify_all();
+        cv_.NotifyAll();
         return;
       }
       if (*r) Add(**r);
@@ -447,30 +445,40 @@ void WsFollower::Stop() {
 }
 
 std::vector<std::string> WsFollower::frames() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return frames_;
 }
 
 std::vector<StreamEvent> WsFollower::events() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return events_;
 }
 
 bool WsFollower::closed() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return closed_;
 }
 
 bool WsFollower::WaitUntil(const std::function<bool(const std::vector<StreamEvent>&)>& pred,
                            milliseconds timeout) const {
-  std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return pred(events_); });
+  const auto until = Clock::now() + timeout;
+  MutexLock lock(mu_);
+  while (!pred(events_)) {
+    if (Clock::now() >= until) return false;
+    cv_.WaitFor(lock, until - Clock::now());
+  }
+  return true;
 }
 
 bool WsFollower::WaitFrames(const std::function<bool(const std::vector<std::string>&)>& pred,
                             milliseconds timeout) const {
-  std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return pred(frames_) || closed_; }) && pred(frames_);
+  const auto until = Clock::now() + timeout;
+  MutexLock lock(mu_);
+  while (!pred(frames_)) {
+    if (closed_ || Clock::now() >= until) return false;
+    cv_.WaitFor(lock, until - Clock::now());
+  }
+  return true;
 }
 
 bool HasConflictEvent(const std::vector<StreamEvent>& events, const std::string& type,

@@ -21,19 +21,19 @@
 #include <atomic>
 #include <boost/json/value.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "base/status.h"
+#include "base/thread_annotations.h"
 #include "http/client.h"
+#include "testsupport/temp_dir.h"
 
 namespace deconflict::testing {
 
@@ -100,7 +100,8 @@ struct DaemonOptions {
 class Daemon {
  public:
   explicit Daemon(DaemonOptions options);
-  ~Daemon();  // SIGKILLs a daemon still running and removes the temporary folder
+  ~Daemon();  // SIGKILLs a daemon still running and removes the temporary folder (kept if
+              // the environment has DECONFLICT_KEEP_TEST_DIRS)
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
@@ -146,7 +147,8 @@ class Daemon {
 
  private:
   DaemonOptions o_;
-  std::filesystem::path dir_;
+  TempDir tmp_{"deconflictd-test"};  // kept when DECONFLICT_KEEP_TEST_DIRS is set
+  const std::filesystem::path& dir_ = tmp_.path();
   std::map<std::string, std::string> tokens_;
   BackgroundProcess process_;
   uint16_t port_ = 0;
@@ -179,11 +181,11 @@ class SseFollower {
   Status status() const;
 
  private:
-  mutable std::mutex mu_;
-  mutable std::condition_variable cv_;
-  std::vector<StreamEvent> events_;
-  Status status_;
-  bool ended_ = false;
+  mutable Mutex mu_;
+  mutable CondVar cv_;  // signalled on each event and when the stream ends
+  std::vector<StreamEvent> events_ GUARDED_BY(mu_);
+  Status status_ GUARDED_BY(mu_);
+  bool ended_ GUARDED_BY(mu_) = false;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
@@ -214,11 +216,11 @@ class WsFollower {
  private:
   void Add(const std::string& frame);
   http::WsClient ws_;
-  mutable std::mutex mu_;
-  mutable std::condition_variable cv_;
-  std::vector<std::string> frames_;
-  std::vector<StreamEvent> events_;
-  bool closed_ = false;
+  mutable Mutex mu_;
+  mutable CondVar cv_;  // signalled on each frame and when the socket closes
+  std::vector<std::string> frames_ GUARDED_BY(mu_);
+  std::vector<StreamEvent> events_ GUARDED_BY(mu_);
+  bool closed_ GUARDED_BY(mu_) = false;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

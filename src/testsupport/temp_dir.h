@@ -32,17 +32,20 @@ class TempDir {
   }
   ~TempDir() {
     std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+    if (!path_.empty() && !keep_) std::filesystem::remove_all(path_, ignored);
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  // Keeps the folder: the destructor leaves it in place (e.g. to look at a failed test's files).
+  void Keep() { keep_ = true; }
   // path()/name as a string (the file is not created).
   std::string File(std::string_view name) const { return (path_ / name).string(); }
 
  private:
   std::filesystem::path path_;
+  bool keep_ = false;
 };
 
 }  // namespace deconflict::testing

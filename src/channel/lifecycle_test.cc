@@ -12,9 +12,9 @@ constexpr int64_t kT0 = 1'665'216'000'000;  // 2022-10-08T08:00:00Z
 
 store::ConflictRecord Open() {
   store::ConflictRecord c;
-  c.id = "c-1";
-  c.party_a = "US";
-  c.party_b = "RU";
+  c.id = ConflictId("c-1");
+  c.party_a = PartyId("US");
+  c.party_b = PartyId("RU");
   c.status = ConflictStatus::kOpen;
   c.deadline_ms = kT0 + 120'000;
   c.window_start_ms = kT0 + 600'000;

@@ -1536,24 +1536,26 @@ TEST(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
   {
     auto txn = (*st)->Begin();
     ASSERT_OK(txn.status());
-    ASSERT_OK((*txn)->PutParty({"US", Role::kParty, "", now}));
-    auto hook = (*txn)->PutWebhook(
-        {.party = "US", .url = receiver.url(), .secret = "0123456789abcdef", .created_ms = now});
+    ASSERT_OK((*txn)->PutParty({PartyId("US"), Role::kParty, "", now}));
+    auto hook = (*txn)->PutWebhook({.party = PartyId("US"),
+                                    .url = receiver.url(),
+                                    .secret = "0123456789abcdef",
+                                    .created_ms = now});
     ASSERT_OK(hook.status());
-    auto ev =
-        (*txn)->AppendEvent({.recipient = "US", .type = "test", .data_json = "{}", .at_ms = now});
+    auto ev = (*txn)->AppendEvent(
+        {.recipient = PartyId("US"), .type = "test", .data_json = "{}", .at_ms = now});
     ASSERT_OK(ev.status());
     ASSERT_OK((*txn)->PutWebhookJob({.webhook_id = *hook,
-                                     .recipient = "US",
+                                     .recipient = PartyId("US"),
                                      .event_seq = ev->seq,
                                      .next_attempt_ms = now,
                                      .state = DeliveryState::kPending}));
     ASSERT_OK((*txn)
-                  ->PutContactPage({.party = "US",
+                  ->PutContactPage({.party = PartyId("US"),
                                     .contact_id = 7,
                                     .url = receiver.url(),
                                     .event = "conflict.escalated",
-                                    .conflict = "c-1",
+                                    .conflict = ConflictId("c-1"),
                                     .level = 1,
                                     .body_json = "{\"page\":1}",
                                     .next_attempt_ms = now,
@@ -1597,12 +1599,12 @@ TEST(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
   }
   EXPECT_TRUE((*st)->DueWebhookJobs(INT64_MAX, 0)->empty());
   EXPECT_TRUE((*st)->DueContactPages(INT64_MAX, 0)->empty());
-  const store::ContactPage page = (*st)->ListContactPages("US")->front();
+  const store::ContactPage page = (*st)->ListContactPages(PartyId("US"))->front();
   EXPECT_EQ(page.state, DeliveryState::kFailed);
   EXPECT_EQ(page.attempts, kAttempts);
   EXPECT_EQ(page.last_error, "HTTP 500");
   std::set<std::string> kinds;
-  const std::vector<store::AuditEntry> us_record = *(*st)->AuditAfter(0, 0, "US");
+  const std::vector<store::AuditEntry> us_record = *(*st)->AuditAfter(0, 0, PartyId("US"));
   for (const store::AuditEntry& e : us_record) {
     kinds.insert(e.kind);
     if (e.kind == "contact.page_failed") {

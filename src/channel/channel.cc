@@ -146,7 +146,7 @@ struct Channel::Batch {
   std::map<PartyId, int64_t> published;  // recipient -> last event seq
   int64_t last_audit_seq = 0;
   std::string last_audit_hash;
-  std::set<std::tuple<PartyId, int64_t, std::string, std::string>> receipts;
+  std::set<std::tuple<PartyId, int64_t, ReceiptChannel, ReceiptKind>> receipts;
   int64_t escalations = 0;
   bool webhooks_changed = false;
 };
@@ -337,7 +337,7 @@ void Channel::RecordReceipts(std::vector<store::ReceiptRecord> receipts) {
   if (receipts.empty()) return;
   op::Receipts o;
   o.receipts = std::move(receipts);
-  o.done = [](Result<bool> r) {
+  o.done = [](const Result<bool>& r) {
     if (!r.ok()) spdlog::warn("receipts not recorded: {}", r.status().ToString());
   };
   Enqueue(std::make_unique<Op>(Op{std::move(o)}));
@@ -528,11 +528,11 @@ void Channel::RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpo
 
 // ----- Writer helpers. -----
 
-Status Channel::Audit(Batch& b, const std::string& kind, std::vector<PartyId> parties,
+Status Channel::Audit(Batch& b, AuditKind kind, std::vector<PartyId> parties,
                       std::string body_json) {
   store::AuditEntry e;
   e.at_ms = b.now;
-  e.kind = kind;
+  e.kind = std::string(Name(kind));  // the log keeps the kind as text
   std::sort(parties.begin(), parties.end());
   parties.erase(std::unique(parties.begin(), parties.end()), parties.end());
   e.parties = std::move(parties);
@@ -544,11 +544,11 @@ Status Channel::Audit(Batch& b, const std::string& kind, std::vector<PartyId> pa
   return Status::Ok();
 }
 
-Status Channel::Emit(Batch& b, const PartyId& recipient, const std::string& type,
-                     std::string data_json, store::EventRecord* out) {
+Status Channel::Emit(Batch& b, const PartyId& recipient, EventType type, std::string data_json,
+                     store::EventRecord* out) {
   store::EventRecord e;
   e.recipient = recipient;
-  e.type = type;
+  e.type = std::string(Name(type));
   e.data_json = std::move(data_json);
   e.at_ms = b.now;
   auto r = b.txn->AppendEvent(std::move(e));
@@ -570,7 +570,7 @@ Status Channel::Emit(Batch& b, const PartyId& recipient, const std::string& type
   return Status::Ok();
 }
 
-Status Channel::Notify(Batch& b, const store::ConflictRecord& c, const std::string& type,
+Status Channel::Notify(Batch& b, const store::ConflictRecord& c, EventType type,
                        const json::object& extra, const PartyId& private_to,
                        const json::object& private_extra) {
   std::vector<PartyId> recipients = {c.party_a, c.party_b};
@@ -588,13 +588,11 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, const std::stri
     store::EventRecord ev;
     if (Status s = Emit(b, r, type, deconflict::json::Write(data), &ev); !s.ok()) return s;
     if (r == c.party_a || r == c.party_b) {
-      json::object body{{"recipient", r.value()},
-                        {"event_seq", ev.seq},
-                        {"type", type},
-                        {"conflict", c.id.value()},
-                        {"status", Name(c.status)},
-                        {"deadline", TimeOrNull(c.deadline_ms)}};
-      if (Status s = Audit(b, "notice.sent", {r}, deconflict::json::Write(body)); !s.ok()) return s;
+      json::object body{{"recipient", r.value()},   {"event_seq", ev.seq},
+                        {"type", Name(type)},       {"conflict", c.id.value()},
+                        {"status", Name(c.status)}, {"deadline", TimeOrNull(c.deadline_ms)}};
+      if (Status s = Audit(b, AuditKind::kNoticeSent, {r}, deconflict::json::Write(body)); !s.ok())
+        return s;
     }
   }
   return Status::Ok();
@@ -636,8 +634,9 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
   plan.party = op.caller.party;
   next.plan = std::move(plan);
   op.out.emplace();
-  return ReplacePlan(b, key, std::move(next), &*op.out,
-                     op.mode == Write::kCreate ? "plan.submitted" : "plan.amended");
+  return ReplacePlan(
+      b, key, std::move(next), &*op.out,
+      op.mode == Write::kCreate ? AuditKind::kPlanSubmitted : AuditKind::kPlanAmended);
 }
 
 Status Channel::Apply(Batch& b, op::Cancel& op) {
@@ -659,11 +658,11 @@ Status Channel::Apply(Batch& b, op::Cancel& op) {
   next.record.status = PlanStatus::kCancelled;
   next.record.created_ms = b.now;
   op.out.emplace();
-  return ReplacePlan(b, key, std::move(next), &*op.out, "plan.cancelled");
+  return ReplacePlan(b, key, std::move(next), &*op.out, AuditKind::kPlanCancelled);
 }
 
 Status Channel::ReplacePlan(Batch& b, const PlanId& key, PlanState next, PlanOutcome* out,
-                            const std::string& why) {
+                            AuditKind why) {
   std::vector<engine::Conflict> found;
   if (next.plan) {
     ReaderLock lock(detector_mu_);
@@ -685,10 +684,14 @@ Status Channel::ReplacePlan(Batch& b, const PlanId& key, PlanState next, PlanOut
                      ",\"status\":" + Quote(std::string(Name(rec.status))) +
                      ",\"feature\":" + rec.feature_json + "}";
   if (Status s = Audit(b, why, {rec.party}, std::move(body)); !s.ok()) return s;
-  bool still_active = next.plan.has_value();
+  const bool still_active = next.plan.has_value();
   out->plan = rec;
   plans_[key] = std::move(next);  // `rec` referred into `next`: use out->plan from here on
+  return Reconcile(b, key, found, still_active, out);
+}
 
+Status Channel::Reconcile(Batch& b, const PlanId& key, const std::vector<engine::Conflict>& found,
+                          bool still_active, PlanOutcome* out) {
   // Pair the conflicts found now with the live ones, per other plan.
   std::map<PlanId, std::vector<const engine::Conflict*>> now_by_other;
   for (const engine::Conflict& c : found) {
@@ -777,9 +780,10 @@ Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::Conflic
   std::string body = "{\"conflict\":" + Quote(r.id.value()) + ",\"plan_refs\":[" + Quote(ref_a) +
                      "," + Quote(ref_b) + "],\"deadline\":" + Quote(FormatMs(r.deadline_ms)) +
                      ",\"detail\":" + r.detail_json + "}";
-  if (Status s = Audit(b, "conflict.opened", {r.party_a, r.party_b}, std::move(body)); !s.ok())
+  if (Status s = Audit(b, AuditKind::kConflictOpened, {r.party_a, r.party_b}, std::move(body));
+      !s.ok())
     return s;
-  if (Status s = Notify(b, r, "conflict.opened", {}); !s.ok()) return s;
+  if (Status s = Notify(b, r, EventType::kConflictOpened, {}); !s.ok()) return s;
   *out = std::move(r);
   return Status::Ok();
 }
@@ -800,14 +804,17 @@ Status Channel::Closed(Batch& b, const store::ConflictRecord& c, const PartyId& 
     it->second.erase(c.id);
     if (it->second.empty()) live_by_plan_.erase(it);
   }
-  const std::string kind = "conflict." + std::string(Name(c.status));
+  // "conflict." + the closing status: resolved or expired.
+  const bool expired = c.status == ConflictStatus::kExpired;
   json::object body{{"conflict", c.id.value()},
                     {"status", Name(c.status)},
                     {"resolution", Name(c.resolution)},
                     {"by", actor.value()}};
-  if (Status s = Audit(b, kind, {c.party_a, c.party_b}, deconflict::json::Write(body)); !s.ok())
+  if (Status s = Audit(b, expired ? AuditKind::kConflictExpired : AuditKind::kConflictResolved,
+                       {c.party_a, c.party_b}, deconflict::json::Write(body));
+      !s.ok())
     return s;
-  return Notify(b, c, kind, {});
+  return Notify(b, c, expired ? EventType::kConflictExpired : EventType::kConflictResolved, {});
 }
 
 Status Channel::Apply(Batch& b, op::ConflictAction& op) {
@@ -842,8 +849,8 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
   }
   if (op.kind == Event::kAccept) {
     json::object body{{"conflict", c.id.value()}, {"party", party.value()}};
-    if (Status s =
-            Audit(b, "conflict.accepted", {c.party_a, c.party_b}, deconflict::json::Write(body));
+    if (Status s = Audit(b, AuditKind::kConflictAccepted, {c.party_a, c.party_b},
+                         deconflict::json::Write(body));
         !s.ok()) {
       return s;
     }
@@ -855,7 +862,7 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
   } else {
     json::object body{
         {"conflict", c.id.value()}, {"party", party.value()}, {"status", Name(c.status)}};
-    if (Status s = Audit(b, "conflict.acknowledged", {c.party_a, c.party_b},
+    if (Status s = Audit(b, AuditKind::kConflictAcknowledged, {c.party_a, c.party_b},
                          deconflict::json::Write(body));
         !s.ok()) {
       return s;
@@ -888,12 +895,12 @@ Status Channel::Apply(Batch& b, op::Message& op) {
   auto r = b.txn->AppendMessage(std::move(m));
   if (!r.ok()) return r.status();
   json::object view = MessageView(*r);
-  if (Status s =
-          Audit(b, "message.posted", {c->party_a, c->party_b}, deconflict::json::Write(view));
+  if (Status s = Audit(b, AuditKind::kMessagePosted, {c->party_a, c->party_b},
+                       deconflict::json::Write(view));
       !s.ok()) {
     return s;
   }
-  if (Status s = Notify(b, *c, "message.posted", {{"message", view}}); !s.ok()) return s;
+  if (Status s = Notify(b, *c, EventType::kMessagePosted, {{"message", view}}); !s.ok()) return s;
   op.out = std::move(*r);
   return Status::Ok();
 }
@@ -912,9 +919,12 @@ Status Channel::Apply(Batch& b, op::Receipts& op) {
     if (Status s = b.txn->PutReceipt(r); !s.ok()) return s;
     json::object body{{"recipient", r.recipient.value()},
                       {"event_seq", r.event_seq},
-                      {"channel", r.channel},
+                      {"channel", Name(r.channel)},
                       {"at", FormatMs(r.at_ms)}};
-    if (Status s = Audit(b, "receipt." + r.kind, {r.recipient}, deconflict::json::Write(body));
+    if (Status s = Audit(
+            b,
+            r.kind == ReceiptKind::kRead ? AuditKind::kReceiptRead : AuditKind::kReceiptDelivered,
+            {r.recipient}, deconflict::json::Write(body));
         !s.ok()) {
       return s;
     }
@@ -924,7 +934,7 @@ Status Channel::Apply(Batch& b, op::Receipts& op) {
 }
 
 AuditAppender Channel::Appender(Batch& b) {
-  return [this, &b](const std::string& kind, std::vector<PartyId> parties, std::string body) {
+  return [this, &b](AuditKind kind, std::vector<PartyId> parties, std::string body) {
     return Audit(b, kind, std::move(parties), std::move(body));
   };
 }
@@ -1031,7 +1041,8 @@ Status Channel::EscalateStep(Batch& b, const ConflictId& id) {
                       {"level", t->level},
                       {"deadline", FormatMs(c.deadline_ms)},
                       {"coordinators", NameArray(Watchers())}};
-    if (Status s = Audit(b, "escalation", {c.party_a, c.party_b}, deconflict::json::Write(body));
+    if (Status s =
+            Audit(b, AuditKind::kEscalation, {c.party_a, c.party_b}, deconflict::json::Write(body));
         !s.ok()) {
       return s;
     }
@@ -1039,13 +1050,14 @@ Status Channel::EscalateStep(Batch& b, const ConflictId& id) {
                               {"party", party.value()},
                               {"level", t->level},
                               {"contacts", contacts}};
-    if (Status s = Audit(b, "escalation.contacts", {party}, deconflict::json::Write(private_body));
+    if (Status s = Audit(b, AuditKind::kEscalationContacts, {party},
+                         deconflict::json::Write(private_body));
         !s.ok()) {
       return s;
     }
-    if (Status s =
-            Notify(b, c, "conflict.escalated", {{"party", party.value()}, {"level", t->level}},
-                   party, {{"contacts", contacts}});
+    if (Status s = Notify(b, c, EventType::kConflictEscalated,
+                          {{"party", party.value()}, {"level", t->level}}, party,
+                          {{"contacts", contacts}});
         !s.ok()) {
       return s;
     }
@@ -1069,11 +1081,11 @@ Status Channel::PageStep(Batch& b, const store::ConflictRecord& c, const PartyId
     page.party = party;
     page.contact_id = k.id;
     page.url = k.webhook_url;
-    page.event = "conflict.escalated";
+    page.event = std::string(Name(EventType::kConflictEscalated));
     page.conflict = c.id;
     page.level = level;
     page.body_json = deconflict::json::Write(json::object{
-        {"type", "conflict.escalated"},
+        {"type", Name(EventType::kConflictEscalated)},
         {"party", party.value()},
         {"level", level},
         {"deadline", FormatMs(c.deadline_ms)},

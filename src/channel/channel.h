@@ -206,8 +206,11 @@ class Channel {
   Status PageStep(Batch& b, const store::ConflictRecord& c, const PartyId& party, int level,
                   const std::vector<store::ContactRecord>& alerted);
   Status CheckpointStep(Batch& b, bool force);
-  Status ReplacePlan(Batch& b, const PlanId& key, PlanState next, PlanOutcome* out,
-                     const std::string& why);
+  Status ReplacePlan(Batch& b, const PlanId& key, PlanState next, PlanOutcome* out, AuditKind why);
+  // After plan `key` changed to out->plan: the conflicts `found` now, paired with its live ones
+  // per other plan, are kept (unchanged details), or close the old and open the new.
+  Status Reconcile(Batch& b, const PlanId& key, const std::vector<engine::Conflict>& found,
+                   bool still_active, PlanOutcome* out);
   Status OpenConflict(Batch& b, const engine::Conflict& c, store::ConflictRecord* out);
   // Applies `e` (kResolve or kExpire) to the live conflict *c and records its closing.
   Status CloseConflict(Batch& b, store::ConflictRecord* c, const Event& e, const PartyId& actor);
@@ -217,12 +220,11 @@ class Channel {
   // Emits `type` with {"conflict": view, ...extra} to both sides and every watcher, and audits
   // a notice.sent entry per side.
   // `private_extra` goes only to `private_to` and the watchers.
-  Status Notify(Batch& b, const store::ConflictRecord& c, const std::string& type,
+  Status Notify(Batch& b, const store::ConflictRecord& c, EventType type,
                 const boost::json::object& extra, const PartyId& private_to = PartyId(),
                 const boost::json::object& private_extra = {});
-  Status Audit(Batch& b, const std::string& kind, std::vector<PartyId> parties,
-               std::string body_json);
-  Status Emit(Batch& b, const PartyId& recipient, const std::string& type, std::string data_json,
+  Status Audit(Batch& b, AuditKind kind, std::vector<PartyId> parties, std::string body_json);
+  Status Emit(Batch& b, const PartyId& recipient, EventType type, std::string data_json,
               store::EventRecord* out = nullptr);
   std::vector<PartyId> Watchers() const;  // coordinators and observers
   void RefreshParties();

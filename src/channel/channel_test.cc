@@ -30,8 +30,8 @@ std::string Iso(int64_t ms) {
 
 // A ground movement Feature along `coords` ([lon, lat] pairs) at minutes `minutes` after kT0.
 json::value MovementFeature(const std::string& id, const std::string& party,
-                            std::vector<std::pair<double, double>> coords, std::vector<int> minutes,
-                            double corridor = 50) {
+                            const std::vector<std::pair<double, double>>& coords,
+                            const std::vector<int>& minutes, double corridor = 50) {
   json::array c, t;
   for (auto [lon, lat] : coords) c.push_back(json::array{lon, lat});
   for (int m : minutes) t.push_back(json::value(Iso(kT0 + m * 60'000LL)));
@@ -87,7 +87,7 @@ class ChannelTest : public ::testing::Test {
     Open();
   }
 
-  Result<PlanOutcome> Submit(const std::string& party, json::value feature,
+  Result<PlanOutcome> Submit(const std::string& party, const json::value& feature,
                              Write mode = Write::kCreate,
                              std::optional<int64_t> if_match = std::nullopt) {
     std::vector<Issue> warnings;
@@ -116,7 +116,7 @@ class ChannelTest : public ::testing::Test {
   // Waits until everything queued so far is committed, with a sweep at now_.
   void Settle() {
     std::promise<Result<bool>> p;
-    channel_->Flush([&](Result<bool> r) { p.set_value(std::move(r)); });
+    channel_->Flush([&](const Result<bool>& r) { p.set_value(std::move(r)); });
     Result<bool> r = p.get_future().get();
     ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
@@ -157,11 +157,11 @@ TEST_F(ChannelTest, FlushCompletesAfterEverythingQueuedBeforeIt) {
   std::promise<void> flushed;
   channel_->SubmitPlan(
       {PartyId("US"), Role::kParty}, *model::ParsePlanFeature(UsPatrol(), "", nullptr),
-      json::serialize(UsPatrol()), std::nullopt, Write::kCreate, [&](Result<PlanOutcome> r) {
+      json::serialize(UsPatrol()), std::nullopt, Write::kCreate, [&](const Result<PlanOutcome>& r) {
         std::lock_guard<std::mutex> l(mu);
         order.push_back(r.ok() ? "submit" : r.status().ToString());
       });
-  channel_->Flush([&](Result<bool> r) {
+  channel_->Flush([&](const Result<bool>& r) {
     {
       std::lock_guard<std::mutex> l(mu);
       order.push_back(r.ok() ? "flush" : r.status().ToString());
@@ -374,6 +374,7 @@ TEST_F(ChannelTest, ConcurrentSubmissionsNeverMissAConflict) {
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   std::vector<json::value> all(kParties * kPerParty);
+  threads.reserve(kParties);
   for (int p = 0; p < kParties; ++p) {
     threads.emplace_back([&, p] {
       std::mt19937 rng(static_cast<unsigned>(p + 1));
@@ -384,7 +385,7 @@ TEST_F(ChannelTest, ConcurrentSubmissionsNeverMissAConflict) {
         int s = start(rng);
         json::value f = MovementFeature("m" + std::to_string(i), party,
                                         {{lon(rng), lat(rng)}, {lon(rng), lat(rng)}}, {s, s + 30});
-        all[static_cast<size_t>(p * kPerParty + i)] = f;
+        all[static_cast<size_t>(p) * static_cast<size_t>(kPerParty) + static_cast<size_t>(i)] = f;
         if (!Submit(party, f).ok()) ++failures;
       }
     });

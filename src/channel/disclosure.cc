@@ -26,9 +26,10 @@ double DisclosureHalfSizeM(const engine::Conflict& c) {
 }
 
 std::string FormatMs(int64_t ms) {
+  const int64_t whole_s = ms / 1000;  // toward zero, as before
   if (ms % 1000 == 0)
-    return FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(ms / 1000)));
-  std::string s = FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(ms / 1000)));
+    return FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(whole_s)));
+  std::string s = FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(whole_s)));
   char frac[8];
   std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(((ms % 1000) + 1000) % 1000));
   s.insert(s.size() - 1, frac);

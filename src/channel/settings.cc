@@ -18,7 +18,7 @@ Result<store::WebhookRecord> AddWebhook(store::WriteTxn& txn, const AuditAppende
   w.id = *id;
   json::object body{
       {"party", w.party.value()}, {"webhook", w.id}, {"url", w.url}, {"by", by.value()}};
-  if (Status s = audit("webhook.added", {w.party}, deconflict::json::Write(body)); !s.ok())
+  if (Status s = audit(AuditKind::kWebhookAdded, {w.party}, deconflict::json::Write(body)); !s.ok())
     return s;
   return w;
 }
@@ -27,7 +27,7 @@ Status DeleteWebhook(store::WriteTxn& txn, const AuditAppender& audit, const Par
                      int64_t id, const PartyId& by) {
   if (Status s = txn.DeleteWebhook(party, id); !s.ok()) return s;
   json::object body{{"party", party.value()}, {"webhook", id}, {"by", by.value()}};
-  return audit("webhook.deleted", {party}, deconflict::json::Write(body));
+  return audit(AuditKind::kWebhookDeleted, {party}, deconflict::json::Write(body));
 }
 
 Result<store::ContactRecord> AddContact(store::WriteTxn& txn, const AuditAppender& audit,
@@ -39,7 +39,7 @@ Result<store::ContactRecord> AddContact(store::WriteTxn& txn, const AuditAppende
   c.id = *id;
   json::object body{{"party", c.party.value()}, {"contact", c.id},        {"name", c.name},
                     {"role", Name(c.role)},     {"language", c.language}, {"by", by.value()}};
-  if (Status s = audit("contact.added", {c.party}, deconflict::json::Write(body)); !s.ok())
+  if (Status s = audit(AuditKind::kContactAdded, {c.party}, deconflict::json::Write(body)); !s.ok())
     return s;
   return c;
 }
@@ -48,7 +48,7 @@ Status DeleteContact(store::WriteTxn& txn, const AuditAppender& audit, const Par
                      int64_t id, const PartyId& by) {
   if (Status s = txn.DeleteContact(party, id); !s.ok()) return s;
   json::object body{{"party", party.value()}, {"contact", id}, {"by", by.value()}};
-  return audit("contact.deleted", {party}, deconflict::json::Write(body));
+  return audit(AuditKind::kContactDeleted, {party}, deconflict::json::Write(body));
 }
 
 }  // namespace deconflict::channel

@@ -21,7 +21,7 @@ namespace deconflict::channel {
 
 // Appends one audit entry (kind, readers, JSON body) to the transaction's chain.
 using AuditAppender =
-    std::function<Status(const std::string& kind, std::vector<PartyId> parties, std::string body)>;
+    std::function<Status(AuditKind kind, std::vector<PartyId> parties, std::string body)>;
 
 // Stores a new webhook of w.party (id assigned, active, created at `now_ms`). NotFound if the
 // party does not exist.

@@ -149,12 +149,11 @@ class Admin {
   }
 
   // Appends the audit entry of one change about `party`, made by this command.
-  Step Audit(store::WriteTxn& txn, const std::string& kind, const PartyId& party,
-             json::object body) {
+  Step Audit(store::WriteTxn& txn, AuditKind kind, const PartyId& party, json::object body) {
     body["by"] = "admin";
     store::AuditEntry e;
     e.at_ms = now_;
-    e.kind = kind;
+    e.kind = std::string(Name(kind));
     e.parties = {party};
     e.body_json = deconflict::json::Write(body);
     Result<store::AuditEntry> r = txn.AppendAudit(std::move(e));
@@ -164,11 +163,10 @@ class Admin {
 
   // Appends audit entries to `txn`, for the shared settings changes (channel/settings.h).
   channel::AuditAppender Appender(store::WriteTxn& txn) {
-    return [this, &txn](const std::string& kind, std::vector<PartyId> parties,
-                        std::string body) -> Status {
+    return [this, &txn](AuditKind kind, std::vector<PartyId> parties, std::string body) -> Status {
       store::AuditEntry e;
       e.at_ms = now_;
-      e.kind = kind;
+      e.kind = std::string(Name(kind));
       e.parties = std::move(parties);
       e.body_json = std::move(body);
       Result<store::AuditEntry> r = txn.AppendAudit(std::move(e));
@@ -197,7 +195,7 @@ class Admin {
     t.created_ms = now_;
     *id = t.id;
     if (Status s = txn.PutToken(t); !s.ok()) return FromStatus(s, "cannot store the token");
-    return Audit(txn, "token.created", party, {{"token", t.id}, {"party", party.value()}});
+    return Audit(txn, AuditKind::kTokenCreated, party, {{"token", t.id}, {"party", party.value()}});
   }
 
   Step Init() {
@@ -244,7 +242,7 @@ class Admin {
       }
       json::object body{
           {"party", p.name.value()}, {"role", Name(p.role)}, {"display_name", p.display_name}};
-      if (Step f = Audit(txn, "party.created", p.name, std::move(body))) return f;
+      if (Step f = Audit(txn, AuditKind::kPartyCreated, p.name, std::move(body))) return f;
       if (o_.no_token) return std::nullopt;
       return AddToken(txn, p.name, &secret, &token_id);
     });
@@ -337,7 +335,7 @@ class Admin {
         }
         return FromStatus(s, "cannot revoke the token");
       }
-      return Audit(txn, "token.revoked", found->party,
+      return Audit(txn, AuditKind::kTokenRevoked, found->party,
                    {{"token", found->id}, {"party", found->party.value()}});
     });
     if (failed) return failed;

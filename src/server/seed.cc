@@ -77,13 +77,10 @@ double EarliestTime(const json::value& feature) {
   return best;
 }
 
-}  // namespace
-
-Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_dir,
-                           const std::string& scenario_path) {
-  DemoInfo info;
+// Creates the demo parties that do not exist yet, each with a token (info->tokens, appended to
+// info->tokens_file).
+Status AddDemoParties(channel::Channel* channel, DemoInfo* info) {
   store::Store* st = channel->store();
-  info.tokens_file = data_dir + "/demo-tokens.env";
   struct DemoParty {
     const char* name;
     Role role;
@@ -95,9 +92,9 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
       {"COORD", Role::kParty, "Joint coordination cell: owner of the M4 demarcation line (demo)"},
       {"JCC", Role::kCoordinator, "Joint coordination centre (demo coordinator)"},
   };
+  auto txn = st->Begin();
+  if (!txn.ok()) return txn.status();
   {
-    auto txn = st->Begin();
-    if (!txn.ok()) return txn.status();
     bool any = false;
     for (const DemoParty& d : parties) {
       const PartyId name(d.name);
@@ -110,29 +107,41 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
       store::TokenRecord t{"tok_" + record::RandomHex(6), name, record::Sha256Hex(token), now, 0};
       if (Status s = (*txn)->PutToken(t); !s.ok()) return s;
       json::object body{{"party", d.name}, {"role", Name(d.role)}, {"display_name", d.display}};
-      auto a = (*txn)->AppendAudit(
-          {0, now, "party.created", {name}, deconflict::json::Write(body), "", ""});
+      auto a = (*txn)->AppendAudit({0,
+                                    now,
+                                    std::string(Name(AuditKind::kPartyCreated)),
+                                    {name},
+                                    deconflict::json::Write(body),
+                                    "",
+                                    ""});
       if (!a.ok()) return a.status();
       json::object tb{{"party", d.name}, {"token", t.id}};
-      a = (*txn)->AppendAudit(
-          {0, now, "token.created", {name}, deconflict::json::Write(tb), "", ""});
+      a = (*txn)->AppendAudit({0,
+                               now,
+                               std::string(Name(AuditKind::kTokenCreated)),
+                               {name},
+                               deconflict::json::Write(tb),
+                               "",
+                               ""});
       if (!a.ok()) return a.status();
-      info.tokens[d.name] = token;
+      info->tokens[d.name] = token;
       any = true;
     }
     if (any) {
       if (Status s = (*txn)->Commit(); !s.ok()) return s;
-      std::ofstream out(info.tokens_file, std::ios::app);
-      for (const auto& [party, token] : info.tokens) out << party << "=" << token << "\n";
+      std::ofstream out(info->tokens_file, std::ios::app);
+      for (const auto& [party, token] : info->tokens) out << party << "=" << token << "\n";
       out.close();
-      ::chmod(info.tokens_file.c_str(), 0600);
+      ::chmod(info->tokens_file.c_str(), 0600);
     }
   }
+  return Status::Ok();
+}
 
-  auto plans = st->ListPlans(PartyId(), std::nullopt);
-  if (!plans.ok()) return plans.status();
-  if (!plans->empty()) return info;
-
+// Loads the scenario's plans, shifted to start about 30 min from now; ru-patrol-1 is held back
+// (written to info->held_back_file) for the demo to submit.
+Status LoadDemoPlans(channel::Channel* channel, const std::string& data_dir,
+                     const std::string& scenario_path, DemoInfo* info) {
   Result<std::string> text = ReadFile(scenario_path);
   if (!text.ok()) return text.status();
   json::value doc;
@@ -144,14 +153,14 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
   for (const auto& f : features) earliest = std::min(earliest, EarliestTime(f));
   double now_s = static_cast<double>(channel->Now()) / 1000.0;
   double target = std::ceil((now_s + 1800.0) / 60.0) * 60.0;
-  info.shift_s = std::isfinite(earliest) ? target - earliest : 0;
-  info.held_back_file = data_dir + "/demo-ru-patrol-1.json";
+  info->shift_s = std::isfinite(earliest) ? target - earliest : 0;
+  info->held_back_file = data_dir + "/demo-ru-patrol-1.json";
   for (json::value& f : features) {
-    if (Status s = ShiftFeatureTimes(&f, info.shift_s); !s.ok()) return s;
+    if (Status s = ShiftFeatureTimes(&f, info->shift_s); !s.ok()) return s;
     std::string id(f.as_object().at("id").as_string());
     std::string party(f.as_object().at("properties").as_object().at("party").as_string());
     if (id == "ru-patrol-1") {
-      std::ofstream out(info.held_back_file);
+      std::ofstream out(info->held_back_file);
       out << deconflict::json::Write(f) << "\n";
       continue;
     }
@@ -161,10 +170,24 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
     std::promise<Status> done;
     channel->SubmitPlan({PartyId(party), channel::Role::kParty}, std::move(*plan),
                         deconflict::json::Write(f), std::nullopt, channel::Write::kCreate,
-                        [&](Result<channel::PlanOutcome> r) { done.set_value(r.status()); });
+                        [&](const Result<channel::PlanOutcome>& r) { done.set_value(r.status()); });
     if (Status s = done.get_future().get(); !s.ok()) return s;
-    ++info.plans_loaded;
+    ++info->plans_loaded;
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_dir,
+                           const std::string& scenario_path) {
+  DemoInfo info;
+  info.tokens_file = data_dir + "/demo-tokens.env";
+  if (Status s = AddDemoParties(channel, &info); !s.ok()) return s;
+  auto plans = channel->store()->ListPlans(PartyId(), std::nullopt);
+  if (!plans.ok()) return plans.status();
+  if (!plans->empty()) return info;
+  if (Status s = LoadDemoPlans(channel, data_dir, scenario_path, &info); !s.ok()) return s;
   return info;
 }
 

@@ -149,7 +149,7 @@ void WebhookDispatcher::DeliverDue() {
     if (s.ok() && job.state == DeliveryState::kFailed) {
       store::AuditEntry a;
       a.at_ms = now;
-      a.kind = "webhook.failed";
+      a.kind = std::string(Name(AuditKind::kWebhookFailed));
       a.parties = {job.recipient};
       a.body_json = deconflict::json::Write(json::object{{"recipient", job.recipient.value()},
                                                          {"event_seq", job.event_seq},
@@ -162,7 +162,8 @@ void WebhookDispatcher::DeliverDue() {
     if (s.ok()) s = (*txn)->Commit();
     if (!s.ok()) spdlog::warn("webhooks: cannot update job: {}", s.ToString());
     if (job.state == DeliveryState::kDelivered) {
-      channel_->RecordReceipts({{job.recipient, job.event_seq, "webhook", "delivered", now}});
+      channel_->RecordReceipts(
+          {{job.recipient, job.event_seq, ReceiptChannel::kWebhook, ReceiptKind::kDelivered, now}});
     } else {
       spdlog::info("webhook {} for {}#{} attempt {} failed: {}", job.webhook_id,
                    job.recipient.value(), job.event_seq, job.attempts, error);
@@ -197,7 +198,9 @@ void WebhookDispatcher::DeliverPages() {
       // On the party's record: whether and when its contact was reached.
       store::AuditEntry a;
       a.at_ms = now;
-      a.kind = page.state == DeliveryState::kDelivered ? "contact.paged" : "contact.page_failed";
+      a.kind = std::string(Name(page.state == DeliveryState::kDelivered
+                                    ? AuditKind::kContactPaged
+                                    : AuditKind::kContactPageFailed));
       a.parties = {page.party};
       json::object body{{"party", page.party.value()},
                         {"contact", page.contact_id},

@@ -365,7 +365,8 @@ Result<json::object> Service::Receipt(const Caller& caller, const ConflictId& id
   std::vector<store::AuditEntry> picked;
   std::set<std::pair<std::string, int64_t>> notices;  // (recipient, event_seq) as the JSON says
   for (const auto& e : *entries) {
-    const bool receipt = e.kind.rfind("receipt.", 0) == 0;
+    const bool receipt =
+        e.kind == Name(AuditKind::kReceiptDelivered) || e.kind == Name(AuditKind::kReceiptRead);
     if (!receipt && e.body_json.find(c->id.value()) == std::string::npos) continue;
     json::value body = json::parse(e.body_json);
     const json::object& b = body.as_object();
@@ -379,7 +380,7 @@ Result<json::object> Service::Receipt(const Caller& caller, const ConflictId& id
     }
     auto* cid = b.if_contains("conflict");
     if (!cid || !cid->is_string() || cid->get_string() != c->id.value()) continue;
-    if (e.kind == "notice.sent") {
+    if (e.kind == Name(AuditKind::kNoticeSent)) {
       notices.insert({std::string(b.at("recipient").as_string()), b.at("event_seq").as_int64()});
     }
     picked.push_back(e);
@@ -400,20 +401,20 @@ Result<std::vector<store::EventRecord>> Service::EventsAfter(const Caller& calle
 }
 
 void Service::RecordDelivered(const Caller& caller, const std::vector<int64_t>& seqs,
-                              const std::string& channel) const {
+                              ReceiptChannel channel) const {
   std::vector<store::ReceiptRecord> receipts;
   receipts.reserve(seqs.size());
   for (int64_t seq : seqs)
-    receipts.push_back({caller.party, seq, channel, "delivered", ch_->Now()});
+    receipts.push_back({caller.party, seq, channel, ReceiptKind::kDelivered, ch_->Now()});
   ch_->RecordReceipts(std::move(receipts));
 }
 
-Status Service::MarkRead(const Caller& caller, int64_t seq, const std::string& channel) const {
+Status Service::MarkRead(const Caller& caller, int64_t seq, ReceiptChannel channel) const {
   auto last = store_->LastEventSeq(caller.party);
   if (!last.ok()) return last.status();
   if (seq < 1 || seq > *last)
     return Status::NotFound("event " + std::to_string(seq) + " does not exist");
-  ch_->RecordReceipts({{caller.party, seq, channel, "read", ch_->Now()}});
+  ch_->RecordReceipts({{caller.party, seq, channel, ReceiptKind::kRead, ch_->Now()}});
   return Status::Ok();
 }
 

@@ -129,11 +129,11 @@ class Service {
   Result<std::vector<store::EventRecord>> EventsAfter(const Caller& caller, int64_t after_seq,
                                                       int limit) const;
   // Records that the caller's events up to and including these were delivered on `channel`
-  // ("sse", "ws"). Fire and forget.
+  // (kSse, kWs). Fire and forget.
   void RecordDelivered(const Caller& caller, const std::vector<int64_t>& seqs,
-                       const std::string& channel) const;
+                       ReceiptChannel channel) const;
   // A read receipt. NotFound unless the caller's stream has event `seq`.
-  Status MarkRead(const Caller& caller, int64_t seq, const std::string& channel) const;
+  Status MarkRead(const Caller& caller, int64_t seq, ReceiptChannel channel) const;
   // Wakes `wake` whenever new events are committed for the caller (channel/hub.h).
   [[nodiscard]] channel::Hub::Subscription Subscribe(const Caller& caller,
                                                      std::function<void()> wake) const;

@@ -573,8 +573,8 @@ EventRecord ReadEvent(const Stmt& s) {
 ReceiptRecord ReadReceipt(const Stmt& s) {
   return ReceiptRecord{.recipient = s.TextAs<PartyId>(0),
                        .event_seq = s.Int(1),
-                       .channel = s.Text(2),
-                       .kind = s.Text(3),
+                       .channel = s.Enum<ReceiptChannel>(2),
+                       .kind = s.Enum<ReceiptKind>(3),
                        .at_ms = s.Int(4)};
 }
 
@@ -675,10 +675,13 @@ Result<std::optional<T>> OptionalRow(Stmt& s, ReadFn read, std::string_view what
 // SQLite's LIMIT: a negative value means no limit.
 int64_t SqlLimit(int limit) { return limit > 0 ? limit : -1; }
 
+// `var` names the declared variable: it cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ASSIGN_STMT_OR_RETURN(var, conn, sql)   \
   Result<Stmt> var##_or = (conn)->Prepare(sql); \
   if (!var##_or.ok()) return var##_or.status(); \
   Stmt& var = *var##_or
+// NOLINTEND(bugprone-macro-parentheses)
 
 class SqliteStore;
 

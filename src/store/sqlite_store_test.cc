@@ -390,6 +390,7 @@ TEST(SqliteStoreTest, ConcurrentReadersSeeWholeTransactions) {
   std::atomic<bool> done{false};
   std::atomic<int> reads{0}, torn{0}, errors{0};
   std::vector<std::thread> readers;
+  readers.reserve(4);
   for (int r = 0; r < 4; ++r) {  // more readers than connections: some wait for a lease
     readers.emplace_back([&] {
       while (!done.load()) {

@@ -124,7 +124,7 @@ struct MessageRecord {
 struct EventRecord {
   PartyId recipient;
   int64_t seq = 0;   // assigned by AppendEvent: 1, 2, ... per recipient (the SSE event id)
-  std::string type;  // e.g. "conflict.opened", "conflict.acknowledged", "escalation"
+  std::string type;  // Name(EventType), e.g. "conflict.opened" (kept as text)
   std::string data_json;
   int64_t at_ms = 0;
 };
@@ -133,8 +133,8 @@ struct EventRecord {
 struct ReceiptRecord {
   PartyId recipient;
   int64_t event_seq = 0;
-  std::string channel;  // "sse" | "ws" | "webhook" | "api"
-  std::string kind;     // "delivered" | "read"
+  ReceiptChannel channel = ReceiptChannel::kSse;
+  ReceiptKind kind = ReceiptKind::kDelivered;
   int64_t at_ms = 0;
 };
 
@@ -158,7 +158,7 @@ struct ContactPage {
   PartyId party;
   int64_t contact_id = 0;
   std::string url;
-  std::string event;  // e.g. "conflict.escalated"
+  std::string event;  // Name(EventType), e.g. "conflict.escalated"
   ConflictId conflict;
   int level = 0;          // escalation level
   std::string body_json;  // what is POSTed
@@ -174,7 +174,7 @@ struct ContactPage {
 struct AuditEntry {
   int64_t seq = 0;  // 1, 2, ... (assigned by AppendAudit)
   int64_t at_ms = 0;
-  std::string kind;              // e.g. "plan.submitted", "notice.sent", "receipt.delivered"
+  std::string kind;  // Name(AuditKind), e.g. "plan.submitted"; text: the hash covers it as written
   std::vector<PartyId> parties;  // parties that may read this entry (coordinators and
                                  // observers read every entry)
   std::string body_json;

@@ -73,10 +73,13 @@ const Status& StatusOf(const Result<T>& r) {
   } while (0)
 #define ASSERT_OK_AND_ASSIGN(lhs, expr) \
   ASSERT_OK_AND_ASSIGN_IMPL(CONF_CONCAT(conf_result_, __LINE__), lhs, expr)
+// `tmp` and `lhs` name (or declare) variables: they cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, expr)   \
   auto tmp = (expr);                                \
   ASSERT_TRUE(tmp.ok()) << tmp.status().ToString(); \
   lhs = std::move(*tmp)
+// NOLINTEND(bugprone-macro-parentheses)
 #define EXPECT_CODE(expr, expected_code) EXPECT_EQ(StatusOf(expr).code(), StatusCode::expected_code)
 
 // Some JSON exactly as a client might send it: white space, escapes, non-ASCII text. The store
@@ -169,6 +172,7 @@ void ExpectSameConflict(const ConflictRecord& a, const ConflictRecord& b) {
 template <typename T, typename F>
 std::vector<std::string> Keys(const std::vector<T>& v, F key) {
   std::vector<std::string> out;
+  out.reserve(v.size());
   for (const T& x : v) {
     if constexpr (std::is_same_v<decltype(key(x)), std::string>) {
       out.push_back(key(x));
@@ -181,12 +185,14 @@ std::vector<std::string> Keys(const std::vector<T>& v, F key) {
 
 std::vector<int64_t> Seqs(const std::vector<EventRecord>& v) {
   std::vector<int64_t> out;
+  out.reserve(v.size());
   for (const EventRecord& e : v) out.push_back(e.seq);
   return out;
 }
 
 std::vector<int64_t> Seqs(const std::vector<AuditEntry>& v) {
   std::vector<int64_t> out;
+  out.reserve(v.size());
   for (const AuditEntry& e : v) out.push_back(e.seq);
   return out;
 }
@@ -723,42 +729,42 @@ TEST_P(StoreConformanceTest, ReceiptsDeduplicated) {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
                                .event_seq = 2,
-                               .channel = "sse",
-                               .kind = "delivered",
+                               .channel = ReceiptChannel::kSse,
+                               .kind = ReceiptKind::kDelivered,
                                .at_ms = 5}));
     ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
                                .event_seq = 1,
-                               .channel = "webhook",
-                               .kind = "delivered",
+                               .channel = ReceiptChannel::kWebhook,
+                               .kind = ReceiptKind::kDelivered,
                                .at_ms = 3}));
     ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
                                .event_seq = 2,
-                               .channel = "api",
-                               .kind = "read",
+                               .channel = ReceiptChannel::kApi,
+                               .kind = ReceiptKind::kRead,
                                .at_ms = 9}));
     ASSERT_OK(txn->PutReceipt({.recipient = PartyId("bravo"),
                                .event_seq = 2,
-                               .channel = "sse",
-                               .kind = "delivered",
+                               .channel = ReceiptChannel::kSse,
+                               .kind = ReceiptKind::kDelivered,
                                .at_ms = 6}));
     // The same delivery reported again: ignored, the first time kept.
     ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
                                .event_seq = 2,
-                               .channel = "sse",
-                               .kind = "delivered",
+                               .channel = ReceiptChannel::kSse,
+                               .kind = ReceiptKind::kDelivered,
                                .at_ms = 8}));
     ASSERT_OK(txn->Commit());
   }
   ASSERT_OK_AND_ASSIGN(std::vector<ReceiptRecord> all, store_->ListReceipts(PartyId("alpha"), 0));
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[0].event_seq, 1);
-  EXPECT_EQ(all[0].channel, "webhook");
-  EXPECT_EQ(all[1].channel, "api");
-  EXPECT_EQ(all[1].kind, "read");
+  EXPECT_EQ(all[0].channel, ReceiptChannel::kWebhook);
+  EXPECT_EQ(all[1].channel, ReceiptChannel::kApi);
+  EXPECT_EQ(all[1].kind, ReceiptKind::kRead);
   EXPECT_EQ(all[2].recipient, PartyId("alpha"));
   EXPECT_EQ(all[2].event_seq, 2);
-  EXPECT_EQ(all[2].channel, "sse");
-  EXPECT_EQ(all[2].kind, "delivered");
+  EXPECT_EQ(all[2].channel, ReceiptChannel::kSse);
+  EXPECT_EQ(all[2].kind, ReceiptKind::kDelivered);
   EXPECT_EQ(all[2].at_ms, 5);
   EXPECT_EQ(store_->ListReceipts(PartyId("alpha"), 2)->size(), 2u);
   EXPECT_EQ(store_->ListReceipts(PartyId("alpha"), 3)->size(), 0u);
@@ -1040,8 +1046,10 @@ TEST_P(StoreConformanceTest, DestroyedTransactionLeavesNothing) {
     ASSERT_OK(txn->AppendMessage(
         {.conflict_id = ConflictId("c"), .party = PartyId("alpha"), .kind = MessageKind::kText}));
     ASSERT_OK(txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}));
-    ASSERT_OK(txn->PutReceipt(
-        {.recipient = PartyId("alpha"), .event_seq = 1, .channel = "sse", .kind = "delivered"}));
+    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
+                               .event_seq = 1,
+                               .channel = ReceiptChannel::kSse,
+                               .kind = ReceiptKind::kDelivered}));
     ASSERT_OK_AND_ASSIGN(AuditEntry e, txn->AppendAudit(Audit("k", {"alpha"})));
     ASSERT_OK(
         txn->PutCheckpoint(record::MakeCheckpoint(record::GenerateKeyPair(), e.seq, e.hash, 1)));
@@ -1175,8 +1183,10 @@ TEST_P(StoreConformanceTest, ReopenKeepsEverything) {
     ASSERT_OK(txn->AppendMessage(
         {.conflict_id = ConflictId("c"), .party = PartyId("alpha"), .kind = MessageKind::kText}));
     ASSERT_OK(txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}));
-    ASSERT_OK(txn->PutReceipt(
-        {.recipient = PartyId("alpha"), .event_seq = 1, .channel = "sse", .kind = "delivered"}));
+    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
+                               .event_seq = 1,
+                               .channel = ReceiptChannel::kSse,
+                               .kind = ReceiptKind::kDelivered}));
     ASSERT_OK_AND_ASSIGN(AuditEntry e, txn->AppendAudit(Audit("k", {"alpha", "bravo"})));
     ASSERT_OK(txn->PutCheckpoint(record::MakeCheckpoint(key, e.seq, e.hash, 1)));
     ASSERT_OK(txn->Commit());

@@ -116,7 +116,7 @@ class ChannelTest : public ::testing::Test {
   // Waits until everything queued so far is committed, with a sweep at now_.
   void Settle() {
     std::promise<Result<bool>> p;
-    channel_->Flush([&](const Result<bool>& r) { p.set_value(std::move(r)); });
+    channel_->Flush([&](Result<bool> r) { p.set_value(std::move(r)); });
     Result<bool> r = p.get_future().get();
     ASSERT_TRUE(r.ok()) << r.status().ToString();
   }

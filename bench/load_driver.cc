@@ -606,14 +606,14 @@ Result<std::vector<PartyToken>> CreateParties(const std::string& data_dir, int p
     } else {
       std::snprintf(name, sizeof name, "P%02d", i + 1);
     }
-    store::PartyRecord p{.name = name,
+    store::PartyRecord p{.name = PartyId(name),
                          .role = coord ? Role::kCoordinator : Role::kParty,
                          .display_name = std::string("load party ") + name,
                          .created_ms = now_ms};
     if (Status s = (*txn)->PutParty(p); !s.ok()) return s;
     const std::string secret = "dcf_" + record::RandomHex(24);
     store::TokenRecord t{.id = "tok_" + record::RandomHex(6),
-                         .party = name,
+                         .party = PartyId(name),
                          .hash = record::Sha256Hex(secret),
                          .created_ms = now_ms};
     if (Status s = (*txn)->PutToken(t); !s.ok()) return s;
@@ -1029,7 +1029,7 @@ int StartLocalServer(const Flags& f, Daemon& daemon, std::string* dir,
 std::string CheckDurability(const std::string& dir, const Runner& runner, int exit_code) {
   auto store = store::OpenSqliteStore({.dir = dir + "/data"});
   if (!store.ok()) return "cannot reopen the store: " + store.status().ToString();
-  auto plans = (*store)->ListPlans("", std::nullopt);
+  auto plans = (*store)->ListPlans(PartyId(), std::nullopt);
   auto sync = store::SqlitePragma(**store, "synchronous");
   auto journal = store::SqlitePragma(**store, "journal_mode");
   if (!plans.ok()) return "cannot list plans: " + plans.status().ToString();

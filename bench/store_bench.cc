@@ -48,26 +48,29 @@ class ScratchDir {
 Status WriteBatch(WriteTxn& txn, int b, const std::string& feature_json) {
   for (int p = 0; p < kPlansPerBatch; ++p) {
     const std::string party = "party" + std::to_string(p % kParties);
-    PlanRecord plan{.party = party,
-                    .id = "plan-" + std::to_string(b * kPlansPerBatch + p),
+    PlanRecord plan{.party = PartyId(party),
+                    .id = PlanId("plan-" + std::to_string(b * kPlansPerBatch + p)),
                     .version = 1,
                     .status = PlanStatus::kActive,
                     .feature_json = feature_json,
                     .created_ms = 1};
     if (Status s = txn.PutPlan(plan); !s.ok()) return s;
     for (int e = 0; e < 3; ++e) {
-      Status s = txn.AppendEvent({.recipient = "party" + std::to_string((p + e) % kParties),
-                                  .type = "plan.accepted",
-                                  .data_json = "{\"plan\":\"" + plan.id + "\"}"})
-                     .status();
+      Status s =
+          txn.AppendEvent({.recipient = PartyId("party" + std::to_string((p + e) % kParties)),
+                           .type = "plan.accepted",
+                           .data_json = "{\"plan\":\"" + plan.id + "\"}"})
+              .status();
       if (!s.ok()) return s;
     }
     for (int a = 0; a < 4; ++a) {
-      Status s = txn.AppendAudit({.at_ms = 1,
-                                  .kind = "plan.submitted",
-                                  .parties = {party, "party" + std::to_string((p + 1) % kParties)},
-                                  .body_json = "{\"plan\":\"" + plan.id + "\"}"})
-                     .status();
+      Status s =
+          txn.AppendAudit({.at_ms = 1,
+                           .kind = "plan.submitted",
+                           .parties = {PartyId(party),
+                                       PartyId("party" + std::to_string((p + 1) % kParties))},
+                           .body_json = "{\"plan\":\"" + plan.id + "\"}"})
+              .status();
       if (!s.ok()) return s;
     }
   }

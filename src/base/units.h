@@ -12,6 +12,8 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace deconflict {
 
@@ -21,16 +23,38 @@ class NamedType {
   constexpr NamedType() = default;
   constexpr explicit NamedType(T v) : v_(std::move(v)) {}
   constexpr const T& value() const { return v_; }
+  // For string-like ids: no id (an empty filter field, "any").
+  constexpr bool empty() const requires requires(const T& t) { t.empty(); }
+  { return v_.empty(); }
   constexpr auto operator<=>(const NamedType&) const = default;
 
  private:
   T v_{};
 };
 
+// A string id reads as its text in messages and keys: "plan " + plan_id + " of " + party_id.
+// (Two ids never add up: there is no id + id.)
+template <typename Tag>
+std::string operator+(std::string text, const NamedType<std::string, Tag>& id) {
+  text += id.value();
+  return text;
+}
+template <typename Tag>
+std::string operator+(const char* text, const NamedType<std::string, Tag>& id) {
+  return std::string(text) + id;
+}
+template <typename Tag>
+std::string operator+(const NamedType<std::string, Tag>& id, std::string_view text) {
+  std::string out = id.value();
+  out += text;
+  return out;
+}
+
 using Meters = NamedType<double, struct MetersTag>;
 using Seconds = NamedType<double, struct SecondsTag>;
 using PlanId = NamedType<std::string, struct PlanIdTag>;
 using PartyId = NamedType<std::string, struct PartyIdTag>;
+using ConflictId = NamedType<std::string, struct ConflictIdTag>;  // server-assigned, opaque
 
 // An instant, in seconds since 1970-01-01T00:00:00Z (UTC, no leap seconds), as a double
 // (resolution better than 1 microsecond for any date in 1900..2200). May be -inf/+inf for

@@ -30,6 +30,49 @@ enum class ContactRole { kPrimary, kBackup };
 // A webhook job's or a contact page's delivery.
 enum class DeliveryState { kPending, kDelivered, kFailed };
 
+// The type of an event in a party's stream (SSE event name, WebSocket and webhook "type").
+enum class EventType {
+  kConflictOpened,
+  kConflictAcknowledged,
+  kConflictAccepted,
+  kConflictResolved,
+  kConflictExpired,
+  kConflictEscalated,
+  kMessagePosted,
+};
+// Where a delivery receipt was recorded, and what it says.
+enum class ReceiptChannel { kSse, kWs, kWebhook, kApi };
+enum class ReceiptKind { kDelivered, kRead };
+// The kind of an entry of the audit log (docs/channel.md). The log itself keeps the kind as text
+// (store::AuditEntry::kind, hashed and verified as written); these are the kinds the channel, the
+// server and the admin CLI write.
+enum class AuditKind {
+  kPartyCreated,
+  kTokenCreated,
+  kTokenRevoked,
+  kPlanSubmitted,
+  kPlanAmended,
+  kPlanCancelled,
+  kConflictOpened,
+  kConflictAcknowledged,
+  kConflictAccepted,
+  kConflictResolved,
+  kConflictExpired,
+  kNoticeSent,
+  kMessagePosted,
+  kReceiptDelivered,
+  kReceiptRead,
+  kEscalation,
+  kEscalationContacts,
+  kWebhookAdded,
+  kWebhookDeleted,
+  kWebhookFailed,
+  kContactAdded,
+  kContactDeleted,
+  kContactPaged,
+  kContactPageFailed,
+};
+
 // The name table of each enum, indexed by the enumerator's value (enumerators are 0, 1, ...).
 template <typename E>
 struct EnumNames;
@@ -62,6 +105,31 @@ struct EnumNames<ContactRole> {
 template <>
 struct EnumNames<DeliveryState> {
   static constexpr std::array<std::string_view, 3> kNames{"pending", "delivered", "failed"};
+};
+
+template <>
+struct EnumNames<EventType> {
+  static constexpr std::array<std::string_view, 7> kNames{
+      "conflict.opened",  "conflict.acknowledged", "conflict.accepted", "conflict.resolved",
+      "conflict.expired", "conflict.escalated",    "message.posted"};
+};
+template <>
+struct EnumNames<ReceiptChannel> {
+  static constexpr std::array<std::string_view, 4> kNames{"sse", "ws", "webhook", "api"};
+};
+template <>
+struct EnumNames<ReceiptKind> {
+  static constexpr std::array<std::string_view, 2> kNames{"delivered", "read"};
+};
+template <>
+struct EnumNames<AuditKind> {
+  static constexpr std::array<std::string_view, 24> kNames{
+      "party.created",       "token.created",     "token.revoked",    "plan.submitted",
+      "plan.amended",        "plan.cancelled",    "conflict.opened",  "conflict.acknowledged",
+      "conflict.accepted",   "conflict.resolved", "conflict.expired", "notice.sent",
+      "message.posted",      "receipt.delivered", "receipt.read",     "escalation",
+      "escalation.contacts", "webhook.added",     "webhook.deleted",  "webhook.failed",
+      "contact.added",       "contact.deleted",   "contact.paged",    "contact.page_failed"};
 };
 
 template <typename E>

@@ -27,6 +27,10 @@ TEST(VocabularyTest, EveryNameRoundTrips) {
   ExpectRoundTrip<MessageKind>();
   ExpectRoundTrip<ContactRole>();
   ExpectRoundTrip<DeliveryState>();
+  ExpectRoundTrip<EventType>();
+  ExpectRoundTrip<ReceiptChannel>();
+  ExpectRoundTrip<ReceiptKind>();
+  ExpectRoundTrip<AuditKind>();
 }
 
 TEST(VocabularyTest, NamesAreTheStoredStrings) {
@@ -54,6 +58,28 @@ TEST(VocabularyTest, NamesAreTheStoredStrings) {
   EXPECT_EQ(Name(DeliveryState::kPending), "pending");
   EXPECT_EQ(Name(DeliveryState::kDelivered), "delivered");
   EXPECT_EQ(Name(DeliveryState::kFailed), "failed");
+  EXPECT_EQ(Name(EventType::kConflictOpened), "conflict.opened");
+  EXPECT_EQ(Name(EventType::kConflictEscalated), "conflict.escalated");
+  EXPECT_EQ(Name(EventType::kMessagePosted), "message.posted");
+  EXPECT_EQ(Name(ReceiptChannel::kSse), "sse");
+  EXPECT_EQ(Name(ReceiptChannel::kWs), "ws");
+  EXPECT_EQ(Name(ReceiptChannel::kWebhook), "webhook");
+  EXPECT_EQ(Name(ReceiptChannel::kApi), "api");
+  EXPECT_EQ(Name(ReceiptKind::kDelivered), "delivered");
+  EXPECT_EQ(Name(ReceiptKind::kRead), "read");
+  EXPECT_EQ(Name(AuditKind::kPlanSubmitted), "plan.submitted");
+  EXPECT_EQ(Name(AuditKind::kNoticeSent), "notice.sent");
+  EXPECT_EQ(Name(AuditKind::kReceiptDelivered), "receipt.delivered");
+  EXPECT_EQ(Name(AuditKind::kEscalation), "escalation");
+  EXPECT_EQ(Name(AuditKind::kContactPageFailed), "contact.page_failed");
+}
+
+// A conflict's closing status names the event and the audit entry: "conflict." + status.
+TEST(VocabularyTest, ClosingKindsFollowTheStatus) {
+  EXPECT_EQ(Name(EventType::kConflictResolved), "conflict.resolved");
+  EXPECT_EQ(Name(EventType::kConflictExpired), "conflict.expired");
+  EXPECT_EQ(Name(AuditKind::kConflictResolved), "conflict.resolved");
+  EXPECT_EQ(Name(AuditKind::kConflictExpired), "conflict.expired");
 }
 
 TEST(VocabularyTest, UnknownTextIsRefused) {
@@ -62,6 +88,12 @@ TEST(VocabularyTest, UnknownTextIsRefused) {
   EXPECT_EQ(Parse<ConflictStatus>("nonsense"), std::nullopt);
   EXPECT_EQ(Parse<PlanStatus>("active "), std::nullopt);
   EXPECT_EQ(Parse<Resolution>(""), Resolution::kNone);
+  EXPECT_EQ(Parse<EventType>("conflict.open"), std::nullopt);
+  EXPECT_EQ(Parse<EventType>("escalation"), std::nullopt);  // an audit kind, not an event type
+  EXPECT_EQ(Parse<ReceiptChannel>("SSE"), std::nullopt);
+  EXPECT_EQ(Parse<ReceiptKind>("seen"), std::nullopt);
+  EXPECT_EQ(Parse<AuditKind>("receipt."), std::nullopt);
+  EXPECT_EQ(Parse<AuditKind>(""), std::nullopt);
   static_assert(Parse<MessageKind>("reject") == MessageKind::kReject);
   static_assert(Name(DeliveryState::kFailed) == "failed");
 }

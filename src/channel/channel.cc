@@ -21,7 +21,7 @@ namespace deconflict::channel {
 
 namespace json = boost::json;
 
-PlanId EngineId(const PlanRef& ref) { return PlanId(ref.party.value() + ":" + ref.id.value()); }
+PlanId EngineId(const PlanRef& ref) { return PlanId(ref.party + ":" + ref.id); }
 
 PlanRef FromEngineId(const PlanId& engine_id) {
   const std::string& key = engine_id.value();
@@ -56,8 +56,13 @@ int64_t SteadyMs() {
 std::string Quote(const std::string& s) { return deconflict::json::Write(json::string(s)); }
 
 // The engine id of a stored plan, as the key of plans_ and live_by_plan_.
-std::string PlanKey(const std::string& party, const std::string& id) {
-  return EngineId({PartyId(party), PlanId(id)}).value();
+PlanId PlanKey(const PartyId& party, const PlanId& id) { return EngineId({party, id}); }
+
+// Party ids as a JSON array of their names.
+json::array NameArray(const std::vector<PartyId>& parties) {
+  json::array a;
+  for (const PartyId& p : parties) a.emplace_back(p.value());
+  return a;
 }
 
 }  // namespace
@@ -79,17 +84,17 @@ struct Submit : Outcome<PlanOutcome> {
 };
 struct Cancel : Outcome<PlanOutcome> {
   Caller caller;
-  std::string id;
+  PlanId id;
   std::optional<int64_t> if_match;
 };
 struct ConflictAction : Outcome<store::ConflictRecord> {
   Caller caller;
-  std::string id;
+  ConflictId id;
   Event::Kind kind = Event::kAcknowledge;  // kAcknowledge or kAccept
 };
 struct Message : Outcome<store::MessageRecord> {
   Caller caller;
-  std::string conflict_id;
+  ConflictId conflict_id;
   store::MessageRecord message;
 };
 struct Receipts : Outcome<bool> {
@@ -138,10 +143,10 @@ struct Channel::Op {
 struct Channel::Batch {
   std::unique_ptr<store::WriteTxn> txn;
   int64_t now = 0;
-  std::map<std::string, int64_t> published;  // recipient -> last event seq
+  std::map<PartyId, int64_t> published;  // recipient -> last event seq
   int64_t last_audit_seq = 0;
   std::string last_audit_hash;
-  std::set<std::tuple<std::string, int64_t, std::string, std::string>> receipts;
+  std::set<std::tuple<PartyId, int64_t, ReceiptChannel, ReceiptKind>> receipts;
   int64_t escalations = 0;
   bool webhooks_changed = false;
 };
@@ -183,10 +188,10 @@ Status Channel::Load() {
   next_due_ms_ = 0;  // the first sweep looks at every live conflict
   detector_ = std::make_unique<engine::ConflictDetector>(options_.rules);
 
-  auto plans = store_->ListPlans("", std::nullopt);
+  auto plans = store_->ListPlans(PartyId(), std::nullopt);
   if (!plans.ok()) return plans.status();
   for (store::PlanRecord& r : *plans) {
-    std::string key = PlanKey(r.party, r.id);
+    PlanId key = PlanKey(r.party, r.id);
     PlanState st;
     if (r.status == PlanStatus::kActive) {
       json::value v;
@@ -198,8 +203,8 @@ Status Channel::Load() {
         return Status::Internal("stored plan " + key +
                                 " no longer validates: " + p.status().ToString());
       }
-      p->id = PlanId(key);
-      p->party = PartyId(r.party);
+      p->id = key;
+      p->party = r.party;
       if (Status s = detector_->Add(*p); !s.ok()) return s;
       st.plan = std::move(*p);
     }
@@ -237,7 +242,7 @@ void Channel::RefreshParties() {
     roles_.clear();
     for (const auto& p : *parties) roles_[p.name] = p.role;
   }
-  auto hooks = store_->ListWebhooks("");
+  auto hooks = store_->ListWebhooks(PartyId());
   if (hooks.ok()) {
     webhooks_.clear();
     for (const auto& w : *hooks) {
@@ -247,8 +252,8 @@ void Channel::RefreshParties() {
   last_party_refresh_ms_ = SteadyMs();
 }
 
-std::vector<std::string> Channel::Watchers() const {
-  std::vector<std::string> out;
+std::vector<PartyId> Channel::Watchers() const {
+  std::vector<PartyId> out;
   for (const auto& [name, role] : roles_) {
     if (role != Role::kParty) out.push_back(name);
   }
@@ -288,8 +293,8 @@ void Channel::SubmitPlan(const Caller& caller, model::Plan plan, std::string fea
   Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
-void Channel::CancelPlan(const Caller& caller, const std::string& id,
-                         std::optional<int64_t> if_match, Done<PlanOutcome> done) {
+void Channel::CancelPlan(const Caller& caller, const PlanId& id, std::optional<int64_t> if_match,
+                         Done<PlanOutcome> done) {
   op::Cancel o;
   o.done = std::move(done);
   o.caller = caller;
@@ -298,7 +303,7 @@ void Channel::CancelPlan(const Caller& caller, const std::string& id,
   Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
-void Channel::Acknowledge(const Caller& caller, const std::string& conflict_id,
+void Channel::Acknowledge(const Caller& caller, const ConflictId& conflict_id,
                           Done<store::ConflictRecord> done) {
   op::ConflictAction o;
   o.done = std::move(done);
@@ -308,7 +313,7 @@ void Channel::Acknowledge(const Caller& caller, const std::string& conflict_id,
   Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
-void Channel::Accept(const Caller& caller, const std::string& conflict_id,
+void Channel::Accept(const Caller& caller, const ConflictId& conflict_id,
                      Done<store::ConflictRecord> done) {
   op::ConflictAction o;
   o.done = std::move(done);
@@ -318,7 +323,7 @@ void Channel::Accept(const Caller& caller, const std::string& conflict_id,
   Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
-void Channel::PostMessage(const Caller& caller, const std::string& conflict_id,
+void Channel::PostMessage(const Caller& caller, const ConflictId& conflict_id,
                           store::MessageRecord message, Done<store::MessageRecord> done) {
   op::Message o;
   o.done = std::move(done);
@@ -332,7 +337,7 @@ void Channel::RecordReceipts(std::vector<store::ReceiptRecord> receipts) {
   if (receipts.empty()) return;
   op::Receipts o;
   o.receipts = std::move(receipts);
-  o.done = [](Result<bool> r) {
+  o.done = [](const Result<bool>& r) {
     if (!r.ok()) spdlog::warn("receipts not recorded: {}", r.status().ToString());
   };
   Enqueue(std::make_unique<Op>(Op{std::move(o)}));
@@ -387,14 +392,14 @@ std::vector<engine::Conflict> Channel::DryRun(const model::Plan& plan_with_key) 
 
 Result<engine::Suggestion> Channel::Suggest(const Caller& caller,
                                             const store::ConflictRecord& c) const {
-  int side = SideOf(c, caller.party.value());
+  int side = SideOf(c, caller.party);
   if (side < 0) return Status::PermissionDenied("not a side of conflict " + c.id);
-  std::string key = side == 0 ? PlanKey(c.party_a, c.plan_a) : PlanKey(c.party_b, c.plan_b);
+  PlanId key = side == 0 ? PlanKey(c.party_a, c.plan_a) : PlanKey(c.party_b, c.plan_b);
   ReaderLock lock(detector_mu_);
-  if (detector_->Find(PlanId(key)) == nullptr) {
+  if (detector_->Find(key) == nullptr) {
     return Status::FailedPrecondition("the plan of this conflict is no longer active");
   }
-  return engine::Suggest(*detector_, PlanId(key), {});
+  return engine::Suggest(*detector_, key, {});
 }
 
 Result<Caller> Channel::Authenticate(std::string_view token) {
@@ -412,7 +417,7 @@ Result<Caller> Channel::Authenticate(std::string_view token) {
   auto p = store_->GetParty((*t)->party);
   if (!p.ok()) return p.status();
   if (!*p) return Status::Unauthenticated("the token's party no longer exists");
-  Caller caller{PartyId((*p)->name), (*p)->role};
+  Caller caller{(*p)->name, (*p)->role};
   MutexLock lock(auth_mu_);
   if (auth_cache_.size() > 10000) auth_cache_.clear();
   auth_cache_[hash] = {caller, now + 2000};
@@ -523,11 +528,11 @@ void Channel::RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpo
 
 // ----- Writer helpers. -----
 
-Status Channel::Audit(Batch& b, const std::string& kind, std::vector<std::string> parties,
+Status Channel::Audit(Batch& b, AuditKind kind, std::vector<PartyId> parties,
                       std::string body_json) {
   store::AuditEntry e;
   e.at_ms = b.now;
-  e.kind = kind;
+  e.kind = std::string(Name(kind));  // the log keeps the kind as text
   std::sort(parties.begin(), parties.end());
   parties.erase(std::unique(parties.begin(), parties.end()), parties.end());
   e.parties = std::move(parties);
@@ -539,11 +544,11 @@ Status Channel::Audit(Batch& b, const std::string& kind, std::vector<std::string
   return Status::Ok();
 }
 
-Status Channel::Emit(Batch& b, const std::string& recipient, const std::string& type,
-                     std::string data_json, store::EventRecord* out) {
+Status Channel::Emit(Batch& b, const PartyId& recipient, EventType type, std::string data_json,
+                     store::EventRecord* out) {
   store::EventRecord e;
   e.recipient = recipient;
-  e.type = type;
+  e.type = std::string(Name(type));
   e.data_json = std::move(data_json);
   e.at_ms = b.now;
   auto r = b.txn->AppendEvent(std::move(e));
@@ -565,16 +570,16 @@ Status Channel::Emit(Batch& b, const std::string& recipient, const std::string& 
   return Status::Ok();
 }
 
-Status Channel::Notify(Batch& b, const store::ConflictRecord& c, const std::string& type,
-                       const json::object& extra, const std::string& private_to,
+Status Channel::Notify(Batch& b, const store::ConflictRecord& c, EventType type,
+                       const json::object& extra, const PartyId& private_to,
                        const json::object& private_extra) {
-  std::vector<std::string> recipients = {c.party_a, c.party_b};
-  for (const std::string& w : Watchers()) recipients.push_back(w);
+  std::vector<PartyId> recipients = {c.party_a, c.party_b};
+  for (PartyId& w : Watchers()) recipients.push_back(std::move(w));
   const json::value detail = json::parse(c.detail_json);
-  for (const std::string& r : recipients) {
+  for (const PartyId& r : recipients) {
     auto role_it = roles_.find(r);
     Role role = role_it != roles_.end() ? role_it->second : Role::kParty;
-    Caller as{PartyId(r), role};
+    Caller as{r, role};
     json::object data = extra;
     if (!private_to.empty() && (r == private_to || as.sees_all())) {
       for (const auto& [k, v] : private_extra) data[k] = v;
@@ -583,18 +588,19 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, const std::stri
     store::EventRecord ev;
     if (Status s = Emit(b, r, type, deconflict::json::Write(data), &ev); !s.ok()) return s;
     if (r == c.party_a || r == c.party_b) {
-      json::object body{
-          {"recipient", r},   {"event_seq", ev.seq},      {"type", type},
-          {"conflict", c.id}, {"status", Name(c.status)}, {"deadline", TimeOrNull(c.deadline_ms)}};
-      if (Status s = Audit(b, "notice.sent", {r}, deconflict::json::Write(body)); !s.ok()) return s;
+      json::object body{{"recipient", r.value()},   {"event_seq", ev.seq},
+                        {"type", Name(type)},       {"conflict", c.id.value()},
+                        {"status", Name(c.status)}, {"deadline", TimeOrNull(c.deadline_ms)}};
+      if (Status s = Audit(b, AuditKind::kNoticeSent, {r}, deconflict::json::Write(body)); !s.ok())
+        return s;
     }
   }
   return Status::Ok();
 }
 
 Status Channel::Apply(Batch& b, op::Submit& op) {
-  const std::string id = op.plan.id.value();
-  const std::string key = PlanKey(op.caller.party.value(), id);
+  const PlanId id = op.plan.id;
+  const PlanId key = PlanKey(op.caller.party, id);
   auto it = plans_.find(key);
   bool active = it != plans_.end() && it->second.record.status == PlanStatus::kActive;
   if (op.mode == Write::kCreate && active) {
@@ -617,23 +623,24 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
     }
   }
   PlanState next;
-  next.record.party = op.caller.party.value();
+  next.record.party = op.caller.party;
   next.record.id = id;
   next.record.version = it == plans_.end() ? 1 : it->second.record.version + 1;
   next.record.status = PlanStatus::kActive;
   next.record.feature_json = std::move(op.feature_json);
   next.record.created_ms = b.now;
   model::Plan plan = std::move(op.plan);
-  plan.id = PlanId(key);
-  plan.party = PartyId(op.caller.party.value());
+  plan.id = key;
+  plan.party = op.caller.party;
   next.plan = std::move(plan);
   op.out.emplace();
-  return ReplacePlan(b, key, std::move(next), &*op.out,
-                     op.mode == Write::kCreate ? "plan.submitted" : "plan.amended");
+  return ReplacePlan(
+      b, key, std::move(next), &*op.out,
+      op.mode == Write::kCreate ? AuditKind::kPlanSubmitted : AuditKind::kPlanAmended);
 }
 
 Status Channel::Apply(Batch& b, op::Cancel& op) {
-  const std::string key = PlanKey(op.caller.party.value(), op.id);
+  const PlanId key = PlanKey(op.caller.party, op.id);
   auto it = plans_.find(key);
   if (it == plans_.end() || it->second.record.status != PlanStatus::kActive) {
     op.status = Status::NotFound("no active plan " + op.id);
@@ -651,11 +658,11 @@ Status Channel::Apply(Batch& b, op::Cancel& op) {
   next.record.status = PlanStatus::kCancelled;
   next.record.created_ms = b.now;
   op.out.emplace();
-  return ReplacePlan(b, key, std::move(next), &*op.out, "plan.cancelled");
+  return ReplacePlan(b, key, std::move(next), &*op.out, AuditKind::kPlanCancelled);
 }
 
-Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, PlanOutcome* out,
-                            const std::string& why) {
+Status Channel::ReplacePlan(Batch& b, const PlanId& key, PlanState next, PlanOutcome* out,
+                            AuditKind why) {
   std::vector<engine::Conflict> found;
   if (next.plan) {
     ReaderLock lock(detector_mu_);
@@ -663,8 +670,8 @@ Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, Pl
   }
   {
     WriterLock lock(detector_mu_);
-    if (detector_->Find(PlanId(key)) != nullptr) {
-      if (Status s = detector_->Remove(PlanId(key)); !s.ok()) return s;
+    if (detector_->Find(key) != nullptr) {
+      if (Status s = detector_->Remove(key); !s.ok()) return s;
     }
     if (next.plan) {
       if (Status s = detector_->Add(*next.plan); !s.ok()) return s;
@@ -672,37 +679,41 @@ Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, Pl
   }
   if (Status s = b.txn->PutPlan(next.record); !s.ok()) return s;
   const store::PlanRecord& rec = next.record;
-  std::string body = "{\"party\":" + Quote(rec.party) + ",\"id\":" + Quote(rec.id) +
+  std::string body = "{\"party\":" + Quote(rec.party.value()) + ",\"id\":" + Quote(rec.id.value()) +
                      ",\"version\":" + std::to_string(rec.version) +
                      ",\"status\":" + Quote(std::string(Name(rec.status))) +
                      ",\"feature\":" + rec.feature_json + "}";
   if (Status s = Audit(b, why, {rec.party}, std::move(body)); !s.ok()) return s;
-  bool still_active = next.plan.has_value();
+  const bool still_active = next.plan.has_value();
   out->plan = rec;
   plans_[key] = std::move(next);  // `rec` referred into `next`: use out->plan from here on
+  return Reconcile(b, key, found, still_active, out);
+}
 
+Status Channel::Reconcile(Batch& b, const PlanId& key, const std::vector<engine::Conflict>& found,
+                          bool still_active, PlanOutcome* out) {
   // Pair the conflicts found now with the live ones, per other plan.
-  std::map<std::string, std::vector<const engine::Conflict*>> now_by_other;
+  std::map<PlanId, std::vector<const engine::Conflict*>> now_by_other;
   for (const engine::Conflict& c : found) {
-    const std::string& other = c.plan_a.value() == key ? c.plan_b.value() : c.plan_a.value();
+    const PlanId& other = c.plan_a == key ? c.plan_b : c.plan_a;
     now_by_other[other].push_back(&c);
   }
-  std::map<std::string, std::vector<std::string>> live_by_other;
+  std::map<PlanId, std::vector<ConflictId>> live_by_other;
   auto lit = live_by_plan_.find(key);
   if (lit != live_by_plan_.end()) {
-    for (const std::string& id : lit->second) {
+    for (const ConflictId& id : lit->second) {
       const store::ConflictRecord& c = live_.at(id);
-      std::string a = PlanKey(c.party_a, c.plan_a), bk = PlanKey(c.party_b, c.plan_b);
+      PlanId a = PlanKey(c.party_a, c.plan_a), bk = PlanKey(c.party_b, c.plan_b);
       live_by_other[a == key ? bk : a].push_back(id);
     }
   }
-  std::set<std::string> others;
+  std::set<PlanId> others;
   for (const auto& [o, v] : now_by_other) others.insert(o);
   for (const auto& [o, v] : live_by_other) others.insert(o);
-  for (const std::string& other : others) {
+  for (const PlanId& other : others) {
     const auto& fresh = now_by_other[other];
     auto& old = live_by_other[other];
-    std::sort(old.begin(), old.end(), [&](const std::string& x, const std::string& y) {
+    std::sort(old.begin(), old.end(), [&](const ConflictId& x, const ConflictId& y) {
       const auto &cx = live_.at(x), &cy = live_.at(y);
       return std::tie(cx.window_start_ms, cx.id) < std::tie(cy.window_start_ms, cy.id);
     });
@@ -711,7 +722,7 @@ Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, Pl
       same = DisclosureJson(*fresh[i]) == live_.at(old[i]).detail_json;
     }
     if (same) {
-      for (const std::string& id : old) {
+      for (const ConflictId& id : old) {
         store::ConflictRecord& c = live_.at(id);
         int64_t& v = PlanKey(c.party_a, c.plan_a) == key ? c.version_a : c.version_b;
         v = out->plan.version;
@@ -724,7 +735,7 @@ Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, Pl
     Resolution resolution = !still_active   ? Resolution::kCancelled
                             : fresh.empty() ? Resolution::kAmended
                                             : Resolution::kSuperseded;
-    for (const std::string& id : old) {
+    for (const ConflictId& id : old) {
       store::ConflictRecord c = live_.at(id);
       if (Status s = CloseConflict(b, &c, Event::Resolve(resolution), out->plan.party); !s.ok()) {
         return s;
@@ -742,14 +753,14 @@ Status Channel::ReplacePlan(Batch& b, const std::string& key, PlanState next, Pl
 
 Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::ConflictRecord* out) {
   store::ConflictRecord r;
-  r.id = "c-" + record::RandomHex(8);
-  const PlanRef side_a = FromEngineId(c.plan_a), side_b = FromEngineId(c.plan_b);
-  r.party_a = side_a.party.value();
-  r.plan_a = side_a.id.value();
-  r.party_b = side_b.party.value();
-  r.plan_b = side_b.id.value();
-  r.version_a = plans_.at(c.plan_a.value()).record.version;
-  r.version_b = plans_.at(c.plan_b.value()).record.version;
+  r.id = ConflictId("c-" + record::RandomHex(8));
+  PlanRef side_a = FromEngineId(c.plan_a), side_b = FromEngineId(c.plan_b);
+  r.party_a = std::move(side_a.party);
+  r.plan_a = std::move(side_a.id);
+  r.party_b = std::move(side_b.party);
+  r.plan_b = std::move(side_b.id);
+  r.version_a = plans_.at(c.plan_a).record.version;
+  r.version_b = plans_.at(c.plan_b).record.version;
   r.status = ConflictStatus::kOpen;
   r.detail_json = DisclosureJson(c);
   r.window_start_ms = ToMs(c.window.start);
@@ -757,49 +768,53 @@ Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::Conflic
   r.deadline_ms = options_.deadlines.DeadlineFor(b.now, r.window_start_ms);
   r.created_ms = r.updated_ms = b.now;
   if (Status s = b.txn->PutConflict(r); !s.ok()) return s;
-  live_by_plan_[c.plan_a.value()].insert(r.id);
-  live_by_plan_[c.plan_b.value()].insert(r.id);
+  live_by_plan_[c.plan_a].insert(r.id);
+  live_by_plan_[c.plan_b].insert(r.id);
   live_[r.id] = r;
   next_due_ms_ = std::min(next_due_ms_, NextDue(r));
   // Both parties read this entry: the plans are named by commitments (SHA-256 of
   // "party:id:version"), which a coordinator or either owner can check, but which do not disclose
   // the other party's plan id.
-  std::string ref_a = record::Sha256Hex(c.plan_a.value() + ":" + std::to_string(r.version_a));
-  std::string ref_b = record::Sha256Hex(c.plan_b.value() + ":" + std::to_string(r.version_b));
-  std::string body = "{\"conflict\":" + Quote(r.id) + ",\"plan_refs\":[" + Quote(ref_a) + "," +
-                     Quote(ref_b) + "],\"deadline\":" + Quote(FormatMs(r.deadline_ms)) +
+  std::string ref_a = record::Sha256Hex(c.plan_a + ":" + std::to_string(r.version_a));
+  std::string ref_b = record::Sha256Hex(c.plan_b + ":" + std::to_string(r.version_b));
+  std::string body = "{\"conflict\":" + Quote(r.id.value()) + ",\"plan_refs\":[" + Quote(ref_a) +
+                     "," + Quote(ref_b) + "],\"deadline\":" + Quote(FormatMs(r.deadline_ms)) +
                      ",\"detail\":" + r.detail_json + "}";
-  if (Status s = Audit(b, "conflict.opened", {r.party_a, r.party_b}, std::move(body)); !s.ok())
+  if (Status s = Audit(b, AuditKind::kConflictOpened, {r.party_a, r.party_b}, std::move(body));
+      !s.ok())
     return s;
-  if (Status s = Notify(b, r, "conflict.opened", {}); !s.ok()) return s;
+  if (Status s = Notify(b, r, EventType::kConflictOpened, {}); !s.ok()) return s;
   *out = std::move(r);
   return Status::Ok();
 }
 
 Status Channel::CloseConflict(Batch& b, store::ConflictRecord* c, const Event& e,
-                              const std::string& actor) {
+                              const PartyId& actor) {
   Result<Transition> t = channel::Apply(c, e, b.now, options_.deadlines);
   if (!t.ok()) return Status::Internal("closing a live conflict: " + t.status().message());
   return Closed(b, *c, actor);
 }
 
-Status Channel::Closed(Batch& b, const store::ConflictRecord& c, const std::string& actor) {
+Status Channel::Closed(Batch& b, const store::ConflictRecord& c, const PartyId& actor) {
   if (Status s = b.txn->PutConflict(c); !s.ok()) return s;
   live_.erase(c.id);
-  for (const std::string& k : {PlanKey(c.party_a, c.plan_a), PlanKey(c.party_b, c.plan_b)}) {
+  for (const PlanId& k : {PlanKey(c.party_a, c.plan_a), PlanKey(c.party_b, c.plan_b)}) {
     auto it = live_by_plan_.find(k);
     if (it == live_by_plan_.end()) continue;
     it->second.erase(c.id);
     if (it->second.empty()) live_by_plan_.erase(it);
   }
-  const std::string kind = "conflict." + std::string(Name(c.status));
-  json::object body{{"conflict", c.id},
+  // "conflict." + the closing status: resolved or expired.
+  const bool expired = c.status == ConflictStatus::kExpired;
+  json::object body{{"conflict", c.id.value()},
                     {"status", Name(c.status)},
                     {"resolution", Name(c.resolution)},
-                    {"by", actor}};
-  if (Status s = Audit(b, kind, {c.party_a, c.party_b}, deconflict::json::Write(body)); !s.ok())
+                    {"by", actor.value()}};
+  if (Status s = Audit(b, expired ? AuditKind::kConflictExpired : AuditKind::kConflictResolved,
+                       {c.party_a, c.party_b}, deconflict::json::Write(body));
+      !s.ok())
     return s;
-  return Notify(b, c, kind, {});
+  return Notify(b, c, expired ? EventType::kConflictExpired : EventType::kConflictResolved, {});
 }
 
 Status Channel::Apply(Batch& b, op::ConflictAction& op) {
@@ -815,12 +830,12 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
     return Status::Ok();
   }
   store::ConflictRecord c = it->second;
-  const int side = SideOf(c, op.caller.party.value());
+  const int side = SideOf(c, op.caller.party);
   if (side < 0) {
     op.status = Status::NotFound("no conflict " + op.id);
     return Status::Ok();
   }
-  const std::string& party = op.caller.party.value();
+  const PartyId& party = op.caller.party;
   Result<Transition> t =
       channel::Apply(&c, op.kind == Event::kAccept ? Event::Accept(side) : Event::Acknowledge(side),
                      b.now, options_.deadlines);
@@ -833,9 +848,9 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
     return Status::Ok();
   }
   if (op.kind == Event::kAccept) {
-    json::object body{{"conflict", c.id}, {"party", party}};
-    if (Status s =
-            Audit(b, "conflict.accepted", {c.party_a, c.party_b}, deconflict::json::Write(body));
+    json::object body{{"conflict", c.id.value()}, {"party", party.value()}};
+    if (Status s = Audit(b, AuditKind::kConflictAccepted, {c.party_a, c.party_b},
+                         deconflict::json::Write(body));
         !s.ok()) {
       return s;
     }
@@ -845,8 +860,9 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
       return Status::Ok();
     }
   } else {
-    json::object body{{"conflict", c.id}, {"party", party}, {"status", Name(c.status)}};
-    if (Status s = Audit(b, "conflict.acknowledged", {c.party_a, c.party_b},
+    json::object body{
+        {"conflict", c.id.value()}, {"party", party.value()}, {"status", Name(c.status)}};
+    if (Status s = Audit(b, AuditKind::kConflictAcknowledged, {c.party_a, c.party_b},
                          deconflict::json::Write(body));
         !s.ok()) {
       return s;
@@ -854,7 +870,7 @@ Status Channel::Apply(Batch& b, op::ConflictAction& op) {
   }
   if (Status s = b.txn->PutConflict(c); !s.ok()) return s;
   it->second = c;
-  if (Status s = Notify(b, c, t->kind, {{"by", party}}); !s.ok()) return s;
+  if (Status s = Notify(b, c, t->kind, {{"by", party.value()}}); !s.ok()) return s;
   op.out = std::move(c);
   return Status::Ok();
 }
@@ -874,17 +890,17 @@ Status Channel::Apply(Batch& b, op::Message& op) {
   }
   store::MessageRecord m = std::move(op.message);
   m.conflict_id = c->id;
-  m.party = op.caller.party.value();
+  m.party = op.caller.party;
   m.at_ms = b.now;
   auto r = b.txn->AppendMessage(std::move(m));
   if (!r.ok()) return r.status();
   json::object view = MessageView(*r);
-  if (Status s =
-          Audit(b, "message.posted", {c->party_a, c->party_b}, deconflict::json::Write(view));
+  if (Status s = Audit(b, AuditKind::kMessagePosted, {c->party_a, c->party_b},
+                       deconflict::json::Write(view));
       !s.ok()) {
     return s;
   }
-  if (Status s = Notify(b, *c, "message.posted", {{"message", view}}); !s.ok()) return s;
+  if (Status s = Notify(b, *c, EventType::kMessagePosted, {{"message", view}}); !s.ok()) return s;
   op.out = std::move(*r);
   return Status::Ok();
 }
@@ -901,11 +917,14 @@ Status Channel::Apply(Batch& b, op::Receipts& op) {
     b.receipts.insert(k);
     if (r.at_ms == 0) r.at_ms = b.now;
     if (Status s = b.txn->PutReceipt(r); !s.ok()) return s;
-    json::object body{{"recipient", r.recipient},
+    json::object body{{"recipient", r.recipient.value()},
                       {"event_seq", r.event_seq},
-                      {"channel", r.channel},
+                      {"channel", Name(r.channel)},
                       {"at", FormatMs(r.at_ms)}};
-    if (Status s = Audit(b, "receipt." + r.kind, {r.recipient}, deconflict::json::Write(body));
+    if (Status s = Audit(
+            b,
+            r.kind == ReceiptKind::kRead ? AuditKind::kReceiptRead : AuditKind::kReceiptDelivered,
+            {r.recipient}, deconflict::json::Write(body));
         !s.ok()) {
       return s;
     }
@@ -915,7 +934,7 @@ Status Channel::Apply(Batch& b, op::Receipts& op) {
 }
 
 AuditAppender Channel::Appender(Batch& b) {
-  return [this, &b](const std::string& kind, std::vector<std::string> parties, std::string body) {
+  return [this, &b](AuditKind kind, std::vector<PartyId> parties, std::string body) {
     return Audit(b, kind, std::move(parties), std::move(body));
   };
 }
@@ -942,28 +961,26 @@ Status Settle(O& op, Result<T> r) {
 }  // namespace
 
 Status Channel::Apply(Batch& b, op::AddWebhook& op) {
-  op.webhook.party = op.caller.party.value();
+  op.webhook.party = op.caller.party;
   b.webhooks_changed = true;
-  return Settle(op, channel::AddWebhook(*b.txn, Appender(b), std::move(op.webhook), b.now,
-                                        op.caller.party.value()));
+  return Settle(
+      op, channel::AddWebhook(*b.txn, Appender(b), std::move(op.webhook), b.now, op.caller.party));
 }
 
 Status Channel::Apply(Batch& b, op::DeleteWebhook& op) {
   b.webhooks_changed = true;
-  Status s = channel::DeleteWebhook(*b.txn, Appender(b), op.caller.party.value(), op.id,
-                                    op.caller.party.value());
+  Status s = channel::DeleteWebhook(*b.txn, Appender(b), op.caller.party, op.id, op.caller.party);
   return Settle(op, s.ok() ? Result<bool>(true) : Result<bool>(s));
 }
 
 Status Channel::Apply(Batch& b, op::AddContact& op) {
-  op.contact.party = op.caller.party.value();
-  return Settle(op, channel::AddContact(*b.txn, Appender(b), std::move(op.contact), b.now,
-                                        op.caller.party.value()));
+  op.contact.party = op.caller.party;
+  return Settle(
+      op, channel::AddContact(*b.txn, Appender(b), std::move(op.contact), b.now, op.caller.party));
 }
 
 Status Channel::Apply(Batch& b, op::DeleteContact& op) {
-  Status s = channel::DeleteContact(*b.txn, Appender(b), op.caller.party.value(), op.id,
-                                    op.caller.party.value());
+  Status s = channel::DeleteContact(*b.txn, Appender(b), op.caller.party, op.id, op.caller.party);
   return Settle(op, s.ok() ? Result<bool>(true) : Result<bool>(s));
 }
 
@@ -973,11 +990,11 @@ Status Channel::Sweep(Batch& b, bool force_checkpoint) {
   // Only conflicts with something due: most batches look at none (next_due_ms_ is a lower bound
   // of every live conflict's NextDue; acknowledgements only move those later).
   if (b.now >= next_due_ms_) {
-    std::vector<std::string> due;
+    std::vector<ConflictId> due;
     for (const auto& [id, c] : live_) {
       if (b.now >= NextDue(c)) due.push_back(id);
     }
-    for (const std::string& id : due) {
+    for (const ConflictId& id : due) {
       auto it = live_.find(id);
       if (it == live_.end()) continue;
       Status s = it->second.window_end_ms < b.now ? ExpireStep(b, it->second) : EscalateStep(b, id);
@@ -990,10 +1007,10 @@ Status Channel::Sweep(Batch& b, bool force_checkpoint) {
 }
 
 Status Channel::ExpireStep(Batch& b, store::ConflictRecord c) {
-  return CloseConflict(b, &c, Event::Expire(), "server");
+  return CloseConflict(b, &c, Event::Expire(), PartyId("server"));
 }
 
-Status Channel::EscalateStep(Batch& b, const std::string& id) {
+Status Channel::EscalateStep(Batch& b, const ConflictId& id) {
   store::ConflictRecord c = live_.at(id);
   for (int side = 0; side < 2; ++side) {
     Result<Transition> t = channel::Apply(&c, Event::Escalate(side), b.now, options_.deadlines);
@@ -1001,7 +1018,7 @@ Status Channel::EscalateStep(Batch& b, const std::string& id) {
     b.escalations += 1;
     if (Status s = b.txn->PutConflict(c); !s.ok()) return s;
     live_[id] = c;
-    const std::string& party = side == 0 ? c.party_a : c.party_b;
+    const PartyId& party = side == 0 ? c.party_a : c.party_b;
     auto list = store_->ListContacts(party);
     if (!list.ok()) return list.status();
     // Level 1 alerts the backup contacts; level 2 every contact.
@@ -1019,23 +1036,28 @@ Status Channel::EscalateStep(Batch& b, const std::string& id) {
     if (Status s = PageStep(b, c, party, t->level, alerted); !s.ok()) return s;
     // Both sides and the record learn that the side escalated; the names of the escalating
     // party's contacts go only to that party (and to coordinators, who see every entry).
-    json::object body{{"conflict", c.id},
-                      {"party", party},
+    json::object body{{"conflict", c.id.value()},
+                      {"party", party.value()},
                       {"level", t->level},
                       {"deadline", FormatMs(c.deadline_ms)},
-                      {"coordinators", json::value_from(Watchers())}};
-    if (Status s = Audit(b, "escalation", {c.party_a, c.party_b}, deconflict::json::Write(body));
+                      {"coordinators", NameArray(Watchers())}};
+    if (Status s =
+            Audit(b, AuditKind::kEscalation, {c.party_a, c.party_b}, deconflict::json::Write(body));
         !s.ok()) {
       return s;
     }
-    json::object private_body{
-        {"conflict", c.id}, {"party", party}, {"level", t->level}, {"contacts", contacts}};
-    if (Status s = Audit(b, "escalation.contacts", {party}, deconflict::json::Write(private_body));
+    json::object private_body{{"conflict", c.id.value()},
+                              {"party", party.value()},
+                              {"level", t->level},
+                              {"contacts", contacts}};
+    if (Status s = Audit(b, AuditKind::kEscalationContacts, {party},
+                         deconflict::json::Write(private_body));
         !s.ok()) {
       return s;
     }
-    if (Status s = Notify(b, c, "conflict.escalated", {{"party", party}, {"level", t->level}},
-                          party, {{"contacts", contacts}});
+    if (Status s = Notify(b, c, EventType::kConflictEscalated,
+                          {{"party", party.value()}, {"level", t->level}}, party,
+                          {{"contacts", contacts}});
         !s.ok()) {
       return s;
     }
@@ -1046,25 +1068,25 @@ Status Channel::EscalateStep(Batch& b, const std::string& id) {
 // Each alerted contact with a webhook of its own is paged directly: the escalation must reach a
 // person, not only the desk that missed the deadline. The page carries what the party itself sees
 // of the conflict.
-Status Channel::PageStep(Batch& b, const store::ConflictRecord& c, const std::string& party,
-                         int level, const std::vector<store::ContactRecord>& alerted) {
+Status Channel::PageStep(Batch& b, const store::ConflictRecord& c, const PartyId& party, int level,
+                         const std::vector<store::ContactRecord>& alerted) {
   std::optional<json::value> view;
   for (const store::ContactRecord& k : alerted) {
     if (k.webhook_url.empty()) continue;
     if (!view) {
       const json::value detail = json::parse(c.detail_json);
-      view = ConflictView(c, Caller{PartyId(party), Role::kParty}, detail.as_object());
+      view = ConflictView(c, Caller{party, Role::kParty}, detail.as_object());
     }
     store::ContactPage page;
     page.party = party;
     page.contact_id = k.id;
     page.url = k.webhook_url;
-    page.event = "conflict.escalated";
+    page.event = std::string(Name(EventType::kConflictEscalated));
     page.conflict = c.id;
     page.level = level;
     page.body_json = deconflict::json::Write(json::object{
-        {"type", "conflict.escalated"},
-        {"party", party},
+        {"type", Name(EventType::kConflictEscalated)},
+        {"party", party.value()},
         {"level", level},
         {"deadline", FormatMs(c.deadline_ms)},
         {"contact",

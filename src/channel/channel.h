@@ -120,18 +120,18 @@ class Channel {
   void SubmitPlan(const Caller& caller, model::Plan plan, std::string feature_json,
                   std::optional<int64_t> if_match, Write mode, Done<PlanOutcome> done);
   // Cancels a plan (a new version with status "cancelled"); resolves its conflicts.
-  void CancelPlan(const Caller& caller, const std::string& id, std::optional<int64_t> if_match,
+  void CancelPlan(const Caller& caller, const PlanId& id, std::optional<int64_t> if_match,
                   Done<PlanOutcome> done);
   // Acknowledges the caller's side of a conflict. NotFound unless the caller is a side.
-  void Acknowledge(const Caller& caller, const std::string& conflict_id,
+  void Acknowledge(const Caller& caller, const ConflictId& conflict_id,
                    Done<store::ConflictRecord> done);
   // Accepts the conflict as coordinated (e.g. a planned meeting); resolves it when both sides
   // have accepted.
-  void Accept(const Caller& caller, const std::string& conflict_id,
+  void Accept(const Caller& caller, const ConflictId& conflict_id,
               Done<store::ConflictRecord> done);
   // Appends to the conflict's thread (sides and coordinators). REQUIRES: message validated
   // (kind, body_json, language); conflict_id, party and at_ms are set here.
-  void PostMessage(const Caller& caller, const std::string& conflict_id,
+  void PostMessage(const Caller& caller, const ConflictId& conflict_id,
                    store::MessageRecord message, Done<store::MessageRecord> done);
   // Records delivery receipts (and their audit entries). Fire and forget; duplicates ignored.
   void RecordReceipts(std::vector<store::ReceiptRecord> receipts);
@@ -202,30 +202,31 @@ class Channel {
   // The sweep and its steps.
   Status Sweep(Batch& b, bool force_checkpoint);
   Status ExpireStep(Batch& b, store::ConflictRecord c);
-  Status EscalateStep(Batch& b, const std::string& id);
-  Status PageStep(Batch& b, const store::ConflictRecord& c, const std::string& party, int level,
+  Status EscalateStep(Batch& b, const ConflictId& id);
+  Status PageStep(Batch& b, const store::ConflictRecord& c, const PartyId& party, int level,
                   const std::vector<store::ContactRecord>& alerted);
   Status CheckpointStep(Batch& b, bool force);
-  Status ReplacePlan(Batch& b, const std::string& key, PlanState next, PlanOutcome* out,
-                     const std::string& why);
+  Status ReplacePlan(Batch& b, const PlanId& key, PlanState next, PlanOutcome* out, AuditKind why);
+  // After plan `key` changed to out->plan: the conflicts `found` now, paired with its live ones
+  // per other plan, are kept (unchanged details), or close the old and open the new.
+  Status Reconcile(Batch& b, const PlanId& key, const std::vector<engine::Conflict>& found,
+                   bool still_active, PlanOutcome* out);
   Status OpenConflict(Batch& b, const engine::Conflict& c, store::ConflictRecord* out);
   // Applies `e` (kResolve or kExpire) to the live conflict *c and records its closing.
-  Status CloseConflict(Batch& b, store::ConflictRecord* c, const Event& e,
-                       const std::string& actor);
+  Status CloseConflict(Batch& b, store::ConflictRecord* c, const Event& e, const PartyId& actor);
   // Persists a conflict that has just closed, removes it from the live set, records and
   // announces it.
-  Status Closed(Batch& b, const store::ConflictRecord& c, const std::string& actor);
+  Status Closed(Batch& b, const store::ConflictRecord& c, const PartyId& actor);
   // Emits `type` with {"conflict": view, ...extra} to both sides and every watcher, and audits
   // a notice.sent entry per side.
   // `private_extra` goes only to `private_to` and the watchers.
-  Status Notify(Batch& b, const store::ConflictRecord& c, const std::string& type,
-                const boost::json::object& extra, const std::string& private_to = "",
+  Status Notify(Batch& b, const store::ConflictRecord& c, EventType type,
+                const boost::json::object& extra, const PartyId& private_to = PartyId(),
                 const boost::json::object& private_extra = {});
-  Status Audit(Batch& b, const std::string& kind, std::vector<std::string> parties,
-               std::string body_json);
-  Status Emit(Batch& b, const std::string& recipient, const std::string& type,
-              std::string data_json, store::EventRecord* out = nullptr);
-  std::vector<std::string> Watchers() const;  // coordinators and observers
+  Status Audit(Batch& b, AuditKind kind, std::vector<PartyId> parties, std::string body_json);
+  Status Emit(Batch& b, const PartyId& recipient, EventType type, std::string data_json,
+              store::EventRecord* out = nullptr);
+  std::vector<PartyId> Watchers() const;  // coordinators and observers
   void RefreshParties();
 
   store::Store* store_;
@@ -245,12 +246,12 @@ class Channel {
   mutable SharedMutex detector_mu_;
   std::unique_ptr<engine::ConflictDetector> detector_ GUARDED_BY(detector_mu_)
       PT_GUARDED_BY(detector_mu_);
-  std::map<std::string, PlanState> plans_;                     // by key
-  std::map<std::string, store::ConflictRecord> live_;          // open/acknowledged, by id
-  std::map<std::string, std::set<std::string>> live_by_plan_;  // plan key -> conflict ids
-  int64_t next_due_ms_ = 0;            // <= NextDue of every live conflict: Sweep scans from then
-  std::map<std::string, Role> roles_;  // party -> role
-  std::map<std::string, std::vector<int64_t>> webhooks_;  // party -> active webhook ids
+  std::map<PlanId, PlanState> plans_;                    // by key (EngineId)
+  std::map<ConflictId, store::ConflictRecord> live_;     // open/acknowledged, by id
+  std::map<PlanId, std::set<ConflictId>> live_by_plan_;  // plan key -> conflict ids
+  int64_t next_due_ms_ = 0;        // <= NextDue of every live conflict: Sweep scans from then
+  std::map<PartyId, Role> roles_;  // party -> role
+  std::map<PartyId, std::vector<int64_t>> webhooks_;  // party -> active webhook ids
   int64_t last_party_refresh_ms_ = 0;
   int64_t last_unacked_count_ms_ = 0;  // SteadyMs of the last count of unacknowledged notices
   int64_t last_checkpoint_seq_ = 0, last_checkpoint_ms_ = 0;

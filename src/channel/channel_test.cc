@@ -30,8 +30,8 @@ std::string Iso(int64_t ms) {
 
 // A ground movement Feature along `coords` ([lon, lat] pairs) at minutes `minutes` after kT0.
 json::value MovementFeature(const std::string& id, const std::string& party,
-                            std::vector<std::pair<double, double>> coords, std::vector<int> minutes,
-                            double corridor = 50) {
+                            const std::vector<std::pair<double, double>>& coords,
+                            const std::vector<int>& minutes, double corridor = 50) {
   json::array c, t;
   for (auto [lon, lat] : coords) c.push_back(json::array{lon, lat});
   for (int m : minutes) t.push_back(json::value(Iso(kT0 + m * 60'000LL)));
@@ -56,12 +56,12 @@ class ChannelTest : public ::testing::Test {
     Open();
     auto txn = store_->Begin().value();
     for (const char* p : {"US", "RU", "OCHA"}) {
-      ASSERT_TRUE(txn->PutParty({p, Role::kParty, "", now_}).ok());
+      ASSERT_TRUE(txn->PutParty({PartyId(p), Role::kParty, "", now_}).ok());
     }
-    ASSERT_TRUE(txn->PutParty({"JCC", Role::kCoordinator, "", now_}).ok());
-    ASSERT_TRUE(
-        txn->PutContact({0, "RU", "Backup officer", "ru", ContactRole::kBackup, "24/7", "", now_})
-            .ok());
+    ASSERT_TRUE(txn->PutParty({PartyId("JCC"), Role::kCoordinator, "", now_}).ok());
+    ASSERT_TRUE(txn->PutContact({0, PartyId("RU"), "Backup officer", "ru", ContactRole::kBackup,
+                                 "24/7", "", now_})
+                    .ok());
     ASSERT_TRUE(txn->Commit().ok());
   }
   void TearDown() override {
@@ -87,7 +87,7 @@ class ChannelTest : public ::testing::Test {
     Open();
   }
 
-  Result<PlanOutcome> Submit(const std::string& party, json::value feature,
+  Result<PlanOutcome> Submit(const std::string& party, const json::value& feature,
                              Write mode = Write::kCreate,
                              std::optional<int64_t> if_match = std::nullopt) {
     std::vector<Issue> warnings;
@@ -98,7 +98,7 @@ class ChannelTest : public ::testing::Test {
                          if_match, mode, [&](Result<PlanOutcome> r) { p.set_value(std::move(r)); });
     return p.get_future().get();
   }
-  Result<store::ConflictRecord> Ack(const std::string& party, const std::string& id,
+  Result<store::ConflictRecord> Ack(const std::string& party, const ConflictId& id,
                                     bool accept = false) {
     std::promise<Result<store::ConflictRecord>> p;
     auto cb = [&](Result<store::ConflictRecord> r) { p.set_value(std::move(r)); };
@@ -110,7 +110,7 @@ class ChannelTest : public ::testing::Test {
     return p.get_future().get();
   }
   std::vector<store::EventRecord> Events(const std::string& party) {
-    return *store_->EventsAfter(party, 0, 0);
+    return *store_->EventsAfter(PartyId(party), 0, 0);
   }
   // Waits until the writer has run a sweep at the current time.
   // Waits until everything queued so far is committed, with a sweep at now_.
@@ -157,11 +157,11 @@ TEST_F(ChannelTest, FlushCompletesAfterEverythingQueuedBeforeIt) {
   std::promise<void> flushed;
   channel_->SubmitPlan(
       {PartyId("US"), Role::kParty}, *model::ParsePlanFeature(UsPatrol(), "", nullptr),
-      json::serialize(UsPatrol()), std::nullopt, Write::kCreate, [&](Result<PlanOutcome> r) {
+      json::serialize(UsPatrol()), std::nullopt, Write::kCreate, [&](const Result<PlanOutcome>& r) {
         std::lock_guard<std::mutex> l(mu);
         order.push_back(r.ok() ? "submit" : r.status().ToString());
       });
-  channel_->Flush([&](Result<bool> r) {
+  channel_->Flush([&](const Result<bool>& r) {
     {
       std::lock_guard<std::mutex> l(mu);
       order.push_back(r.ok() ? "flush" : r.status().ToString());
@@ -171,7 +171,7 @@ TEST_F(ChannelTest, FlushCompletesAfterEverythingQueuedBeforeIt) {
   flushed.get_future().get();
   std::lock_guard<std::mutex> l(mu);
   EXPECT_EQ(order, (std::vector<std::string>{"submit", "flush"}));
-  EXPECT_TRUE(store_->GetPlan("US", "us-1")->has_value());
+  EXPECT_TRUE(store_->GetPlan(PartyId("US"), PlanId("us-1"))->has_value());
 }
 
 TEST_F(ChannelTest, CrossingPatrolsOpenOneConflictAndNotifyBothSides) {
@@ -183,8 +183,8 @@ TEST_F(ChannelTest, CrossingPatrolsOpenOneConflictAndNotifyBothSides) {
   ASSERT_EQ(ru->opened.size(), 1u);
   const store::ConflictRecord& c = ru->opened[0];
   EXPECT_EQ(c.status, ConflictStatus::kOpen);
-  EXPECT_EQ(c.party_a, "RU");  // "RU:ru-1" < "US:us-1"
-  EXPECT_EQ(c.party_b, "US");
+  EXPECT_EQ(c.party_a, PartyId("RU"));  // "RU:ru-1" < "US:us-1"
+  EXPECT_EQ(c.party_b, PartyId("US"));
   EXPECT_LE(c.window_start_ms, kT0 + 10 * 60'000);
   EXPECT_GE(c.window_end_ms, kT0 + 10 * 60'000);
   // The deadline follows the policy: the conflict starts ~70 min after the notice -> 10 min.
@@ -224,7 +224,7 @@ TEST_F(ChannelTest, AcknowledgeAcceptAndResolveAsCoordinated) {
   ASSERT_TRUE(Submit("US", UsPatrol()).ok());
   auto ru = Submit("RU", RuCrossing());
   ASSERT_TRUE(ru.ok());
-  std::string id = ru->opened.at(0).id;
+  ConflictId id = ru->opened.at(0).id;
   auto a = Ack("US", id);
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->status, ConflictStatus::kOpen);
@@ -271,7 +271,7 @@ TEST_F(ChannelTest, AmendmentThatClearsResolvesAndStaleVersionIsRefused) {
   {
     auto last = store_->LastAudit();
     ASSERT_TRUE(last.ok() && last->has_value());
-    auto entries = store_->AuditAfter(0, 100000, "");
+    auto entries = store_->AuditAfter(0, 100000);
     ASSERT_TRUE(entries.ok());
     int found = 0;
     for (const auto& e : *entries) {
@@ -296,7 +296,7 @@ TEST_F(ChannelTest, CancellationResolves) {
   auto ru = Submit("RU", RuCrossing());
   ASSERT_TRUE(ru.ok());
   std::promise<Result<PlanOutcome>> p;
-  channel_->CancelPlan({PartyId("US"), Role::kParty}, "us-1", std::nullopt,
+  channel_->CancelPlan({PartyId("US"), Role::kParty}, PlanId("us-1"), std::nullopt,
                        [&](Result<PlanOutcome> r) { p.set_value(std::move(r)); });
   auto r = p.get_future().get();
   ASSERT_TRUE(r.ok());
@@ -317,7 +317,7 @@ TEST_F(ChannelTest, MissedDeadlineEscalatesThenExpires) {
   ASSERT_TRUE(Submit("US", UsPatrol()).ok());
   auto ru = Submit("RU", RuCrossing());
   ASSERT_TRUE(ru.ok());
-  std::string id = ru->opened.at(0).id;
+  ConflictId id = ru->opened.at(0).id;
   ASSERT_TRUE(Ack("US", id).ok());
   now_ = ru->opened[0].deadline_ms + 1;
   Settle();
@@ -367,13 +367,14 @@ TEST_F(ChannelTest, ConcurrentSubmissionsNeverMissAConflict) {
   {
     auto txn = store_->Begin().value();
     for (int p = 0; p < kParties; ++p) {
-      ASSERT_TRUE(txn->PutParty({"P" + std::to_string(p), Role::kParty, "", now_}).ok());
+      ASSERT_TRUE(txn->PutParty({PartyId("P" + std::to_string(p)), Role::kParty, "", now_}).ok());
     }
     ASSERT_TRUE(txn->Commit().ok());
   }
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   std::vector<json::value> all(kParties * kPerParty);
+  threads.reserve(kParties);
   for (int p = 0; p < kParties; ++p) {
     threads.emplace_back([&, p] {
       std::mt19937 rng(static_cast<unsigned>(p + 1));
@@ -384,7 +385,7 @@ TEST_F(ChannelTest, ConcurrentSubmissionsNeverMissAConflict) {
         int s = start(rng);
         json::value f = MovementFeature("m" + std::to_string(i), party,
                                         {{lon(rng), lat(rng)}, {lon(rng), lat(rng)}}, {s, s + 30});
-        all[static_cast<size_t>(p * kPerParty + i)] = f;
+        all[static_cast<size_t>(p) * static_cast<size_t>(kPerParty) + static_cast<size_t>(i)] = f;
         if (!Submit(party, f).ok()) ++failures;
       }
     });
@@ -414,23 +415,24 @@ TEST_F(ChannelTest, MessagesAreThreadedAndOnTheRecord) {
   ASSERT_TRUE(Submit("US", UsPatrol()).ok());
   auto ru = Submit("RU", RuCrossing());
   ASSERT_TRUE(ru.ok());
-  std::string id = ru->opened.at(0).id;
+  ConflictId id = ru->opened.at(0).id;
   std::promise<Result<store::MessageRecord>> p;
-  channel_->PostMessage(
-      {PartyId("RU"), Role::kParty}, id,
-      {0, "", "", MessageKind::kPropose, "{\"shift_s\":900,\"subject\":\"self\"}", "ru", 0},
-      [&](Result<store::MessageRecord> r) { p.set_value(std::move(r)); });
+  channel_->PostMessage({PartyId("RU"), Role::kParty}, id,
+                        {0, ConflictId(), PartyId(), MessageKind::kPropose,
+                         "{\"shift_s\":900,\"subject\":\"self\"}", "ru", 0},
+                        [&](Result<store::MessageRecord> r) { p.set_value(std::move(r)); });
   auto m = p.get_future().get();
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m->seq, 1);
-  EXPECT_EQ(m->party, "RU");
+  EXPECT_EQ(m->party, PartyId("RU"));
   EXPECT_EQ(Events("US").back().type, "message.posted");
   std::promise<Result<store::MessageRecord>> q;
-  channel_->PostMessage({PartyId("OCHA"), Role::kParty}, id,
-                        {0, "", "", MessageKind::kText, "{\"text\":\"hi\"}", "", 0},
-                        [&](Result<store::MessageRecord> r) { q.set_value(std::move(r)); });
+  channel_->PostMessage(
+      {PartyId("OCHA"), Role::kParty}, id,
+      {0, ConflictId(), PartyId(), MessageKind::kText, "{\"text\":\"hi\"}", "", 0},
+      [&](Result<store::MessageRecord> r) { q.set_value(std::move(r)); });
   EXPECT_EQ(q.get_future().get().status().code(), StatusCode::kNotFound);
-  auto entries = *store_->AuditAfter(0, 0, "US");
+  auto entries = *store_->AuditAfter(0, 0, PartyId("US"));
   bool found = false;
   for (const auto& e : entries) found |= e.kind == "message.posted";
   EXPECT_TRUE(found);

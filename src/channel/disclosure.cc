@@ -26,9 +26,10 @@ double DisclosureHalfSizeM(const engine::Conflict& c) {
 }
 
 std::string FormatMs(int64_t ms) {
+  const int64_t whole_s = ms / 1000;  // toward zero, as before
   if (ms % 1000 == 0)
-    return FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(ms / 1000)));
-  std::string s = FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(ms / 1000)));
+    return FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(whole_s)));
+  std::string s = FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(whole_s)));
   char frac[8];
   std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(((ms % 1000) + 1000) % 1000));
   s.insert(s.size() - 1, frac);
@@ -76,14 +77,14 @@ std::string DisclosureJson(const engine::Conflict& c) {
   return deconflict::json::Write(o);
 }
 
-int SideOf(const store::ConflictRecord& c, const std::string& party) {
+int SideOf(const store::ConflictRecord& c, const PartyId& party) {
   if (c.party_a == party) return 0;
   if (c.party_b == party) return 1;
   return -1;
 }
 
 bool CanSee(const store::ConflictRecord& c, const Caller& caller) {
-  return caller.sees_all() || SideOf(c, caller.party.value()) >= 0;
+  return caller.sees_all() || SideOf(c, caller.party) >= 0;
 }
 
 json::object ConflictView(const store::ConflictRecord& c, const Caller& caller) {
@@ -95,19 +96,19 @@ json::object ConflictView(const store::ConflictRecord& c, const Caller& caller,
                           const json::object& d) {
   json::object o;
   o.reserve(20);
-  o["id"] = c.id;
+  o["id"] = c.id.value();
   o["status"] = Name(c.status);
   if (c.resolution != Resolution::kNone) o["resolution"] = Name(c.resolution);
   for (const char* k : {"type", "rule", "window", "closest_approach", "min_distance_m",
                         "required_m", "vertical_distance_m", "area", "area_half_size_m"}) {
     if (auto* v = d.if_contains(k)) o[k] = *v;
   }
-  int mine = caller.sees_all() ? -1 : SideOf(c, caller.party.value());
+  int mine = caller.sees_all() ? -1 : SideOf(c, caller.party);
   json::array sides = d.at("sides").as_array();
   for (int i = 0; i < 2; ++i) {
     json::object& side = sides[static_cast<size_t>(i)].as_object();
     if (caller.sees_all() || i == mine) {
-      side["plan"] = i == 0 ? c.plan_a : c.plan_b;
+      side["plan"] = (i == 0 ? c.plan_a : c.plan_b).value();
       side["plan_version"] = i == 0 ? c.version_a : c.version_b;
     }
     side["acknowledged_at"] = TimeOrNull(i == 0 ? c.ack_a_ms : c.ack_b_ms);
@@ -125,8 +126,8 @@ json::object ConflictView(const store::ConflictRecord& c, const Caller& caller,
 
 json::object PlanView(const store::PlanRecord& p) {
   json::object o;
-  o["id"] = p.id;
-  o["party"] = p.party;
+  o["id"] = p.id.value();
+  o["party"] = p.party.value();
   o["version"] = p.version;
   o["status"] = Name(p.status);
   o["stored_at"] = FormatMs(p.created_ms);
@@ -137,8 +138,8 @@ json::object PlanView(const store::PlanRecord& p) {
 json::object MessageView(const store::MessageRecord& m) {
   json::object o;
   o["seq"] = m.seq;
-  o["conflict"] = m.conflict_id;
-  o["party"] = m.party;
+  o["conflict"] = m.conflict_id.value();
+  o["party"] = m.party.value();
   o["kind"] = Name(m.kind);
   if (!m.language.empty()) o["language"] = m.language;
   o["at"] = FormatMs(m.at_ms);
@@ -158,13 +159,12 @@ json::object EventView(const store::EventRecord& e) {
   return o;
 }
 
-json::object DryRunView(const engine::Conflict& c, const std::string& own_party) {
+json::object DryRunView(const engine::Conflict& c, const PartyId& own_party) {
   json::value detail = json::parse(DisclosureJson(c));
   json::object o = std::move(detail.as_object());
   json::array& sides = o["sides"].as_array();
   for (size_t i = 0; i < 2; ++i) {
-    const std::string& party = i == 0 ? c.party_a.value() : c.party_b.value();
-    if (party == own_party) {
+    if ((i == 0 ? c.party_a : c.party_b) == own_party) {
       sides[i].as_object()["plan"] = FromEngineId(i == 0 ? c.plan_a : c.plan_b).id.value();
       o["own_side"] = static_cast<int>(i);
     }

@@ -39,11 +39,11 @@ boost::json::object PlanView(const store::PlanRecord& p);
 boost::json::object MessageView(const store::MessageRecord& m);
 boost::json::object EventView(const store::EventRecord& e);
 // A dry-run conflict for the submitting party: as ConflictView but without an id or status.
-boost::json::object DryRunView(const engine::Conflict& c, const std::string& own_party);
+boost::json::object DryRunView(const engine::Conflict& c, const PartyId& own_party);
 
 // True if the caller may see this conflict at all (a side, or sees_all()).
 bool CanSee(const store::ConflictRecord& c, const Caller& caller);
 // 0 if the caller is side a, 1 if side b, -1 otherwise.
-int SideOf(const store::ConflictRecord& c, const std::string& party);
+int SideOf(const store::ConflictRecord& c, const PartyId& party);
 
 }  // namespace deconflict::channel

@@ -11,14 +11,14 @@ void Hub::Subscription::Reset() {
   hub_ = nullptr;
 }
 
-Hub::Subscription Hub::Subscribe(const std::string& recipient, std::function<void()> wake) {
+Hub::Subscription Hub::Subscribe(const PartyId& recipient, std::function<void()> wake) {
   MutexLock lock(mu_);
   uint64_t id = next_id_++;
   subs_.emplace(id, Sub{recipient, std::move(wake)});
   return Subscription(this, id);
 }
 
-void Hub::Publish(const std::string& recipient, int64_t last_seq) {
+void Hub::Publish(const PartyId& recipient, int64_t last_seq) {
   std::vector<std::function<void()>> wakes;
   {
     MutexLock lock(mu_);
@@ -31,7 +31,7 @@ void Hub::Publish(const std::string& recipient, int64_t last_seq) {
   for (auto& w : wakes) w();
 }
 
-int64_t Hub::LastPublished(const std::string& recipient) const {
+int64_t Hub::LastPublished(const PartyId& recipient) const {
   MutexLock lock(mu_);
   auto it = last_.find(recipient);
   return it == last_.end() ? 0 : it->second;

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "base/thread_annotations.h"
+#include "base/units.h"
 
 namespace deconflict::channel {
 
@@ -41,23 +42,23 @@ class Hub {
   };
 
   // `wake` is called after every Publish for `recipient` (and on Close).
-  [[nodiscard]] Subscription Subscribe(const std::string& recipient, std::function<void()> wake);
-  void Publish(const std::string& recipient, int64_t last_seq);
+  [[nodiscard]] Subscription Subscribe(const PartyId& recipient, std::function<void()> wake);
+  void Publish(const PartyId& recipient, int64_t last_seq);
   // The last seq published for the recipient (0 if none since start).
-  int64_t LastPublished(const std::string& recipient) const;
+  int64_t LastPublished(const PartyId& recipient) const;
   // Wakes every subscriber (shutdown).
   void WakeAll();
   size_t subscribers() const;
 
  private:
   struct Sub {
-    std::string recipient;
+    PartyId recipient;
     std::function<void()> wake;
   };
   mutable Mutex mu_;
   uint64_t next_id_ GUARDED_BY(mu_) = 1;
   std::map<uint64_t, Sub> subs_ GUARDED_BY(mu_);
-  std::map<std::string, int64_t> last_ GUARDED_BY(mu_);
+  std::map<PartyId, int64_t> last_ GUARDED_BY(mu_);
 };
 
 }  // namespace deconflict::channel

@@ -59,20 +59,20 @@ Result<Transition> Apply(store::ConflictRecord* c, const Event& e, int64_t now,
   Transition t;
   switch (e.kind) {
     case Event::kAcknowledge:
-      t.kind = "conflict.acknowledged";
+      t.kind = EventType::kConflictAcknowledged;
       if (Ack(c, e.side) != 0) return t;  // idempotent
       Ack(c, e.side) = now;
       AcknowledgedWhenBoth(c);
       break;
     case Event::kAccept:
-      t.kind = "conflict.accepted";
+      t.kind = EventType::kConflictAccepted;
       if (Accepted(c, e.side) != 0) return t;  // idempotent
       Accepted(c, e.side) = now;
       if (Ack(c, e.side) == 0) Ack(c, e.side) = now;  // accepting implies having seen it
       AcknowledgedWhenBoth(c);
       if (c->accept_a_ms != 0 && c->accept_b_ms != 0) {
         Close(c, ConflictStatus::kResolved, Resolution::kCoordinated, now);
-        t.kind = "conflict.resolved";
+        t.kind = EventType::kConflictResolved;
         t.closed = true;
       }
       break;
@@ -80,17 +80,17 @@ Result<Transition> Apply(store::ConflictRecord* c, const Event& e, int64_t now,
       if (now < EscalationDue(*c, e.side, policy)) {
         return Status::FailedPrecondition("no escalation of conflict " + c->id + " is due");
       }
-      t.kind = "conflict.escalated";
+      t.kind = EventType::kConflictEscalated;
       t.level = ++Level(c, e.side);
       break;
     case Event::kResolve:
       Close(c, ConflictStatus::kResolved, e.resolution, now);
-      t.kind = "conflict.resolved";
+      t.kind = EventType::kConflictResolved;
       t.closed = true;
       break;
     case Event::kExpire:
       Close(c, ConflictStatus::kExpired, Resolution::kExpired, now);
-      t.kind = "conflict.expired";
+      t.kind = EventType::kConflictExpired;
       t.closed = true;
       break;
   }

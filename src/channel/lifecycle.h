@@ -48,8 +48,8 @@ struct Event {
 struct Transition {
   bool changed = false;  // false: nothing to do (a repeated ack or accept is idempotent)
   bool closed = false;   // the conflict left the live set (resolved or expired)
-  std::string kind;      // the record's entry and the event's type, e.g. "conflict.acknowledged"
-  int level = 0;         // kEscalate: the level reached
+  EventType kind = EventType::kConflictAcknowledged;  // the event's type (and the record's kind)
+  int level = 0;                                      // kEscalate: the level reached
 };
 
 // Applies `e` at `now_ms` to *c (status, ack/accept/escalation fields, resolution, updated_ms,

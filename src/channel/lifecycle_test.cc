@@ -12,9 +12,9 @@ constexpr int64_t kT0 = 1'665'216'000'000;  // 2022-10-08T08:00:00Z
 
 store::ConflictRecord Open() {
   store::ConflictRecord c;
-  c.id = "c-1";
-  c.party_a = "US";
-  c.party_b = "RU";
+  c.id = ConflictId("c-1");
+  c.party_a = PartyId("US");
+  c.party_b = PartyId("RU");
   c.status = ConflictStatus::kOpen;
   c.deadline_ms = kT0 + 120'000;
   c.window_start_ms = kT0 + 600'000;
@@ -30,7 +30,7 @@ TEST(Lifecycle, OneAcknowledgementKeepsItOpenBothMakeItAcknowledged) {
   ASSERT_TRUE(t.ok());
   EXPECT_TRUE(t->changed);
   EXPECT_FALSE(t->closed);
-  EXPECT_EQ(t->kind, "conflict.acknowledged");
+  EXPECT_EQ(Name(t->kind), "conflict.acknowledged");
   EXPECT_EQ(c.status, ConflictStatus::kOpen);
   EXPECT_EQ(c.ack_a_ms, kT0 + 1);
   EXPECT_EQ(c.updated_ms, kT0 + 1);
@@ -53,7 +53,7 @@ TEST(Lifecycle, AcceptImpliesAcknowledgeAndBothAcceptsResolveAsCoordinated) {
   store::ConflictRecord c = Open();
   auto first = Apply(&c, Event::Accept(0), kT0 + 5, kPolicy);
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(first->kind, "conflict.accepted");
+  EXPECT_EQ(Name(first->kind), "conflict.accepted");
   EXPECT_FALSE(first->closed);
   EXPECT_EQ(c.ack_a_ms, kT0 + 5);
   EXPECT_EQ(c.status, ConflictStatus::kOpen);
@@ -63,7 +63,7 @@ TEST(Lifecycle, AcceptImpliesAcknowledgeAndBothAcceptsResolveAsCoordinated) {
   auto second = Apply(&c, Event::Accept(1), kT0 + 7, kPolicy);
   ASSERT_TRUE(second.ok());
   EXPECT_TRUE(second->closed);
-  EXPECT_EQ(second->kind, "conflict.resolved");
+  EXPECT_EQ(Name(second->kind), "conflict.resolved");
   EXPECT_EQ(c.status, ConflictStatus::kResolved);
   EXPECT_EQ(c.resolution, Resolution::kCoordinated);
   EXPECT_EQ(c.resolved_ms, kT0 + 7);
@@ -92,7 +92,7 @@ TEST(Lifecycle, Expire) {
   store::ConflictRecord c = Open();
   auto t = Apply(&c, Event::Expire(), c.window_end_ms + 1, kPolicy);
   ASSERT_TRUE(t.ok());
-  EXPECT_EQ(t->kind, "conflict.expired");
+  EXPECT_EQ(Name(t->kind), "conflict.expired");
   EXPECT_EQ(c.status, ConflictStatus::kExpired);
   EXPECT_EQ(c.resolution, Resolution::kExpired);
 }
@@ -121,7 +121,7 @@ TEST(Lifecycle, EscalatesAtTheDeadlineThenAfterReescalateThenNoMore) {
   auto one = Apply(&c, Event::Escalate(0), c.deadline_ms, kPolicy);
   ASSERT_TRUE(one.ok());
   EXPECT_EQ(one->level, 1);
-  EXPECT_EQ(one->kind, "conflict.escalated");
+  EXPECT_EQ(Name(one->kind), "conflict.escalated");
   EXPECT_EQ(EscalationDue(c, 0, kPolicy), c.deadline_ms + 600'000);
   EXPECT_FALSE(Apply(&c, Event::Escalate(0), c.deadline_ms + 599'999, kPolicy).ok());
   auto two = Apply(&c, Event::Escalate(0), c.deadline_ms + 600'000, kPolicy);

@@ -2,7 +2,7 @@
 // audit entry: the one write path that both the channel's writer (changes made over the API) and
 // the admin CLI (changes made on the server's machine) use.
 //
-//   auto audit = [&](std::string kind, std::vector<std::string> parties, std::string body) {...};
+//   auto audit = [&](std::string kind, std::vector<PartyId> parties, std::string body) {...};
 //   Result<store::ContactRecord> c = AddContact(*txn, audit, std::move(contact), now_ms, "admin");
 //
 // `by` names who made the change in the entry: the party (API) or "admin" (CLI). Webhook secrets
@@ -20,22 +20,20 @@
 namespace deconflict::channel {
 
 // Appends one audit entry (kind, readers, JSON body) to the transaction's chain.
-using AuditAppender = std::function<Status(const std::string& kind,
-                                           std::vector<std::string> parties, std::string body)>;
+using AuditAppender =
+    std::function<Status(AuditKind kind, std::vector<PartyId> parties, std::string body)>;
 
 // Stores a new webhook of w.party (id assigned, active, created at `now_ms`). NotFound if the
 // party does not exist.
 Result<store::WebhookRecord> AddWebhook(store::WriteTxn& txn, const AuditAppender& audit,
-                                        store::WebhookRecord w, int64_t now_ms,
-                                        const std::string& by);
+                                        store::WebhookRecord w, int64_t now_ms, const PartyId& by);
 // NotFound unless `party` has webhook `id`.
-Status DeleteWebhook(store::WriteTxn& txn, const AuditAppender& audit, const std::string& party,
-                     int64_t id, const std::string& by);
+Status DeleteWebhook(store::WriteTxn& txn, const AuditAppender& audit, const PartyId& party,
+                     int64_t id, const PartyId& by);
 Result<store::ContactRecord> AddContact(store::WriteTxn& txn, const AuditAppender& audit,
-                                        store::ContactRecord c, int64_t now_ms,
-                                        const std::string& by);
+                                        store::ContactRecord c, int64_t now_ms, const PartyId& by);
 // NotFound unless `party` has contact `id`.
-Status DeleteContact(store::WriteTxn& txn, const AuditAppender& audit, const std::string& party,
-                     int64_t id, const std::string& by);
+Status DeleteContact(store::WriteTxn& txn, const AuditAppender& audit, const PartyId& party,
+                     int64_t id, const PartyId& by);
 
 }  // namespace deconflict::channel

@@ -95,7 +95,7 @@ int Report(const Failure& f, const Io& io) {
 class Admin {
  public:
   Admin(const AdminOptions& o, const Io& io, store::Store* s)
-      : o_(o), io_(io), store_(s), now_(o.now_ms ? o.now_ms() : SystemNowMs()) {}
+      : o_(o), party_(o.party), io_(io), store_(s), now_(o.now_ms ? o.now_ms() : SystemNowMs()) {}
 
   int Run() {
     Step failed = Dispatch();
@@ -149,12 +149,11 @@ class Admin {
   }
 
   // Appends the audit entry of one change about `party`, made by this command.
-  Step Audit(store::WriteTxn& txn, const std::string& kind, const std::string& party,
-             json::object body) {
+  Step Audit(store::WriteTxn& txn, AuditKind kind, const PartyId& party, json::object body) {
     body["by"] = "admin";
     store::AuditEntry e;
     e.at_ms = now_;
-    e.kind = kind;
+    e.kind = std::string(Name(kind));
     e.parties = {party};
     e.body_json = deconflict::json::Write(body);
     Result<store::AuditEntry> r = txn.AppendAudit(std::move(e));
@@ -164,11 +163,10 @@ class Admin {
 
   // Appends audit entries to `txn`, for the shared settings changes (channel/settings.h).
   channel::AuditAppender Appender(store::WriteTxn& txn) {
-    return [this, &txn](const std::string& kind, std::vector<std::string> parties,
-                        std::string body) -> Status {
+    return [this, &txn](AuditKind kind, std::vector<PartyId> parties, std::string body) -> Status {
       store::AuditEntry e;
       e.at_ms = now_;
-      e.kind = kind;
+      e.kind = std::string(Name(kind));
       e.parties = std::move(parties);
       e.body_json = std::move(body);
       Result<store::AuditEntry> r = txn.AppendAudit(std::move(e));
@@ -177,7 +175,7 @@ class Admin {
   }
 
   // Fails with exit 2 unless the party exists.
-  Step RequireParty(const std::string& name) {
+  Step RequireParty(const PartyId& name) {
     Result<std::optional<store::PartyRecord>> p = store_->GetParty(name);
     if (!p.ok()) return FromStatus(p.status());
     if (!p->has_value()) {
@@ -188,8 +186,7 @@ class Admin {
   }
 
   // Adds a new API token for `party` to the transaction; *secret receives the token.
-  Step AddToken(store::WriteTxn& txn, const std::string& party, std::string* secret,
-                std::string* id) {
+  Step AddToken(store::WriteTxn& txn, const PartyId& party, std::string* secret, std::string* id) {
     *secret = NewApiToken();
     store::TokenRecord t;
     t.id = "tok_" + record::RandomHex(6);
@@ -198,7 +195,7 @@ class Admin {
     t.created_ms = now_;
     *id = t.id;
     if (Status s = txn.PutToken(t); !s.ok()) return FromStatus(s, "cannot store the token");
-    return Audit(txn, "token.created", party, {{"token", t.id}, {"party", party}});
+    return Audit(txn, AuditKind::kTokenCreated, party, {{"token", t.id}, {"party", party.value()}});
   }
 
   Step Init() {
@@ -230,13 +227,13 @@ class Admin {
     if (!role.has_value()) {
       return BadInput("--role: '" + o_.role + "' is not one of party, coordinator, observer");
     }
-    Result<std::optional<store::PartyRecord>> existing = store_->GetParty(o_.party);
+    Result<std::optional<store::PartyRecord>> existing = store_->GetParty(party_);
     if (!existing.ok()) return FromStatus(existing.status());
     if (existing->has_value()) return BadInput("party " + o_.party + " already exists");
     std::string secret, token_id;
     Step failed = InTransaction([&](store::WriteTxn& txn) -> Step {
       store::PartyRecord p{
-          .name = o_.party, .role = *role, .display_name = o_.display_name, .created_ms = now_};
+          .name = party_, .role = *role, .display_name = o_.display_name, .created_ms = now_};
       if (Status s = txn.PutParty(p); !s.ok()) {
         if (s.code() == StatusCode::kAlreadyExists) {
           return BadInput("party " + o_.party + " already exists");
@@ -244,8 +241,8 @@ class Admin {
         return FromStatus(s, "cannot store the party");
       }
       json::object body{
-          {"party", p.name}, {"role", Name(p.role)}, {"display_name", p.display_name}};
-      if (Step f = Audit(txn, "party.created", p.name, std::move(body))) return f;
+          {"party", p.name.value()}, {"role", Name(p.role)}, {"display_name", p.display_name}};
+      if (Step f = Audit(txn, AuditKind::kPartyCreated, p.name, std::move(body))) return f;
       if (o_.no_token) return std::nullopt;
       return AddToken(txn, p.name, &secret, &token_id);
     });
@@ -277,7 +274,7 @@ class Admin {
       if (!tokens.ok()) return FromStatus(tokens.status());
       size_t active = 0;
       for (const store::TokenRecord& t : *tokens) active += t.revoked_ms == 0;
-      rows.push_back({p.name, std::string(Name(p.role)),
+      rows.push_back({p.name.value(), std::string(Name(p.role)),
                       p.display_name.empty() ? "-" : p.display_name, TimeOf(p.created_ms),
                       std::to_string(active)});
     }
@@ -286,10 +283,10 @@ class Admin {
   }
 
   Step TokenAdd() {
-    if (Step f = RequireParty(o_.party)) return f;
+    if (Step f = RequireParty(party_)) return f;
     std::string secret, token_id;
     Step failed = InTransaction(
-        [&](store::WriteTxn& txn) { return AddToken(txn, o_.party, &secret, &token_id); });
+        [&](store::WriteTxn& txn) { return AddToken(txn, party_, &secret, &token_id); });
     if (failed) return failed;
     io_.out << "API token " << token_id << " for " << o_.party << " (shown once, store it now):\n"
             << secret << "\n";
@@ -297,8 +294,8 @@ class Admin {
   }
 
   Step TokenList() {
-    if (Step f = RequireParty(o_.party)) return f;
-    Result<std::vector<store::TokenRecord>> tokens = store_->ListTokens(o_.party);
+    if (Step f = RequireParty(party_)) return f;
+    Result<std::vector<store::TokenRecord>> tokens = store_->ListTokens(party_);
     if (!tokens.ok()) return FromStatus(tokens.status());
     if (tokens->empty()) {
       io_.out << "no API tokens for " << o_.party << "\n";
@@ -327,8 +324,8 @@ class Admin {
     }
     if (!found) return BadInput("token " + o_.token_id + " does not exist");
     if (found->revoked_ms != 0) {
-      io_.out << "token " << found->id << " of " << found->party << " was already revoked at "
-              << TimeOf(found->revoked_ms) << "\n";
+      io_.out << "token " << found->id << " of " << found->party.value()
+              << " was already revoked at " << TimeOf(found->revoked_ms) << "\n";
       return std::nullopt;
     }
     Step failed = InTransaction([&](store::WriteTxn& txn) -> Step {
@@ -338,11 +335,11 @@ class Admin {
         }
         return FromStatus(s, "cannot revoke the token");
       }
-      return Audit(txn, "token.revoked", found->party,
-                   {{"token", found->id}, {"party", found->party}});
+      return Audit(txn, AuditKind::kTokenRevoked, found->party,
+                   {{"token", found->id}, {"party", found->party.value()}});
     });
     if (failed) return failed;
-    io_.out << "token " << found->id << " of " << found->party << " revoked\n";
+    io_.out << "token " << found->id << " of " << found->party.value() << " revoked\n";
     return std::nullopt;
   }
 
@@ -365,8 +362,8 @@ class Admin {
     if (!o_.webhook_url.empty()) {
       if (Step f = CheckWebUrl(o_.webhook_url, "--webhook")) return f;
     }
-    if (Step f = RequireParty(o_.party)) return f;
-    store::ContactRecord c{.party = o_.party,
+    if (Step f = RequireParty(party_)) return f;
+    store::ContactRecord c{.party = party_,
                            .name = o_.contact_name,
                            .language = o_.language,
                            .role = o_.backup ? ContactRole::kBackup : ContactRole::kPrimary,
@@ -376,20 +373,20 @@ class Admin {
     // The same write and audit entry as POST /v1/contacts (channel/settings.h).
     Step failed = InTransaction([&](store::WriteTxn& txn) -> Step {
       Result<store::ContactRecord> added =
-          channel::AddContact(txn, Appender(txn), c, now_, "admin");
+          channel::AddContact(txn, Appender(txn), c, now_, PartyId("admin"));
       if (!added.ok()) return FromStatus(added.status(), "cannot store the contact");
       c = std::move(*added);
       return std::nullopt;
     });
     if (failed) return failed;
     io_.out << Name(c.role) << " contact " << c.id << " (" << c.name << ", " << c.language
-            << ") added to " << c.party << "\n";
+            << ") added to " << c.party.value() << "\n";
     return std::nullopt;
   }
 
   Step ContactList() {
-    if (Step f = RequireParty(o_.party)) return f;
-    Result<std::vector<store::ContactRecord>> contacts = store_->ListContacts(o_.party);
+    if (Step f = RequireParty(party_)) return f;
+    Result<std::vector<store::ContactRecord>> contacts = store_->ListContacts(party_);
     if (!contacts.ok()) return FromStatus(contacts.status());
     if (contacts->empty()) {
       io_.out << "no contacts for " << o_.party << "\n";
@@ -407,13 +404,14 @@ class Admin {
   }
 
   Step ContactRemove() {
-    if (Step f = RequireParty(o_.party)) return f;
+    if (Step f = RequireParty(party_)) return f;
     const auto missing = [&] {
       return BadInput("contact " + std::to_string(o_.contact_id) + " of party " + o_.party +
                       " does not exist");
     };
     Step failed = InTransaction([&](store::WriteTxn& txn) -> Step {
-      Status s = channel::DeleteContact(txn, Appender(txn), o_.party, o_.contact_id, "admin");
+      Status s =
+          channel::DeleteContact(txn, Appender(txn), party_, o_.contact_id, PartyId("admin"));
       if (s.code() == StatusCode::kNotFound) return missing();
       if (!s.ok()) return FromStatus(s, "cannot delete the contact");
       return std::nullopt;
@@ -426,8 +424,8 @@ class Admin {
   Step WebhookAdd() {
     if (Step f = CheckWebUrl(o_.url, "URL")) return f;
     if (o_.secret && o_.secret->empty()) return BadInput("--secret: must not be empty");
-    if (Step f = RequireParty(o_.party)) return f;
-    store::WebhookRecord w{.party = o_.party,
+    if (Step f = RequireParty(party_)) return f;
+    store::WebhookRecord w{.party = party_,
                            .url = o_.url,
                            .secret = o_.secret ? *o_.secret : record::RandomHex(32),
                            .active = true,
@@ -436,17 +434,17 @@ class Admin {
     // secret in the record.
     Step failed = InTransaction([&](store::WriteTxn& txn) -> Step {
       Result<store::WebhookRecord> added =
-          channel::AddWebhook(txn, Appender(txn), w, now_, "admin");
+          channel::AddWebhook(txn, Appender(txn), w, now_, PartyId("admin"));
       if (!added.ok()) return FromStatus(added.status(), "cannot store the webhook");
       w = std::move(*added);
       return std::nullopt;
     });
     if (failed) return failed;
     if (o_.secret) {
-      io_.out << "webhook " << w.id << " added to " << w.party << " (" << w.url
+      io_.out << "webhook " << w.id << " added to " << w.party.value() << " (" << w.url
               << "); deliveries are signed with the secret given\n";
     } else {
-      io_.out << "webhook " << w.id << " added to " << w.party << " (" << w.url
+      io_.out << "webhook " << w.id << " added to " << w.party.value() << " (" << w.url
               << "); signing secret (HMAC-SHA256 key, shown once, store it now):\n"
               << w.secret << "\n";
     }
@@ -454,8 +452,8 @@ class Admin {
   }
 
   Step WebhookList() {
-    if (Step f = RequireParty(o_.party)) return f;
-    Result<std::vector<store::WebhookRecord>> hooks = store_->ListWebhooks(o_.party);
+    if (Step f = RequireParty(party_)) return f;
+    Result<std::vector<store::WebhookRecord>> hooks = store_->ListWebhooks(party_);
     if (!hooks.ok()) return FromStatus(hooks.status());
     if (hooks->empty()) {
       io_.out << "no webhooks for " << o_.party << "\n";
@@ -497,6 +495,7 @@ class Admin {
   }
 
   const AdminOptions& o_;
+  const PartyId party_;  // o_.party, the NAME / PARTY argument
   const Io& io_;
   store::Store* store_;
   const int64_t now_;

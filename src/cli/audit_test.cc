@@ -216,7 +216,7 @@ TEST_F(AuditVerifyTest, ReceiptsVerify) {
   ASSERT_TRUE(key.ok());
   Result<std::unique_ptr<store::Store>> s = store::OpenSqliteStore({.dir = data_});
   ASSERT_TRUE(s.ok());
-  Result<std::vector<store::AuditEntry>> entries = (*s)->AuditAfter(0, 0, "RU");
+  Result<std::vector<store::AuditEntry>> entries = (*s)->AuditAfter(0, 0, PartyId("RU"));
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries->size(), 3u);
   const std::string receipt = boost::json::serialize(
@@ -253,7 +253,7 @@ TEST_F(AuditVerifyTest, BodiesWrittenByTheOldSerializerStillVerify) {
     store::AuditEntry e;
     e.at_ms = 1'700'000'000'000;
     e.kind = "conflict.opened";
-    e.parties = {"RU", "US"};
+    e.parties = {PartyId("RU"), PartyId("US")};
     e.body_json = old_body;
     ASSERT_TRUE((*txn)->AppendAudit(e).ok());
     ASSERT_TRUE((*txn)->Commit().ok());
@@ -279,7 +279,7 @@ TEST_F(AuditVerifyTest, BodiesWrittenByTheOldSerializerStillVerify) {
   ASSERT_TRUE(key.ok());
   Result<std::unique_ptr<store::Store>> s = store::OpenSqliteStore({.dir = data_});
   ASSERT_TRUE(s.ok());
-  Result<std::vector<store::AuditEntry>> entries = (*s)->AuditAfter(7, 0, "RU");
+  Result<std::vector<store::AuditEntry>> entries = (*s)->AuditAfter(7, 0, PartyId("RU"));
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries->size(), 2u);
   EXPECT_EQ((*entries)[0].body_json, old_body);

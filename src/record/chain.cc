@@ -163,7 +163,7 @@ const std::string& GenesisHash() {
 std::string EntryHashInput(const AuditEntry& e) {
   std::string s;
   size_t n = 64 + e.kind.size() + e.body_json.size() + e.prev_hash.size();
-  for (const std::string& p : e.parties) n += p.size() + 1;
+  for (const PartyId& p : e.parties) n += p.value().size() + 1;
   s.reserve(n);
   s += "deconflict-audit-v1\n";
   s += std::to_string(e.seq);
@@ -174,7 +174,7 @@ std::string EntryHashInput(const AuditEntry& e) {
   s += '\n';
   for (size_t i = 0; i < e.parties.size(); ++i) {
     if (i > 0) s += ',';
-    s += e.parties[i];
+    s += e.parties[i].value();
   }
   s += '\n';
   s += e.prev_hash;
@@ -190,9 +190,9 @@ Status ValidateAuditFields(const AuditEntry& e) {
   if (e.kind.find('\n') != std::string::npos) {
     return Status::InvalidArgument("audit entry kind contains a newline");
   }
-  for (const std::string& p : e.parties) {
+  for (const PartyId& p : e.parties) {
     if (p.empty()) return Status::InvalidArgument("audit entry names an empty party");
-    if (p.find_first_of(",\n") != std::string::npos) {
+    if (p.value().find_first_of(",\n") != std::string::npos) {
       return Status::InvalidArgument("audit entry party \"" + p +
                                      "\" contains a comma or a newline");
     }
@@ -276,7 +276,7 @@ json::object AuditEntryToJson(const AuditEntry& e) {
   o["kind"] = e.kind;
   json::array parties;
   parties.reserve(e.parties.size());
-  for (const std::string& p : e.parties) parties.emplace_back(p);
+  for (const PartyId& p : e.parties) parties.emplace_back(p.value());
   o["parties"] = std::move(parties);
   o["body_json"] = e.body_json;
   o["prev_hash"] = e.prev_hash;
@@ -290,7 +290,7 @@ Result<AuditEntry> AuditEntryFromJson(const json::value& v) {
   e.seq = r.Int("seq");
   e.at_ms = r.Int("at_ms");
   e.kind = r.String("kind");
-  e.parties = r.StringArray("parties");
+  for (std::string& p : r.StringArray("parties")) e.parties.emplace_back(std::move(p));
   e.body_json = r.String("body_json");
   e.prev_hash = r.Hex("prev_hash", 32);
   e.hash = r.Hex("hash", 32);

@@ -40,9 +40,9 @@ Log MakeLog(const KeyPair& key, int n, int checkpoint_every) {
     e.at_ms = 1700000000000 + 1000 * i;
     e.kind = kKinds[i % 4];
     if (i % 3 == 0) {
-      e.parties = {"alpha"};
+      e.parties = {PartyId("alpha")};
     } else if (i % 3 == 1) {
-      e.parties = {"alpha", "bravo-2"};
+      e.parties = {PartyId("alpha"), PartyId("bravo-2")};
     }  // else: no party (coordinators only)
     e.body_json = kBodies[i % 5];
     e.prev_hash = prev;
@@ -62,7 +62,7 @@ TEST(RecordEntryHashTest, CanonicalBytesAndKnownValue) {
   e.seq = 1;
   e.at_ms = 1700000000000;
   e.kind = "plan.submitted";
-  e.parties = {"alpha", "bravo"};
+  e.parties = {PartyId("alpha"), PartyId("bravo")};
   e.body_json = R"({"plan":"p1"})";
   e.prev_hash = GenesisHash();
   EXPECT_EQ(EntryHashInput(e),
@@ -79,7 +79,7 @@ TEST(RecordEntryHashTest, CanonicalBytesAndKnownValue) {
 TEST(RecordEntryHashTest, ValidateAuditFieldsRejectsAmbiguousInput) {
   AuditEntry e;
   e.kind = "plan.submitted";
-  e.parties = {"alpha"};
+  e.parties = {PartyId("alpha")};
   EXPECT_TRUE(ValidateAuditFields(e).ok());
   e.kind = "";
   EXPECT_FALSE(ValidateAuditFields(e).ok());
@@ -87,9 +87,9 @@ TEST(RecordEntryHashTest, ValidateAuditFieldsRejectsAmbiguousInput) {
   e.kind = "a\nb";
   EXPECT_FALSE(ValidateAuditFields(e).ok());
   e.kind = "a";
-  e.parties = {"x,y"};
+  e.parties = {PartyId("x,y")};
   EXPECT_FALSE(ValidateAuditFields(e).ok());
-  e.parties = {""};
+  e.parties = {PartyId("")};
   EXPECT_FALSE(ValidateAuditFields(e).ok());
 }
 
@@ -129,7 +129,7 @@ TEST(RecordVerifyChainTest, DetectsEditedContent) {
 TEST(RecordVerifyChainTest, DetectsRehashedEditByTheNextLinkAndCheckpoint) {
   KeyPair key = GenerateKeyPair();
   Log log = MakeLog(key, 10, 5);
-  log.entries[3].parties = {"bravo-2"};
+  log.entries[3].parties = {PartyId("bravo-2")};
   log.entries[3].hash = EntryHash(log.entries[3]);
   ChainReport r = VerifyChain(log.entries, log.checkpoints);
   ASSERT_FALSE(r.ok());
@@ -396,7 +396,7 @@ TEST(RecordOldSerializerTest, BodiesWrittenByBoostStillVerify) {
     e.seq = i;
     e.at_ms = 1700000000000 + i;
     e.kind = "conflict.opened";
-    e.parties = {"alpha", "bravo"};
+    e.parties = {PartyId("alpha"), PartyId("bravo")};
     e.body_json = i == 3 ? R"({"cpa":[41.63,37.0400113]})" : old_body;  // 3: the new writer
     e.prev_hash = prev;
     e.hash = EntryHash(e);

@@ -9,6 +9,9 @@ namespace json = boost::json;
 
 namespace {
 
+// The conflict the URL names.
+ConflictId IdParam(const Request& req) { return ConflictId(req.params.at("id")); }
+
 Result<Response> List(const service::Service& svc, const Request& req, const Caller& caller) {
   service::ConflictQuery q;
   if (auto it = req.query.find("status"); it != req.query.end() && !it->second.empty()) {
@@ -28,7 +31,9 @@ Result<Response> List(const service::Service& svc, const Request& req, const Cal
       start = comma + 1;
     }
   }
-  if (auto it = req.query.find("plan"); it != req.query.end()) q.plan = it->second;
+  if (auto it = req.query.find("plan"); it != req.query.end() && !it->second.empty()) {
+    q.plan = service::ParsePlanRef(it->second);
+  }
   if (req.query.count("limit")) {
     auto limit = QueryInt(req, "limit", 0, 1, 10000);
     if (!limit.ok()) return limit.status();
@@ -40,45 +45,45 @@ Result<Response> List(const service::Service& svc, const Request& req, const Cal
 }
 
 Result<Response> Get(const service::Service& svc, const Request& req, const Caller& caller) {
-  return Json(200, svc.GetConflict(caller, req.params.at("id")));
+  return Json(200, svc.GetConflict(caller, IdParam(req)));
 }
 
 Result<Response> Ack(const service::Service& svc, const Request& req, const Caller& caller) {
-  return Json(200, svc.Acknowledge(caller, req.params.at("id")));
+  return Json(200, svc.Acknowledge(caller, IdParam(req)));
 }
 
 Result<Response> Accept(const service::Service& svc, const Request& req, const Caller& caller) {
-  return Json(200, svc.Accept(caller, req.params.at("id")));
+  return Json(200, svc.Accept(caller, IdParam(req)));
 }
 
 Result<Response> Messages(const service::Service& svc, const Request& req, const Caller& caller) {
-  auto ms = svc.ListMessages(caller, req.params.at("id"));
+  auto ms = svc.ListMessages(caller, IdParam(req));
   if (!ms.ok()) return ms.status();
   return Json(200, json::object{{"messages", std::move(*ms)}});
 }
 
 Result<Response> Post(const service::Service& svc, const Request& req, const Caller& caller) {
   // A conflict the caller may not read does not exist, whatever the body says.
-  if (auto c = svc.GetConflict(caller, req.params.at("id")); !c.ok()) return c.status();
+  if (auto c = svc.GetConflict(caller, IdParam(req)); !c.ok()) return c.status();
   auto body = JsonBody(req);
   if (!body.ok()) return body.status();
   auto in = service::ParseMessageInput(*body);
   if (!in.ok()) return in.status();
-  return Json(201, svc.PostMessage(caller, req.params.at("id"), std::move(*in)));
+  return Json(201, svc.PostMessage(caller, IdParam(req), std::move(*in)));
 }
 
 Result<Response> Suggestion(const service::Service& svc, const Request& req, const Caller& caller) {
-  auto s = svc.Suggest(caller, req.params.at("id"));
+  auto s = svc.Suggest(caller, IdParam(req));
   if (!s.ok()) return s.status();
   return Json(200, json::object{{"outcome", s->outcome},
                                 {"shift_s", s->shift_s},
-                                {"plan", s->plan},
+                                {"plan", s->plan.value()},
                                 {"conflicts_now", s->conflicts_now},
                                 {"explanation", s->explanation}});
 }
 
 Result<Response> Receipt(const service::Service& svc, const Request& req, const Caller& caller) {
-  auto receipt = svc.Receipt(caller, req.params.at("id"));
+  auto receipt = svc.Receipt(caller, IdParam(req));
   if (!receipt.ok()) return receipt.status();
   Response r = Json(200, std::move(*receipt));
   r.headers.emplace_back("Content-Disposition",

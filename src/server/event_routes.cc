@@ -37,7 +37,7 @@ Result<Response> History(const service::Service& svc, const Request& req, const 
 Result<Response> Read(const service::Service& svc, const Request& req, const Caller& caller) {
   auto seq = PathNumber(req, "seq", "event");
   if (!seq.ok()) return seq.status();
-  if (Status s = svc.MarkRead(caller, *seq, "api"); !s.ok()) return s;
+  if (Status s = svc.MarkRead(caller, *seq, ReceiptChannel::kApi); !s.ok()) return s;
   return NoContent();
 }
 
@@ -58,7 +58,7 @@ Result<int64_t> StreamStart(const Request& req) {
 // returns false once `send` fails (the peer is gone).
 template <typename Send>
 asio::awaitable<bool> Drain(const ApiContext& ctx, const Caller& caller, int64_t* after,
-                            const std::string& channel, Send send) {
+                            ReceiptChannel channel, Send send) {
   for (;;) {
     auto events = co_await http::RunOn(
         *ctx.pool, [&] { return ctx.service->EventsAfter(caller, *after, kEventsPerRead); });
@@ -93,7 +93,7 @@ asio::awaitable<void> EventStream(const ApiContext& ctx, Exchange& ex) {
   };
   for (;;) {
     const uint64_t seen = signal->generation();
-    if (!co_await Drain(ctx, *caller, &after, "sse", send)) co_return;
+    if (!co_await Drain(ctx, *caller, &after, ReceiptChannel::kSse, send)) co_return;
     Exchange::Wake w = co_await ex.WaitFor(signal.get(), seen, ctx.keepalive);
     if (w == Exchange::Wake::kEnd) co_return;
     if (w == Exchange::Wake::kTimeout && !co_await ex.SendComment("keep-alive")) co_return;
@@ -164,7 +164,8 @@ asio::awaitable<void> ReadReceipts(std::shared_ptr<http::WebSocket> ws, const Ap
     if (type && type->is_string() && type->get_string() == "read" && seq && seq->is_int64() &&
         seq->get_int64() > 0) {
       const int64_t n = seq->get_int64();
-      co_await http::RunOn(*ctx->pool, [&] { (void)ctx->service->MarkRead(who, n, "ws"); });
+      co_await http::RunOn(*ctx->pool,
+                           [&] { (void)ctx->service->MarkRead(who, n, ReceiptChannel::kWs); });
     }
   }
   closed->store(true);
@@ -197,7 +198,7 @@ asio::awaitable<void> WebSocketStream(const ApiContext& ctx, Exchange& ex) {
   auto send = [&ws](const store::EventRecord& e) { return SendWsEvent(*ws, e); };
   while (!closed->load()) {
     const uint64_t seen = signal->generation();
-    if (!co_await Drain(ctx, *caller, &after, "ws", send)) co_return;
+    if (!co_await Drain(ctx, *caller, &after, ReceiptChannel::kWs, send)) co_return;
     if (closed->load()) break;
     Exchange::Wake w = co_await ex.WaitFor(signal.get(), seen, ctx.keepalive);
     if (w == Exchange::Wake::kEnd) break;

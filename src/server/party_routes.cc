@@ -14,7 +14,7 @@ namespace {
 // A contact as the API shows it (the Contact schema of docs/openapi.json).
 json::object ContactJson(const store::ContactRecord& c) {
   return json::object{{"id", c.id},
-                      {"party", c.party},
+                      {"party", c.party.value()},
                       {"name", c.name},
                       {"language", c.language},
                       {"role", Name(c.role)},

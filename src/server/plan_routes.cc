@@ -10,6 +10,9 @@ namespace json = boost::json;
 
 namespace {
 
+// The plan the URL names ("id" or "PARTY:id").
+channel::PlanRef RefParam(const Request& req) { return service::ParsePlanRef(req.params.at("id")); }
+
 Result<service::PlanInput> PlanBody(const Request& req, const Caller& caller) {
   Result<json::value> body = JsonBody(req);
   if (!body.ok()) return body.status();
@@ -45,7 +48,7 @@ Result<Response> Submit(const service::Service& svc, const Request& req, const C
 }
 
 Result<Response> Amend(const service::Service& svc, const Request& req, const Caller& caller) {
-  if (auto own = svc.OwnPlanId(caller, req.params.at("id")); !own.ok()) return own.status();
+  if (auto own = svc.OwnPlanId(caller, RefParam(req)); !own.ok()) return own.status();
   auto version = IfMatch(req);
   if (!version.ok()) return version.status();
   if (!*version) {
@@ -55,16 +58,16 @@ Result<Response> Amend(const service::Service& svc, const Request& req, const Ca
   }
   auto in = PlanBody(req, caller);
   if (!in.ok()) return in.status();
-  auto r = svc.AmendPlan(caller, req.params.at("id"), **version, std::move(*in));
+  auto r = svc.AmendPlan(caller, RefParam(req), **version, std::move(*in));
   if (!r.ok()) return r.status();
   return Changed(200, *r, true);
 }
 
 Result<Response> Cancel(const service::Service& svc, const Request& req, const Caller& caller) {
-  if (auto own = svc.OwnPlanId(caller, req.params.at("id")); !own.ok()) return own.status();
+  if (auto own = svc.OwnPlanId(caller, RefParam(req)); !own.ok()) return own.status();
   auto version = IfMatch(req);
   if (!version.ok()) return version.status();
-  auto r = svc.CancelPlan(caller, req.params.at("id"), *version);
+  auto r = svc.CancelPlan(caller, RefParam(req), *version);
   if (!r.ok()) return r.status();
   return Changed(200, *r, false);
 }
@@ -78,7 +81,7 @@ Result<Response> List(const service::Service& svc, const Request& req, const Cal
                                       {{"status", "expected active or cancelled"}});
     }
   }
-  if (auto it = req.query.find("party"); it != req.query.end()) q.party = it->second;
+  if (auto it = req.query.find("party"); it != req.query.end()) q.party = PartyId(it->second);
   auto plans = svc.ListPlans(caller, q);
   if (!plans.ok()) return plans.status();
   json::array a;
@@ -87,7 +90,7 @@ Result<Response> List(const service::Service& svc, const Request& req, const Cal
 }
 
 Result<Response> Get(const service::Service& svc, const Request& req, const Caller& caller) {
-  auto plan = svc.GetPlan(caller, req.params.at("id"));
+  auto plan = svc.GetPlan(caller, RefParam(req));
   if (!plan.ok()) return plan.status();
   Response r = Json(200, channel::PlanView(*plan));
   r.headers.emplace_back("ETag", ETag(plan->version));
@@ -95,7 +98,7 @@ Result<Response> Get(const service::Service& svc, const Request& req, const Call
 }
 
 Result<Response> Versions(const service::Service& svc, const Request& req, const Caller& caller) {
-  auto history = svc.PlanVersions(caller, req.params.at("id"));
+  auto history = svc.PlanVersions(caller, RefParam(req));
   if (!history.ok()) return history.status();
   json::array a;
   for (const auto& p : *history) a.push_back(channel::PlanView(p));

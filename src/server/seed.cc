@@ -96,21 +96,32 @@ Status CreateDemoParties(channel::Channel* channel, DemoInfo* info) {
   if (!txn.ok()) return txn.status();
   bool any = false;
   for (const DemoParty& d : parties) {
-    auto existing = st->GetParty(d.name);
+    const PartyId name(d.name);
+    auto existing = st->GetParty(name);
     if (!existing.ok()) return existing.status();
     if (*existing) continue;
     int64_t now = channel->Now();
-    if (Status s = (*txn)->PutParty({d.name, d.role, d.display, now}); !s.ok()) return s;
+    if (Status s = (*txn)->PutParty({name, d.role, d.display, now}); !s.ok()) return s;
     std::string token = NewToken();
-    store::TokenRecord t{"tok_" + record::RandomHex(6), d.name, record::Sha256Hex(token), now, 0};
+    store::TokenRecord t{"tok_" + record::RandomHex(6), name, record::Sha256Hex(token), now, 0};
     if (Status s = (*txn)->PutToken(t); !s.ok()) return s;
     json::object body{{"party", d.name}, {"role", Name(d.role)}, {"display_name", d.display}};
-    auto a = (*txn)->AppendAudit(
-        {0, now, "party.created", {d.name}, deconflict::json::Write(body), "", ""});
+    auto a = (*txn)->AppendAudit({0,
+                                  now,
+                                  std::string(Name(AuditKind::kPartyCreated)),
+                                  {name},
+                                  deconflict::json::Write(body),
+                                  "",
+                                  ""});
     if (!a.ok()) return a.status();
     json::object tb{{"party", d.name}, {"token", t.id}};
-    a = (*txn)->AppendAudit(
-        {0, now, "token.created", {d.name}, deconflict::json::Write(tb), "", ""});
+    a = (*txn)->AppendAudit({0,
+                             now,
+                             std::string(Name(AuditKind::kTokenCreated)),
+                             {name},
+                             deconflict::json::Write(tb),
+                             "",
+                             ""});
     if (!a.ok()) return a.status();
     info->tokens[d.name] = token;
     any = true;
@@ -176,7 +187,7 @@ Result<DemoInfo> SetUpDemo(channel::Channel* channel, const std::string& data_di
   DemoInfo info;
   info.tokens_file = data_dir + "/demo-tokens.env";
   if (Status s = CreateDemoParties(channel, &info); !s.ok()) return s;
-  auto plans = channel->store()->ListPlans("", std::nullopt);
+  auto plans = channel->store()->ListPlans(PartyId(), std::nullopt);
   if (!plans.ok()) return plans.status();
   if (!plans->empty()) return info;
   if (Status s = LoadDemoPlans(channel, data_dir, scenario_path, &info); !s.ok()) return s;

@@ -1693,15 +1693,17 @@ class WebhookDispatcherTest : public ::testing::Test {
   void SeedJobAndPage() {
     auto txn = st_->Begin();
     ASSERT_OK(txn.status());
-    ASSERT_OK((*txn)->PutParty({"US", Role::kParty, "", now_}));
-    auto hook = (*txn)->PutWebhook(
-        {.party = "US", .url = receiver_.url(), .secret = "0123456789abcdef", .created_ms = now_});
+    ASSERT_OK((*txn)->PutParty({PartyId("US"), Role::kParty, "", now_}));
+    auto hook = (*txn)->PutWebhook({.party = PartyId("US"),
+                                    .url = receiver_.url(),
+                                    .secret = "0123456789abcdef",
+                                    .created_ms = now_});
     ASSERT_OK(hook.status());
-    auto ev =
-        (*txn)->AppendEvent({.recipient = "US", .type = "test", .data_json = "{}", .at_ms = now_});
+    auto ev = (*txn)->AppendEvent(
+        {.recipient = PartyId("US"), .type = "test", .data_json = "{}", .at_ms = now_});
     ASSERT_OK(ev.status());
     ASSERT_OK((*txn)->PutWebhookJob({.webhook_id = *hook,
-                                     .recipient = "US",
+                                     .recipient = PartyId("US"),
                                      .event_seq = ev->seq,
                                      .next_attempt_ms = now_,
                                      .state = DeliveryState::kPending}));
@@ -1720,11 +1722,11 @@ class WebhookDispatcherTest : public ::testing::Test {
       own = std::move(*t);
       txn = own.get();
     }
-    Status s = txn->PutContactPage({.party = "US",
+    Status s = txn->PutContactPage({.party = PartyId("US"),
                                     .contact_id = 7,
                                     .url = url,
                                     .event = "conflict.escalated",
-                                    .conflict = "c-1",
+                                    .conflict = ConflictId("c-1"),
                                     .level = 1,
                                     .body_json = body,
                                     .next_attempt_ms = due_ms,
@@ -1797,12 +1799,12 @@ TEST_F(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
   }
   EXPECT_TRUE(st_->DueWebhookJobs(INT64_MAX, 0)->empty());
   EXPECT_TRUE(st_->DueContactPages(INT64_MAX, 0)->empty());
-  const store::ContactPage page = st_->ListContactPages("US")->front();
+  const store::ContactPage page = st_->ListContactPages(PartyId("US"))->front();
   EXPECT_EQ(page.state, DeliveryState::kFailed);
   EXPECT_EQ(page.attempts, kAttempts);
   EXPECT_EQ(page.last_error, "HTTP 500");
   std::set<std::string> kinds;
-  const std::vector<store::AuditEntry> us_record = *st_->AuditAfter(0, 0, "US");
+  const std::vector<store::AuditEntry> us_record = *st_->AuditAfter(0, 0, PartyId("US"));
   for (const store::AuditEntry& e : us_record) {
     kinds.insert(e.kind);
     if (e.kind == "contact.page_failed") {

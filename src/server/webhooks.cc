@@ -107,7 +107,7 @@ void WebhookDispatcher::DeliverDue() {
     return;
   }
   if (jobs->empty()) return;
-  auto hooks = st->ListWebhooks("");
+  auto hooks = st->ListWebhooks(PartyId());
   if (!hooks.ok()) return;
   std::map<int64_t, store::WebhookRecord> by_id;
   for (auto& w : *hooks) by_id[w.id] = std::move(w);
@@ -127,10 +127,11 @@ void WebhookDispatcher::DeliverDue() {
         give_up = true;
       } else {
         const store::EventRecord& e = events->front();
-        std::string body = "{\"recipient\":" + deconflict::json::Write(json::string(e.recipient)) +
-                           ",\"seq\":" + std::to_string(e.seq) +
-                           ",\"type\":" + deconflict::json::Write(json::string(e.type)) +
-                           ",\"data\":" + e.data_json + "}";
+        std::string body =
+            "{\"recipient\":" + deconflict::json::Write(json::string(e.recipient.value())) +
+            ",\"seq\":" + std::to_string(e.seq) +
+            ",\"type\":" + deconflict::json::Write(json::string(e.type)) +
+            ",\"data\":" + e.data_json + "}";
         int64_t ts = now / 1000;
         http::HeaderList headers = {
             {"X-Deconflict-Event", e.type},
@@ -148,9 +149,9 @@ void WebhookDispatcher::DeliverDue() {
     if (s.ok() && job.state == DeliveryState::kFailed) {
       store::AuditEntry a;
       a.at_ms = now;
-      a.kind = "webhook.failed";
+      a.kind = std::string(Name(AuditKind::kWebhookFailed));
       a.parties = {job.recipient};
-      a.body_json = deconflict::json::Write(json::object{{"recipient", job.recipient},
+      a.body_json = deconflict::json::Write(json::object{{"recipient", job.recipient.value()},
                                                          {"event_seq", job.event_seq},
                                                          {"webhook", job.webhook_id},
                                                          {"attempts", job.attempts},
@@ -161,10 +162,11 @@ void WebhookDispatcher::DeliverDue() {
     if (s.ok()) s = (*txn)->Commit();
     if (!s.ok()) spdlog::warn("webhooks: cannot update job: {}", s.ToString());
     if (job.state == DeliveryState::kDelivered) {
-      channel_->RecordReceipts({{job.recipient, job.event_seq, "webhook", "delivered", now}});
+      channel_->RecordReceipts(
+          {{job.recipient, job.event_seq, ReceiptChannel::kWebhook, ReceiptKind::kDelivered, now}});
     } else {
-      spdlog::info("webhook {} for {}#{} attempt {} failed: {}", job.webhook_id, job.recipient,
-                   job.event_seq, job.attempts, error);
+      spdlog::info("webhook {} for {}#{} attempt {} failed: {}", job.webhook_id,
+                   job.recipient.value(), job.event_seq, job.attempts, error);
     }
   }
 }
@@ -196,11 +198,16 @@ void WebhookDispatcher::DeliverPages() {
       // On the party's record: whether and when its contact was reached.
       store::AuditEntry a;
       a.at_ms = now;
-      a.kind = page.state == DeliveryState::kDelivered ? "contact.paged" : "contact.page_failed";
+      a.kind = std::string(Name(page.state == DeliveryState::kDelivered
+                                    ? AuditKind::kContactPaged
+                                    : AuditKind::kContactPageFailed));
       a.parties = {page.party};
-      json::object body{{"party", page.party},       {"contact", page.contact_id},
-                        {"conflict", page.conflict}, {"level", page.level},
-                        {"page", page.id},           {"attempts", page.attempts}};
+      json::object body{{"party", page.party.value()},
+                        {"contact", page.contact_id},
+                        {"conflict", page.conflict.value()},
+                        {"level", page.level},
+                        {"page", page.id},
+                        {"attempts", page.attempts}};
       if (!error.empty()) body["error"] = error;
       a.body_json = deconflict::json::Write(body);
       auto r = (*txn)->AppendAudit(std::move(a));
@@ -210,7 +217,7 @@ void WebhookDispatcher::DeliverPages() {
     if (!s.ok()) spdlog::warn("pages: cannot update page {}: {}", page.id, s.ToString());
     if (!error.empty()) {
       spdlog::info("page {} to contact {} of {} attempt {} failed: {}", page.id, page.contact_id,
-                   page.party, page.attempts, error);
+                   page.party.value(), page.attempts, error);
     }
   }
 }

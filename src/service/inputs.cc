@@ -67,6 +67,16 @@ Result<PlanInput> ParsePlanInput(json::value v, const channel::Caller& caller) {
   return in;
 }
 
+channel::PlanRef ParsePlanRef(std::string_view text) {
+  const size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return {PartyId(), PlanId(std::string(text))};
+  return {PartyId(std::string(text.substr(0, colon))), PlanId(std::string(text.substr(colon + 1)))};
+}
+
+std::string PlanRefText(const channel::PlanRef& ref) {
+  return ref.party.empty() ? ref.id.value() : ref.party + ":" + ref.id;
+}
+
 Result<MessageInput> ParseMessageInput(const json::value& v) {
   const json::object* o = v.if_object();
   if (o == nullptr)

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -32,6 +33,14 @@ struct PlanInput {
 // only its own plans); InvalidArgument for anything else (a FeatureCollection, an invalid plan, an
 // id that cannot appear in a URL).
 Result<PlanInput> ParsePlanInput(boost::json::value feature, const channel::Caller& caller);
+
+// A plan as the API names it (a URL segment, the `plan` query parameter): "id" or "PARTY:id",
+// split at the first colon. "id" alone leaves the party empty: the service reads it as the
+// caller's own plan (for coordinators and observers, who read every party's plans, as the one plan
+// of any party with that id). Never fails; an unknown plan is NotFound where it is looked up.
+channel::PlanRef ParsePlanRef(std::string_view text);
+// The reference as the API wrote it: "id" or "PARTY:id".
+std::string PlanRefText(const channel::PlanRef& ref);
 
 // A message of a conflict's thread.
 struct MessageInput {

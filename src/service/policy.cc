@@ -87,8 +87,8 @@ Status Authorize(const Caller& caller, Action action, const Target& target) {
       return Status::Ok();
     case Scope::kOwn:
     case Scope::kSide:
-      if (target.party_a.empty() || target.party_a == caller.party.value() ||
-          target.party_b == caller.party.value()) {
+      if (target.party_a.empty() || target.party_a == caller.party ||
+          target.party_b == caller.party) {
         return Status::Ok();
       }
       return Status::NotFound(target.what + " does not exist");
@@ -96,9 +96,9 @@ Status Authorize(const Caller& caller, Action action, const Target& target) {
   return Status::PermissionDenied(rule.denied);
 }
 
-std::optional<std::string> ListScope(const Caller& caller, Action action) {
+std::optional<PartyId> ListScope(const Caller& caller, Action action) {
   if (ScopeFor(caller.role, action) == Scope::kAny) return std::nullopt;
-  return caller.party.value();
+  return caller.party;
 }
 
 }  // namespace deconflict::service

@@ -65,14 +65,14 @@ struct Target {
   // Nothing in particular (listing, creating): only the role is checked.
   static Target None() { return {}; }
   // A resource of `owner`; `what` names it in a NotFound ("plan us-1").
-  static Target OwnedBy(std::string owner, std::string what) {
-    return {std::move(owner), "", std::move(what)};
+  static Target OwnedBy(PartyId owner, std::string what) {
+    return {std::move(owner), PartyId(), std::move(what)};
   }
   // A conflict between two parties.
   static Target Conflict(const store::ConflictRecord& c) {
     return {c.party_a, c.party_b, "conflict " + c.id};
   }
-  std::string party_a, party_b;  // owner, or the two sides; empty for None
+  PartyId party_a, party_b;  // owner, or the two sides; empty for None
   std::string what;
 };
 
@@ -82,6 +82,6 @@ Status Authorize(const Caller& caller, Action action, const Target& target = Tar
 
 // The scope of a listing: the party whose resources the caller may list, or nullopt for every
 // party (kAny). REQUIRES: Authorize(caller, action) is OK.
-std::optional<std::string> ListScope(const Caller& caller, Action action);
+std::optional<PartyId> ListScope(const Caller& caller, Action action);
 
 }  // namespace deconflict::service

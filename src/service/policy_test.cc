@@ -50,18 +50,19 @@ TEST(Policy, MatchesTheSecurityDocument) {
   const Caller coord{PartyId("UN"), Role::kCoordinator};
   const Caller obs{PartyId("OBS"), Role::kObserver};
   store::ConflictRecord c;
-  c.id = "c-1";
-  c.party_a = "US";
-  c.party_b = "RU";
+  c.id = ConflictId("c-1");
+  c.party_a = PartyId("US");
+  c.party_b = PartyId("RU");
   store::ConflictRecord others = c;
-  others.party_a = "TR";
+  others.party_a = PartyId("TR");
   for (const Expected& e : kTable) {
     SCOPED_TRACE(ActionName(e.action));
     const bool conflicty = e.action == Action::kReadConflict ||
                            e.action == Action::kActOnConflict || e.action == Action::kPostText ||
                            e.action == Action::kNegotiate || e.action == Action::kSuggest;
-    const Target own = conflicty ? Target::Conflict(c) : Target::OwnedBy("US", "thing");
-    const Target theirs = conflicty ? Target::Conflict(others) : Target::OwnedBy("RU", "thing");
+    const Target own = conflicty ? Target::Conflict(c) : Target::OwnedBy(PartyId("US"), "thing");
+    const Target theirs =
+        conflicty ? Target::Conflict(others) : Target::OwnedBy(PartyId("RU"), "thing");
     EXPECT_EQ(Authorize(us, e.action, own).code(), e.own);
     EXPECT_EQ(Authorize(us, e.action, theirs).code(), e.others);
     EXPECT_EQ(Authorize(coord, e.action, theirs).code(), e.coordinator);
@@ -71,7 +72,7 @@ TEST(Policy, MatchesTheSecurityDocument) {
 
 TEST(Policy, NotFoundNamesTheResourceAndDenialGivesTheReason) {
   const Caller us{PartyId("US"), Role::kParty};
-  Status s = Authorize(us, Action::kReadPlan, Target::OwnedBy("RU", "plan RU:ru-1"));
+  Status s = Authorize(us, Action::kReadPlan, Target::OwnedBy(PartyId("RU"), "plan RU:ru-1"));
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
   EXPECT_EQ(s.message(), "plan RU:ru-1 does not exist");
   Status d = Authorize(Caller{PartyId("UN"), Role::kCoordinator}, Action::kSubmitPlan);
@@ -80,11 +81,12 @@ TEST(Policy, NotFoundNamesTheResourceAndDenialGivesTheReason) {
 }
 
 TEST(Policy, ListScopeIsTheCallersPartyUnlessItSeesAll) {
-  EXPECT_EQ(ListScope(Caller{PartyId("US"), Role::kParty}, Action::kReadPlan), "US");
+  EXPECT_EQ(ListScope(Caller{PartyId("US"), Role::kParty}, Action::kReadPlan), PartyId("US"));
   EXPECT_EQ(ListScope(Caller{PartyId("UN"), Role::kCoordinator}, Action::kReadPlan), std::nullopt);
   EXPECT_EQ(ListScope(Caller{PartyId("OBS"), Role::kObserver}, Action::kReadContacts),
             std::nullopt);
-  EXPECT_EQ(ListScope(Caller{PartyId("UN"), Role::kCoordinator}, Action::kManageSettings), "UN");
+  EXPECT_EQ(ListScope(Caller{PartyId("UN"), Role::kCoordinator}, Action::kManageSettings),
+            PartyId("UN"));
 }
 
 }  // namespace

@@ -40,7 +40,7 @@ const char* OutcomeName(engine::Suggestion::Outcome o) {
   return "impossible";
 }
 
-std::string Explain(engine::Suggestion::Outcome o, const std::string& plan, double shift) {
+std::string Explain(engine::Suggestion::Outcome o, const PlanId& plan, double shift) {
   switch (o) {
     case engine::Suggestion::kNoConflict:
       return "Plan " + plan + " has no conflict to clear.";
@@ -70,7 +70,7 @@ Result<Caller> Service::Authenticate(std::string_view token) const {
 // ----- Identity and parties.
 
 Result<json::object> Service::Me(const Caller& caller) const {
-  auto contacts = store_->ListContacts(caller.party.value());
+  auto contacts = store_->ListContacts(caller.party);
   if (!contacts.ok()) return contacts.status();
   json::array cs;
   for (const auto& c : *contacts) {
@@ -86,14 +86,14 @@ Result<json::object> Service::Me(const Caller& caller) const {
 
 Result<json::array> Service::ListParties(const Caller& caller) const {
   if (Status s = Authorize(caller, Action::kListParties); !s.ok()) return s;
-  std::optional<std::string> only = ListScope(caller, Action::kListParties);
+  std::optional<PartyId> only = ListScope(caller, Action::kListParties);
   auto parties = store_->ListParties();
   if (!parties.ok()) return parties.status();
   json::array a;
   for (const auto& p : *parties) {
     if (only && p.name != *only) continue;
-    a.push_back(
-        json::object{{"name", p.name}, {"role", Name(p.role)}, {"display_name", p.display_name}});
+    a.push_back(json::object{
+        {"name", p.name.value()}, {"role", Name(p.role)}, {"display_name", p.display_name}});
   }
   return a;
 }
@@ -129,28 +129,25 @@ Result<PlanChange> Service::SubmitPlan(const Caller& caller, PlanInput in) const
   return ChangeView(std::move(*out), caller, std::move(in.warnings));
 }
 
-Result<std::string> Service::OwnPlanId(const Caller& caller, std::string_view ref) const {
+Result<PlanId> Service::OwnPlanId(const Caller& caller, const channel::PlanRef& ref) const {
   if (Status s = Authorize(caller, Action::kSubmitPlan); !s.ok()) return s;
-  std::string id(ref);
-  if (size_t colon = ref.find(':'); colon != std::string_view::npos) {
-    std::string party(ref.substr(0, colon));
+  if (!ref.party.empty()) {
     if (Status s = Authorize(caller, Action::kSubmitPlan,
-                             Target::OwnedBy(party, "plan " + std::string(ref)));
+                             Target::OwnedBy(ref.party, "plan " + PlanRefText(ref)));
         !s.ok()) {
       return s;
     }
-    id = ref.substr(colon + 1);
   }
-  return id;
+  return ref.id;
 }
 
-Result<PlanChange> Service::AmendPlan(const Caller& caller, std::string_view ref, int64_t if_match,
-                                      PlanInput in) const {
-  Result<std::string> id = OwnPlanId(caller, ref);
+Result<PlanChange> Service::AmendPlan(const Caller& caller, const channel::PlanRef& ref,
+                                      int64_t if_match, PlanInput in) const {
+  Result<PlanId> id = OwnPlanId(caller, ref);
   if (!id.ok()) return id.status();
-  if (in.plan.id.value() != *id) {
+  if (in.plan.id != *id) {
     return Status::Invalid(
-        "the Feature's id (" + in.plan.id.value() + ") differs from the URL (" + *id + ")",
+        "the Feature's id (" + in.plan.id + ") differs from the URL (" + *id + ")",
         {{"id", "must equal the plan id in the URL"}});
   }
   auto out = Await<channel::PlanOutcome>([&](auto done) {
@@ -161,9 +158,9 @@ Result<PlanChange> Service::AmendPlan(const Caller& caller, std::string_view ref
   return ChangeView(std::move(*out), caller, std::move(in.warnings));
 }
 
-Result<PlanChange> Service::CancelPlan(const Caller& caller, std::string_view ref,
+Result<PlanChange> Service::CancelPlan(const Caller& caller, const channel::PlanRef& ref,
                                        std::optional<int64_t> if_match) const {
-  Result<std::string> id = OwnPlanId(caller, ref);
+  Result<PlanId> id = OwnPlanId(caller, ref);
   if (!id.ok()) return id.status();
   auto out = Await<channel::PlanOutcome>(
       [&](auto done) { ch_->CancelPlan(caller, *id, if_match, std::move(done)); });
@@ -171,45 +168,49 @@ Result<PlanChange> Service::CancelPlan(const Caller& caller, std::string_view re
   return ChangeView(std::move(*out), caller, {});
 }
 
-Result<store::PlanRecord> Service::FindPlan(const Caller& caller, std::string_view ref) const {
+Result<store::PlanRecord> Service::FindPlan(const Caller& caller,
+                                            const channel::PlanRef& ref) const {
   if (Status s = Authorize(caller, Action::kReadPlan); !s.ok()) return s;
-  const std::string what = "plan " + std::string(ref);
-  std::string party = caller.party.value(), id(ref);
-  if (size_t colon = ref.find(':'); colon != std::string_view::npos) {
-    party = ref.substr(0, colon);
-    id = ref.substr(colon + 1);
+  const std::string what = "plan " + PlanRefText(ref);
+  PartyId party = caller.party;
+  if (!ref.party.empty()) {
+    party = ref.party;
     if (Status s = Authorize(caller, Action::kReadPlan, Target::OwnedBy(party, what)); !s.ok()) {
       return s;
     }
   } else if (!ListScope(caller, Action::kReadPlan)) {
-    // "id" alone, for a caller who reads every party's plans: the one party that has it.
-    auto parties = store_->ListParties();
-    if (!parties.ok()) return parties.status();
-    std::vector<store::PlanRecord> match;
-    for (const auto& p : *parties) {
-      auto found = store_->GetPlan(p.name, id);
-      if (!found.ok()) return found.status();
-      if (*found) match.push_back(std::move(**found));
-    }
-    if (match.empty()) return Status::NotFound(what + " does not exist");
-    if (match.size() > 1) {
-      return Status::FailedPrecondition("several parties have a plan " + id +
-                                        "; name it as PARTY:" + id);
-    }
-    return std::move(match.front());
+    return FindPlanOfAnyParty(ref.id);
   }
-  auto p = store_->GetPlan(party, id);
+  auto p = store_->GetPlan(party, ref.id);
   if (!p.ok()) return p.status();
   if (!*p) return Status::NotFound(what + " does not exist");
   return std::move(**p);
 }
 
-Result<store::PlanRecord> Service::GetPlan(const Caller& caller, std::string_view ref) const {
+Result<store::PlanRecord> Service::FindPlanOfAnyParty(const PlanId& id) const {
+  auto parties = store_->ListParties();
+  if (!parties.ok()) return parties.status();
+  std::vector<store::PlanRecord> match;
+  for (const auto& p : *parties) {
+    auto found = store_->GetPlan(p.name, id);
+    if (!found.ok()) return found.status();
+    if (*found) match.push_back(std::move(**found));
+  }
+  if (match.empty()) return Status::NotFound("plan " + id + " does not exist");
+  if (match.size() > 1) {
+    return Status::FailedPrecondition("several parties have a plan " + id +
+                                      "; name it as PARTY:" + id);
+  }
+  return std::move(match.front());
+}
+
+Result<store::PlanRecord> Service::GetPlan(const Caller& caller,
+                                           const channel::PlanRef& ref) const {
   return FindPlan(caller, ref);
 }
 
 Result<std::vector<store::PlanRecord>> Service::PlanVersions(const Caller& caller,
-                                                             std::string_view ref) const {
+                                                             const channel::PlanRef& ref) const {
   Result<store::PlanRecord> p = FindPlan(caller, ref);
   if (!p.ok()) return p.status();
   return store_->PlanHistory(p->party, p->id);
@@ -217,7 +218,7 @@ Result<std::vector<store::PlanRecord>> Service::PlanVersions(const Caller& calle
 
 Result<std::vector<store::PlanRecord>> Service::ListPlans(const Caller& caller, PlanQuery q) const {
   if (Status s = Authorize(caller, Action::kReadPlan); !s.ok()) return s;
-  if (std::optional<std::string> only = ListScope(caller, Action::kReadPlan)) {
+  if (std::optional<PartyId> only = ListScope(caller, Action::kReadPlan)) {
     if (!q.party.empty() && q.party != *only) {
       return Status::PermissionDenied("a party lists only its own plans");
     }
@@ -232,14 +233,14 @@ Result<DryRunResult> Service::DryRun(const Caller& caller, PlanInput in) const {
   plan.id = channel::EngineId({caller.party, plan.id});
   DryRunResult r;
   for (const auto& c : ch_->DryRun(plan))
-    r.conflicts.push_back(channel::DryRunView(c, caller.party.value()));
+    r.conflicts.push_back(channel::DryRunView(c, caller.party));
   r.warnings = std::move(in.warnings);
   return r;
 }
 
 // ----- Conflicts.
 
-Result<store::ConflictRecord> Service::FindConflict(const Caller& caller, const std::string& id,
+Result<store::ConflictRecord> Service::FindConflict(const Caller& caller, const ConflictId& id,
                                                     Action action) const {
   auto c = store_->GetConflict(id);
   if (!c.ok()) return c.status();
@@ -254,14 +255,13 @@ Result<store::ConflictRecord> Service::FindConflict(const Caller& caller, const 
 Result<ConflictPage> Service::ListConflicts(const Caller& caller, const ConflictQuery& q) const {
   if (Status s = Authorize(caller, Action::kReadConflict); !s.ok()) return s;
   store::ConflictFilter f;
-  if (std::optional<std::string> only = ListScope(caller, Action::kReadConflict)) f.party = *only;
+  if (std::optional<PartyId> only = ListScope(caller, Action::kReadConflict)) f.party = *only;
   f.statuses = q.statuses;
-  if (!q.plan.empty()) {
-    size_t colon = q.plan.find(':');
-    f.plan_party = colon == std::string::npos ? caller.party.value() : q.plan.substr(0, colon);
-    f.plan = colon == std::string::npos ? q.plan : q.plan.substr(colon + 1);
-    if (Status s =
-            Authorize(caller, Action::kReadPlan, Target::OwnedBy(f.plan_party, "plan " + q.plan));
+  if (q.plan) {
+    f.plan_party = q.plan->party.empty() ? caller.party : q.plan->party;
+    f.plan = q.plan->id;
+    if (Status s = Authorize(caller, Action::kReadPlan,
+                             Target::OwnedBy(f.plan_party, "plan " + PlanRefText(*q.plan)));
         !s.ok()) {
       return s;
     }
@@ -276,13 +276,13 @@ Result<ConflictPage> Service::ListConflicts(const Caller& caller, const Conflict
   return page;
 }
 
-Result<json::object> Service::GetConflict(const Caller& caller, const std::string& id) const {
+Result<json::object> Service::GetConflict(const Caller& caller, const ConflictId& id) const {
   auto c = FindConflict(caller, id, Action::kReadConflict);
   if (!c.ok()) return c.status();
   return channel::ConflictView(*c, caller);
 }
 
-Result<json::object> Service::Acknowledge(const Caller& caller, const std::string& id) const {
+Result<json::object> Service::Acknowledge(const Caller& caller, const ConflictId& id) const {
   auto c = FindConflict(caller, id, Action::kActOnConflict);
   if (!c.ok()) return c.status();
   auto r = Await<store::ConflictRecord>(
@@ -291,7 +291,7 @@ Result<json::object> Service::Acknowledge(const Caller& caller, const std::strin
   return channel::ConflictView(*r, caller);
 }
 
-Result<json::object> Service::Accept(const Caller& caller, const std::string& id) const {
+Result<json::object> Service::Accept(const Caller& caller, const ConflictId& id) const {
   auto c = FindConflict(caller, id, Action::kActOnConflict);
   if (!c.ok()) return c.status();
   auto r =
@@ -300,7 +300,7 @@ Result<json::object> Service::Accept(const Caller& caller, const std::string& id
   return channel::ConflictView(*r, caller);
 }
 
-Result<json::array> Service::ListMessages(const Caller& caller, const std::string& id) const {
+Result<json::array> Service::ListMessages(const Caller& caller, const ConflictId& id) const {
   auto c = FindConflict(caller, id, Action::kReadConflict);
   if (!c.ok()) return c.status();
   auto ms = store_->ListMessages(c->id);
@@ -310,7 +310,7 @@ Result<json::array> Service::ListMessages(const Caller& caller, const std::strin
   return a;
 }
 
-Result<json::object> Service::PostMessage(const Caller& caller, const std::string& id,
+Result<json::object> Service::PostMessage(const Caller& caller, const ConflictId& id,
                                           MessageInput in) const {
   auto c = FindConflict(caller, id,
                         in.kind == MessageKind::kText ? Action::kPostText : Action::kNegotiate);
@@ -323,7 +323,7 @@ Result<json::object> Service::PostMessage(const Caller& caller, const std::strin
     for (const auto& prev : *ms) {
       if (prev.seq == in.answers && prev.kind == MessageKind::kPropose) {
         found = true;
-        if (prev.party == caller.party.value()) {
+        if (prev.party == caller.party) {
           issues.push_back({"message", "you cannot answer your own proposal"});
         }
       }
@@ -341,13 +341,13 @@ Result<json::object> Service::PostMessage(const Caller& caller, const std::strin
   return channel::MessageView(*r);
 }
 
-Result<SuggestionView> Service::Suggest(const Caller& caller, const std::string& id) const {
+Result<SuggestionView> Service::Suggest(const Caller& caller, const ConflictId& id) const {
   auto c = FindConflict(caller, id, Action::kSuggest);
   if (!c.ok()) return c.status();
   Result<engine::Suggestion> s = ch_->Suggest(caller, *c);
   if (!s.ok()) return s.status();
   SuggestionView v;
-  v.plan = channel::SideOf(*c, caller.party.value()) == 0 ? c->plan_a : c->plan_b;
+  v.plan = channel::SideOf(*c, caller.party) == 0 ? c->plan_a : c->plan_b;
   v.outcome = OutcomeName(s->outcome);
   v.shift_s = s->shift.value();
   v.conflicts_now = static_cast<int64_t>(s->conflicts_now);
@@ -355,18 +355,19 @@ Result<SuggestionView> Service::Suggest(const Caller& caller, const std::string&
   return v;
 }
 
-Result<json::object> Service::Receipt(const Caller& caller, const std::string& id) const {
+Result<json::object> Service::Receipt(const Caller& caller, const ConflictId& id) const {
   auto c = FindConflict(caller, id, Action::kReadConflict);
   if (!c.ok()) return c.status();
-  std::optional<std::string> only = ListScope(caller, Action::kReadRecord);
-  auto entries = store_->AuditAfter(0, 0, only.value_or(""));
+  std::optional<PartyId> only = ListScope(caller, Action::kReadRecord);
+  auto entries = store_->AuditAfter(0, 0, only.value_or(PartyId()));
   if (!entries.ok()) return entries.status();
   // The conflict's entries, its notices, and the receipts of those notices.
   std::vector<store::AuditEntry> picked;
-  std::set<std::pair<std::string, int64_t>> notices;
+  std::set<std::pair<std::string, int64_t>> notices;  // (recipient, event_seq) as the JSON says
   for (const auto& e : *entries) {
-    const bool receipt = e.kind.rfind("receipt.", 0) == 0;
-    if (!receipt && e.body_json.find(c->id) == std::string::npos) continue;
+    const bool receipt =
+        e.kind == Name(AuditKind::kReceiptDelivered) || e.kind == Name(AuditKind::kReceiptRead);
+    if (!receipt && e.body_json.find(c->id.value()) == std::string::npos) continue;
     json::value body = json::parse(e.body_json);
     const json::object& b = body.as_object();
     if (receipt) {
@@ -378,8 +379,8 @@ Result<json::object> Service::Receipt(const Caller& caller, const std::string& i
       continue;
     }
     auto* cid = b.if_contains("conflict");
-    if (!cid || !cid->is_string() || cid->get_string() != c->id) continue;
-    if (e.kind == "notice.sent") {
+    if (!cid || !cid->is_string() || cid->get_string() != c->id.value()) continue;
+    if (e.kind == Name(AuditKind::kNoticeSent)) {
       notices.insert({std::string(b.at("recipient").as_string()), b.at("event_seq").as_int64()});
     }
     picked.push_back(e);
@@ -396,39 +397,39 @@ Result<json::object> Service::Receipt(const Caller& caller, const std::string& i
 
 Result<std::vector<store::EventRecord>> Service::EventsAfter(const Caller& caller,
                                                              int64_t after_seq, int limit) const {
-  return store_->EventsAfter(caller.party.value(), after_seq, limit);
+  return store_->EventsAfter(caller.party, after_seq, limit);
 }
 
 void Service::RecordDelivered(const Caller& caller, const std::vector<int64_t>& seqs,
-                              const std::string& channel) const {
+                              ReceiptChannel channel) const {
   std::vector<store::ReceiptRecord> receipts;
   receipts.reserve(seqs.size());
   for (int64_t seq : seqs)
-    receipts.push_back({caller.party.value(), seq, channel, "delivered", ch_->Now()});
+    receipts.push_back({caller.party, seq, channel, ReceiptKind::kDelivered, ch_->Now()});
   ch_->RecordReceipts(std::move(receipts));
 }
 
-Status Service::MarkRead(const Caller& caller, int64_t seq, const std::string& channel) const {
-  auto last = store_->LastEventSeq(caller.party.value());
+Status Service::MarkRead(const Caller& caller, int64_t seq, ReceiptChannel channel) const {
+  auto last = store_->LastEventSeq(caller.party);
   if (!last.ok()) return last.status();
   if (seq < 1 || seq > *last)
     return Status::NotFound("event " + std::to_string(seq) + " does not exist");
-  ch_->RecordReceipts({{caller.party.value(), seq, channel, "read", ch_->Now()}});
+  ch_->RecordReceipts({{caller.party, seq, channel, ReceiptKind::kRead, ch_->Now()}});
   return Status::Ok();
 }
 
 channel::Hub::Subscription Service::Subscribe(const Caller& caller,
                                               std::function<void()> wake) const {
-  return ch_->hub().Subscribe(caller.party.value(), std::move(wake));
+  return ch_->hub().Subscribe(caller.party, std::move(wake));
 }
 
 // ----- The record.
 
 Result<AuditPage> Service::Audit(const Caller& caller, int64_t after_seq, int limit) const {
   if (Status s = Authorize(caller, Action::kReadRecord); !s.ok()) return s;
-  std::optional<std::string> only = ListScope(caller, Action::kReadRecord);
+  std::optional<PartyId> only = ListScope(caller, Action::kReadRecord);
   AuditPage page;
-  auto entries = store_->AuditAfter(after_seq, limit, only.value_or(""));
+  auto entries = store_->AuditAfter(after_seq, limit, only.value_or(PartyId()));
   if (!entries.ok()) return entries.status();
   auto cps = store_->ListCheckpoints();
   if (!cps.ok()) return cps.status();
@@ -452,7 +453,7 @@ const std::string& Service::RecordKey() const { return ch_->key().public_key_hex
 
 Result<std::vector<store::WebhookRecord>> Service::ListWebhooks(const Caller& caller) const {
   if (Status s = Authorize(caller, Action::kManageSettings); !s.ok()) return s;
-  return store_->ListWebhooks(caller.party.value());
+  return store_->ListWebhooks(caller.party);
 }
 
 Result<store::WebhookRecord> Service::AddWebhook(const Caller& caller, WebhookInput in) const {
@@ -473,7 +474,7 @@ Status Service::DeleteWebhook(const Caller& caller, int64_t id) const {
 
 Result<std::vector<store::ContactRecord>> Service::ListContacts(const Caller& caller) const {
   if (Status s = Authorize(caller, Action::kReadContacts); !s.ok()) return s;
-  return store_->ListContacts(ListScope(caller, Action::kReadContacts).value_or(""));
+  return store_->ListContacts(ListScope(caller, Action::kReadContacts).value_or(PartyId()));
 }
 
 Result<store::ContactRecord> Service::AddContact(const Caller& caller, ContactInput in) const {

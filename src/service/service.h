@@ -5,7 +5,7 @@
 //
 //   service::Service svc(channel.get());
 //   Result<PlanChange> r = svc.SubmitPlan(caller, std::move(*ParsePlanInput(body, caller)));
-//   Result<boost::json::object> c = svc.GetConflict(caller, "c-5b0e2f4a9c1d3e77");
+//   Result<boost::json::object> c = svc.GetConflict(caller, ConflictId("c-5b0e2f4a9c1d3e77"));
 //
 // Each function takes the caller (from its token) and a validated input (inputs.h) and returns a
 // Result: the value, or a Status whose code says what went wrong (NotFound for another party's
@@ -50,14 +50,15 @@ struct DryRunResult {
 };
 
 struct PlanQuery {
-  std::string party;  // "" = the caller's (parties) or every party's (coordinators, observers)
+  PartyId party;  // empty: the caller's (parties) or every party's (coordinators, observers)
   std::optional<PlanStatus> status;  // nullopt = any
 };
 
 struct ConflictQuery {
   std::vector<ConflictStatus> statuses;  // empty = any
-  std::string plan;                      // "" | "id" (the caller's) | "PARTY:id"
-  int limit = 0;                         // 0 = no limit
+  // nullopt: any plan; a plan with an empty party (ParsePlanRef("id")): the caller's.
+  std::optional<channel::PlanRef> plan;
+  int limit = 0;  // 0 = no limit
 };
 
 struct ConflictPage {
@@ -68,7 +69,7 @@ struct ConflictPage {
 struct SuggestionView {
   std::string outcome;  // "no_conflict" | "delay" | "advance" | "impossible"
   double shift_s = 0;
-  std::string plan;  // the caller's plan id
+  PlanId plan;  // the caller's plan id
   int64_t conflicts_now = 0;
   std::string explanation;  // one sentence a person reads
 };
@@ -94,45 +95,45 @@ class Service {
   Result<boost::json::object> Me(const Caller& caller) const;
   Result<boost::json::array> ListParties(const Caller& caller) const;
 
-  // ----- Plans. `ref` names a plan as "id" (the caller's own; for coordinators and observers, the
-  // one plan of any party with that id) or "PARTY:id".
+  // ----- Plans. `ref` names a plan as ParsePlanRef (inputs.h) reads "id" (the caller's own; for
+  // coordinators and observers, the one plan of any party with that id) or "PARTY:id".
   Result<PlanChange> SubmitPlan(const Caller& caller, PlanInput in) const;
   // REQUIRES: if_match >= 0. InvalidArgument when the Feature's id differs from `ref`.
-  Result<PlanChange> AmendPlan(const Caller& caller, std::string_view ref, int64_t if_match,
+  Result<PlanChange> AmendPlan(const Caller& caller, const channel::PlanRef& ref, int64_t if_match,
                                PlanInput in) const;
-  Result<PlanChange> CancelPlan(const Caller& caller, std::string_view ref,
+  Result<PlanChange> CancelPlan(const Caller& caller, const channel::PlanRef& ref,
                                 std::optional<int64_t> if_match) const;
   // `ref` as the id of a plan the caller may change (its own party's): PermissionDenied for roles
   // that change no plans, NotFound for another party's.
-  Result<std::string> OwnPlanId(const Caller& caller, std::string_view ref) const;
-  Result<store::PlanRecord> GetPlan(const Caller& caller, std::string_view ref) const;
+  Result<PlanId> OwnPlanId(const Caller& caller, const channel::PlanRef& ref) const;
+  Result<store::PlanRecord> GetPlan(const Caller& caller, const channel::PlanRef& ref) const;
   Result<std::vector<store::PlanRecord>> PlanVersions(const Caller& caller,
-                                                      std::string_view ref) const;
+                                                      const channel::PlanRef& ref) const;
   Result<std::vector<store::PlanRecord>> ListPlans(const Caller& caller, PlanQuery q) const;
   // The conflicts the plan would have now with other parties' active plans; nothing is stored.
   Result<DryRunResult> DryRun(const Caller& caller, PlanInput in) const;
 
   // ----- Conflicts and their threads.
   Result<ConflictPage> ListConflicts(const Caller& caller, const ConflictQuery& q) const;
-  Result<boost::json::object> GetConflict(const Caller& caller, const std::string& id) const;
-  Result<boost::json::object> Acknowledge(const Caller& caller, const std::string& id) const;
-  Result<boost::json::object> Accept(const Caller& caller, const std::string& id) const;
-  Result<boost::json::array> ListMessages(const Caller& caller, const std::string& id) const;
-  Result<boost::json::object> PostMessage(const Caller& caller, const std::string& id,
+  Result<boost::json::object> GetConflict(const Caller& caller, const ConflictId& id) const;
+  Result<boost::json::object> Acknowledge(const Caller& caller, const ConflictId& id) const;
+  Result<boost::json::object> Accept(const Caller& caller, const ConflictId& id) const;
+  Result<boost::json::array> ListMessages(const Caller& caller, const ConflictId& id) const;
+  Result<boost::json::object> PostMessage(const Caller& caller, const ConflictId& id,
                                           MessageInput in) const;
-  Result<SuggestionView> Suggest(const Caller& caller, const std::string& id) const;
+  Result<SuggestionView> Suggest(const Caller& caller, const ConflictId& id) const;
   // A signed receipt of the conflict's record entries the caller may read.
-  Result<boost::json::object> Receipt(const Caller& caller, const std::string& id) const;
+  Result<boost::json::object> Receipt(const Caller& caller, const ConflictId& id) const;
 
   // ----- The caller's own event stream.
   Result<std::vector<store::EventRecord>> EventsAfter(const Caller& caller, int64_t after_seq,
                                                       int limit) const;
   // Records that the caller's events up to and including these were delivered on `channel`
-  // ("sse", "ws"). Fire and forget.
+  // (kSse, kWs). Fire and forget.
   void RecordDelivered(const Caller& caller, const std::vector<int64_t>& seqs,
-                       const std::string& channel) const;
+                       ReceiptChannel channel) const;
   // A read receipt. NotFound unless the caller's stream has event `seq`.
-  Status MarkRead(const Caller& caller, int64_t seq, const std::string& channel) const;
+  Status MarkRead(const Caller& caller, int64_t seq, ReceiptChannel channel) const;
   // Wakes `wake` whenever new events are committed for the caller (channel/hub.h).
   [[nodiscard]] channel::Hub::Subscription Subscribe(const Caller& caller,
                                                      std::function<void()> wake) const;
@@ -157,12 +158,11 @@ class Service {
   size_t subscribers() const;  // open event streams
 
  private:
-  struct PlanRef {
-    std::string party, id;
-  };
-  Result<store::PlanRecord> FindPlan(const Caller& caller, std::string_view ref) const;
+  Result<store::PlanRecord> FindPlan(const Caller& caller, const channel::PlanRef& ref) const;
+  // "id" alone, for a caller who reads every party's plans: the one party that has it.
+  Result<store::PlanRecord> FindPlanOfAnyParty(const PlanId& id) const;
   // The conflict, if the caller may do `action` on it (NotFound / PermissionDenied otherwise).
-  Result<store::ConflictRecord> FindConflict(const Caller& caller, const std::string& id,
+  Result<store::ConflictRecord> FindConflict(const Caller& caller, const ConflictId& id,
                                              Action action) const;
   boost::json::array Views(const std::vector<store::ConflictRecord>& cs,
                            const Caller& caller) const;

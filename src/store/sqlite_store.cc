@@ -287,6 +287,11 @@ class Stmt {
     return std::string(reinterpret_cast<const char*>(p),
                        static_cast<size_t>(sqlite3_column_bytes(s_, col)));
   }
+  // A text column as an id (PartyId, PlanId, ConflictId).
+  template <typename Id>
+  Id TextAs(int col) const {
+    return Id(Text(col));
+  }
   // The enumerator a text column names. Text that names none gives E{} and marks the row bad
   // (bad_value(), checked by CollectRows and OptionalRow).
   template <NamedEnum E>
@@ -307,6 +312,10 @@ class Stmt {
   void BindOne(int i, bool v) { sqlite3_bind_int(s_, i, v ? 1 : 0); }
   void BindOne(int i, const std::string& v) {
     sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
+  template <typename Tag>
+  void BindOne(int i, const NamedType<std::string, Tag>& v) {
+    BindOne(i, v.value());
   }
   template <NamedEnum E>
   void BindOne(int i, E e) {
@@ -473,7 +482,7 @@ class ReadPool {
 // Rows.
 
 PartyRecord ReadParty(const Stmt& s) {
-  return PartyRecord{.name = s.Text(0),
+  return PartyRecord{.name = s.TextAs<PartyId>(0),
                      .role = s.Enum<Role>(1),
                      .display_name = s.Text(2),
                      .created_ms = s.Int(3)};
@@ -481,7 +490,7 @@ PartyRecord ReadParty(const Stmt& s) {
 
 TokenRecord ReadToken(const Stmt& s) {
   return TokenRecord{.id = s.Text(0),
-                     .party = s.Text(1),
+                     .party = s.TextAs<PartyId>(1),
                      .hash = s.Text(2),
                      .created_ms = s.Int(3),
                      .revoked_ms = s.Int(4)};
@@ -489,7 +498,7 @@ TokenRecord ReadToken(const Stmt& s) {
 
 ContactRecord ReadContact(const Stmt& s) {
   return ContactRecord{.id = s.Int(0),
-                       .party = s.Text(1),
+                       .party = s.TextAs<PartyId>(1),
                        .name = s.Text(2),
                        .language = s.Text(3),
                        .role = s.Enum<ContactRole>(4),
@@ -500,7 +509,7 @@ ContactRecord ReadContact(const Stmt& s) {
 
 WebhookRecord ReadWebhook(const Stmt& s) {
   return WebhookRecord{.id = s.Int(0),
-                       .party = s.Text(1),
+                       .party = s.TextAs<PartyId>(1),
                        .url = s.Text(2),
                        .secret = s.Text(3),
                        .active = s.Int(4) != 0,
@@ -508,8 +517,8 @@ WebhookRecord ReadWebhook(const Stmt& s) {
 }
 
 PlanRecord ReadPlan(const Stmt& s) {
-  return PlanRecord{.party = s.Text(0),
-                    .id = s.Text(1),
+  return PlanRecord{.party = s.TextAs<PartyId>(0),
+                    .id = s.TextAs<PlanId>(1),
                     .version = s.Int(2),
                     .status = s.Enum<PlanStatus>(3),
                     .feature_json = s.Text(4),
@@ -518,11 +527,11 @@ PlanRecord ReadPlan(const Stmt& s) {
 
 ConflictRecord ReadConflict(const Stmt& s) {
   ConflictRecord c;
-  c.id = s.Text(0);
-  c.party_a = s.Text(1);
-  c.plan_a = s.Text(2);
-  c.party_b = s.Text(3);
-  c.plan_b = s.Text(4);
+  c.id = s.TextAs<ConflictId>(0);
+  c.party_a = s.TextAs<PartyId>(1);
+  c.plan_a = s.TextAs<PlanId>(2);
+  c.party_b = s.TextAs<PartyId>(3);
+  c.plan_b = s.TextAs<PlanId>(4);
   c.version_a = s.Int(5);
   c.version_b = s.Int(6);
   c.status = s.Enum<ConflictStatus>(7);
@@ -545,8 +554,8 @@ ConflictRecord ReadConflict(const Stmt& s) {
 
 MessageRecord ReadMessage(const Stmt& s) {
   return MessageRecord{.seq = s.Int(1),
-                       .conflict_id = s.Text(0),
-                       .party = s.Text(2),
+                       .conflict_id = s.TextAs<ConflictId>(0),
+                       .party = s.TextAs<PartyId>(2),
                        .kind = s.Enum<MessageKind>(3),
                        .body_json = s.Text(4),
                        .language = s.Text(5),
@@ -554,7 +563,7 @@ MessageRecord ReadMessage(const Stmt& s) {
 }
 
 EventRecord ReadEvent(const Stmt& s) {
-  return EventRecord{.recipient = s.Text(0),
+  return EventRecord{.recipient = s.TextAs<PartyId>(0),
                      .seq = s.Int(1),
                      .type = s.Text(2),
                      .data_json = s.Text(3),
@@ -562,16 +571,16 @@ EventRecord ReadEvent(const Stmt& s) {
 }
 
 ReceiptRecord ReadReceipt(const Stmt& s) {
-  return ReceiptRecord{.recipient = s.Text(0),
+  return ReceiptRecord{.recipient = s.TextAs<PartyId>(0),
                        .event_seq = s.Int(1),
-                       .channel = s.Text(2),
-                       .kind = s.Text(3),
+                       .channel = s.Enum<ReceiptChannel>(2),
+                       .kind = s.Enum<ReceiptKind>(3),
                        .at_ms = s.Int(4)};
 }
 
 WebhookJob ReadJob(const Stmt& s) {
   return WebhookJob{.webhook_id = s.Int(0),
-                    .recipient = s.Text(1),
+                    .recipient = s.TextAs<PartyId>(1),
                     .event_seq = s.Int(2),
                     .attempts = s.Int32(3),
                     .next_attempt_ms = s.Int(4),
@@ -581,11 +590,11 @@ WebhookJob ReadJob(const Stmt& s) {
 
 ContactPage ReadPage(const Stmt& s) {
   return ContactPage{.id = s.Int(0),
-                     .party = s.Text(1),
+                     .party = s.TextAs<PartyId>(1),
                      .contact_id = s.Int(2),
                      .url = s.Text(3),
                      .event = s.Text(4),
-                     .conflict = s.Text(5),
+                     .conflict = s.TextAs<ConflictId>(5),
                      .level = s.Int32(6),
                      .body_json = s.Text(7),
                      .attempts = s.Int32(8),
@@ -595,26 +604,26 @@ ContactPage ReadPage(const Stmt& s) {
                      .created_ms = s.Int(12)};
 }
 
-std::string JoinParties(const std::vector<std::string>& parties) {
+std::string JoinParties(const std::vector<PartyId>& parties) {
   std::string out;
   for (size_t i = 0; i < parties.size(); ++i) {
     if (i > 0) out += ',';
-    out += parties[i];
+    out += parties[i].value();
   }
   return out;
 }
 
-std::vector<std::string> SplitParties(const std::string& joined) {
-  std::vector<std::string> out;
+std::vector<PartyId> SplitParties(const std::string& joined) {
+  std::vector<PartyId> out;
   if (joined.empty()) return out;
   size_t start = 0;
   for (;;) {
     size_t comma = joined.find(',', start);
     if (comma == std::string::npos) {
-      out.push_back(joined.substr(start));
+      out.emplace_back(joined.substr(start));
       return out;
     }
-    out.push_back(joined.substr(start, comma - start));
+    out.emplace_back(joined.substr(start, comma - start));
     start = comma + 1;
   }
 }
@@ -666,10 +675,13 @@ Result<std::optional<T>> OptionalRow(Stmt& s, ReadFn read, std::string_view what
 // SQLite's LIMIT: a negative value means no limit.
 int64_t SqlLimit(int limit) { return limit > 0 ? limit : -1; }
 
+// `var` names the declared variable: it cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ASSIGN_STMT_OR_RETURN(var, conn, sql)   \
   Result<Stmt> var##_or = (conn)->Prepare(sql); \
   if (!var##_or.ok()) return var##_or.status(); \
   Stmt& var = *var##_or
+// NOLINTEND(bugprone-macro-parentheses)
 
 class SqliteStore;
 
@@ -750,7 +762,7 @@ class SqliteTxn final : public WriteTxn {
     return c.id;
   }
 
-  Status DeleteContact(const std::string& party, int64_t id) override {
+  Status DeleteContact(const PartyId& party, int64_t id) override {
     if (Status s = CheckOpen(); !s.ok()) return s;
     ASSIGN_STMT_OR_RETURN(s, c_, "DELETE FROM contacts WHERE id = ?1 AND party = ?2");
     s.Bind(id, party);
@@ -787,7 +799,7 @@ class SqliteTxn final : public WriteTxn {
     return w.id;
   }
 
-  Status DeleteWebhook(const std::string& party, int64_t id) override {
+  Status DeleteWebhook(const PartyId& party, int64_t id) override {
     if (Status s = CheckOpen(); !s.ok()) return s;
     ASSIGN_STMT_OR_RETURN(s, c_, "DELETE FROM webhooks WHERE id = ?1 AND party = ?2");
     s.Bind(id, party);
@@ -956,7 +968,7 @@ class SqliteTxn final : public WriteTxn {
       s.Bind(e.seq, e.at_ms, e.kind, JoinParties(e.parties), e.body_json, e.prev_hash, e.hash);
       if (Status st = DoneOrAbort(s, s.Step(), what); !st.ok()) return st;
     }
-    for (const std::string& party : e.parties) {
+    for (const PartyId& party : e.parties) {
       Result<Stmt> p =
           c_->Prepare("INSERT INTO audit_party(party, seq) VALUES(?1, ?2) ON CONFLICT DO NOTHING");
       if (!p.ok()) return Abort(p.status());
@@ -1039,7 +1051,7 @@ class SqliteTxn final : public WriteTxn {
   State state_ = State::kOpen;
   std::string abort_reason_;
   std::optional<std::pair<int64_t, std::string>> audit_tail_;  // (seq, hash) of the last entry
-  std::unordered_map<std::string, int64_t> last_event_seq_;    // by recipient
+  std::unordered_map<PartyId, int64_t> last_event_seq_;        // by recipient
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1118,7 +1130,7 @@ class SqliteStore final : public Store {
     return writer_->QueryText("PRAGMA " + name);
   }
 
-  Result<std::optional<PartyRecord>> GetParty(const std::string& name) override {
+  Result<std::optional<PartyRecord>> GetParty(const PartyId& name) override {
     ReadPool::Lease c = readers_->Acquire();
     ASSIGN_STMT_OR_RETURN(s, c, "SELECT " PARTY_COLS " FROM parties WHERE name = ?1");
     s.Bind(name);
@@ -1139,7 +1151,7 @@ class SqliteStore final : public Store {
     return OptionalRow<TokenRecord>(s, ReadToken, "find token");
   }
 
-  Result<std::vector<TokenRecord>> ListTokens(const std::string& party) override {
+  Result<std::vector<TokenRecord>> ListTokens(const PartyId& party) override {
     ReadPool::Lease c = readers_->Acquire();
     if (party.empty()) {
       ASSIGN_STMT_OR_RETURN(s, c, "SELECT " TOKEN_COLS " FROM tokens ORDER BY created_ms, id");
@@ -1151,7 +1163,7 @@ class SqliteStore final : public Store {
     return CollectRows<TokenRecord>(s, ReadToken, "list tokens");
   }
 
-  Result<std::vector<ContactRecord>> ListContacts(const std::string& party) override {
+  Result<std::vector<ContactRecord>> ListContacts(const PartyId& party) override {
     ReadPool::Lease c = readers_->Acquire();
     if (party.empty()) {
       ASSIGN_STMT_OR_RETURN(s, c, "SELECT " CONTACT_COLS " FROM contacts ORDER BY id");
@@ -1163,7 +1175,7 @@ class SqliteStore final : public Store {
     return CollectRows<ContactRecord>(s, ReadContact, "list contacts");
   }
 
-  Result<std::vector<WebhookRecord>> ListWebhooks(const std::string& party) override {
+  Result<std::vector<WebhookRecord>> ListWebhooks(const PartyId& party) override {
     ReadPool::Lease c = readers_->Acquire();
     if (party.empty()) {
       ASSIGN_STMT_OR_RETURN(s, c, "SELECT " WEBHOOK_COLS " FROM webhooks ORDER BY id");
@@ -1175,7 +1187,7 @@ class SqliteStore final : public Store {
     return CollectRows<WebhookRecord>(s, ReadWebhook, "list webhooks");
   }
 
-  Result<std::optional<PlanRecord>> GetPlan(const std::string& party, const std::string& id,
+  Result<std::optional<PlanRecord>> GetPlan(const PartyId& party, const PlanId& id,
                                             int64_t version) override {
     ReadPool::Lease c = readers_->Acquire();
     if (version == 0) {
@@ -1192,7 +1204,7 @@ class SqliteStore final : public Store {
     return OptionalRow<PlanRecord>(s, ReadPlan, "get plan");
   }
 
-  Result<std::vector<PlanRecord>> ListPlans(const std::string& party,
+  Result<std::vector<PlanRecord>> ListPlans(const PartyId& party,
                                             std::optional<PlanStatus> status) override {
     std::string sql =
         "SELECT p.party, p.id, p.version, p.status, p.feature_json, p.created_ms "
@@ -1218,8 +1230,7 @@ class SqliteStore final : public Store {
     return CollectRows<PlanRecord>(s, ReadPlan, "list plans");
   }
 
-  Result<std::vector<PlanRecord>> PlanHistory(const std::string& party,
-                                              const std::string& id) override {
+  Result<std::vector<PlanRecord>> PlanHistory(const PartyId& party, const PlanId& id) override {
     ReadPool::Lease c = readers_->Acquire();
     ASSIGN_STMT_OR_RETURN(
         s, c, "SELECT " PLAN_COLS " FROM plans WHERE party = ?1 AND id = ?2 ORDER BY version");
@@ -1227,7 +1238,7 @@ class SqliteStore final : public Store {
     return CollectRows<PlanRecord>(s, ReadPlan, "plan history");
   }
 
-  Result<std::optional<ConflictRecord>> GetConflict(const std::string& id) override {
+  Result<std::optional<ConflictRecord>> GetConflict(const ConflictId& id) override {
     ReadPool::Lease c = readers_->Acquire();
     ASSIGN_STMT_OR_RETURN(s, c, "SELECT " CONFLICT_COLS " FROM conflicts WHERE id = ?1");
     s.Bind(id);
@@ -1267,10 +1278,10 @@ class SqliteStore final : public Store {
     ASSIGN_STMT_OR_RETURN(s, c, sql);
     // Bind in the order the parameters were numbered.
     std::vector<std::string> texts;
-    if (!f.party.empty()) texts.push_back(f.party);
+    if (!f.party.empty()) texts.push_back(f.party.value());
     if (!f.plan.empty()) {
-      texts.push_back(f.plan_party);
-      texts.push_back(f.plan);
+      texts.push_back(f.plan_party.value());
+      texts.push_back(f.plan.value());
     }
     for (const std::string& t : texts) s.Bind(t);
     for (ConflictStatus status : f.statuses) s.Bind(status);
@@ -1278,7 +1289,7 @@ class SqliteStore final : public Store {
     return CollectRows<ConflictRecord>(s, ReadConflict, "list conflicts");
   }
 
-  Result<std::vector<MessageRecord>> ListMessages(const std::string& conflict_id) override {
+  Result<std::vector<MessageRecord>> ListMessages(const ConflictId& conflict_id) override {
     ReadPool::Lease c = readers_->Acquire();
     ASSIGN_STMT_OR_RETURN(
         s, c, "SELECT " MESSAGE_COLS " FROM messages WHERE conflict_id = ?1 ORDER BY seq");
@@ -1286,7 +1297,7 @@ class SqliteStore final : public Store {
     return CollectRows<MessageRecord>(s, ReadMessage, "list messages");
   }
 
-  Result<std::vector<EventRecord>> EventsAfter(const std::string& recipient, int64_t after_seq,
+  Result<std::vector<EventRecord>> EventsAfter(const PartyId& recipient, int64_t after_seq,
                                                int limit) override {
     ReadPool::Lease c = readers_->Acquire();
     ASSIGN_STMT_OR_RETURN(s, c,
@@ -1297,7 +1308,7 @@ class SqliteStore final : public Store {
     return CollectRows<EventRecord>(s, ReadEvent, "events after");
   }
 
-  Result<int64_t> LastEventSeq(const std::string& recipient) override {
+  Result<int64_t> LastEventSeq(const PartyId& recipient) override {
     ReadPool::Lease c = readers_->Acquire();
     ASSIGN_STMT_OR_RETURN(s, c, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE recipient = ?1");
     s.Bind(recipient);
@@ -1306,7 +1317,7 @@ class SqliteStore final : public Store {
     return s.Int(0);
   }
 
-  Result<std::vector<ReceiptRecord>> ListReceipts(const std::string& recipient,
+  Result<std::vector<ReceiptRecord>> ListReceipts(const PartyId& recipient,
                                                   int64_t event_seq) override {
     ReadPool::Lease c = readers_->Acquire();
     if (event_seq == 0) {
@@ -1346,7 +1357,7 @@ class SqliteStore final : public Store {
     return CollectRows<ContactPage>(s, ReadPage, "due contact pages");
   }
 
-  Result<std::vector<ContactPage>> ListContactPages(const std::string& party) override {
+  Result<std::vector<ContactPage>> ListContactPages(const PartyId& party) override {
     ReadPool::Lease c = readers_->Acquire();
     ASSIGN_STMT_OR_RETURN(
         s, c, "SELECT " PAGE_COLS " FROM contact_pages WHERE ?1 = '' OR party = ?1 ORDER BY id");
@@ -1355,7 +1366,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<AuditEntry>> AuditAfter(int64_t after_seq, int limit,
-                                             const std::string& party) override {
+                                             const PartyId& party) override {
     ReadPool::Lease c = readers_->Acquire();
     if (party.empty()) {
       ASSIGN_STMT_OR_RETURN(

@@ -74,7 +74,7 @@ AuditEntry Audit(const std::string& kind, std::vector<std::string> parties = {"a
   AuditEntry e;
   e.at_ms = 1;
   e.kind = kind;
-  e.parties = std::move(parties);
+  for (std::string& p : parties) e.parties.emplace_back(std::move(p));
   e.body_json = "{}";
   return e;
 }
@@ -111,12 +111,12 @@ TEST(SqliteStoreTest, CheckpointsRunInTheBackground) {
       auto txn = s->Begin();
       ASSERT_TRUE(txn.ok());
       if (t == 0) {
-        ASSERT_TRUE((*txn)->PutParty({.name = "alpha", .role = Role::kParty}).ok());
+        ASSERT_TRUE((*txn)->PutParty({.name = PartyId("alpha"), .role = Role::kParty}).ok());
       }
       for (int i = 0; i < 10; ++i) {
         ASSERT_TRUE((*txn)
-                        ->PutPlan({.party = "alpha",
-                                   .id = "p" + std::to_string(t * 10 + i),
+                        ->PutPlan({.party = PartyId("alpha"),
+                                   .id = PlanId("p" + std::to_string(t * 10 + i)),
                                    .status = PlanStatus::kActive,
                                    .feature_json = std::string(5000, 'x')})
                         .ok());
@@ -132,7 +132,7 @@ TEST(SqliteStoreTest, CheckpointsRunInTheBackground) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     EXPECT_GE(db_size(), before + 1'000'000) << "no background checkpoint within 10 s";
-    EXPECT_EQ(s->ListPlans("alpha", std::nullopt)->size(), 400u);
+    EXPECT_EQ(s->ListPlans(PartyId("alpha"), std::nullopt)->size(), 400u);
   }
 }
 
@@ -142,8 +142,9 @@ void WriteAlphaPlanAndOneEntry(const std::string& dir) {
   ASSERT_NE(s, nullptr);
   auto txn = s->Begin();
   ASSERT_TRUE(txn.ok());
-  ASSERT_TRUE((*txn)->PutParty({.name = "alpha", .role = Role::kParty}).ok());
-  ASSERT_TRUE((*txn)->PutPlan({.party = "alpha", .id = "p", .feature_json = "{}"}).ok());
+  ASSERT_TRUE((*txn)->PutParty({.name = PartyId("alpha"), .role = Role::kParty}).ok());
+  ASSERT_TRUE(
+      (*txn)->PutPlan({.party = PartyId("alpha"), .id = PlanId("p"), .feature_json = "{}"}).ok());
   ASSERT_TRUE((*txn)->AppendAudit(Audit("k")).ok());
   ASSERT_TRUE((*txn)->Commit().ok());
 }
@@ -153,8 +154,8 @@ TEST(SqliteStoreTest, ReopeningTheDirectoryKeepsEverything) {
   WriteAlphaPlanAndOneEntry(tmp.path());
   std::unique_ptr<Store> s = MustOpen({.dir = tmp.path(), .read_connections = 1});
   ASSERT_NE(s, nullptr);
-  EXPECT_TRUE(s->GetParty("alpha")->has_value());
-  EXPECT_TRUE(s->GetPlan("alpha", "p")->has_value());
+  EXPECT_TRUE(s->GetParty(PartyId("alpha"))->has_value());
+  EXPECT_TRUE(s->GetPlan(PartyId("alpha"), PlanId("p"))->has_value());
   EXPECT_EQ(s->LastAudit()->value().seq, 1);
 }
 
@@ -171,12 +172,12 @@ TEST(SqliteStoreTest, UnknownEnumTextInAColumnIsInternal) {
   }
   std::unique_ptr<Store> s = MustOpen({.dir = tmp.path(), .read_connections = 1});
   ASSERT_NE(s, nullptr);
-  Result<std::optional<PlanRecord>> plan = s->GetPlan("alpha", "p");
+  Result<std::optional<PlanRecord>> plan = s->GetPlan(PartyId("alpha"), PlanId("p"));
   EXPECT_EQ(plan.status().code(), StatusCode::kInternal);
   EXPECT_NE(plan.status().message().find("\"paused\""), std::string::npos)
       << plan.status().message();
-  EXPECT_EQ(s->PlanHistory("alpha", "p").status().code(), StatusCode::kInternal);
-  EXPECT_EQ(s->GetParty("alpha").status().code(), StatusCode::kInternal);
+  EXPECT_EQ(s->PlanHistory(PartyId("alpha"), PlanId("p")).status().code(), StatusCode::kInternal);
+  EXPECT_EQ(s->GetParty(PartyId("alpha")).status().code(), StatusCode::kInternal);
   EXPECT_EQ(s->ListParties().status().code(), StatusCode::kInternal);
 }
 
@@ -191,12 +192,12 @@ TEST(SqliteStoreTest, AVersionOneStoreIsUpgradedKeepingItsData) {
   }
   std::unique_ptr<Store> s = MustOpen({.dir = tmp.path()});
   ASSERT_NE(s, nullptr);
-  EXPECT_TRUE(s->GetParty("alpha")->has_value());
+  EXPECT_TRUE(s->GetParty(PartyId("alpha"))->has_value());
   EXPECT_EQ(s->LastAudit()->value().seq, 1);
   auto txn = s->Begin();
   ASSERT_TRUE(txn.ok());
   auto id = (*txn)->PutContactPage(
-      {.party = "alpha", .url = "http://x/", .state = DeliveryState::kPending});
+      {.party = PartyId("alpha"), .url = "http://x/", .state = DeliveryState::kPending});
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   ASSERT_TRUE((*txn)->Commit().ok());
   EXPECT_EQ(s->DueContactPages(INT64_MAX, 0)->size(), 1u);
@@ -282,34 +283,38 @@ TEST(SqliteStoreTest, StorageFailureAbortsTheWholeTransaction) {
   {
     auto txn = s->Begin();
     ASSERT_TRUE(txn.ok());
-    ASSERT_TRUE((*txn)->PutPlan({.party = "alpha", .id = "fine", .feature_json = "{}"}).ok());
+    ASSERT_TRUE(
+        (*txn)
+            ->PutPlan({.party = PartyId("alpha"), .id = PlanId("fine"), .feature_json = "{}"})
+            .ok());
     ASSERT_TRUE((*txn)->AppendAudit(Audit("k")).ok());
     // The plan row of "boom" is written, then its head fails: the transaction is aborted.
-    Status st = (*txn)->PutPlan({.party = "alpha", .id = "boom", .feature_json = "{}"});
+    Status st =
+        (*txn)->PutPlan({.party = PartyId("alpha"), .id = PlanId("boom"), .feature_json = "{}"});
     EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.ToString();
     EXPECT_NE(st.message().find("injected fault"), std::string::npos) << st.message();
-    EXPECT_EQ((*txn)->PutParty({.name = "x", .role = Role::kParty}).code(),
+    EXPECT_EQ((*txn)->PutParty({.name = PartyId("x"), .role = Role::kParty}).code(),
               StatusCode::kUnavailable);
     EXPECT_EQ((*txn)->Commit().code(), StatusCode::kUnavailable);
   }
-  EXPECT_TRUE(s->ListPlans("", std::nullopt)->empty());
-  EXPECT_FALSE(s->GetPlan("alpha", "boom")->has_value());
+  EXPECT_TRUE(s->ListPlans(PartyId(), std::nullopt)->empty());
+  EXPECT_FALSE(s->GetPlan(PartyId("alpha"), PlanId("boom"))->has_value());
   EXPECT_FALSE(s->LastAudit()->has_value());
   {
     // SQLite itself rolls back the transaction (RAISE(ROLLBACK)): also detected.
     auto txn = s->Begin();
     ASSERT_TRUE(txn.ok());
-    ASSERT_TRUE((*txn)->AppendEvent({.recipient = "alpha", .type = "ok"}).ok());
-    EXPECT_FALSE((*txn)->AppendEvent({.recipient = "alpha", .type = "rollback"}).ok());
-    EXPECT_EQ((*txn)->AppendEvent({.recipient = "alpha", .type = "ok"}).status().code(),
+    ASSERT_TRUE((*txn)->AppendEvent({.recipient = PartyId("alpha"), .type = "ok"}).ok());
+    EXPECT_FALSE((*txn)->AppendEvent({.recipient = PartyId("alpha"), .type = "rollback"}).ok());
+    EXPECT_EQ((*txn)->AppendEvent({.recipient = PartyId("alpha"), .type = "ok"}).status().code(),
               StatusCode::kUnavailable);
     EXPECT_FALSE((*txn)->Commit().ok());
   }
-  EXPECT_EQ(*s->LastEventSeq("alpha"), 0);
+  EXPECT_EQ(*s->LastEventSeq(PartyId("alpha")), 0);
   // The store goes on.
   auto txn = s->Begin();
   ASSERT_TRUE(txn.ok());
-  EXPECT_EQ((*txn)->AppendEvent({.recipient = "alpha", .type = "ok"})->seq, 1);
+  EXPECT_EQ((*txn)->AppendEvent({.recipient = PartyId("alpha"), .type = "ok"})->seq, 1);
   EXPECT_TRUE((*txn)->Commit().ok());
 }
 
@@ -328,7 +333,7 @@ TEST(SqliteStoreTest, TwoProcessesWritingInterleavedKeepOneChain) {
     if (!txn.ok()) return false;
     for (int i = 0; i < kPerTxn; ++i) {
       if (!(*txn)->AppendAudit(Audit(who)).ok()) return false;
-      if (!(*txn)->AppendEvent({.recipient = "alpha", .type = who}).ok()) return false;
+      if (!(*txn)->AppendEvent({.recipient = PartyId("alpha"), .type = who}).ok()) return false;
     }
     return (*txn)->Commit().ok();
   };
@@ -370,7 +375,7 @@ TEST(SqliteStoreTest, TwoProcessesWritingInterleavedKeepOneChain) {
   int switches = 0;
   for (size_t i = 1; i < all.size(); ++i) switches += all[i].kind != all[i - 1].kind;
   EXPECT_GE(switches, 2 * kTurns - 1);
-  std::vector<EventRecord> events = *s->EventsAfter("alpha", 0, 0);
+  std::vector<EventRecord> events = *s->EventsAfter(PartyId("alpha"), 0, 0);
   ASSERT_EQ(events.size(), kTotal);
   for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].seq, static_cast<int64_t>(i + 1));
 }
@@ -388,7 +393,7 @@ TEST(SqliteStoreTest, ConcurrentReadersSeeWholeTransactions) {
   for (int r = 0; r < 4; ++r) {  // more readers than connections: some wait for a lease
     readers.emplace_back([&] {
       while (!done.load()) {
-        Result<std::vector<EventRecord>> ev = s->EventsAfter("alpha", 0, 0);
+        Result<std::vector<EventRecord>> ev = s->EventsAfter(PartyId("alpha"), 0, 0);
         Result<std::optional<AuditEntry>> last = s->LastAudit();
         if (!ev.ok() || !last.ok()) {
           ++errors;
@@ -407,7 +412,7 @@ TEST(SqliteStoreTest, ConcurrentReadersSeeWholeTransactions) {
     auto txn = s->Begin();
     ASSERT_TRUE(txn.ok());
     for (int i = 0; i < kPerTxn; ++i) {
-      ASSERT_TRUE((*txn)->AppendEvent({.recipient = "alpha", .type = "t"}).ok());
+      ASSERT_TRUE((*txn)->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}).ok());
       ASSERT_TRUE((*txn)->AppendAudit(Audit("k")).ok());
     }
     ASSERT_TRUE((*txn)->Commit().ok());
@@ -417,7 +422,7 @@ TEST(SqliteStoreTest, ConcurrentReadersSeeWholeTransactions) {
   EXPECT_EQ(torn.load(), 0);
   EXPECT_EQ(errors.load(), 0);
   EXPECT_GT(reads.load(), 0);
-  EXPECT_EQ(*s->LastEventSeq("alpha"), kTxns * kPerTxn);
+  EXPECT_EQ(*s->LastEventSeq(PartyId("alpha")), kTxns * kPerTxn);
 }
 
 }  // namespace

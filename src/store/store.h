@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/units.h"
 #include "base/vocabulary.h"
 
 namespace deconflict::store {
@@ -46,23 +47,23 @@ namespace deconflict::store {
 // Roles: docs/security.md. Enums (base/vocabulary.h) are stored as their Name(); a row whose
 // text names no enumerator is reported as Internal by the read that meets it.
 struct PartyRecord {
-  std::string name;  // [A-Za-z0-9][A-Za-z0-9_-]{0,63} (checked at the edge); the party id
+  PartyId name;  // [A-Za-z0-9][A-Za-z0-9_-]{0,63} (checked at the edge)
   Role role = Role::kParty;
   std::string display_name;  // free text; may be empty
   int64_t created_ms = 0;
 };
 
 struct TokenRecord {
-  std::string id;     // short public id (e.g. "tok_3f9a..."), shown in listings
-  std::string party;  // owner
-  std::string hash;   // hex SHA-256 of the secret token; the secret itself is never stored
+  std::string id;    // short public id (e.g. "tok_3f9a..."), shown in listings
+  PartyId party;     // owner
+  std::string hash;  // hex SHA-256 of the secret token; the secret itself is never stored
   int64_t created_ms = 0;
   int64_t revoked_ms = 0;  // 0: active
 };
 
 struct ContactRecord {
   int64_t id = 0;  // assigned by PutContact when 0
-  std::string party;
+  PartyId party;
   std::string name;
   std::string language;  // BCP 47 tag, e.g. "en", "ru", "ar"
   ContactRole role = ContactRole::kPrimary;
@@ -73,7 +74,7 @@ struct ContactRecord {
 
 struct WebhookRecord {
   int64_t id = 0;  // assigned by PutWebhook when 0
-  std::string party;
+  PartyId party;
   std::string url;     // http:// or https://
   std::string secret;  // HMAC-SHA256 key (stored: the server must sign with it)
   bool active = true;
@@ -82,8 +83,8 @@ struct WebhookRecord {
 
 // One version of one plan. (party, id) is unique per version; the newest version is current.
 struct PlanRecord {
-  std::string party;
-  std::string id;       // the feature id, unique within the party
+  PartyId party;
+  PlanId id;            // the feature id, unique within the party
   int64_t version = 1;  // 1, 2, ...
   PlanStatus status = PlanStatus::kActive;
   std::string feature_json;  // the plan Feature as submitted (party property set to `party`)
@@ -91,9 +92,12 @@ struct PlanRecord {
 };
 
 struct ConflictRecord {
-  std::string id;  // server-assigned, opaque
+  ConflictId id;
   // Side a and side b (a = the engine's plan_a).
-  std::string party_a, plan_a, party_b, plan_b;
+  PartyId party_a;
+  PlanId plan_a;
+  PartyId party_b;
+  PlanId plan_b;
   int64_t version_a = 0, version_b = 0;           // plan versions the conflict was found between
   ConflictStatus status = ConflictStatus::kOpen;  // kAcknowledged: both sides acked
   Resolution resolution = Resolution::kNone;      // set when resolved/expired; else kNone
@@ -108,8 +112,8 @@ struct ConflictRecord {
 
 struct MessageRecord {
   int64_t seq = 0;  // assigned by AppendMessage: 1, 2, ... per conflict
-  std::string conflict_id;
-  std::string party;  // author
+  ConflictId conflict_id;
+  PartyId party;  // author
   MessageKind kind = MessageKind::kText;
   std::string body_json;
   std::string language;  // BCP 47, may be empty
@@ -118,26 +122,26 @@ struct MessageRecord {
 
 // One event in one recipient's stream (SSE/WebSocket/webhook).
 struct EventRecord {
-  std::string recipient;  // party name
-  int64_t seq = 0;        // assigned by AppendEvent: 1, 2, ... per recipient (the SSE event id)
-  std::string type;       // e.g. "conflict.opened", "conflict.acknowledged", "escalation"
+  PartyId recipient;
+  int64_t seq = 0;   // assigned by AppendEvent: 1, 2, ... per recipient (the SSE event id)
+  std::string type;  // Name(EventType), e.g. "conflict.opened" (kept as text)
   std::string data_json;
   int64_t at_ms = 0;
 };
 
 // A delivery receipt: one recipient's event was delivered or read on one channel.
 struct ReceiptRecord {
-  std::string recipient;
+  PartyId recipient;
   int64_t event_seq = 0;
-  std::string channel;  // "sse" | "ws" | "webhook" | "api"
-  std::string kind;     // "delivered" | "read"
+  ReceiptChannel channel = ReceiptChannel::kSse;
+  ReceiptKind kind = ReceiptKind::kDelivered;
   int64_t at_ms = 0;
 };
 
 // A webhook delivery job (one event to one webhook), kept until delivered or given up.
 struct WebhookJob {
   int64_t webhook_id = 0;
-  std::string recipient;
+  PartyId recipient;
   int64_t event_seq = 0;
   int attempts = 0;
   int64_t next_attempt_ms = 0;
@@ -151,11 +155,11 @@ struct WebhookJob {
 // is made; the page is kept until delivered or given up.
 struct ContactPage {
   int64_t id = 0;  // assigned by PutContactPage when 0
-  std::string party;
+  PartyId party;
   int64_t contact_id = 0;
   std::string url;
-  std::string event;      // e.g. "conflict.escalated"
-  std::string conflict;   // the conflict id
+  std::string event;  // Name(EventType), e.g. "conflict.escalated"
+  ConflictId conflict;
   int level = 0;          // escalation level
   std::string body_json;  // what is POSTed
   int attempts = 0;
@@ -170,9 +174,9 @@ struct ContactPage {
 struct AuditEntry {
   int64_t seq = 0;  // 1, 2, ... (assigned by AppendAudit)
   int64_t at_ms = 0;
-  std::string kind;                  // e.g. "plan.submitted", "notice.sent", "receipt.delivered"
-  std::vector<std::string> parties;  // parties that may read this entry (coordinators and
-                                     // observers read every entry)
+  std::string kind;  // Name(AuditKind), e.g. "plan.submitted"; text: the hash covers it as written
+  std::vector<PartyId> parties;  // parties that may read this entry (coordinators and
+                                 // observers read every entry)
   std::string body_json;
   std::string prev_hash;  // hex; 64 zeros for seq 1
   std::string hash;       // hex SHA-256
@@ -188,8 +192,9 @@ struct Checkpoint {
 };
 
 struct ConflictFilter {
-  std::string party;                     // "" = any; else party_a or party_b equals it
-  std::string plan_party, plan;          // both set: conflicts involving that plan
+  PartyId party;       // empty = any; else party_a or party_b equals it
+  PartyId plan_party;  // both set: conflicts involving that plan
+  PlanId plan;
   std::vector<ConflictStatus> statuses;  // empty = any
   int limit = 0;                         // 0 = no limit
 };
@@ -206,10 +211,10 @@ class WriteTxn {
   // Insert (id 0: a new id is assigned) or update by id; returns the id. NotFound if the party
   // does not exist, or if the id belongs to another party's contact (never moved or overwritten).
   virtual Result<int64_t> PutContact(const ContactRecord& c) = 0;
-  virtual Status DeleteContact(const std::string& party, int64_t id) = 0;  // NotFound
+  virtual Status DeleteContact(const PartyId& party, int64_t id) = 0;  // NotFound
   // As PutContact. Deleting a webhook deletes its webhook jobs.
   virtual Result<int64_t> PutWebhook(const WebhookRecord& w) = 0;
-  virtual Status DeleteWebhook(const std::string& party, int64_t id) = 0;  // NotFound
+  virtual Status DeleteWebhook(const PartyId& party, int64_t id) = 0;  // NotFound
   // Inserts a plan version. AlreadyExists if (party, id, version) exists.
   virtual Status PutPlan(const PlanRecord& p) = 0;
   // Inserts or replaces a conflict by id.
@@ -246,40 +251,38 @@ class Store {
   // up to the backend's busy timeout). Unavailable on storage errors or when the wait times out.
   virtual Result<std::unique_ptr<WriteTxn>> Begin() = 0;
 
-  virtual Result<std::optional<PartyRecord>> GetParty(const std::string& name) = 0;
+  virtual Result<std::optional<PartyRecord>> GetParty(const PartyId& name) = 0;
   virtual Result<std::vector<PartyRecord>> ListParties() = 0;  // ordered by name
   // The active (not revoked) token with this hash, if any.
   virtual Result<std::optional<TokenRecord>> FindToken(const std::string& hash) = 0;
-  // Revoked ones included. Ordered by created_ms, then id. "" = all parties.
-  virtual Result<std::vector<TokenRecord>> ListTokens(const std::string& party) = 0;
-  // Ordered by id. "" = all parties.
-  virtual Result<std::vector<ContactRecord>> ListContacts(const std::string& party) = 0;
-  virtual Result<std::vector<WebhookRecord>> ListWebhooks(
-      const std::string& party) = 0;  // "" = all
+  // Revoked ones included. Ordered by created_ms, then id. An empty party = all parties.
+  virtual Result<std::vector<TokenRecord>> ListTokens(const PartyId& party) = 0;
+  // Ordered by id. An empty party = all parties.
+  virtual Result<std::vector<ContactRecord>> ListContacts(const PartyId& party) = 0;
+  virtual Result<std::vector<WebhookRecord>> ListWebhooks(const PartyId& party) = 0;  // empty = all
 
   // The newest version of a plan, or a given version.
-  virtual Result<std::optional<PlanRecord>> GetPlan(const std::string& party, const std::string& id,
+  virtual Result<std::optional<PlanRecord>> GetPlan(const PartyId& party, const PlanId& id,
                                                     int64_t version = 0) = 0;
-  // Newest version of every plan of `party` ("" = all parties), optionally only those whose
+  // Newest version of every plan of `party` (empty = all parties), optionally only those whose
   // newest version has `status` (nullopt = any). Ordered by party, id.
-  virtual Result<std::vector<PlanRecord>> ListPlans(const std::string& party,
+  virtual Result<std::vector<PlanRecord>> ListPlans(const PartyId& party,
                                                     std::optional<PlanStatus> status) = 0;
   // Every version, ascending.
-  virtual Result<std::vector<PlanRecord>> PlanHistory(const std::string& party,
-                                                      const std::string& id) = 0;
+  virtual Result<std::vector<PlanRecord>> PlanHistory(const PartyId& party, const PlanId& id) = 0;
 
-  virtual Result<std::optional<ConflictRecord>> GetConflict(const std::string& id) = 0;
+  virtual Result<std::optional<ConflictRecord>> GetConflict(const ConflictId& id) = 0;
   // Ordered by window_start_ms, then id. InvalidArgument if only one of plan_party, plan is set.
   virtual Result<std::vector<ConflictRecord>> ListConflicts(const ConflictFilter& f) = 0;
   // Ascending seq.
-  virtual Result<std::vector<MessageRecord>> ListMessages(const std::string& conflict_id) = 0;
+  virtual Result<std::vector<MessageRecord>> ListMessages(const ConflictId& conflict_id) = 0;
 
   // Events of `recipient` with seq > after_seq, ascending, at most `limit` (0 = all).
-  virtual Result<std::vector<EventRecord>> EventsAfter(const std::string& recipient,
-                                                       int64_t after_seq, int limit) = 0;
-  virtual Result<int64_t> LastEventSeq(const std::string& recipient) = 0;  // 0 if none
+  virtual Result<std::vector<EventRecord>> EventsAfter(const PartyId& recipient, int64_t after_seq,
+                                                       int limit) = 0;
+  virtual Result<int64_t> LastEventSeq(const PartyId& recipient) = 0;  // 0 if none
   // Ordered by event_seq, channel, kind.
-  virtual Result<std::vector<ReceiptRecord>> ListReceipts(const std::string& recipient,
+  virtual Result<std::vector<ReceiptRecord>> ListReceipts(const PartyId& recipient,
                                                           int64_t event_seq) = 0;  // 0 = all
   // Pending jobs with next_attempt_ms <= now_ms, oldest first (by next_attempt_ms, then
   // webhook_id, recipient, event_seq), at most `limit` (0 = all).
@@ -287,13 +290,13 @@ class Store {
   // Pending pages with next_attempt_ms <= now_ms, by next_attempt_ms then id, at most `limit`
   // (0 = all).
   virtual Result<std::vector<ContactPage>> DueContactPages(int64_t now_ms, int limit) = 0;
-  // Every page of `party` ("" = all), by id.
-  virtual Result<std::vector<ContactPage>> ListContactPages(const std::string& party) = 0;
+  // Every page of `party` (empty = all), by id.
+  virtual Result<std::vector<ContactPage>> ListContactPages(const PartyId& party) = 0;
 
   // Audit entries with seq > after_seq, ascending, at most `limit` (0 = all). When `party` is not
   // empty, only entries whose parties include it.
   virtual Result<std::vector<AuditEntry>> AuditAfter(int64_t after_seq, int limit,
-                                                     const std::string& party = "") = 0;
+                                                     const PartyId& party = PartyId()) = 0;
   virtual Result<std::optional<AuditEntry>> LastAudit() = 0;
   virtual Result<std::vector<Checkpoint>> ListCheckpoints() = 0;  // ascending seq
 };

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -60,13 +61,13 @@ const std::string kOddJson =
 
 PartyRecord Party(const std::string& name, Role role = Role::kParty) {
   return PartyRecord{
-      .name = name, .role = role, .display_name = "Display " + name, .created_ms = 1000};
+      .name = PartyId(name), .role = role, .display_name = "Display " + name, .created_ms = 1000};
 }
 
 PlanRecord Plan(const std::string& party, const std::string& id, int64_t version,
                 PlanStatus status = PlanStatus::kActive) {
-  return PlanRecord{.party = party,
-                    .id = id,
+  return PlanRecord{.party = PartyId(party),
+                    .id = PlanId(id),
                     .version = version,
                     .status = status,
                     .feature_json = "{\"id\":\"" + id + "\",\"v\":" + std::to_string(version) + "}",
@@ -78,11 +79,11 @@ ConflictRecord Conflict(const std::string& id, const std::string& party_a,
                         const std::string& plan_b, int64_t window_start_ms,
                         ConflictStatus status = ConflictStatus::kOpen) {
   ConflictRecord c;
-  c.id = id;
-  c.party_a = party_a;
-  c.plan_a = plan_a;
-  c.party_b = party_b;
-  c.plan_b = plan_b;
+  c.id = ConflictId(id);
+  c.party_a = PartyId(party_a);
+  c.plan_a = PlanId(plan_a);
+  c.party_b = PartyId(party_b);
+  c.plan_b = PlanId(plan_b);
   c.version_a = 1;
   c.version_b = 2;
   c.status = status;
@@ -100,7 +101,7 @@ AuditEntry Audit(const std::string& kind, std::vector<std::string> parties,
   AuditEntry e;
   e.at_ms = at_ms;
   e.kind = kind;
-  e.parties = std::move(parties);
+  for (std::string& p : parties) e.parties.emplace_back(std::move(p));
   e.body_json = body;
   return e;
 }
@@ -143,7 +144,13 @@ template <typename T, typename F>
 std::vector<std::string> Keys(const std::vector<T>& v, F key) {
   std::vector<std::string> out;
   out.reserve(v.size());
-  for (const T& x : v) out.push_back(key(x));
+  for (const T& x : v) {
+    if constexpr (std::is_same_v<decltype(key(x)), std::string>) {
+      out.push_back(key(x));
+    } else {
+      out.push_back(key(x).value());  // an id
+    }
+  }
   return out;
 }
 
@@ -176,24 +183,24 @@ void AddParties(Store* s) {
 // ---------------------------------------------------------------------------------------------
 
 TEST_P(StoreConformanceTest, EmptyStoreReadsNothing) {
-  EXPECT_FALSE(store_->GetParty("alpha")->has_value());
+  EXPECT_FALSE(store_->GetParty(PartyId("alpha"))->has_value());
   EXPECT_TRUE(store_->ListParties()->empty());
   EXPECT_FALSE(store_->FindToken("00")->has_value());
-  EXPECT_TRUE(store_->ListTokens("alpha")->empty());
-  EXPECT_TRUE(store_->ListContacts("alpha")->empty());
-  EXPECT_TRUE(store_->ListWebhooks("")->empty());
-  EXPECT_FALSE(store_->GetPlan("alpha", "p1")->has_value());
-  EXPECT_TRUE(store_->ListPlans("", std::nullopt)->empty());
-  EXPECT_TRUE(store_->PlanHistory("alpha", "p1")->empty());
-  EXPECT_FALSE(store_->GetConflict("c1")->has_value());
+  EXPECT_TRUE(store_->ListTokens(PartyId("alpha"))->empty());
+  EXPECT_TRUE(store_->ListContacts(PartyId("alpha"))->empty());
+  EXPECT_TRUE(store_->ListWebhooks(PartyId())->empty());
+  EXPECT_FALSE(store_->GetPlan(PartyId("alpha"), PlanId("p1"))->has_value());
+  EXPECT_TRUE(store_->ListPlans(PartyId(), std::nullopt)->empty());
+  EXPECT_TRUE(store_->PlanHistory(PartyId("alpha"), PlanId("p1"))->empty());
+  EXPECT_FALSE(store_->GetConflict(ConflictId("c1"))->has_value());
   EXPECT_TRUE(store_->ListConflicts({})->empty());
-  EXPECT_TRUE(store_->ListMessages("c1")->empty());
-  EXPECT_TRUE(store_->EventsAfter("alpha", 0, 0)->empty());
-  EXPECT_EQ(*store_->LastEventSeq("alpha"), 0);
-  EXPECT_TRUE(store_->ListReceipts("alpha", 0)->empty());
+  EXPECT_TRUE(store_->ListMessages(ConflictId("c1"))->empty());
+  EXPECT_TRUE(store_->EventsAfter(PartyId("alpha"), 0, 0)->empty());
+  EXPECT_EQ(*store_->LastEventSeq(PartyId("alpha")), 0);
+  EXPECT_TRUE(store_->ListReceipts(PartyId("alpha"), 0)->empty());
   EXPECT_TRUE(store_->DueWebhookJobs(INT64_MAX, 0)->empty());
   EXPECT_TRUE(store_->DueContactPages(INT64_MAX, 0)->empty());
-  EXPECT_TRUE(store_->ListContactPages("")->empty());
+  EXPECT_TRUE(store_->ListContactPages(PartyId())->empty());
   EXPECT_TRUE(store_->AuditAfter(0, 0)->empty());
   EXPECT_FALSE(store_->LastAudit()->has_value());
   EXPECT_TRUE(store_->ListCheckpoints()->empty());
@@ -203,20 +210,20 @@ TEST_P(StoreConformanceTest, PartiesRoundTripInNameOrder) {
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     ASSERT_OK(txn->PutParty(Party("charlie")));
-    ASSERT_OK(txn->PutParty(PartyRecord{.name = "alpha",
+    ASSERT_OK(txn->PutParty(PartyRecord{.name = PartyId("alpha"),
                                         .role = Role::kCoordinator,
                                         .display_name = "Alpha HQ — ألفا",
                                         .created_ms = 42}));
     ASSERT_OK(txn->PutParty(Party("bravo", Role::kObserver)));
     ASSERT_OK(txn->Commit());
   }
-  ASSERT_OK_AND_ASSIGN(std::optional<PartyRecord> a, store_->GetParty("alpha"));
+  ASSERT_OK_AND_ASSIGN(std::optional<PartyRecord> a, store_->GetParty(PartyId("alpha")));
   ASSERT_TRUE(a.has_value());
-  EXPECT_EQ(a->name, "alpha");
+  EXPECT_EQ(a->name, PartyId("alpha"));
   EXPECT_EQ(a->role, Role::kCoordinator);
   EXPECT_EQ(a->display_name, "Alpha HQ — ألفا");
   EXPECT_EQ(a->created_ms, 42);
-  EXPECT_FALSE(store_->GetParty("delta")->has_value());
+  EXPECT_FALSE(store_->GetParty(PartyId("delta"))->has_value());
   ASSERT_OK_AND_ASSIGN(std::vector<PartyRecord> all, store_->ListParties());
   EXPECT_EQ(Keys(all, [](const PartyRecord& p) { return p.name; }),
             Names({"alpha", "bravo", "charlie"}));
@@ -230,36 +237,44 @@ TEST_P(StoreConformanceTest, DuplicatePartyIsAlreadyExistsAndKeepsTheTransaction
   // The failed write changed nothing; the transaction goes on.
   ASSERT_OK(txn->PutParty(Party("delta")));
   ASSERT_OK(txn->Commit());
-  EXPECT_EQ(store_->GetParty("alpha")->value().role, Role::kParty);
-  EXPECT_TRUE(store_->GetParty("delta")->has_value());
+  EXPECT_EQ(store_->GetParty(PartyId("alpha"))->value().role, Role::kParty);
+  EXPECT_TRUE(store_->GetParty(PartyId("delta"))->has_value());
 }
 
 TEST_P(StoreConformanceTest, TokensFindListRevoke) {
   AddParties(store_.get());
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK(txn->PutToken({.id = "tok_b", .party = "alpha", .hash = "h2", .created_ms = 20}));
-    ASSERT_OK(txn->PutToken({.id = "tok_a", .party = "alpha", .hash = "h1", .created_ms = 10}));
-    ASSERT_OK(txn->PutToken({.id = "tok_c", .party = "bravo", .hash = "h3", .created_ms = 5}));
-    ASSERT_OK(txn->PutToken(
-        {.id = "tok_old", .party = "bravo", .hash = "h4", .created_ms = 1, .revoked_ms = 2}));
-    EXPECT_CODE(txn->PutToken({.id = "tok_a", .party = "bravo", .hash = "h9"}), kAlreadyExists);
-    EXPECT_CODE(txn->PutToken({.id = "tok_x", .party = "nobody", .hash = "h9"}), kNotFound);
+    ASSERT_OK(
+        txn->PutToken({.id = "tok_b", .party = PartyId("alpha"), .hash = "h2", .created_ms = 20}));
+    ASSERT_OK(
+        txn->PutToken({.id = "tok_a", .party = PartyId("alpha"), .hash = "h1", .created_ms = 10}));
+    ASSERT_OK(
+        txn->PutToken({.id = "tok_c", .party = PartyId("bravo"), .hash = "h3", .created_ms = 5}));
+    ASSERT_OK(txn->PutToken({.id = "tok_old",
+                             .party = PartyId("bravo"),
+                             .hash = "h4",
+                             .created_ms = 1,
+                             .revoked_ms = 2}));
+    EXPECT_CODE(txn->PutToken({.id = "tok_a", .party = PartyId("bravo"), .hash = "h9"}),
+                kAlreadyExists);
+    EXPECT_CODE(txn->PutToken({.id = "tok_x", .party = PartyId("nobody"), .hash = "h9"}),
+                kNotFound);
     ASSERT_OK(txn->Commit());
   }
   ASSERT_OK_AND_ASSIGN(std::optional<TokenRecord> t, store_->FindToken("h1"));
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->id, "tok_a");
-  EXPECT_EQ(t->party, "alpha");
+  EXPECT_EQ(t->party, PartyId("alpha"));
   EXPECT_EQ(t->hash, "h1");
   EXPECT_EQ(t->created_ms, 10);
   EXPECT_EQ(t->revoked_ms, 0);
   EXPECT_FALSE(store_->FindToken("h4")->has_value());  // stored revoked
   EXPECT_FALSE(store_->FindToken("h9")->has_value());
 
-  EXPECT_EQ(Keys(*store_->ListTokens("alpha"), [](const TokenRecord& x) { return x.id; }),
+  EXPECT_EQ(Keys(*store_->ListTokens(PartyId("alpha")), [](const TokenRecord& x) { return x.id; }),
             Names({"tok_a", "tok_b"}));
-  EXPECT_EQ(Keys(*store_->ListTokens(""), [](const TokenRecord& x) { return x.id; }),
+  EXPECT_EQ(Keys(*store_->ListTokens(PartyId()), [](const TokenRecord& x) { return x.id; }),
             Names({"tok_old", "tok_c", "tok_a", "tok_b"}));
 
   {
@@ -271,7 +286,7 @@ TEST_P(StoreConformanceTest, TokensFindListRevoke) {
   }
   EXPECT_FALSE(store_->FindToken("h1")->has_value());
   EXPECT_TRUE(store_->FindToken("h2")->has_value());
-  std::vector<TokenRecord> alpha = *store_->ListTokens("alpha");
+  std::vector<TokenRecord> alpha = *store_->ListTokens(PartyId("alpha"));
   ASSERT_EQ(alpha.size(), 2u);
   EXPECT_EQ(alpha[0].revoked_ms, 99);  // still listed
 }
@@ -279,7 +294,7 @@ TEST_P(StoreConformanceTest, TokensFindListRevoke) {
 TEST_P(StoreConformanceTest, ContactsInsertUpdateDelete) {
   AddParties(store_.get());
   int64_t id1 = 0, id2 = 0, id3 = 0;
-  ContactRecord c{.party = "alpha",
+  ContactRecord c{.party = PartyId("alpha"),
                   .name = "Maj. Ivanova",
                   .language = "ru",
                   .role = ContactRole::kPrimary,
@@ -295,28 +310,28 @@ TEST_P(StoreConformanceTest, ContactsInsertUpdateDelete) {
     backup.role = ContactRole::kBackup;
     ASSERT_OK_AND_ASSIGN(id2, txn->PutContact(backup));
     ContactRecord other = c;
-    other.party = "bravo";
+    other.party = PartyId("bravo");
     ASSERT_OK_AND_ASSIGN(id3, txn->PutContact(other));
     ContactRecord orphan = c;
-    orphan.party = "nobody";
+    orphan.party = PartyId("nobody");
     EXPECT_CODE(txn->PutContact(orphan), kNotFound);
     ASSERT_OK(txn->Commit());
   }
   EXPECT_NE(id1, 0);
   EXPECT_NE(id1, id2);
   EXPECT_NE(id2, id3);
-  std::vector<ContactRecord> alpha = *store_->ListContacts("alpha");
+  std::vector<ContactRecord> alpha = *store_->ListContacts(PartyId("alpha"));
   ASSERT_EQ(alpha.size(), 2u);
   EXPECT_EQ(alpha[0].id, std::min(id1, id2));
   const ContactRecord& first = alpha[0].id == id1 ? alpha[0] : alpha[1];
-  EXPECT_EQ(first.party, "alpha");
+  EXPECT_EQ(first.party, PartyId("alpha"));
   EXPECT_EQ(first.name, "Maj. Ivanova");
   EXPECT_EQ(first.language, "ru");
   EXPECT_EQ(first.role, ContactRole::kPrimary);
   EXPECT_EQ(first.roster, "Mon-Fri 06:00-18:00Z");
   EXPECT_EQ(first.webhook_url, "https://alpha.example/hook");
   EXPECT_EQ(first.created_ms, 11);
-  EXPECT_EQ(store_->ListContacts("")->size(), 3u);
+  EXPECT_EQ(store_->ListContacts(PartyId())->size(), 3u);
 
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
@@ -329,18 +344,18 @@ TEST_P(StoreConformanceTest, ContactsInsertUpdateDelete) {
     ContactRecord steal = c;
     steal.id = id3;
     EXPECT_CODE(txn->PutContact(steal), kNotFound);
-    EXPECT_CODE(txn->DeleteContact("alpha", id3), kNotFound);
-    EXPECT_CODE(txn->DeleteContact("alpha", 999999), kNotFound);
-    ASSERT_OK(txn->DeleteContact("alpha", id2));
+    EXPECT_CODE(txn->DeleteContact(PartyId("alpha"), id3), kNotFound);
+    EXPECT_CODE(txn->DeleteContact(PartyId("alpha"), 999999), kNotFound);
+    ASSERT_OK(txn->DeleteContact(PartyId("alpha"), id2));
     ASSERT_OK(txn->Commit());
   }
-  alpha = *store_->ListContacts("alpha");
+  alpha = *store_->ListContacts(PartyId("alpha"));
   ASSERT_EQ(alpha.size(), 1u);
   EXPECT_EQ(alpha[0].id, id1);
   EXPECT_EQ(alpha[0].roster, "24/7");
-  std::vector<ContactRecord> bravo = *store_->ListContacts("bravo");
+  std::vector<ContactRecord> bravo = *store_->ListContacts(PartyId("bravo"));
   ASSERT_EQ(bravo.size(), 1u);
-  EXPECT_EQ(bravo[0].party, "bravo");
+  EXPECT_EQ(bravo[0].party, PartyId("bravo"));
 }
 
 TEST_P(StoreConformanceTest, WebhooksInsertUpdateDeleteAndJobsGoWithThem) {
@@ -348,57 +363,58 @@ TEST_P(StoreConformanceTest, WebhooksInsertUpdateDeleteAndJobsGoWithThem) {
   int64_t w1 = 0, w2 = 0;
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK_AND_ASSIGN(w1, txn->PutWebhook({.party = "bravo",
+    ASSERT_OK_AND_ASSIGN(w1, txn->PutWebhook({.party = PartyId("bravo"),
                                               .url = "https://bravo.example/h",
                                               .secret = "s3cr3t",
                                               .active = true,
                                               .created_ms = 3}));
-    ASSERT_OK_AND_ASSIGN(w2, txn->PutWebhook({.party = "alpha",
+    ASSERT_OK_AND_ASSIGN(w2, txn->PutWebhook({.party = PartyId("alpha"),
                                               .url = "http://alpha.example/h",
                                               .secret = "k",
                                               .active = false,
                                               .created_ms = 4}));
-    EXPECT_CODE(txn->PutWebhook({.party = "nobody", .url = "http://x"}), kNotFound);
+    EXPECT_CODE(txn->PutWebhook({.party = PartyId("nobody"), .url = "http://x"}), kNotFound);
     ASSERT_OK(txn->PutWebhookJob({.webhook_id = w1,
-                                  .recipient = "bravo",
+                                  .recipient = PartyId("bravo"),
                                   .event_seq = 1,
                                   .next_attempt_ms = 10,
                                   .state = DeliveryState::kPending}));
     ASSERT_OK(txn->Commit());
   }
-  std::vector<WebhookRecord> all = *store_->ListWebhooks("");
+  std::vector<WebhookRecord> all = *store_->ListWebhooks(PartyId());
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].id, std::min(w1, w2));
-  std::vector<WebhookRecord> bravo = *store_->ListWebhooks("bravo");
+  std::vector<WebhookRecord> bravo = *store_->ListWebhooks(PartyId("bravo"));
   ASSERT_EQ(bravo.size(), 1u);
   EXPECT_EQ(bravo[0].id, w1);
-  EXPECT_EQ(bravo[0].party, "bravo");
+  EXPECT_EQ(bravo[0].party, PartyId("bravo"));
   EXPECT_EQ(bravo[0].url, "https://bravo.example/h");
   EXPECT_EQ(bravo[0].secret, "s3cr3t");
   EXPECT_TRUE(bravo[0].active);
   EXPECT_EQ(bravo[0].created_ms, 3);
-  EXPECT_FALSE(store_->ListWebhooks("alpha")->at(0).active);
+  EXPECT_FALSE(store_->ListWebhooks(PartyId("alpha"))->at(0).active);
 
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     ASSERT_OK_AND_ASSIGN(int64_t same, txn->PutWebhook({.id = w2,
-                                                        .party = "alpha",
+                                                        .party = PartyId("alpha"),
                                                         .url = "https://alpha.example/h2",
                                                         .secret = "k2",
                                                         .active = true,
                                                         .created_ms = 4}));
     EXPECT_EQ(same, w2);
-    EXPECT_CODE(txn->PutWebhook({.id = w1, .party = "alpha", .url = "http://evil"}), kNotFound);
-    EXPECT_CODE(txn->DeleteWebhook("alpha", w1), kNotFound);
-    ASSERT_OK(txn->DeleteWebhook("bravo", w1));
+    EXPECT_CODE(txn->PutWebhook({.id = w1, .party = PartyId("alpha"), .url = "http://evil"}),
+                kNotFound);
+    EXPECT_CODE(txn->DeleteWebhook(PartyId("alpha"), w1), kNotFound);
+    ASSERT_OK(txn->DeleteWebhook(PartyId("bravo"), w1));
     EXPECT_CODE(txn->PutWebhookJob({.webhook_id = w1,
-                                    .recipient = "bravo",
+                                    .recipient = PartyId("bravo"),
                                     .event_seq = 2,
                                     .state = DeliveryState::kPending}),
                 kNotFound);
     ASSERT_OK(txn->Commit());
   }
-  all = *store_->ListWebhooks("");
+  all = *store_->ListWebhooks(PartyId());
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].url, "https://alpha.example/h2");
   EXPECT_EQ(all[0].secret, "k2");
@@ -417,22 +433,25 @@ TEST_P(StoreConformanceTest, PlanVersionsHistoryAndNewest) {
     ASSERT_OK(txn->PutPlan(Plan("bravo", "convoy-7", 1)));
     ASSERT_OK(txn->Commit());
   }
-  ASSERT_OK_AND_ASSIGN(std::optional<PlanRecord> newest, store_->GetPlan("alpha", "convoy-7"));
+  ASSERT_OK_AND_ASSIGN(std::optional<PlanRecord> newest,
+                       store_->GetPlan(PartyId("alpha"), PlanId("convoy-7")));
   ASSERT_TRUE(newest.has_value());
   ExpectSamePlan(*newest, Plan("alpha", "convoy-7", 3, PlanStatus::kCancelled));
-  ASSERT_OK_AND_ASSIGN(std::optional<PlanRecord> v1, store_->GetPlan("alpha", "convoy-7", 1));
+  ASSERT_OK_AND_ASSIGN(std::optional<PlanRecord> v1,
+                       store_->GetPlan(PartyId("alpha"), PlanId("convoy-7"), 1));
   ASSERT_TRUE(v1.has_value());
   EXPECT_EQ(v1->feature_json, kOddJson);  // byte for byte
   EXPECT_EQ(v1->version, 1);
-  EXPECT_FALSE(store_->GetPlan("alpha", "convoy-7", 4)->has_value());
-  EXPECT_FALSE(store_->GetPlan("alpha", "convoy-8")->has_value());
-  EXPECT_FALSE(store_->GetPlan("charlie", "convoy-7")->has_value());
+  EXPECT_FALSE(store_->GetPlan(PartyId("alpha"), PlanId("convoy-7"), 4)->has_value());
+  EXPECT_FALSE(store_->GetPlan(PartyId("alpha"), PlanId("convoy-8"))->has_value());
+  EXPECT_FALSE(store_->GetPlan(PartyId("charlie"), PlanId("convoy-7"))->has_value());
 
-  ASSERT_OK_AND_ASSIGN(std::vector<PlanRecord> history, store_->PlanHistory("alpha", "convoy-7"));
+  ASSERT_OK_AND_ASSIGN(std::vector<PlanRecord> history,
+                       store_->PlanHistory(PartyId("alpha"), PlanId("convoy-7")));
   ASSERT_EQ(history.size(), 3u);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(history[i].version, i + 1);
   ExpectSamePlan(history[1], Plan("alpha", "convoy-7", 2));
-  EXPECT_EQ(store_->PlanHistory("bravo", "convoy-7")->size(), 1u);
+  EXPECT_EQ(store_->PlanHistory(PartyId("bravo"), PlanId("convoy-7"))->size(), 1u);
 }
 
 TEST_P(StoreConformanceTest, DuplicatePlanVersionIsAlreadyExists) {
@@ -446,8 +465,9 @@ TEST_P(StoreConformanceTest, DuplicatePlanVersionIsAlreadyExists) {
   EXPECT_CODE(txn->PutPlan(again), kAlreadyExists);
   ASSERT_OK(txn->PutPlan(Plan("alpha", "p1", 2)));
   ASSERT_OK(txn->Commit());
-  EXPECT_EQ(store_->GetPlan("alpha", "p1", 1)->value().status, PlanStatus::kActive);
-  EXPECT_EQ(store_->GetPlan("alpha", "p1")->value().version, 2);
+  EXPECT_EQ(store_->GetPlan(PartyId("alpha"), PlanId("p1"), 1)->value().status,
+            PlanStatus::kActive);
+  EXPECT_EQ(store_->GetPlan(PartyId("alpha"), PlanId("p1"))->value().version, 2);
 }
 
 TEST_P(StoreConformanceTest, ListPlansFiltersOnTheNewestVersion) {
@@ -464,18 +484,19 @@ TEST_P(StoreConformanceTest, ListPlansFiltersOnTheNewestVersion) {
   auto ids = [](const std::vector<PlanRecord>& v) {
     return Keys(v, [](const PlanRecord& p) { return p.party + "/" + p.id; });
   };
-  ASSERT_OK_AND_ASSIGN(std::vector<PlanRecord> all, store_->ListPlans("", std::nullopt));
+  ASSERT_OK_AND_ASSIGN(std::vector<PlanRecord> all, store_->ListPlans(PartyId(), std::nullopt));
   EXPECT_EQ(ids(all), Names({"alpha/a1", "alpha/a2", "bravo/b1", "bravo/b2"}));
   EXPECT_EQ(all[0].version, 2);
   EXPECT_EQ(all[1].version, 2);
   ExpectSamePlan(all[1], Plan("alpha", "a2", 2, PlanStatus::kCancelled));
-  EXPECT_EQ(ids(*store_->ListPlans("", PlanStatus::kActive)),
+  EXPECT_EQ(ids(*store_->ListPlans(PartyId(), PlanStatus::kActive)),
             Names({"alpha/a1", "bravo/b1", "bravo/b2"}));
-  EXPECT_EQ(ids(*store_->ListPlans("", PlanStatus::kCancelled)), Names({"alpha/a2"}));
-  EXPECT_EQ(ids(*store_->ListPlans("alpha", std::nullopt)), Names({"alpha/a1", "alpha/a2"}));
-  EXPECT_EQ(ids(*store_->ListPlans("alpha", PlanStatus::kActive)), Names({"alpha/a1"}));
-  EXPECT_EQ(ids(*store_->ListPlans("bravo", PlanStatus::kCancelled)), Names({}));
-  EXPECT_TRUE(store_->ListPlans("charlie", std::nullopt)->empty());
+  EXPECT_EQ(ids(*store_->ListPlans(PartyId(), PlanStatus::kCancelled)), Names({"alpha/a2"}));
+  EXPECT_EQ(ids(*store_->ListPlans(PartyId("alpha"), std::nullopt)),
+            Names({"alpha/a1", "alpha/a2"}));
+  EXPECT_EQ(ids(*store_->ListPlans(PartyId("alpha"), PlanStatus::kActive)), Names({"alpha/a1"}));
+  EXPECT_EQ(ids(*store_->ListPlans(PartyId("bravo"), PlanStatus::kCancelled)), Names({}));
+  EXPECT_TRUE(store_->ListPlans(PartyId("charlie"), std::nullopt)->empty());
 
   // A newer version changes what the filters see.
   {
@@ -483,8 +504,9 @@ TEST_P(StoreConformanceTest, ListPlansFiltersOnTheNewestVersion) {
     ASSERT_OK(txn->PutPlan(Plan("alpha", "a2", 3, PlanStatus::kActive)));
     ASSERT_OK(txn->Commit());
   }
-  EXPECT_EQ(ids(*store_->ListPlans("alpha", PlanStatus::kActive)), Names({"alpha/a1", "alpha/a2"}));
-  EXPECT_EQ(store_->ListPlans("alpha", PlanStatus::kActive)->at(1).version, 3);
+  EXPECT_EQ(ids(*store_->ListPlans(PartyId("alpha"), PlanStatus::kActive)),
+            Names({"alpha/a1", "alpha/a2"}));
+  EXPECT_EQ(store_->ListPlans(PartyId("alpha"), PlanStatus::kActive)->at(1).version, 3);
 }
 
 TEST_P(StoreConformanceTest, ConflictRoundTripAndReplace) {
@@ -503,10 +525,10 @@ TEST_P(StoreConformanceTest, ConflictRoundTripAndReplace) {
     ASSERT_OK(txn->PutConflict(c));
     ASSERT_OK(txn->Commit());
   }
-  ASSERT_OK_AND_ASSIGN(std::optional<ConflictRecord> got, store_->GetConflict("c-1"));
+  ASSERT_OK_AND_ASSIGN(std::optional<ConflictRecord> got, store_->GetConflict(ConflictId("c-1")));
   ASSERT_TRUE(got.has_value());
   ExpectSameConflict(*got, c);
-  EXPECT_FALSE(store_->GetConflict("c-2")->has_value());
+  EXPECT_FALSE(store_->GetConflict(ConflictId("c-2"))->has_value());
 
   c.status = ConflictStatus::kResolved;
   c.resolution = Resolution::kAmended;
@@ -515,15 +537,15 @@ TEST_P(StoreConformanceTest, ConflictRoundTripAndReplace) {
   c.resolved_ms = 500;
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK(
-        txn->AppendMessage({.conflict_id = "c-1", .party = "alpha", .kind = MessageKind::kText}));
+    ASSERT_OK(txn->AppendMessage(
+        {.conflict_id = ConflictId("c-1"), .party = PartyId("alpha"), .kind = MessageKind::kText}));
     ASSERT_OK(txn->PutConflict(c));  // replacing keeps the conflict's thread
     ASSERT_OK(txn->Commit());
   }
-  got = *store_->GetConflict("c-1");
+  got = *store_->GetConflict(ConflictId("c-1"));
   ExpectSameConflict(*got, c);
   EXPECT_EQ(store_->ListConflicts({})->size(), 1u);
-  EXPECT_EQ(store_->ListMessages("c-1")->size(), 1u);
+  EXPECT_EQ(store_->ListMessages(ConflictId("c-1"))->size(), 1u);
 }
 
 TEST_P(StoreConformanceTest, ListConflictsFiltersAndOrder) {
@@ -547,13 +569,14 @@ TEST_P(StoreConformanceTest, ListConflictsFiltersAndOrder) {
     return Keys(*r, [](const ConflictRecord& c) { return c.id; });
   };
   EXPECT_EQ(ids({}), Names({"c-4", "c-1", "c-2", "c-5", "c-3"}));
-  EXPECT_EQ(ids({.party = "alpha"}), Names({"c-4", "c-1", "c-2", "c-3"}));
-  EXPECT_EQ(ids({.party = "charlie"}), Names({"c-4", "c-1", "c-5"}));
-  EXPECT_EQ(ids({.party = "un"}), Names({}));
+  EXPECT_EQ(ids({.party = PartyId("alpha")}), Names({"c-4", "c-1", "c-2", "c-3"}));
+  EXPECT_EQ(ids({.party = PartyId("charlie")}), Names({"c-4", "c-1", "c-5"}));
+  EXPECT_EQ(ids({.party = PartyId("un")}), Names({}));
   // Plan filter: that plan on either side.
-  EXPECT_EQ(ids({.plan_party = "alpha", .plan = "a1"}), Names({"c-1", "c-2", "c-3"}));
-  EXPECT_EQ(ids({.plan_party = "bravo", .plan = "b1"}), Names({"c-2", "c-3"}));
-  EXPECT_EQ(ids({.plan_party = "bravo", .plan = "a1"}), Names({}));
+  EXPECT_EQ(ids({.plan_party = PartyId("alpha"), .plan = PlanId("a1")}),
+            Names({"c-1", "c-2", "c-3"}));
+  EXPECT_EQ(ids({.plan_party = PartyId("bravo"), .plan = PlanId("b1")}), Names({"c-2", "c-3"}));
+  EXPECT_EQ(ids({.plan_party = PartyId("bravo"), .plan = PlanId("a1")}), Names({}));
   // Statuses.
   EXPECT_EQ(ids({.statuses = {ConflictStatus::kOpen}}), Names({"c-2", "c-3"}));
   EXPECT_EQ(ids({.statuses = {ConflictStatus::kOpen, ConflictStatus::kAcknowledged}}),
@@ -561,20 +584,23 @@ TEST_P(StoreConformanceTest, ListConflictsFiltersAndOrder) {
   EXPECT_EQ(ids({.statuses = {ConflictStatus::kResolved, ConflictStatus::kExpired}}),
             Names({"c-4", "c-5"}));
   // Combined, and limited.
-  EXPECT_EQ(ids({.party = "alpha", .statuses = {ConflictStatus::kOpen}}), Names({"c-2", "c-3"}));
-  EXPECT_EQ(ids({.party = "charlie", .plan_party = "alpha", .plan = "a1"}), Names({"c-1"}));
-  EXPECT_EQ(ids({.party = "bravo",
-                 .plan_party = "alpha",
-                 .plan = "a1",
+  EXPECT_EQ(ids({.party = PartyId("alpha"), .statuses = {ConflictStatus::kOpen}}),
+            Names({"c-2", "c-3"}));
+  EXPECT_EQ(
+      ids({.party = PartyId("charlie"), .plan_party = PartyId("alpha"), .plan = PlanId("a1")}),
+      Names({"c-1"}));
+  EXPECT_EQ(ids({.party = PartyId("bravo"),
+                 .plan_party = PartyId("alpha"),
+                 .plan = PlanId("a1"),
                  .statuses = {ConflictStatus::kOpen}}),
             Names({"c-2", "c-3"}));
   EXPECT_EQ(ids({.limit = 2}), Names({"c-4", "c-1"}));
-  EXPECT_EQ(ids({.party = "alpha",
+  EXPECT_EQ(ids({.party = PartyId("alpha"),
                  .statuses = {ConflictStatus::kOpen, ConflictStatus::kResolved},
                  .limit = 2}),
             Names({"c-4", "c-2"}));
-  EXPECT_CODE(store_->ListConflicts({.plan = "a1"}), kInvalidArgument);
-  EXPECT_CODE(store_->ListConflicts({.plan_party = "alpha"}), kInvalidArgument);
+  EXPECT_CODE(store_->ListConflicts({.plan = PlanId("a1")}), kInvalidArgument);
+  EXPECT_CODE(store_->ListConflicts({.plan_party = PartyId("alpha")}), kInvalidArgument);
 }
 
 TEST_P(StoreConformanceTest, MessagesNumberedPerConflict) {
@@ -582,62 +608,63 @@ TEST_P(StoreConformanceTest, MessagesNumberedPerConflict) {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     ASSERT_OK(txn->PutConflict(Conflict("c-1", "alpha", "a1", "bravo", "b1", 0)));
     ASSERT_OK(txn->PutConflict(Conflict("c-2", "alpha", "a1", "bravo", "b2", 0)));
-    ASSERT_OK_AND_ASSIGN(MessageRecord m1, txn->AppendMessage({.conflict_id = "c-1",
-                                                               .party = "alpha",
+    ASSERT_OK_AND_ASSIGN(MessageRecord m1, txn->AppendMessage({.conflict_id = ConflictId("c-1"),
+                                                               .party = PartyId("alpha"),
                                                                .kind = MessageKind::kPropose,
                                                                .body_json = kOddJson,
                                                                .language = "ru",
                                                                .at_ms = 77}));
     EXPECT_EQ(m1.seq, 1);
     EXPECT_EQ(m1.body_json, kOddJson);
-    ASSERT_OK_AND_ASSIGN(
-        MessageRecord m2,
-        txn->AppendMessage({.conflict_id = "c-2", .party = "bravo", .kind = MessageKind::kText}));
+    ASSERT_OK_AND_ASSIGN(MessageRecord m2, txn->AppendMessage({.conflict_id = ConflictId("c-2"),
+                                                               .party = PartyId("bravo"),
+                                                               .kind = MessageKind::kText}));
     EXPECT_EQ(m2.seq, 1);
     ASSERT_OK_AND_ASSIGN(MessageRecord m3, txn->AppendMessage({.seq = 99,  // ignored
-                                                               .conflict_id = "c-1",
-                                                               .party = "bravo",
+                                                               .conflict_id = ConflictId("c-1"),
+                                                               .party = PartyId("bravo"),
                                                                .kind = MessageKind::kAccept}));
     EXPECT_EQ(m3.seq, 2);
-    EXPECT_CODE(
-        txn->AppendMessage({.conflict_id = "c-none", .party = "bravo", .kind = MessageKind::kText}),
-        kNotFound);
+    EXPECT_CODE(txn->AppendMessage({.conflict_id = ConflictId("c-none"),
+                                    .party = PartyId("bravo"),
+                                    .kind = MessageKind::kText}),
+                kNotFound);
     ASSERT_OK(txn->Commit());
   }
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK_AND_ASSIGN(
-        MessageRecord m4,
-        txn->AppendMessage({.conflict_id = "c-1", .party = "alpha", .kind = MessageKind::kText}));
+    ASSERT_OK_AND_ASSIGN(MessageRecord m4, txn->AppendMessage({.conflict_id = ConflictId("c-1"),
+                                                               .party = PartyId("alpha"),
+                                                               .kind = MessageKind::kText}));
     EXPECT_EQ(m4.seq, 3);
     ASSERT_OK(txn->Commit());
   }
-  ASSERT_OK_AND_ASSIGN(std::vector<MessageRecord> thread, store_->ListMessages("c-1"));
+  ASSERT_OK_AND_ASSIGN(std::vector<MessageRecord> thread, store_->ListMessages(ConflictId("c-1")));
   ASSERT_EQ(thread.size(), 3u);
   EXPECT_EQ(thread[0].seq, 1);
-  EXPECT_EQ(thread[0].conflict_id, "c-1");
-  EXPECT_EQ(thread[0].party, "alpha");
+  EXPECT_EQ(thread[0].conflict_id, ConflictId("c-1"));
+  EXPECT_EQ(thread[0].party, PartyId("alpha"));
   EXPECT_EQ(thread[0].kind, MessageKind::kPropose);
   EXPECT_EQ(thread[0].body_json, kOddJson);
   EXPECT_EQ(thread[0].language, "ru");
   EXPECT_EQ(thread[0].at_ms, 77);
   EXPECT_EQ(thread[1].kind, MessageKind::kAccept);
   EXPECT_EQ(thread[2].seq, 3);
-  EXPECT_EQ(store_->ListMessages("c-2")->size(), 1u);
+  EXPECT_EQ(store_->ListMessages(ConflictId("c-2"))->size(), 1u);
 }
 
 TEST_P(StoreConformanceTest, EventStreamsPerRecipient) {
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     for (int i = 0; i < 5; ++i) {
-      ASSERT_OK_AND_ASSIGN(EventRecord e, txn->AppendEvent({.recipient = "alpha",
+      ASSERT_OK_AND_ASSIGN(EventRecord e, txn->AppendEvent({.recipient = PartyId("alpha"),
                                                             .type = "conflict.opened",
                                                             .data_json = kOddJson,
                                                             .at_ms = 100 + i}));
       EXPECT_EQ(e.seq, i + 1);
       if (i % 2 == 0) {
-        ASSERT_OK_AND_ASSIGN(EventRecord b,
-                             txn->AppendEvent({.recipient = "bravo", .type = "escalation"}));
+        ASSERT_OK_AND_ASSIGN(
+            EventRecord b, txn->AppendEvent({.recipient = PartyId("bravo"), .type = "escalation"}));
         EXPECT_EQ(b.seq, i / 2 + 1);
       }
     }
@@ -645,72 +672,84 @@ TEST_P(StoreConformanceTest, EventStreamsPerRecipient) {
   }
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK_AND_ASSIGN(EventRecord e, txn->AppendEvent({.recipient = "alpha",
+    ASSERT_OK_AND_ASSIGN(EventRecord e, txn->AppendEvent({.recipient = PartyId("alpha"),
                                                           .seq = 42,  // ignored
                                                           .type = "conflict.acknowledged"}));
     EXPECT_EQ(e.seq, 6);
     ASSERT_OK(txn->Commit());
   }
-  EXPECT_EQ(*store_->LastEventSeq("alpha"), 6);
-  EXPECT_EQ(*store_->LastEventSeq("bravo"), 3);
-  EXPECT_EQ(*store_->LastEventSeq("charlie"), 0);
-  ASSERT_OK_AND_ASSIGN(std::vector<EventRecord> all, store_->EventsAfter("alpha", 0, 0));
+  EXPECT_EQ(*store_->LastEventSeq(PartyId("alpha")), 6);
+  EXPECT_EQ(*store_->LastEventSeq(PartyId("bravo")), 3);
+  EXPECT_EQ(*store_->LastEventSeq(PartyId("charlie")), 0);
+  ASSERT_OK_AND_ASSIGN(std::vector<EventRecord> all, store_->EventsAfter(PartyId("alpha"), 0, 0));
   EXPECT_EQ(Seqs(all), Seq({1, 2, 3, 4, 5, 6}));
-  EXPECT_EQ(all[2].recipient, "alpha");
+  EXPECT_EQ(all[2].recipient, PartyId("alpha"));
   EXPECT_EQ(all[2].type, "conflict.opened");
   EXPECT_EQ(all[2].data_json, kOddJson);
   EXPECT_EQ(all[2].at_ms, 102);
   EXPECT_EQ(all[5].type, "conflict.acknowledged");
-  EXPECT_EQ(Seqs(*store_->EventsAfter("alpha", 2, 0)), Seq({3, 4, 5, 6}));
-  EXPECT_EQ(Seqs(*store_->EventsAfter("alpha", 2, 3)), Seq({3, 4, 5}));
-  EXPECT_EQ(Seqs(*store_->EventsAfter("alpha", 6, 0)), Seq({}));
-  EXPECT_EQ(Seqs(*store_->EventsAfter("bravo", 1, 0)), Seq({2, 3}));
-  EXPECT_TRUE(store_->EventsAfter("charlie", 0, 0)->empty());
+  EXPECT_EQ(Seqs(*store_->EventsAfter(PartyId("alpha"), 2, 0)), Seq({3, 4, 5, 6}));
+  EXPECT_EQ(Seqs(*store_->EventsAfter(PartyId("alpha"), 2, 3)), Seq({3, 4, 5}));
+  EXPECT_EQ(Seqs(*store_->EventsAfter(PartyId("alpha"), 6, 0)), Seq({}));
+  EXPECT_EQ(Seqs(*store_->EventsAfter(PartyId("bravo"), 1, 0)), Seq({2, 3}));
+  EXPECT_TRUE(store_->EventsAfter(PartyId("charlie"), 0, 0)->empty());
 }
 
 TEST_P(StoreConformanceTest, ReceiptsDeduplicated) {
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK(txn->PutReceipt(
-        {.recipient = "alpha", .event_seq = 2, .channel = "sse", .kind = "delivered", .at_ms = 5}));
-    ASSERT_OK(txn->PutReceipt({.recipient = "alpha",
+    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
+                               .event_seq = 2,
+                               .channel = ReceiptChannel::kSse,
+                               .kind = ReceiptKind::kDelivered,
+                               .at_ms = 5}));
+    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
                                .event_seq = 1,
-                               .channel = "webhook",
-                               .kind = "delivered",
+                               .channel = ReceiptChannel::kWebhook,
+                               .kind = ReceiptKind::kDelivered,
                                .at_ms = 3}));
-    ASSERT_OK(txn->PutReceipt(
-        {.recipient = "alpha", .event_seq = 2, .channel = "api", .kind = "read", .at_ms = 9}));
-    ASSERT_OK(txn->PutReceipt(
-        {.recipient = "bravo", .event_seq = 2, .channel = "sse", .kind = "delivered", .at_ms = 6}));
+    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
+                               .event_seq = 2,
+                               .channel = ReceiptChannel::kApi,
+                               .kind = ReceiptKind::kRead,
+                               .at_ms = 9}));
+    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("bravo"),
+                               .event_seq = 2,
+                               .channel = ReceiptChannel::kSse,
+                               .kind = ReceiptKind::kDelivered,
+                               .at_ms = 6}));
     // The same delivery reported again: ignored, the first time kept.
-    ASSERT_OK(txn->PutReceipt(
-        {.recipient = "alpha", .event_seq = 2, .channel = "sse", .kind = "delivered", .at_ms = 8}));
+    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
+                               .event_seq = 2,
+                               .channel = ReceiptChannel::kSse,
+                               .kind = ReceiptKind::kDelivered,
+                               .at_ms = 8}));
     ASSERT_OK(txn->Commit());
   }
-  ASSERT_OK_AND_ASSIGN(std::vector<ReceiptRecord> all, store_->ListReceipts("alpha", 0));
+  ASSERT_OK_AND_ASSIGN(std::vector<ReceiptRecord> all, store_->ListReceipts(PartyId("alpha"), 0));
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[0].event_seq, 1);
-  EXPECT_EQ(all[0].channel, "webhook");
-  EXPECT_EQ(all[1].channel, "api");
-  EXPECT_EQ(all[1].kind, "read");
-  EXPECT_EQ(all[2].recipient, "alpha");
+  EXPECT_EQ(all[0].channel, ReceiptChannel::kWebhook);
+  EXPECT_EQ(all[1].channel, ReceiptChannel::kApi);
+  EXPECT_EQ(all[1].kind, ReceiptKind::kRead);
+  EXPECT_EQ(all[2].recipient, PartyId("alpha"));
   EXPECT_EQ(all[2].event_seq, 2);
-  EXPECT_EQ(all[2].channel, "sse");
-  EXPECT_EQ(all[2].kind, "delivered");
+  EXPECT_EQ(all[2].channel, ReceiptChannel::kSse);
+  EXPECT_EQ(all[2].kind, ReceiptKind::kDelivered);
   EXPECT_EQ(all[2].at_ms, 5);
-  EXPECT_EQ(store_->ListReceipts("alpha", 2)->size(), 2u);
-  EXPECT_EQ(store_->ListReceipts("alpha", 3)->size(), 0u);
-  EXPECT_EQ(store_->ListReceipts("bravo", 0)->size(), 1u);
+  EXPECT_EQ(store_->ListReceipts(PartyId("alpha"), 2)->size(), 2u);
+  EXPECT_EQ(store_->ListReceipts(PartyId("alpha"), 3)->size(), 0u);
+  EXPECT_EQ(store_->ListReceipts(PartyId("bravo"), 0)->size(), 1u);
 }
 
 TEST_P(StoreConformanceTest, ContactPagesAreKeptUntilDeliveredOrFailed) {
   AddParties(store_.get());
   auto page = [](const std::string& party, int64_t contact, int64_t next) {
-    return ContactPage{.party = party,
+    return ContactPage{.party = PartyId(party),
                        .contact_id = contact,
                        .url = "https://pager/" + party,
                        .event = "conflict.escalated",
-                       .conflict = "c-1",
+                       .conflict = ConflictId("c-1"),
                        .level = 1,
                        .body_json = "{\"n\":" + std::to_string(contact) + "}",
                        .next_attempt_ms = next,
@@ -736,13 +775,13 @@ TEST_P(StoreConformanceTest, ContactPagesAreKeptUntilDeliveredOrFailed) {
   EXPECT_EQ(ids(store_->DueContactPages(299, 0)), (std::vector<int64_t>{a2, b1}));
   EXPECT_EQ(ids(store_->DueContactPages(300, 1)), (std::vector<int64_t>{a2}));
   EXPECT_TRUE(store_->DueContactPages(99, 0)->empty());
-  EXPECT_EQ(ids(store_->ListContactPages("alpha")), (std::vector<int64_t>{a1, a2}));
-  EXPECT_EQ(ids(store_->ListContactPages("")), (std::vector<int64_t>{a1, a2, b1}));
-  const ContactPage got = store_->ListContactPages("bravo")->front();
+  EXPECT_EQ(ids(store_->ListContactPages(PartyId("alpha"))), (std::vector<int64_t>{a1, a2}));
+  EXPECT_EQ(ids(store_->ListContactPages(PartyId())), (std::vector<int64_t>{a1, a2, b1}));
+  const ContactPage got = store_->ListContactPages(PartyId("bravo"))->front();
   EXPECT_EQ(got.contact_id, 21);
   EXPECT_EQ(got.url, "https://pager/bravo");
   EXPECT_EQ(got.event, "conflict.escalated");
-  EXPECT_EQ(got.conflict, "c-1");
+  EXPECT_EQ(got.conflict, ConflictId("c-1"));
   EXPECT_EQ(got.level, 1);
   EXPECT_EQ(got.body_json, "{\"n\":21}");
   EXPECT_EQ(got.created_ms, 7);
@@ -768,10 +807,10 @@ TEST_P(StoreConformanceTest, ContactPagesAreKeptUntilDeliveredOrFailed) {
   }
   EXPECT_EQ(ids(store_->DueContactPages(999, 0)), (std::vector<int64_t>{a1}));
   EXPECT_EQ(ids(store_->DueContactPages(1000, 0)), (std::vector<int64_t>{a1, a2}));
-  const ContactPage retried = store_->ListContactPages("alpha")->back();
+  const ContactPage retried = store_->ListContactPages(PartyId("alpha"))->back();
   EXPECT_EQ(retried.attempts, 1);
   EXPECT_EQ(retried.last_error, "HTTP 503");
-  EXPECT_EQ(store_->ListContactPages("bravo")->front().state, DeliveryState::kDelivered);
+  EXPECT_EQ(store_->ListContactPages(PartyId("bravo"))->front().state, DeliveryState::kDelivered);
 }
 
 TEST_P(StoreConformanceTest, DueWebhookJobsOrderAndTimeFilter) {
@@ -779,11 +818,11 @@ TEST_P(StoreConformanceTest, DueWebhookJobsOrderAndTimeFilter) {
   int64_t w1 = 0, w2 = 0;
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK_AND_ASSIGN(w1, txn->PutWebhook({.party = "alpha", .url = "https://a/1"}));
-    ASSERT_OK_AND_ASSIGN(w2, txn->PutWebhook({.party = "bravo", .url = "https://b/1"}));
+    ASSERT_OK_AND_ASSIGN(w1, txn->PutWebhook({.party = PartyId("alpha"), .url = "https://a/1"}));
+    ASSERT_OK_AND_ASSIGN(w2, txn->PutWebhook({.party = PartyId("bravo"), .url = "https://b/1"}));
     auto job = [](int64_t w, const std::string& r, int64_t seq, int64_t next, DeliveryState state) {
       return WebhookJob{.webhook_id = w,
-                        .recipient = r,
+                        .recipient = PartyId(r),
                         .event_seq = seq,
                         .attempts = 0,
                         .next_attempt_ms = next,
@@ -812,14 +851,14 @@ TEST_P(StoreConformanceTest, DueWebhookJobsOrderAndTimeFilter) {
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     ASSERT_OK(txn->PutWebhookJob({.webhook_id = w2,
-                                  .recipient = "bravo",
+                                  .recipient = PartyId("bravo"),
                                   .event_seq = 1,
                                   .attempts = 1,
                                   .next_attempt_ms = 400,
                                   .state = DeliveryState::kPending,
                                   .last_error = "HTTP 503"}));
     ASSERT_OK(txn->PutWebhookJob({.webhook_id = w1,
-                                  .recipient = "alpha",
+                                  .recipient = PartyId("alpha"),
                                   .event_seq = 1,
                                   .attempts = 1,
                                   .next_attempt_ms = 200,
@@ -865,7 +904,8 @@ TEST_P(StoreConformanceTest, AuditAppendAssignsSeqAndChains) {
   EXPECT_EQ(all[0].seq, 1);
   EXPECT_EQ(all[0].at_ms, 1234);
   EXPECT_EQ(all[0].kind, "plan.submitted");
-  EXPECT_EQ(all[0].parties, Names({"bravo", "alpha"}));  // order kept: it is hashed
+  EXPECT_EQ(all[0].parties, (std::vector<PartyId>{PartyId("bravo"),
+                                                  PartyId("alpha")}));  // order kept: it is hashed
   EXPECT_EQ(all[0].body_json, kOddJson);
   EXPECT_EQ(all[0].prev_hash, record::GenesisHash());
   EXPECT_EQ(all[0].hash, first.hash);
@@ -907,25 +947,26 @@ TEST_P(StoreConformanceTest, AuditAfterPagesAndFiltersByParty) {
     ASSERT_OK(txn->Commit());
   }
   for (size_t p = 0; p < parties.size(); ++p) {
-    EXPECT_EQ(Seqs(*store_->AuditAfter(0, 0, parties[p])), expected[p]) << parties[p];
+    EXPECT_EQ(Seqs(*store_->AuditAfter(0, 0, PartyId(parties[p]))), expected[p]) << parties[p];
   }
   // Paging through one party's entries.
   Seq paged;
   int64_t after = 0;
   for (;;) {
-    ASSERT_OK_AND_ASSIGN(std::vector<AuditEntry> page, store_->AuditAfter(after, 7, "charlie"));
+    ASSERT_OK_AND_ASSIGN(std::vector<AuditEntry> page,
+                         store_->AuditAfter(after, 7, PartyId("charlie")));
     if (page.empty()) break;
     EXPECT_LE(page.size(), 7u);
     for (const AuditEntry& e : page) {
       paged.push_back(e.seq);
-      EXPECT_NE(std::find(e.parties.begin(), e.parties.end(), "charlie"), e.parties.end());
+      EXPECT_NE(std::find(e.parties.begin(), e.parties.end(), PartyId("charlie")), e.parties.end());
     }
     after = page.back().seq;
   }
   EXPECT_EQ(paged, expected[2]);
   EXPECT_EQ(Seqs(*store_->AuditAfter(595, 0)), Seq({596, 597, 598, 599, 600}));
   EXPECT_EQ(Seqs(*store_->AuditAfter(10, 3)), Seq({11, 12, 13}));
-  EXPECT_TRUE(store_->AuditAfter(0, 0, "nobody")->empty());
+  EXPECT_TRUE(store_->AuditAfter(0, 0, PartyId("nobody"))->empty());
   EXPECT_TRUE(record::VerifyChain(*store_->AuditAfter(0, 0), {}).ok());
 }
 
@@ -963,40 +1004,46 @@ TEST_P(StoreConformanceTest, DestroyedTransactionLeavesNothing) {
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     ASSERT_OK(txn->PutParty(Party("delta")));
-    ASSERT_OK(txn->PutToken({.id = "t", .party = "alpha", .hash = "h"}));
-    ASSERT_OK(txn->PutContact({.party = "alpha", .name = "x"}));
-    ASSERT_OK_AND_ASSIGN(int64_t w, txn->PutWebhook({.party = "alpha", .url = "http://x"}));
-    ASSERT_OK(txn->PutWebhookJob(
-        {.webhook_id = w, .recipient = "alpha", .event_seq = 1, .state = DeliveryState::kPending}));
+    ASSERT_OK(txn->PutToken({.id = "t", .party = PartyId("alpha"), .hash = "h"}));
+    ASSERT_OK(txn->PutContact({.party = PartyId("alpha"), .name = "x"}));
+    ASSERT_OK_AND_ASSIGN(int64_t w,
+                         txn->PutWebhook({.party = PartyId("alpha"), .url = "http://x"}));
+    ASSERT_OK(txn->PutWebhookJob({.webhook_id = w,
+                                  .recipient = PartyId("alpha"),
+                                  .event_seq = 1,
+                                  .state = DeliveryState::kPending}));
     ASSERT_OK(txn->PutPlan(Plan("alpha", "p", 1)));
     ASSERT_OK(txn->PutConflict(Conflict("c", "alpha", "p", "bravo", "q", 0)));
-    ASSERT_OK(
-        txn->AppendMessage({.conflict_id = "c", .party = "alpha", .kind = MessageKind::kText}));
-    ASSERT_OK(txn->AppendEvent({.recipient = "alpha", .type = "t"}));
-    ASSERT_OK(txn->PutReceipt(
-        {.recipient = "alpha", .event_seq = 1, .channel = "sse", .kind = "delivered"}));
+    ASSERT_OK(txn->AppendMessage(
+        {.conflict_id = ConflictId("c"), .party = PartyId("alpha"), .kind = MessageKind::kText}));
+    ASSERT_OK(txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}));
+    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
+                               .event_seq = 1,
+                               .channel = ReceiptChannel::kSse,
+                               .kind = ReceiptKind::kDelivered}));
     ASSERT_OK_AND_ASSIGN(AuditEntry e, txn->AppendAudit(Audit("k", {"alpha"})));
     ASSERT_OK(
         txn->PutCheckpoint(record::MakeCheckpoint(record::GenerateKeyPair(), e.seq, e.hash, 1)));
     // No Commit.
   }
-  EXPECT_FALSE(store_->GetParty("delta")->has_value());
+  EXPECT_FALSE(store_->GetParty(PartyId("delta"))->has_value());
   EXPECT_EQ(store_->ListParties()->size(), 4u);
   EXPECT_FALSE(store_->FindToken("h")->has_value());
-  EXPECT_TRUE(store_->ListContacts("")->empty());
-  EXPECT_TRUE(store_->ListWebhooks("")->empty());
+  EXPECT_TRUE(store_->ListContacts(PartyId())->empty());
+  EXPECT_TRUE(store_->ListWebhooks(PartyId())->empty());
   EXPECT_TRUE(store_->DueWebhookJobs(INT64_MAX, 0)->empty());
-  EXPECT_TRUE(store_->ListPlans("", std::nullopt)->empty());
+  EXPECT_TRUE(store_->ListPlans(PartyId(), std::nullopt)->empty());
   EXPECT_TRUE(store_->ListConflicts({})->empty());
-  EXPECT_TRUE(store_->ListMessages("c")->empty());
-  EXPECT_EQ(*store_->LastEventSeq("alpha"), 0);
-  EXPECT_TRUE(store_->ListReceipts("alpha", 0)->empty());
+  EXPECT_TRUE(store_->ListMessages(ConflictId("c"))->empty());
+  EXPECT_EQ(*store_->LastEventSeq(PartyId("alpha")), 0);
+  EXPECT_TRUE(store_->ListReceipts(PartyId("alpha"), 0)->empty());
   EXPECT_FALSE(store_->LastAudit()->has_value());
   EXPECT_TRUE(store_->ListCheckpoints()->empty());
 
   // No sequence number was consumed.
   ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-  ASSERT_OK_AND_ASSIGN(EventRecord ev, txn->AppendEvent({.recipient = "alpha", .type = "t"}));
+  ASSERT_OK_AND_ASSIGN(EventRecord ev,
+                       txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}));
   EXPECT_EQ(ev.seq, 1);
   ASSERT_OK_AND_ASSIGN(AuditEntry a, txn->AppendAudit(Audit("k", {"alpha"})));
   EXPECT_EQ(a.seq, 1);
@@ -1011,11 +1058,11 @@ TEST_P(StoreConformanceTest, CommitTwiceAndWritesAfterCommitFail) {
   ASSERT_OK(txn->Commit());
   EXPECT_CODE(txn->Commit(), kFailedPrecondition);
   EXPECT_CODE(txn->PutParty(Party("bravo")), kFailedPrecondition);
-  EXPECT_CODE(txn->AppendEvent({.recipient = "alpha", .type = "t"}), kFailedPrecondition);
+  EXPECT_CODE(txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}), kFailedPrecondition);
   EXPECT_CODE(txn->AppendAudit(Audit("k", {})), kFailedPrecondition);
   txn.reset();
-  EXPECT_TRUE(store_->GetParty("alpha")->has_value());
-  EXPECT_FALSE(store_->GetParty("bravo")->has_value());
+  EXPECT_TRUE(store_->GetParty(PartyId("alpha"))->has_value());
+  EXPECT_FALSE(store_->GetParty(PartyId("bravo"))->has_value());
   // The store accepts the next transaction (Commit released the writer).
   ASSERT_OK_AND_ASSIGN(auto next, store_->Begin());
   ASSERT_OK(next->PutParty(Party("bravo")));
@@ -1025,15 +1072,15 @@ TEST_P(StoreConformanceTest, CommitTwiceAndWritesAfterCommitFail) {
 TEST_P(StoreConformanceTest, ReadsSeeOnlyCommittedWrites) {
   ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
   ASSERT_OK(txn->PutPlan(Plan("alpha", "p1", 1)));
-  ASSERT_OK(txn->AppendEvent({.recipient = "alpha", .type = "t"}));
+  ASSERT_OK(txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}));
   ASSERT_OK(txn->AppendAudit(Audit("k", {"alpha"})));
   // Reads outside the transaction, while it is open, see the last committed state.
-  EXPECT_FALSE(store_->GetPlan("alpha", "p1")->has_value());
-  EXPECT_EQ(*store_->LastEventSeq("alpha"), 0);
+  EXPECT_FALSE(store_->GetPlan(PartyId("alpha"), PlanId("p1"))->has_value());
+  EXPECT_EQ(*store_->LastEventSeq(PartyId("alpha")), 0);
   EXPECT_FALSE(store_->LastAudit()->has_value());
   ASSERT_OK(txn->Commit());
-  EXPECT_TRUE(store_->GetPlan("alpha", "p1")->has_value());
-  EXPECT_EQ(*store_->LastEventSeq("alpha"), 1);
+  EXPECT_TRUE(store_->GetPlan(PartyId("alpha"), PlanId("p1"))->has_value());
+  EXPECT_EQ(*store_->LastEventSeq(PartyId("alpha")), 1);
   EXPECT_TRUE(store_->LastAudit()->has_value());
 }
 
@@ -1074,7 +1121,7 @@ TEST_P(StoreConformanceTest, TwoHandlesOnTheSameDataKeepOneChain) {
     ASSERT_OK_AND_ASSIGN(auto txn, s->Begin());
     for (int i = 0; i < 3; ++i) {
       ASSERT_OK(txn->AppendAudit(Audit("round." + std::to_string(round), {"alpha"})));
-      ASSERT_OK(txn->AppendEvent({.recipient = "alpha", .type = "t"}));
+      ASSERT_OK(txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}));
     }
     ASSERT_OK(txn->Commit());
   }
@@ -1083,7 +1130,7 @@ TEST_P(StoreConformanceTest, TwoHandlesOnTheSameDataKeepOneChain) {
     EXPECT_EQ(all.size(), 30u);
     record::ChainReport r = record::VerifyChain(all, {});
     EXPECT_TRUE(r.ok()) << r.problems[0];
-    EXPECT_EQ(Seqs(*s->EventsAfter("alpha", 27, 0)), Seq({28, 29, 30}));
+    EXPECT_EQ(Seqs(*s->EventsAfter(PartyId("alpha"), 27, 0)), Seq({28, 29, 30}));
   }
 }
 
@@ -1092,20 +1139,25 @@ TEST_P(StoreConformanceTest, ReopenKeepsEverything) {
   record::KeyPair key = record::GenerateKeyPair();
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK(txn->PutToken({.id = "t", .party = "alpha", .hash = "h", .created_ms = 1}));
-    ASSERT_OK(txn->PutContact({.party = "alpha", .name = "x"}));
-    ASSERT_OK_AND_ASSIGN(int64_t w, txn->PutWebhook({.party = "alpha", .url = "http://x"}));
-    ASSERT_OK(txn->PutWebhookJob(
-        {.webhook_id = w, .recipient = "alpha", .event_seq = 1, .state = DeliveryState::kPending}));
+    ASSERT_OK(txn->PutToken({.id = "t", .party = PartyId("alpha"), .hash = "h", .created_ms = 1}));
+    ASSERT_OK(txn->PutContact({.party = PartyId("alpha"), .name = "x"}));
+    ASSERT_OK_AND_ASSIGN(int64_t w,
+                         txn->PutWebhook({.party = PartyId("alpha"), .url = "http://x"}));
+    ASSERT_OK(txn->PutWebhookJob({.webhook_id = w,
+                                  .recipient = PartyId("alpha"),
+                                  .event_seq = 1,
+                                  .state = DeliveryState::kPending}));
     PlanRecord p = Plan("alpha", "p", 1);
     p.feature_json = kOddJson;
     ASSERT_OK(txn->PutPlan(p));
     ASSERT_OK(txn->PutConflict(Conflict("c", "alpha", "p", "bravo", "q", 0)));
-    ASSERT_OK(
-        txn->AppendMessage({.conflict_id = "c", .party = "alpha", .kind = MessageKind::kText}));
-    ASSERT_OK(txn->AppendEvent({.recipient = "alpha", .type = "t"}));
-    ASSERT_OK(txn->PutReceipt(
-        {.recipient = "alpha", .event_seq = 1, .channel = "sse", .kind = "delivered"}));
+    ASSERT_OK(txn->AppendMessage(
+        {.conflict_id = ConflictId("c"), .party = PartyId("alpha"), .kind = MessageKind::kText}));
+    ASSERT_OK(txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}));
+    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
+                               .event_seq = 1,
+                               .channel = ReceiptChannel::kSse,
+                               .kind = ReceiptKind::kDelivered}));
     ASSERT_OK_AND_ASSIGN(AuditEntry e, txn->AppendAudit(Audit("k", {"alpha", "bravo"})));
     ASSERT_OK(txn->PutCheckpoint(record::MakeCheckpoint(key, e.seq, e.hash, 1)));
     ASSERT_OK(txn->Commit());
@@ -1113,24 +1165,26 @@ TEST_P(StoreConformanceTest, ReopenKeepsEverything) {
   Reopen();
   EXPECT_EQ(store_->ListParties()->size(), 4u);
   EXPECT_TRUE(store_->FindToken("h")->has_value());
-  EXPECT_EQ(store_->ListContacts("alpha")->size(), 1u);
-  EXPECT_EQ(store_->ListWebhooks("alpha")->size(), 1u);
+  EXPECT_EQ(store_->ListContacts(PartyId("alpha"))->size(), 1u);
+  EXPECT_EQ(store_->ListWebhooks(PartyId("alpha"))->size(), 1u);
   EXPECT_EQ(store_->DueWebhookJobs(INT64_MAX, 0)->size(), 1u);
-  EXPECT_EQ(store_->GetPlan("alpha", "p")->value().feature_json, kOddJson);
-  EXPECT_TRUE(store_->GetConflict("c")->has_value());
-  EXPECT_EQ(store_->ListMessages("c")->size(), 1u);
-  EXPECT_EQ(*store_->LastEventSeq("alpha"), 1);
-  EXPECT_EQ(store_->ListReceipts("alpha", 1)->size(), 1u);
-  EXPECT_EQ(store_->AuditAfter(0, 0, "bravo")->size(), 1u);
+  EXPECT_EQ(store_->GetPlan(PartyId("alpha"), PlanId("p"))->value().feature_json, kOddJson);
+  EXPECT_TRUE(store_->GetConflict(ConflictId("c"))->has_value());
+  EXPECT_EQ(store_->ListMessages(ConflictId("c"))->size(), 1u);
+  EXPECT_EQ(*store_->LastEventSeq(PartyId("alpha")), 1);
+  EXPECT_EQ(store_->ListReceipts(PartyId("alpha"), 1)->size(), 1u);
+  EXPECT_EQ(store_->AuditAfter(0, 0, PartyId("bravo"))->size(), 1u);
   EXPECT_TRUE(
       record::VerifyChain(*store_->AuditAfter(0, 0), *store_->ListCheckpoints(), key.public_key_hex)
           .ok());
   // Numbering continues after the reopen.
   ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-  EXPECT_EQ(txn->AppendEvent({.recipient = "alpha", .type = "t"})->seq, 2);
-  EXPECT_EQ(
-      txn->AppendMessage({.conflict_id = "c", .party = "bravo", .kind = MessageKind::kText})->seq,
-      2);
+  EXPECT_EQ(txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"})->seq, 2);
+  EXPECT_EQ(txn->AppendMessage({.conflict_id = ConflictId("c"),
+                                .party = PartyId("bravo"),
+                                .kind = MessageKind::kText})
+                ->seq,
+            2);
   EXPECT_EQ(txn->AppendAudit(Audit("k", {}))->seq, 2);
   ASSERT_OK(txn->Commit());
 }

@@ -58,7 +58,7 @@ Status WriteBatch(WriteTxn& txn, int b, const std::string& feature_json) {
     for (int e = 0; e < 3; ++e) {
       Status s =
           txn.AppendEvent({.recipient = PartyId("party" + std::to_string((p + e) % kParties)),
-                           .type = "plan.accepted",
+                           .type = EventType::kConflictOpened,
                            .data_json = "{\"plan\":\"" + plan.id + "\"}"})
               .status();
       if (!s.ok()) return s;

@@ -548,7 +548,7 @@ Status Channel::Emit(Batch& b, const PartyId& recipient, EventType type, std::st
                      store::EventRecord* out) {
   store::EventRecord e;
   e.recipient = recipient;
-  e.type = std::string(Name(type));
+  e.type = type;
   e.data_json = std::move(data_json);
   e.at_ms = b.now;
   auto r = b.txn->AppendEvent(std::move(e));
@@ -1081,7 +1081,7 @@ Status Channel::PageStep(Batch& b, const store::ConflictRecord& c, const PartyId
     page.party = party;
     page.contact_id = k.id;
     page.url = k.webhook_url;
-    page.event = std::string(Name(EventType::kConflictEscalated));
+    page.event = EventType::kConflictEscalated;
     page.conflict = c.id;
     page.level = level;
     page.body_json = deconflict::json::Write(json::object{

@@ -193,7 +193,7 @@ TEST_F(ChannelTest, CrossingPatrolsOpenOneConflictAndNotifyBothSides) {
   for (const char* party : {"US", "RU", "JCC"}) {
     auto ev = Events(party);
     ASSERT_EQ(ev.size(), 1u) << party;
-    EXPECT_EQ(ev[0].type, "conflict.opened");
+    EXPECT_EQ(ev[0].type, EventType::kConflictOpened);
     EXPECT_EQ(ev[0].seq, 1);
   }
   EXPECT_TRUE(Events("OCHA").empty());
@@ -241,7 +241,7 @@ TEST_F(ChannelTest, AcknowledgeAcceptAndResolveAsCoordinated) {
   EXPECT_EQ(done->resolution, Resolution::kCoordinated);
   EXPECT_EQ(Ack("RU", id).status().code(), StatusCode::kFailedPrecondition);
   auto types = Events("US");
-  EXPECT_EQ(types.back().type, "conflict.resolved");
+  EXPECT_EQ(types.back().type, EventType::kConflictResolved);
   EXPECT_TRUE(VerifyLog().ok());
 }
 
@@ -326,9 +326,9 @@ TEST_F(ChannelTest, MissedDeadlineEscalatesThenExpires) {
   EXPECT_EQ(c->escalated_b, 0) << "US acknowledged in time";
   auto ev = Events("RU");
   ASSERT_FALSE(ev.empty());
-  EXPECT_EQ(ev.back().type, "conflict.escalated");
+  EXPECT_EQ(ev.back().type, EventType::kConflictEscalated);
   EXPECT_NE(ev.back().data_json.find("Backup officer"), std::string::npos);
-  EXPECT_EQ(Events("JCC").back().type, "conflict.escalated");
+  EXPECT_EQ(Events("JCC").back().type, EventType::kConflictEscalated);
   now_ = now_ + 601'000;
   Settle();
   EXPECT_EQ((*store_->GetConflict(id))->escalated_a, 2);
@@ -336,7 +336,7 @@ TEST_F(ChannelTest, MissedDeadlineEscalatesThenExpires) {
   Settle();
   c = *store_->GetConflict(id);
   EXPECT_EQ(c->status, ConflictStatus::kExpired);
-  EXPECT_EQ(Events("US").back().type, "conflict.expired");
+  EXPECT_EQ(Events("US").back().type, EventType::kConflictExpired);
   EXPECT_TRUE(VerifyLog().ok());
 }
 
@@ -425,7 +425,7 @@ TEST_F(ChannelTest, MessagesAreThreadedAndOnTheRecord) {
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m->seq, 1);
   EXPECT_EQ(m->party, PartyId("RU"));
-  EXPECT_EQ(Events("US").back().type, "message.posted");
+  EXPECT_EQ(Events("US").back().type, EventType::kMessagePosted);
   std::promise<Result<store::MessageRecord>> q;
   channel_->PostMessage(
       {PartyId("OCHA"), Role::kParty}, id,

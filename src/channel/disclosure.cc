@@ -153,7 +153,7 @@ json::object MessageView(const store::MessageRecord& m) {
 json::object EventView(const store::EventRecord& e) {
   json::object o;
   o["seq"] = e.seq;
-  o["type"] = e.type;
+  o["type"] = Name(e.type);
   o["at"] = FormatMs(e.at_ms);
   o["data"] = json::parse(e.data_json);
   return o;

@@ -88,7 +88,7 @@ asio::awaitable<void> EventStream(const ApiContext& ctx, Exchange& ex) {
   // waiting for an event or the first keep-alive.
   if (!co_await ex.SendComment("connected")) co_return;
   auto send = [&ex](const store::EventRecord& e) -> asio::awaitable<bool> {
-    const http::SseEvent event{e.seq, e.type, e.data_json};
+    const http::SseEvent event{e.seq, std::string(Name(e.type)), e.data_json};
     co_return co_await ex.SendEvent(event);
   };
   for (;;) {
@@ -174,7 +174,7 @@ asio::awaitable<void> ReadReceipts(std::shared_ptr<http::WebSocket> ws, const Ap
 
 asio::awaitable<bool> SendWsEvent(http::WebSocket& ws, const store::EventRecord& e) {
   std::string frame = "{\"type\":\"event\",\"seq\":" + std::to_string(e.seq) +
-                      ",\"event\":" + deconflict::json::Write(json::string(e.type)) +
+                      ",\"event\":" + deconflict::json::Write(json::string(Name(e.type))) +
                       ",\"data\":" + e.data_json + "}";
   co_return co_await ws.Send(std::move(frame));
 }

@@ -1699,8 +1699,10 @@ class WebhookDispatcherTest : public ::testing::Test {
                                     .secret = "0123456789abcdef",
                                     .created_ms = now_});
     ASSERT_OK(hook.status());
-    auto ev = (*txn)->AppendEvent(
-        {.recipient = PartyId("US"), .type = "test", .data_json = "{}", .at_ms = now_});
+    auto ev = (*txn)->AppendEvent({.recipient = PartyId("US"),
+                                   .type = EventType::kMessagePosted,
+                                   .data_json = "{}",
+                                   .at_ms = now_});
     ASSERT_OK(ev.status());
     ASSERT_OK((*txn)->PutWebhookJob({.webhook_id = *hook,
                                      .recipient = PartyId("US"),
@@ -1725,7 +1727,7 @@ class WebhookDispatcherTest : public ::testing::Test {
     Status s = txn->PutContactPage({.party = PartyId("US"),
                                     .contact_id = 7,
                                     .url = url,
-                                    .event = "conflict.escalated",
+                                    .event = EventType::kConflictEscalated,
                                     .conflict = ConflictId("c-1"),
                                     .level = 1,
                                     .body_json = body,

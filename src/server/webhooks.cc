@@ -130,11 +130,11 @@ void WebhookDispatcher::DeliverDue() {
         std::string body =
             "{\"recipient\":" + deconflict::json::Write(json::string(e.recipient.value())) +
             ",\"seq\":" + std::to_string(e.seq) +
-            ",\"type\":" + deconflict::json::Write(json::string(e.type)) +
+            ",\"type\":" + deconflict::json::Write(json::string(Name(e.type))) +
             ",\"data\":" + e.data_json + "}";
         int64_t ts = now / 1000;
         http::HeaderList headers = {
-            {"X-Deconflict-Event", e.type},
+            {"X-Deconflict-Event", std::string(Name(e.type))},
             {"X-Deconflict-Delivery", e.recipient + "/" + std::to_string(e.seq)},
             {"X-Deconflict-Timestamp", std::to_string(ts)},
             {"X-Deconflict-Signature", WebhookSignature(hook->second.secret, ts, body)},
@@ -183,7 +183,7 @@ void WebhookDispatcher::DeliverPages() {
     if (Stopping()) return;
     const int64_t ts = now / 1000;
     http::HeaderList headers = {
-        {"X-Deconflict-Event", page.event},
+        {"X-Deconflict-Event", std::string(Name(page.event))},
         {"X-Deconflict-Delivery", "page/" + std::to_string(page.id)},
         {"X-Deconflict-Timestamp", std::to_string(ts)},
         {"X-Deconflict-Signature-Ed25519", PageSignature(channel_->key(), ts, page.body_json)},

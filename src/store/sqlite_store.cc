@@ -565,7 +565,7 @@ MessageRecord ReadMessage(const Stmt& s) {
 EventRecord ReadEvent(const Stmt& s) {
   return EventRecord{.recipient = s.TextAs<PartyId>(0),
                      .seq = s.Int(1),
-                     .type = s.Text(2),
+                     .type = s.Enum<EventType>(2),
                      .data_json = s.Text(3),
                      .at_ms = s.Int(4)};
 }
@@ -593,7 +593,7 @@ ContactPage ReadPage(const Stmt& s) {
                      .party = s.TextAs<PartyId>(1),
                      .contact_id = s.Int(2),
                      .url = s.Text(3),
-                     .event = s.Text(4),
+                     .event = s.Enum<EventType>(4),
                      .conflict = s.TextAs<ConflictId>(5),
                      .level = s.Int32(6),
                      .body_json = s.Text(7),

@@ -275,7 +275,7 @@ TEST(SqliteStoreTest, StorageFailureAbortsTheWholeTransaction) {
                        "BEGIN SELECT RAISE(ABORT, 'injected fault'); END"),
               SQLITE_OK)
         << raw.last_error();
-    ASSERT_EQ(raw.Exec("CREATE TRIGGER rb BEFORE INSERT ON events WHEN NEW.type = 'rollback' "
+    ASSERT_EQ(raw.Exec("CREATE TRIGGER rb BEFORE INSERT ON events WHEN NEW.type = 'message.posted' "
                        "BEGIN SELECT RAISE(ROLLBACK, 'injected rollback'); END"),
               SQLITE_OK)
         << raw.last_error();
@@ -304,9 +304,18 @@ TEST(SqliteStoreTest, StorageFailureAbortsTheWholeTransaction) {
     // SQLite itself rolls back the transaction (RAISE(ROLLBACK)): also detected.
     auto txn = s->Begin();
     ASSERT_TRUE(txn.ok());
-    ASSERT_TRUE((*txn)->AppendEvent({.recipient = PartyId("alpha"), .type = "ok"}).ok());
-    EXPECT_FALSE((*txn)->AppendEvent({.recipient = PartyId("alpha"), .type = "rollback"}).ok());
-    EXPECT_EQ((*txn)->AppendEvent({.recipient = PartyId("alpha"), .type = "ok"}).status().code(),
+    ASSERT_TRUE(
+        (*txn)
+            ->AppendEvent({.recipient = PartyId("alpha"), .type = EventType::kConflictOpened})
+            .ok());
+    EXPECT_FALSE(
+        (*txn)
+            ->AppendEvent({.recipient = PartyId("alpha"), .type = EventType::kMessagePosted})
+            .ok());
+    EXPECT_EQ((*txn)
+                  ->AppendEvent({.recipient = PartyId("alpha"), .type = EventType::kConflictOpened})
+                  .status()
+                  .code(),
               StatusCode::kUnavailable);
     EXPECT_FALSE((*txn)->Commit().ok());
   }
@@ -314,7 +323,9 @@ TEST(SqliteStoreTest, StorageFailureAbortsTheWholeTransaction) {
   // The store goes on.
   auto txn = s->Begin();
   ASSERT_TRUE(txn.ok());
-  EXPECT_EQ((*txn)->AppendEvent({.recipient = PartyId("alpha"), .type = "ok"})->seq, 1);
+  EXPECT_EQ(
+      (*txn)->AppendEvent({.recipient = PartyId("alpha"), .type = EventType::kConflictOpened})->seq,
+      1);
   EXPECT_TRUE((*txn)->Commit().ok());
 }
 
@@ -333,7 +344,10 @@ TEST(SqliteStoreTest, TwoProcessesWritingInterleavedKeepOneChain) {
     if (!txn.ok()) return false;
     for (int i = 0; i < kPerTxn; ++i) {
       if (!(*txn)->AppendAudit(Audit(who)).ok()) return false;
-      if (!(*txn)->AppendEvent({.recipient = PartyId("alpha"), .type = who}).ok()) return false;
+      if (!(*txn)
+               ->AppendEvent({.recipient = PartyId("alpha"), .type = EventType::kConflictOpened})
+               .ok())
+        return false;
     }
     return (*txn)->Commit().ok();
   };
@@ -412,7 +426,10 @@ TEST(SqliteStoreTest, ConcurrentReadersSeeWholeTransactions) {
     auto txn = s->Begin();
     ASSERT_TRUE(txn.ok());
     for (int i = 0; i < kPerTxn; ++i) {
-      ASSERT_TRUE((*txn)->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}).ok());
+      ASSERT_TRUE(
+          (*txn)
+              ->AppendEvent({.recipient = PartyId("alpha"), .type = EventType::kConflictOpened})
+              .ok());
       ASSERT_TRUE((*txn)->AppendAudit(Audit("k")).ok());
     }
     ASSERT_TRUE((*txn)->Commit().ok());

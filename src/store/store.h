@@ -123,8 +123,8 @@ struct MessageRecord {
 // One event in one recipient's stream (SSE/WebSocket/webhook).
 struct EventRecord {
   PartyId recipient;
-  int64_t seq = 0;   // assigned by AppendEvent: 1, 2, ... per recipient (the SSE event id)
-  std::string type;  // Name(EventType), e.g. "conflict.opened" (kept as text)
+  int64_t seq = 0;  // assigned by AppendEvent: 1, 2, ... per recipient (the SSE event id)
+  EventType type = EventType::kConflictOpened;  // stored as its Name, e.g. "conflict.opened"
   std::string data_json;
   int64_t at_ms = 0;
 };
@@ -158,7 +158,7 @@ struct ContactPage {
   PartyId party;
   int64_t contact_id = 0;
   std::string url;
-  std::string event;  // Name(EventType), e.g. "conflict.escalated"
+  EventType event = EventType::kConflictEscalated;  // stored as its Name
   ConflictId conflict;
   int level = 0;          // escalation level
   std::string body_json;  // what is POSTed

@@ -658,13 +658,14 @@ TEST_P(StoreConformanceTest, EventStreamsPerRecipient) {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     for (int i = 0; i < 5; ++i) {
       ASSERT_OK_AND_ASSIGN(EventRecord e, txn->AppendEvent({.recipient = PartyId("alpha"),
-                                                            .type = "conflict.opened",
+                                                            .type = EventType::kConflictOpened,
                                                             .data_json = kOddJson,
                                                             .at_ms = 100 + i}));
       EXPECT_EQ(e.seq, i + 1);
       if (i % 2 == 0) {
-        ASSERT_OK_AND_ASSIGN(
-            EventRecord b, txn->AppendEvent({.recipient = PartyId("bravo"), .type = "escalation"}));
+        ASSERT_OK_AND_ASSIGN(EventRecord b,
+                             txn->AppendEvent({.recipient = PartyId("bravo"),
+                                               .type = EventType::kConflictEscalated}));
         EXPECT_EQ(b.seq, i / 2 + 1);
       }
     }
@@ -672,9 +673,10 @@ TEST_P(StoreConformanceTest, EventStreamsPerRecipient) {
   }
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK_AND_ASSIGN(EventRecord e, txn->AppendEvent({.recipient = PartyId("alpha"),
-                                                          .seq = 42,  // ignored
-                                                          .type = "conflict.acknowledged"}));
+    ASSERT_OK_AND_ASSIGN(EventRecord e,
+                         txn->AppendEvent({.recipient = PartyId("alpha"),
+                                           .seq = 42,  // ignored
+                                           .type = EventType::kConflictAcknowledged}));
     EXPECT_EQ(e.seq, 6);
     ASSERT_OK(txn->Commit());
   }
@@ -684,10 +686,10 @@ TEST_P(StoreConformanceTest, EventStreamsPerRecipient) {
   ASSERT_OK_AND_ASSIGN(std::vector<EventRecord> all, store_->EventsAfter(PartyId("alpha"), 0, 0));
   EXPECT_EQ(Seqs(all), Seq({1, 2, 3, 4, 5, 6}));
   EXPECT_EQ(all[2].recipient, PartyId("alpha"));
-  EXPECT_EQ(all[2].type, "conflict.opened");
+  EXPECT_EQ(all[2].type, EventType::kConflictOpened);
   EXPECT_EQ(all[2].data_json, kOddJson);
   EXPECT_EQ(all[2].at_ms, 102);
-  EXPECT_EQ(all[5].type, "conflict.acknowledged");
+  EXPECT_EQ(all[5].type, EventType::kConflictAcknowledged);
   EXPECT_EQ(Seqs(*store_->EventsAfter(PartyId("alpha"), 2, 0)), Seq({3, 4, 5, 6}));
   EXPECT_EQ(Seqs(*store_->EventsAfter(PartyId("alpha"), 2, 3)), Seq({3, 4, 5}));
   EXPECT_EQ(Seqs(*store_->EventsAfter(PartyId("alpha"), 6, 0)), Seq({}));
@@ -748,7 +750,7 @@ TEST_P(StoreConformanceTest, ContactPagesAreKeptUntilDeliveredOrFailed) {
     return ContactPage{.party = PartyId(party),
                        .contact_id = contact,
                        .url = "https://pager/" + party,
-                       .event = "conflict.escalated",
+                       .event = EventType::kConflictEscalated,
                        .conflict = ConflictId("c-1"),
                        .level = 1,
                        .body_json = "{\"n\":" + std::to_string(contact) + "}",
@@ -780,7 +782,7 @@ TEST_P(StoreConformanceTest, ContactPagesAreKeptUntilDeliveredOrFailed) {
   const ContactPage got = store_->ListContactPages(PartyId("bravo"))->front();
   EXPECT_EQ(got.contact_id, 21);
   EXPECT_EQ(got.url, "https://pager/bravo");
-  EXPECT_EQ(got.event, "conflict.escalated");
+  EXPECT_EQ(got.event, EventType::kConflictEscalated);
   EXPECT_EQ(got.conflict, ConflictId("c-1"));
   EXPECT_EQ(got.level, 1);
   EXPECT_EQ(got.body_json, "{\"n\":21}");
@@ -1016,7 +1018,8 @@ TEST_P(StoreConformanceTest, DestroyedTransactionLeavesNothing) {
     ASSERT_OK(txn->PutConflict(Conflict("c", "alpha", "p", "bravo", "q", 0)));
     ASSERT_OK(txn->AppendMessage(
         {.conflict_id = ConflictId("c"), .party = PartyId("alpha"), .kind = MessageKind::kText}));
-    ASSERT_OK(txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}));
+    ASSERT_OK(
+        txn->AppendEvent({.recipient = PartyId("alpha"), .type = EventType::kConflictOpened}));
     ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
                                .event_seq = 1,
                                .channel = ReceiptChannel::kSse,
@@ -1042,8 +1045,8 @@ TEST_P(StoreConformanceTest, DestroyedTransactionLeavesNothing) {
 
   // No sequence number was consumed.
   ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-  ASSERT_OK_AND_ASSIGN(EventRecord ev,
-                       txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}));
+  ASSERT_OK_AND_ASSIGN(EventRecord ev, txn->AppendEvent({.recipient = PartyId("alpha"),
+                                                         .type = EventType::kConflictOpened}));
   EXPECT_EQ(ev.seq, 1);
   ASSERT_OK_AND_ASSIGN(AuditEntry a, txn->AppendAudit(Audit("k", {"alpha"})));
   EXPECT_EQ(a.seq, 1);
@@ -1058,7 +1061,8 @@ TEST_P(StoreConformanceTest, CommitTwiceAndWritesAfterCommitFail) {
   ASSERT_OK(txn->Commit());
   EXPECT_CODE(txn->Commit(), kFailedPrecondition);
   EXPECT_CODE(txn->PutParty(Party("bravo")), kFailedPrecondition);
-  EXPECT_CODE(txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}), kFailedPrecondition);
+  EXPECT_CODE(txn->AppendEvent({.recipient = PartyId("alpha"), .type = EventType::kConflictOpened}),
+              kFailedPrecondition);
   EXPECT_CODE(txn->AppendAudit(Audit("k", {})), kFailedPrecondition);
   txn.reset();
   EXPECT_TRUE(store_->GetParty(PartyId("alpha"))->has_value());
@@ -1072,7 +1076,7 @@ TEST_P(StoreConformanceTest, CommitTwiceAndWritesAfterCommitFail) {
 TEST_P(StoreConformanceTest, ReadsSeeOnlyCommittedWrites) {
   ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
   ASSERT_OK(txn->PutPlan(Plan("alpha", "p1", 1)));
-  ASSERT_OK(txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}));
+  ASSERT_OK(txn->AppendEvent({.recipient = PartyId("alpha"), .type = EventType::kConflictOpened}));
   ASSERT_OK(txn->AppendAudit(Audit("k", {"alpha"})));
   // Reads outside the transaction, while it is open, see the last committed state.
   EXPECT_FALSE(store_->GetPlan(PartyId("alpha"), PlanId("p1"))->has_value());
@@ -1121,7 +1125,8 @@ TEST_P(StoreConformanceTest, TwoHandlesOnTheSameDataKeepOneChain) {
     ASSERT_OK_AND_ASSIGN(auto txn, s->Begin());
     for (int i = 0; i < 3; ++i) {
       ASSERT_OK(txn->AppendAudit(Audit("round." + std::to_string(round), {"alpha"})));
-      ASSERT_OK(txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}));
+      ASSERT_OK(
+          txn->AppendEvent({.recipient = PartyId("alpha"), .type = EventType::kConflictOpened}));
     }
     ASSERT_OK(txn->Commit());
   }
@@ -1153,7 +1158,8 @@ TEST_P(StoreConformanceTest, ReopenKeepsEverything) {
     ASSERT_OK(txn->PutConflict(Conflict("c", "alpha", "p", "bravo", "q", 0)));
     ASSERT_OK(txn->AppendMessage(
         {.conflict_id = ConflictId("c"), .party = PartyId("alpha"), .kind = MessageKind::kText}));
-    ASSERT_OK(txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"}));
+    ASSERT_OK(
+        txn->AppendEvent({.recipient = PartyId("alpha"), .type = EventType::kConflictOpened}));
     ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
                                .event_seq = 1,
                                .channel = ReceiptChannel::kSse,
@@ -1179,7 +1185,9 @@ TEST_P(StoreConformanceTest, ReopenKeepsEverything) {
           .ok());
   // Numbering continues after the reopen.
   ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-  EXPECT_EQ(txn->AppendEvent({.recipient = PartyId("alpha"), .type = "t"})->seq, 2);
+  EXPECT_EQ(
+      txn->AppendEvent({.recipient = PartyId("alpha"), .type = EventType::kConflictOpened})->seq,
+      2);
   EXPECT_EQ(txn->AppendMessage({.conflict_id = ConflictId("c"),
                                 .party = PartyId("bravo"),
                                 .kind = MessageKind::kText})

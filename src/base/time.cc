@@ -134,6 +134,12 @@ Result<TimePoint> ParseRfc3339(std::string_view text) {
       DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const double t = static_cast<double>(days) * 86400.0 + hour * 3600.0 + minute * 60.0 + sec +
                    frac - offset_minutes * 60.0;
+  // FormatRfc3339 writes four-digit years: keep to the instants it can write and read back.
+  constexpr double kFirst = -62167219200.0;  // 0000-01-01T00:00:00Z
+  constexpr double kLast = 253402300799.0;   // 9999-12-31T23:59:59Z
+  if (std::round(t) < kFirst || std::round(t) > kLast) {
+    return Bad("outside years 0000 to 9999 in UTC");
+  }
   return TimePoint::FromUnixSeconds(t);
 }
 

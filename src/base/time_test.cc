@@ -32,6 +32,21 @@ TEST(TimeTest, RejectsInvalid) {
   EXPECT_TRUE(ParseRfc3339("2024-02-29T00:00:00Z").ok());
 }
 
+// Found by rfc3339_fuzzer: an offset or a leap second took the instant out of the four-digit
+// years, and FormatRfc3339 then wrote "10000-01-01T00:00:00Z", which does not parse.
+TEST(TimeTest, RefusesInstantsBeyondFourDigitYears) {
+  for (const char* bad : {"9999-12-31T23:59:60Z", "9999-12-31T23:59:59.5Z",
+                          "9999-12-31T23:30:00-01:00", "0000-01-01T00:00:00+00:01"}) {
+    EXPECT_FALSE(ParseRfc3339(bad).ok()) << bad;
+  }
+  for (const char* good : {"9999-12-31T23:59:59Z", "9999-12-31T23:59:59.4Z", "0000-01-01T00:00:00Z",
+                           "0001-01-01T00:30:00+01:00"}) {
+    auto t = ParseRfc3339(good);
+    ASSERT_OK(t);
+    EXPECT_TRUE(ParseRfc3339(FormatRfc3339(*t)).ok()) << good;
+  }
+}
+
 TEST(TimeTest, FormatsRoundedUtc) {
   EXPECT_EQ(FormatRfc3339(TimePoint::FromUnixSeconds(1665221400.4)), "2022-10-08T09:30:00Z");
   EXPECT_EQ(FormatRfc3339(TimePoint::FromUnixSeconds(-1)), "1969-12-31T23:59:59Z");

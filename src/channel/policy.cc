@@ -24,10 +24,16 @@ int64_t DeadlinePolicy::DeadlineFor(int64_t notice_ms, int64_t conflict_start_ms
 
 namespace {
 
-bool PositiveNumber(const boost::json::value& v, double* out) {
+// Acknowledgement and re-escalation times are added to times in int64 milliseconds; a year keeps
+// them far from overflow (policy.h).
+constexpr double kMaxDurationS = 365 * 86400.0;
+constexpr const char* kDurationReason =
+    "expected a positive number of seconds, at most 31536000 (a year)";
+
+bool PositiveNumber(const boost::json::value& v, double* out, double max = kMaxDurationS) {
   if (!v.is_number()) return false;
   double d = v.to_number<double>();
-  if (!std::isfinite(d) || d <= 0) return false;
+  if (!std::isfinite(d) || d <= 0 || d > max) return false;
   *out = d;
   return true;
 }
@@ -45,7 +51,7 @@ Result<DeadlinePolicy> ParseDeadlinePolicy(std::string_view json_text) {
     if (key == "min_ack_s" || key == "reescalate_s") {
       double d = 0;
       if (!PositiveNumber(value, &d)) {
-        issues.push_back({key, "expected a positive number of seconds"});
+        issues.push_back({key, kDurationReason});
       } else {
         (key == "min_ack_s" ? p.min_ack_s : p.reescalate_s) = d;
       }
@@ -64,11 +70,11 @@ Result<DeadlinePolicy> ParseDeadlinePolicy(std::string_view json_text) {
           issues.push_back({path, "expected an object with exactly lead_s and ack_s"});
           continue;
         }
-        if (!PositiveNumber(o->at("lead_s"), &s.lead_s)) {
+        if (!PositiveNumber(o->at("lead_s"), &s.lead_s, HUGE_VAL)) {
           issues.push_back({path + ".lead_s", "expected a positive number of seconds"});
         }
         if (!PositiveNumber(o->at("ack_s"), &s.ack_s)) {
-          issues.push_back({path + ".ack_s", "expected a positive number of seconds"});
+          issues.push_back({path + ".ack_s", kDurationReason});
         }
         if (!p.steps.empty() && s.lead_s <= p.steps.back().lead_s) {
           issues.push_back({path + ".lead_s", "steps must be in increasing lead_s"});

@@ -35,7 +35,8 @@ struct DeadlinePolicy {
 
 // JSON: {"steps": [{"lead_s": 1800, "ack_s": 120}, ...], "min_ack_s": 60, "reescalate_s": 600};
 // every key optional. InvalidArgument naming the field: steps not ascending in lead_s, values
-// not positive numbers, unknown keys.
+// not positive numbers, ack_s, min_ack_s or reescalate_s above a year (31,536,000 s), unknown
+// keys.
 Result<DeadlinePolicy> ParseDeadlinePolicy(std::string_view json_text);
 
 }  // namespace deconflict::channel

@@ -19,6 +19,19 @@ TEST(DeadlinePolicy, ShrinksAsTheConflictApproaches) {
   EXPECT_EQ(p.DeadlineFor(0, -kMin), kMin);  // already started
 }
 
+// Found by deadline_policy_fuzzer: {"min_ack_s": 1e300} was accepted, and DeadlineFor then rounded
+// 1e303 ms into an int64 (a deadline before the notice), as lifecycle.cc did with reescalate_s.
+TEST(DeadlinePolicy, RefusesDurationsBeyondAYear) {
+  for (const char* bad : {R"({"min_ack_s": 1e300})", R"({"reescalate_s": 31536001})",
+                          R"({"steps": [{"lead_s": 60, "ack_s": 1e16}]})"}) {
+    EXPECT_FALSE(ParseDeadlinePolicy(bad).ok()) << bad;
+  }
+  Result<DeadlinePolicy> p = ParseDeadlinePolicy(
+      R"({"steps": [{"lead_s": 1e18, "ack_s": 31536000}], "min_ack_s": 31536000})");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->DeadlineFor(0, 0), 31536000LL * 1000);
+}
+
 TEST(DeadlinePolicy, ParsesAndReportsEveryBadField) {
   auto p = ParseDeadlinePolicy(R"({"steps": [{"lead_s": 600, "ack_s": 60}], "min_ack_s": 30})");
   ASSERT_TRUE(p.ok()) << p.status().ToString();

@@ -1,9 +1,31 @@
 #include "json/parse.h"
 
 #include <boost/json/stream_parser.hpp>
+#include <cmath>
 #include <string>
 
 namespace deconflict::json {
+namespace {
+
+// Boost 1.81 reads a zero with a large exponent ("0e400", "-0.0E999") as NaN (0 times an
+// infinite power of ten). No other JSON number gives NaN: each one found becomes the zero it is.
+void ZeroTheNaNs(boost::json::value* v) {
+  switch (v->kind()) {
+    case boost::json::kind::double_:
+      if (std::isnan(v->get_double())) *v = std::copysign(0.0, v->get_double());
+      break;
+    case boost::json::kind::array:
+      for (boost::json::value& e : v->get_array()) ZeroTheNaNs(&e);
+      break;
+    case boost::json::kind::object:
+      for (auto& m : v->get_object()) ZeroTheNaNs(&m.value());
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
 
 std::optional<Issue> Parse(std::string_view text, boost::json::value* out) {
   boost::json::stream_parser parser;
@@ -15,6 +37,8 @@ std::optional<Issue> Parse(std::string_view text, boost::json::value* out) {
   }
   if (!ec) {
     *out = parser.release();
+    // Only a number with an exponent can read as NaN.
+    if (text.find_first_of("eE") != std::string_view::npos) ZeroTheNaNs(out);
     return std::nullopt;
   }
   size_t line = 1, column = 1;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cmath>
 
 namespace deconflict::json {
 namespace {
@@ -15,6 +16,17 @@ TEST(ParseTest, ParsesOneDocument) {
   EXPECT_EQ(v.as_double(), 41.63);
   EXPECT_FALSE(Parse("1150", &v).has_value());
   EXPECT_TRUE(v.is_int64());
+}
+
+// Found by json_fuzzer: Boost 1.81 reads "0e07305" as NaN (which Write then writes as null).
+TEST(ParseTest, ReadsAZeroWithAHugeExponentAsZero) {
+  boost::json::value v;
+  ASSERT_FALSE(Parse(R"({"a": [0e07305, -0.0E999, 1e400, 2.5e1]})", &v).has_value());
+  const boost::json::array& a = v.at("a").as_array();
+  EXPECT_EQ(a[0].as_double(), 0.0);
+  EXPECT_EQ(a[1].as_double(), 0.0);
+  EXPECT_TRUE(std::isinf(a[2].as_double()));
+  EXPECT_EQ(a[3].as_double(), 25.0);
 }
 
 TEST(ParseTest, NamesWhereTheTextStopsBeingJson) {

@@ -1,5 +1,7 @@
 #include "base/time.h"
 
+#include <cassert>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -173,6 +175,20 @@ std::string FormatDuration(Seconds d) {
     std::snprintf(buf, sizeof buf, "%s%lld h %lld min", sign, s / 3600, (s / 60) % 60);
   }
   return buf;
+}
+
+TimePoint FromUnixMillis(int64_t ms) {
+  return TimePoint::FromUnixSeconds(static_cast<double>(ms) / 1000.0);
+}
+
+int64_t ToUnixMillis(TimePoint t) {
+  assert(t.is_finite());
+  return std::llround(t.unix_seconds() * 1000.0);
+}
+
+TimePoint NowMillis() {
+  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  return FromUnixMillis(std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count());
 }
 
 }  // namespace deconflict

@@ -34,9 +34,18 @@ TimePoint FromUnixMillis(int64_t ms);
 // REQUIRES: t.is_finite().
 int64_t ToUnixMillis(TimePoint t);
 
+// `t` rounded to the nearest whole millisecond, as a store keeps it; infinite instants unchanged.
+// Sums such as deadline + Seconds(600) are rounded with this so that they compare exactly with
+// instants read back from the store.
+TimePoint WholeMillis(TimePoint t);
+
 // The system clock now, truncated to whole milliseconds, so that an instant kept in memory equals
 // the one read back from the store.
 TimePoint NowMillis();
+
+// Formats as UTC "YYYY-MM-DDTHH:MM:SSZ" for whole seconds, "YYYY-MM-DDTHH:MM:SS.mmmZ" otherwise
+// (`t` rounded to whole milliseconds first). REQUIRES: t.is_finite().
+std::string FormatRfc3339Millis(TimePoint t);
 
 // Formats a duration in seconds as a short human string: "45 s", "12 min 5 s", "3 h 20 min".
 std::string FormatDuration(Seconds d);

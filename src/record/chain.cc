@@ -51,6 +51,18 @@ class ObjectReader {
     return 0;
   }
 
+  // An instant in integer milliseconds. |ms| <= 10^15 (year 33658): the range in which
+  // FromUnixMillis and ToUnixMillis give back the same integer, so the hash input is unchanged.
+  TimePoint Millis(const char* key) {
+    constexpr int64_t kMaxMillis = 1'000'000'000'000'000;
+    const int64_t ms = Int(key);
+    if (ms < -kMaxMillis || ms > kMaxMillis) {
+      Fail(key, "out of range (at most 10^15 ms from the epoch)");
+      return TimePoint();
+    }
+    return FromUnixMillis(ms);
+  }
+
   std::string String(const char* key) {
     const json::value* v = Find(key);
     if (v == nullptr) return {};
@@ -289,7 +301,7 @@ Result<AuditEntry> AuditEntryFromJson(const json::value& v) {
   ObjectReader r(v, "entry");
   AuditEntry e;
   e.seq = r.Int("seq");
-  e.at = FromUnixMillis(r.Int("at_ms"));
+  e.at = r.Millis("at_ms");
   e.kind = r.String("kind");
   for (std::string& p : r.StringArray("parties")) e.parties.emplace_back(std::move(p));
   e.body_json = r.String("body_json");
@@ -318,7 +330,7 @@ Result<Checkpoint> CheckpointFromJson(const json::value& v) {
   Checkpoint c;
   c.seq = r.Int("seq");
   c.hash = r.Hex("hash", 32);
-  c.at = FromUnixMillis(r.Int("at_ms"));
+  c.at = r.Millis("at_ms");
   c.public_key = r.Hex("public_key", 32);
   c.signature = r.Hex("signature", 64);
   if (Status s = r.Finish(); !s.ok()) return s;

@@ -254,6 +254,10 @@ TEST(RecordJsonTest, FromJsonIsStrict) {
   EXPECT_EQ(AuditEntryFromJson(o).status().message(),
             "entry.hash: not 64 lower-case hex characters");
   o = good;
+  o["at_ms"] = int64_t{10'000'000'000'000'000};  // beyond what a TimePoint keeps exactly
+  EXPECT_EQ(AuditEntryFromJson(o).status().message(),
+            "entry.at_ms: out of range (at most 10^15 ms from the epoch)");
+  o = good;
   o["parties"] = boost::json::array{"a", 1};
   EXPECT_EQ(AuditEntryFromJson(o).status().code(), StatusCode::kInvalidArgument);
   EXPECT_FALSE(AuditEntryFromJson(boost::json::value(3)).ok());

@@ -70,6 +70,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/time.h"
 #include "http/client.h"
 #include "json/write.h"
 #include "record/crypto.h"
@@ -79,6 +80,9 @@
 
 namespace deconflict {
 namespace {
+
+// An instant `ms` milliseconds after the epoch.
+TimePoint Ms(int64_t ms) { return FromUnixMillis(ms); }
 
 using bench::FirstLineWith;
 using bench::Median;
@@ -609,13 +613,13 @@ Result<std::vector<PartyToken>> CreateParties(const std::string& data_dir, int p
     store::PartyRecord p{.name = PartyId(name),
                          .role = coord ? Role::kCoordinator : Role::kParty,
                          .display_name = std::string("load party ") + name,
-                         .created_ms = now_ms};
+                         .created = Ms(now_ms)};
     if (Status s = (*txn)->PutParty(p); !s.ok()) return s;
     const std::string secret = "dcf_" + record::RandomHex(24);
     store::TokenRecord t{.id = "tok_" + record::RandomHex(6),
                          .party = PartyId(name),
                          .hash = record::Sha256Hex(secret),
-                         .created_ms = now_ms};
+                         .created = Ms(now_ms)};
     if (Status s = (*txn)->PutToken(t); !s.ok()) return s;
     if (!coord) out.push_back({name, secret});
   }

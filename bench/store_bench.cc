@@ -16,11 +16,15 @@
 #include <memory>
 #include <string>
 
+#include "base/time.h"
 #include "store/sqlite_store.h"
 #include "store/store.h"
 
 namespace deconflict::store {
 namespace {
+
+// An instant `ms` milliseconds after the epoch.
+TimePoint Ms(int64_t ms) { return FromUnixMillis(ms); }
 
 constexpr int kPlansPerBatch = 100;
 constexpr int kParties = 7;
@@ -53,7 +57,7 @@ Status WriteBatch(WriteTxn& txn, int b, const std::string& feature_json) {
                     .version = 1,
                     .status = PlanStatus::kActive,
                     .feature_json = feature_json,
-                    .created_ms = 1};
+                    .created = Ms(1)};
     if (Status s = txn.PutPlan(plan); !s.ok()) return s;
     for (int e = 0; e < 3; ++e) {
       Status s =
@@ -65,7 +69,7 @@ Status WriteBatch(WriteTxn& txn, int b, const std::string& feature_json) {
     }
     for (int a = 0; a < 4; ++a) {
       Status s =
-          txn.AppendAudit({.at_ms = 1,
+          txn.AppendAudit({.at = Ms(1),
                            .kind = "plan.submitted",
                            .parties = {PartyId(party),
                                        PartyId("party" + std::to_string((p + 1) % kParties))},

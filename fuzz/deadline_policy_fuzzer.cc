@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/time.h"
 #include "channel/policy.h"
 #include "fuzz_check.h"
 
@@ -32,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int64_t notice : notices) {
     for (int64_t lead : leads) {
       const int64_t start = notice + lead;
-      const int64_t deadline = p->DeadlineFor(notice, start);
+      const int64_t deadline = deconflict::ToUnixMillis(
+          p->DeadlineFor(deconflict::FromUnixMillis(notice), deconflict::FromUnixMillis(start)));
       const long double earliest = notice + static_cast<long double>(p->min_ack_s) * 1000;
       const long double latest = std::max<long double>(start, earliest);
       const std::string where = input + ": notice " + std::to_string(notice) + ", start " +

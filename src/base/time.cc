@@ -1,5 +1,7 @@
 #include "base/time.h"
 
+#include <cassert>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -179,6 +181,33 @@ std::string FormatDuration(Seconds d) {
     std::snprintf(buf, sizeof buf, "%s%lld h %lld min", sign, s / 3600, (s / 60) % 60);
   }
   return buf;
+}
+
+TimePoint FromUnixMillis(int64_t ms) {
+  return TimePoint::FromUnixSeconds(static_cast<double>(ms) / 1000.0);
+}
+
+int64_t ToUnixMillis(TimePoint t) {
+  assert(t.is_finite());
+  return std::llround(t.unix_seconds() * 1000.0);
+}
+
+std::string FormatRfc3339Millis(TimePoint t) {
+  const int64_t ms = ToUnixMillis(t);
+  const int64_t whole_s = ms / 1000;  // toward zero
+  std::string s = FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(whole_s)));
+  if (ms % 1000 == 0) return s;
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(((ms % 1000) + 1000) % 1000));
+  s.insert(s.size() - 1, frac);
+  return s;
+}
+
+TimePoint WholeMillis(TimePoint t) { return t.is_finite() ? FromUnixMillis(ToUnixMillis(t)) : t; }
+
+TimePoint NowMillis() {
+  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  return FromUnixMillis(std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count());
 }
 
 }  // namespace deconflict

@@ -63,5 +63,26 @@ RC_GTEST_PROP(TimeProperty, FormatThenParseRoundTrips, ()) {
   RC_ASSERT(back->unix_seconds() == t.unix_seconds());
 }
 
+TEST(TimeTest, MillisConvertExactly) {
+  EXPECT_EQ(FromUnixMillis(1665221400123).unix_seconds(), 1665221400.123);
+  EXPECT_EQ(ToUnixMillis(TimePoint::FromUnixSeconds(1665221400.123)), 1665221400123);
+  EXPECT_EQ(ToUnixMillis(FromUnixMillis(-1)), -1);
+  EXPECT_EQ(ToUnixMillis(FromUnixMillis(-2208988800001)), -2208988800001);
+  EXPECT_EQ(ToUnixMillis(FromUnixMillis(0)), 0);
+  EXPECT_EQ(ToUnixMillis(TimePoint::FromUnixSeconds(0.0004)), 0);
+  EXPECT_EQ(ToUnixMillis(TimePoint::FromUnixSeconds(0.0006)), 1);
+  const TimePoint now = NowMillis();
+  EXPECT_EQ(FromUnixMillis(ToUnixMillis(now)), now);
+}
+
+RC_GTEST_PROP(TimeProperty, MillisRoundTrip, ()) {
+  // Whole milliseconds in 1970..2200, and before the epoch.
+  const auto ms = *rc::gen::oneOf(rc::gen::inRange<int64_t>(0, 7258118400000LL),
+                                  rc::gen::inRange<int64_t>(-2208988800000LL, 0));
+  const TimePoint t = FromUnixMillis(ms);
+  RC_ASSERT(ToUnixMillis(t) == ms);
+  RC_ASSERT(FromUnixMillis(ToUnixMillis(t)) == t);
+}
+
 }  // namespace
 }  // namespace deconflict

@@ -9,6 +9,7 @@
 #include <limits>
 #include <variant>
 
+#include "base/time.h"
 #include "channel/disclosure.h"
 #include "channel/lifecycle.h"
 #include "channel/settings.h"
@@ -30,21 +31,6 @@ PlanRef FromEngineId(const PlanId& engine_id) {
 }
 
 namespace {
-
-int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t ToMs(TimePoint t) {
-  double s = t.unix_seconds();
-  if (!std::isfinite(s)) {
-    return s < 0 ? std::numeric_limits<int64_t>::min() / 2
-                 : std::numeric_limits<int64_t>::max() / 2;
-  }
-  return static_cast<int64_t>(std::llround(s * 1000.0));
-}
 
 // For intervals that do not depend on the (possibly simulated) clock of the record.
 int64_t SteadyMs() {
@@ -142,7 +128,7 @@ struct Channel::Op {
 
 struct Channel::Batch {
   std::unique_ptr<store::WriteTxn> txn;
-  int64_t now = 0;
+  TimePoint now;
   std::map<PartyId, int64_t> published;  // recipient -> last event seq
   int64_t last_audit_seq = 0;
   std::string last_audit_hash;
@@ -153,7 +139,7 @@ struct Channel::Batch {
 
 Channel::Channel(store::Store* store, ChannelOptions options)
     : store_(store), options_(std::move(options)) {
-  if (!options_.now_ms) options_.now_ms = SystemNowMs;
+  if (!options_.now) options_.now = NowMillis;
 }
 
 Result<std::unique_ptr<Channel>> Channel::Open(store::Store* store, ChannelOptions options) {
@@ -185,7 +171,7 @@ Status Channel::Load() {
   plans_.clear();
   live_.clear();
   live_by_plan_.clear();
-  next_due_ms_ = 0;  // the first sweep looks at every live conflict
+  next_due_ = TimePoint::InfinitePast();  // the first sweep looks at every live conflict
   detector_ = std::make_unique<engine::ConflictDetector>(options_.rules);
 
   auto plans = store_->ListPlans(PartyId(), std::nullopt);
@@ -226,7 +212,7 @@ Status Channel::Load() {
   auto cps = store_->ListCheckpoints();
   if (!cps.ok()) return cps.status();
   last_checkpoint_seq_ = cps->empty() ? 0 : cps->back().seq;
-  last_checkpoint_ms_ = options_.now_ms();
+  last_checkpoint_ = options_.now();
   RefreshParties();
   {
     MutexLock s(stats_mu_);
@@ -405,11 +391,11 @@ Result<engine::Suggestion> Channel::Suggest(const Caller& caller,
 Result<Caller> Channel::Authenticate(std::string_view token) {
   if (token.empty()) return Status::Unauthenticated("missing bearer token");
   std::string hash = record::Sha256Hex(token);
-  int64_t now = options_.now_ms();
+  TimePoint now = options_.now();
   {
     MutexLock lock(auth_mu_);
     auto it = auth_cache_.find(hash);
-    if (it != auth_cache_.end() && it->second.until_ms > now) return it->second.caller;
+    if (it != auth_cache_.end() && it->second.until > now) return it->second.caller;
   }
   auto t = store_->FindToken(hash);
   if (!t.ok()) return t.status();
@@ -420,7 +406,7 @@ Result<Caller> Channel::Authenticate(std::string_view token) {
   Caller caller{(*p)->name, (*p)->role};
   MutexLock lock(auth_mu_);
   if (auth_cache_.size() > 10000) auth_cache_.clear();
-  auth_cache_[hash] = {caller, now + 2000};
+  auth_cache_[hash] = {caller, now + Seconds(2)};
   return caller;
 }
 
@@ -451,21 +437,21 @@ void Channel::WriterLoop() {
   }
 }
 
-bool Channel::SweepDue(int64_t now) const {
+bool Channel::SweepDue(TimePoint now) const {
   if (SteadyMs() - last_party_refresh_ms_ >= 1000) return true;
   if (last_audit_seq_ > last_checkpoint_seq_ &&
-      now - last_checkpoint_ms_ >= options_.checkpoint_interval_ms) {
+      now - last_checkpoint_ >= options_.checkpoint_interval) {
     return true;
   }
-  return now >= next_due_ms_;
+  return now >= next_due_;
 }
 
-int64_t Channel::NextDue(const store::ConflictRecord& c) const {
+TimePoint Channel::NextDue(const store::ConflictRecord& c) const {
   return channel::NextDue(c, options_.deadlines);
 }
 
 void Channel::RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpoint) {
-  int64_t now = options_.now_ms();
+  TimePoint now = options_.now();
   if (ops->empty() && !final_checkpoint && !SweepDue(now)) return;
   // Parties and webhooks may change outside the writer (the admin CLI): read them for every
   // batch (two small queries), so that a new coordinator gets every notice after its creation.
@@ -518,7 +504,8 @@ void Channel::RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpo
     // A walk over every live conflict: at most every 250 ms (a gauge for /metrics), not per batch.
     if (SteadyMs() - last_unacked_count_ms_ >= 250 || live_.size() < 256) {
       int64_t unacked = 0;
-      for (const auto& [id, c] : live_) unacked += (c.ack_a_ms == 0) + (c.ack_b_ms == 0);
+      for (const auto& [id, c] : live_)
+        unacked += static_cast<int>(!c.ack_a.has_value()) + static_cast<int>(!c.ack_b.has_value());
       stats_.notices_unacknowledged = unacked;
       last_unacked_count_ms_ = SteadyMs();
     }
@@ -531,7 +518,7 @@ void Channel::RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpo
 Status Channel::Audit(Batch& b, AuditKind kind, std::vector<PartyId> parties,
                       std::string body_json) {
   store::AuditEntry e;
-  e.at_ms = b.now;
+  e.at = b.now;
   e.kind = std::string(Name(kind));  // the log keeps the kind as text
   std::sort(parties.begin(), parties.end());
   parties.erase(std::unique(parties.begin(), parties.end()), parties.end());
@@ -550,7 +537,7 @@ Status Channel::Emit(Batch& b, const PartyId& recipient, EventType type, std::st
   e.recipient = recipient;
   e.type = type;
   e.data_json = std::move(data_json);
-  e.at_ms = b.now;
+  e.at = b.now;
   auto r = b.txn->AppendEvent(std::move(e));
   if (!r.ok()) return r.status();
   b.published[recipient] = r->seq;
@@ -561,7 +548,7 @@ Status Channel::Emit(Batch& b, const PartyId& recipient, EventType type, std::st
       job.webhook_id = hook;
       job.recipient = recipient;
       job.event_seq = r->seq;
-      job.next_attempt_ms = b.now;
+      job.next_attempt = b.now;
       job.state = DeliveryState::kPending;
       if (Status s = b.txn->PutWebhookJob(job); !s.ok()) return s;
     }
@@ -590,7 +577,7 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, EventType type,
     if (r == c.party_a || r == c.party_b) {
       json::object body{{"recipient", r.value()},   {"event_seq", ev.seq},
                         {"type", Name(type)},       {"conflict", c.id.value()},
-                        {"status", Name(c.status)}, {"deadline", TimeOrNull(c.deadline_ms)}};
+                        {"status", Name(c.status)}, {"deadline", FormatRfc3339Millis(c.deadline)}};
       if (Status s = Audit(b, AuditKind::kNoticeSent, {r}, deconflict::json::Write(body)); !s.ok())
         return s;
     }
@@ -628,7 +615,7 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
   next.record.version = it == plans_.end() ? 1 : it->second.record.version + 1;
   next.record.status = PlanStatus::kActive;
   next.record.feature_json = std::move(op.feature_json);
-  next.record.created_ms = b.now;
+  next.record.created = b.now;
   model::Plan plan = std::move(op.plan);
   plan.id = key;
   plan.party = op.caller.party;
@@ -656,7 +643,7 @@ Status Channel::Apply(Batch& b, op::Cancel& op) {
   next.record = it->second.record;
   next.record.version += 1;
   next.record.status = PlanStatus::kCancelled;
-  next.record.created_ms = b.now;
+  next.record.created = b.now;
   op.out.emplace();
   return ReplacePlan(b, key, std::move(next), &*op.out, AuditKind::kPlanCancelled);
 }
@@ -715,7 +702,7 @@ Status Channel::Reconcile(Batch& b, const PlanId& key, const std::vector<engine:
     auto& old = live_by_other[other];
     std::sort(old.begin(), old.end(), [&](const ConflictId& x, const ConflictId& y) {
       const auto &cx = live_.at(x), &cy = live_.at(y);
-      return std::tie(cx.window_start_ms, cx.id) < std::tie(cy.window_start_ms, cy.id);
+      return std::tie(cx.window_start, cx.id) < std::tie(cy.window_start, cy.id);
     });
     bool same = fresh.size() == old.size();
     for (size_t i = 0; same && i < fresh.size(); ++i) {
@@ -726,7 +713,7 @@ Status Channel::Reconcile(Batch& b, const PlanId& key, const std::vector<engine:
         store::ConflictRecord& c = live_.at(id);
         int64_t& v = PlanKey(c.party_a, c.plan_a) == key ? c.version_a : c.version_b;
         v = out->plan.version;
-        c.updated_ms = b.now;
+        c.updated = b.now;
         if (Status s = b.txn->PutConflict(c); !s.ok()) return s;
         out->unchanged.push_back(c);
       }
@@ -763,22 +750,23 @@ Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::Conflic
   r.version_b = plans_.at(c.plan_b).record.version;
   r.status = ConflictStatus::kOpen;
   r.detail_json = DisclosureJson(c);
-  r.window_start_ms = ToMs(c.window.start);
-  r.window_end_ms = ToMs(c.window.end);
-  r.deadline_ms = options_.deadlines.DeadlineFor(b.now, r.window_start_ms);
-  r.created_ms = r.updated_ms = b.now;
+  r.window_start = WholeMillis(c.window.start);  // as the store keeps them
+  r.window_end = WholeMillis(c.window.end);
+  r.deadline = options_.deadlines.DeadlineFor(b.now, r.window_start);
+  r.created = r.updated = b.now;
   if (Status s = b.txn->PutConflict(r); !s.ok()) return s;
   live_by_plan_[c.plan_a].insert(r.id);
   live_by_plan_[c.plan_b].insert(r.id);
   live_[r.id] = r;
-  next_due_ms_ = std::min(next_due_ms_, NextDue(r));
+  next_due_ = std::min(next_due_, NextDue(r));
   // Both parties read this entry: the plans are named by commitments (SHA-256 of
   // "party:id:version"), which a coordinator or either owner can check, but which do not disclose
   // the other party's plan id.
   std::string ref_a = record::Sha256Hex(c.plan_a + ":" + std::to_string(r.version_a));
   std::string ref_b = record::Sha256Hex(c.plan_b + ":" + std::to_string(r.version_b));
   std::string body = "{\"conflict\":" + Quote(r.id.value()) + ",\"plan_refs\":[" + Quote(ref_a) +
-                     "," + Quote(ref_b) + "],\"deadline\":" + Quote(FormatMs(r.deadline_ms)) +
+                     "," + Quote(ref_b) +
+                     "],\"deadline\":" + Quote(FormatRfc3339Millis(r.deadline)) +
                      ",\"detail\":" + r.detail_json + "}";
   if (Status s = Audit(b, AuditKind::kConflictOpened, {r.party_a, r.party_b}, std::move(body));
       !s.ok())
@@ -891,7 +879,7 @@ Status Channel::Apply(Batch& b, op::Message& op) {
   store::MessageRecord m = std::move(op.message);
   m.conflict_id = c->id;
   m.party = op.caller.party;
-  m.at_ms = b.now;
+  m.at = b.now;
   auto r = b.txn->AppendMessage(std::move(m));
   if (!r.ok()) return r.status();
   json::object view = MessageView(*r);
@@ -915,12 +903,12 @@ Status Channel::Apply(Batch& b, op::Receipts& op) {
     for (const auto& e : *existing) dup |= e.channel == r.channel && e.kind == r.kind;
     if (dup) continue;
     b.receipts.insert(k);
-    if (r.at_ms == 0) r.at_ms = b.now;
+    if (r.at == TimePoint()) r.at = b.now;  // unset: now
     if (Status s = b.txn->PutReceipt(r); !s.ok()) return s;
     json::object body{{"recipient", r.recipient.value()},
                       {"event_seq", r.event_seq},
                       {"channel", Name(r.channel)},
-                      {"at", FormatMs(r.at_ms)}};
+                      {"at", FormatRfc3339Millis(r.at)}};
     if (Status s = Audit(
             b,
             r.kind == ReceiptKind::kRead ? AuditKind::kReceiptRead : AuditKind::kReceiptDelivered,
@@ -987,9 +975,9 @@ Status Channel::Apply(Batch& b, op::DeleteContact& op) {
 // The sweep, in steps: conflicts with something due expire or escalate (paging the contacts an
 // escalation names), then a checkpoint is signed when one is due.
 Status Channel::Sweep(Batch& b, bool force_checkpoint) {
-  // Only conflicts with something due: most batches look at none (next_due_ms_ is a lower bound
+  // Only conflicts with something due: most batches look at none (next_due_ is a lower bound
   // of every live conflict's NextDue; acknowledgements only move those later).
-  if (b.now >= next_due_ms_) {
+  if (b.now >= next_due_) {
     std::vector<ConflictId> due;
     for (const auto& [id, c] : live_) {
       if (b.now >= NextDue(c)) due.push_back(id);
@@ -997,11 +985,11 @@ Status Channel::Sweep(Batch& b, bool force_checkpoint) {
     for (const ConflictId& id : due) {
       auto it = live_.find(id);
       if (it == live_.end()) continue;
-      Status s = it->second.window_end_ms < b.now ? ExpireStep(b, it->second) : EscalateStep(b, id);
+      Status s = it->second.window_end < b.now ? ExpireStep(b, it->second) : EscalateStep(b, id);
       if (!s.ok()) return s;
     }
-    next_due_ms_ = std::numeric_limits<int64_t>::max();
-    for (const auto& [id, c] : live_) next_due_ms_ = std::min(next_due_ms_, NextDue(c));
+    next_due_ = TimePoint::InfiniteFuture();
+    for (const auto& [id, c] : live_) next_due_ = std::min(next_due_, NextDue(c));
   }
   return CheckpointStep(b, force_checkpoint);
 }
@@ -1039,7 +1027,7 @@ Status Channel::EscalateStep(Batch& b, const ConflictId& id) {
     json::object body{{"conflict", c.id.value()},
                       {"party", party.value()},
                       {"level", t->level},
-                      {"deadline", FormatMs(c.deadline_ms)},
+                      {"deadline", FormatRfc3339Millis(c.deadline)},
                       {"coordinators", NameArray(Watchers())}};
     if (Status s =
             Audit(b, AuditKind::kEscalation, {c.party_a, c.party_b}, deconflict::json::Write(body));
@@ -1088,14 +1076,14 @@ Status Channel::PageStep(Batch& b, const store::ConflictRecord& c, const PartyId
         {"type", Name(EventType::kConflictEscalated)},
         {"party", party.value()},
         {"level", level},
-        {"deadline", FormatMs(c.deadline_ms)},
+        {"deadline", FormatRfc3339Millis(c.deadline)},
         {"contact",
          json::object{
              {"id", k.id}, {"name", k.name}, {"role", Name(k.role)}, {"language", k.language}}},
         {"conflict", *view}});
-    page.next_attempt_ms = b.now;
+    page.next_attempt = b.now;
     page.state = DeliveryState::kPending;
-    page.created_ms = b.now;
+    page.created = b.now;
     if (auto r = b.txn->PutContactPage(page); !r.ok()) return r.status();
   }
   return Status::Ok();
@@ -1103,12 +1091,12 @@ Status Channel::PageStep(Batch& b, const store::ConflictRecord& c, const PartyId
 
 Status Channel::CheckpointStep(Batch& b, bool force) {
   const bool due = b.last_audit_seq > last_checkpoint_seq_ &&
-                   (force || b.now - last_checkpoint_ms_ >= options_.checkpoint_interval_ms);
+                   (force || b.now - last_checkpoint_ >= options_.checkpoint_interval);
   if (!due) return Status::Ok();
   store::Checkpoint cp = record::MakeCheckpoint(key_, b.last_audit_seq, b.last_audit_hash, b.now);
   if (Status s = b.txn->PutCheckpoint(cp); !s.ok()) return s;
   last_checkpoint_seq_ = b.last_audit_seq;
-  last_checkpoint_ms_ = b.now;
+  last_checkpoint_ = b.now;
   return Status::Ok();
 }
 

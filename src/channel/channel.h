@@ -90,12 +90,13 @@ struct PlanOutcome {
 struct ChannelOptions {
   model::Rules rules;
   DeadlinePolicy deadlines;
-  // DEFAULT: the system clock. Milliseconds since the epoch.
-  std::function<int64_t()> now_ms;
-  std::string key_file;                     // Ed25519 key; created if missing. REQUIRED.
-  size_t max_batch = 512;                   // DEFAULT: operations per transaction
-  int64_t checkpoint_interval_ms = 10'000;  // DEFAULT: sign a checkpoint every 10 s if new entries
-  int64_t sweep_interval_ms = 500;          // DEFAULT: deadline / expiry checks
+  // DEFAULT: the system clock (NowMillis). Must return whole milliseconds, as the store keeps
+  // instants (FromUnixMillis, NowMillis).
+  std::function<TimePoint()> now;
+  std::string key_file;             // Ed25519 key; created if missing. REQUIRED.
+  size_t max_batch = 512;           // DEFAULT: operations per transaction
+  Seconds checkpoint_interval{10};  // DEFAULT: sign a checkpoint every 10 s if new entries
+  int64_t sweep_interval_ms = 500;  // DEFAULT: deadline / expiry checks
 };
 
 class Channel {
@@ -130,7 +131,7 @@ class Channel {
   void Accept(const Caller& caller, const ConflictId& conflict_id,
               Done<store::ConflictRecord> done);
   // Appends to the conflict's thread (sides and coordinators). REQUIRES: message validated
-  // (kind, body_json, language); conflict_id, party and at_ms are set here.
+  // (kind, body_json, language); conflict_id, party and at are set here.
   void PostMessage(const Caller& caller, const ConflictId& conflict_id,
                    store::MessageRecord message, Done<store::MessageRecord> done);
   // Records delivery receipts (and their audit entries). Fire and forget; duplicates ignored.
@@ -158,7 +159,7 @@ class Channel {
   store::Store* store() const { return store_; }
   Hub& hub() { return hub_; }
   const record::KeyPair& key() const { return key_; }
-  int64_t Now() const { return options_.now_ms(); }
+  TimePoint Now() const { return options_.now(); }
   const ChannelOptions& options() const { return options_; }
 
   struct Stats {
@@ -183,9 +184,9 @@ class Channel {
   void Enqueue(std::unique_ptr<Op> op);
   void WriterLoop();
   void RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpoint);
-  bool SweepDue(int64_t now) const;
+  bool SweepDue(TimePoint now) const;
   // When `c` next needs the sweep: its expiry or its next escalation, whichever is first.
-  int64_t NextDue(const store::ConflictRecord& c) const;
+  TimePoint NextDue(const store::ConflictRecord& c) const;
   // Writer-thread helpers (REQUIRE: writer thread, inside a batch). Each Apply returns a
   // non-OK Status only for a failure that must roll the batch back; a refusal of the operation
   // itself goes into the operation's own status.
@@ -249,12 +250,13 @@ class Channel {
   std::map<PlanId, PlanState> plans_;                    // by key (EngineId)
   std::map<ConflictId, store::ConflictRecord> live_;     // open/acknowledged, by id
   std::map<PlanId, std::set<ConflictId>> live_by_plan_;  // plan key -> conflict ids
-  int64_t next_due_ms_ = 0;        // <= NextDue of every live conflict: Sweep scans from then
+  TimePoint next_due_;             // <= NextDue of every live conflict: Sweep scans from then
   std::map<PartyId, Role> roles_;  // party -> role
   std::map<PartyId, std::vector<int64_t>> webhooks_;  // party -> active webhook ids
   int64_t last_party_refresh_ms_ = 0;
   int64_t last_unacked_count_ms_ = 0;  // SteadyMs of the last count of unacknowledged notices
-  int64_t last_checkpoint_seq_ = 0, last_checkpoint_ms_ = 0;
+  int64_t last_checkpoint_seq_ = 0;
+  TimePoint last_checkpoint_;
   int64_t last_audit_seq_ = 0;
   std::string last_audit_hash_;
 
@@ -265,7 +267,7 @@ class Channel {
   Mutex auth_mu_;
   struct CachedCaller {
     Caller caller;
-    int64_t until_ms;
+    TimePoint until;
   };
   std::map<std::string, CachedCaller> auth_cache_ GUARDED_BY(auth_mu_);  // token hash -> caller
 };

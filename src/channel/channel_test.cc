@@ -19,6 +19,9 @@
 namespace deconflict::channel {
 namespace {
 
+// An instant `ms` milliseconds after the epoch.
+TimePoint Ms(int64_t ms) { return FromUnixMillis(ms); }
+
 namespace json = boost::json;
 
 // 2030-01-01T00:00:00Z
@@ -56,11 +59,11 @@ class ChannelTest : public ::testing::Test {
     Open();
     auto txn = store_->Begin().value();
     for (const char* p : {"US", "RU", "OCHA"}) {
-      ASSERT_TRUE(txn->PutParty({PartyId(p), Role::kParty, "", now_}).ok());
+      ASSERT_TRUE(txn->PutParty({PartyId(p), Role::kParty, "", Ms(now_)}).ok());
     }
-    ASSERT_TRUE(txn->PutParty({PartyId("JCC"), Role::kCoordinator, "", now_}).ok());
+    ASSERT_TRUE(txn->PutParty({PartyId("JCC"), Role::kCoordinator, "", Ms(now_)}).ok());
     ASSERT_TRUE(txn->PutContact({0, PartyId("RU"), "Backup officer", "ru", ContactRole::kBackup,
-                                 "24/7", "", now_})
+                                 "24/7", "", Ms(now_)})
                     .ok());
     ASSERT_TRUE(txn->Commit().ok());
   }
@@ -75,7 +78,7 @@ class ChannelTest : public ::testing::Test {
     store_ = std::move(*s);
     ChannelOptions o;
     o.key_file = (dir_ / "server.key").string();
-    o.now_ms = [this] { return now_.load(); };
+    o.now = [this] { return Ms(now_.load()); };
     o.sweep_interval_ms = 20;
     auto c = Channel::Open(store_.get(), o);
     ASSERT_TRUE(c.ok()) << c.status().ToString();
@@ -185,10 +188,10 @@ TEST_F(ChannelTest, CrossingPatrolsOpenOneConflictAndNotifyBothSides) {
   EXPECT_EQ(c.status, ConflictStatus::kOpen);
   EXPECT_EQ(c.party_a, PartyId("RU"));  // "RU:ru-1" < "US:us-1"
   EXPECT_EQ(c.party_b, PartyId("US"));
-  EXPECT_LE(c.window_start_ms, kT0 + 10 * 60'000);
-  EXPECT_GE(c.window_end_ms, kT0 + 10 * 60'000);
+  EXPECT_LE(c.window_start, Ms(kT0 + 10 * 60'000));
+  EXPECT_GE(c.window_end, Ms(kT0 + 10 * 60'000));
   // The deadline follows the policy: the conflict starts ~70 min after the notice -> 10 min.
-  EXPECT_EQ(c.deadline_ms, now_ + 600'000);
+  EXPECT_EQ(c.deadline, Ms(now_ + 600'000));
 
   for (const char* party : {"US", "RU", "JCC"}) {
     auto ev = Events(party);
@@ -228,7 +231,7 @@ TEST_F(ChannelTest, AcknowledgeAcceptAndResolveAsCoordinated) {
   auto a = Ack("US", id);
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->status, ConflictStatus::kOpen);
-  EXPECT_NE(a->ack_b_ms, 0);
+  EXPECT_NE(a->ack_b, std::nullopt);
   EXPECT_TRUE(Ack("US", id).ok()) << "acknowledging twice is harmless";
   auto b = Ack("RU", id);
   ASSERT_TRUE(b.ok());
@@ -319,7 +322,7 @@ TEST_F(ChannelTest, MissedDeadlineEscalatesThenExpires) {
   ASSERT_TRUE(ru.ok());
   ConflictId id = ru->opened.at(0).id;
   ASSERT_TRUE(Ack("US", id).ok());
-  now_ = ru->opened[0].deadline_ms + 1;
+  now_ = ToUnixMillis(ru->opened[0].deadline) + 1;
   Settle();
   auto c = *store_->GetConflict(id);
   EXPECT_EQ(c->escalated_a, 1) << "RU missed its deadline";
@@ -367,7 +370,8 @@ TEST_F(ChannelTest, ConcurrentSubmissionsNeverMissAConflict) {
   {
     auto txn = store_->Begin().value();
     for (int p = 0; p < kParties; ++p) {
-      ASSERT_TRUE(txn->PutParty({PartyId("P" + std::to_string(p)), Role::kParty, "", now_}).ok());
+      ASSERT_TRUE(
+          txn->PutParty({PartyId("P" + std::to_string(p)), Role::kParty, "", Ms(now_)}).ok());
     }
     ASSERT_TRUE(txn->Commit().ok());
   }
@@ -419,7 +423,7 @@ TEST_F(ChannelTest, MessagesAreThreadedAndOnTheRecord) {
   std::promise<Result<store::MessageRecord>> p;
   channel_->PostMessage({PartyId("RU"), Role::kParty}, id,
                         {0, ConflictId(), PartyId(), MessageKind::kPropose,
-                         "{\"shift_s\":900,\"subject\":\"self\"}", "ru", 0},
+                         "{\"shift_s\":900,\"subject\":\"self\"}", "ru", Ms(0)},
                         [&](Result<store::MessageRecord> r) { p.set_value(std::move(r)); });
   auto m = p.get_future().get();
   ASSERT_TRUE(m.ok()) << m.status().ToString();
@@ -429,7 +433,7 @@ TEST_F(ChannelTest, MessagesAreThreadedAndOnTheRecord) {
   std::promise<Result<store::MessageRecord>> q;
   channel_->PostMessage(
       {PartyId("OCHA"), Role::kParty}, id,
-      {0, ConflictId(), PartyId(), MessageKind::kText, "{\"text\":\"hi\"}", "", 0},
+      {0, ConflictId(), PartyId(), MessageKind::kText, "{\"text\":\"hi\"}", "", Ms(0)},
       [&](Result<store::MessageRecord> r) { q.set_value(std::move(r)); });
   EXPECT_EQ(q.get_future().get().status().code(), StatusCode::kNotFound);
   auto entries = *store_->AuditAfter(0, 0, PartyId("US"));

@@ -25,20 +25,9 @@ double DisclosureHalfSizeM(const engine::Conflict& c) {
   return std::ceil(m / 1000.0) * 1000.0;
 }
 
-std::string FormatMs(int64_t ms) {
-  const int64_t whole_s = ms / 1000;  // toward zero, as before
-  if (ms % 1000 == 0)
-    return FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(whole_s)));
-  std::string s = FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(whole_s)));
-  char frac[8];
-  std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(((ms % 1000) + 1000) % 1000));
-  s.insert(s.size() - 1, frac);
-  return s;
-}
-
-json::value TimeOrNull(int64_t ms) {
-  if (ms == 0) return nullptr;
-  return json::value(FormatMs(ms));
+json::value TimeOrNull(std::optional<TimePoint> t) {
+  if (!t.has_value()) return nullptr;
+  return json::value(FormatRfc3339Millis(*t));
 }
 
 static std::string TimeText(TimePoint t) {
@@ -111,16 +100,16 @@ json::object ConflictView(const store::ConflictRecord& c, const Caller& caller,
       side["plan"] = (i == 0 ? c.plan_a : c.plan_b).value();
       side["plan_version"] = i == 0 ? c.version_a : c.version_b;
     }
-    side["acknowledged_at"] = TimeOrNull(i == 0 ? c.ack_a_ms : c.ack_b_ms);
-    side["accepted_at"] = TimeOrNull(i == 0 ? c.accept_a_ms : c.accept_b_ms);
+    side["acknowledged_at"] = TimeOrNull(i == 0 ? c.ack_a : c.ack_b);
+    side["accepted_at"] = TimeOrNull(i == 0 ? c.accept_a : c.accept_b);
     side["escalation_level"] = i == 0 ? c.escalated_a : c.escalated_b;
   }
   o["sides"] = std::move(sides);
   if (mine >= 0) o["own_side"] = mine;
-  o["deadline"] = TimeOrNull(c.deadline_ms);
-  o["created_at"] = TimeOrNull(c.created_ms);
-  o["updated_at"] = TimeOrNull(c.updated_ms);
-  o["resolved_at"] = TimeOrNull(c.resolved_ms);
+  o["deadline"] = FormatRfc3339Millis(c.deadline);
+  o["created_at"] = FormatRfc3339Millis(c.created);
+  o["updated_at"] = FormatRfc3339Millis(c.updated);
+  o["resolved_at"] = TimeOrNull(c.resolved);
   return o;
 }
 
@@ -130,7 +119,7 @@ json::object PlanView(const store::PlanRecord& p) {
   o["party"] = p.party.value();
   o["version"] = p.version;
   o["status"] = Name(p.status);
-  o["stored_at"] = FormatMs(p.created_ms);
+  o["stored_at"] = FormatRfc3339Millis(p.created);
   o["feature"] = json::parse(p.feature_json);
   return o;
 }
@@ -142,7 +131,7 @@ json::object MessageView(const store::MessageRecord& m) {
   o["party"] = m.party.value();
   o["kind"] = Name(m.kind);
   if (!m.language.empty()) o["language"] = m.language;
-  o["at"] = FormatMs(m.at_ms);
+  o["at"] = FormatRfc3339Millis(m.at);
   json::value body = json::parse(m.body_json);
   if (body.is_object()) {
     for (auto& [k, v] : body.as_object()) o[k] = v;
@@ -154,7 +143,7 @@ json::object EventView(const store::EventRecord& e) {
   json::object o;
   o["seq"] = e.seq;
   o["type"] = Name(e.type);
-  o["at"] = FormatMs(e.at_ms);
+  o["at"] = FormatRfc3339Millis(e.at);
   o["data"] = json::parse(e.data_json);
   return o;
 }

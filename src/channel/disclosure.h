@@ -11,6 +11,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <optional>
 #include <string>
 
 #include "channel/channel.h"
@@ -25,9 +26,9 @@ double DisclosureHalfSizeM(const engine::Conflict& c);
 
 std::string DisclosureJson(const engine::Conflict& c);
 
-// RFC 3339 UTC with milliseconds when not whole seconds; "" for 0 when `zero_empty`.
-std::string FormatMs(int64_t ms);
-boost::json::value TimeOrNull(int64_t ms);
+// null when absent, else RFC 3339 UTC with milliseconds when not whole seconds
+// (FormatRfc3339Millis).
+boost::json::value TimeOrNull(std::optional<TimePoint> t);
 
 // The conflict as `caller` may see it. REQUIRES: caller is a side or sees_all().
 boost::json::object ConflictView(const store::ConflictRecord& c, const Caller& caller);

@@ -1,30 +1,34 @@
 #include "channel/lifecycle.h"
 
 #include <algorithm>
-#include <limits>
+#include <optional>
+
+#include "base/time.h"
 
 namespace deconflict::channel {
 
 namespace {
 
-int64_t& Ack(store::ConflictRecord* c, int side) { return side == 0 ? c->ack_a_ms : c->ack_b_ms; }
-int64_t& Accepted(store::ConflictRecord* c, int side) {
-  return side == 0 ? c->accept_a_ms : c->accept_b_ms;
+std::optional<TimePoint>& Ack(store::ConflictRecord* c, int side) {
+  return side == 0 ? c->ack_a : c->ack_b;
+}
+std::optional<TimePoint>& Accepted(store::ConflictRecord* c, int side) {
+  return side == 0 ? c->accept_a : c->accept_b;
 }
 int& Level(store::ConflictRecord* c, int side) {
   return side == 0 ? c->escalated_a : c->escalated_b;
 }
 
 void AcknowledgedWhenBoth(store::ConflictRecord* c) {
-  if (c->ack_a_ms != 0 && c->ack_b_ms != 0 && c->status == ConflictStatus::kOpen) {
+  if (c->ack_a.has_value() && c->ack_b.has_value() && c->status == ConflictStatus::kOpen) {
     c->status = ConflictStatus::kAcknowledged;
   }
 }
 
-void Close(store::ConflictRecord* c, ConflictStatus status, Resolution resolution, int64_t now) {
+void Close(store::ConflictRecord* c, ConflictStatus status, Resolution resolution, TimePoint now) {
   c->status = status;
   c->resolution = resolution;
-  c->resolved_ms = now;
+  c->resolved = now;
 }
 
 }  // namespace
@@ -33,20 +37,22 @@ bool IsLive(const store::ConflictRecord& c) {
   return c.status == ConflictStatus::kOpen || c.status == ConflictStatus::kAcknowledged;
 }
 
-int64_t EscalationDue(const store::ConflictRecord& c, int side, const DeadlinePolicy& policy) {
-  const int64_t ack = side == 0 ? c.ack_a_ms : c.ack_b_ms;
+TimePoint EscalationDue(const store::ConflictRecord& c, int side, const DeadlinePolicy& policy) {
+  const std::optional<TimePoint>& ack = side == 0 ? c.ack_a : c.ack_b;
   const int level = side == 0 ? c.escalated_a : c.escalated_b;
-  if (ack != 0 || level >= 2) return std::numeric_limits<int64_t>::max();
-  return c.deadline_ms + (level == 0 ? 0 : static_cast<int64_t>(policy.reescalate_s * 1000.0));
+  if (ack.has_value() || level >= 2) return TimePoint::InfiniteFuture();
+  if (level == 0) return c.deadline;
+  return WholeMillis(c.deadline + Seconds(policy.reescalate_s));
 }
 
-int64_t NextDue(const store::ConflictRecord& c, const DeadlinePolicy& policy) {
-  int64_t due = c.window_end_ms + 1;  // expires once the window has passed
+TimePoint NextDue(const store::ConflictRecord& c, const DeadlinePolicy& policy) {
+  // Expires once the window has passed (1 ms after its end).
+  TimePoint due = WholeMillis(c.window_end + Seconds(0.001));
   for (int side = 0; side < 2; ++side) due = std::min(due, EscalationDue(c, side, policy));
   return due;
 }
 
-Result<Transition> Apply(store::ConflictRecord* c, const Event& e, int64_t now,
+Result<Transition> Apply(store::ConflictRecord* c, const Event& e, TimePoint now,
                          const DeadlinePolicy& policy) {
   if (!IsLive(*c))
     return Status::FailedPrecondition("conflict " + c->id + " is already " +
@@ -60,17 +66,17 @@ Result<Transition> Apply(store::ConflictRecord* c, const Event& e, int64_t now,
   switch (e.kind) {
     case Event::kAcknowledge:
       t.kind = EventType::kConflictAcknowledged;
-      if (Ack(c, e.side) != 0) return t;  // idempotent
+      if (Ack(c, e.side).has_value()) return t;  // idempotent
       Ack(c, e.side) = now;
       AcknowledgedWhenBoth(c);
       break;
     case Event::kAccept:
       t.kind = EventType::kConflictAccepted;
-      if (Accepted(c, e.side) != 0) return t;  // idempotent
+      if (Accepted(c, e.side).has_value()) return t;  // idempotent
       Accepted(c, e.side) = now;
-      if (Ack(c, e.side) == 0) Ack(c, e.side) = now;  // accepting implies having seen it
+      if (!Ack(c, e.side).has_value()) Ack(c, e.side) = now;  // accepting implies having seen it
       AcknowledgedWhenBoth(c);
-      if (c->accept_a_ms != 0 && c->accept_b_ms != 0) {
+      if (c->accept_a.has_value() && c->accept_b.has_value()) {
         Close(c, ConflictStatus::kResolved, Resolution::kCoordinated, now);
         t.kind = EventType::kConflictResolved;
         t.closed = true;
@@ -95,7 +101,7 @@ Result<Transition> Apply(store::ConflictRecord* c, const Event& e, int64_t now,
       break;
   }
   t.changed = true;
-  c->updated_ms = now;
+  c->updated = now;
   return t;
 }
 

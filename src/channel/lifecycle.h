@@ -2,7 +2,7 @@
 // applied here, in one place, and the writer (channel.h) only sequences, persists, records and
 // announces the transitions this returns.
 //
-//   Result<Transition> t = Apply(&record, Event::Acknowledge(0), now_ms, policy);
+//   Result<Transition> t = Apply(&record, Event::Acknowledge(0), now, policy);
 //   if (t.ok() && t->changed) { txn->PutConflict(record); ... audit t->kind ... }
 //
 //   open ──ack by one side──▶ open ──ack by both──▶ acknowledged
@@ -52,18 +52,19 @@ struct Transition {
   int level = 0;                                      // kEscalate: the level reached
 };
 
-// Applies `e` at `now_ms` to *c (status, ack/accept/escalation fields, resolution, updated_ms,
-// resolved_ms). FailedPrecondition when *c is no longer open or acknowledged, or an escalation is
-// not due; InvalidArgument for a side other than 0 or 1. *c is unchanged on failure.
-Result<Transition> Apply(store::ConflictRecord* c, const Event& e, int64_t now_ms,
+// Applies `e` at `now` (whole milliseconds, as the store keeps them) to *c (status,
+// ack/accept/escalation fields, resolution, updated, resolved). FailedPrecondition when *c is no
+// longer open or acknowledged, or an escalation is not due; InvalidArgument for a side other than 0
+// or 1. *c is unchanged on failure.
+Result<Transition> Apply(store::ConflictRecord* c, const Event& e, TimePoint now,
                          const DeadlinePolicy& policy);
 
 // True while the conflict is open or acknowledged.
 bool IsLive(const store::ConflictRecord& c);
-// When `side` is next due to escalate (ms), or INT64_MAX when it will not (acknowledged, or at
-// level 2).
-int64_t EscalationDue(const store::ConflictRecord& c, int side, const DeadlinePolicy& policy);
+// When `side` is next due to escalate, or TimePoint::InfiniteFuture() when it will not
+// (acknowledged, or at level 2).
+TimePoint EscalationDue(const store::ConflictRecord& c, int side, const DeadlinePolicy& policy);
 // When the conflict next needs attention: its next escalation or its expiry, whichever is first.
-int64_t NextDue(const store::ConflictRecord& c, const DeadlinePolicy& policy);
+TimePoint NextDue(const store::ConflictRecord& c, const DeadlinePolicy& policy);
 
 }  // namespace deconflict::channel

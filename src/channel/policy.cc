@@ -4,12 +4,13 @@
 #include <boost/json.hpp>
 #include <cmath>
 
+#include "base/time.h"
 #include "json/parse.h"
 
 namespace deconflict::channel {
 
-int64_t DeadlinePolicy::DeadlineFor(int64_t notice_ms, int64_t conflict_start_ms) const {
-  double lead_s = static_cast<double>(conflict_start_ms - notice_ms) / 1000.0;
+TimePoint DeadlinePolicy::DeadlineFor(TimePoint notice, TimePoint conflict_start) const {
+  double lead_s = (conflict_start - notice).value();
   double ack_s = steps.empty() ? min_ack_s : steps.back().ack_s;
   for (const Step& s : steps) {
     if (lead_s <= s.lead_s) {
@@ -19,7 +20,7 @@ int64_t DeadlinePolicy::DeadlineFor(int64_t notice_ms, int64_t conflict_start_ms
   }
   ack_s = std::min(ack_s, std::max(lead_s, 0.0));
   ack_s = std::max(ack_s, min_ack_s);
-  return notice_ms + static_cast<int64_t>(std::llround(ack_s * 1000.0));
+  return WholeMillis(notice + Seconds(ack_s));
 }
 
 namespace {

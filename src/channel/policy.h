@@ -1,7 +1,7 @@
 // How long a party has to acknowledge a notice, and when a missed deadline escalates.
 //
 //   DeadlinePolicy p;                                       // defaults below
-//   int64_t deadline = p.DeadlineFor(now_ms, conflict_start_ms);
+//   TimePoint deadline = p.DeadlineFor(now, conflict_start);
 //   Result<DeadlinePolicy> q = ParseDeadlinePolicy(R"({"steps": [...]})");
 //
 // The acknowledgement time allowed shrinks as the conflict gets closer: the first step whose
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/units.h"
 
 namespace deconflict::channel {
 
@@ -30,7 +31,9 @@ struct DeadlinePolicy {
   double min_ack_s = 60;      // DEFAULT: 1 min
   double reescalate_s = 600;  // DEFAULT: 10 min after level 1
 
-  int64_t DeadlineFor(int64_t notice_ms, int64_t conflict_start_ms) const;
+  // The acknowledgement deadline of a notice sent at `notice` about a conflict starting at
+  // `conflict_start`, rounded to whole milliseconds.
+  TimePoint DeadlineFor(TimePoint notice, TimePoint conflict_start) const;
 };
 
 // JSON: {"steps": [{"lead_s": 1800, "ack_s": 120}, ...], "min_ack_s": 60, "reescalate_s": 600};

@@ -2,21 +2,26 @@
 
 #include <gtest/gtest.h>
 
+#include "base/time.h"
+
 namespace deconflict::channel {
 namespace {
+
+// An instant `ms` milliseconds after the epoch.
+TimePoint Ms(int64_t ms) { return FromUnixMillis(ms); }
 
 constexpr int64_t kMin = 60'000;
 
 TEST(DeadlinePolicy, ShrinksAsTheConflictApproaches) {
   DeadlinePolicy p;
-  EXPECT_EQ(p.DeadlineFor(0, 20 * 60 * kMin), 120 * kMin);  // 20 h ahead -> 2 h
-  EXPECT_EQ(p.DeadlineFor(0, 6 * 60 * kMin), 30 * kMin);    // 6 h -> 30 min
-  EXPECT_EQ(p.DeadlineFor(0, 90 * kMin), 10 * kMin);        // 90 min -> 10 min
-  EXPECT_EQ(p.DeadlineFor(0, 20 * kMin), 2 * kMin);         // 20 min -> 2 min
+  EXPECT_EQ(p.DeadlineFor(Ms(0), Ms(20 * 60 * kMin)), Ms(120 * kMin));  // 20 h ahead -> 2 h
+  EXPECT_EQ(p.DeadlineFor(Ms(0), Ms(6 * 60 * kMin)), Ms(30 * kMin));    // 6 h -> 30 min
+  EXPECT_EQ(p.DeadlineFor(Ms(0), Ms(90 * kMin)), Ms(10 * kMin));        // 90 min -> 10 min
+  EXPECT_EQ(p.DeadlineFor(Ms(0), Ms(20 * kMin)), Ms(2 * kMin));         // 20 min -> 2 min
   // Never after the conflict starts, never less than the minimum.
-  EXPECT_EQ(p.DeadlineFor(0, 90'000), 90'000);
-  EXPECT_EQ(p.DeadlineFor(0, 10'000), kMin);
-  EXPECT_EQ(p.DeadlineFor(0, -kMin), kMin);  // already started
+  EXPECT_EQ(p.DeadlineFor(Ms(0), Ms(90'000)), Ms(90'000));
+  EXPECT_EQ(p.DeadlineFor(Ms(0), Ms(10'000)), Ms(kMin));
+  EXPECT_EQ(p.DeadlineFor(Ms(0), Ms(-kMin)), Ms(kMin));  // already started
 }
 
 // Found by deadline_policy_fuzzer: {"min_ack_s": 1e300} was accepted, and DeadlineFor then rounded
@@ -29,15 +34,15 @@ TEST(DeadlinePolicy, RefusesDurationsBeyondAYear) {
   Result<DeadlinePolicy> p = ParseDeadlinePolicy(
       R"({"steps": [{"lead_s": 1e18, "ack_s": 31536000}], "min_ack_s": 31536000})");
   ASSERT_TRUE(p.ok()) << p.status().message();
-  EXPECT_EQ(p->DeadlineFor(0, 0), 31536000LL * 1000);
+  EXPECT_EQ(p->DeadlineFor(Ms(0), Ms(0)), Ms(31536000LL * 1000));
 }
 
 TEST(DeadlinePolicy, ParsesAndReportsEveryBadField) {
   auto p = ParseDeadlinePolicy(R"({"steps": [{"lead_s": 600, "ack_s": 60}], "min_ack_s": 30})");
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ(p->steps.size(), 1u);
-  EXPECT_EQ(p->DeadlineFor(0, 300'000), 60'000);
-  EXPECT_EQ(p->DeadlineFor(0, 3'600'000), 60'000) << "beyond the last step: its ack_s";
+  EXPECT_EQ(p->DeadlineFor(Ms(0), Ms(300'000)), Ms(60'000));
+  EXPECT_EQ(p->DeadlineFor(Ms(0), Ms(3'600'000)), Ms(60'000)) << "beyond the last step: its ack_s";
 
   auto bad = ParseDeadlinePolicy(
       R"({"steps": [{"lead_s": 600, "ack_s": -1}, {"lead_s": 300, "ack_s": 5}], "x": 1})");

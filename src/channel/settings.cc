@@ -9,9 +9,9 @@ namespace deconflict::channel {
 namespace json = boost::json;
 
 Result<store::WebhookRecord> AddWebhook(store::WriteTxn& txn, const AuditAppender& audit,
-                                        store::WebhookRecord w, int64_t now_ms, const PartyId& by) {
+                                        store::WebhookRecord w, TimePoint now, const PartyId& by) {
   w.id = 0;
-  w.created_ms = now_ms;
+  w.created = now;
   w.active = true;
   auto id = txn.PutWebhook(w);
   if (!id.ok()) return id.status();
@@ -31,9 +31,9 @@ Status DeleteWebhook(store::WriteTxn& txn, const AuditAppender& audit, const Par
 }
 
 Result<store::ContactRecord> AddContact(store::WriteTxn& txn, const AuditAppender& audit,
-                                        store::ContactRecord c, int64_t now_ms, const PartyId& by) {
+                                        store::ContactRecord c, TimePoint now, const PartyId& by) {
   c.id = 0;
-  c.created_ms = now_ms;
+  c.created = now;
   auto id = txn.PutContact(c);
   if (!id.ok()) return id.status();
   c.id = *id;

@@ -3,7 +3,7 @@
 // the admin CLI (changes made on the server's machine) use.
 //
 //   auto audit = [&](std::string kind, std::vector<PartyId> parties, std::string body) {...};
-//   Result<store::ContactRecord> c = AddContact(*txn, audit, std::move(contact), now_ms, "admin");
+//   Result<store::ContactRecord> c = AddContact(*txn, audit, std::move(contact), now, "admin");
 //
 // `by` names who made the change in the entry: the party (API) or "admin" (CLI). Webhook secrets
 // never go into the record.
@@ -23,15 +23,15 @@ namespace deconflict::channel {
 using AuditAppender =
     std::function<Status(AuditKind kind, std::vector<PartyId> parties, std::string body)>;
 
-// Stores a new webhook of w.party (id assigned, active, created at `now_ms`). NotFound if the
+// Stores a new webhook of w.party (id assigned, active, created at `now`). NotFound if the
 // party does not exist.
 Result<store::WebhookRecord> AddWebhook(store::WriteTxn& txn, const AuditAppender& audit,
-                                        store::WebhookRecord w, int64_t now_ms, const PartyId& by);
+                                        store::WebhookRecord w, TimePoint now, const PartyId& by);
 // NotFound unless `party` has webhook `id`.
 Status DeleteWebhook(store::WriteTxn& txn, const AuditAppender& audit, const PartyId& party,
                      int64_t id, const PartyId& by);
 Result<store::ContactRecord> AddContact(store::WriteTxn& txn, const AuditAppender& audit,
-                                        store::ContactRecord c, int64_t now_ms, const PartyId& by);
+                                        store::ContactRecord c, TimePoint now, const PartyId& by);
 // NotFound unless `party` has contact `id`.
 Status DeleteContact(store::WriteTxn& txn, const AuditAppender& audit, const PartyId& party,
                      int64_t id, const PartyId& by);

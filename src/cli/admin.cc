@@ -33,10 +33,10 @@ bool IsAlnum(char c) {
 }
 bool IsAlpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
-// "2026-11-22T10:00:03Z", or "-" for 0 (not set).
-std::string TimeOf(int64_t ms) {
-  if (ms == 0) return "-";
-  return FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(ms) / 1000.0));
+// "2026-11-22T10:00:03Z", or "-" when not set.
+std::string TimeOf(std::optional<TimePoint> t) {
+  if (!t.has_value()) return "-";
+  return FormatRfc3339(*t);
 }
 
 // Display width of UTF-8 text (code points; good enough for names and rosters).
@@ -95,7 +95,7 @@ int Report(const Failure& f, const Io& io) {
 class Admin {
  public:
   Admin(const AdminOptions& o, const Io& io, store::Store* s)
-      : o_(o), party_(o.party), io_(io), store_(s), now_(o.now_ms ? o.now_ms() : SystemNowMs()) {}
+      : o_(o), party_(o.party), io_(io), store_(s), now_(o.now ? o.now() : NowMillis()) {}
 
   int Run() {
     Step failed = Dispatch();
@@ -103,12 +103,6 @@ class Admin {
   }
 
  private:
-  static int64_t SystemNowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
-
   Step Dispatch() {
     switch (o_.action) {
       case AdminAction::kInit:
@@ -152,7 +146,7 @@ class Admin {
   Step Audit(store::WriteTxn& txn, AuditKind kind, const PartyId& party, json::object body) {
     body["by"] = "admin";
     store::AuditEntry e;
-    e.at_ms = now_;
+    e.at = now_;
     e.kind = std::string(Name(kind));
     e.parties = {party};
     e.body_json = deconflict::json::Write(body);
@@ -165,7 +159,7 @@ class Admin {
   channel::AuditAppender Appender(store::WriteTxn& txn) {
     return [this, &txn](AuditKind kind, std::vector<PartyId> parties, std::string body) -> Status {
       store::AuditEntry e;
-      e.at_ms = now_;
+      e.at = now_;
       e.kind = std::string(Name(kind));
       e.parties = std::move(parties);
       e.body_json = std::move(body);
@@ -192,7 +186,7 @@ class Admin {
     t.id = "tok_" + record::RandomHex(6);
     t.party = party;
     t.hash = record::Sha256Hex(*secret);
-    t.created_ms = now_;
+    t.created = now_;
     *id = t.id;
     if (Status s = txn.PutToken(t); !s.ok()) return FromStatus(s, "cannot store the token");
     return Audit(txn, AuditKind::kTokenCreated, party, {{"token", t.id}, {"party", party.value()}});
@@ -233,7 +227,7 @@ class Admin {
     std::string secret, token_id;
     Step failed = InTransaction([&](store::WriteTxn& txn) -> Step {
       store::PartyRecord p{
-          .name = party_, .role = *role, .display_name = o_.display_name, .created_ms = now_};
+          .name = party_, .role = *role, .display_name = o_.display_name, .created = now_};
       if (Status s = txn.PutParty(p); !s.ok()) {
         if (s.code() == StatusCode::kAlreadyExists) {
           return BadInput("party " + o_.party + " already exists");
@@ -273,9 +267,10 @@ class Admin {
       Result<std::vector<store::TokenRecord>> tokens = store_->ListTokens(p.name);
       if (!tokens.ok()) return FromStatus(tokens.status());
       size_t active = 0;
-      for (const store::TokenRecord& t : *tokens) active += t.revoked_ms == 0;
+      for (const store::TokenRecord& t : *tokens)
+        active += static_cast<int>(!t.revoked.has_value());
       rows.push_back({p.name.value(), std::string(Name(p.role)),
-                      p.display_name.empty() ? "-" : p.display_name, TimeOf(p.created_ms),
+                      p.display_name.empty() ? "-" : p.display_name, TimeOf(p.created),
                       std::to_string(active)});
     }
     io_.out << Table(rows);
@@ -303,8 +298,8 @@ class Admin {
     }
     std::vector<std::vector<std::string>> rows = {{"ID", "CREATED", "STATUS"}};
     for (const store::TokenRecord& t : *tokens) {
-      rows.push_back({t.id, TimeOf(t.created_ms),
-                      t.revoked_ms == 0 ? "active" : "revoked " + TimeOf(t.revoked_ms)});
+      rows.push_back({t.id, TimeOf(t.created),
+                      !t.revoked.has_value() ? "active" : "revoked " + TimeOf(t.revoked)});
     }
     io_.out << Table(rows);
     return std::nullopt;
@@ -323,9 +318,9 @@ class Admin {
       }
     }
     if (!found) return BadInput("token " + o_.token_id + " does not exist");
-    if (found->revoked_ms != 0) {
+    if (found->revoked.has_value()) {
       io_.out << "token " << found->id << " of " << found->party.value()
-              << " was already revoked at " << TimeOf(found->revoked_ms) << "\n";
+              << " was already revoked at " << TimeOf(found->revoked) << "\n";
       return std::nullopt;
     }
     Step failed = InTransaction([&](store::WriteTxn& txn) -> Step {
@@ -369,7 +364,7 @@ class Admin {
                            .role = o_.backup ? ContactRole::kBackup : ContactRole::kPrimary,
                            .roster = o_.roster,
                            .webhook_url = o_.webhook_url,
-                           .created_ms = now_};
+                           .created = now_};
     // The same write and audit entry as POST /v1/contacts (channel/settings.h).
     Step failed = InTransaction([&](store::WriteTxn& txn) -> Step {
       Result<store::ContactRecord> added =
@@ -429,7 +424,7 @@ class Admin {
                            .url = o_.url,
                            .secret = o_.secret ? *o_.secret : record::RandomHex(32),
                            .active = true,
-                           .created_ms = now_};
+                           .created = now_};
     // The same write and audit entry as POST /v1/webhooks (channel/settings.h); never the
     // secret in the record.
     Step failed = InTransaction([&](store::WriteTxn& txn) -> Step {
@@ -462,7 +457,7 @@ class Admin {
     std::vector<std::vector<std::string>> rows = {{"ID", "URL", "STATUS", "CREATED"}};
     for (const store::WebhookRecord& w : *hooks) {
       rows.push_back(
-          {std::to_string(w.id), w.url, w.active ? "active" : "inactive", TimeOf(w.created_ms)});
+          {std::to_string(w.id), w.url, w.active ? "active" : "inactive", TimeOf(w.created)});
     }
     io_.out << Table(rows);
     return std::nullopt;
@@ -498,7 +493,7 @@ class Admin {
   const PartyId party_;  // o_.party, the NAME / PARTY argument
   const Io& io_;
   store::Store* store_;
-  const int64_t now_;
+  const TimePoint now_;
 };
 
 }  // namespace

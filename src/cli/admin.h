@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "base/units.h"
 #include "cli/commands.h"
 
 namespace deconflict::cli {
@@ -54,8 +55,8 @@ struct AdminOptions {
   std::string url;                    // webhook add
   std::optional<std::string> secret;  // DEFAULT: nullopt = a random secret, printed
   std::string out_path;               // audit export; DEFAULT: empty = io.out
-  // DEFAULT: the system clock. Milliseconds since the Unix epoch.
-  std::function<int64_t()> now_ms;
+  // DEFAULT: the system clock (NowMillis). Whole milliseconds, as the store keeps them.
+  std::function<TimePoint()> now;
 };
 
 // Runs one admin command. init and party add create the folder and the store if missing; every

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <regex>
 
+#include "base/time.h"
 #include "cli/tool_runner.h"
 #include "record/chain.h"
 #include "record/crypto.h"
@@ -16,6 +17,9 @@
 
 namespace deconflict::cli {
 namespace {
+
+// An instant `ms` milliseconds after the epoch.
+TimePoint Ms(int64_t ms) { return FromUnixMillis(ms); }
 
 namespace fs = std::filesystem;
 
@@ -51,7 +55,7 @@ class AuditVerifyTest : public ToolTest {
     ASSERT_TRUE(txn.ok());
     ASSERT_TRUE((*txn)
                     ->PutCheckpoint(record::MakeCheckpoint(*key, (*last)->seq, (*last)->hash,
-                                                           (*last)->at_ms + 1))
+                                                           (*last)->at + Seconds(0.001)))
                     .ok());
     ASSERT_TRUE((*txn)->Commit().ok());
     public_key_ = key->public_key_hex;
@@ -220,7 +224,7 @@ TEST_F(AuditVerifyTest, ReceiptsVerify) {
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries->size(), 3u);
   const std::string receipt = boost::json::serialize(
-      record::MakeReceipt(*key, "party RU", "RU", 1'800'000'000'000, *entries, std::nullopt));
+      record::MakeReceipt(*key, "party RU", "RU", Ms(1'800'000'000'000), *entries, std::nullopt));
   const std::string path = Write("receipt.json", receipt);
   const ToolOutput o =
       RunTool({"audit", "verify", "--receipt", path, "--key", key->public_key_hex});
@@ -251,7 +255,7 @@ TEST_F(AuditVerifyTest, BodiesWrittenByTheOldSerializerStillVerify) {
     auto txn = (*s)->Begin();
     ASSERT_TRUE(txn.ok());
     store::AuditEntry e;
-    e.at_ms = 1'700'000'000'000;
+    e.at = Ms(1'700'000'000'000);
     e.kind = "conflict.opened";
     e.parties = {PartyId("RU"), PartyId("US")};
     e.body_json = old_body;
@@ -283,8 +287,8 @@ TEST_F(AuditVerifyTest, BodiesWrittenByTheOldSerializerStillVerify) {
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries->size(), 2u);
   EXPECT_EQ((*entries)[0].body_json, old_body);
-  const std::string receipt = boost::json::serialize(
-      record::MakeReceipt(*key, "conflict c-17", "RU", 1'800'000'000'000, *entries, std::nullopt));
+  const std::string receipt = boost::json::serialize(record::MakeReceipt(
+      *key, "conflict c-17", "RU", Ms(1'800'000'000'000), *entries, std::nullopt));
   const ToolOutput r = RunTool(
       {"audit", "verify", "--receipt", Write("receipt.json", receipt), "--key", public_key_});
   ASSERT_EQ(r.code, 0) << r.err;

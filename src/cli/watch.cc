@@ -47,12 +47,6 @@ class StopSignals {
   struct sigaction old_term_ {};
 };
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 const json::object* ObjectAt(const json::object* o, std::string_view key) {
   if (o == nullptr) return nullptr;
   const json::value* v = o->if_contains(key);
@@ -116,15 +110,13 @@ std::string Compact(std::string_view data) {
 }
 
 // The event's time, canonical RFC 3339: the event's own "at", else its message's, else the
-// conflict's last update, else when the line arrived (received_ms, Unix milliseconds).
+// conflict's last update, else when the line arrived (`received`).
 std::string EventTime(const json::object* d, const json::object* message, const json::object* c,
-                      int64_t received_ms) {
+                      TimePoint received) {
   std::optional<std::string> at = Canonical(StringAt(d, "at"));
   if (!at) at = Canonical(StringAt(message, "at"));
   if (!at) at = Canonical(StringAt(c, "updated_at"));
-  if (!at) {
-    at = FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(received_ms) / 1000.0));
-  }
+  if (!at) at = FormatRfc3339(received);
   return *at;
 }
 
@@ -208,14 +200,14 @@ void AppendEventDetail(std::string_view type, const json::object* d, const json:
 }  // namespace
 
 std::string FormatEventLine(int64_t id, std::string_view type, std::string_view data_json,
-                            int64_t received_ms) {
+                            TimePoint received) {
   boost::system::error_code ec;
   const json::value data = json::parse(data_json, ec);
   const json::object* d = ec ? nullptr : data.if_object();
   const json::object* c = ObjectAt(d, "conflict");
   const json::object* message = ObjectAt(d, "message");
 
-  const std::string at = EventTime(d, message, c, received_ms);
+  const std::string at = EventTime(d, message, c, received);
   const std::string date = at.substr(0, 10);
 
   std::vector<std::string> parts;
@@ -299,7 +291,7 @@ int RunWatch(const WatchOptions& o, const Io& io) {
           attempt = 0;  // a working stream: the next failure retries after the first delay
           if (e.id > 0) last_id = e.id;
           io.out << (o.json ? FormatEventJson(e.id, e.type, e.data)
-                            : FormatEventLine(e.id, e.type, e.data, NowMs()))
+                            : FormatEventLine(e.id, e.type, e.data, NowMillis()))
                  << "\n";
           io.out.flush();
           output_failed = !io.out;

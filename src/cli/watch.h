@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/units.h"
 #include "cli/commands.h"
 
 namespace deconflict::cli {
@@ -45,11 +46,11 @@ int RunWatch(const WatchOptions& options, const Io& io);
 //   2026-11-22T10:00:03Z  #12 conflict.opened  c-3f2a9b10c4d5e6f7  separation US-PATROL-1 vs
 //   RU-PATROL-1  window 09:16–09:20Z  min 120 m  ack by 10:02Z
 // (one line). The time is the event's ("at", else the conflict's "updated_at"), else
-// `received_ms` (ms since the epoch). Times of the window and deadline omit their date when it is
+// `received` (when the line arrived). Times of the window and deadline omit their date when it is
 // the line's. Fields missing from data_json are left out; data that is not a conflict event is
 // shown as compact JSON.
 std::string FormatEventLine(int64_t id, std::string_view type, std::string_view data_json,
-                            int64_t received_ms);
+                            TimePoint received);
 
 // One event as a JSON line without a newline: {"id":12,"type":"conflict.opened","data":<data>}
 // with data_json verbatim (as a JSON string if it is not valid JSON).

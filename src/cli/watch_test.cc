@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/time.h"
 #include "http/server.h"
 #include "testsupport/status_macros.h"
 
@@ -28,7 +29,7 @@ namespace {
 using std::chrono::milliseconds;
 
 // 2026-11-22T12:00:00Z, when an event carries no time of its own.
-constexpr int64_t kReceivedMs = 1'795'348'800'000;
+const TimePoint kReceived = FromUnixMillis(1'795'348'800'000);
 
 constexpr const char* kOpened = R"({"conflict": {
   "id": "c-3f2a9b10c4d5e6f7", "status": "open", "type": "separation", "rule": "ground_ground",
@@ -44,7 +45,7 @@ constexpr const char* kOpened = R"({"conflict": {
   "updated_at": "2026-11-22T10:00:03.250Z", "resolved_at": null}})";
 
 TEST(FormatEventLineTest, ConflictOpened) {
-  EXPECT_EQ(FormatEventLine(12, "conflict.opened", kOpened, kReceivedMs),
+  EXPECT_EQ(FormatEventLine(12, "conflict.opened", kOpened, kReceived),
             "2026-11-22T10:00:03Z  #12 conflict.opened  c-3f2a9b10c4d5e6f7  separation "
             "US-PATROL-1 vs RU-PATROL-1  window 09:16–09:20Z  min 120 m  ack by 10:02Z");
 }
@@ -52,53 +53,52 @@ TEST(FormatEventLineTest, ConflictOpened) {
 TEST(FormatEventLineTest, EventsAboutAConflictSayWhatHappened) {
   std::string acked = kOpened;
   acked.insert(1, R"("by": "RU", )");
-  EXPECT_EQ(FormatEventLine(13, "conflict.acknowledged", acked, kReceivedMs),
+  EXPECT_EQ(FormatEventLine(13, "conflict.acknowledged", acked, kReceived),
             "2026-11-22T10:00:03Z  #13 conflict.acknowledged  c-3f2a9b10c4d5e6f7  separation "
             "US-PATROL-1 vs RU-PATROL-1  window 09:16–09:20Z  min 120 m  acknowledged by RU  "
             "status open");
   std::string escalated = kOpened;
   escalated.insert(1, R"("party": "US", "level": 2, "contacts": [], )");
-  EXPECT_NE(FormatEventLine(14, "conflict.escalated", escalated, kReceivedMs)
+  EXPECT_NE(FormatEventLine(14, "conflict.escalated", escalated, kReceived)
                 .find("  escalated: US level 2"),
             std::string::npos);
   std::string resolved = kOpened;
   const std::string status = R"("status": "open")";
   resolved.replace(resolved.find(status), status.size(),
                    R"("status": "resolved", "resolution": "amended")");
-  EXPECT_NE(FormatEventLine(15, "conflict.resolved", resolved, kReceivedMs)
+  EXPECT_NE(FormatEventLine(15, "conflict.resolved", resolved, kReceived)
                 .find("min 120 m  resolved: amended"),
             std::string::npos);
   std::string message = kOpened;
   message.insert(1, R"("message": {"seq": 1, "party": "RU", "kind": "propose",
                                    "at": "2026-11-22T10:05:00Z"}, )");
-  EXPECT_EQ(FormatEventLine(16, "message.posted", message, kReceivedMs).substr(0, 40),
+  EXPECT_EQ(FormatEventLine(16, "message.posted", message, kReceived).substr(0, 40),
             "2026-11-22T10:05:00Z  #16 message.posted");
-  EXPECT_NE(FormatEventLine(16, "message.posted", message, kReceivedMs)
-                .find("  message from RU (propose)"),
-            std::string::npos);
+  EXPECT_NE(
+      FormatEventLine(16, "message.posted", message, kReceived).find("  message from RU (propose)"),
+      std::string::npos);
 }
 
 TEST(FormatEventLineTest, MissingFieldsAreLeftOut) {
-  EXPECT_EQ(FormatEventLine(3, "conflict.expired", R"({"conflict": {"id": "c-1"}})", kReceivedMs),
+  EXPECT_EQ(FormatEventLine(3, "conflict.expired", R"({"conflict": {"id": "c-1"}})", kReceived),
             "2026-11-22T12:00:00Z  #3 conflict.expired  c-1");
   EXPECT_EQ(FormatEventLine(4, "conflict.opened",
                             R"({"conflict": {"id": "c-2", "sides": [{"party": "US",
                                 "plan": "us-9", "callsign": ""}, {"party": "RU"}],
                                 "window": {"start": "-infinity", "end": "infinity"},
                                 "deadline": null}})",
-                            kReceivedMs),
+                            kReceived),
             "2026-11-22T12:00:00Z  #4 conflict.opened  c-2  US us-9 vs RU  window always");
-  EXPECT_EQ(FormatEventLine(5, "", R"({"conflict": 7})", kReceivedMs),
+  EXPECT_EQ(FormatEventLine(5, "", R"({"conflict": 7})", kReceived),
             R"(2026-11-22T12:00:00Z  #5 message  {"conflict": 7})");
 }
 
 TEST(FormatEventLineTest, OtherEventsShowTheirData) {
-  EXPECT_EQ(FormatEventLine(7, "notice", R"({"text":"hello"})", kReceivedMs),
+  EXPECT_EQ(FormatEventLine(7, "notice", R"({"text":"hello"})", kReceived),
             R"(2026-11-22T12:00:00Z  #7 notice  {"text":"hello"})");
-  EXPECT_EQ(FormatEventLine(8, "x", "not json", kReceivedMs),
-            "2026-11-22T12:00:00Z  #8 x  not json");
+  EXPECT_EQ(FormatEventLine(8, "x", "not json", kReceived), "2026-11-22T12:00:00Z  #8 x  not json");
   const std::string long_data = "{\"a\":\"" + std::string(500, 'x') + "\"}";
-  EXPECT_LT(FormatEventLine(9, "x", long_data, kReceivedMs).size(), 220u);
+  EXPECT_LT(FormatEventLine(9, "x", long_data, kReceived).size(), 220u);
 }
 
 TEST(FormatEventLineTest, TimesCarryTheirDateWhenItIsNotTheLines) {
@@ -106,12 +106,12 @@ TEST(FormatEventLineTest, TimesCarryTheirDateWhenItIsNotTheLines) {
       "window": {"start": "2026-11-23T23:59:30Z", "end": "2026-11-24T00:04:00Z"},
       "min_distance_m": 3.26, "deadline": "2026-11-23T08:00:00Z",
       "updated_at": "2026-11-22T10:00:00Z"}})";
-  EXPECT_EQ(FormatEventLine(1, "conflict.opened", data, kReceivedMs),
+  EXPECT_EQ(FormatEventLine(1, "conflict.opened", data, kReceived),
             "2026-11-22T10:00:00Z  #1 conflict.opened  c-4  window 2026-11-23 23:59:30–2026-11-24 "
             "00:04Z  min 3.3 m  ack by 2026-11-23 08:00Z");
   const std::string site = R"({"conflict": {"id": "c-5",
       "window": {"start": "-infinity", "end": "2026-11-22T11:00:00Z"}, "min_distance_m": 0}})";
-  EXPECT_EQ(FormatEventLine(2, "conflict.opened", site, kReceivedMs),
+  EXPECT_EQ(FormatEventLine(2, "conflict.opened", site, kReceived),
             "2026-11-22T12:00:00Z  #2 conflict.opened  c-5  window until 11:00Z  min 0 m");
 }
 

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "base/time.h"
 #include "json/write.h"
 
 namespace deconflict::record {
@@ -48,6 +49,18 @@ class ObjectReader {
     }
     Fail(key, "not an integer");
     return 0;
+  }
+
+  // An instant in integer milliseconds. |ms| <= 10^15 (year 33658): the range in which
+  // FromUnixMillis and ToUnixMillis give back the same integer, so the hash input is unchanged.
+  TimePoint Millis(const char* key) {
+    constexpr int64_t kMaxMillis = 1'000'000'000'000'000;
+    const int64_t ms = Int(key);
+    if (ms < -kMaxMillis || ms > kMaxMillis) {
+      Fail(key, "out of range (at most 10^15 ms from the epoch)");
+      return TimePoint();
+    }
+    return FromUnixMillis(ms);
   }
 
   std::string String(const char* key) {
@@ -148,7 +161,7 @@ void CheckCheckpoint(const Checkpoint& c, const std::string& trusted, const std:
     problems->Add(label + ": signed by key " + c.public_key + ", not by the trusted key");
   }
   if (!IsLowerHex(c.hash, 32) || !IsLowerHex(c.signature, 64) ||
-      !Verify(c.public_key, CheckpointMessage(c.seq, c.hash, c.at_ms), c.signature)) {
+      !Verify(c.public_key, CheckpointMessage(c.seq, c.hash, c.at), c.signature)) {
     problems->Add(label + ": signature is not valid");
   }
 }
@@ -168,7 +181,7 @@ std::string EntryHashInput(const AuditEntry& e) {
   s += "deconflict-audit-v1\n";
   s += std::to_string(e.seq);
   s += '\n';
-  s += std::to_string(e.at_ms);
+  s += std::to_string(ToUnixMillis(e.at));
   s += '\n';
   s += e.kind;
   s += '\n';
@@ -200,18 +213,18 @@ Status ValidateAuditFields(const AuditEntry& e) {
   return Status::Ok();
 }
 
-std::string CheckpointMessage(int64_t seq, const std::string& hash, int64_t at_ms) {
+std::string CheckpointMessage(int64_t seq, const std::string& hash, TimePoint at) {
   return "deconflict-checkpoint-v1\n" + std::to_string(seq) + "\n" + hash + "\n" +
-         std::to_string(at_ms);
+         std::to_string(ToUnixMillis(at));
 }
 
-Checkpoint MakeCheckpoint(const KeyPair& key, int64_t seq, const std::string& hash, int64_t at_ms) {
+Checkpoint MakeCheckpoint(const KeyPair& key, int64_t seq, const std::string& hash, TimePoint at) {
   Checkpoint c;
   c.seq = seq;
   c.hash = hash;
-  c.at_ms = at_ms;
+  c.at = at;
   c.public_key = key.public_key_hex;
-  c.signature = Sign(key, CheckpointMessage(seq, hash, at_ms));
+  c.signature = Sign(key, CheckpointMessage(seq, hash, at));
   return c;
 }
 
@@ -272,7 +285,7 @@ json::object AuditEntryToJson(const AuditEntry& e) {
   json::object o;
   o.reserve(7);
   o["seq"] = e.seq;
-  o["at_ms"] = e.at_ms;
+  o["at_ms"] = ToUnixMillis(e.at);
   o["kind"] = e.kind;
   json::array parties;
   parties.reserve(e.parties.size());
@@ -288,7 +301,7 @@ Result<AuditEntry> AuditEntryFromJson(const json::value& v) {
   ObjectReader r(v, "entry");
   AuditEntry e;
   e.seq = r.Int("seq");
-  e.at_ms = r.Int("at_ms");
+  e.at = r.Millis("at_ms");
   e.kind = r.String("kind");
   for (std::string& p : r.StringArray("parties")) e.parties.emplace_back(std::move(p));
   e.body_json = r.String("body_json");
@@ -306,7 +319,7 @@ json::object CheckpointToJson(const Checkpoint& c) {
   o.reserve(5);
   o["seq"] = c.seq;
   o["hash"] = c.hash;
-  o["at_ms"] = c.at_ms;
+  o["at_ms"] = ToUnixMillis(c.at);
   o["public_key"] = c.public_key;
   o["signature"] = c.signature;
   return o;
@@ -317,7 +330,7 @@ Result<Checkpoint> CheckpointFromJson(const json::value& v) {
   Checkpoint c;
   c.seq = r.Int("seq");
   c.hash = r.Hex("hash", 32);
-  c.at_ms = r.Int("at_ms");
+  c.at = r.Millis("at_ms");
   c.public_key = r.Hex("public_key", 32);
   c.signature = r.Hex("signature", 64);
   if (Status s = r.Finish(); !s.ok()) return s;
@@ -393,10 +406,10 @@ Status ParseExport(const std::string& text, std::vector<AuditEntry>* entries,
 }
 
 json::object MakeReceipt(const KeyPair& key, const std::string& subject, const std::string& party,
-                         int64_t issued_at_ms, const std::vector<AuditEntry>& entries,
+                         TimePoint issued_at, const std::vector<AuditEntry>& entries,
                          const std::optional<Checkpoint>& checkpoint) {
   json::object receipt;
-  receipt["issued_at"] = issued_at_ms;
+  receipt["issued_at"] = ToUnixMillis(issued_at);
   receipt["subject"] = subject;
   receipt["party"] = party;
   json::array list;

@@ -2,7 +2,7 @@
 // docs/record.md).
 //
 //   entry.hash = EntryHash(entry);                  // over seq, at, kind, parties, body, prev
-//   Checkpoint c = MakeCheckpoint(key, entry.seq, entry.hash, now_ms);
+//   Checkpoint c = MakeCheckpoint(key, entry.seq, entry.hash, NowMillis());
 //   ChainReport r = VerifyChain(entries, checkpoints);  // r.ok(), r.problems
 //
 // Thread-safety: functions are thread-safe.
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/time.h"
 #include "record/crypto.h"
 #include "store/store.h"
 
@@ -21,7 +22,7 @@ namespace deconflict::record {
 const std::string& GenesisHash();
 
 // Hex SHA-256 over the canonical bytes:
-//   "deconflict-audit-v1\n" seq "\n" at_ms "\n" kind "\n" parties joined by "," "\n"
+//   "deconflict-audit-v1\n" seq "\n" ToUnixMillis(at) "\n" kind "\n" parties joined by "," "\n"
 //   prev_hash "\n" body_json
 std::string EntryHash(const store::AuditEntry& e);
 // The canonical bytes above (numbers in decimal, no padding; body_json verbatim, last).
@@ -31,10 +32,10 @@ std::string EntryHashInput(const store::AuditEntry& e);
 // rejects entries that fail this; VerifyChain and AuditEntryFromJson report them.
 Status ValidateAuditFields(const store::AuditEntry& e);
 
-// The text a checkpoint signs: "deconflict-checkpoint-v1\n" seq "\n" hash "\n" at_ms.
-std::string CheckpointMessage(int64_t seq, const std::string& hash, int64_t at_ms);
+// The text a checkpoint signs: "deconflict-checkpoint-v1\n" seq "\n" hash "\n" ToUnixMillis(at).
+std::string CheckpointMessage(int64_t seq, const std::string& hash, TimePoint at);
 store::Checkpoint MakeCheckpoint(const KeyPair& key, int64_t seq, const std::string& hash,
-                                 int64_t at_ms);
+                                 TimePoint at);
 
 struct ChainReport {
   int64_t entries = 0;                // entries checked
@@ -83,10 +84,10 @@ Status ParseExport(const std::string& text, std::vector<store::AuditEntry>* entr
 // "checkpoint": {...}|null}, "public_key": hex, "signature": hex}; the signature is over
 // "deconflict-receipt-v1\n" + the compact text of receipt as stored in the document (json::Write,
 // which for these documents, holding no doubles, is byte for byte boost::json::serialize).
-// issued_at is in ms since the epoch; entries are in the JSON form above, in the order given
-// (ascending seq).
+// issued_at is written as ms since the epoch (ToUnixMillis); entries are in the JSON form above, in
+// the order given (ascending seq).
 boost::json::object MakeReceipt(const KeyPair& key, const std::string& subject,
-                                const std::string& party, int64_t issued_at_ms,
+                                const std::string& party, TimePoint issued_at,
                                 const std::vector<store::AuditEntry>& entries,
                                 const std::optional<store::Checkpoint>& checkpoint);
 // Checks the receipt's signature (against `trusted_public_key_hex` when not empty) and every

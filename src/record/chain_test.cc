@@ -8,10 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "base/time.h"
 #include "testsupport/status_macros.h"
 
 namespace deconflict::record {
 namespace {
+
+// An instant `ms` milliseconds after the epoch.
+TimePoint Ms(int64_t ms) { return FromUnixMillis(ms); }
 using store::AuditEntry;
 using store::Checkpoint;
 
@@ -37,7 +41,7 @@ Log MakeLog(const KeyPair& key, int n, int checkpoint_every) {
   for (int i = 1; i <= n; ++i) {
     AuditEntry e;
     e.seq = i;
-    e.at_ms = 1700000000000 + 1000 * i;
+    e.at = Ms(1700000000000 + 1000 * i);
     e.kind = kKinds[i % 4];
     if (i % 3 == 0) {
       e.parties = {PartyId("alpha")};
@@ -50,7 +54,7 @@ Log MakeLog(const KeyPair& key, int n, int checkpoint_every) {
     prev = e.hash;
     log.entries.push_back(e);
     if (checkpoint_every > 0 && i % checkpoint_every == 0) {
-      log.checkpoints.push_back(MakeCheckpoint(key, e.seq, e.hash, e.at_ms + 5));
+      log.checkpoints.push_back(MakeCheckpoint(key, e.seq, e.hash, e.at + Seconds(0.005)));
     }
   }
   return log;
@@ -60,7 +64,7 @@ TEST(RecordEntryHashTest, CanonicalBytesAndKnownValue) {
   EXPECT_EQ(GenesisHash(), std::string(64, '0'));
   AuditEntry e;
   e.seq = 1;
-  e.at_ms = 1700000000000;
+  e.at = Ms(1700000000000);
   e.kind = "plan.submitted";
   e.parties = {PartyId("alpha"), PartyId("bravo")};
   e.body_json = R"({"plan":"p1"})";
@@ -95,10 +99,10 @@ TEST(RecordEntryHashTest, ValidateAuditFieldsRejectsAmbiguousInput) {
 
 TEST(RecordCheckpointTest, MessageAndSignature) {
   KeyPair key = GenerateKeyPair();
-  EXPECT_EQ(CheckpointMessage(7, "ab", 123), "deconflict-checkpoint-v1\n7\nab\n123");
-  Checkpoint c = MakeCheckpoint(key, 7, std::string(64, 'a'), 123);
+  EXPECT_EQ(CheckpointMessage(7, "ab", Ms(123)), "deconflict-checkpoint-v1\n7\nab\n123");
+  Checkpoint c = MakeCheckpoint(key, 7, std::string(64, 'a'), Ms(123));
   EXPECT_EQ(c.public_key, key.public_key_hex);
-  EXPECT_TRUE(Verify(key.public_key_hex, CheckpointMessage(7, c.hash, 123), c.signature));
+  EXPECT_TRUE(Verify(key.public_key_hex, CheckpointMessage(7, c.hash, Ms(123)), c.signature));
 }
 
 TEST(RecordVerifyChainTest, GoodChain) {
@@ -176,7 +180,7 @@ TEST(RecordVerifyChainTest, CheckpointWithWrongKeyOrForgedSignature) {
   KeyPair key = GenerateKeyPair(), other = GenerateKeyPair();
   Log log = MakeLog(key, 10, 5);
   // Signed by another key: valid on its own, rejected against the trusted key.
-  log.checkpoints.push_back(MakeCheckpoint(other, 7, log.entries[6].hash, 1));
+  log.checkpoints.push_back(MakeCheckpoint(other, 7, log.entries[6].hash, Ms(1)));
   EXPECT_TRUE(VerifyChain(log.entries, log.checkpoints).ok());
   ChainReport r = VerifyChain(log.entries, log.checkpoints, key.public_key_hex);
   ASSERT_EQ(r.problems.size(), 1u);
@@ -214,7 +218,7 @@ TEST(RecordJsonTest, EntryAndCheckpointRoundTrip) {
     Result<AuditEntry> back = AuditEntryFromJson(AuditEntryToJson(e));
     ASSERT_OK(back);
     EXPECT_EQ(back->seq, e.seq);
-    EXPECT_EQ(back->at_ms, e.at_ms);
+    EXPECT_EQ(back->at, e.at);
     EXPECT_EQ(back->kind, e.kind);
     EXPECT_EQ(back->parties, e.parties);
     EXPECT_EQ(back->body_json, e.body_json);
@@ -226,7 +230,7 @@ TEST(RecordJsonTest, EntryAndCheckpointRoundTrip) {
   EXPECT_EQ(c->seq, 5);
   EXPECT_EQ(c->signature, log.checkpoints[0].signature);
   EXPECT_EQ(c->public_key, key.public_key_hex);
-  EXPECT_EQ(c->at_ms, log.checkpoints[0].at_ms);
+  EXPECT_EQ(c->at, log.checkpoints[0].at);
 }
 
 TEST(RecordJsonTest, FromJsonIsStrict) {
@@ -249,6 +253,10 @@ TEST(RecordJsonTest, FromJsonIsStrict) {
   o["hash"] = upper;
   EXPECT_EQ(AuditEntryFromJson(o).status().message(),
             "entry.hash: not 64 lower-case hex characters");
+  o = good;
+  o["at_ms"] = int64_t{10'000'000'000'000'000};  // beyond what a TimePoint keeps exactly
+  EXPECT_EQ(AuditEntryFromJson(o).status().message(),
+            "entry.at_ms: out of range (at most 10^15 ms from the epoch)");
   o = good;
   o["parties"] = boost::json::array{"a", 1};
   EXPECT_EQ(AuditEntryFromJson(o).status().code(), StatusCode::kInvalidArgument);
@@ -358,8 +366,8 @@ TEST(RecordReceiptTest, GoodReceiptVerifies) {
   KeyPair key = GenerateKeyPair();
   Log log = MakeLog(key, 6, 6);
   std::vector<AuditEntry> selected = {log.entries[0], log.entries[3], log.entries[5]};
-  boost::json::object doc =
-      MakeReceipt(key, "conflict c-17", "alpha", 1700000099000, selected, log.checkpoints.back());
+  boost::json::object doc = MakeReceipt(key, "conflict c-17", "alpha", Ms(1700000099000), selected,
+                                        log.checkpoints.back());
   std::string text = boost::json::serialize(doc);
   EXPECT_TRUE(VerifyReceipt(text).empty());
   EXPECT_TRUE(VerifyReceipt(text, key.public_key_hex).empty());
@@ -368,7 +376,7 @@ TEST(RecordReceiptTest, GoodReceiptVerifies) {
 
   // Without a checkpoint.
   std::string bare = boost::json::serialize(
-      MakeReceipt(key, "conflict c-17", "alpha", 1700000099000, selected, std::nullopt));
+      MakeReceipt(key, "conflict c-17", "alpha", Ms(1700000099000), selected, std::nullopt));
   EXPECT_TRUE(VerifyReceipt(bare, key.public_key_hex).empty());
 
   // White space added by another tool (members kept in order) does not matter.
@@ -394,7 +402,7 @@ TEST(RecordOldSerializerTest, BodiesWrittenByBoostStillVerify) {
   for (int i = 1; i <= 3; ++i) {
     AuditEntry e;
     e.seq = i;
-    e.at_ms = 1700000000000 + i;
+    e.at = Ms(1700000000000 + i);
     e.kind = "conflict.opened";
     e.parties = {PartyId("alpha"), PartyId("bravo")};
     e.body_json = i == 3 ? R"({"cpa":[41.63,37.0400113]})" : old_body;  // 3: the new writer
@@ -404,7 +412,7 @@ TEST(RecordOldSerializerTest, BodiesWrittenByBoostStillVerify) {
     entries.push_back(e);
   }
   const std::vector<Checkpoint> checkpoints = {
-      MakeCheckpoint(key, 2, entries[1].hash, 1700000000005)};
+      MakeCheckpoint(key, 2, entries[1].hash, Ms(1700000000005))};
 
   // Export -> verify: the body comes back byte for byte, and the lines are what Boost wrote.
   const std::string text = ExportLog(entries, checkpoints);
@@ -430,7 +438,7 @@ TEST(RecordOldSerializerTest, BodiesWrittenByBoostStillVerify) {
 
   // Receipt -> verify: one made now, and one made by the old code (signed over Boost's text).
   const boost::json::object receipt =
-      MakeReceipt(key, "conflict c-17", "alpha", 1700000099000, entries, checkpoints[0]);
+      MakeReceipt(key, "conflict c-17", "alpha", Ms(1700000099000), entries, checkpoints[0]);
   EXPECT_TRUE(VerifyReceipt(boost::json::serialize(receipt), key.public_key_hex).empty());
   boost::json::object old_receipt = receipt;
   const std::string old_message =
@@ -453,8 +461,8 @@ TEST(RecordReceiptTest, TamperedReceiptsAreRejected) {
   KeyPair key = GenerateKeyPair(), other = GenerateKeyPair();
   Log log = MakeLog(key, 6, 6);
   std::vector<AuditEntry> selected = {log.entries[1], log.entries[5]};
-  boost::json::object doc =
-      MakeReceipt(key, "conflict c-17", "alpha", 1700000099000, selected, log.checkpoints.back());
+  boost::json::object doc = MakeReceipt(key, "conflict c-17", "alpha", Ms(1700000099000), selected,
+                                        log.checkpoints.back());
   const std::string text = boost::json::serialize(doc);
 
   // Wrong trusted key.

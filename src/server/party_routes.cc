@@ -2,6 +2,7 @@
 // contacts.
 #include <boost/json.hpp>
 
+#include "base/time.h"
 #include "channel/disclosure.h"
 #include "server/handler.h"
 
@@ -40,7 +41,7 @@ Result<Response> Webhooks(const service::Service& svc, const Request&, const Cal
     a.push_back(json::object{{"id", w.id},
                              {"url", w.url},
                              {"active", w.active},
-                             {"created_at", channel::FormatMs(w.created_ms)}});
+                             {"created_at", FormatRfc3339Millis(w.created)}});
   }
   return Json(200, json::object{{"webhooks", a}});
 }

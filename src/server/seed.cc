@@ -100,10 +100,11 @@ Status CreateDemoParties(channel::Channel* channel, DemoInfo* info) {
     auto existing = st->GetParty(name);
     if (!existing.ok()) return existing.status();
     if (*existing) continue;
-    int64_t now = channel->Now();
+    const TimePoint now = channel->Now();
     if (Status s = (*txn)->PutParty({name, d.role, d.display, now}); !s.ok()) return s;
     std::string token = NewToken();
-    store::TokenRecord t{"tok_" + record::RandomHex(6), name, record::Sha256Hex(token), now, 0};
+    store::TokenRecord t{"tok_" + record::RandomHex(6), name, record::Sha256Hex(token), now,
+                         std::nullopt};
     if (Status s = (*txn)->PutToken(t); !s.ok()) return s;
     json::object body{{"party", d.name}, {"role", Name(d.role)}, {"display_name", d.display}};
     auto a = (*txn)->AppendAudit({0,
@@ -161,7 +162,7 @@ Status LoadDemoPlans(channel::Channel* channel, const std::string& data_dir,
   json::array& features = doc.as_object().at("features").as_array();
   double earliest = std::numeric_limits<double>::infinity();
   for (const auto& f : features) earliest = std::min(earliest, EarliestTime(f));
-  double now_s = static_cast<double>(channel->Now()) / 1000.0;
+  double now_s = channel->Now().unix_seconds();
   double target = std::ceil((now_s + 1800.0) / 60.0) * 60.0;
   info->shift_s = std::isfinite(earliest) ? target - earliest : 0;
   info->held_back_file = data_dir + "/demo-ru-patrol-1.json";

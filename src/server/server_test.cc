@@ -25,6 +25,7 @@
 #include <thread>
 #include <tuple>
 
+#include "base/time.h"
 #include "http/client.h"
 #include "json/write.h"
 #include "record/crypto.h"
@@ -36,6 +37,9 @@
 
 namespace deconflict::server {
 namespace {
+
+// An instant `ms` milliseconds after the epoch.
+TimePoint Ms(int64_t ms) { return FromUnixMillis(ms); }
 
 namespace json = boost::json;
 namespace dt = deconflict::testing;
@@ -1677,11 +1681,11 @@ class WebhookDispatcherTest : public ::testing::Test {
     st_ = std::move(*st);
     channel::ChannelOptions co;
     co.key_file = dir_.File("server.key");
-    co.now_ms = [this] { return clock_.load(); };
+    co.now = [this] { return Ms(clock_.load()); };
     auto ch = channel::Channel::Open(st_.get(), co);
     ASSERT_OK(ch.status());
     ch_ = std::move(*ch);
-    now_ = ch_->Now();
+    now_ = ToUnixMillis(ch_->Now());
     SeedJobAndPage();
   }
   void TearDown() override {
@@ -1693,21 +1697,21 @@ class WebhookDispatcherTest : public ::testing::Test {
   void SeedJobAndPage() {
     auto txn = st_->Begin();
     ASSERT_OK(txn.status());
-    ASSERT_OK((*txn)->PutParty({PartyId("US"), Role::kParty, "", now_}));
+    ASSERT_OK((*txn)->PutParty({PartyId("US"), Role::kParty, "", Ms(now_)}));
     auto hook = (*txn)->PutWebhook({.party = PartyId("US"),
                                     .url = receiver_.url(),
                                     .secret = "0123456789abcdef",
-                                    .created_ms = now_});
+                                    .created = Ms(now_)});
     ASSERT_OK(hook.status());
     auto ev = (*txn)->AppendEvent({.recipient = PartyId("US"),
                                    .type = EventType::kMessagePosted,
                                    .data_json = "{}",
-                                   .at_ms = now_});
+                                   .at = Ms(now_)});
     ASSERT_OK(ev.status());
     ASSERT_OK((*txn)->PutWebhookJob({.webhook_id = *hook,
                                      .recipient = PartyId("US"),
                                      .event_seq = ev->seq,
-                                     .next_attempt_ms = now_,
+                                     .next_attempt = Ms(now_),
                                      .state = DeliveryState::kPending}));
     ASSERT_OK(PutPage(receiver_.url(), "{\"page\":1}", now_, txn->get()));
     ASSERT_OK((*txn)->Commit());
@@ -1731,9 +1735,9 @@ class WebhookDispatcherTest : public ::testing::Test {
                                     .conflict = ConflictId("c-1"),
                                     .level = 1,
                                     .body_json = body,
-                                    .next_attempt_ms = due_ms,
+                                    .next_attempt = Ms(due_ms),
                                     .state = DeliveryState::kPending,
-                                    .created_ms = now_})
+                                    .created = Ms(now_)})
                    .status();
     if (s.ok() && own) s = own->Commit();
     return s;
@@ -1783,8 +1787,8 @@ TEST_F(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
     WebhookDispatcher d(ch_.get(), {.poll = milliseconds(5),
                                     .timeout = seconds(5),
                                     .max_attempts = kAttempts,
-                                    .first_backoff_ms = 40,
-                                    .max_backoff_ms = 10'000});
+                                    .first_backoff = Seconds(0.04),
+                                    .max_backoff = Seconds(10)});
     ASSERT_TRUE(Eventually([&] { return BothAt(1); }, seconds(10))) << Attempts().size();
     int64_t due = now_;
     int64_t backoff = 40;
@@ -1799,8 +1803,8 @@ TEST_F(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
     EXPECT_TRUE(BothAt(kAttempts));
     d.Stop();
   }
-  EXPECT_TRUE(st_->DueWebhookJobs(INT64_MAX, 0)->empty());
-  EXPECT_TRUE(st_->DueContactPages(INT64_MAX, 0)->empty());
+  EXPECT_TRUE(st_->DueWebhookJobs(TimePoint::InfiniteFuture(), 0)->empty());
+  EXPECT_TRUE(st_->DueContactPages(TimePoint::InfiniteFuture(), 0)->empty());
   const store::ContactPage page = st_->ListContactPages(PartyId("US"))->front();
   EXPECT_EQ(page.state, DeliveryState::kFailed);
   EXPECT_EQ(page.attempts, kAttempts);

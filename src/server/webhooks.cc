@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 
+#include "base/time.h"
 #include "http/client.h"
 #include "json/write.h"
 #include "record/crypto.h"
@@ -34,18 +35,18 @@ std::string PostOnce(const std::string& url_text, const std::string& body,
   return "";
 }
 
-// When the next attempt is due after `attempts` failed ones: first_backoff_ms, doubling, at most
-// max_backoff_ms.
-int64_t NextAttemptMs(const WebhookOptions& o, int64_t now_ms, int attempts) {
-  int64_t backoff = o.first_backoff_ms;
-  for (int i = 1; i < attempts && backoff < o.max_backoff_ms; ++i) backoff *= 2;
-  return now_ms + std::min(backoff, o.max_backoff_ms);
+// When the next attempt is due after `attempts` failed ones: first_backoff, doubling, at most
+// max_backoff (whole milliseconds, as the store keeps them).
+TimePoint NextAttempt(const WebhookOptions& o, TimePoint now, int attempts) {
+  double backoff = o.first_backoff.value();
+  for (int i = 1; i < attempts && backoff < o.max_backoff.value(); ++i) backoff *= 2;
+  return WholeMillis(now + Seconds(std::min(backoff, o.max_backoff.value())));
 }
 
 // Counts one attempt of a WebhookJob or a ContactPage ("" error: delivered) and sets its state:
 // delivered, failed (given up, or after max_attempts), or pending again after the back-off.
 template <typename Delivery>
-void CountAttempt(Delivery& d, const std::string& error, bool give_up, int64_t now_ms,
+void CountAttempt(Delivery& d, const std::string& error, bool give_up, TimePoint now,
                   const WebhookOptions& o) {
   d.attempts += 1;
   d.last_error = error;
@@ -54,7 +55,7 @@ void CountAttempt(Delivery& d, const std::string& error, bool give_up, int64_t n
   } else if (give_up || d.attempts >= o.max_attempts) {
     d.state = DeliveryState::kFailed;
   } else {
-    d.next_attempt_ms = NextAttemptMs(o, now_ms, d.attempts);
+    d.next_attempt = NextAttempt(o, now, d.attempts);
   }
 }
 
@@ -100,7 +101,7 @@ void WebhookDispatcher::Loop() {
 
 void WebhookDispatcher::DeliverDue() {
   store::Store* st = channel_->store();
-  int64_t now = channel_->Now();
+  const TimePoint now = channel_->Now();
   auto jobs = st->DueWebhookJobs(now, 50);
   if (!jobs.ok()) {
     spdlog::warn("webhooks: cannot read due jobs: {}", jobs.status().ToString());
@@ -132,7 +133,7 @@ void WebhookDispatcher::DeliverDue() {
             ",\"seq\":" + std::to_string(e.seq) +
             ",\"type\":" + deconflict::json::Write(json::string(Name(e.type))) +
             ",\"data\":" + e.data_json + "}";
-        int64_t ts = now / 1000;
+        int64_t ts = ToUnixMillis(now) / 1000;  // whole seconds, toward zero, as always
         http::HeaderList headers = {
             {"X-Deconflict-Event", std::string(Name(e.type))},
             {"X-Deconflict-Delivery", e.recipient + "/" + std::to_string(e.seq)},
@@ -148,7 +149,7 @@ void WebhookDispatcher::DeliverDue() {
     Status s = (*txn)->PutWebhookJob(job);
     if (s.ok() && job.state == DeliveryState::kFailed) {
       store::AuditEntry a;
-      a.at_ms = now;
+      a.at = now;
       a.kind = std::string(Name(AuditKind::kWebhookFailed));
       a.parties = {job.recipient};
       a.body_json = deconflict::json::Write(json::object{{"recipient", job.recipient.value()},
@@ -173,7 +174,7 @@ void WebhookDispatcher::DeliverDue() {
 
 void WebhookDispatcher::DeliverPages() {
   store::Store* st = channel_->store();
-  const int64_t now = channel_->Now();
+  const TimePoint now = channel_->Now();
   auto pages = st->DueContactPages(now, 50);
   if (!pages.ok()) {
     spdlog::warn("pages: cannot read due pages: {}", pages.status().ToString());
@@ -181,7 +182,7 @@ void WebhookDispatcher::DeliverPages() {
   }
   for (store::ContactPage& page : *pages) {
     if (Stopping()) return;
-    const int64_t ts = now / 1000;
+    const int64_t ts = ToUnixMillis(now) / 1000;  // whole seconds, toward zero, as always
     http::HeaderList headers = {
         {"X-Deconflict-Event", std::string(Name(page.event))},
         {"X-Deconflict-Delivery", "page/" + std::to_string(page.id)},
@@ -197,7 +198,7 @@ void WebhookDispatcher::DeliverPages() {
     if (s.ok() && page.state != DeliveryState::kPending) {
       // On the party's record: whether and when its contact was reached.
       store::AuditEntry a;
-      a.at_ms = now;
+      a.at = now;
       a.kind = std::string(Name(page.state == DeliveryState::kDelivered
                                     ? AuditKind::kContactPaged
                                     : AuditKind::kContactPageFailed));

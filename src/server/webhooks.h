@@ -26,8 +26,8 @@ struct WebhookOptions {
   std::chrono::milliseconds poll{250};        // DEFAULT: look for due jobs every 250 ms
   std::chrono::milliseconds timeout{10'000};  // DEFAULT: per attempt
   int max_attempts = 12;                      // DEFAULT: then the job is marked failed
-  int64_t first_backoff_ms = 1000;            // DEFAULT: 1 s, doubling, at most max_backoff_ms
-  int64_t max_backoff_ms = 3'600'000;         // DEFAULT: 1 h
+  Seconds first_backoff{1};                   // DEFAULT: 1 s, doubling, at most max_backoff
+  Seconds max_backoff{3600};                  // DEFAULT: 1 h
 };
 
 // The signature header value for a body sent at `unix_seconds`:

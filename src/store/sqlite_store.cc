@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iterator>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "base/thread_annotations.h"
+#include "base/time.h"
 #include "base/vocabulary.h"
 #include "record/chain.h"
 
@@ -200,6 +202,10 @@ CREATE INDEX contact_pages_due ON contact_pages(state, next_attempt_ms);
 static_assert(std::size(kMigrations) == kSqliteSchemaVersion - 1);
 
 // Column lists, in the order the Read* functions below expect.
+// How an infinite instant (a window of an always-active plan) is stored, as it always was.
+constexpr int64_t kInfinitePastMs = std::numeric_limits<int64_t>::min() / 2;
+constexpr int64_t kInfiniteFutureMs = std::numeric_limits<int64_t>::max() / 2;
+
 #define PARTY_COLS "name, role, display_name, created_ms"
 #define TOKEN_COLS "id, party, hash, created_ms, revoked_ms"
 #define CONTACT_COLS "id, party, name, language, role, roster, webhook_url, created_ms"
@@ -281,6 +287,20 @@ class Stmt {
 
   int64_t Int(int col) const { return sqlite3_column_int64(s_, col); }
   int Int32(int col) const { return sqlite3_column_int(s_, col); }
+  // An instant column (integer milliseconds since the epoch; kInfinitePastMs/kInfiniteFutureMs
+  // for an always-active window's open ends).
+  TimePoint Time(int col) const {
+    const int64_t ms = Int(col);
+    if (ms <= kInfinitePastMs) return TimePoint::InfinitePast();
+    if (ms >= kInfiniteFutureMs) return TimePoint::InfiniteFuture();
+    return FromUnixMillis(ms);
+  }
+  // An instant column where 0 means "not yet".
+  std::optional<TimePoint> OptionalTime(int col) const {
+    const int64_t ms = Int(col);
+    if (ms == 0) return std::nullopt;
+    return FromUnixMillis(ms);
+  }
   std::string Text(int col) const {
     const unsigned char* p = sqlite3_column_text(s_, col);
     if (p == nullptr) return std::string();
@@ -310,6 +330,17 @@ class Stmt {
   void BindOne(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
   void BindOne(int i, int v) { sqlite3_bind_int(s_, i, v); }
   void BindOne(int i, bool v) { sqlite3_bind_int(s_, i, v ? 1 : 0); }
+  // Instants are stored as integer milliseconds; an absent one as 0.
+  void BindOne(int i, TimePoint t) {
+    if (!t.is_finite()) {
+      BindOne(i, t < TimePoint() ? kInfinitePastMs : kInfiniteFutureMs);
+      return;
+    }
+    BindOne(i, ToUnixMillis(t));
+  }
+  void BindOne(int i, const std::optional<TimePoint>& t) {
+    BindOne(i, t.has_value() ? ToUnixMillis(*t) : int64_t{0});
+  }
   void BindOne(int i, const std::string& v) {
     sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   }
@@ -485,15 +516,15 @@ PartyRecord ReadParty(const Stmt& s) {
   return PartyRecord{.name = s.TextAs<PartyId>(0),
                      .role = s.Enum<Role>(1),
                      .display_name = s.Text(2),
-                     .created_ms = s.Int(3)};
+                     .created = s.Time(3)};
 }
 
 TokenRecord ReadToken(const Stmt& s) {
   return TokenRecord{.id = s.Text(0),
                      .party = s.TextAs<PartyId>(1),
                      .hash = s.Text(2),
-                     .created_ms = s.Int(3),
-                     .revoked_ms = s.Int(4)};
+                     .created = s.Time(3),
+                     .revoked = s.OptionalTime(4)};
 }
 
 ContactRecord ReadContact(const Stmt& s) {
@@ -504,7 +535,7 @@ ContactRecord ReadContact(const Stmt& s) {
                        .role = s.Enum<ContactRole>(4),
                        .roster = s.Text(5),
                        .webhook_url = s.Text(6),
-                       .created_ms = s.Int(7)};
+                       .created = s.Time(7)};
 }
 
 WebhookRecord ReadWebhook(const Stmt& s) {
@@ -513,7 +544,7 @@ WebhookRecord ReadWebhook(const Stmt& s) {
                        .url = s.Text(2),
                        .secret = s.Text(3),
                        .active = s.Int(4) != 0,
-                       .created_ms = s.Int(5)};
+                       .created = s.Time(5)};
 }
 
 PlanRecord ReadPlan(const Stmt& s) {
@@ -522,7 +553,7 @@ PlanRecord ReadPlan(const Stmt& s) {
                     .version = s.Int(2),
                     .status = s.Enum<PlanStatus>(3),
                     .feature_json = s.Text(4),
-                    .created_ms = s.Int(5)};
+                    .created = s.Time(5)};
 }
 
 ConflictRecord ReadConflict(const Stmt& s) {
@@ -537,18 +568,18 @@ ConflictRecord ReadConflict(const Stmt& s) {
   c.status = s.Enum<ConflictStatus>(7);
   c.resolution = s.Enum<Resolution>(8);
   c.detail_json = s.Text(9);
-  c.window_start_ms = s.Int(10);
-  c.window_end_ms = s.Int(11);
-  c.deadline_ms = s.Int(12);
-  c.ack_a_ms = s.Int(13);
-  c.ack_b_ms = s.Int(14);
-  c.accept_a_ms = s.Int(15);
-  c.accept_b_ms = s.Int(16);
+  c.window_start = s.Time(10);
+  c.window_end = s.Time(11);
+  c.deadline = s.Time(12);
+  c.ack_a = s.OptionalTime(13);
+  c.ack_b = s.OptionalTime(14);
+  c.accept_a = s.OptionalTime(15);
+  c.accept_b = s.OptionalTime(16);
   c.escalated_a = s.Int32(17);
   c.escalated_b = s.Int32(18);
-  c.created_ms = s.Int(19);
-  c.updated_ms = s.Int(20);
-  c.resolved_ms = s.Int(21);
+  c.created = s.Time(19);
+  c.updated = s.Time(20);
+  c.resolved = s.OptionalTime(21);
   return c;
 }
 
@@ -559,7 +590,7 @@ MessageRecord ReadMessage(const Stmt& s) {
                        .kind = s.Enum<MessageKind>(3),
                        .body_json = s.Text(4),
                        .language = s.Text(5),
-                       .at_ms = s.Int(6)};
+                       .at = s.Time(6)};
 }
 
 EventRecord ReadEvent(const Stmt& s) {
@@ -567,7 +598,7 @@ EventRecord ReadEvent(const Stmt& s) {
                      .seq = s.Int(1),
                      .type = s.Enum<EventType>(2),
                      .data_json = s.Text(3),
-                     .at_ms = s.Int(4)};
+                     .at = s.Time(4)};
 }
 
 ReceiptRecord ReadReceipt(const Stmt& s) {
@@ -575,7 +606,7 @@ ReceiptRecord ReadReceipt(const Stmt& s) {
                        .event_seq = s.Int(1),
                        .channel = s.Enum<ReceiptChannel>(2),
                        .kind = s.Enum<ReceiptKind>(3),
-                       .at_ms = s.Int(4)};
+                       .at = s.Time(4)};
 }
 
 WebhookJob ReadJob(const Stmt& s) {
@@ -583,7 +614,7 @@ WebhookJob ReadJob(const Stmt& s) {
                     .recipient = s.TextAs<PartyId>(1),
                     .event_seq = s.Int(2),
                     .attempts = s.Int32(3),
-                    .next_attempt_ms = s.Int(4),
+                    .next_attempt = s.Time(4),
                     .state = s.Enum<DeliveryState>(5),
                     .last_error = s.Text(6)};
 }
@@ -598,10 +629,10 @@ ContactPage ReadPage(const Stmt& s) {
                      .level = s.Int32(6),
                      .body_json = s.Text(7),
                      .attempts = s.Int32(8),
-                     .next_attempt_ms = s.Int(9),
+                     .next_attempt = s.Time(9),
                      .state = s.Enum<DeliveryState>(10),
                      .last_error = s.Text(11),
-                     .created_ms = s.Int(12)};
+                     .created = s.Time(12)};
 }
 
 std::string JoinParties(const std::vector<PartyId>& parties) {
@@ -630,7 +661,7 @@ std::vector<PartyId> SplitParties(const std::string& joined) {
 
 AuditEntry ReadAudit(const Stmt& s) {
   return AuditEntry{.seq = s.Int(0),
-                    .at_ms = s.Int(1),
+                    .at = s.Time(1),
                     .kind = s.Text(2),
                     .parties = SplitParties(s.Text(3)),
                     .body_json = s.Text(4),
@@ -641,7 +672,7 @@ AuditEntry ReadAudit(const Stmt& s) {
 Checkpoint ReadCheckpoint(const Stmt& s) {
   return Checkpoint{.seq = s.Int(0),
                     .hash = s.Text(1),
-                    .at_ms = s.Int(2),
+                    .at = s.Time(2),
                     .public_key = s.Text(3),
                     .signature = s.Text(4)};
 }
@@ -713,23 +744,23 @@ class SqliteTxn final : public WriteTxn {
   Status PutParty(const PartyRecord& p) override {
     if (Status s = CheckOpen(); !s.ok()) return s;
     ASSIGN_STMT_OR_RETURN(s, c_, "INSERT INTO parties(" PARTY_COLS ") VALUES(?1, ?2, ?3, ?4)");
-    s.Bind(p.name, p.role, p.display_name, p.created_ms);
+    s.Bind(p.name, p.role, p.display_name, p.created);
     return Done(s, s.Step(), "put party " + p.name);
   }
 
   Status PutToken(const TokenRecord& t) override {
     if (Status s = CheckOpen(); !s.ok()) return s;
     ASSIGN_STMT_OR_RETURN(s, c_, "INSERT INTO tokens(" TOKEN_COLS ") VALUES(?1, ?2, ?3, ?4, ?5)");
-    s.Bind(t.id, t.party, t.hash, t.created_ms, t.revoked_ms);
+    s.Bind(t.id, t.party, t.hash, t.created, t.revoked);
     return Done(s, s.Step(), "put token " + t.id + " of party " + t.party);
   }
 
-  Status RevokeToken(const std::string& id, int64_t at_ms) override {
+  Status RevokeToken(const std::string& id, TimePoint at) override {
     if (Status s = CheckOpen(); !s.ok()) return s;
     ASSIGN_STMT_OR_RETURN(s, c_,
                           "UPDATE tokens SET revoked_ms = CASE revoked_ms WHEN 0 THEN ?2 ELSE "
                           "revoked_ms END WHERE id = ?1");
-    s.Bind(id, at_ms);
+    s.Bind(id, at);
     if (Status st = Done(s, s.Step(), "revoke token " + id); !st.ok()) return st;
     if (Changes() == 0) return Status::NotFound("token " + id + " does not exist");
     return Status::Ok();
@@ -742,7 +773,7 @@ class SqliteTxn final : public WriteTxn {
       ASSIGN_STMT_OR_RETURN(s, c_,
                             "INSERT INTO contacts(party, name, language, role, roster, "
                             "webhook_url, created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-      s.Bind(c.party, c.name, c.language, c.role, c.roster, c.webhook_url, c.created_ms);
+      s.Bind(c.party, c.name, c.language, c.role, c.roster, c.webhook_url, c.created);
       if (Status st = Done(s, s.Step(), what); !st.ok()) return st;
       return sqlite3_last_insert_rowid(c_->db());
     }
@@ -753,7 +784,7 @@ class SqliteTxn final : public WriteTxn {
         "ON CONFLICT(id) DO UPDATE SET name = excluded.name, language = excluded.language, "
         "role = excluded.role, roster = excluded.roster, webhook_url = excluded.webhook_url, "
         "created_ms = excluded.created_ms WHERE contacts.party = excluded.party");
-    s.Bind(c.id, c.party, c.name, c.language, c.role, c.roster, c.webhook_url, c.created_ms);
+    s.Bind(c.id, c.party, c.name, c.language, c.role, c.roster, c.webhook_url, c.created);
     if (Status st = Done(s, s.Step(), what); !st.ok()) return st;
     if (Changes() == 0) {
       return Status::NotFound("contact " + std::to_string(c.id) + " is not a contact of party " +
@@ -779,7 +810,7 @@ class SqliteTxn final : public WriteTxn {
       ASSIGN_STMT_OR_RETURN(s, c_,
                             "INSERT INTO webhooks(party, url, secret, active, created_ms) "
                             "VALUES(?1, ?2, ?3, ?4, ?5)");
-      s.Bind(w.party, w.url, w.secret, w.active, w.created_ms);
+      s.Bind(w.party, w.url, w.secret, w.active, w.created);
       if (Status st = Done(s, s.Step(), what); !st.ok()) return st;
       return sqlite3_last_insert_rowid(c_->db());
     }
@@ -790,7 +821,7 @@ class SqliteTxn final : public WriteTxn {
         "ON CONFLICT(id) DO UPDATE SET url = excluded.url, secret = excluded.secret, "
         "active = excluded.active, created_ms = excluded.created_ms "
         "WHERE webhooks.party = excluded.party");
-    s.Bind(w.id, w.party, w.url, w.secret, w.active, w.created_ms);
+    s.Bind(w.id, w.party, w.url, w.secret, w.active, w.created);
     if (Status st = Done(s, s.Step(), what); !st.ok()) return st;
     if (Changes() == 0) {
       return Status::NotFound("webhook " + std::to_string(w.id) + " is not a webhook of party " +
@@ -816,7 +847,7 @@ class SqliteTxn final : public WriteTxn {
     {
       ASSIGN_STMT_OR_RETURN(s, c_,
                             "INSERT INTO plans(" PLAN_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
-      s.Bind(p.party, p.id, p.version, p.status, p.feature_json, p.created_ms);
+      s.Bind(p.party, p.id, p.version, p.status, p.feature_json, p.created);
       if (Status st = Done(s, s.Step(), what); !st.ok()) return st;
     }
     // The plan row is written: from here on any failure aborts the transaction.
@@ -847,9 +878,8 @@ class SqliteTxn final : public WriteTxn {
         "escalated_b = excluded.escalated_b, created_ms = excluded.created_ms, "
         "updated_ms = excluded.updated_ms, resolved_ms = excluded.resolved_ms");
     s.Bind(c.id, c.party_a, c.plan_a, c.party_b, c.plan_b, c.version_a, c.version_b, c.status,
-           c.resolution, c.detail_json, c.window_start_ms, c.window_end_ms, c.deadline_ms,
-           c.ack_a_ms, c.ack_b_ms, c.accept_a_ms, c.accept_b_ms, c.escalated_a, c.escalated_b,
-           c.created_ms, c.updated_ms, c.resolved_ms);
+           c.resolution, c.detail_json, c.window_start, c.window_end, c.deadline, c.ack_a, c.ack_b,
+           c.accept_a, c.accept_b, c.escalated_a, c.escalated_b, c.created, c.updated, c.resolved);
     return Done(s, s.Step(), "put conflict " + c.id);
   }
 
@@ -866,7 +896,7 @@ class SqliteTxn final : public WriteTxn {
     }
     ASSIGN_STMT_OR_RETURN(
         s, c_, "INSERT INTO messages(" MESSAGE_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    s.Bind(m.conflict_id, m.seq, m.party, m.kind, m.body_json, m.language, m.at_ms);
+    s.Bind(m.conflict_id, m.seq, m.party, m.kind, m.body_json, m.language, m.at);
     if (Status st = Done(s, s.Step(), what); !st.ok()) return st;
     return m;
   }
@@ -886,7 +916,7 @@ class SqliteTxn final : public WriteTxn {
     }
     e.seq = it->second + 1;
     ASSIGN_STMT_OR_RETURN(s, c_, "INSERT INTO events(" EVENT_COLS ") VALUES(?1, ?2, ?3, ?4, ?5)");
-    s.Bind(e.recipient, e.seq, e.type, e.data_json, e.at_ms);
+    s.Bind(e.recipient, e.seq, e.type, e.data_json, e.at);
     if (Status st = DoneOrAbort(s, s.Step(), what); !st.ok()) return st;
     it->second = e.seq;
     return e;
@@ -898,7 +928,7 @@ class SqliteTxn final : public WriteTxn {
                           "INSERT INTO receipts(" RECEIPT_COLS
                           ") VALUES(?1, ?2, ?3, ?4, ?5) "
                           "ON CONFLICT DO NOTHING");
-    s.Bind(r.recipient, r.event_seq, r.channel, r.kind, r.at_ms);
+    s.Bind(r.recipient, r.event_seq, r.channel, r.kind, r.at);
     return Done(s, s.Step(),
                 "put receipt for " + r.recipient + " event " + std::to_string(r.event_seq));
   }
@@ -912,7 +942,7 @@ class SqliteTxn final : public WriteTxn {
         "ON CONFLICT(webhook_id, recipient, event_seq) DO UPDATE SET "
         "attempts = excluded.attempts, next_attempt_ms = excluded.next_attempt_ms, "
         "state = excluded.state, last_error = excluded.last_error");
-    s.Bind(j.webhook_id, j.recipient, j.event_seq, j.attempts, j.next_attempt_ms, j.state,
+    s.Bind(j.webhook_id, j.recipient, j.event_seq, j.attempts, j.next_attempt, j.state,
            j.last_error);
     return Done(s, s.Step(),
                 "put webhook job (webhook " + std::to_string(j.webhook_id) + ", " + j.recipient +
@@ -929,14 +959,14 @@ class SqliteTxn final : public WriteTxn {
           "level, body_json, attempts, next_attempt_ms, state, last_error, "
           "created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
       s.Bind(p.party, p.contact_id, p.url, p.event, p.conflict, p.level, p.body_json, p.attempts,
-             p.next_attempt_ms, p.state, p.last_error, p.created_ms);
+             p.next_attempt, p.state, p.last_error, p.created);
       if (Status st = Done(s, s.Step(), what); !st.ok()) return st;
       return sqlite3_last_insert_rowid(c_->db());
     }
     ASSIGN_STMT_OR_RETURN(s, c_,
                           "UPDATE contact_pages SET attempts = ?2, next_attempt_ms = ?3, "
                           "state = ?4, last_error = ?5 WHERE id = ?1");
-    s.Bind(p.id, p.attempts, p.next_attempt_ms, p.state, p.last_error);
+    s.Bind(p.id, p.attempts, p.next_attempt, p.state, p.last_error);
     if (Status st = Done(s, s.Step(), what); !st.ok()) return st;
     if (Changes() == 0) return Status::NotFound("no contact page " + std::to_string(p.id));
     return p.id;
@@ -965,7 +995,7 @@ class SqliteTxn final : public WriteTxn {
     {
       ASSIGN_STMT_OR_RETURN(s, c_,
                             "INSERT INTO audit(" AUDIT_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-      s.Bind(e.seq, e.at_ms, e.kind, JoinParties(e.parties), e.body_json, e.prev_hash, e.hash);
+      s.Bind(e.seq, e.at, e.kind, JoinParties(e.parties), e.body_json, e.prev_hash, e.hash);
       if (Status st = DoneOrAbort(s, s.Step(), what); !st.ok()) return st;
     }
     for (const PartyId& party : e.parties) {
@@ -983,7 +1013,7 @@ class SqliteTxn final : public WriteTxn {
     if (Status s = CheckOpen(); !s.ok()) return s;
     ASSIGN_STMT_OR_RETURN(
         s, c_, "INSERT INTO checkpoints(" CHECKPOINT_COLS ") VALUES(?1, ?2, ?3, ?4, ?5)");
-    s.Bind(c.seq, c.hash, c.at_ms, c.public_key, c.signature);
+    s.Bind(c.seq, c.hash, c.at, c.public_key, c.signature);
     return Done(s, s.Step(), "put checkpoint at seq " + std::to_string(c.seq));
   }
 
@@ -1336,24 +1366,24 @@ class SqliteStore final : public Store {
     return CollectRows<ReceiptRecord>(s, ReadReceipt, "list receipts");
   }
 
-  Result<std::vector<WebhookJob>> DueWebhookJobs(int64_t now_ms, int limit) override {
+  Result<std::vector<WebhookJob>> DueWebhookJobs(TimePoint now, int limit) override {
     ReadPool::Lease c = readers_->Acquire();
     ASSIGN_STMT_OR_RETURN(s, c,
                           "SELECT " JOB_COLS
                           " FROM webhook_jobs WHERE state = 'pending' AND "
                           "next_attempt_ms <= ?1 ORDER BY next_attempt_ms, webhook_id, "
                           "recipient, event_seq LIMIT ?2");
-    s.Bind(now_ms, SqlLimit(limit));
+    s.Bind(now, SqlLimit(limit));
     return CollectRows<WebhookJob>(s, ReadJob, "due webhook jobs");
   }
 
-  Result<std::vector<ContactPage>> DueContactPages(int64_t now_ms, int limit) override {
+  Result<std::vector<ContactPage>> DueContactPages(TimePoint now, int limit) override {
     ReadPool::Lease c = readers_->Acquire();
     ASSIGN_STMT_OR_RETURN(s, c,
                           "SELECT " PAGE_COLS
                           " FROM contact_pages WHERE state = 'pending' AND "
                           "next_attempt_ms <= ?1 ORDER BY next_attempt_ms, id LIMIT ?2");
-    s.Bind(now_ms, SqlLimit(limit));
+    s.Bind(now, SqlLimit(limit));
     return CollectRows<ContactPage>(s, ReadPage, "due contact pages");
   }
 

@@ -12,11 +12,15 @@
 #include <thread>
 #include <vector>
 
+#include "base/time.h"
 #include "record/chain.h"
 #include "store/store_conformance.h"
 
 namespace deconflict::store {
 namespace {
+
+// An instant `ms` milliseconds after the epoch.
+TimePoint Ms(int64_t ms) { return FromUnixMillis(ms); }
 
 std::unique_ptr<Store> OpenOrNull(const std::string& dir) {
   Result<std::unique_ptr<Store>> s = OpenSqliteStore({.dir = dir});
@@ -72,7 +76,7 @@ class RawDb {
 
 AuditEntry Audit(const std::string& kind, std::vector<std::string> parties = {"alpha"}) {
   AuditEntry e;
-  e.at_ms = 1;
+  e.at = Ms(1);
   e.kind = kind;
   for (std::string& p : parties) e.parties.emplace_back(std::move(p));
   e.body_json = "{}";
@@ -200,7 +204,7 @@ TEST(SqliteStoreTest, AVersionOneStoreIsUpgradedKeepingItsData) {
       {.party = PartyId("alpha"), .url = "http://x/", .state = DeliveryState::kPending});
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   ASSERT_TRUE((*txn)->Commit().ok());
-  EXPECT_EQ(s->DueContactPages(INT64_MAX, 0)->size(), 1u);
+  EXPECT_EQ(s->DueContactPages(TimePoint::InfiniteFuture(), 0)->size(), 1u);
   RawDb raw(tmp.path());
   EXPECT_EQ(raw.Text("PRAGMA user_version"), std::to_string(kSqliteSchemaVersion));
 }

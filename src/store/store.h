@@ -12,7 +12,8 @@
 // at Commit (synchronous=FULL), or none of them. Reads outside a transaction see the last
 // committed state.
 //
-// Times are milliseconds since the Unix epoch (UTC); 0 means "not set" where a field says so.
+// Times are TimePoints (a backend keeps whole milliseconds: base/time.h NowMillis gives such
+// instants); an optional time is absent until it happens.
 // JSON fields hold serialized JSON text exactly as written (the store never re-serializes them,
 // so hashes over them stay valid).
 //
@@ -50,15 +51,15 @@ struct PartyRecord {
   PartyId name;  // [A-Za-z0-9][A-Za-z0-9_-]{0,63} (checked at the edge)
   Role role = Role::kParty;
   std::string display_name;  // free text; may be empty
-  int64_t created_ms = 0;
+  TimePoint created;
 };
 
 struct TokenRecord {
   std::string id;    // short public id (e.g. "tok_3f9a..."), shown in listings
   PartyId party;     // owner
   std::string hash;  // hex SHA-256 of the secret token; the secret itself is never stored
-  int64_t created_ms = 0;
-  int64_t revoked_ms = 0;  // 0: active
+  TimePoint created;
+  std::optional<TimePoint> revoked;  // absent: active
 };
 
 struct ContactRecord {
@@ -69,7 +70,7 @@ struct ContactRecord {
   ContactRole role = ContactRole::kPrimary;
   std::string roster;       // free text duty roster, e.g. "Mon-Fri 06:00-18:00Z"
   std::string webhook_url;  // optional; escalations are posted here too
-  int64_t created_ms = 0;
+  TimePoint created;
 };
 
 struct WebhookRecord {
@@ -78,7 +79,7 @@ struct WebhookRecord {
   std::string url;     // http:// or https://
   std::string secret;  // HMAC-SHA256 key (stored: the server must sign with it)
   bool active = true;
-  int64_t created_ms = 0;
+  TimePoint created;
 };
 
 // One version of one plan. (party, id) is unique per version; the newest version is current.
@@ -88,7 +89,7 @@ struct PlanRecord {
   int64_t version = 1;  // 1, 2, ...
   PlanStatus status = PlanStatus::kActive;
   std::string feature_json;  // the plan Feature as submitted (party property set to `party`)
-  int64_t created_ms = 0;    // when this version was stored
+  TimePoint created;         // when this version was stored
 };
 
 struct ConflictRecord {
@@ -102,12 +103,13 @@ struct ConflictRecord {
   ConflictStatus status = ConflictStatus::kOpen;  // kAcknowledged: both sides acked
   Resolution resolution = Resolution::kNone;      // set when resolved/expired; else kNone
   std::string detail_json;  // the disclosure both parties may see (channel/disclosure.h)
-  int64_t window_start_ms = 0, window_end_ms = 0;
-  int64_t deadline_ms = 0;                   // acknowledgement deadline
-  int64_t ack_a_ms = 0, ack_b_ms = 0;        // 0: not acknowledged
-  int64_t accept_a_ms = 0, accept_b_ms = 0;  // 0: not accepted as coordinated
-  int escalated_a = 0, escalated_b = 0;      // escalation level reached per side (0: none)
-  int64_t created_ms = 0, updated_ms = 0, resolved_ms = 0;
+  TimePoint window_start, window_end;
+  TimePoint deadline;                           // acknowledgement deadline
+  std::optional<TimePoint> ack_a, ack_b;        // absent: not acknowledged
+  std::optional<TimePoint> accept_a, accept_b;  // absent: not accepted as coordinated
+  int escalated_a = 0, escalated_b = 0;         // escalation level reached per side (0: none)
+  TimePoint created, updated;
+  std::optional<TimePoint> resolved;  // absent: not resolved
 };
 
 struct MessageRecord {
@@ -117,7 +119,7 @@ struct MessageRecord {
   MessageKind kind = MessageKind::kText;
   std::string body_json;
   std::string language;  // BCP 47, may be empty
-  int64_t at_ms = 0;
+  TimePoint at;
 };
 
 // One event in one recipient's stream (SSE/WebSocket/webhook).
@@ -126,7 +128,7 @@ struct EventRecord {
   int64_t seq = 0;  // assigned by AppendEvent: 1, 2, ... per recipient (the SSE event id)
   EventType type = EventType::kConflictOpened;  // stored as its Name, e.g. "conflict.opened"
   std::string data_json;
-  int64_t at_ms = 0;
+  TimePoint at;
 };
 
 // A delivery receipt: one recipient's event was delivered or read on one channel.
@@ -135,7 +137,7 @@ struct ReceiptRecord {
   int64_t event_seq = 0;
   ReceiptChannel channel = ReceiptChannel::kSse;
   ReceiptKind kind = ReceiptKind::kDelivered;
-  int64_t at_ms = 0;
+  TimePoint at;
 };
 
 // A webhook delivery job (one event to one webhook), kept until delivered or given up.
@@ -144,7 +146,7 @@ struct WebhookJob {
   PartyId recipient;
   int64_t event_seq = 0;
   int attempts = 0;
-  int64_t next_attempt_ms = 0;
+  TimePoint next_attempt;
   DeliveryState state = DeliveryState::kPending;
   std::string last_error;
 };
@@ -163,17 +165,17 @@ struct ContactPage {
   int level = 0;          // escalation level
   std::string body_json;  // what is POSTed
   int attempts = 0;
-  int64_t next_attempt_ms = 0;
+  TimePoint next_attempt;
   DeliveryState state = DeliveryState::kPending;
   std::string last_error;
-  int64_t created_ms = 0;
+  TimePoint created;
 };
 
 // One entry of the append-only audit log. hash = record::EntryHash(entry) (record/chain.h) over
-// seq, at_ms, kind, parties, body_json and prev_hash.
+// seq, at, kind, parties, body_json and prev_hash.
 struct AuditEntry {
   int64_t seq = 0;  // 1, 2, ... (assigned by AppendAudit)
-  int64_t at_ms = 0;
+  TimePoint at;
   std::string kind;  // Name(AuditKind), e.g. "plan.submitted"; text: the hash covers it as written
   std::vector<PartyId> parties;  // parties that may read this entry (coordinators and
                                  // observers read every entry)
@@ -186,7 +188,7 @@ struct AuditEntry {
 struct Checkpoint {
   int64_t seq = 0;
   std::string hash;
-  int64_t at_ms = 0;
+  TimePoint at;
   std::string public_key;  // hex Ed25519 public key
   std::string signature;   // hex Ed25519 signature over record::CheckpointMessage(...)
 };
@@ -206,8 +208,8 @@ class WriteTxn {
   virtual Status PutParty(const PartyRecord& p) = 0;  // AlreadyExists if name taken
   // Inserts. AlreadyExists if the id is taken; NotFound if the party does not exist.
   virtual Status PutToken(const TokenRecord& t) = 0;
-  // NotFound if no token has this id. Revoking a revoked token keeps the first revoked_ms.
-  virtual Status RevokeToken(const std::string& id, int64_t at_ms) = 0;
+  // NotFound if no token has this id. Revoking a revoked token keeps the first revoked.
+  virtual Status RevokeToken(const std::string& id, TimePoint at) = 0;
   // Insert (id 0: a new id is assigned) or update by id; returns the id. NotFound if the party
   // does not exist, or if the id belongs to another party's contact (never moved or overwritten).
   virtual Result<int64_t> PutContact(const ContactRecord& c) = 0;
@@ -255,7 +257,7 @@ class Store {
   virtual Result<std::vector<PartyRecord>> ListParties() = 0;  // ordered by name
   // The active (not revoked) token with this hash, if any.
   virtual Result<std::optional<TokenRecord>> FindToken(const std::string& hash) = 0;
-  // Revoked ones included. Ordered by created_ms, then id. An empty party = all parties.
+  // Revoked ones included. Ordered by created, then id. An empty party = all parties.
   virtual Result<std::vector<TokenRecord>> ListTokens(const PartyId& party) = 0;
   // Ordered by id. An empty party = all parties.
   virtual Result<std::vector<ContactRecord>> ListContacts(const PartyId& party) = 0;
@@ -272,7 +274,7 @@ class Store {
   virtual Result<std::vector<PlanRecord>> PlanHistory(const PartyId& party, const PlanId& id) = 0;
 
   virtual Result<std::optional<ConflictRecord>> GetConflict(const ConflictId& id) = 0;
-  // Ordered by window_start_ms, then id. InvalidArgument if only one of plan_party, plan is set.
+  // Ordered by window_start, then id. InvalidArgument if only one of plan_party, plan is set.
   virtual Result<std::vector<ConflictRecord>> ListConflicts(const ConflictFilter& f) = 0;
   // Ascending seq.
   virtual Result<std::vector<MessageRecord>> ListMessages(const ConflictId& conflict_id) = 0;
@@ -284,12 +286,11 @@ class Store {
   // Ordered by event_seq, channel, kind.
   virtual Result<std::vector<ReceiptRecord>> ListReceipts(const PartyId& recipient,
                                                           int64_t event_seq) = 0;  // 0 = all
-  // Pending jobs with next_attempt_ms <= now_ms, oldest first (by next_attempt_ms, then
-  // webhook_id, recipient, event_seq), at most `limit` (0 = all).
-  virtual Result<std::vector<WebhookJob>> DueWebhookJobs(int64_t now_ms, int limit) = 0;
-  // Pending pages with next_attempt_ms <= now_ms, by next_attempt_ms then id, at most `limit`
-  // (0 = all).
-  virtual Result<std::vector<ContactPage>> DueContactPages(int64_t now_ms, int limit) = 0;
+  // Pending jobs with next_attempt <= now, oldest first (by next_attempt, then webhook_id,
+  // recipient, event_seq), at most `limit` (0 = all).
+  virtual Result<std::vector<WebhookJob>> DueWebhookJobs(TimePoint now, int limit) = 0;
+  // Pending pages with next_attempt <= now, by next_attempt then id, at most `limit` (0 = all).
+  virtual Result<std::vector<ContactPage>> DueContactPages(TimePoint now, int limit) = 0;
   // Every page of `party` (empty = all), by id.
   virtual Result<std::vector<ContactPage>> ListContactPages(const PartyId& party) = 0;
 

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/time.h"
 #include "record/chain.h"
 #include "testsupport/status_macros.h"
 
@@ -59,9 +60,12 @@ const std::string kOddJson =
     "{ \"type\" : \"Feature\",\n\t\"properties\": {\"note\": \"Конвой \\u00e9 \\\"quoted\\\" "
     "تعارض\", \"n\": 1.50}  }";
 
+// An instant `ms` milliseconds after the epoch (the store keeps whole milliseconds).
+TimePoint Ms(int64_t ms) { return FromUnixMillis(ms); }
+
 PartyRecord Party(const std::string& name, Role role = Role::kParty) {
   return PartyRecord{
-      .name = PartyId(name), .role = role, .display_name = "Display " + name, .created_ms = 1000};
+      .name = PartyId(name), .role = role, .display_name = "Display " + name, .created = Ms(1000)};
 }
 
 PlanRecord Plan(const std::string& party, const std::string& id, int64_t version,
@@ -71,7 +75,7 @@ PlanRecord Plan(const std::string& party, const std::string& id, int64_t version
                     .version = version,
                     .status = status,
                     .feature_json = "{\"id\":\"" + id + "\",\"v\":" + std::to_string(version) + "}",
-                    .created_ms = 5000 + version};
+                    .created = Ms(5000 + version)};
 }
 
 ConflictRecord Conflict(const std::string& id, const std::string& party_a,
@@ -88,18 +92,18 @@ ConflictRecord Conflict(const std::string& id, const std::string& party_a,
   c.version_b = 2;
   c.status = status;
   c.detail_json = "{\"min_distance_m\":120}";
-  c.window_start_ms = window_start_ms;
-  c.window_end_ms = window_start_ms + 600000;
-  c.deadline_ms = window_start_ms - 3600000;
-  c.created_ms = 100;
-  c.updated_ms = 100;
+  c.window_start = Ms(window_start_ms);
+  c.window_end = Ms(window_start_ms + 600000);
+  c.deadline = Ms(window_start_ms - 3600000);
+  c.created = Ms(100);
+  c.updated = Ms(100);
   return c;
 }
 
 AuditEntry Audit(const std::string& kind, std::vector<std::string> parties,
                  const std::string& body = "{}", int64_t at_ms = 7000) {
   AuditEntry e;
-  e.at_ms = at_ms;
+  e.at = Ms(at_ms);
   e.kind = kind;
   for (std::string& p : parties) e.parties.emplace_back(std::move(p));
   e.body_json = body;
@@ -112,7 +116,7 @@ void ExpectSamePlan(const PlanRecord& a, const PlanRecord& b) {
   EXPECT_EQ(a.version, b.version);
   EXPECT_EQ(a.status, b.status);
   EXPECT_EQ(a.feature_json, b.feature_json);
-  EXPECT_EQ(a.created_ms, b.created_ms);
+  EXPECT_EQ(a.created, b.created);
 }
 
 void ExpectSameConflict(const ConflictRecord& a, const ConflictRecord& b) {
@@ -126,18 +130,18 @@ void ExpectSameConflict(const ConflictRecord& a, const ConflictRecord& b) {
   EXPECT_EQ(a.status, b.status);
   EXPECT_EQ(a.resolution, b.resolution);
   EXPECT_EQ(a.detail_json, b.detail_json);
-  EXPECT_EQ(a.window_start_ms, b.window_start_ms);
-  EXPECT_EQ(a.window_end_ms, b.window_end_ms);
-  EXPECT_EQ(a.deadline_ms, b.deadline_ms);
-  EXPECT_EQ(a.ack_a_ms, b.ack_a_ms);
-  EXPECT_EQ(a.ack_b_ms, b.ack_b_ms);
-  EXPECT_EQ(a.accept_a_ms, b.accept_a_ms);
-  EXPECT_EQ(a.accept_b_ms, b.accept_b_ms);
+  EXPECT_EQ(a.window_start, b.window_start);
+  EXPECT_EQ(a.window_end, b.window_end);
+  EXPECT_EQ(a.deadline, b.deadline);
+  EXPECT_EQ(a.ack_a, b.ack_a);
+  EXPECT_EQ(a.ack_b, b.ack_b);
+  EXPECT_EQ(a.accept_a, b.accept_a);
+  EXPECT_EQ(a.accept_b, b.accept_b);
   EXPECT_EQ(a.escalated_a, b.escalated_a);
   EXPECT_EQ(a.escalated_b, b.escalated_b);
-  EXPECT_EQ(a.created_ms, b.created_ms);
-  EXPECT_EQ(a.updated_ms, b.updated_ms);
-  EXPECT_EQ(a.resolved_ms, b.resolved_ms);
+  EXPECT_EQ(a.created, b.created);
+  EXPECT_EQ(a.updated, b.updated);
+  EXPECT_EQ(a.resolved, b.resolved);
 }
 
 template <typename T, typename F>
@@ -198,8 +202,8 @@ TEST_P(StoreConformanceTest, EmptyStoreReadsNothing) {
   EXPECT_TRUE(store_->EventsAfter(PartyId("alpha"), 0, 0)->empty());
   EXPECT_EQ(*store_->LastEventSeq(PartyId("alpha")), 0);
   EXPECT_TRUE(store_->ListReceipts(PartyId("alpha"), 0)->empty());
-  EXPECT_TRUE(store_->DueWebhookJobs(INT64_MAX, 0)->empty());
-  EXPECT_TRUE(store_->DueContactPages(INT64_MAX, 0)->empty());
+  EXPECT_TRUE(store_->DueWebhookJobs(TimePoint::InfiniteFuture(), 0)->empty());
+  EXPECT_TRUE(store_->DueContactPages(TimePoint::InfiniteFuture(), 0)->empty());
   EXPECT_TRUE(store_->ListContactPages(PartyId())->empty());
   EXPECT_TRUE(store_->AuditAfter(0, 0)->empty());
   EXPECT_FALSE(store_->LastAudit()->has_value());
@@ -213,7 +217,7 @@ TEST_P(StoreConformanceTest, PartiesRoundTripInNameOrder) {
     ASSERT_OK(txn->PutParty(PartyRecord{.name = PartyId("alpha"),
                                         .role = Role::kCoordinator,
                                         .display_name = "Alpha HQ — ألفا",
-                                        .created_ms = 42}));
+                                        .created = Ms(42)}));
     ASSERT_OK(txn->PutParty(Party("bravo", Role::kObserver)));
     ASSERT_OK(txn->Commit());
   }
@@ -222,7 +226,7 @@ TEST_P(StoreConformanceTest, PartiesRoundTripInNameOrder) {
   EXPECT_EQ(a->name, PartyId("alpha"));
   EXPECT_EQ(a->role, Role::kCoordinator);
   EXPECT_EQ(a->display_name, "Alpha HQ — ألفا");
-  EXPECT_EQ(a->created_ms, 42);
+  EXPECT_EQ(a->created, Ms(42));
   EXPECT_FALSE(store_->GetParty(PartyId("delta"))->has_value());
   ASSERT_OK_AND_ASSIGN(std::vector<PartyRecord> all, store_->ListParties());
   EXPECT_EQ(Keys(all, [](const PartyRecord& p) { return p.name; }),
@@ -246,16 +250,16 @@ TEST_P(StoreConformanceTest, TokensFindListRevoke) {
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     ASSERT_OK(
-        txn->PutToken({.id = "tok_b", .party = PartyId("alpha"), .hash = "h2", .created_ms = 20}));
+        txn->PutToken({.id = "tok_b", .party = PartyId("alpha"), .hash = "h2", .created = Ms(20)}));
     ASSERT_OK(
-        txn->PutToken({.id = "tok_a", .party = PartyId("alpha"), .hash = "h1", .created_ms = 10}));
+        txn->PutToken({.id = "tok_a", .party = PartyId("alpha"), .hash = "h1", .created = Ms(10)}));
     ASSERT_OK(
-        txn->PutToken({.id = "tok_c", .party = PartyId("bravo"), .hash = "h3", .created_ms = 5}));
+        txn->PutToken({.id = "tok_c", .party = PartyId("bravo"), .hash = "h3", .created = Ms(5)}));
     ASSERT_OK(txn->PutToken({.id = "tok_old",
                              .party = PartyId("bravo"),
                              .hash = "h4",
-                             .created_ms = 1,
-                             .revoked_ms = 2}));
+                             .created = Ms(1),
+                             .revoked = Ms(2)}));
     EXPECT_CODE(txn->PutToken({.id = "tok_a", .party = PartyId("bravo"), .hash = "h9"}),
                 kAlreadyExists);
     EXPECT_CODE(txn->PutToken({.id = "tok_x", .party = PartyId("nobody"), .hash = "h9"}),
@@ -267,8 +271,8 @@ TEST_P(StoreConformanceTest, TokensFindListRevoke) {
   EXPECT_EQ(t->id, "tok_a");
   EXPECT_EQ(t->party, PartyId("alpha"));
   EXPECT_EQ(t->hash, "h1");
-  EXPECT_EQ(t->created_ms, 10);
-  EXPECT_EQ(t->revoked_ms, 0);
+  EXPECT_EQ(t->created, Ms(10));
+  EXPECT_EQ(t->revoked, std::nullopt);
   EXPECT_FALSE(store_->FindToken("h4")->has_value());  // stored revoked
   EXPECT_FALSE(store_->FindToken("h9")->has_value());
 
@@ -279,16 +283,16 @@ TEST_P(StoreConformanceTest, TokensFindListRevoke) {
 
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK(txn->RevokeToken("tok_a", 99));
-    ASSERT_OK(txn->RevokeToken("tok_a", 150));  // keeps the first time
-    EXPECT_CODE(txn->RevokeToken("tok_none", 99), kNotFound);
+    ASSERT_OK(txn->RevokeToken("tok_a", Ms(99)));
+    ASSERT_OK(txn->RevokeToken("tok_a", Ms(150)));  // keeps the first time
+    EXPECT_CODE(txn->RevokeToken("tok_none", Ms(99)), kNotFound);
     ASSERT_OK(txn->Commit());
   }
   EXPECT_FALSE(store_->FindToken("h1")->has_value());
   EXPECT_TRUE(store_->FindToken("h2")->has_value());
   std::vector<TokenRecord> alpha = *store_->ListTokens(PartyId("alpha"));
   ASSERT_EQ(alpha.size(), 2u);
-  EXPECT_EQ(alpha[0].revoked_ms, 99);  // still listed
+  EXPECT_EQ(alpha[0].revoked, Ms(99));  // still listed
 }
 
 TEST_P(StoreConformanceTest, ContactsInsertUpdateDelete) {
@@ -300,7 +304,7 @@ TEST_P(StoreConformanceTest, ContactsInsertUpdateDelete) {
                   .role = ContactRole::kPrimary,
                   .roster = "Mon-Fri 06:00-18:00Z",
                   .webhook_url = "https://alpha.example/hook",
-                  .created_ms = 11};
+                  .created = Ms(11)};
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     ASSERT_OK_AND_ASSIGN(id1, txn->PutContact(c));
@@ -330,7 +334,7 @@ TEST_P(StoreConformanceTest, ContactsInsertUpdateDelete) {
   EXPECT_EQ(first.role, ContactRole::kPrimary);
   EXPECT_EQ(first.roster, "Mon-Fri 06:00-18:00Z");
   EXPECT_EQ(first.webhook_url, "https://alpha.example/hook");
-  EXPECT_EQ(first.created_ms, 11);
+  EXPECT_EQ(first.created, Ms(11));
   EXPECT_EQ(store_->ListContacts(PartyId())->size(), 3u);
 
   {
@@ -367,17 +371,17 @@ TEST_P(StoreConformanceTest, WebhooksInsertUpdateDeleteAndJobsGoWithThem) {
                                               .url = "https://bravo.example/h",
                                               .secret = "s3cr3t",
                                               .active = true,
-                                              .created_ms = 3}));
+                                              .created = Ms(3)}));
     ASSERT_OK_AND_ASSIGN(w2, txn->PutWebhook({.party = PartyId("alpha"),
                                               .url = "http://alpha.example/h",
                                               .secret = "k",
                                               .active = false,
-                                              .created_ms = 4}));
+                                              .created = Ms(4)}));
     EXPECT_CODE(txn->PutWebhook({.party = PartyId("nobody"), .url = "http://x"}), kNotFound);
     ASSERT_OK(txn->PutWebhookJob({.webhook_id = w1,
                                   .recipient = PartyId("bravo"),
                                   .event_seq = 1,
-                                  .next_attempt_ms = 10,
+                                  .next_attempt = Ms(10),
                                   .state = DeliveryState::kPending}));
     ASSERT_OK(txn->Commit());
   }
@@ -391,7 +395,7 @@ TEST_P(StoreConformanceTest, WebhooksInsertUpdateDeleteAndJobsGoWithThem) {
   EXPECT_EQ(bravo[0].url, "https://bravo.example/h");
   EXPECT_EQ(bravo[0].secret, "s3cr3t");
   EXPECT_TRUE(bravo[0].active);
-  EXPECT_EQ(bravo[0].created_ms, 3);
+  EXPECT_EQ(bravo[0].created, Ms(3));
   EXPECT_FALSE(store_->ListWebhooks(PartyId("alpha"))->at(0).active);
 
   {
@@ -401,7 +405,7 @@ TEST_P(StoreConformanceTest, WebhooksInsertUpdateDeleteAndJobsGoWithThem) {
                                                         .url = "https://alpha.example/h2",
                                                         .secret = "k2",
                                                         .active = true,
-                                                        .created_ms = 4}));
+                                                        .created = Ms(4)}));
     EXPECT_EQ(same, w2);
     EXPECT_CODE(txn->PutWebhook({.id = w1, .party = PartyId("alpha"), .url = "http://evil"}),
                 kNotFound);
@@ -419,7 +423,8 @@ TEST_P(StoreConformanceTest, WebhooksInsertUpdateDeleteAndJobsGoWithThem) {
   EXPECT_EQ(all[0].url, "https://alpha.example/h2");
   EXPECT_EQ(all[0].secret, "k2");
   EXPECT_TRUE(all[0].active);
-  EXPECT_TRUE(store_->DueWebhookJobs(INT64_MAX, 0)->empty());  // deleted with the webhook
+  EXPECT_TRUE(
+      store_->DueWebhookJobs(TimePoint::InfiniteFuture(), 0)->empty());  // deleted with the webhook
 }
 
 TEST_P(StoreConformanceTest, PlanVersionsHistoryAndNewest) {
@@ -509,17 +514,62 @@ TEST_P(StoreConformanceTest, ListPlansFiltersOnTheNewestVersion) {
   EXPECT_EQ(store_->ListPlans(PartyId("alpha"), PlanStatus::kActive)->at(1).version, 3);
 }
 
+TEST_P(StoreConformanceTest, TimesRoundTripExactly) {
+  // Instants with milliseconds (whole ones: what a store keeps), some before the epoch; optional
+  // times absent and present. A revocation at t0 + 60 s reads back as whole milliseconds.
+  const TimePoint t0 = Ms(1795000000123);  // 2026-11-18
+  ConflictRecord absent = Conflict("c-absent", "alpha", "a1", "bravo", "b1", 1795000600001);
+  absent.created = absent.updated = t0;
+  ConflictRecord present = Conflict("c-present", "alpha", "a2", "bravo", "b2", -86400999);
+  present.ack_a = Ms(1795000000124);
+  present.ack_b = Ms(1795000001623);
+  present.accept_a = Ms(1795000000999);
+  present.accept_b = Ms(7258118399999);  // 2199-12-31T23:59:59.999Z
+  present.resolved = Ms(-1);
+  TokenRecord token{.id = "tok_t", .party = PartyId("alpha"), .hash = "ht", .created = t0};
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutParty(Party("alpha")));
+    ASSERT_OK(txn->PutToken(token));
+    ASSERT_OK(txn->PutConflict(absent));
+    ASSERT_OK(txn->PutConflict(present));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::optional<ConflictRecord> got, store_->GetConflict(absent.id));
+  ASSERT_TRUE(got.has_value());
+  ExpectSameConflict(*got, absent);
+  EXPECT_FALSE(got->ack_a.has_value());
+  EXPECT_FALSE(got->resolved.has_value());
+  got = *store_->GetConflict(present.id);
+  ASSERT_TRUE(got.has_value());
+  ExpectSameConflict(*got, present);
+  EXPECT_EQ(got->window_start, Ms(-86400999));
+  EXPECT_EQ(got->accept_b, Ms(7258118399999));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<TokenRecord> tokens, store_->ListTokens(PartyId("alpha")));
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens[0].created, t0);
+  EXPECT_FALSE(tokens[0].revoked.has_value());
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->RevokeToken("tok_t", t0 + Seconds(60)));
+    ASSERT_OK(txn->Commit());
+  }
+  tokens = *store_->ListTokens(PartyId("alpha"));
+  EXPECT_EQ(tokens[0].revoked, Ms(1795000060123));
+}
+
 TEST_P(StoreConformanceTest, ConflictRoundTripAndReplace) {
   ConflictRecord c = Conflict("c-1", "alpha", "a1", "bravo", "b1", 1000);
   c.detail_json = kOddJson;
   c.resolution = Resolution::kNone;
-  c.ack_a_ms = 11;
-  c.ack_b_ms = 12;
-  c.accept_a_ms = 13;
-  c.accept_b_ms = 14;
+  c.ack_a = Ms(11);
+  c.ack_b = Ms(12);
+  c.accept_a = Ms(13);
+  c.accept_b = Ms(14);
   c.escalated_a = 2;
   c.escalated_b = 1;
-  c.resolved_ms = 0;
+  c.resolved = std::nullopt;
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     ASSERT_OK(txn->PutConflict(c));
@@ -533,8 +583,8 @@ TEST_P(StoreConformanceTest, ConflictRoundTripAndReplace) {
   c.status = ConflictStatus::kResolved;
   c.resolution = Resolution::kAmended;
   c.version_a = 2;
-  c.updated_ms = 500;
-  c.resolved_ms = 500;
+  c.updated = Ms(500);
+  c.resolved = Ms(500);
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
     ASSERT_OK(txn->AppendMessage(
@@ -613,7 +663,7 @@ TEST_P(StoreConformanceTest, MessagesNumberedPerConflict) {
                                                                .kind = MessageKind::kPropose,
                                                                .body_json = kOddJson,
                                                                .language = "ru",
-                                                               .at_ms = 77}));
+                                                               .at = Ms(77)}));
     EXPECT_EQ(m1.seq, 1);
     EXPECT_EQ(m1.body_json, kOddJson);
     ASSERT_OK_AND_ASSIGN(MessageRecord m2, txn->AppendMessage({.conflict_id = ConflictId("c-2"),
@@ -647,7 +697,7 @@ TEST_P(StoreConformanceTest, MessagesNumberedPerConflict) {
   EXPECT_EQ(thread[0].kind, MessageKind::kPropose);
   EXPECT_EQ(thread[0].body_json, kOddJson);
   EXPECT_EQ(thread[0].language, "ru");
-  EXPECT_EQ(thread[0].at_ms, 77);
+  EXPECT_EQ(thread[0].at, Ms(77));
   EXPECT_EQ(thread[1].kind, MessageKind::kAccept);
   EXPECT_EQ(thread[2].seq, 3);
   EXPECT_EQ(store_->ListMessages(ConflictId("c-2"))->size(), 1u);
@@ -660,7 +710,7 @@ TEST_P(StoreConformanceTest, EventStreamsPerRecipient) {
       ASSERT_OK_AND_ASSIGN(EventRecord e, txn->AppendEvent({.recipient = PartyId("alpha"),
                                                             .type = EventType::kConflictOpened,
                                                             .data_json = kOddJson,
-                                                            .at_ms = 100 + i}));
+                                                            .at = Ms(100 + i)}));
       EXPECT_EQ(e.seq, i + 1);
       if (i % 2 == 0) {
         ASSERT_OK_AND_ASSIGN(EventRecord b,
@@ -688,7 +738,7 @@ TEST_P(StoreConformanceTest, EventStreamsPerRecipient) {
   EXPECT_EQ(all[2].recipient, PartyId("alpha"));
   EXPECT_EQ(all[2].type, EventType::kConflictOpened);
   EXPECT_EQ(all[2].data_json, kOddJson);
-  EXPECT_EQ(all[2].at_ms, 102);
+  EXPECT_EQ(all[2].at, Ms(102));
   EXPECT_EQ(all[5].type, EventType::kConflictAcknowledged);
   EXPECT_EQ(Seqs(*store_->EventsAfter(PartyId("alpha"), 2, 0)), Seq({3, 4, 5, 6}));
   EXPECT_EQ(Seqs(*store_->EventsAfter(PartyId("alpha"), 2, 3)), Seq({3, 4, 5}));
@@ -704,28 +754,28 @@ TEST_P(StoreConformanceTest, ReceiptsDeduplicated) {
                                .event_seq = 2,
                                .channel = ReceiptChannel::kSse,
                                .kind = ReceiptKind::kDelivered,
-                               .at_ms = 5}));
+                               .at = Ms(5)}));
     ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
                                .event_seq = 1,
                                .channel = ReceiptChannel::kWebhook,
                                .kind = ReceiptKind::kDelivered,
-                               .at_ms = 3}));
+                               .at = Ms(3)}));
     ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
                                .event_seq = 2,
                                .channel = ReceiptChannel::kApi,
                                .kind = ReceiptKind::kRead,
-                               .at_ms = 9}));
+                               .at = Ms(9)}));
     ASSERT_OK(txn->PutReceipt({.recipient = PartyId("bravo"),
                                .event_seq = 2,
                                .channel = ReceiptChannel::kSse,
                                .kind = ReceiptKind::kDelivered,
-                               .at_ms = 6}));
+                               .at = Ms(6)}));
     // The same delivery reported again: ignored, the first time kept.
     ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
                                .event_seq = 2,
                                .channel = ReceiptChannel::kSse,
                                .kind = ReceiptKind::kDelivered,
-                               .at_ms = 8}));
+                               .at = Ms(8)}));
     ASSERT_OK(txn->Commit());
   }
   ASSERT_OK_AND_ASSIGN(std::vector<ReceiptRecord> all, store_->ListReceipts(PartyId("alpha"), 0));
@@ -738,7 +788,7 @@ TEST_P(StoreConformanceTest, ReceiptsDeduplicated) {
   EXPECT_EQ(all[2].event_seq, 2);
   EXPECT_EQ(all[2].channel, ReceiptChannel::kSse);
   EXPECT_EQ(all[2].kind, ReceiptKind::kDelivered);
-  EXPECT_EQ(all[2].at_ms, 5);
+  EXPECT_EQ(all[2].at, Ms(5));
   EXPECT_EQ(store_->ListReceipts(PartyId("alpha"), 2)->size(), 2u);
   EXPECT_EQ(store_->ListReceipts(PartyId("alpha"), 3)->size(), 0u);
   EXPECT_EQ(store_->ListReceipts(PartyId("bravo"), 0)->size(), 1u);
@@ -754,9 +804,9 @@ TEST_P(StoreConformanceTest, ContactPagesAreKeptUntilDeliveredOrFailed) {
                        .conflict = ConflictId("c-1"),
                        .level = 1,
                        .body_json = "{\"n\":" + std::to_string(contact) + "}",
-                       .next_attempt_ms = next,
+                       .next_attempt = Ms(next),
                        .state = DeliveryState::kPending,
-                       .created_ms = 7};
+                       .created = Ms(7)};
   };
   int64_t a1 = 0, a2 = 0, b1 = 0;
   {
@@ -773,10 +823,10 @@ TEST_P(StoreConformanceTest, ContactPagesAreKeptUntilDeliveredOrFailed) {
     for (const ContactPage& p : *r) out.push_back(p.id);
     return out;
   };
-  EXPECT_EQ(ids(store_->DueContactPages(300, 0)), (std::vector<int64_t>{a2, b1, a1}));
-  EXPECT_EQ(ids(store_->DueContactPages(299, 0)), (std::vector<int64_t>{a2, b1}));
-  EXPECT_EQ(ids(store_->DueContactPages(300, 1)), (std::vector<int64_t>{a2}));
-  EXPECT_TRUE(store_->DueContactPages(99, 0)->empty());
+  EXPECT_EQ(ids(store_->DueContactPages(Ms(300), 0)), (std::vector<int64_t>{a2, b1, a1}));
+  EXPECT_EQ(ids(store_->DueContactPages(Ms(299), 0)), (std::vector<int64_t>{a2, b1}));
+  EXPECT_EQ(ids(store_->DueContactPages(Ms(300), 1)), (std::vector<int64_t>{a2}));
+  EXPECT_TRUE(store_->DueContactPages(Ms(99), 0)->empty());
   EXPECT_EQ(ids(store_->ListContactPages(PartyId("alpha"))), (std::vector<int64_t>{a1, a2}));
   EXPECT_EQ(ids(store_->ListContactPages(PartyId())), (std::vector<int64_t>{a1, a2, b1}));
   const ContactPage got = store_->ListContactPages(PartyId("bravo"))->front();
@@ -786,7 +836,7 @@ TEST_P(StoreConformanceTest, ContactPagesAreKeptUntilDeliveredOrFailed) {
   EXPECT_EQ(got.conflict, ConflictId("c-1"));
   EXPECT_EQ(got.level, 1);
   EXPECT_EQ(got.body_json, "{\"n\":21}");
-  EXPECT_EQ(got.created_ms, 7);
+  EXPECT_EQ(got.created, Ms(7));
 
   // An attempt updates the state; only pending pages are due. Updating an unknown id fails.
   {
@@ -794,7 +844,7 @@ TEST_P(StoreConformanceTest, ContactPagesAreKeptUntilDeliveredOrFailed) {
     ContactPage retry = page("alpha", 12, 100);
     retry.id = a2;
     retry.attempts = 1;
-    retry.next_attempt_ms = 1000;
+    retry.next_attempt = Ms(1000);
     retry.last_error = "HTTP 503";
     ASSERT_OK(txn->PutContactPage(retry));
     ContactPage done = page("bravo", 21, 100);
@@ -807,8 +857,8 @@ TEST_P(StoreConformanceTest, ContactPagesAreKeptUntilDeliveredOrFailed) {
     EXPECT_CODE(txn->PutContactPage(unknown).status(), kNotFound);
     ASSERT_OK(txn->Commit());
   }
-  EXPECT_EQ(ids(store_->DueContactPages(999, 0)), (std::vector<int64_t>{a1}));
-  EXPECT_EQ(ids(store_->DueContactPages(1000, 0)), (std::vector<int64_t>{a1, a2}));
+  EXPECT_EQ(ids(store_->DueContactPages(Ms(999), 0)), (std::vector<int64_t>{a1}));
+  EXPECT_EQ(ids(store_->DueContactPages(Ms(1000), 0)), (std::vector<int64_t>{a1, a2}));
   const ContactPage retried = store_->ListContactPages(PartyId("alpha"))->back();
   EXPECT_EQ(retried.attempts, 1);
   EXPECT_EQ(retried.last_error, "HTTP 503");
@@ -827,7 +877,7 @@ TEST_P(StoreConformanceTest, DueWebhookJobsOrderAndTimeFilter) {
                         .recipient = PartyId(r),
                         .event_seq = seq,
                         .attempts = 0,
-                        .next_attempt_ms = next,
+                        .next_attempt = Ms(next),
                         .state = state};
     };
     ASSERT_OK(txn->PutWebhookJob(job(w1, "alpha", 3, 300, DeliveryState::kPending)));
@@ -842,11 +892,11 @@ TEST_P(StoreConformanceTest, DueWebhookJobsOrderAndTimeFilter) {
     return Keys(
         v, [](const WebhookJob& j) { return j.recipient + "/" + std::to_string(j.event_seq); });
   };
-  EXPECT_EQ(keys(*store_->DueWebhookJobs(300, 0)), Names({"bravo/1", "alpha/1", "alpha/3"}));
-  EXPECT_EQ(keys(*store_->DueWebhookJobs(299, 0)), Names({"bravo/1", "alpha/1"}));
-  EXPECT_EQ(keys(*store_->DueWebhookJobs(99, 0)), Names({}));
-  EXPECT_EQ(keys(*store_->DueWebhookJobs(5000, 2)), Names({"bravo/1", "alpha/1"}));
-  EXPECT_EQ(keys(*store_->DueWebhookJobs(5000, 0)),
+  EXPECT_EQ(keys(*store_->DueWebhookJobs(Ms(300), 0)), Names({"bravo/1", "alpha/1", "alpha/3"}));
+  EXPECT_EQ(keys(*store_->DueWebhookJobs(Ms(299), 0)), Names({"bravo/1", "alpha/1"}));
+  EXPECT_EQ(keys(*store_->DueWebhookJobs(Ms(99), 0)), Names({}));
+  EXPECT_EQ(keys(*store_->DueWebhookJobs(Ms(5000), 2)), Names({"bravo/1", "alpha/1"}));
+  EXPECT_EQ(keys(*store_->DueWebhookJobs(Ms(5000), 0)),
             Names({"bravo/1", "alpha/1", "alpha/3", "alpha/4"}));
 
   // Replace: a failed attempt reschedules the job; a delivery removes it from the due list.
@@ -856,23 +906,23 @@ TEST_P(StoreConformanceTest, DueWebhookJobsOrderAndTimeFilter) {
                                   .recipient = PartyId("bravo"),
                                   .event_seq = 1,
                                   .attempts = 1,
-                                  .next_attempt_ms = 400,
+                                  .next_attempt = Ms(400),
                                   .state = DeliveryState::kPending,
                                   .last_error = "HTTP 503"}));
     ASSERT_OK(txn->PutWebhookJob({.webhook_id = w1,
                                   .recipient = PartyId("alpha"),
                                   .event_seq = 1,
                                   .attempts = 1,
-                                  .next_attempt_ms = 200,
+                                  .next_attempt = Ms(200),
                                   .state = DeliveryState::kDelivered}));
     ASSERT_OK(txn->Commit());
   }
-  ASSERT_OK_AND_ASSIGN(std::vector<WebhookJob> due, store_->DueWebhookJobs(5000, 0));
+  ASSERT_OK_AND_ASSIGN(std::vector<WebhookJob> due, store_->DueWebhookJobs(Ms(5000), 0));
   EXPECT_EQ(keys(due), Names({"alpha/3", "bravo/1", "alpha/4"}));
   const WebhookJob& retried = due[1];
   EXPECT_EQ(retried.webhook_id, w2);
   EXPECT_EQ(retried.attempts, 1);
-  EXPECT_EQ(retried.next_attempt_ms, 400);
+  EXPECT_EQ(retried.next_attempt, Ms(400));
   EXPECT_EQ(retried.state, DeliveryState::kPending);
   EXPECT_EQ(retried.last_error, "HTTP 503");
 }
@@ -904,7 +954,7 @@ TEST_P(StoreConformanceTest, AuditAppendAssignsSeqAndChains) {
   ASSERT_OK_AND_ASSIGN(std::vector<AuditEntry> all, store_->AuditAfter(0, 0));
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[0].seq, 1);
-  EXPECT_EQ(all[0].at_ms, 1234);
+  EXPECT_EQ(all[0].at, Ms(1234));
   EXPECT_EQ(all[0].kind, "plan.submitted");
   EXPECT_EQ(all[0].parties, (std::vector<PartyId>{PartyId("bravo"),
                                                   PartyId("alpha")}));  // order kept: it is hashed
@@ -980,20 +1030,20 @@ TEST_P(StoreConformanceTest, CheckpointsStoredAndVerified) {
     for (int i = 0; i < 10; ++i) {
       ASSERT_OK_AND_ASSIGN(last, txn->AppendAudit(Audit("k", {"alpha"})));
       if (last.seq == 4) {
-        ASSERT_OK(txn->PutCheckpoint(record::MakeCheckpoint(key, last.seq, last.hash, 50)));
+        ASSERT_OK(txn->PutCheckpoint(record::MakeCheckpoint(key, last.seq, last.hash, Ms(50))));
       }
     }
-    ASSERT_OK(txn->PutCheckpoint(record::MakeCheckpoint(key, last.seq, last.hash, 60)));
-    EXPECT_CODE(txn->PutCheckpoint(record::MakeCheckpoint(key, last.seq, last.hash, 61)),
+    ASSERT_OK(txn->PutCheckpoint(record::MakeCheckpoint(key, last.seq, last.hash, Ms(60))));
+    EXPECT_CODE(txn->PutCheckpoint(record::MakeCheckpoint(key, last.seq, last.hash, Ms(61))),
                 kAlreadyExists);
-    EXPECT_CODE(txn->PutCheckpoint(record::MakeCheckpoint(key, 11, last.hash, 61)), kNotFound);
+    EXPECT_CODE(txn->PutCheckpoint(record::MakeCheckpoint(key, 11, last.hash, Ms(61))), kNotFound);
     ASSERT_OK(txn->Commit());
   }
   ASSERT_OK_AND_ASSIGN(std::vector<Checkpoint> cps, store_->ListCheckpoints());
   ASSERT_EQ(cps.size(), 2u);
   EXPECT_EQ(cps[0].seq, 4);
   EXPECT_EQ(cps[1].seq, 10);
-  EXPECT_EQ(cps[1].at_ms, 60);
+  EXPECT_EQ(cps[1].at, Ms(60));
   EXPECT_EQ(cps[1].public_key, key.public_key_hex);
   EXPECT_EQ(cps[1].hash, store_->LastAudit()->value().hash);
   record::ChainReport r = record::VerifyChain(*store_->AuditAfter(0, 0), cps, key.public_key_hex);
@@ -1025,8 +1075,8 @@ TEST_P(StoreConformanceTest, DestroyedTransactionLeavesNothing) {
                                .channel = ReceiptChannel::kSse,
                                .kind = ReceiptKind::kDelivered}));
     ASSERT_OK_AND_ASSIGN(AuditEntry e, txn->AppendAudit(Audit("k", {"alpha"})));
-    ASSERT_OK(
-        txn->PutCheckpoint(record::MakeCheckpoint(record::GenerateKeyPair(), e.seq, e.hash, 1)));
+    ASSERT_OK(txn->PutCheckpoint(
+        record::MakeCheckpoint(record::GenerateKeyPair(), e.seq, e.hash, Ms(1))));
     // No Commit.
   }
   EXPECT_FALSE(store_->GetParty(PartyId("delta"))->has_value());
@@ -1034,7 +1084,7 @@ TEST_P(StoreConformanceTest, DestroyedTransactionLeavesNothing) {
   EXPECT_FALSE(store_->FindToken("h")->has_value());
   EXPECT_TRUE(store_->ListContacts(PartyId())->empty());
   EXPECT_TRUE(store_->ListWebhooks(PartyId())->empty());
-  EXPECT_TRUE(store_->DueWebhookJobs(INT64_MAX, 0)->empty());
+  EXPECT_TRUE(store_->DueWebhookJobs(TimePoint::InfiniteFuture(), 0)->empty());
   EXPECT_TRUE(store_->ListPlans(PartyId(), std::nullopt)->empty());
   EXPECT_TRUE(store_->ListConflicts({})->empty());
   EXPECT_TRUE(store_->ListMessages(ConflictId("c"))->empty());
@@ -1144,7 +1194,7 @@ TEST_P(StoreConformanceTest, ReopenKeepsEverything) {
   record::KeyPair key = record::GenerateKeyPair();
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK(txn->PutToken({.id = "t", .party = PartyId("alpha"), .hash = "h", .created_ms = 1}));
+    ASSERT_OK(txn->PutToken({.id = "t", .party = PartyId("alpha"), .hash = "h", .created = Ms(1)}));
     ASSERT_OK(txn->PutContact({.party = PartyId("alpha"), .name = "x"}));
     ASSERT_OK_AND_ASSIGN(int64_t w,
                          txn->PutWebhook({.party = PartyId("alpha"), .url = "http://x"}));
@@ -1165,7 +1215,7 @@ TEST_P(StoreConformanceTest, ReopenKeepsEverything) {
                                .channel = ReceiptChannel::kSse,
                                .kind = ReceiptKind::kDelivered}));
     ASSERT_OK_AND_ASSIGN(AuditEntry e, txn->AppendAudit(Audit("k", {"alpha", "bravo"})));
-    ASSERT_OK(txn->PutCheckpoint(record::MakeCheckpoint(key, e.seq, e.hash, 1)));
+    ASSERT_OK(txn->PutCheckpoint(record::MakeCheckpoint(key, e.seq, e.hash, Ms(1))));
     ASSERT_OK(txn->Commit());
   }
   Reopen();
@@ -1173,7 +1223,7 @@ TEST_P(StoreConformanceTest, ReopenKeepsEverything) {
   EXPECT_TRUE(store_->FindToken("h")->has_value());
   EXPECT_EQ(store_->ListContacts(PartyId("alpha"))->size(), 1u);
   EXPECT_EQ(store_->ListWebhooks(PartyId("alpha"))->size(), 1u);
-  EXPECT_EQ(store_->DueWebhookJobs(INT64_MAX, 0)->size(), 1u);
+  EXPECT_EQ(store_->DueWebhookJobs(TimePoint::InfiniteFuture(), 0)->size(), 1u);
   EXPECT_EQ(store_->GetPlan(PartyId("alpha"), PlanId("p"))->value().feature_json, kOddJson);
   EXPECT_TRUE(store_->GetConflict(ConflictId("c"))->has_value());
   EXPECT_EQ(store_->ListMessages(ConflictId("c"))->size(), 1u);

@@ -287,19 +287,30 @@ class Stmt {
 
   int64_t Int(int col) const { return sqlite3_column_int64(s_, col); }
   int Int32(int col) const { return sqlite3_column_int(s_, col); }
-  // An instant column (integer milliseconds since the epoch; kInfinitePastMs/kInfiniteFutureMs
-  // for an always-active window's open ends).
+  // An instant column (integer milliseconds since the epoch). A value beyond 10^15 ms (year
+  // 33658; only an edited file holds one) marks the row bad (bad_value()) rather than becoming an
+  // instant that does not convert back to the same integer (the record's hashes use it).
   TimePoint Time(int col) const {
+    const int64_t ms = Int(col);
+    constexpr int64_t kMaxMillis = 1'000'000'000'000'000;
+    if (ms > kMaxMillis || ms < -kMaxMillis) {
+      bad_value_ = "column " + std::to_string(col) + ": instant out of range";
+      return TimePoint();
+    }
+    return FromUnixMillis(ms);
+  }
+  // A conflict window's end: an instant, or kInfinitePastMs/kInfiniteFutureMs for the open end of
+  // an always-active plan's window.
+  TimePoint WindowTime(int col) const {
     const int64_t ms = Int(col);
     if (ms <= kInfinitePastMs) return TimePoint::InfinitePast();
     if (ms >= kInfiniteFutureMs) return TimePoint::InfiniteFuture();
-    return FromUnixMillis(ms);
+    return Time(col);
   }
   // An instant column where 0 means "not yet".
   std::optional<TimePoint> OptionalTime(int col) const {
-    const int64_t ms = Int(col);
-    if (ms == 0) return std::nullopt;
-    return FromUnixMillis(ms);
+    if (Int(col) == 0) return std::nullopt;
+    return Time(col);
   }
   std::string Text(int col) const {
     const unsigned char* p = sqlite3_column_text(s_, col);
@@ -357,7 +368,7 @@ class Stmt {
   sqlite3* db_;
   sqlite3_stmt* s_;
   int next_ = 1;                   // the next parameter Bind binds
-  mutable std::string bad_value_;  // set by Enum() on text that names no enumerator
+  mutable std::string bad_value_;  // set by Enum() and Time() on a value out of their domain
 };
 
 // One SQLite connection and its statement cache. Used by one thread at a time (the owner
@@ -568,8 +579,8 @@ ConflictRecord ReadConflict(const Stmt& s) {
   c.status = s.Enum<ConflictStatus>(7);
   c.resolution = s.Enum<Resolution>(8);
   c.detail_json = s.Text(9);
-  c.window_start = s.Time(10);
-  c.window_end = s.Time(11);
+  c.window_start = s.WindowTime(10);
+  c.window_end = s.WindowTime(11);
   c.deadline = s.Time(12);
   c.ack_a = s.OptionalTime(13);
   c.ack_b = s.OptionalTime(14);

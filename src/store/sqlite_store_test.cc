@@ -185,6 +185,25 @@ TEST(SqliteStoreTest, UnknownEnumTextInAColumnIsInternal) {
   EXPECT_EQ(s->ListParties().status().code(), StatusCode::kInternal);
 }
 
+// An instant beyond what converts back to the same integer (only an edited file holds one) is
+// reported like an unknown enum, never turned into an infinite time that the record would hash.
+TEST(SqliteStoreTest, InstantOutOfRangeInAColumnIsInternal) {
+  TempDir tmp;
+  WriteAlphaPlanAndOneEntry(tmp.path());
+  {
+    RawDb raw(tmp.path());
+    ASSERT_EQ(raw.Exec("UPDATE audit SET at_ms = 9000000000000000000 WHERE seq = 1"), SQLITE_OK);
+    ASSERT_EQ(raw.Exec("UPDATE parties SET created_ms = -9000000000000000000"), SQLITE_OK);
+  }
+  std::unique_ptr<Store> s = MustOpen({.dir = tmp.path(), .read_connections = 1});
+  ASSERT_NE(s, nullptr);
+  Result<std::optional<AuditEntry>> last = s->LastAudit();
+  EXPECT_EQ(last.status().code(), StatusCode::kInternal);
+  EXPECT_NE(last.status().message().find("instant out of range"), std::string::npos)
+      << last.status().message();
+  EXPECT_EQ(s->GetParty(PartyId("alpha")).status().code(), StatusCode::kInternal);
+}
+
 TEST(SqliteStoreTest, AVersionOneStoreIsUpgradedKeepingItsData) {
   TempDir tmp;
   WriteAlphaPlanAndOneEntry(tmp.path());

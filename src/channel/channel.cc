@@ -388,15 +388,21 @@ Result<engine::Suggestion> Channel::Suggest(const Caller& caller,
   return engine::Suggest(*detector_, key, {});
 }
 
+std::optional<Caller> Channel::CachedCaller(std::string_view token) {
+  if (token.empty()) return std::nullopt;
+  const std::string hash = record::Sha256Hex(token);
+  const TimePoint now = options_.now();
+  MutexLock lock(auth_mu_);
+  auto it = auth_cache_.find(hash);
+  if (it != auth_cache_.end() && it->second.until > now) return it->second.caller;
+  return std::nullopt;
+}
+
 Result<Caller> Channel::Authenticate(std::string_view token) {
   if (token.empty()) return Status::Unauthenticated("missing bearer token");
+  if (std::optional<Caller> cached = CachedCaller(token)) return *cached;
   std::string hash = record::Sha256Hex(token);
   TimePoint now = options_.now();
-  {
-    MutexLock lock(auth_mu_);
-    auto it = auth_cache_.find(hash);
-    if (it != auth_cache_.end() && it->second.until > now) return it->second.caller;
-  }
   auto t = store_->FindToken(hash);
   if (!t.ok()) return t.status();
   if (!*t) return Status::Unauthenticated("unknown or revoked token");

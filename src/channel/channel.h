@@ -155,6 +155,9 @@ class Channel {
 
   // Token -> caller; Unauthenticated if unknown or revoked. Cached for a few seconds.
   Result<Caller> Authenticate(std::string_view token);
+  // The caller of `token` if Authenticate cached it within the last few seconds, without touching
+  // the store (so callable from a network thread); nullopt otherwise.
+  std::optional<Caller> CachedCaller(std::string_view token);
 
   store::Store* store() const { return store_; }
   Hub& hub() { return hub_; }
@@ -265,11 +268,11 @@ class Channel {
 
   // Token cache.
   Mutex auth_mu_;
-  struct CachedCaller {
+  struct AuthEntry {
     Caller caller;
     TimePoint until;
   };
-  std::map<std::string, CachedCaller> auth_cache_ GUARDED_BY(auth_mu_);  // token hash -> caller
+  std::map<std::string, AuthEntry> auth_cache_ GUARDED_BY(auth_mu_);  // token hash -> caller
 };
 
 }  // namespace deconflict::channel

@@ -26,6 +26,17 @@ Result<T> Await(Start start) {
   return f.get();
 }
 
+// A plan write started by `start` (one of Service::Start*Plan), waited for on this thread.
+template <typename Start>
+Result<PlanChange> AwaitChange(const Service& svc, const Caller& caller,
+                               std::vector<Issue> warnings, Start start) {
+  auto done = std::make_shared<std::promise<Result<channel::PlanOutcome>>>();
+  std::future<Result<channel::PlanOutcome>> f = done->get_future();
+  Status started = start([done](Result<channel::PlanOutcome> r) { done->set_value(std::move(r)); });
+  if (!started.ok()) return started;
+  return svc.FinishPlanChange(f.get(), caller, std::move(warnings));
+}
+
 const char* OutcomeName(engine::Suggestion::Outcome o) {
   switch (o) {
     case engine::Suggestion::kNoConflict:
@@ -61,6 +72,10 @@ std::string Explain(engine::Suggestion::Outcome o, const PlanId& plan, double sh
 }  // namespace
 
 Service::Service(channel::Channel* channel) : ch_(channel), store_(channel->store()) {}
+
+std::optional<Caller> Service::CachedCaller(std::string_view token) const {
+  return ch_->CachedCaller(token);
+}
 
 Result<Caller> Service::Authenticate(std::string_view token) const {
   if (token.empty()) return Status::Unauthenticated("send Authorization: Bearer <token>");
@@ -119,14 +134,24 @@ PlanChange Service::ChangeView(channel::PlanOutcome out, const Caller& caller,
   return r;
 }
 
-Result<PlanChange> Service::SubmitPlan(const Caller& caller, PlanInput in) const {
-  if (Status s = Authorize(caller, Action::kSubmitPlan); !s.ok()) return s;
-  auto out = Await<channel::PlanOutcome>([&](auto done) {
-    ch_->SubmitPlan(caller, std::move(in.plan), std::move(in.feature_json), std::nullopt,
-                    channel::Write::kCreate, std::move(done));
-  });
+Result<PlanChange> Service::FinishPlanChange(Result<channel::PlanOutcome> out, const Caller& caller,
+                                             std::vector<Issue> warnings) const {
   if (!out.ok()) return out.status();
-  return ChangeView(std::move(*out), caller, std::move(in.warnings));
+  return ChangeView(std::move(*out), caller, std::move(warnings));
+}
+
+Status Service::StartSubmitPlan(const Caller& caller, PlanInput in, PlanDone done) const {
+  if (Status s = Authorize(caller, Action::kSubmitPlan); !s.ok()) return s;
+  ch_->SubmitPlan(caller, std::move(in.plan), std::move(in.feature_json), std::nullopt,
+                  channel::Write::kCreate, std::move(done));
+  return Status::Ok();
+}
+
+Result<PlanChange> Service::SubmitPlan(const Caller& caller, PlanInput in) const {
+  std::vector<Issue> warnings = in.warnings;
+  return AwaitChange(*this, caller, std::move(warnings), [&](PlanDone done) {
+    return StartSubmitPlan(caller, std::move(in), std::move(done));
+  });
 }
 
 Result<PlanId> Service::OwnPlanId(const Caller& caller, const channel::PlanRef& ref) const {
@@ -141,8 +166,8 @@ Result<PlanId> Service::OwnPlanId(const Caller& caller, const channel::PlanRef& 
   return ref.id;
 }
 
-Result<PlanChange> Service::AmendPlan(const Caller& caller, const channel::PlanRef& ref,
-                                      int64_t if_match, PlanInput in) const {
+Status Service::StartAmendPlan(const Caller& caller, const channel::PlanRef& ref, int64_t if_match,
+                               PlanInput in, PlanDone done) const {
   Result<PlanId> id = OwnPlanId(caller, ref);
   if (!id.ok()) return id.status();
   if (in.plan.id != *id) {
@@ -150,22 +175,32 @@ Result<PlanChange> Service::AmendPlan(const Caller& caller, const channel::PlanR
         "the Feature's id (" + in.plan.id + ") differs from the URL (" + *id + ")",
         {{"id", "must equal the plan id in the URL"}});
   }
-  auto out = Await<channel::PlanOutcome>([&](auto done) {
-    ch_->SubmitPlan(caller, std::move(in.plan), std::move(in.feature_json), if_match,
-                    channel::Write::kAmend, std::move(done));
+  ch_->SubmitPlan(caller, std::move(in.plan), std::move(in.feature_json), if_match,
+                  channel::Write::kAmend, std::move(done));
+  return Status::Ok();
+}
+
+Result<PlanChange> Service::AmendPlan(const Caller& caller, const channel::PlanRef& ref,
+                                      int64_t if_match, PlanInput in) const {
+  std::vector<Issue> warnings = in.warnings;
+  return AwaitChange(*this, caller, std::move(warnings), [&](PlanDone done) {
+    return StartAmendPlan(caller, ref, if_match, std::move(in), std::move(done));
   });
-  if (!out.ok()) return out.status();
-  return ChangeView(std::move(*out), caller, std::move(in.warnings));
+}
+
+Status Service::StartCancelPlan(const Caller& caller, const channel::PlanRef& ref,
+                                std::optional<int64_t> if_match, PlanDone done) const {
+  Result<PlanId> id = OwnPlanId(caller, ref);
+  if (!id.ok()) return id.status();
+  ch_->CancelPlan(caller, *id, if_match, std::move(done));
+  return Status::Ok();
 }
 
 Result<PlanChange> Service::CancelPlan(const Caller& caller, const channel::PlanRef& ref,
                                        std::optional<int64_t> if_match) const {
-  Result<PlanId> id = OwnPlanId(caller, ref);
-  if (!id.ok()) return id.status();
-  auto out = Await<channel::PlanOutcome>(
-      [&](auto done) { ch_->CancelPlan(caller, *id, if_match, std::move(done)); });
-  if (!out.ok()) return out.status();
-  return ChangeView(std::move(*out), caller, {});
+  return AwaitChange(*this, caller, {}, [&](PlanDone done) {
+    return StartCancelPlan(caller, ref, if_match, std::move(done));
+  });
 }
 
 Result<store::PlanRecord> Service::FindPlan(const Caller& caller,

@@ -90,6 +90,9 @@ class Service {
 
   // Token -> caller. Unauthenticated for a missing, unknown or revoked token.
   Result<Caller> Authenticate(std::string_view token) const;
+  // The caller of a token authenticated within the last few seconds, without blocking (no store
+  // access; callable from a network thread); nullopt when Authenticate must decide.
+  std::optional<Caller> CachedCaller(std::string_view token) const;
 
   // ----- Identity and parties.
   Result<boost::json::object> Me(const Caller& caller) const;
@@ -103,6 +106,19 @@ class Service {
                                PlanInput in) const;
   Result<PlanChange> CancelPlan(const Caller& caller, const channel::PlanRef& ref,
                                 std::optional<int64_t> if_match) const;
+  // The same three writes in two halves, for callers that must not block (network threads; the
+  // three above are Start + wait + FinishPlanChange). Start* checks and authorizes at once and
+  // returns why it refuses (then `done` is never called); otherwise it queues the write, and
+  // `done` runs on the channel's writer thread once the write is committed or refused. `done`
+  // must only hand the outcome on: FinishPlanChange, on the caller's thread, makes the view.
+  using PlanDone = channel::Channel::Done<channel::PlanOutcome>;
+  Status StartSubmitPlan(const Caller& caller, PlanInput in, PlanDone done) const;
+  Status StartAmendPlan(const Caller& caller, const channel::PlanRef& ref, int64_t if_match,
+                        PlanInput in, PlanDone done) const;
+  Status StartCancelPlan(const Caller& caller, const channel::PlanRef& ref,
+                         std::optional<int64_t> if_match, PlanDone done) const;
+  Result<PlanChange> FinishPlanChange(Result<channel::PlanOutcome> out, const Caller& caller,
+                                      std::vector<Issue> warnings) const;
   // `ref` as the id of a plan the caller may change (its own party's): PermissionDenied for roles
   // that change no plans, NotFound for another party's.
   Result<PlanId> OwnPlanId(const Caller& caller, const channel::PlanRef& ref) const;

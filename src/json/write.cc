@@ -22,7 +22,22 @@ void Newline(int depth, std::string* out) {
   out->append(static_cast<size_t>(depth) * 2, ' ');
 }
 
-void AppendString(bj::string_view s, std::string* out) { *out += bj::serialize(s); }
+// A JSON string literal. Text with nothing to escape (the common case: ids, names, keys) is
+// copied between quotes; anything else is escaped by Boost.JSON, which escapes exactly the
+// quote, the backslash and the control characters.
+void AppendString(bj::string_view s, std::string* out) {
+  const bool plain = std::none_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+  });
+  if (!plain) {
+    *out += bj::serialize(s);
+    return;
+  }
+  out->reserve(out->size() + s.size() + 2);
+  *out += '"';
+  out->append(s.data(), s.size());
+  *out += '"';
+}
 
 void WriteValue(const bj::value& v, bool pretty, int depth, std::string* out) {
   switch (v.kind()) {

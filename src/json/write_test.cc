@@ -177,6 +177,21 @@ rc::Gen<double> AnyFiniteDouble() {
 // Write then parse gives the same double; the text is plain decimal. Exactly with a correctly
 // rounding reader (std::from_chars; also JavaScript's JSON.parse, Python's json); Boost 1.81's
 // own parser is within two units in the last place (json/parse.h).
+// Strings (keys and values) are written exactly as Boost.JSON writes them, whatever they hold:
+// quotes, backslashes, control characters, non-ASCII bytes.
+RC_GTEST_PROP(WriteProperty, StringsAsBoostWritesThem, (const std::string& s)) {
+  bj::object o;
+  o[s] = s;
+  RC_ASSERT(Write(bj::value(o)) == bj::serialize(bj::value(o)));
+  RC_ASSERT(Write(bj::value(bj::string(s))) == bj::serialize(bj::value(bj::string(s))));
+}
+
+TEST(WriteTest, StringsThatNeedEscaping) {
+  for (const char* s : {"plain", "", "a\"b", "back\\slash", "tab\tline\n", "caf\xC3\xA9", "\x01"}) {
+    EXPECT_EQ(Write(bj::value(bj::string(s))), bj::serialize(bj::value(bj::string(s)))) << s;
+  }
+}
+
 RC_GTEST_PROP(WriteProperty, RoundTripsEveryDouble, ()) {
   const double x = *AnyFiniteDouble();
   const std::string text = WriteDouble(x);

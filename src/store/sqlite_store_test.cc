@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -391,13 +392,24 @@ TEST(SqliteStoreTest, TwoProcessesWritingInterleavedKeepOneChain) {
     return true;
   };
   // Fork before this process opens the database (SQLite connections must not cross a fork).
+  // Each process closes the pipe ends it does not use: if the other gives up (a failed
+  // transaction), its turn never comes and the read sees end-of-file instead of waiting for ever
+  // (and a write fails with EPIPE rather than raising SIGPIPE).
+  std::signal(SIGPIPE, SIG_IGN);
   pid_t child = fork();
   ASSERT_GE(child, 0);
-  if (child == 0) _exit(work("child", false, to_child[0], to_parent[1]) ? 0 : 1);
+  if (child == 0) {
+    close(to_child[1]);
+    close(to_parent[0]);
+    _exit(work("child", false, to_child[0], to_parent[1]) ? 0 : 1);
+  }
+  close(to_child[0]);
+  close(to_parent[1]);
   bool parent_ok = work("parent", true, to_parent[0], to_child[1]);
+  close(to_child[1]);  // the child, if still waiting for a turn, sees end-of-file
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
-  for (int fd : {to_child[0], to_child[1], to_parent[0], to_parent[1]}) close(fd);
+  close(to_parent[0]);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
   EXPECT_TRUE(parent_ok);

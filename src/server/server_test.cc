@@ -680,18 +680,25 @@ class serverDurability : public ::testing::Test {
     ASSERT_OK(d_.Start());
   }
 
+  // US's plan us-N east along 37N from `lon` and RU's ru-N north across it at lon + 0.1, in the
+  // same 20 minutes: one conflict, whose id goes to *conflict.
+  void Cross(int n, double lon, std::string* conflict) {
+    const std::string suffix = "-" + std::to_string(n);
+    ClientResponse r = d_.Request("POST", "/v1/plans", us_,
+                                  Line("us" + suffix, lon, 37.0, lon + 0.2, 37.0, t0_, t0_ + 1200));
+    ASSERT_EQ(r.status, 201) << Show(r);
+    r = d_.Request("POST", "/v1/plans", ru_,
+                   Line("ru" + suffix, lon + 0.1, 36.9, lon + 0.1, 37.1, t0_, t0_ + 1200));
+    ASSERT_EQ(r.status, 201) << Show(r);
+    *conflict = FirstConflictId(r);
+    ASSERT_FALSE(conflict->empty());
+  }
+
   // Plans, versions, and conflicts in several states: c1_ open (us-1 amended once), c2_
   // acknowledged by both, c3_ resolved (cancelled) by withdrawing ru-3.
   void MakeConflictsInThreeStates() {
-    ASSERT_EQ(
-        d_.Request("POST", "/v1/plans", us_, Line("us-1", 41.0, 37.0, 41.2, 37.0, t0_, t0_ + 1200))
-            .status,
-        201);
-    ClientResponse r =
-        d_.Request("POST", "/v1/plans", ru_, Line("ru-1", 41.1, 36.9, 41.1, 37.1, t0_, t0_ + 1200));
-    ASSERT_EQ(r.status, 201) << Show(r);
-    c1_ = FirstConflictId(r);
-    ASSERT_FALSE(c1_.empty());
+    ASSERT_NO_FATAL_FAILURE(Cross(1, 41.0, &c1_));
+    ClientResponse r;
     // Amend us-1 without changing the conflict (a new note, which is not disclosed).
     {
       json::value v = dt::ParseJson(Line("us-1", 41.0, 37.0, 41.2, 37.0, t0_, t0_ + 1200));
@@ -702,24 +709,11 @@ class serverDurability : public ::testing::Test {
     EXPECT_FALSE(FindById(Arr(Json(r), "conflicts_unchanged"), c1_).is_null()) << r.body;
     ASSERT_EQ(d_.Request("POST", "/v1/conflicts/" + c1_ + "/ack", us_).status, 200);
 
-    ASSERT_EQ(
-        d_.Request("POST", "/v1/plans", us_, Line("us-2", 42.0, 37.0, 42.2, 37.0, t0_, t0_ + 1200))
-            .status,
-        201);
-    r = d_.Request("POST", "/v1/plans", ru_, Line("ru-2", 42.1, 36.9, 42.1, 37.1, t0_, t0_ + 1200));
-    ASSERT_EQ(r.status, 201) << Show(r);
-    c2_ = FirstConflictId(r);
-    ASSERT_FALSE(c2_.empty());
+    ASSERT_NO_FATAL_FAILURE(Cross(2, 42.0, &c2_));
     ASSERT_EQ(d_.Request("POST", "/v1/conflicts/" + c2_ + "/ack", us_).status, 200);
     ASSERT_EQ(d_.Request("POST", "/v1/conflicts/" + c2_ + "/ack", ru_).status, 200);
 
-    ASSERT_EQ(
-        d_.Request("POST", "/v1/plans", us_, Line("us-3", 43.0, 37.0, 43.2, 37.0, t0_, t0_ + 1200))
-            .status,
-        201);
-    r = d_.Request("POST", "/v1/plans", ru_, Line("ru-3", 43.1, 36.9, 43.1, 37.1, t0_, t0_ + 1200));
-    ASSERT_EQ(r.status, 201) << Show(r);
-    c3_ = FirstConflictId(r);
+    ASSERT_NO_FATAL_FAILURE(Cross(3, 43.0, &c3_));
     r = d_.Request("DELETE", "/v1/plans/ru-3", ru_, "", {{"If-Match", "\"1\""}});
     ASSERT_EQ(r.status, 200) << Show(r);
   }

@@ -100,6 +100,15 @@ ConflictRecord Conflict(const std::string& id, const std::string& party_a,
   return c;
 }
 
+ReceiptRecord Receipt(const std::string& recipient, int64_t event_seq, ReceiptChannel channel,
+                      ReceiptKind kind, TimePoint at = TimePoint()) {
+  return {.recipient = PartyId(recipient),
+          .event_seq = event_seq,
+          .channel = channel,
+          .kind = kind,
+          .at = at};
+}
+
 AuditEntry Audit(const std::string& kind, std::vector<std::string> parties,
                  const std::string& body = "{}", int64_t at_ms = 7000) {
   AuditEntry e;
@@ -750,32 +759,17 @@ TEST_P(StoreConformanceTest, EventStreamsPerRecipient) {
 TEST_P(StoreConformanceTest, ReceiptsDeduplicated) {
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
-    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
-                               .event_seq = 2,
-                               .channel = ReceiptChannel::kSse,
-                               .kind = ReceiptKind::kDelivered,
-                               .at = Ms(5)}));
-    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
-                               .event_seq = 1,
-                               .channel = ReceiptChannel::kWebhook,
-                               .kind = ReceiptKind::kDelivered,
-                               .at = Ms(3)}));
-    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
-                               .event_seq = 2,
-                               .channel = ReceiptChannel::kApi,
-                               .kind = ReceiptKind::kRead,
-                               .at = Ms(9)}));
-    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("bravo"),
-                               .event_seq = 2,
-                               .channel = ReceiptChannel::kSse,
-                               .kind = ReceiptKind::kDelivered,
-                               .at = Ms(6)}));
+    ASSERT_OK(
+        txn->PutReceipt(Receipt("alpha", 2, ReceiptChannel::kSse, ReceiptKind::kDelivered, Ms(5))));
+    ASSERT_OK(txn->PutReceipt(
+        Receipt("alpha", 1, ReceiptChannel::kWebhook, ReceiptKind::kDelivered, Ms(3))));
+    ASSERT_OK(
+        txn->PutReceipt(Receipt("alpha", 2, ReceiptChannel::kApi, ReceiptKind::kRead, Ms(9))));
+    ASSERT_OK(
+        txn->PutReceipt(Receipt("bravo", 2, ReceiptChannel::kSse, ReceiptKind::kDelivered, Ms(6))));
     // The same delivery reported again: ignored, the first time kept.
-    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
-                               .event_seq = 2,
-                               .channel = ReceiptChannel::kSse,
-                               .kind = ReceiptKind::kDelivered,
-                               .at = Ms(8)}));
+    ASSERT_OK(
+        txn->PutReceipt(Receipt("alpha", 2, ReceiptChannel::kSse, ReceiptKind::kDelivered, Ms(8))));
     ASSERT_OK(txn->Commit());
   }
   ASSERT_OK_AND_ASSIGN(std::vector<ReceiptRecord> all, store_->ListReceipts(PartyId("alpha"), 0));
@@ -1070,10 +1064,7 @@ TEST_P(StoreConformanceTest, DestroyedTransactionLeavesNothing) {
         {.conflict_id = ConflictId("c"), .party = PartyId("alpha"), .kind = MessageKind::kText}));
     ASSERT_OK(
         txn->AppendEvent({.recipient = PartyId("alpha"), .type = EventType::kConflictOpened}));
-    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
-                               .event_seq = 1,
-                               .channel = ReceiptChannel::kSse,
-                               .kind = ReceiptKind::kDelivered}));
+    ASSERT_OK(txn->PutReceipt(Receipt("alpha", 1, ReceiptChannel::kSse, ReceiptKind::kDelivered)));
     ASSERT_OK_AND_ASSIGN(AuditEntry e, txn->AppendAudit(Audit("k", {"alpha"})));
     ASSERT_OK(txn->PutCheckpoint(
         record::MakeCheckpoint(record::GenerateKeyPair(), e.seq, e.hash, Ms(1))));
@@ -1210,10 +1201,7 @@ TEST_P(StoreConformanceTest, ReopenKeepsEverything) {
         {.conflict_id = ConflictId("c"), .party = PartyId("alpha"), .kind = MessageKind::kText}));
     ASSERT_OK(
         txn->AppendEvent({.recipient = PartyId("alpha"), .type = EventType::kConflictOpened}));
-    ASSERT_OK(txn->PutReceipt({.recipient = PartyId("alpha"),
-                               .event_seq = 1,
-                               .channel = ReceiptChannel::kSse,
-                               .kind = ReceiptKind::kDelivered}));
+    ASSERT_OK(txn->PutReceipt(Receipt("alpha", 1, ReceiptChannel::kSse, ReceiptKind::kDelivered)));
     ASSERT_OK_AND_ASSIGN(AuditEntry e, txn->AppendAudit(Audit("k", {"alpha", "bravo"})));
     ASSERT_OK(txn->PutCheckpoint(record::MakeCheckpoint(key, e.seq, e.hash, Ms(1))));
     ASSERT_OK(txn->Commit());

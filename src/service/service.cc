@@ -26,17 +26,6 @@ Result<T> Await(Start start) {
   return f.get();
 }
 
-// A plan write started by `start` (one of Service::Start*Plan), waited for on this thread.
-template <typename Start>
-Result<PlanChange> AwaitChange(const Service& svc, const Caller& caller,
-                               std::vector<Issue> warnings, Start start) {
-  auto done = std::make_shared<std::promise<Result<channel::PlanOutcome>>>();
-  std::future<Result<channel::PlanOutcome>> f = done->get_future();
-  Status started = start([done](Result<channel::PlanOutcome> r) { done->set_value(std::move(r)); });
-  if (!started.ok()) return started;
-  return svc.FinishPlanChange(f.get(), caller, std::move(warnings));
-}
-
 const char* OutcomeName(engine::Suggestion::Outcome o) {
   switch (o) {
     case engine::Suggestion::kNoConflict:
@@ -147,13 +136,6 @@ Status Service::StartSubmitPlan(const Caller& caller, PlanInput in, PlanDone don
   return Status::Ok();
 }
 
-Result<PlanChange> Service::SubmitPlan(const Caller& caller, PlanInput in) const {
-  std::vector<Issue> warnings = in.warnings;
-  return AwaitChange(*this, caller, std::move(warnings), [&](PlanDone done) {
-    return StartSubmitPlan(caller, std::move(in), std::move(done));
-  });
-}
-
 Result<PlanId> Service::OwnPlanId(const Caller& caller, const channel::PlanRef& ref) const {
   if (Status s = Authorize(caller, Action::kSubmitPlan); !s.ok()) return s;
   if (!ref.party.empty()) {
@@ -180,27 +162,12 @@ Status Service::StartAmendPlan(const Caller& caller, const channel::PlanRef& ref
   return Status::Ok();
 }
 
-Result<PlanChange> Service::AmendPlan(const Caller& caller, const channel::PlanRef& ref,
-                                      int64_t if_match, PlanInput in) const {
-  std::vector<Issue> warnings = in.warnings;
-  return AwaitChange(*this, caller, std::move(warnings), [&](PlanDone done) {
-    return StartAmendPlan(caller, ref, if_match, std::move(in), std::move(done));
-  });
-}
-
 Status Service::StartCancelPlan(const Caller& caller, const channel::PlanRef& ref,
                                 std::optional<int64_t> if_match, PlanDone done) const {
   Result<PlanId> id = OwnPlanId(caller, ref);
   if (!id.ok()) return id.status();
   ch_->CancelPlan(caller, *id, if_match, std::move(done));
   return Status::Ok();
-}
-
-Result<PlanChange> Service::CancelPlan(const Caller& caller, const channel::PlanRef& ref,
-                                       std::optional<int64_t> if_match) const {
-  return AwaitChange(*this, caller, {}, [&](PlanDone done) {
-    return StartCancelPlan(caller, ref, if_match, std::move(done));
-  });
 }
 
 Result<store::PlanRecord> Service::FindPlan(const Caller& caller,

@@ -4,7 +4,7 @@
 // every view of another party's data) happen here and only here.
 //
 //   service::Service svc(channel.get());
-//   Result<PlanChange> r = svc.SubmitPlan(caller, std::move(*ParsePlanInput(body, caller)));
+//   Status s = svc.StartSubmitPlan(caller, std::move(*ParsePlanInput(body, caller)), done);
 //   Result<boost::json::object> c = svc.GetConflict(caller, ConflictId("c-5b0e2f4a9c1d3e77"));
 //
 // Each function takes the caller (from its token) and a validated input (inputs.h) and returns a
@@ -100,19 +100,15 @@ class Service {
 
   // ----- Plans. `ref` names a plan as ParsePlanRef (inputs.h) reads "id" (the caller's own; for
   // coordinators and observers, the one plan of any party with that id) or "PARTY:id".
-  Result<PlanChange> SubmitPlan(const Caller& caller, PlanInput in) const;
-  // REQUIRES: if_match >= 0. InvalidArgument when the Feature's id differs from `ref`.
-  Result<PlanChange> AmendPlan(const Caller& caller, const channel::PlanRef& ref, int64_t if_match,
-                               PlanInput in) const;
-  Result<PlanChange> CancelPlan(const Caller& caller, const channel::PlanRef& ref,
-                                std::optional<int64_t> if_match) const;
-  // The same three writes in two halves, for callers that must not block (network threads; the
-  // three above are Start + wait + FinishPlanChange). Start* checks and authorizes at once and
-  // returns why it refuses (then `done` is never called); otherwise it queues the write, and
-  // `done` runs on the channel's writer thread once the write is committed or refused. `done`
-  // must only hand the outcome on: FinishPlanChange, on the caller's thread, makes the view.
+  //
+  // Submit, amend and cancel come in two halves, so that a caller need not block (the HTTP API
+  // runs them on its network threads). Start* checks and authorizes at once and returns why it
+  // refuses (then `done` is never called); otherwise it queues the write, and `done` runs on the
+  // channel's writer thread once the write is committed or refused. `done` must only hand the
+  // outcome on: FinishPlanChange, on the caller's thread, makes the caller's view of it.
   using PlanDone = channel::Channel::Done<channel::PlanOutcome>;
   Status StartSubmitPlan(const Caller& caller, PlanInput in, PlanDone done) const;
+  // REQUIRES: if_match >= 0. InvalidArgument when the Feature's id differs from `ref`.
   Status StartAmendPlan(const Caller& caller, const channel::PlanRef& ref, int64_t if_match,
                         PlanInput in, PlanDone done) const;
   Status StartCancelPlan(const Caller& caller, const channel::PlanRef& ref,

@@ -114,13 +114,17 @@ json::object ConflictView(const store::ConflictRecord& c, const Caller& caller,
 }
 
 json::object PlanView(const store::PlanRecord& p) {
-  json::object o;
+  return PlanView(p, json::parse(p.feature_json));
+}
+
+json::object PlanView(const store::PlanRecord& p, json::value feature) {
+  json::object o(6);
   o["id"] = p.id.value();
   o["party"] = p.party.value();
   o["version"] = p.version;
   o["status"] = Name(p.status);
   o["stored_at"] = FormatRfc3339Millis(p.created);
-  o["feature"] = json::parse(p.feature_json);
+  o["feature"] = std::move(feature);
   return o;
 }
 

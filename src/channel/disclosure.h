@@ -37,6 +37,8 @@ boost::json::object ConflictView(const store::ConflictRecord& c, const Caller& c
                                  const boost::json::object& detail);
 // A plan version (own plans, or any plan for coordinators/observers).
 boost::json::object PlanView(const store::PlanRecord& p);
+// The same with p.feature_json already parsed (`feature`).
+boost::json::object PlanView(const store::PlanRecord& p, boost::json::value feature);
 boost::json::object MessageView(const store::MessageRecord& m);
 boost::json::object EventView(const store::EventRecord& e);
 // A dry-run conflict for the submitting party: as ConflictView but without an id or status.

@@ -21,16 +21,17 @@ Result<service::PlanInput> PlanBody(const Request& req, const Caller& caller) {
   return service::ParsePlanInput(std::move(*body), caller);
 }
 
-Response Changed(int status, const service::PlanChange& c, bool amended) {
-  json::object o{{"plan", c.plan_view}};
+Response Changed(int status, service::PlanChange c, bool amended) {
+  json::object o(5);
+  o["plan"] = std::move(c.plan_view);
   if (status == 201) {
-    o["conflicts"] = c.opened;
+    o["conflicts"] = std::move(c.opened);
   } else if (amended) {
-    o["conflicts_opened"] = c.opened;
-    o["conflicts_resolved"] = c.resolved;
-    o["conflicts_unchanged"] = c.unchanged;
+    o["conflicts_opened"] = std::move(c.opened);
+    o["conflicts_resolved"] = std::move(c.resolved);
+    o["conflicts_unchanged"] = std::move(c.unchanged);
   } else {
-    o["conflicts_resolved"] = c.resolved;
+    o["conflicts_resolved"] = std::move(c.resolved);
   }
   if (status == 201 || amended) o["warnings"] = IssuesJson(c.warnings);
   Response r = Json(status, std::move(o));
@@ -39,24 +40,31 @@ Response Changed(int status, const service::PlanChange& c, bool amended) {
   return r;
 }
 
-// The plan writes: checked on the calling thread, then queued to the channel's writer; the
-// warnings to render, or why the request is refused.
-using WriteStart = Result<std::vector<Issue>> (*)(const service::Service&, const Request&,
-                                                  const Caller&, service::Service::PlanDone);
+// A plan write queued to the channel's writer: the warnings to render, and the Feature as
+// submitted (null for a cancellation), which the answer shows without parsing the stored text.
+struct Started {
+  std::vector<Issue> warnings;
+  json::value feature;
+};
 
-Result<std::vector<Issue>> StartSubmit(const service::Service& svc, const Request& req,
-                                       const Caller& caller, service::Service::PlanDone done) {
+// The plan writes: checked on the calling thread, then queued to the channel's writer; what
+// Started holds, or why the request is refused.
+using WriteStart = Result<Started> (*)(const service::Service&, const Request&, const Caller&,
+                                       service::Service::PlanDone);
+
+Result<Started> StartSubmit(const service::Service& svc, const Request& req, const Caller& caller,
+                            service::Service::PlanDone done) {
   // The role first: a coordinator learns nothing from the validation of a body it may not send.
   if (Status s = service::Authorize(caller, service::Action::kSubmitPlan); !s.ok()) return s;
   auto in = PlanBody(req, caller);
   if (!in.ok()) return in.status();
-  std::vector<Issue> warnings = in->warnings;
+  Started started{in->warnings, std::move(in->feature)};
   if (Status s = svc.StartSubmitPlan(caller, std::move(*in), std::move(done)); !s.ok()) return s;
-  return warnings;
+  return started;
 }
 
-Result<std::vector<Issue>> StartAmend(const service::Service& svc, const Request& req,
-                                      const Caller& caller, service::Service::PlanDone done) {
+Result<Started> StartAmend(const service::Service& svc, const Request& req, const Caller& caller,
+                           service::Service::PlanDone done) {
   if (auto own = svc.OwnPlanId(caller, RefParam(req)); !own.ok()) return own.status();
   auto version = IfMatch(req);
   if (!version.ok()) return version.status();
@@ -67,24 +75,24 @@ Result<std::vector<Issue>> StartAmend(const service::Service& svc, const Request
   }
   auto in = PlanBody(req, caller);
   if (!in.ok()) return in.status();
-  std::vector<Issue> warnings = in->warnings;
+  Started started{in->warnings, std::move(in->feature)};
   if (Status s =
           svc.StartAmendPlan(caller, RefParam(req), **version, std::move(*in), std::move(done));
       !s.ok()) {
     return s;
   }
-  return warnings;
+  return started;
 }
 
-Result<std::vector<Issue>> StartCancel(const service::Service& svc, const Request& req,
-                                       const Caller& caller, service::Service::PlanDone done) {
+Result<Started> StartCancel(const service::Service& svc, const Request& req, const Caller& caller,
+                            service::Service::PlanDone done) {
   if (auto own = svc.OwnPlanId(caller, RefParam(req)); !own.ok()) return own.status();
   auto version = IfMatch(req);
   if (!version.ok()) return version.status();
   if (Status s = svc.StartCancelPlan(caller, RefParam(req), *version, std::move(done)); !s.ok()) {
     return s;
   }
-  return std::vector<Issue>{};
+  return Started{};
 }
 
 // A plan write's handler. Nothing here blocks, so it runs on the network thread: the token from
@@ -106,23 +114,23 @@ http::Handler PlanWrite(const ApiContext& ctx, WriteStart start, int status, boo
       caller = *c;
     }
     http::Completion<Result<channel::PlanOutcome>> committed;
-    Result<std::vector<Issue>> warnings =
+    Result<Started> started =
         start(*ctx.service, req, *caller,
               [committed](Result<channel::PlanOutcome> r) { committed.Set(std::move(r)); });
     Response response;
-    if (warnings.ok()) {
+    if (started.ok()) {
       // (Plain statements around co_await: GCC 12 mishandles temporaries of a conditional
       // expression or an argument list that holds one.)
       Result<channel::PlanOutcome> out = co_await committed.Wait();
-      Result<service::PlanChange> change =
-          ctx.service->FinishPlanChange(std::move(out), *caller, std::move(*warnings));
+      Result<service::PlanChange> change = ctx.service->FinishPlanChange(
+          std::move(out), *caller, std::move(started->warnings), std::move(started->feature));
       if (change.ok()) {
-        response = Changed(status, *change, amended);
+        response = Changed(status, std::move(*change), amended);
       } else {
         response = http::ProblemFromStatus(change.status());
       }
     } else {
-      response = http::ProblemFromStatus(warnings.status());
+      response = http::ProblemFromStatus(started.status());
     }
     co_await ex.Respond(std::move(response));
   };

@@ -64,6 +64,7 @@ Result<PlanInput> ParsePlanInput(json::value v, const channel::Caller& caller) {
   }
   in.plan = std::move(*plan);
   in.feature_json = deconflict::json::Write(v);
+  in.feature = std::move(v);
   return in;
 }
 

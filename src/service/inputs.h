@@ -25,8 +25,9 @@ namespace deconflict::service {
 
 // A plan Feature for the caller's party.
 struct PlanInput {
-  model::Plan plan;          // validated; plan.id is the feature id (unprefixed)
-  std::string feature_json;  // the Feature with properties.party set to the caller's party
+  model::Plan plan;            // validated; plan.id is the feature id (unprefixed)
+  std::string feature_json;    // the Feature with properties.party set to the caller's party
+  boost::json::value feature;  // the same Feature, parsed: FinishPlanChange answers with it
   std::vector<Issue> warnings;
 };
 // REQUIRES: nothing. PermissionDenied if properties.party names another party (a party submits

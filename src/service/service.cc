@@ -112,9 +112,10 @@ json::array Service::Views(const std::vector<store::ConflictRecord>& cs,
 }
 
 PlanChange Service::ChangeView(channel::PlanOutcome out, const Caller& caller,
-                               std::vector<Issue> warnings) const {
+                               std::vector<Issue> warnings, json::value feature) const {
   PlanChange r;
-  r.plan_view = channel::PlanView(out.plan);
+  r.plan_view = feature.is_null() ? channel::PlanView(out.plan)
+                                  : channel::PlanView(out.plan, std::move(feature));
   r.opened = Views(out.opened, caller);
   r.resolved = Views(out.closed, caller);
   r.unchanged = Views(out.unchanged, caller);
@@ -124,9 +125,10 @@ PlanChange Service::ChangeView(channel::PlanOutcome out, const Caller& caller,
 }
 
 Result<PlanChange> Service::FinishPlanChange(Result<channel::PlanOutcome> out, const Caller& caller,
-                                             std::vector<Issue> warnings) const {
+                                             std::vector<Issue> warnings,
+                                             json::value feature) const {
   if (!out.ok()) return out.status();
-  return ChangeView(std::move(*out), caller, std::move(warnings));
+  return ChangeView(std::move(*out), caller, std::move(warnings), std::move(feature));
 }
 
 Status Service::StartSubmitPlan(const Caller& caller, PlanInput in, PlanDone done) const {

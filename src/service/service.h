@@ -113,8 +113,11 @@ class Service {
                         PlanInput in, PlanDone done) const;
   Status StartCancelPlan(const Caller& caller, const channel::PlanRef& ref,
                          std::optional<int64_t> if_match, PlanDone done) const;
+  // `feature`: the submitted PlanInput::feature, which is what was stored (the answer then needs
+  // no second parse of it); null after a cancellation.
   Result<PlanChange> FinishPlanChange(Result<channel::PlanOutcome> out, const Caller& caller,
-                                      std::vector<Issue> warnings) const;
+                                      std::vector<Issue> warnings,
+                                      boost::json::value feature = nullptr) const;
   // `ref` as the id of a plan the caller may change (its own party's): PermissionDenied for roles
   // that change no plans, NotFound for another party's.
   Result<PlanId> OwnPlanId(const Caller& caller, const channel::PlanRef& ref) const;
@@ -178,8 +181,8 @@ class Service {
                                              Action action) const;
   boost::json::array Views(const std::vector<store::ConflictRecord>& cs,
                            const Caller& caller) const;
-  PlanChange ChangeView(channel::PlanOutcome out, const Caller& caller,
-                        std::vector<Issue> warnings) const;
+  PlanChange ChangeView(channel::PlanOutcome out, const Caller& caller, std::vector<Issue> warnings,
+                        boost::json::value feature) const;
 
   channel::Channel* ch_;
   store::Store* store_;

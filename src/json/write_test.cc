@@ -192,6 +192,22 @@ TEST(WriteTest, StringsThatNeedEscaping) {
   }
 }
 
+// The escape check reads eight bytes at a time: every special or neighbouring byte at every
+// position of strings shorter and longer than a word.
+TEST(WriteTest, EscapesAtEveryPosition) {
+  for (size_t len = 1; len <= 24; ++len) {
+    for (size_t pos = 0; pos < len; ++pos) {
+      for (int c :
+           {0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0xc3, 0xff}) {
+        std::string text(len, 'a');
+        text[pos] = static_cast<char>(c);
+        ASSERT_EQ(Write(bj::value(bj::string(text))), bj::serialize(bj::value(bj::string(text))))
+            << "length " << len << ", byte " << c << " at " << pos;
+      }
+    }
+  }
+}
+
 RC_GTEST_PROP(WriteProperty, RoundTripsEveryDouble, ()) {
   const double x = *AnyFiniteDouble();
   const std::string text = WriteDouble(x);

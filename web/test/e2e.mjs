@@ -645,7 +645,10 @@ async function main() {
     const ring = c.area.coordinates[0];
     const [w, s] = ring[0];
     const [e, n] = ring[2];
-    assert((n - s) * 110_574 >= 1999 && (e - w) * 111_320 * Math.cos((n * Math.PI) / 180) >= 1999, `area under 2 km: ${JSON.stringify(ring)}`);
+    // WGS84 metres per degree: at least 110,574 along a meridian; along the parallel of latitude n:
+    const phi = (n * Math.PI) / 180;
+    const perLonDeg = ((Math.PI / 180) * 6_378_137 * Math.cos(phi)) / Math.sqrt(1 - 6.69437999014e-3 * Math.sin(phi) ** 2);
+    assert((n - s) * 110_574 >= 1999 && (e - w) * perLonDeg >= 1999, `area under 2 km: ${JSON.stringify(ring)}`);
     assert(c.min_distance_m % 2000 === 0, `min_distance_m: ${c.min_distance_m}`);
     const ru = c.sides[1 - c.own_side];
     assert(Object.keys(ru).sort().join() === 'accepted_at,acknowledged_at,callsign,escalation_level,kind,party', `RU's side: ${JSON.stringify(ru)}`);

@@ -71,6 +71,7 @@ enum class AuditKind {
   kContactDeleted,
   kContactPaged,
   kContactPageFailed,
+  kConflictDetail,  // the exact detail of a conflict just opened; read by no party (coordinators)
 };
 
 // The name table of each enum, indexed by the enumerator's value (enumerators are 0, 1, ...).
@@ -123,13 +124,14 @@ struct EnumNames<ReceiptKind> {
 };
 template <>
 struct EnumNames<AuditKind> {
-  static constexpr std::array<std::string_view, 24> kNames{
+  static constexpr std::array<std::string_view, 25> kNames{
       "party.created",       "token.created",     "token.revoked",    "plan.submitted",
       "plan.amended",        "plan.cancelled",    "conflict.opened",  "conflict.acknowledged",
       "conflict.accepted",   "conflict.resolved", "conflict.expired", "notice.sent",
       "message.posted",      "receipt.delivered", "receipt.read",     "escalation",
       "escalation.contacts", "webhook.added",     "webhook.deleted",  "webhook.failed",
-      "contact.added",       "contact.deleted",   "contact.paged",    "contact.page_failed"};
+      "contact.added",       "contact.deleted",   "contact.paged",    "contact.page_failed",
+      "conflict.detail"};
 };
 
 template <typename E>

@@ -385,7 +385,9 @@ Result<engine::Suggestion> Channel::Suggest(const Caller& caller,
   if (detector_->Find(key) == nullptr) {
     return Status::FailedPrecondition("the plan of this conflict is no longer active");
   }
-  return engine::Suggest(*detector_, key, {});
+  engine::SuggestOptions o;
+  o.step = Seconds(static_cast<double>(options_.disclosure.time_s));  // no finer time than views
+  return engine::Suggest(*detector_, key, o);
 }
 
 std::optional<Caller> Channel::CachedCaller(std::string_view token) {
@@ -577,7 +579,7 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, EventType type,
     if (!private_to.empty() && (r == private_to || as.sees_all())) {
       for (const auto& [k, v] : private_extra) data[k] = v;
     }
-    data["conflict"] = ConflictView(c, as, detail.as_object());
+    data["conflict"] = ConflictView(c, as, detail.as_object(), options_.disclosure);
     store::EventRecord ev;
     if (Status s = Emit(b, r, type, deconflict::json::Write(data), &ev); !s.ok()) return s;
     if (r == c.party_a || r == c.party_b) {
@@ -755,9 +757,12 @@ Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::Conflic
   r.version_a = plans_.at(c.plan_a).record.version;
   r.version_b = plans_.at(c.plan_b).record.version;
   r.status = ConflictStatus::kOpen;
-  r.detail_json = DisclosureJson(c);
-  r.window_start = WholeMillis(c.window.start);  // as the store keeps them
-  r.window_end = WholeMillis(c.window.end);
+  r.detail_json = DisclosureJson(c);  // exact: coordinators' view; parties' views derive from it
+  // The columns hold the window as a party may see it (rounded outward to disclosure.time_s), so
+  // that the deadline, expiry and list order disclose no finer time than the views.
+  const int64_t step_s = options_.disclosure.time_s;
+  r.window_start = WholeMillis(SnapTime(c.window.start, step_s, false));
+  r.window_end = WholeMillis(SnapTime(c.window.end, step_s, true));
   r.deadline = options_.deadlines.DeadlineFor(b.now, r.window_start);
   r.created = r.updated = b.now;
   if (Status s = b.txn->PutConflict(r); !s.ok()) return s;
@@ -767,16 +772,22 @@ Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::Conflic
   next_due_ = std::min(next_due_, NextDue(r));
   // Both parties read this entry: the plans are named by commitments (SHA-256 of
   // "party:id:version"), which a coordinator or either owner can check, but which do not disclose
-  // the other party's plan id.
+  // the other party's plan id; the detail is the coarse view both sides share (no point).
+  const json::value exact = json::parse(r.detail_json);
   std::string ref_a = record::Sha256Hex(c.plan_a + ":" + std::to_string(r.version_a));
   std::string ref_b = record::Sha256Hex(c.plan_b + ":" + std::to_string(r.version_b));
-  std::string body = "{\"conflict\":" + Quote(r.id.value()) + ",\"plan_refs\":[" + Quote(ref_a) +
-                     "," + Quote(ref_b) +
-                     "],\"deadline\":" + Quote(FormatRfc3339Millis(r.deadline)) +
-                     ",\"detail\":" + r.detail_json + "}";
+  std::string body =
+      "{\"conflict\":" + Quote(r.id.value()) + ",\"plan_refs\":[" + Quote(ref_a) + "," +
+      Quote(ref_b) + "],\"deadline\":" + Quote(FormatRfc3339Millis(r.deadline)) +
+      ",\"detail\":" + deconflict::json::Write(SharedView(exact.as_object(), options_.disclosure)) +
+      "}";
   if (Status s = Audit(b, AuditKind::kConflictOpened, {r.party_a, r.party_b}, std::move(body));
       !s.ok())
     return s;
+  // The exact detail, for coordinators and observers (who read every entry): listed for no party.
+  std::string exact_body =
+      "{\"conflict\":" + Quote(r.id.value()) + ",\"detail\":" + r.detail_json + "}";
+  if (Status s = Audit(b, AuditKind::kConflictDetail, {}, std::move(exact_body)); !s.ok()) return s;
   if (Status s = Notify(b, r, EventType::kConflictOpened, {}); !s.ok()) return s;
   *out = std::move(r);
   return Status::Ok();
@@ -1069,7 +1080,7 @@ Status Channel::PageStep(Batch& b, const store::ConflictRecord& c, const PartyId
     if (k.webhook_url.empty()) continue;
     if (!view) {
       const json::value detail = json::parse(c.detail_json);
-      view = ConflictView(c, Caller{party, Role::kParty}, detail.as_object());
+      view = ConflictView(c, Caller{party, Role::kParty}, detail.as_object(), options_.disclosure);
     }
     store::ContactPage page;
     page.party = party;

@@ -87,8 +87,15 @@ struct PlanOutcome {
   std::vector<store::ConflictRecord> unchanged;  // conflicts still open, details unchanged
 };
 
+// How coarse a party's view of another party's plan is (docs/security.md §2; disclosure.h).
+struct DisclosureOptions {
+  double cell_m = 2000;  // DEFAULT: 2 km. Smallest size of a disclosure grid cell, metres.
+  int64_t time_s = 60;   // DEFAULT: 1 min. Times are rounded to multiples of this, seconds.
+};
+
 struct ChannelOptions {
   model::Rules rules;
+  DisclosureOptions disclosure;
   DeadlinePolicy deadlines;
   // DEFAULT: the system clock (NowMillis). Must return whole milliseconds, as the store keeps
   // instants (FromUnixMillis, NowMillis).

@@ -40,7 +40,16 @@ struct Conflict {
   TimeInterval window;
   // Closest point of approach.
   TimePoint cpa_time;
+  // Two movers: the midpoint of both positions; a mover and an area: the mover's position; two
+  // areas: b's point (see cpa_position_a/_b).
   geo::LatLng cpa_position;
+  // Each plan's own point at the closest approach: a mover's position at cpa_time_a / cpa_time_b;
+  // for an area (site, zone, flight volume) the point of its outline nearest the other plan, or
+  // its first vertex / centre when the other plan is inside it. Computed only for reported
+  // conflicts (never in the detector's inner loop).
+  geo::LatLng cpa_position_a, cpa_position_b;
+  // Whether each plan moves (a ground movement or a flight route); false for areas.
+  bool moves_a = false, moves_b = false;
   // The scheduled times of each plan at the closest approach (equal when tolerances are 0;
   // for areas, the time of the closest approach).
   TimePoint cpa_time_a, cpa_time_b;

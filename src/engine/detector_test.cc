@@ -100,6 +100,12 @@ std::string FirstDifference(const Conflict& x, const Conflict& y) {
            num("cpa_time_b", x.cpa_time_b.unix_seconds(), y.cpa_time_b.unix_seconds()),
            num("cpa.lat", x.cpa_position.lat_deg, y.cpa_position.lat_deg),
            num("cpa.lon", x.cpa_position.lon_deg, y.cpa_position.lon_deg),
+           num("cpa_a.lat", x.cpa_position_a.lat_deg, y.cpa_position_a.lat_deg),
+           num("cpa_a.lon", x.cpa_position_a.lon_deg, y.cpa_position_a.lon_deg),
+           num("cpa_b.lat", x.cpa_position_b.lat_deg, y.cpa_position_b.lat_deg),
+           num("cpa_b.lon", x.cpa_position_b.lon_deg, y.cpa_position_b.lon_deg),
+           num("moves_a", x.moves_a, y.moves_a),
+           num("moves_b", x.moves_b, y.moves_b),
        }) {
     if (!d.empty()) return d;
   }
@@ -509,6 +515,8 @@ RC_GTEST_PROP(DetectorProperty, SymmetricInTheRolesOfThePair, ()) {
     std::swap(c.kind_a, c.kind_b);
     std::swap(c.callsign_a, c.callsign_b);
     std::swap(c.cpa_time_a, c.cpa_time_b);
+    std::swap(c.cpa_position_a, c.cpa_position_b);
+    std::swap(c.moves_a, c.moves_b);
   }
   auto by_key = [&](const Conflict& x, const Conflict& y) { return key(x) < key(y); };
   std::sort(want.begin(), want.end(), by_key);
@@ -529,6 +537,52 @@ RC_GTEST_PROP(DetectorProperty, SymmetricInTheRolesOfThePair, ()) {
     RC_ASSERT(std::fabs(w.min_distance.value() - g.min_distance.value()) <= tol_m);
     RC_ASSERT(std::fabs((w.window.start - g.window.start).value()) <= 1.0);
     RC_ASSERT(std::fabs((w.window.end - g.window.end).value()) <= 1.0);
+    RC_ASSERT(w.moves_a == g.moves_a);
+    RC_ASSERT(w.moves_b == g.moves_b);
+  }
+}
+
+// Where a route is at scheduled time t (geodesic interpolation between its waypoints).
+geo::LatLng RoutePositionAt(const model::Route& r, double t) {
+  const auto& w = r.waypoints;
+  for (size_t i = 0; i + 1 < w.size(); ++i) {
+    const double t0 = w[i].time.unix_seconds(), t1 = w[i + 1].time.unix_seconds();
+    if (t > t1 && i + 2 < w.size()) continue;
+    const double f = t1 > t0 ? std::clamp((t - t0) / (t1 - t0), 0.0, 1.0) : 0.0;
+    return geo::GeodesicPoint(w[i].position, w[i + 1].position, f);
+  }
+  return w.front().position;
+}
+
+// Each side's reported point at the closest approach is its own: a route's position at its own
+// scheduled time of closest approach (to within the chord projection, 1 m), and the midpoint the
+// reported cpa_position when both move; `moves_*` says which sides are routes. (The disclosure of
+// docs/security.md §2 gives each party only its own point.)
+RC_GTEST_PROP(DetectorProperty, EachSidesPointIsOnItsOwnPlan, ()) {
+  const std::vector<model::Plan> plans = SmallScenario();
+  std::map<std::string, const model::Plan*> by_id;
+  for (const model::Plan& p : plans) by_id[p.id.value()] = &p;
+  const std::vector<Conflict> all = Build(plans)->DetectAll();
+  RC_CLASSIFY(all.empty(), "no conflict");
+  for (const Conflict& c : all) {
+    RC_LOG() << Describe(c) << "\n";
+    const model::Plan& a = *by_id.at(c.plan_a.value());
+    const model::Plan& b = *by_id.at(c.plan_b.value());
+    RC_ASSERT(c.moves_a == a.is_route());
+    RC_ASSERT(c.moves_b == b.is_route());
+    if (a.is_route()) {
+      const geo::LatLng want = RoutePositionAt(a.route(), c.cpa_time_a.unix_seconds());
+      RC_ASSERT(geo::GeodesicDistance(want, c.cpa_position_a) < 1.0);
+    }
+    if (b.is_route()) {
+      const geo::LatLng want = RoutePositionAt(b.route(), c.cpa_time_b.unix_seconds());
+      RC_ASSERT(geo::GeodesicDistance(want, c.cpa_position_b) < 1.0);
+    }
+    if (a.is_route() && b.is_route() && c.min_distance.value() > 0) {
+      const double da = geo::GeodesicDistance(c.cpa_position, c.cpa_position_a);
+      const double db = geo::GeodesicDistance(c.cpa_position, c.cpa_position_b);
+      RC_ASSERT(std::fabs(da - db) < 1.0);
+    }
   }
 }
 

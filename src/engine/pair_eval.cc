@@ -366,6 +366,10 @@ Conflict MakeConflict(const PlanView& view, uint32_t a, uint32_t b, const PairRu
   const bool ma = IsMover(pa.cls), mb = IsMover(pb.cls);
   const geo::LatLng pos_a = ea.PositionAt(best.x);
   const geo::LatLng pos_b = eb.PositionAt(best.y);
+  c.cpa_position_a = pos_a;
+  c.cpa_position_b = pos_b;
+  c.moves_a = ma;
+  c.moves_b = mb;
   if (best.inside) {
     c.min_distance = Meters(0);
     c.cpa_position = ma ? pos_a : pos_b;  // the mover's position (b's when neither moves)

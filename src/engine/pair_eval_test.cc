@@ -193,6 +193,11 @@ TEST(PairEvalGroundGround, CrossingAtRightAngles) {
   EXPECT_WINDOW(c[0], T(9, 14, 20), T(9, 15, 40));
   EXPECT_TIME(c[0].cpa_time, T(9, 15));
   EXPECT_LT(geo::GeodesicDistance(c[0].cpa_position, kO), 1.0);
+  // Each side's own point: both routes are at O at 09:15.
+  EXPECT_LT(geo::GeodesicDistance(c[0].cpa_position_a, kO), 1.0);
+  EXPECT_LT(geo::GeodesicDistance(c[0].cpa_position_b, kO), 1.0);
+  EXPECT_TRUE(c[0].moves_a);
+  EXPECT_TRUE(c[0].moves_b);
   EXPECT_LT(c[0].vertical_distance_m, 0);  // no vertical rule
 }
 
@@ -545,6 +550,11 @@ TEST(PairEvalMovementSite, CircularSite) {
     EXPECT_WINDOW(c[0], T(9, 15) - half, T(9, 15) + half);
     EXPECT_TIME(c[0].cpa_time, T(9, 15));
     EXPECT_LT(geo::GeodesicDistance(c[0].cpa_position, kO), 1.0);  // the route's position
+    EXPECT_LT(geo::GeodesicDistance(c[0].cpa_position_a, kO), 1.0);
+    // The site's point: its centre (a circle's element is its centre).
+    EXPECT_LT(geo::GeodesicDistance(c[0].cpa_position_b, Go(kO, 0, 150)), 1.0);
+    EXPECT_TRUE(c[0].moves_a);
+    EXPECT_FALSE(c[0].moves_b);
   }
   // off = 450: 350 m from the edge: none.
   EXPECT_TRUE(

@@ -25,16 +25,22 @@ std::vector<Range> Merge(std::vector<Range> v) {
   return out;
 }
 
-// Smallest d >= 0 (or largest d <= 0 when `advance`) outside every open range, with a margin.
-double FirstClear(const std::vector<Range>& merged, bool advance) {
+// Smallest d >= 0 (or largest d <= 0 when `advance`), a multiple of `step`, outside every open
+// range, with a margin (on both sides of a range when step > 1 s).
+double FirstClear(const std::vector<Range>& merged, bool advance, double step) {
+  const double near = step > 1 ? kMarginS : 0;
   double d = 0;
   if (!advance) {
     for (const Range& r : merged) {
-      if (r.first < d && d < r.second) d = std::ceil(r.second) + kMarginS;
+      if (r.first - near < d && d < r.second) {
+        d = std::ceil((std::ceil(r.second) + kMarginS) / step) * step;
+      }
     }
   } else {
     for (auto it = merged.rbegin(); it != merged.rend(); ++it) {
-      if (it->first < d && d < it->second) d = std::floor(it->first) - kMarginS;
+      if (it->first < d && d < it->second + near) {
+        d = std::floor((std::floor(it->first) - kMarginS) / step) * step;
+      }
     }
   }
   return d;
@@ -45,8 +51,9 @@ double FirstClear(const std::vector<Range>& merged, bool advance) {
 // seconds, negative for an advance); kImpossible (and *shift untouched) when neither exists.
 Suggestion::Outcome ChooseShift(const std::vector<Range>& merged, const SuggestOptions& options,
                                 double* shift) {
-  const double delay = FirstClear(merged, false);
-  const double advance = FirstClear(merged, true);
+  const double step = std::max(1.0, options.step.value());
+  const double delay = FirstClear(merged, false, step);
+  const double advance = FirstClear(merged, true, step);
   if (std::isfinite(delay) && delay <= options.max_delay.value()) {
     *shift = delay;
     return Suggestion::kDelay;

@@ -20,6 +20,9 @@ namespace deconflict::engine {
 struct SuggestOptions {
   Seconds max_delay{6 * 3600.0};    // DEFAULT: 6 h. Largest delay considered.
   Seconds max_advance{6 * 3600.0};  // DEFAULT: 6 h. Largest advance considered if no delay works.
+  // DEFAULT: 1 s. The shift is a whole multiple of this (seconds, >= 1), so that it tells no finer
+  // time than step (the server passes its disclosure time step: docs/security.md §2).
+  Seconds step{1};
 };
 
 struct Suggestion {

@@ -146,6 +146,31 @@ TEST(SuggestTest, CrossingPatrolsDelay) {
   EXPECT_EQ(CheckShifted(d, B(), sb->shift.value() - 5).size(), 1u);
 }
 
+// With a step (the server's disclosure time step), the shift is the smallest whole multiple of it
+// that clears: 166.67 s blocked -> 180 s with 60 s steps, 300 s with 300 s steps; advances too.
+TEST(SuggestTest, StepMakesTheShiftAWholeMultiple) {
+  ConflictDetector d;
+  AddAll(&d, {A(), B()});
+  SuggestOptions o;
+  o.step = Seconds(60);
+  Result<Suggestion> s = Suggest(d, PlanId("a"), o);
+  ASSERT_OK(s);
+  EXPECT_EQ(s->outcome, Suggestion::kDelay);
+  EXPECT_EQ(s->shift.value(), 180);
+  EXPECT_TRUE(CheckShifted(d, A(), 180).empty());
+  o.step = Seconds(300);
+  s = Suggest(d, PlanId("a"), o);
+  ASSERT_OK(s);
+  EXPECT_EQ(s->shift.value(), 300);
+  o.step = Seconds(60);
+  o.max_delay = Seconds(100);
+  s = Suggest(d, PlanId("a"), o);
+  ASSERT_OK(s);
+  EXPECT_EQ(s->outcome, Suggestion::kAdvance);
+  EXPECT_EQ(s->shift.value(), -180);
+  EXPECT_TRUE(CheckShifted(d, A(), -180).empty());
+}
+
 TEST(SuggestTest, AdvanceWhenDelayLimited) {
   ConflictDetector d;
   AddAll(&d, {A(), B()});

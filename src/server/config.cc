@@ -25,6 +25,7 @@ struct Field {
   const char* help;  // the flag's --help text
   std::string Config::*str = nullptr;
   int Config::*num = nullptr;
+  int lo = 1, hi = 64;  // numbers: the accepted range
 };
 
 const Field kFields[] = {
@@ -42,14 +43,20 @@ const Field kFields[] = {
     {"log_level", "DECONFLICT_LOG_LEVEL", "--log-level", "trace|debug|info|warn|error",
      &Config::log_level},
     {"web", "DECONFLICT_WEB", "--web", "web console folder (default: the built one)", &Config::web},
+    {"disclosure_cell_m", "DECONFLICT_DISCLOSURE_CELL_M", "--disclosure-cell-m",
+     "metres: smallest grid cell of another party's plan a party is shown (default 2000)", nullptr,
+     &Config::disclosure_cell_m, 500, 100000},
+    {"disclosure_time_s", "DECONFLICT_DISCLOSURE_TIME_S", "--disclosure-time-s",
+     "seconds: times of another party's plan are rounded to this (default 60)", nullptr,
+     &Config::disclosure_time_s, 1, 3600},
 };
 
 Status SetNumber(Config* c, const Field& f, const std::string& text, const std::string& where) {
   char* end = nullptr;
   long v = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || end != text.c_str() + text.size() || v < 1 || v > 64) {
-    return Status::InvalidArgument(where + ": expected an integer from 1 to 64, got \"" + text +
-                                   "\"");
+  if (text.empty() || end != text.c_str() + text.size() || v < f.lo || v > f.hi) {
+    return Status::InvalidArgument(where + ": expected an integer from " + std::to_string(f.lo) +
+                                   " to " + std::to_string(f.hi) + ", got \"" + text + "\"");
   }
   c->*(f.num) = static_cast<int>(v);
   return Status::Ok();

@@ -3,9 +3,11 @@
 //   Result<Config> c = LoadConfig(argc, argv);   // --help prints usage (c->exit_now)
 //
 // Environment: DECONFLICT_DATA, DECONFLICT_LISTEN, DECONFLICT_RULES, DECONFLICT_DEADLINES,
-// DECONFLICT_TLS_CERT, DECONFLICT_TLS_KEY, DECONFLICT_THREADS, DECONFLICT_LOG_LEVEL.
+// DECONFLICT_TLS_CERT, DECONFLICT_TLS_KEY, DECONFLICT_THREADS, DECONFLICT_LOG_LEVEL,
+// DECONFLICT_DISCLOSURE_CELL_M, DECONFLICT_DISCLOSURE_TIME_S.
 // Config file (--config FILE or DECONFLICT_CONFIG): a JSON object with the same keys in lower case
-// ("data", "listen", "rules", "deadlines", "tls_cert", "tls_key", "threads", "log_level").
+// ("data", "listen", "rules", "deadlines", "tls_cert", "tls_key", "threads", "log_level",
+// "disclosure_cell_m", "disclosure_time_s").
 // Thread-safety: value type.
 #pragma once
 
@@ -32,7 +34,10 @@ struct Config {
   std::string port_file;                  // write the bound port here (tests, scripts)
   std::string web;                        // DEFAULT: the built/installed console (main.cc)
   bool no_web = false;                    // serve no console
-  bool exit_now = false;                  // --help / --version were answered
+  // docs/security.md §2: how coarse a party's view of another party's plan is.
+  int disclosure_cell_m = 2000;  // DEFAULT: 2 km; 500 to 100,000 m
+  int disclosure_time_s = 60;    // DEFAULT: 1 min; 1 to 3,600 s
+  bool exit_now = false;         // --help / --version were answered
   int exit_code = 0;
 };
 

@@ -42,10 +42,18 @@ class ConfigTest : public ::testing::Test {
     return p;
   }
 
-  static constexpr const char* kVars[] = {
-      "DECONFLICT_CONFIG",    "DECONFLICT_DATA",     "DECONFLICT_LISTEN",  "DECONFLICT_RULES",
-      "DECONFLICT_DEADLINES", "DECONFLICT_TLS_CERT", "DECONFLICT_TLS_KEY", "DECONFLICT_THREADS",
-      "DECONFLICT_LOG_LEVEL", "DECONFLICT_WEB"};
+  static constexpr const char* kVars[] = {"DECONFLICT_CONFIG",
+                                          "DECONFLICT_DATA",
+                                          "DECONFLICT_LISTEN",
+                                          "DECONFLICT_RULES",
+                                          "DECONFLICT_DEADLINES",
+                                          "DECONFLICT_TLS_CERT",
+                                          "DECONFLICT_TLS_KEY",
+                                          "DECONFLICT_THREADS",
+                                          "DECONFLICT_LOG_LEVEL",
+                                          "DECONFLICT_WEB",
+                                          "DECONFLICT_DISCLOSURE_CELL_M",
+                                          "DECONFLICT_DISCLOSURE_TIME_S"};
   testing::TempDir tmp_{"deconflict_config"};
 };
 
@@ -57,6 +65,8 @@ TEST_F(ConfigTest, DefaultsNeedOnlyTheDataFolder) {
   EXPECT_EQ(c->log_level, "info");
   EXPECT_EQ(c->threads, DefaultThreads());
   EXPECT_TRUE(c->tls_cert.empty());
+  EXPECT_EQ(c->disclosure_cell_m, 2000);
+  EXPECT_EQ(c->disclosure_time_s, 60);
   EXPECT_FALSE(c->exit_now);
 
   Result<Config> none = Load({});
@@ -94,6 +104,39 @@ TEST_F(ConfigTest, FlagsOverrideTheEnvironmentWhichOverridesTheFile) {
   EXPECT_EQ(c->listen, "127.0.0.1:3");
   EXPECT_EQ(c->threads, 2);
   EXPECT_EQ(c->log_level, "warn");
+}
+
+TEST_F(ConfigTest, DisclosureGranularityFromEverySourceWithinItsRange) {
+  const std::string file =
+      File("g.json", R"({"data": "/d", "disclosure_cell_m": 5000, "disclosure_time_s": 300})");
+  Result<Config> c = Load({"--config", file});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->disclosure_cell_m, 5000);
+  EXPECT_EQ(c->disclosure_time_s, 300);
+  setenv("DECONFLICT_DISCLOSURE_CELL_M", "500", 1);
+  c = Load({"--config", file, "--disclosure-time-s", "1"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->disclosure_cell_m, 500);
+  EXPECT_EQ(c->disclosure_time_s, 1);
+  unsetenv("DECONFLICT_DISCLOSURE_CELL_M");
+  // Below the floor (a cell under 500 m, a step under 1 s) or absurd: refused, naming the field.
+  for (const auto& [args, name] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--data", "/d", "--disclosure-cell-m", "499"}, "--disclosure-cell-m"},
+           {{"--data", "/d", "--disclosure-cell-m", "100001"}, "--disclosure-cell-m"},
+           {{"--data", "/d", "--disclosure-time-s", "0"}, "--disclosure-time-s"},
+           {{"--data", "/d", "--disclosure-time-s", "3601"}, "--disclosure-time-s"}}) {
+    Result<Config> bad = Load(args);
+    ASSERT_FALSE(bad.ok()) << args.back();
+    EXPECT_NE(bad.status().message().find(name + ": expected an integer from"), std::string::npos)
+        << bad.status().message();
+  }
+  Result<Config> bad =
+      Load({"--config", File("b.json", R"({"data": "/d", "disclosure_cell_m": 10})")});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(
+      bad.status().message().find("disclosure_cell_m: expected an integer from 500 to 100000"),
+      std::string::npos)
+      << bad.status().message();
 }
 
 TEST_F(ConfigTest, BadValuesNameTheirSource) {

@@ -87,6 +87,8 @@ void SetUpLogging(const server::Config& cfg) {
 // message to print when a file cannot be read or parsed.
 Result<channel::ChannelOptions> ChannelOptionsFrom(const server::Config& cfg) {
   channel::ChannelOptions copts;
+  copts.disclosure.cell_m = cfg.disclosure_cell_m;
+  copts.disclosure.time_s = cfg.disclosure_time_s;
   if (!cfg.rules.empty()) {
     Status s;
     std::string text = ReadAll(cfg.rules, &s);

@@ -107,7 +107,7 @@ Result<json::array> Service::ListParties(const Caller& caller) const {
 json::array Service::Views(const std::vector<store::ConflictRecord>& cs,
                            const Caller& caller) const {
   json::array a;
-  for (const auto& c : cs) a.push_back(channel::ConflictView(c, caller));
+  for (const auto& c : cs) a.push_back(channel::ConflictView(c, caller, ch_->options().disclosure));
   return a;
 }
 
@@ -237,7 +237,7 @@ Result<DryRunResult> Service::DryRun(const Caller& caller, PlanInput in) const {
   plan.id = channel::EngineId({caller.party, plan.id});
   DryRunResult r;
   for (const auto& c : ch_->DryRun(plan))
-    r.conflicts.push_back(channel::DryRunView(c, caller.party));
+    r.conflicts.push_back(channel::DryRunView(c, caller.party, ch_->options().disclosure));
   r.warnings = std::move(in.warnings);
   return r;
 }
@@ -283,7 +283,7 @@ Result<ConflictPage> Service::ListConflicts(const Caller& caller, const Conflict
 Result<json::object> Service::GetConflict(const Caller& caller, const ConflictId& id) const {
   auto c = FindConflict(caller, id, Action::kReadConflict);
   if (!c.ok()) return c.status();
-  return channel::ConflictView(*c, caller);
+  return channel::ConflictView(*c, caller, ch_->options().disclosure);
 }
 
 Result<json::object> Service::Acknowledge(const Caller& caller, const ConflictId& id) const {
@@ -292,7 +292,7 @@ Result<json::object> Service::Acknowledge(const Caller& caller, const ConflictId
   auto r = Await<store::ConflictRecord>(
       [&](auto done) { ch_->Acknowledge(caller, id, std::move(done)); });
   if (!r.ok()) return r.status();
-  return channel::ConflictView(*r, caller);
+  return channel::ConflictView(*r, caller, ch_->options().disclosure);
 }
 
 Result<json::object> Service::Accept(const Caller& caller, const ConflictId& id) const {
@@ -301,7 +301,7 @@ Result<json::object> Service::Accept(const Caller& caller, const ConflictId& id)
   auto r =
       Await<store::ConflictRecord>([&](auto done) { ch_->Accept(caller, id, std::move(done)); });
   if (!r.ok()) return r.status();
-  return channel::ConflictView(*r, caller);
+  return channel::ConflictView(*r, caller, ch_->options().disclosure);
 }
 
 Result<json::array> Service::ListMessages(const Caller& caller, const ConflictId& id) const {

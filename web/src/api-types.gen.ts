@@ -345,17 +345,18 @@ export interface components {
       stored_at: string;
       feature: components["schemas"]["Feature"];
     };
-    /** @description Scheduled times in which separation is lost (docs/semantics.md §3). RFC 3339 UTC; `-infinity`/`infinity` for an unbounded end. */
+    /** @description Scheduled times in which separation is lost (docs/semantics.md §3). RFC 3339 UTC; `-infinity`/`infinity` for an unbounded end. To a party: rounded outward to whole multiples of `disclosure.time_s` (start down, end up; docs/security.md §2). Coordinators and observers: exact. */
     Window: {
       start: string;
       end: string;
     };
+    /** @description To a party (docs/security.md §2): `time` rounded to the nearest multiple of `disclosure.time_s`, and `point` only when the caller's own plan moves (a movement or a flight route): where its own plan is at the closest approach; never a point of the other party's plan, and no point when the caller's own plan is an area (site, zone, flight volume). Coordinators and observers: the exact time and the midpoint of both plans' points (each side's own point is in `sides[i].position`). */
     ClosestApproach: {
       /** @description RFC 3339 UTC. */
       time: string;
-      point: components["schemas"]["GeoJsonPoint"];
+      point?: components["schemas"]["GeoJsonPoint"];
     };
-    /** @description One side of a conflict. `plan` and `plan_version` appear only on the caller's own side (and on both sides for coordinators and observers): the other party's plan id is never disclosed. */
+    /** @description One side of a conflict. `plan` and `plan_version` appear only on the caller's own side (and on both sides for coordinators and observers): the other party's plan id is never disclosed. `moves`, `position` and `time` appear only for coordinators and observers. */
     Side: {
       party: string;
       callsign: string;
@@ -371,6 +372,12 @@ export interface components {
       accepted_at?: string | null;
       /** @description 0 none; 1 backups and coordinators alerted; 2 every contact alerted. */
       escalation_level?: number;
+      /** @description Coordinators and observers only: whether this plan moves (a movement or a flight route). */
+      moves?: boolean;
+      /** @description Coordinators and observers only: this plan's own point at the closest approach, [lon, lat] at 1e-6 degrees. */
+      position?: components["schemas"]["Position"];
+      /** @description Coordinators and observers only: this plan's scheduled time at the closest approach (RFC 3339). */
+      time?: string;
     };
     /** @description A conflict as the caller may see it (docs/security.md). Only the two sides, coordinators and observers ever see a conflict. */
     ConflictView: {
@@ -392,16 +399,15 @@ export interface components {
       rule: string;
       window: components["schemas"]["Window"];
       closest_approach: components["schemas"]["ClosestApproach"];
-      /** @description Between centre lines at the closest approach, 0.1 m. */
+      /** @description Between centre lines at the closest approach. To a party: rounded down to a whole multiple of `disclosure.cell_m` (0 for most conflicts); coordinators and observers: 0.1 m. */
       min_distance_m: number;
-      /** @description Rule distance plus both corridors. */
+      /** @description Rule distance plus both corridors, 0.1 m. */
       required_m: number;
-      /** @description air_air conflicts only. */
+      /** @description air_air conflicts only. To a party: rounded down to a whole multiple of 300 m; coordinators and observers: 0.1 m. */
       vertical_distance_m?: number;
-      /** @description Coarse box around the closest approach: half-size `area_half_size_m` north, south, east and west of the point (corners rounded to 1e-4 degrees). It never follows either route. */
+      /** @description The conflict region as a box of cells of a fixed global grid (cells at least `disclosure.cell_m` across; its edges are grid lines): the cells holding each moving plan's point at the closest approach (the closest-approach point when neither moves). It is never centred on a plan and never follows a route. */
       area: components["schemas"]["GeoJsonPolygon"];
-      /** @description max(required_m, min_distance_m) + 1 km, rounded up to whole km. */
-      area_half_size_m: number;
+      disclosure: components["schemas"]["Disclosure"];
       sides: components["schemas"]["Side"][];
       /**
        * @description Index of the caller's side in `sides`; absent for coordinators and observers.
@@ -420,7 +426,7 @@ export interface components {
       /** Format: date-time */
       resolved_at: string | null;
     };
-    /** @description A conflict the checked plan would have: the same disclosure as ConflictView, without id, status or deadline. Only the caller's side carries `plan`. */
+    /** @description A conflict the checked plan would have: a party's view of a conflict (docs/security.md §2), without id, status or deadline. Only the caller's side carries `plan`. */
     DryRunView: {
       /** @enum {unknown} */
       type: "separation" | "site_buffer" | "zone_entry" | "line_crossing";
@@ -428,16 +434,15 @@ export interface components {
       rule: string;
       window: components["schemas"]["Window"];
       closest_approach: components["schemas"]["ClosestApproach"];
-      /** @description Between centre lines at the closest approach, 0.1 m. */
+      /** @description Between centre lines at the closest approach. To a party: rounded down to a whole multiple of `disclosure.cell_m` (0 for most conflicts); coordinators and observers: 0.1 m. */
       min_distance_m: number;
-      /** @description Rule distance plus both corridors. */
+      /** @description Rule distance plus both corridors, 0.1 m. */
       required_m: number;
-      /** @description air_air conflicts only. */
+      /** @description air_air conflicts only. To a party: rounded down to a whole multiple of 300 m; coordinators and observers: 0.1 m. */
       vertical_distance_m?: number;
-      /** @description Coarse box around the closest approach: half-size `area_half_size_m` north, south, east and west of the point (corners rounded to 1e-4 degrees). It never follows either route. */
+      /** @description The conflict region as a box of cells of a fixed global grid (cells at least `disclosure.cell_m` across; its edges are grid lines): the cells holding each moving plan's point at the closest approach (the closest-approach point when neither moves). It is never centred on a plan and never follows a route. */
       area: components["schemas"]["GeoJsonPolygon"];
-      /** @description max(required_m, min_distance_m) + 1 km, rounded up to whole km. */
-      area_half_size_m: number;
+      disclosure: components["schemas"]["Disclosure"];
       sides: ({
           party: string;
           callsign: string;
@@ -686,6 +691,15 @@ export interface components {
     PlanCancelled: {
       plan: components["schemas"]["PlanView"];
       conflicts_resolved: components["schemas"]["ConflictView"][];
+    };
+    /** @description How coarse this view is (deconflictd --disclosure-cell-m, --disclosure-time-s; docs/security.md §2). */
+    Disclosure: {
+      /** @description Smallest size of a cell of the disclosure grid, metres (default 2000). */
+      cell_m: number;
+      /** @description Times of another party's plan are whole multiples of this, seconds (default 60). */
+      time_s: number;
+      /** @description true for coordinators and observers (the exact view), false for a party. */
+      exact: boolean;
     };
   };
   responses: {

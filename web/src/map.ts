@@ -430,9 +430,12 @@ export class MapView {
   }
 
   private conflictLayer(layer: L.LayerGroup, c: ConflictView | DryRunView, color: string, dashed: boolean): L.Polygon {
+    // A party gets an area of grid cells, never the other party's point (docs/security.md §2);
+    // coordinators and observers get the exact view.
+    const grain = c.disclosure.exact ? 'exact' : 'coarse';
     const poly = L.polygon(
       c.area.coordinates.map((r) => r.map(ll)),
-      { color, weight: 2, fillOpacity: 0.12, dashArray: dashed ? '6 4' : '2 4', className: 'conflict-area' },
+      { color, weight: 2, fillOpacity: 0.12, dashArray: dashed ? '6 4' : '2 4', className: `conflict-area ${grain}` },
     ).addTo(layer);
     const tip = h(
       'div',
@@ -442,7 +445,10 @@ export class MapView {
       h('div', null, t('conflict.window'), data(': '), windowLabel(c)),
     );
     poly.bindTooltip(tip, { sticky: true });
-    const pt = c.closest_approach.point.coordinates;
+    this.conflictAreas.push({ c, poly });
+    // The point is the caller's own plan at the closest approach; none when its plan is an area.
+    const pt = c.closest_approach.point?.coordinates;
+    if (!pt) return poly;
     const marker = L.marker(ll(pt), {
       keyboard: false,
       icon: L.divIcon({ className: 'ca-marker', html: h('span', { attrs: { 'aria-hidden': 'true' } }), iconSize: [22, 22] }),
@@ -453,11 +459,10 @@ export class MapView {
         { class: 'map-tip' },
         h('strong', null, t('conflict.closest')),
         h('div', null, fmtUtc(c.closest_approach.time)),
-        h('div', null, t('conflict.distance', { d: fmtMeters(c.min_distance_m), r: fmtMeters(c.required_m) })),
+        h('div', null, distanceText(c)),
       ),
       { direction: 'top', offset: [0, -10] },
     );
-    this.conflictAreas.push({ c, poly });
     return poly;
   }
 
@@ -595,6 +600,15 @@ export function windowLabel(c: { window: { start: string; end: string } }): HTML
     fmtDuration((e - s) / 1000),
     data(')'),
   );
+}
+
+/** "under 2 km apart, 1 km required" for a party (distances floored to the disclosure cell),
+ * "12 m apart, 1 km required" for coordinators and observers (exact). */
+export function distanceText(c: ConflictView | DryRunView): Text {
+  const r = fmtMeters(c.required_m);
+  if (c.disclosure.exact) return t('conflict.distance', { d: fmtMeters(c.min_distance_m), r });
+  const under = Math.min(c.min_distance_m + c.disclosure.cell_m, c.required_m);
+  return t('conflict.distanceCoarse', { d: fmtMeters(under), r });
 }
 
 /** The sides as isolated runs: "RU-PATROL-7 (RU) × US-PATROL-1 (US)". */

@@ -10,8 +10,10 @@
 // losing the draft, and submits; both see the notice live; both acknowledge (RU by keyboard
 // only); US proposes the engine's suggested delay twice, RU rejects one and accepts the other, US applies it; both UIs show the
 // conflict resolved. Also: the coordinator overview, the record and a receipt download, the
-// Arabic right-to-left layout, and need-to-know: no response the US page receives (JSON or the
-// event stream) contains RU's route beyond what the conflict discloses.
+// Arabic right-to-left layout, and need-to-know: US's map and thread show RU only as an area of
+// grid cells with whole-minute times and US's own point (docs/security.md §2), the coordinator
+// gets the exact view, and no response the US page receives (JSON or the event stream) contains
+// RU's route beyond what the conflict discloses.
 // Prints one line per check and "N passed, M failed"; exits non-zero on any failure; always
 // stops the server.
 
@@ -313,6 +315,15 @@ function routeLeaks(all) {
     if (/41\.4137|37\.0871|4\.14137E1|3\.70871E1/i.test(text)) leaks.push(`${where}: RU vertex text`);
   }
   return leaks;
+}
+
+/** GET /v1/conflicts/{id} from `page`, with the token it is logged in with. */
+async function conflictAs(page, id) {
+  return page.evaluate(async (cid) => {
+    const token = sessionStorage.getItem('deconflict.token');
+    const r = await fetch(`/v1/conflicts/${encodeURIComponent(cid)}`, { headers: { Authorization: `Bearer ${token}` } });
+    return r.json();
+  }, id);
 }
 
 /** Every number in a JSON value (recursively). */
@@ -624,6 +635,34 @@ async function main() {
     await shot(p, '02-map-plans-conflict');
   });
 
+  await check('need-to-know on the map and in the thread: RU as an area of grid cells, whole minutes, US\'s own point only', async () => {
+    const p = us.page;
+    // The map draws the area as a party's (coarse) area, with US's own point.
+    await p.waitForSelector('.leaflet-overlay-pane path.conflict-area.coarse');
+    const c = await conflictAs(p, conflictId);
+    assert(c.disclosure && c.disclosure.exact === false && c.disclosure.cell_m === 2000 && c.disclosure.time_s === 60, `disclosure: ${JSON.stringify(c.disclosure)}`);
+    for (const t of [c.window.start, c.window.end, c.closest_approach.time]) assert(Date.parse(t) % 60_000 === 0, `not a whole minute: ${t}`);
+    const ring = c.area.coordinates[0];
+    const [w, s] = ring[0];
+    const [e, n] = ring[2];
+    // WGS84 metres per degree: at least 110,574 along a meridian; along the parallel of latitude n:
+    const phi = (n * Math.PI) / 180;
+    const perLonDeg = ((Math.PI / 180) * 6_378_137 * Math.cos(phi)) / Math.sqrt(1 - 6.69437999014e-3 * Math.sin(phi) ** 2);
+    assert((n - s) * 110_574 >= 1999 && (e - w) * perLonDeg >= 1999, `area under 2 km: ${JSON.stringify(ring)}`);
+    assert(c.min_distance_m % 2000 === 0, `min_distance_m: ${c.min_distance_m}`);
+    const ru = c.sides[1 - c.own_side];
+    assert(Object.keys(ru).sort().join() === 'accepted_at,acknowledged_at,callsign,escalation_level,kind,party', `RU's side: ${JSON.stringify(ru)}`);
+    // US's point is on US's own east leg (37.04 N, 41.6-41.72 E).
+    const [lon, lat] = c.closest_approach.point.coordinates;
+    assert(Math.abs(lat - 37.04) < 5e-4 && lon >= 41.6 && lon <= 41.72, `own point: ${lon}, ${lat}`);
+    // The thread says what the area means.
+    await p.click('[data-testid=nav-inbox]');
+    await p.click(`[data-testid=conflict-card][data-conflict-id="${conflictId}"] [data-testid=open-thread]`);
+    await p.waitForSelector('[data-testid=disclosure-note]');
+    await p.click('[data-testid=nav-map]');
+    await p.waitForSelector('.leaflet-overlay-pane path.conflict-area.coarse');
+  });
+
   await check('the time slider plays the plan forward into the conflict window', async () => {
     const p = us.page;
     await p.check('[data-testid=time-enable]');
@@ -660,6 +699,13 @@ async function main() {
     const parties = await p.locator('[data-testid=parties] tbody tr').count();
     assert(parties === 4, `parties listed: ${parties}`); // US, RU, JCC, OBS
     await shot(p, '05-coordinator-overview');
+  });
+
+  await check('the coordinator gets the exact view: exact times and both sides\' points', async () => {
+    const c = await conflictAs(jcc.page, conflictId);
+    assert(c.disclosure && c.disclosure.exact === true, `disclosure: ${JSON.stringify(c.disclosure)}`);
+    assert(c.sides.every((x) => Array.isArray(x.position) && typeof x.moves === 'boolean'), `sides: ${JSON.stringify(c.sides)}`);
+    assert(c.closest_approach.point, 'no exact point');
   });
 
   await step('US acknowledges with one click', async () => {

@@ -21,8 +21,8 @@ import {
 } from '../draft';
 import { candidateLabel, readPlanFile, type Candidate } from '../fileimport';
 import { formatCoordinates, parseCoordinates, round6, shiftIso, timesFromSpeed, type CoordError } from '../geo';
-import { data, fmtLatLon, fmtMeters, fmtUtc, hasKey, t, type Text } from '../i18n';
-import { conflictTypeLabel, sidesEl, type MapView } from '../map';
+import { data, fmtLatLon, fmtUtc, hasKey, t, type Text } from '../i18n';
+import { conflictTypeLabel, distanceText, sidesEl, type MapView } from '../map';
 import { session } from '../state';
 import { refreshPlans, upsertConflict } from '../sync';
 import type { ConflictView, DryRunView, Issue, PlanKind, PlanView } from '../types';
@@ -795,7 +795,7 @@ export class PlanEditor {
       data(' · '),
       other ? [bdi(data(other.callsign || '—')), data(' ('), bdi(data(other.party)), data(', '), kindText(other.kind), data(')')] : sidesEl(c),
       h('div', null, t('conflict.window'), data(': '), timeBoth(c.window.start, true), data(' – '), timeBoth(c.window.end, true)),
-      h('div', null, t('conflict.closestAt', { time: fmtUtc(c.closest_approach.time) }), data(' · '), t('conflict.distance', { d: fmtMeters(c.min_distance_m), r: fmtMeters(c.required_m) })),
+      h('div', null, t('conflict.closestAt', { time: fmtUtc(c.closest_approach.time) }), data(' · '), distanceText(c)),
       button(t('conflict.showOnMap'), () => this.opts.map.focusConflict(c), 'ghost small'),
     );
   }

@@ -6,7 +6,7 @@
 import { bdi, h, field, keepFocus, replace, download, type Child } from '../dom';
 import { data, fmtDuration, fmtLatLon, fmtMeters, lang, LANGS, t, type Text } from '../i18n';
 import { shiftFeature } from '../geo';
-import { conflictTypeLabel, MapView, sidesLabel } from '../map';
+import { conflictTypeLabel, distanceText, MapView, sidesLabel } from '../map';
 import { isLive, isParty, otherSide, ownSide, planKey, session, subscribe } from '../state';
 import { loadThread, refreshPlans, upsertConflict } from '../sync';
 import type { ConflictView, MessagePost, MessageView, Receipt, Suggestion } from '../types';
@@ -67,9 +67,9 @@ export function mountThread(host: HTMLElement, id: string): () => void {
         h('dt', null, t('conflict.window')),
         h('dd', null, timeBoth(c.window.start), data(' – '), timeBoth(c.window.end), h('div', { class: 'muted' }, fmtDuration((Date.parse(c.window.end) - Date.parse(c.window.start)) / 1000))),
         h('dt', null, t('conflict.closest')),
-        h('dd', null, timeBoth(c.closest_approach.time), h('div', null, fmtLatLon(c.closest_approach.point.coordinates[1] ?? 0, c.closest_approach.point.coordinates[0] ?? 0))),
+        h('dd', null, timeBoth(c.closest_approach.time), closestPoint(c)),
         h('dt', null, t('conflict.separation')),
-        h('dd', null, t('conflict.distance', { d: fmtMeters(c.min_distance_m), r: fmtMeters(c.required_m) }), vertical !== undefined ? h('div', null, t('conflict.vertical', { d: fmtMeters(vertical) })) : null),
+        h('dd', null, distanceText(c), vertical !== undefined ? h('div', null, t(c.disclosure.exact ? 'conflict.vertical' : 'conflict.verticalCoarse', { d: fmtMeters(c.disclosure.exact ? vertical : vertical + 300) })) : null),
         h('dt', null, t('conflict.deadline')),
         h('dd', null, timeBoth(c.deadline)),
         h('dt', null, t('conflict.created')),
@@ -482,4 +482,18 @@ export function mountThread(host: HTMLElement, id: string): () => void {
     if (historyTimer) clearTimeout(historyTimer);
     map?.destroy();
   };
+}
+
+/** Where the caller's own plan is at the closest approach, and what the area means: a party is
+ * never shown the other party's point (docs/security.md §2). */
+function closestPoint(c: ConflictView): HTMLElement {
+  const pt = c.closest_approach.point?.coordinates;
+  const where = pt ? fmtLatLon(pt[1] ?? 0, pt[0] ?? 0) : t('conflict.noPoint');
+  if (c.disclosure.exact) return h('div', null, where);
+  return h(
+    'div',
+    null,
+    h('div', null, pt ? t('conflict.ownPoint', { where }) : where),
+    h('div', { class: 'muted', attrs: { 'data-testid': 'disclosure-note' } }, t('conflict.areaNote', { cell: fmtMeters(c.disclosure.cell_m), minutes: fmtDuration(c.disclosure.time_s) })),
+  );
 }

@@ -212,6 +212,7 @@ TEST(SqliteStoreTest, AVersionOneStoreIsUpgradedKeepingItsData) {
     // What a version-1 store (before contact pages) looks like.
     RawDb raw(tmp.path());
     raw.Exec("DROP TABLE contact_pages");
+    raw.Exec("DROP TABLE probes");
     raw.Exec("PRAGMA user_version = 1");
   }
   std::unique_ptr<Store> s = MustOpen({.dir = tmp.path()});
@@ -225,6 +226,29 @@ TEST(SqliteStoreTest, AVersionOneStoreIsUpgradedKeepingItsData) {
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   ASSERT_TRUE((*txn)->Commit().ok());
   EXPECT_EQ(s->DueContactPages(TimePoint::InfiniteFuture(), 0)->size(), 1u);
+  RawDb raw(tmp.path());
+  EXPECT_EQ(raw.Text("PRAGMA user_version"), std::to_string(kSqliteSchemaVersion));
+}
+
+TEST(SqliteStoreTest, AVersionTwoStoreGetsTheProbesTable) {
+  TempDir tmp;
+  WriteAlphaPlanAndOneEntry(tmp.path());
+  {
+    RawDb raw(tmp.path());
+    raw.Exec("DROP TABLE probes");
+    raw.Exec("PRAGMA user_version = 2");
+  }
+  std::unique_ptr<Store> s = MustOpen({.dir = tmp.path()});
+  ASSERT_NE(s, nullptr);
+  EXPECT_TRUE(s->GetParty(PartyId("alpha"))->has_value());
+  auto txn = s->Begin();
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE(
+      (*txn)
+          ->PutProbe({.victim = PartyId("alpha"), .prober = PartyId("b"), .at = NowMillis()})
+          .ok());
+  ASSERT_TRUE((*txn)->Commit().ok());
+  EXPECT_EQ(s->ProbeCounts(PartyId("alpha"), TimePoint::InfinitePast())->size(), 1u);
   RawDb raw(tmp.path());
   EXPECT_EQ(raw.Text("PRAGMA user_version"), std::to_string(kSqliteSchemaVersion));
 }

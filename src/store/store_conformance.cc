@@ -1180,6 +1180,36 @@ TEST_P(StoreConformanceTest, TwoHandlesOnTheSameDataKeepOneChain) {
   }
 }
 
+TEST_P(StoreConformanceTest, ProbesCountedPerVictimAndProber) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    for (int64_t at : {10, 20, 30}) {
+      ASSERT_OK(
+          txn->PutProbe({.victim = PartyId("alpha"), .prober = PartyId("bravo"), .at = Ms(at)}));
+    }
+    ASSERT_OK(
+        txn->PutProbe({.victim = PartyId("alpha"), .prober = PartyId("charlie"), .at = Ms(5)}));
+    ASSERT_OK(
+        txn->PutProbe({.victim = PartyId("bravo"), .prober = PartyId("alpha"), .at = Ms(40)}));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<ProbeCount> alpha,
+                       store_->ProbeCounts(PartyId("alpha"), Ms(20)));
+  ASSERT_EQ(alpha.size(), 2u);
+  EXPECT_EQ(alpha[0].prober, PartyId("bravo"));
+  EXPECT_EQ(alpha[0].total, 3);
+  EXPECT_EQ(alpha[0].recent, 2);  // at or after 20
+  EXPECT_EQ(alpha[1].prober, PartyId("charlie"));
+  EXPECT_EQ(alpha[1].total, 1);
+  EXPECT_EQ(alpha[1].recent, 0);
+  EXPECT_TRUE(store_->ProbeCounts(PartyId("charlie"), Ms(0))->empty());
+  ASSERT_OK_AND_ASSIGN(std::vector<ProbeCount> all, store_->ProbeCounts(PartyId(), Ms(0)));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[2].victim, PartyId("bravo"));
+  Reopen();
+  EXPECT_EQ(store_->ProbeCounts(PartyId("alpha"), Ms(0))->size(), 2u);
+}
+
 TEST_P(StoreConformanceTest, ReopenKeepsEverything) {
   AddParties(store_.get());
   record::KeyPair key = record::GenerateKeyPair();

@@ -294,6 +294,8 @@ TEST_F(attackProbeRecord, AnAmendedZoneWaitsAndARejectionKeepsTheApprovedOneInFo
                                     Zone("us-z", 40.0, 36.0, 40.1, 36.1), {{"If-Match", "\"2\""}});
   ASSERT_EQ(moved.status, 200) << Show(moved);
   EXPECT_EQ(Str(Body(moved).at("plan"), "status"), "pending");
+  // A restart finds the approved version in force behind the pending one.
+  ASSERT_TRUE(d_.Restart().ok()) << d_.Log();
   const json::array during = Arr(Body(d_.Request("GET", "/v1/conflicts", ru_)), "conflicts");
   ASSERT_EQ(during.size(), 1u);
   EXPECT_EQ(Str(during[0], "id"), Str(before[0], "id"));

@@ -484,6 +484,35 @@ TEST_P(StoreConformanceTest, DuplicatePlanVersionIsAlreadyExists) {
   EXPECT_EQ(store_->GetPlan(PartyId("alpha"), PlanId("p1"))->value().version, 2);
 }
 
+// A zone waiting for a coordinator (pending), rejected, then approved: each status is kept and
+// filtered on, and the history keeps every one (the channel finds the version in force in it).
+TEST_P(StoreConformanceTest, PendingAndRejectedPlanStatusesRoundTrip) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "z", 1, PlanStatus::kPending)));
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "y", 1, PlanStatus::kPending)));
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "y", 2, PlanStatus::kRejected)));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<PlanRecord> pending,
+                       store_->ListPlans(PartyId("alpha"), PlanStatus::kPending));
+  ASSERT_EQ(pending.size(), 1u);
+  ExpectSamePlan(pending[0], Plan("alpha", "z", 1, PlanStatus::kPending));
+  EXPECT_EQ(store_->ListPlans(PartyId(), PlanStatus::kRejected)->size(), 1u);
+  Reopen();
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "z", 2, PlanStatus::kActive)));
+    ASSERT_OK(txn->Commit());
+  }
+  EXPECT_TRUE(store_->ListPlans(PartyId(), PlanStatus::kPending)->empty());
+  ASSERT_OK_AND_ASSIGN(std::vector<PlanRecord> history,
+                       store_->PlanHistory(PartyId("alpha"), PlanId("z")));
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].status, PlanStatus::kPending);
+  EXPECT_EQ(history[1].status, PlanStatus::kActive);
+}
+
 TEST_P(StoreConformanceTest, ListPlansFiltersOnTheNewestVersion) {
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());

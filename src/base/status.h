@@ -36,6 +36,7 @@ enum class StatusCode {
   kUnsupportedMediaType,  // a body in a media type the operation does not take
   kPreconditionRequired,  // a change that must name the version it replaces (If-Match) does not
   kUpgradeRequired,       // the resource speaks another protocol (e.g. WebSocket)
+  kTooManyRequests,       // a rate limit: retry_after_s() says when the next one is allowed
 };
 
 // Returns the stable lower_snake_case name of `code`, e.g. "invalid_argument".
@@ -105,6 +106,12 @@ class [[nodiscard]] Status {
   static Status UpgradeRequired(std::string message) {
     return Status(StatusCode::kUpgradeRequired, std::move(message));
   }
+  // Over a rate limit; the next request is allowed in `retry_after_s` whole seconds (>= 1).
+  static Status TooManyRequests(std::string message, int retry_after_s) {
+    Status s(StatusCode::kTooManyRequests, std::move(message));
+    s.retry_after_s_ = retry_after_s < 1 ? 1 : retry_after_s;
+    return s;
+  }
   // A validation failure with its issues and a message of the caller's choice.
   static Status Invalid(std::string message, std::vector<Issue> issues) {
     Status s(StatusCode::kInvalidArgument, std::move(message));
@@ -116,6 +123,8 @@ class [[nodiscard]] Status {
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
   const std::vector<Issue>& issues() const { return issues_; }
+  // kTooManyRequests: whole seconds until the next request is allowed (>= 1); 0 otherwise.
+  int retry_after_s() const { return retry_after_s_; }
   // "invalid_argument: <message>", or "ok".
   std::string ToString() const;
 
@@ -124,6 +133,7 @@ class [[nodiscard]] Status {
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
   std::vector<Issue> issues_;
+  int retry_after_s_ = 0;
 };
 
 // Either a value or a non-OK Status.

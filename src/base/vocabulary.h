@@ -17,8 +17,9 @@ namespace deconflict {
 
 // Who a party is (docs/security.md §2).
 enum class Role { kParty, kCoordinator, kObserver };
-// The newest version of a plan is active or cancelled.
-enum class PlanStatus { kActive, kCancelled };
+// The newest version of a plan: active (in the detector), cancelled, or, for a zone that restricts
+// other parties (docs/security.md §11), pending a coordinator's approval or rejected by one.
+enum class PlanStatus { kActive, kCancelled, kPending, kRejected };
 // open -> acknowledged (both sides acked) -> resolved | expired.
 enum class ConflictStatus { kOpen, kAcknowledged, kResolved, kExpired };
 // Why a conflict was closed; kNone (name "") while it is open or acknowledged.
@@ -39,6 +40,9 @@ enum class EventType {
   kConflictExpired,
   kConflictEscalated,
   kMessagePosted,
+  kPlanPending,   // to coordinators and observers: a restricting zone awaits approval
+  kPlanApproved,  // to the owner (and coordinators, observers): a coordinator approved it
+  kPlanRejected,  // to the owner (and coordinators, observers): a coordinator rejected it
 };
 // Where a delivery receipt was recorded, and what it says.
 enum class ReceiptChannel { kSse, kWs, kWebhook, kApi };
@@ -72,6 +76,9 @@ enum class AuditKind {
   kContactPaged,
   kContactPageFailed,
   kConflictDetail,  // the exact detail of a conflict just opened; read by no party (coordinators)
+  kPlanApproved,
+  kPlanRejected,
+  kDryRunChecked,
 };
 
 // The name table of each enum, indexed by the enumerator's value (enumerators are 0, 1, ...).
@@ -83,7 +90,8 @@ struct EnumNames<Role> {
 };
 template <>
 struct EnumNames<PlanStatus> {
-  static constexpr std::array<std::string_view, 2> kNames{"active", "cancelled"};
+  static constexpr std::array<std::string_view, 4> kNames{"active", "cancelled", "pending",
+                                                          "rejected"};
 };
 template <>
 struct EnumNames<ConflictStatus> {
@@ -110,9 +118,10 @@ struct EnumNames<DeliveryState> {
 
 template <>
 struct EnumNames<EventType> {
-  static constexpr std::array<std::string_view, 7> kNames{
+  static constexpr std::array<std::string_view, 10> kNames{
       "conflict.opened",  "conflict.acknowledged", "conflict.accepted", "conflict.resolved",
-      "conflict.expired", "conflict.escalated",    "message.posted"};
+      "conflict.expired", "conflict.escalated",    "message.posted",    "plan.pending",
+      "plan.approved",    "plan.rejected"};
 };
 template <>
 struct EnumNames<ReceiptChannel> {
@@ -124,14 +133,14 @@ struct EnumNames<ReceiptKind> {
 };
 template <>
 struct EnumNames<AuditKind> {
-  static constexpr std::array<std::string_view, 25> kNames{
+  static constexpr std::array<std::string_view, 28> kNames{
       "party.created",       "token.created",     "token.revoked",    "plan.submitted",
       "plan.amended",        "plan.cancelled",    "conflict.opened",  "conflict.acknowledged",
       "conflict.accepted",   "conflict.resolved", "conflict.expired", "notice.sent",
       "message.posted",      "receipt.delivered", "receipt.read",     "escalation",
       "escalation.contacts", "webhook.added",     "webhook.deleted",  "webhook.failed",
       "contact.added",       "contact.deleted",   "contact.paged",    "contact.page_failed",
-      "conflict.detail"};
+      "conflict.detail",     "plan.approved",     "plan.rejected",     "dryrun.checked"};
 };
 
 template <typename E>

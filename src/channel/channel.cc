@@ -24,6 +24,11 @@ namespace json = boost::json;
 
 PlanId EngineId(const PlanRef& ref) { return PlanId(ref.party + ":" + ref.id); }
 
+bool NeedsApproval(const model::Plan& p) {
+  return p.kind == model::PlanKind::kZone &&
+         (p.restricts_all_others || !p.restricted_parties.empty());
+}
+
 PlanRef FromEngineId(const PlanId& engine_id) {
   const std::string& key = engine_id.value();
   size_t colon = key.find(':');
@@ -43,6 +48,22 @@ std::string Quote(const std::string& s) { return deconflict::json::Write(json::s
 
 // The engine id of a stored plan, as the key of plans_ and live_by_plan_.
 PlanId PlanKey(const PartyId& party, const PlanId& id) { return EngineId({party, id}); }
+
+// The plan a stored version holds (its Feature validated again), named `key` in the engine.
+Result<model::Plan> PlanFromRecord(const store::PlanRecord& r, const PlanId& key) {
+  json::value v;
+  if (auto issue = deconflict::json::Parse(r.feature_json, &v)) {
+    return Status::Internal("stored plan " + key + " is not JSON: " + issue->ToString());
+  }
+  Result<model::Plan> p = model::ParsePlanFeature(v, "", nullptr);
+  if (!p.ok()) {
+    return Status::Internal("stored plan " + key +
+                            " no longer validates: " + p.status().ToString());
+  }
+  p->id = key;
+  p->party = r.party;
+  return p;
+}
 
 // Party ids as a JSON array of their names.
 json::array NameArray(const std::vector<PartyId>& parties) {
@@ -67,6 +88,19 @@ struct Submit : Outcome<PlanOutcome> {
   std::string feature_json;
   std::optional<int64_t> if_match;
   Write mode = Write::kCreate;
+  bool pre_approved = false;
+};
+struct Review : Outcome<PlanOutcome> {
+  Caller caller;
+  PlanRef ref;
+  int64_t if_match = 0;
+  bool approve = false;
+  std::string reason;
+};
+struct DryRunRecord : Outcome<bool> {
+  Caller caller;
+  std::string body_json;
+  std::vector<PartyId> touched;
 };
 struct Cancel : Outcome<PlanOutcome> {
   Caller caller;
@@ -106,7 +140,8 @@ struct DeleteContact : Outcome<bool> {
 
 struct Channel::Op {
   std::variant<op::Submit, op::Cancel, op::ConflictAction, op::Message, op::Receipts,
-               op::AddWebhook, op::DeleteWebhook, op::AddContact, op::DeleteContact>
+               op::AddWebhook, op::DeleteWebhook, op::AddContact, op::DeleteContact, op::Review,
+               op::DryRunRecord>
       v;
   // Calls the operation's callback: `fatal` (the batch failed: nothing was saved), its refusal,
   // or its result.
@@ -179,20 +214,26 @@ Status Channel::Load() {
   for (store::PlanRecord& r : *plans) {
     PlanId key = PlanKey(r.party, r.id);
     PlanState st;
+    // The version in force: the newest, or for a pending one the newest before it that is not
+    // pending, if that one is active.
+    std::optional<store::PlanRecord> in_force;
     if (r.status == PlanStatus::kActive) {
-      json::value v;
-      if (auto issue = deconflict::json::Parse(r.feature_json, &v)) {
-        return Status::Internal("stored plan " + key + " is not JSON: " + issue->ToString());
+      in_force = r;
+    } else if (r.status == PlanStatus::kPending) {
+      auto history = store_->PlanHistory(r.party, r.id);
+      if (!history.ok()) return history.status();
+      for (auto it = history->rbegin(); it != history->rend(); ++it) {
+        if (it->status == PlanStatus::kPending) continue;
+        if (it->status == PlanStatus::kActive) in_force = std::move(*it);
+        break;
       }
-      Result<model::Plan> p = model::ParsePlanFeature(v, "", nullptr);
-      if (!p.ok()) {
-        return Status::Internal("stored plan " + key +
-                                " no longer validates: " + p.status().ToString());
-      }
-      p->id = key;
-      p->party = r.party;
+    }
+    if (in_force) {
+      Result<model::Plan> p = PlanFromRecord(*in_force, key);
+      if (!p.ok()) return p.status();
       if (Status s = detector_->Add(*p); !s.ok()) return s;
       st.plan = std::move(*p);
+      st.plan_version = in_force->version;
     }
     st.record = std::move(r);
     plans_.emplace(key, std::move(st));
@@ -268,7 +309,8 @@ void Channel::Enqueue(std::unique_ptr<Op> op) {
 }
 
 void Channel::SubmitPlan(const Caller& caller, model::Plan plan, std::string feature_json,
-                         std::optional<int64_t> if_match, Write mode, Done<PlanOutcome> done) {
+                         std::optional<int64_t> if_match, Write mode, Done<PlanOutcome> done,
+                         bool pre_approved) {
   op::Submit o;
   o.done = std::move(done);
   o.caller = caller;
@@ -276,6 +318,29 @@ void Channel::SubmitPlan(const Caller& caller, model::Plan plan, std::string fea
   o.feature_json = std::move(feature_json);
   o.if_match = if_match;
   o.mode = mode;
+  o.pre_approved = pre_approved;
+  Enqueue(std::make_unique<Op>(Op{std::move(o)}));
+}
+
+void Channel::ReviewPlan(const Caller& caller, const PlanRef& ref, int64_t if_match, bool approve,
+                         std::string reason, Done<PlanOutcome> done) {
+  op::Review o;
+  o.done = std::move(done);
+  o.caller = caller;
+  o.ref = ref;
+  o.if_match = if_match;
+  o.approve = approve;
+  o.reason = std::move(reason);
+  Enqueue(std::make_unique<Op>(Op{std::move(o)}));
+}
+
+void Channel::RecordDryRun(const Caller& caller, std::string body_json,
+                           std::vector<PartyId> touched, Done<bool> done) {
+  op::DryRunRecord o;
+  o.done = std::move(done);
+  o.caller = caller;
+  o.body_json = std::move(body_json);
+  o.touched = std::move(touched);
   Enqueue(std::make_unique<Op>(Op{std::move(o)}));
 }
 
@@ -597,7 +662,9 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
   const PlanId id = op.plan.id;
   const PlanId key = PlanKey(op.caller.party, id);
   auto it = plans_.find(key);
-  bool active = it != plans_.end() && it->second.record.status == PlanStatus::kActive;
+  // A pending version is current too: it is amended or cancelled like an active one.
+  bool active = it != plans_.end() && (it->second.record.status == PlanStatus::kActive ||
+                                       it->second.record.status == PlanStatus::kPending);
   if (op.mode == Write::kCreate && active) {
     op.status = Status::AlreadyExists("plan " + id + " already exists (version " +
                                       std::to_string(it->second.record.version) +
@@ -624,20 +691,117 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
   next.record.status = PlanStatus::kActive;
   next.record.feature_json = std::move(op.feature_json);
   next.record.created = b.now;
+  const AuditKind why =
+      op.mode == Write::kCreate ? AuditKind::kPlanSubmitted : AuditKind::kPlanAmended;
+  op.out.emplace();
+  if (options_.zones_need_approval && !op.pre_approved && NeedsApproval(op.plan)) {
+    next.record.status = PlanStatus::kPending;
+    return StorePending(b, key, std::move(next.record), &*op.out, why);
+  }
   model::Plan plan = std::move(op.plan);
   plan.id = key;
   plan.party = op.caller.party;
   next.plan = std::move(plan);
+  next.plan_version = next.record.version;
+  return ReplacePlan(b, key, std::move(next), &*op.out, why);
+}
+
+Status Channel::StorePending(Batch& b, const PlanId& key, store::PlanRecord rec, PlanOutcome* out,
+                             AuditKind why) {
+  if (Status s = b.txn->PutPlan(rec); !s.ok()) return s;
+  std::string body = "{\"party\":" + Quote(rec.party.value()) + ",\"id\":" + Quote(rec.id.value()) +
+                     ",\"version\":" + std::to_string(rec.version) +
+                     ",\"status\":" + Quote(std::string(Name(rec.status))) +
+                     ",\"feature\":" + rec.feature_json + "}";
+  if (Status s = Audit(b, why, {rec.party}, std::move(body)); !s.ok()) return s;
+  if (Status s = AnnouncePlan(b, rec, EventType::kPlanPending, {}, true); !s.ok()) return s;
+  out->plan = rec;
+  plans_[key].record = std::move(rec);  // the version in force (plan, plan_version) stays
+  return Status::Ok();
+}
+
+Status Channel::AnnouncePlan(Batch& b, const store::PlanRecord& rec, EventType type,
+                             const json::object& extra, bool watchers_only) {
+  std::vector<PartyId> recipients = Watchers();
+  if (!watchers_only) recipients.push_back(rec.party);
+  json::object data = extra;
+  data["plan"] = PlanView(rec);
+  const std::string text = deconflict::json::Write(data);
+  for (const PartyId& r : recipients) {
+    if (Status s = Emit(b, r, type, text); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status Channel::Apply(Batch& b, op::Review& op) {
+  const PlanId key = PlanKey(op.ref.party, op.ref.id);
+  const std::string name = op.ref.party + ":" + op.ref.id;
+  auto it = plans_.find(key);
+  if (it == plans_.end()) {
+    op.status = Status::NotFound("plan " + name + " does not exist");
+    return Status::Ok();
+  }
+  const store::PlanRecord& pending = it->second.record;
+  if (pending.status != PlanStatus::kPending) {
+    op.status =
+        Status::FailedPrecondition("plan " + name + " is " + std::string(Name(pending.status)) +
+                                   ", not pending: there is nothing to approve or reject");
+    return Status::Ok();
+  }
+  if (op.if_match != pending.version) {
+    op.status = Status::PreconditionFailed(
+        "plan " + name + " is at version " + std::to_string(pending.version) + ", not " +
+        std::to_string(op.if_match) + "; review the version the owner submitted last");
+    return Status::Ok();
+  }
+  PlanState next;
+  next.record = pending;
+  next.record.version = pending.version + 1;
+  next.record.created = b.now;
+  if (op.approve) {
+    Result<model::Plan> p = PlanFromRecord(pending, key);
+    if (!p.ok()) return p.status();
+    next.record.status = PlanStatus::kActive;
+    next.plan = std::move(*p);
+    next.plan_version = next.record.version;
+  } else if (it->second.plan) {
+    // The version in force before the pending one stays in force, as a new version.
+    auto before = store_->GetPlan(op.ref.party, op.ref.id, it->second.plan_version);
+    if (!before.ok()) return before.status();
+    if (!*before) return Status::Internal("the version in force of " + name + " is missing");
+    next.record.feature_json = (*before)->feature_json;
+    next.record.status = PlanStatus::kActive;
+    next.plan = it->second.plan;
+    next.plan_version = next.record.version;
+  } else {
+    next.record.status = PlanStatus::kRejected;
+  }
+  json::object extra{{"by", op.caller.party.value()}};
+  if (!op.approve) extra["reason"] = op.reason;
   op.out.emplace();
-  return ReplacePlan(
-      b, key, std::move(next), &*op.out,
-      op.mode == Write::kCreate ? AuditKind::kPlanSubmitted : AuditKind::kPlanAmended);
+  const AuditKind why = op.approve ? AuditKind::kPlanApproved : AuditKind::kPlanRejected;
+  if (Status s = ReplacePlan(b, key, std::move(next), &*op.out, why, extra); !s.ok()) return s;
+  return AnnouncePlan(b, op.out->plan,
+                      op.approve ? EventType::kPlanApproved : EventType::kPlanRejected, extra,
+                      false);
+}
+
+Status Channel::Apply(Batch& b, op::DryRunRecord& op) {
+  if (Status s = Audit(b, AuditKind::kDryRunChecked, {}, std::move(op.body_json)); !s.ok()) {
+    return s;
+  }
+  for (const PartyId& victim : op.touched) {
+    if (Status s = b.txn->PutProbe({victim, op.caller.party, b.now}); !s.ok()) return s;
+  }
+  op.out = true;
+  return Status::Ok();
 }
 
 Status Channel::Apply(Batch& b, op::Cancel& op) {
   const PlanId key = PlanKey(op.caller.party, op.id);
   auto it = plans_.find(key);
-  if (it == plans_.end() || it->second.record.status != PlanStatus::kActive) {
+  if (it == plans_.end() || (it->second.record.status != PlanStatus::kActive &&
+                             it->second.record.status != PlanStatus::kPending)) {
     op.status = Status::NotFound("no active plan " + op.id);
     return Status::Ok();
   }
@@ -657,7 +821,7 @@ Status Channel::Apply(Batch& b, op::Cancel& op) {
 }
 
 Status Channel::ReplacePlan(Batch& b, const PlanId& key, PlanState next, PlanOutcome* out,
-                            AuditKind why) {
+                            AuditKind why, const json::object& extra) {
   std::vector<engine::Conflict> found;
   if (next.plan) {
     ReaderLock lock(detector_mu_);
@@ -677,7 +841,10 @@ Status Channel::ReplacePlan(Batch& b, const PlanId& key, PlanState next, PlanOut
   std::string body = "{\"party\":" + Quote(rec.party.value()) + ",\"id\":" + Quote(rec.id.value()) +
                      ",\"version\":" + std::to_string(rec.version) +
                      ",\"status\":" + Quote(std::string(Name(rec.status))) +
-                     ",\"feature\":" + rec.feature_json + "}";
+                     ",\"feature\":" + rec.feature_json;
+  for (const auto& [k, v] : extra)
+    body += "," + Quote(std::string(k)) + ":" + deconflict::json::Write(v);
+  body += "}";
   if (Status s = Audit(b, why, {rec.party}, std::move(body)); !s.ok()) return s;
   const bool still_active = next.plan.has_value();
   out->plan = rec;
@@ -754,8 +921,8 @@ Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::Conflic
   r.plan_a = std::move(side_a.id);
   r.party_b = std::move(side_b.party);
   r.plan_b = std::move(side_b.id);
-  r.version_a = plans_.at(c.plan_a).record.version;
-  r.version_b = plans_.at(c.plan_b).record.version;
+  r.version_a = plans_.at(c.plan_a).plan_version;  // the versions in force
+  r.version_b = plans_.at(c.plan_b).plan_version;
   r.status = ConflictStatus::kOpen;
   r.detail_json = DisclosureJson(c);  // exact: coordinators' view; parties' views derive from it
   // The columns hold the window as a party may see it (rounded outward to disclosure.time_s), so

@@ -56,6 +56,8 @@ struct AddWebhook;
 struct DeleteWebhook;
 struct AddContact;
 struct DeleteContact;
+struct Review;
+struct DryRunRecord;
 }  // namespace op
 
 using deconflict::Role;  // base/vocabulary.h: Name(role), Parse<Role>(text)
@@ -104,7 +106,15 @@ struct ChannelOptions {
   size_t max_batch = 512;           // DEFAULT: operations per transaction
   Seconds checkpoint_interval{10};  // DEFAULT: sign a checkpoint every 10 s if new entries
   int64_t sweep_interval_ms = 500;  // DEFAULT: deadline / expiry checks
+  // A zone that restricts other parties (NeedsApproval) takes effect only once a coordinator
+  // approves it (ReviewPlan); until then its newest version is pending (docs/security.md §11).
+  // DEFAULT: true. false: every zone takes effect when submitted.
+  bool zones_need_approval = true;
 };
+
+// True if `p` is a zone that restricts at least one other party (restricted_parties absent, i.e.
+// every other party, or non-empty): such a zone waits for a coordinator's approval.
+bool NeedsApproval(const model::Plan& p);
 
 class Channel {
  public:
@@ -125,8 +135,25 @@ class Channel {
   // absent or cancelled; PreconditionFailed unless if_match is the current version) a plan of
   // caller.party.value(). REQUIRES: plan validated, plan.party == caller.party.value(), plan.id =
   // the feature id (unprefixed); feature_json is the Feature with properties.party set.
+  // A zone that NeedsApproval (with options().zones_need_approval) is stored as a pending version
+  // and changes nothing else: the version in force before it (if any) stays in force until a
+  // coordinator approves the new one. `pre_approved` (the operator's seed) skips the approval.
   void SubmitPlan(const Caller& caller, model::Plan plan, std::string feature_json,
-                  std::optional<int64_t> if_match, Write mode, Done<PlanOutcome> done);
+                  std::optional<int64_t> if_match, Write mode, Done<PlanOutcome> done,
+                  bool pre_approved = false);
+  // A coordinator's decision on plan `ref`'s pending version (FailedPrecondition unless the newest
+  // version is pending; PreconditionFailed unless if_match is its version; NotFound if there is no
+  // such plan). Approving stores a new active version with the same Feature and puts it in force;
+  // rejecting stores a new version that restores the version in force before (active), or, if
+  // there was none, a "rejected" one. Both are record entries and events to the owner.
+  // REQUIRES: the caller may review plans (service/policy.h); `reason` validated.
+  void ReviewPlan(const Caller& caller, const PlanRef& ref, int64_t if_match, bool approve,
+                  std::string reason, Done<PlanOutcome> done);
+  // Records a dry run (a "dryrun.checked" entry that only coordinators and observers read, with
+  // `body_json`) and one probe per party in `touched` (store::ProbeRecord). `done` gets true once
+  // committed.
+  void RecordDryRun(const Caller& caller, std::string body_json, std::vector<PartyId> touched,
+                    Done<bool> done);
   // Cancels a plan (a new version with status "cancelled"); resolves its conflicts.
   void CancelPlan(const Caller& caller, const PlanId& id, std::optional<int64_t> if_match,
                   Done<PlanOutcome> done);
@@ -187,7 +214,8 @@ class Channel {
   struct Batch;
   struct PlanState {
     store::PlanRecord record;         // newest version
-    std::optional<model::Plan> plan;  // when active (id = key)
+    std::optional<model::Plan> plan;  // the version in force, if any (id = key): in the detector
+    int64_t plan_version = 0;         // its version (record.version unless record is pending)
   };
   Channel(store::Store* store, ChannelOptions options);
   Status Load();
@@ -209,6 +237,15 @@ class Channel {
   Status Apply(Batch& b, op::DeleteWebhook& op);
   Status Apply(Batch& b, op::AddContact& op);
   Status Apply(Batch& b, op::DeleteContact& op);
+  Status Apply(Batch& b, op::Review& op);
+  Status Apply(Batch& b, op::DryRunRecord& op);
+  // Stores `rec` as a pending version of plan `key`; the version in force stays.
+  Status StorePending(Batch& b, const PlanId& key, store::PlanRecord rec, PlanOutcome* out,
+                      AuditKind why);
+  // Emits `type` with {"plan": view of `rec`, ...extra} to the plan's owner (unless
+  // `watchers_only`) and to every coordinator and observer.
+  Status AnnouncePlan(Batch& b, const store::PlanRecord& rec, EventType type,
+                      const boost::json::object& extra, bool watchers_only);
   AuditAppender Appender(Batch& b);
   // The sweep and its steps.
   Status Sweep(Batch& b, bool force_checkpoint);
@@ -217,7 +254,9 @@ class Channel {
   Status PageStep(Batch& b, const store::ConflictRecord& c, const PartyId& party, int level,
                   const std::vector<store::ContactRecord>& alerted);
   Status CheckpointStep(Batch& b, bool force);
-  Status ReplacePlan(Batch& b, const PlanId& key, PlanState next, PlanOutcome* out, AuditKind why);
+  // `extra`: fields added to the audit entry's body (a review's "by" and "reason").
+  Status ReplacePlan(Batch& b, const PlanId& key, PlanState next, PlanOutcome* out, AuditKind why,
+                     const boost::json::object& extra = {});
   // After plan `key` changed to out->plan: the conflicts `found` now, paired with its live ones
   // per other plan, are kept (unchanged details), or close the old and open the new.
   Status Reconcile(Batch& b, const PlanId& key, const std::vector<engine::Conflict>& found,

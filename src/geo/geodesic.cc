@@ -1,6 +1,9 @@
 #include "geo/geodesic.h"
 
 #include <GeographicLib/Geodesic.hpp>
+#include <GeographicLib/PolygonArea.hpp>
+#include <algorithm>
+#include <cmath>
 
 namespace deconflict::geo {
 namespace {
@@ -31,6 +34,18 @@ LatLng GeodesicPoint(LatLng a, LatLng b, double f) {
   const InverseResult inv = GeodesicInverse(a, b);
   if (inv.distance_m == 0) return a;
   return GeodesicDirect(a, inv.azimuth1_deg, inv.distance_m * f);
+}
+
+double GeodesicRingAreaM2(const std::vector<LatLng>& ring) {
+  if (ring.size() < 3) return 0;
+  GeographicLib::PolygonArea poly(G());
+  for (const LatLng& p : ring) poly.AddPoint(p.lat_deg, p.lon_deg);
+  double perimeter = 0, area = 0;
+  // reverse = false, sign = true: signed by orientation; the smaller side is |area| or the rest.
+  poly.Compute(false, true, perimeter, area);
+  area = std::fabs(area);
+  const double total = G().EllipsoidArea();
+  return std::min(area, total - area);
 }
 
 }  // namespace deconflict::geo

@@ -5,6 +5,8 @@
 //   LatLng mid = GeodesicPoint(a, b, 0.5);
 #pragma once
 
+#include <vector>
+
 #include "geo/latlng.h"
 
 namespace deconflict::geo {
@@ -25,5 +27,10 @@ LatLng GeodesicDirect(LatLng from, double azimuth_deg, double distance_m);
 
 // The point at fraction f in [0, 1] of the geodesic from a to b (by arc length).
 LatLng GeodesicPoint(LatLng a, LatLng b, double f);
+
+// The area in square metres enclosed by `ring` (geodesic edges, implicitly closed, either
+// orientation; GeographicLib PolygonArea): the smaller of the two areas the ring divides the
+// ellipsoid into. 0 for fewer than 3 vertices.
+double GeodesicRingAreaM2(const std::vector<LatLng>& ring);
 
 }  // namespace deconflict::geo

@@ -1,6 +1,8 @@
 // The one place that maps Status codes to HTTP statuses and RFC 9457 problem bodies.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "http/server.h"
 #include "json/write.h"
 
@@ -44,6 +46,8 @@ const char* TitleFor(StatusCode code) {
       return "Precondition required";
     case StatusCode::kUpgradeRequired:
       return "Upgrade required";
+    case StatusCode::kTooManyRequests:
+      return "Too many requests";
   }
   return "Internal error";
 }
@@ -110,6 +114,8 @@ int HttpStatusFor(StatusCode code) {
       return 412;
     case StatusCode::kTooLarge:
       return 413;
+    case StatusCode::kTooManyRequests:
+      return 429;
     case StatusCode::kUnavailable:
       return 503;
     case StatusCode::kIoError:
@@ -127,9 +133,15 @@ Response ProblemFromStatus(const Status& s) {
   }
   const int status = HttpStatusFor(s.code());
   if (status == 500) spdlog::error("internal error answered with 500: {}", s.ToString());
+  boost::json::object extra;
+  if (status == 429) extra["retry_after_s"] = std::max(1, s.retry_after_s());
   Response r = ProblemResponse(status, StatusCodeName(s.code()), TitleFor(s.code()), s.message(),
-                               s.issues());
+                               s.issues(), extra);
   if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"deconflict\"");
+  if (status == 429) {
+    // RFC 9110 §10.2.3: whole seconds until the next request is allowed.
+    r.headers.emplace_back("Retry-After", std::to_string(std::max(1, s.retry_after_s())));
+  }
   if (status == 426) {
     // RFC 9110 §15.5.22: 426 names the protocol to switch to.
     r.headers.emplace_back("Upgrade", "websocket");

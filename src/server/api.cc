@@ -4,7 +4,7 @@ namespace deconflict::server {
 
 Api::Api(ApiOptions options)
     : o_(std::move(options)),
-      service_(o_.channel),
+      service_(o_.channel, o_.service),
       pool_(std::make_unique<boost::asio::thread_pool>(static_cast<size_t>(o_.workers))) {
   ctx_.service = &service_;
   ctx_.pool = pool_.get();

@@ -35,6 +35,7 @@ struct ApiOptions {
   // DEFAULT: 64 threads for blocking work. Each request waiting for the writer's commit holds
   // one, so this bounds the submissions one group commit can carry.
   int workers = 64;
+  service::ServiceOptions service;  // dry-run limits, maximum area (service.h)
 };
 
 class Api {

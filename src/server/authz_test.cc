@@ -135,6 +135,11 @@ class authzMatrix : public ::testing::Test {
     c_ = Str(cs.front(), "id");
     ASSERT_EQ(Call("OCHA", "POST", "/v1/plans", Plan("ocha-1", 30.0, 30.0, 30.1, 30.0)).status,
               201);
+    // Two zones of US that restrict others: pending until a coordinator approves or rejects them.
+    for (const char* z : {"us-zone", "us-zone2"}) {
+      ClientResponse r = Call("US", "POST", "/v1/plans", Zone(z));
+      ASSERT_EQ(r.status, 201) << r.body;
+    }
     // Webhooks and contacts of US, RU and JCC.
     for (const char* p : {"US", "RU", "JCC"}) {
       ClientResponse r = Call(p, "POST", "/v1/webhooks", Webhook(p));
@@ -177,6 +182,12 @@ class authzMatrix : public ::testing::Test {
     for (char& ch : callsign) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     return dt::MovementJson(id, {{lon0, lat0}, {lon1, lat1}}, {t0_, t0_ + 1200}, 50, 60, callsign,
                             party);
+  }
+  // A small zone of the caller's, restricting every other party (pending until approved).
+  static std::string Zone(const std::string& id) {
+    return R"({"type":"Feature","id":")" + id +
+           R"(","properties":{"kind":"zone"},"geometry":{"type":"Polygon","coordinates":)"
+           R"([[[48,37],[48.1,37],[48.1,37.1],[48,37.1],[48,37]]]}})";
   }
   static std::string Webhook(const std::string& who) {
     return json::serialize(json::object{{"url", "http://127.0.0.1:9/" + who},
@@ -339,6 +350,32 @@ class authzMatrix : public ::testing::Test {
          Plan("probe", 41.05, 36.9, 41.05, 37.1),
          {},
          403},
+    };
+  }
+
+  // Coordinators approve and reject restricting zones; counts of dry runs that touched one's plans.
+  std::vector<Case> ReviewAndProbeCases() {
+    const http::HeaderList v1 = {{"If-Match", "\"1\""}};
+    const std::string why = R"({"reason":"not agreed"})";
+    return {
+        {"POST /v1/plans/{id}/approve", "US", "own", "/v1/plans/us-zone/approve", "", v1, 403},
+        {"POST /v1/plans/{id}/approve", "RU", "other's", "/v1/plans/US:us-zone/approve", "", v1,
+         403},
+        {"POST /v1/plans/{id}/approve", "OBS", "observer", "/v1/plans/US:us-zone/approve", "", v1,
+         403},
+        {"POST /v1/plans/{id}/approve", "JCC", "coordinator", "/v1/plans/US:us-zone/approve", "",
+         v1, 200},
+        {"POST /v1/plans/{id}/reject", "US", "own", "/v1/plans/us-zone2/reject", why, v1, 403},
+        {"POST /v1/plans/{id}/reject", "RU", "other's", "/v1/plans/US:us-zone2/reject", why, v1,
+         403},
+        {"POST /v1/plans/{id}/reject", "OBS", "observer", "/v1/plans/US:us-zone2/reject", why, v1,
+         403},
+        {"POST /v1/plans/{id}/reject", "JCC", "coordinator", "/v1/plans/US:us-zone2/reject", why,
+         v1, 200},
+        {"GET /v1/probes", "US", "own", "/v1/probes", "", {}, 200},
+        {"GET /v1/probes", "US", "other's", "/v1/probes?party=RU", "", {}, 403},
+        {"GET /v1/probes", "JCC", "coordinator", "/v1/probes", "", {}, 200},
+        {"GET /v1/probes", "OBS", "observer", "/v1/probes?party=RU", "", {}, 200},
     };
   }
 
@@ -553,8 +590,8 @@ class authzMatrix : public ::testing::Test {
   std::vector<Case> AllCases() {
     std::vector<Case> cases;
     for (const std::vector<Case>& group :
-         {PublicAndPartyCases(), PlanCases(), VersionAndCheckCases(), ConflictCases(), EventCases(),
-          AuditAndWebhookCases(), ContactCases()}) {
+         {PublicAndPartyCases(), PlanCases(), VersionAndCheckCases(), ReviewAndProbeCases(),
+          ConflictCases(), EventCases(), AuditAndWebhookCases(), ContactCases()}) {
       cases.insert(cases.end(), group.begin(), group.end());
     }
     const std::vector<Case> anonymous = AnonymousCases(cases);

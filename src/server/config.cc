@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -25,7 +26,8 @@ struct Field {
   const char* help;  // the flag's --help text
   std::string Config::*str = nullptr;
   int Config::*num = nullptr;
-  int lo = 1, hi = 64;  // numbers: the accepted range
+  long lo = 1, hi = 64;  // the range of a number
+  bool Config::*boolean = nullptr;
 };
 
 const Field kFields[] = {
@@ -49,7 +51,27 @@ const Field kFields[] = {
     {"disclosure_time_s", "DECONFLICT_DISCLOSURE_TIME_S", "--disclosure-time-s",
      "seconds: times of another party's plan are rounded to this (default 60)", nullptr,
      &Config::disclosure_time_s, 1, 3600},
+    {"dry_run_burst", "DECONFLICT_DRY_RUN_BURST", "--dry-run-burst",
+     "dry runs and suggestions a party may make at once (default 30)", nullptr,
+     &Config::dry_run_burst, 1, 100000},
+    {"dry_run_per_minute", "DECONFLICT_DRY_RUN_PER_MINUTE", "--dry-run-per-minute",
+     "dry runs and suggestions a party regains per minute (default 30)", nullptr,
+     &Config::dry_run_per_minute, 1, 600000},
+    {"max_area_km2", "DECONFLICT_MAX_AREA_KM2", "--max-area-km2",
+     "largest zone, site or flight volume in km2 (default 10000)", nullptr, &Config::max_area_km2,
+     1, 100000000},
+    {"zones_need_approval", "DECONFLICT_ZONES_NEED_APPROVAL", "--zones-need-approval",
+     "true|false: zones restricting other parties wait for a coordinator (default true)", nullptr,
+     nullptr, 0, 0, &Config::zones_need_approval},
 };
+
+Status SetFlag(Config* c, const Field& f, const std::string& text, const std::string& where) {
+  if (text != "true" && text != "false") {
+    return Status::InvalidArgument(where + ": expected true or false, got \"" + text + "\"");
+  }
+  c->*(f.boolean) = text == "true";
+  return Status::Ok();
+}
 
 Status SetNumber(Config* c, const Field& f, const std::string& text, const std::string& where) {
   char* end = nullptr;
@@ -67,6 +89,11 @@ Status SetFromJson(Config* c, const Field& f, const json::value& val, const std:
   if (f.num) {
     if (!val.is_int64()) return Status::InvalidArgument(where + ": expected an integer");
     return SetNumber(c, f, std::to_string(val.get_int64()), where);
+  }
+  if (f.boolean) {
+    if (!val.is_bool()) return Status::InvalidArgument(where + ": expected true or false");
+    c->*(f.boolean) = val.get_bool();
+    return Status::Ok();
   }
   if (!val.is_string()) return Status::InvalidArgument(where + ": expected a string");
   c->*(f.str) = val.get_string();
@@ -103,6 +130,8 @@ Status ApplyEnvironment(Config* c) {
     if (e == nullptr) continue;
     if (f.num) {
       if (Status s = SetNumber(c, f, e, f.env); !s.ok()) return s;
+    } else if (f.boolean) {
+      if (Status s = SetFlag(c, f, e, f.env); !s.ok()) return s;
     } else {
       c->*(f.str) = e;
     }
@@ -142,9 +171,14 @@ Result<Config> LoadConfig(int argc, char** argv) {
   Config flags;
   app.add_option("--config", config_file, "JSON config file (keys as the long flags)");
   std::vector<std::pair<const Field*, CLI::Option*>> given;  // the fields' flags, in kFields order
+  std::map<const Field*, std::string> flag_text;             // boolean options, as given
   for (const Field& f : kFields) {
-    given.emplace_back(&f, f.num ? app.add_option(f.flag, flags.*(f.num), f.help)
-                                 : app.add_option(f.flag, flags.*(f.str), f.help));
+    if (f.boolean) {
+      given.emplace_back(&f, app.add_option(f.flag, flag_text[&f], f.help));
+    } else {
+      given.emplace_back(&f, f.num ? app.add_option(f.flag, flags.*(f.num), f.help)
+                                   : app.add_option(f.flag, flags.*(f.str), f.help));
+    }
   }
   app.add_flag("--no-web", c.no_web, "serve no web console");
   app.add_flag("--demo", c.demo, "create demo parties and load the seed scenario");
@@ -172,6 +206,8 @@ Result<Config> LoadConfig(int argc, char** argv) {
     if (f->num) {
       Status s = SetNumber(&c, *f, std::to_string(flags.*(f->num)), f->flag);
       if (!s.ok()) return s;
+    } else if (f->boolean) {
+      if (Status s = SetFlag(&c, *f, flag_text[f], f->flag); !s.ok()) return s;
     } else {
       c.*(f->str) = flags.*(f->str);
     }

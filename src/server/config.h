@@ -4,10 +4,13 @@
 //
 // Environment: DECONFLICT_DATA, DECONFLICT_LISTEN, DECONFLICT_RULES, DECONFLICT_DEADLINES,
 // DECONFLICT_TLS_CERT, DECONFLICT_TLS_KEY, DECONFLICT_THREADS, DECONFLICT_LOG_LEVEL,
-// DECONFLICT_DISCLOSURE_CELL_M, DECONFLICT_DISCLOSURE_TIME_S.
+// DECONFLICT_DISCLOSURE_CELL_M, DECONFLICT_DISCLOSURE_TIME_S, DECONFLICT_DRY_RUN_BURST,
+// DECONFLICT_DRY_RUN_PER_MINUTE, DECONFLICT_MAX_AREA_KM2, DECONFLICT_ZONES_NEED_APPROVAL
+// (true|false).
 // Config file (--config FILE or DECONFLICT_CONFIG): a JSON object with the same keys in lower case
 // ("data", "listen", "rules", "deadlines", "tls_cert", "tls_key", "threads", "log_level",
-// "disclosure_cell_m", "disclosure_time_s").
+// "disclosure_cell_m", "disclosure_time_s", "dry_run_burst", "dry_run_per_minute",
+// "max_area_km2", "zones_need_approval": a boolean).
 // Thread-safety: value type.
 #pragma once
 
@@ -33,11 +36,16 @@ struct Config {
   std::string demo_scenario;              // DEFAULT: the installed seed scenario
   std::string port_file;                  // write the bound port here (tests, scripts)
   std::string web;                        // DEFAULT: the built/installed console (main.cc)
-  bool no_web = false;                    // serve no console
   // docs/security.md §2: how coarse a party's view of another party's plan is.
   int disclosure_cell_m = 2000;  // DEFAULT: 2 km; 500 to 100,000 m
   int disclosure_time_s = 60;    // DEFAULT: 1 min; 1 to 3,600 s
-  bool exit_now = false;         // --help / --version were answered
+  // Probing limits (docs/security.md §11).
+  int dry_run_burst = 30;           // DEFAULT: dry runs + suggestions a party may make at once
+  int dry_run_per_minute = 30;      // DEFAULT: refill, per party (one every 2 s)
+  int max_area_km2 = 10000;         // DEFAULT: largest zone, site or flight volume
+  bool zones_need_approval = true;  // DEFAULT: restricting zones wait for a coordinator
+  bool no_web = false;              // serve no console
+  bool exit_now = false;            // --help / --version were answered
   int exit_code = 0;
 };
 

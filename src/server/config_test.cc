@@ -53,7 +53,11 @@ class ConfigTest : public ::testing::Test {
                                           "DECONFLICT_LOG_LEVEL",
                                           "DECONFLICT_WEB",
                                           "DECONFLICT_DISCLOSURE_CELL_M",
-                                          "DECONFLICT_DISCLOSURE_TIME_S"};
+                                          "DECONFLICT_DISCLOSURE_TIME_S",
+                                          "DECONFLICT_DRY_RUN_BURST",
+                                          "DECONFLICT_DRY_RUN_PER_MINUTE",
+                                          "DECONFLICT_MAX_AREA_KM2",
+                                          "DECONFLICT_ZONES_NEED_APPROVAL"};
   testing::TempDir tmp_{"deconflict_config"};
 };
 
@@ -172,6 +176,41 @@ TEST_F(ConfigTest, BadValuesNameTheirSource) {
     EXPECT_NE(c.status().message().find(k.names), std::string::npos)
         << what << ": " << c.status().message();
   }
+}
+
+TEST_F(ConfigTest, ProbingLimitsHaveDefaultsAndAreValidated) {
+  Result<Config> d = Load({"--data", "/d"});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->dry_run_burst, 30);
+  EXPECT_EQ(d->dry_run_per_minute, 30);
+  EXPECT_EQ(d->max_area_km2, 10000);
+  EXPECT_TRUE(d->zones_need_approval);
+  const std::string file = File("c.json", R"({"data": "/d", "dry_run_burst": 5,
+      "zones_need_approval": false})");
+  setenv("DECONFLICT_MAX_AREA_KM2", "2500", 1);
+  Result<Config> c = Load({"--config", file, "--dry-run-per-minute", "600"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->dry_run_burst, 5);
+  EXPECT_EQ(c->dry_run_per_minute, 600);
+  EXPECT_EQ(c->max_area_km2, 2500);
+  EXPECT_FALSE(c->zones_need_approval);
+  EXPECT_TRUE(Load({"--data", "/d", "--zones-need-approval", "true"})->zones_need_approval);
+  unsetenv("DECONFLICT_MAX_AREA_KM2");
+  for (const std::vector<std::string>& bad :
+       std::vector<std::vector<std::string>>{{"--dry-run-burst", "0"},
+                                             {"--dry-run-per-minute", "600001"},
+                                             {"--max-area-km2", "-5"},
+                                             {"--zones-need-approval", "yes"}}) {
+    std::vector<std::string> args = {"--data", "/d"};
+    args.insert(args.end(), bad.begin(), bad.end());
+    Result<Config> r = Load(args);
+    ASSERT_FALSE(r.ok()) << bad[0];
+    EXPECT_NE(r.status().message().find(bad[0]), std::string::npos) << r.status().message();
+  }
+  Result<Config> wrong =
+      Load({"--config", File("b.json", R"({"data": "/d", "zones_need_approval": 1})")});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("expected true or false"), std::string::npos);
 }
 
 TEST_F(ConfigTest, TlsNeedsBothFiles) {

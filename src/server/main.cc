@@ -106,6 +106,7 @@ Result<channel::ChannelOptions> ChannelOptionsFrom(const server::Config& cfg) {
     copts.deadlines = *d;
   }
   copts.key_file = cfg.data + "/server.key";
+  copts.zones_need_approval = cfg.zones_need_approval;
   return copts;
 }
 
@@ -138,10 +139,13 @@ int Serve(const server::Config& cfg, channel::Channel* ch, const server::Console
   server::WebhookDispatcher webhooks(ch, {});
   http::Metrics metrics;
   http::Router router;
-  server::Api api({.channel = ch,
-                   .metrics = &metrics,
-                   .openapi_json = std::string(server::kOpenApiJson),
-                   .console = console});
+  server::Api api(
+      {.channel = ch,
+       .metrics = &metrics,
+       .openapi_json = std::string(server::kOpenApiJson),
+       .console = console,
+       .service = {.dry_runs = {.burst = cfg.dry_run_burst, .per_minute = cfg.dry_run_per_minute},
+                   .max_area_km2 = static_cast<double>(cfg.max_area_km2)}});
   api.Register(&router);
 
   boost::asio::io_context io(cfg.threads);

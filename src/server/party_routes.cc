@@ -90,6 +90,22 @@ Result<Response> DeleteContact(const service::Service& svc, const Request& req,
   return NoContent();
 }
 
+// Other parties' dry runs that touched the caller's plans (coordinators, observers: any party's).
+Result<Response> Probes(const service::Service& svc, const Request& req, const Caller& caller) {
+  PartyId party;
+  if (auto it = req.query.find("party"); it != req.query.end()) party = PartyId(it->second);
+  auto v = svc.Probes(caller, party);
+  if (!v.ok()) return v.status();
+  json::array a;
+  for (const auto& c : v->counts) {
+    a.push_back(json::object{{"party", c.victim.value()},
+                             {"by", c.prober.value()},
+                             {"total", c.total},
+                             {"last_24h", c.recent}});
+  }
+  return Json(200, json::object{{"since", FormatRfc3339Millis(v->since)}, {"probes", a}});
+}
+
 }  // namespace
 
 void RegisterPartyRoutes(http::Router* router, const ApiContext& ctx) {
@@ -103,6 +119,7 @@ void RegisterPartyRoutes(http::Router* router, const ApiContext& ctx) {
                 {"GET", "/v1/contacts", Contacts},
                 {"POST", "/v1/contacts", AddContact},
                 {"DELETE", "/v1/contacts/{id}", DeleteContact},
+                {"GET", "/v1/probes", Probes},
             });
 }
 

@@ -141,8 +141,9 @@ Result<Response> List(const service::Service& svc, const Request& req, const Cal
   if (auto it = req.query.find("status"); it != req.query.end()) {
     q.status = Parse<PlanStatus>(it->second);
     if (!q.status.has_value()) {
-      return Status::MalformedRequest("status: expected active or cancelled",
-                                      {{"status", "expected active or cancelled"}});
+      return Status::MalformedRequest(
+          "status: expected active, pending, rejected or cancelled",
+          {{"status", "expected active, pending, rejected or cancelled"}});
     }
   }
   if (auto it = req.query.find("party"); it != req.query.end()) q.party = PartyId(it->second);
@@ -179,6 +180,38 @@ Result<Response> Check(const service::Service& svc, const Request& req, const Ca
               json::object{{"conflicts", r->conflicts}, {"warnings", IssuesJson(r->warnings)}});
 }
 
+// A coordinator's approval or rejection of a pending restricting zone: If-Match names the version
+// reviewed, so that an amendment made meanwhile is never approved unseen.
+Result<Response> Review(const service::Service& svc, const Request& req, const Caller& caller,
+                        bool approve) {
+  if (Status s = service::Authorize(caller, service::Action::kReviewPlan); !s.ok()) return s;
+  auto version = IfMatch(req);
+  if (!version.ok()) return version.status();
+  if (!*version) {
+    return Status::PreconditionRequired(
+        "send If-Match: \"<version>\" with the pending version you reviewed (its ETag)");
+  }
+  service::ReviewInput in{.approve = approve};
+  if (!approve) {
+    Result<json::value> body = JsonBody(req);
+    if (!body.ok()) return body.status();
+    const json::value* reason =
+        body->is_object() ? body->as_object().if_contains("reason") : nullptr;
+    if (reason != nullptr && reason->is_string()) in.reason = reason->as_string();
+  }
+  auto change = svc.ReviewPlan(caller, RefParam(req), **version, std::move(in));
+  if (!change.ok()) return change.status();
+  return Changed(200, std::move(*change), true);
+}
+
+Result<Response> Approve(const service::Service& svc, const Request& req, const Caller& caller) {
+  return Review(svc, req, caller, true);
+}
+
+Result<Response> Reject(const service::Service& svc, const Request& req, const Caller& caller) {
+  return Review(svc, req, caller, false);
+}
+
 }  // namespace
 
 void RegisterPlanRoutes(http::Router* router, const ApiContext& ctx) {
@@ -191,6 +224,8 @@ void RegisterPlanRoutes(http::Router* router, const ApiContext& ctx) {
                 {"GET", "/v1/plans/{id}", Get},
                 {"GET", "/v1/plans/{id}/versions", Versions},
                 {"POST", "/v1/check", Check},
+                {"POST", "/v1/plans/{id}/approve", Approve},
+                {"POST", "/v1/plans/{id}/reject", Reject},
             });
 }
 

@@ -143,9 +143,11 @@ Status SubmitDemoPlan(channel::Channel* channel, const json::value& f, const std
   Result<model::Plan> plan = model::ParsePlanFeature(f, "", &warnings);
   if (!plan.ok()) return plan.status();
   std::promise<Status> done;
-  channel->SubmitPlan({PartyId(party), channel::Role::kParty}, std::move(*plan),
-                      deconflict::json::Write(f), std::nullopt, channel::Write::kCreate,
-                      [&](const Result<channel::PlanOutcome>& r) { done.set_value(r.status()); });
+  channel->SubmitPlan(
+      {PartyId(party), channel::Role::kParty}, std::move(*plan), deconflict::json::Write(f),
+      std::nullopt, channel::Write::kCreate,
+      [&](const Result<channel::PlanOutcome>& r) { done.set_value(r.status()); },
+      /*pre_approved=*/true);  // the operator's seed: zones in force at once
   return done.get_future().get();
 }
 

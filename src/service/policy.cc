@@ -27,6 +27,9 @@ constexpr Rule kRules[] = {
      "the full log holds every party's plans; parties read their own entries at /v1/audit"},
     {Action::kManageSettings, Scope::kOwn, Scope::kOwn, Scope::kOwn, ""},
     {Action::kReadContacts, Scope::kOwn, Scope::kAny, Scope::kAny, ""},
+    {Action::kReviewPlan, Scope::kDenied, Scope::kAny, Scope::kDenied,
+     "only a coordinator approves or rejects a zone that restricts other parties"},
+    {Action::kReadProbes, Scope::kOwn, Scope::kAny, Scope::kAny, ""},
 };
 
 }  // namespace
@@ -59,6 +62,10 @@ const char* ActionName(Action a) {
       return "manage_settings";
     case Action::kReadContacts:
       return "read_contacts";
+    case Action::kReviewPlan:
+      return "review_plan";
+    case Action::kReadProbes:
+      return "read_probes";
   }
   return "unknown";
 }

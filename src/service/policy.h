@@ -40,6 +40,8 @@ enum class Action {
   kExportRecord,    // the whole log
   kManageSettings,  // one's own webhooks and contacts
   kReadContacts,    // contact lists
+  kReviewPlan,      // approve or reject a pending restricting zone (docs/security.md §11)
+  kReadProbes,      // counts of other parties' dry runs that touched a party's plans
 };
 const char* ActionName(Action a);
 

@@ -30,6 +30,7 @@ constexpr Expected kTable[] = {
     {Action::kNegotiate, kOk, k404, k403, k403},      {Action::kSuggest, kOk, k404, k403, k403},
     {Action::kReadRecord, kOk, k404, kOk, kOk},       {Action::kExportRecord, k403, k403, kOk, kOk},
     {Action::kManageSettings, kOk, k404, k404, k404}, {Action::kReadContacts, kOk, k404, kOk, kOk},
+    {Action::kReviewPlan, k403, k403, kOk, k403},     {Action::kReadProbes, kOk, k404, kOk, kOk},
 };
 
 TEST(Policy, RulesAreInActionOrder) {

@@ -1,12 +1,15 @@
 #include "service/service.h"
 
+#include <array>
 #include <boost/json.hpp>
 #include <future>
+#include <map>
 #include <memory>
 #include <set>
 
 #include "base/time.h"
 #include "channel/disclosure.h"
+#include "json/write.h"
 #include "record/chain.h"
 
 namespace deconflict::service {
@@ -60,7 +63,17 @@ std::string Explain(engine::Suggestion::Outcome o, const PlanId& plan, double sh
 
 }  // namespace
 
-Service::Service(channel::Channel* channel) : ch_(channel), store_(channel->store()) {}
+Service::Service(channel::Channel* channel, ServiceOptions options)
+    : ch_(channel),
+      store_(channel->store()),
+      options_(std::move(options)),
+      limiter_(options_.dry_runs) {}
+
+TimePoint Service::Now() const { return options_.now ? options_.now() : ch_->Now(); }
+
+Status Service::CheckArea(const model::Plan& p) const {
+  return service::CheckArea(p, options_.max_area_km2);
+}
 
 std::optional<Caller> Service::CachedCaller(std::string_view token) const {
   return ch_->CachedCaller(token);
@@ -133,6 +146,7 @@ Result<PlanChange> Service::FinishPlanChange(Result<channel::PlanOutcome> out, c
 
 Status Service::StartSubmitPlan(const Caller& caller, PlanInput in, PlanDone done) const {
   if (Status s = Authorize(caller, Action::kSubmitPlan); !s.ok()) return s;
+  if (Status s = CheckArea(in.plan); !s.ok()) return s;
   ch_->SubmitPlan(caller, std::move(in.plan), std::move(in.feature_json), std::nullopt,
                   channel::Write::kCreate, std::move(done));
   return Status::Ok();
@@ -159,6 +173,7 @@ Status Service::StartAmendPlan(const Caller& caller, const channel::PlanRef& ref
         "the Feature's id (" + in.plan.id + ") differs from the URL (" + *id + ")",
         {{"id", "must equal the plan id in the URL"}});
   }
+  if (Status s = CheckArea(in.plan); !s.ok()) return s;
   ch_->SubmitPlan(caller, std::move(in.plan), std::move(in.feature_json), if_match,
                   channel::Write::kAmend, std::move(done));
   return Status::Ok();
@@ -233,13 +248,69 @@ Result<std::vector<store::PlanRecord>> Service::ListPlans(const Caller& caller, 
 
 Result<DryRunResult> Service::DryRun(const Caller& caller, PlanInput in) const {
   if (Status s = Authorize(caller, Action::kDryRun); !s.ok()) return s;
+  if (Status s = limiter_.Take(caller.party, Now()); !s.ok()) return s;
+  if (Status s = CheckArea(in.plan); !s.ok()) return s;
   model::Plan plan = std::move(in.plan);
   plan.id = channel::EngineId({caller.party, plan.id});
   DryRunResult r;
-  for (const auto& c : ch_->DryRun(plan))
+  std::map<PartyId, int64_t> touched;  // party -> conflicts with its plans
+  for (const auto& c : ch_->DryRun(plan)) {
     r.conflicts.push_back(channel::DryRunView(c, caller.party, ch_->options().disclosure));
+    const channel::PlanRef a = channel::FromEngineId(c.plan_a);
+    const channel::PlanRef b = channel::FromEngineId(c.plan_b);
+    touched[a.party == caller.party ? b.party : a.party] += 1;
+  }
   r.warnings = std::move(in.warnings);
+  // The record: who, what kind, roughly where, and whose plans it touched (how many conflicts).
+  const std::array<double, 4> extent = CoarseExtent(plan);
+  json::object counts;
+  std::vector<PartyId> victims;
+  for (const auto& [party, n] : touched) {
+    counts[party.value()] = n;
+    victims.push_back(party);
+  }
+  json::object body{{"party", caller.party.value()},
+                    {"kind", model::PlanKindName(plan.kind)},
+                    {"extent", json::array{extent[0], extent[1], extent[2], extent[3]}},
+                    {"conflicts", static_cast<int64_t>(r.conflicts.size())},
+                    {"touched", std::move(counts)}};
+  auto recorded = Await<bool>([&](auto done) {
+    ch_->RecordDryRun(caller, deconflict::json::Write(body), std::move(victims), std::move(done));
+  });
+  if (!recorded.ok()) return recorded.status();
   return r;
+}
+
+Result<PlanChange> Service::ReviewPlan(const Caller& caller, const channel::PlanRef& ref,
+                                       int64_t if_match, ReviewInput in) const {
+  if (Status s = Authorize(caller, Action::kReviewPlan); !s.ok()) return s;
+  if (!in.approve && (in.reason.empty() || in.reason.size() > 1000)) {
+    return Status::Invalid("a rejection needs a reason",
+                           {{"reason", "required: 1 to 1000 characters saying why"}});
+  }
+  Result<store::PlanRecord> p = FindPlan(caller, ref);
+  if (!p.ok()) return p.status();
+  auto out = Await<channel::PlanOutcome>([&](auto done) {
+    ch_->ReviewPlan(caller, {p->party, p->id}, if_match, in.approve, std::move(in.reason),
+                    std::move(done));
+  });
+  return FinishPlanChange(std::move(out), caller, {});
+}
+
+Result<ProbeView> Service::Probes(const Caller& caller, PartyId party) const {
+  if (Status s = Authorize(caller, Action::kReadProbes); !s.ok()) return s;
+  if (std::optional<PartyId> only = ListScope(caller, Action::kReadProbes)) {
+    if (!party.empty() && party != *only) {
+      return Status::PermissionDenied("a party sees only the dry runs that touched its own plans");
+    }
+    party = *only;
+  }
+  ProbeView v;
+  v.since = Now() - Seconds(86400);
+  auto counts = store_->ProbeCounts(party, v.since);
+  if (!counts.ok()) return counts.status();
+  v.counts = std::move(*counts);
+  return v;
 }
 
 // ----- Conflicts.
@@ -348,6 +419,9 @@ Result<json::object> Service::PostMessage(const Caller& caller, const ConflictId
 Result<SuggestionView> Service::Suggest(const Caller& caller, const ConflictId& id) const {
   auto c = FindConflict(caller, id, Action::kSuggest);
   if (!c.ok()) return c.status();
+  // The suggestion reflects every active plan near the caller's route: it shares the dry runs'
+  // bucket (docs/security.md §11).
+  if (Status s = limiter_.Take(caller.party, Now()); !s.ok()) return s;
   Result<engine::Suggestion> s = ch_->Suggest(caller, *c);
   if (!s.ok()) return s.status();
   SuggestionView v;

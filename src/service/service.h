@@ -16,12 +16,14 @@
 //
 // Blocking: functions read the store and wait for the channel's writer to commit; call them off
 // the network threads (the HTTP layer runs them on a worker pool).
-// Thread-safety: thread-safe; a Service holds no mutable state of its own.
+// Thread-safety: thread-safe; a Service's only mutable state is its dry-run rate limiter, which
+// is internally synchronized.
 #pragma once
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +33,7 @@
 #include "channel/channel.h"
 #include "service/inputs.h"
 #include "service/policy.h"
+#include "service/probing.h"
 #include "store/store.h"
 
 namespace deconflict::service {
@@ -74,6 +77,27 @@ struct SuggestionView {
   std::string explanation;  // one sentence a person reads
 };
 
+// Other parties' dry runs that touched one party's plans (GET /v1/probes).
+struct ProbeView {
+  TimePoint since;  // the start of the last 24 h
+  std::vector<store::ProbeCount> counts;
+};
+
+// What a reviewer decides about a pending restricting zone.
+struct ReviewInput {
+  bool approve = false;
+  std::string reason;  // rejection: 1..1000 characters; approval: empty
+};
+
+struct ServiceOptions {
+  ProbeLimits dry_runs;  // DEFAULT: burst 30, 30 a minute per party (dry runs and suggestions)
+  // DEFAULT: 10,000 km². Zones, sites and flight volumes enclosing more are refused (submit,
+  // amend, dry run).
+  double max_area_km2 = 10000;
+  // DEFAULT: the channel's clock (Channel::Now).
+  std::function<TimePoint()> now;
+};
+
 struct AuditPage {
   std::vector<store::AuditEntry> entries;
   std::vector<store::Checkpoint> checkpoints;
@@ -86,7 +110,7 @@ struct Readiness {
 
 class Service {
  public:
-  explicit Service(channel::Channel* channel);
+  explicit Service(channel::Channel* channel, ServiceOptions options = {});
 
   // Token -> caller. Unauthenticated for a missing, unknown or revoked token.
   Result<Caller> Authenticate(std::string_view token) const;
@@ -125,8 +149,19 @@ class Service {
   Result<std::vector<store::PlanRecord>> PlanVersions(const Caller& caller,
                                                       const channel::PlanRef& ref) const;
   Result<std::vector<store::PlanRecord>> ListPlans(const Caller& caller, PlanQuery q) const;
-  // The conflicts the plan would have now with other parties' active plans; nothing is stored.
+  // The conflicts the plan would have now with other parties' active plans; no plan is stored, but
+  // the dry run is: a "dryrun.checked" record entry (coordinators and observers) and a probe for
+  // each party whose plans it touched (Probes). TooManyRequests over the party's rate limit;
+  // InvalidArgument for an area over max_area_km2; Unavailable if the record cannot be written.
   Result<DryRunResult> DryRun(const Caller& caller, PlanInput in) const;
+  // A coordinator approves or rejects the pending version `if_match` of a restricting zone
+  // (Channel::ReviewPlan): PermissionDenied for other roles, then NotFound, FailedPrecondition
+  // (not pending), PreconditionFailed (another version).
+  Result<PlanChange> ReviewPlan(const Caller& caller, const channel::PlanRef& ref, int64_t if_match,
+                                ReviewInput in) const;
+  // Counts of other parties' dry runs that touched `party`'s plans (empty: the caller's; a
+  // coordinator or observer: empty means every party's).
+  Result<ProbeView> Probes(const Caller& caller, PartyId party) const;
 
   // ----- Conflicts and their threads.
   Result<ConflictPage> ListConflicts(const Caller& caller, const ConflictQuery& q) const;
@@ -184,8 +219,13 @@ class Service {
   PlanChange ChangeView(channel::PlanOutcome out, const Caller& caller, std::vector<Issue> warnings,
                         boost::json::value feature) const;
 
+  Status CheckArea(const model::Plan& p) const;
+  TimePoint Now() const;
+
   channel::Channel* ch_;
   store::Store* store_;
+  ServiceOptions options_;
+  mutable ProbeLimiter limiter_;
 };
 
 }  // namespace deconflict::service

@@ -198,6 +198,15 @@ CREATE TABLE contact_pages(
 );
 CREATE INDEX contact_pages_due ON contact_pages(state, next_attempt_ms);
 )sql",
+    // 2 -> 3: dry runs that touched another party's plans (GET /v1/probes).
+    R"sql(
+CREATE TABLE probes(
+  victim TEXT NOT NULL,
+  prober TEXT NOT NULL,
+  at_ms INTEGER NOT NULL
+);
+CREATE INDEX probes_by_victim ON probes(victim, prober, at_ms);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSqliteSchemaVersion - 1);
 
@@ -944,6 +953,13 @@ class SqliteTxn final : public WriteTxn {
                 "put receipt for " + r.recipient + " event " + std::to_string(r.event_seq));
   }
 
+  Status PutProbe(const ProbeRecord& p) override {
+    if (Status s = CheckOpen(); !s.ok()) return s;
+    ASSIGN_STMT_OR_RETURN(s, c_, "INSERT INTO probes(victim, prober, at_ms) VALUES(?1, ?2, ?3)");
+    s.Bind(p.victim, p.prober, p.at);
+    return Done(s, s.Step(), "put probe of " + p.victim + " by " + p.prober);
+  }
+
   Status PutWebhookJob(const WebhookJob& j) override {
     if (Status s = CheckOpen(); !s.ok()) return s;
     ASSIGN_STMT_OR_RETURN(
@@ -1428,6 +1444,24 @@ class SqliteStore final : public Store {
     ReadPool::Lease c = readers_->Acquire();
     ASSIGN_STMT_OR_RETURN(s, c, "SELECT " AUDIT_COLS " FROM audit ORDER BY seq DESC LIMIT 1");
     return OptionalRow<AuditEntry>(s, ReadAudit, "last audit entry");
+  }
+
+  Result<std::vector<ProbeCount>> ProbeCounts(const PartyId& victim, TimePoint since) override {
+    ReadPool::Lease c = readers_->Acquire();
+    ASSIGN_STMT_OR_RETURN(s, c,
+                          "SELECT victim, prober, COUNT(*), SUM(at_ms >= ?2) FROM probes "
+                          "WHERE ?1 = '' OR victim = ?1 GROUP BY victim, prober "
+                          "ORDER BY victim, prober");
+    s.Bind(victim, since);
+    return CollectRows<ProbeCount>(
+        s,
+        [](const Stmt& r) {
+          return ProbeCount{.victim = r.TextAs<PartyId>(0),
+                            .prober = r.TextAs<PartyId>(1),
+                            .total = r.Int(2),
+                            .recent = r.Int(3)};
+        },
+        "probe counts");
   }
 
   Result<std::vector<Checkpoint>> ListCheckpoints() override {

@@ -21,7 +21,7 @@
 namespace deconflict::store {
 
 // The schema version this build writes, kept in PRAGMA user_version.
-inline constexpr int kSqliteSchemaVersion = 2;  // 2: contact_pages
+inline constexpr int kSqliteSchemaVersion = 3;  // 2: contact_pages; 3: probes
 
 struct SqliteOptions {
   // Correctness.

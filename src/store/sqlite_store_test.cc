@@ -205,16 +205,23 @@ TEST(SqliteStoreTest, InstantOutOfRangeInAColumnIsInternal) {
   EXPECT_EQ(s->GetParty(PartyId("alpha")).status().code(), StatusCode::kInternal);
 }
 
-TEST(SqliteStoreTest, AVersionOneStoreIsUpgradedKeepingItsData) {
-  TempDir tmp;
+// A store with alpha's plan and one entry as an older schema `version` left it (without the
+// tables `dropped`), opened by this build (which upgrades it).
+std::unique_ptr<Store> OpenOlderStore(const TempDir& tmp, int version,
+                                      const std::vector<std::string>& dropped) {
   WriteAlphaPlanAndOneEntry(tmp.path());
   {
-    // What a version-1 store (before contact pages) looks like.
     RawDb raw(tmp.path());
-    raw.Exec("DROP TABLE contact_pages");
-    raw.Exec("PRAGMA user_version = 1");
+    for (const std::string& t : dropped) raw.Exec("DROP TABLE " + t);
+    raw.Exec("PRAGMA user_version = " + std::to_string(version));
   }
-  std::unique_ptr<Store> s = MustOpen({.dir = tmp.path()});
+  return MustOpen({.dir = tmp.path()});
+}
+
+TEST(SqliteStoreTest, AVersionOneStoreIsUpgradedKeepingItsData) {
+  TempDir tmp;
+  // Version 1: before contact pages and probes.
+  std::unique_ptr<Store> s = OpenOlderStore(tmp, 1, {"contact_pages", "probes"});
   ASSERT_NE(s, nullptr);
   EXPECT_TRUE(s->GetParty(PartyId("alpha"))->has_value());
   EXPECT_EQ(s->LastAudit()->value().seq, 1);
@@ -225,6 +232,23 @@ TEST(SqliteStoreTest, AVersionOneStoreIsUpgradedKeepingItsData) {
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   ASSERT_TRUE((*txn)->Commit().ok());
   EXPECT_EQ(s->DueContactPages(TimePoint::InfiniteFuture(), 0)->size(), 1u);
+  RawDb raw(tmp.path());
+  EXPECT_EQ(raw.Text("PRAGMA user_version"), std::to_string(kSqliteSchemaVersion));
+}
+
+TEST(SqliteStoreTest, AVersionTwoStoreGetsTheProbesTable) {
+  TempDir tmp;
+  std::unique_ptr<Store> s = OpenOlderStore(tmp, 2, {"probes"});
+  ASSERT_NE(s, nullptr);
+  EXPECT_TRUE(s->GetParty(PartyId("alpha"))->has_value());
+  auto txn = s->Begin();
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE(
+      (*txn)
+          ->PutProbe({.victim = PartyId("alpha"), .prober = PartyId("b"), .at = NowMillis()})
+          .ok());
+  ASSERT_TRUE((*txn)->Commit().ok());
+  EXPECT_EQ(s->ProbeCounts(PartyId("alpha"), TimePoint::InfinitePast())->size(), 1u);
   RawDb raw(tmp.path());
   EXPECT_EQ(raw.Text("PRAGMA user_version"), std::to_string(kSqliteSchemaVersion));
 }

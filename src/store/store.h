@@ -193,6 +193,21 @@ struct Checkpoint {
   std::string signature;   // hex Ed25519 signature over record::CheckpointMessage(...)
 };
 
+// A dry run of `prober` that found a conflict with a plan of `victim` (docs/security.md §11).
+struct ProbeRecord {
+  PartyId victim;
+  PartyId prober;
+  TimePoint at;
+};
+
+// How many dry runs of `prober` touched plans of `victim`: in all, and since a given instant.
+struct ProbeCount {
+  PartyId victim;
+  PartyId prober;
+  int64_t total = 0;
+  int64_t recent = 0;  // at or after the `since` of ProbeCounts
+};
+
 struct ConflictFilter {
   PartyId party;       // empty = any; else party_a or party_b equals it
   PartyId plan_party;  // both set: conflicts involving that plan
@@ -238,6 +253,8 @@ class WriteTxn {
   // transaction, so concurrent writers from other processes chain correctly) and hash. The
   // parties' order is kept. InvalidArgument if record::ValidateAuditFields rejects the entry.
   virtual Result<AuditEntry> AppendAudit(AuditEntry e) = 0;
+  // Inserts a probe (several identical ones may exist: each is one dry run).
+  virtual Status PutProbe(const ProbeRecord& p) = 0;
   // Inserts. AlreadyExists if a checkpoint at c.seq exists; NotFound if there is no entry c.seq.
   virtual Status PutCheckpoint(const Checkpoint& c) = 0;
   // Makes every write durable. After Commit the transaction is finished: further calls, and a
@@ -299,6 +316,9 @@ class Store {
   virtual Result<std::vector<AuditEntry>> AuditAfter(int64_t after_seq, int limit,
                                                      const PartyId& party = PartyId()) = 0;
   virtual Result<std::optional<AuditEntry>> LastAudit() = 0;
+  // Per (victim, prober): the probes in all and those at or after `since`. An empty victim = every
+  // victim. Ordered by victim, then prober; pairs without a probe are absent.
+  virtual Result<std::vector<ProbeCount>> ProbeCounts(const PartyId& victim, TimePoint since) = 0;
   virtual Result<std::vector<Checkpoint>> ListCheckpoints() = 0;  // ascending seq
 };
 

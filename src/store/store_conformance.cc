@@ -484,6 +484,35 @@ TEST_P(StoreConformanceTest, DuplicatePlanVersionIsAlreadyExists) {
   EXPECT_EQ(store_->GetPlan(PartyId("alpha"), PlanId("p1"))->value().version, 2);
 }
 
+// A zone waiting for a coordinator (pending), rejected, then approved: each status is kept and
+// filtered on, and the history keeps every one (the channel finds the version in force in it).
+TEST_P(StoreConformanceTest, PendingAndRejectedPlanStatusesRoundTrip) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "z", 1, PlanStatus::kPending)));
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "y", 1, PlanStatus::kPending)));
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "y", 2, PlanStatus::kRejected)));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<PlanRecord> pending,
+                       store_->ListPlans(PartyId("alpha"), PlanStatus::kPending));
+  ASSERT_EQ(pending.size(), 1u);
+  ExpectSamePlan(pending[0], Plan("alpha", "z", 1, PlanStatus::kPending));
+  EXPECT_EQ(store_->ListPlans(PartyId(), PlanStatus::kRejected)->size(), 1u);
+  Reopen();
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->PutPlan(Plan("alpha", "z", 2, PlanStatus::kActive)));
+    ASSERT_OK(txn->Commit());
+  }
+  EXPECT_TRUE(store_->ListPlans(PartyId(), PlanStatus::kPending)->empty());
+  ASSERT_OK_AND_ASSIGN(std::vector<PlanRecord> history,
+                       store_->PlanHistory(PartyId("alpha"), PlanId("z")));
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].status, PlanStatus::kPending);
+  EXPECT_EQ(history[1].status, PlanStatus::kActive);
+}
+
 TEST_P(StoreConformanceTest, ListPlansFiltersOnTheNewestVersion) {
   {
     ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
@@ -1178,6 +1207,36 @@ TEST_P(StoreConformanceTest, TwoHandlesOnTheSameDataKeepOneChain) {
     EXPECT_TRUE(r.ok()) << r.problems[0];
     EXPECT_EQ(Seqs(*s->EventsAfter(PartyId("alpha"), 27, 0)), Seq({28, 29, 30}));
   }
+}
+
+TEST_P(StoreConformanceTest, ProbesCountedPerVictimAndProber) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    for (int64_t at : {10, 20, 30}) {
+      ASSERT_OK(
+          txn->PutProbe({.victim = PartyId("alpha"), .prober = PartyId("bravo"), .at = Ms(at)}));
+    }
+    ASSERT_OK(
+        txn->PutProbe({.victim = PartyId("alpha"), .prober = PartyId("charlie"), .at = Ms(5)}));
+    ASSERT_OK(
+        txn->PutProbe({.victim = PartyId("bravo"), .prober = PartyId("alpha"), .at = Ms(40)}));
+    ASSERT_OK(txn->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<ProbeCount> alpha,
+                       store_->ProbeCounts(PartyId("alpha"), Ms(20)));
+  ASSERT_EQ(alpha.size(), 2u);
+  EXPECT_EQ(alpha[0].prober, PartyId("bravo"));
+  EXPECT_EQ(alpha[0].total, 3);
+  EXPECT_EQ(alpha[0].recent, 2);  // at or after 20
+  EXPECT_EQ(alpha[1].prober, PartyId("charlie"));
+  EXPECT_EQ(alpha[1].total, 1);
+  EXPECT_EQ(alpha[1].recent, 0);
+  EXPECT_TRUE(store_->ProbeCounts(PartyId("charlie"), Ms(0))->empty());
+  ASSERT_OK_AND_ASSIGN(std::vector<ProbeCount> all, store_->ProbeCounts(PartyId(), Ms(0)));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[2].victim, PartyId("bravo"));
+  Reopen();
+  EXPECT_EQ(store_->ProbeCounts(PartyId("alpha"), Ms(0))->size(), 2u);
 }
 
 TEST_P(StoreConformanceTest, ReopenKeepsEverything) {

@@ -42,7 +42,7 @@ export interface paths {
     get: operations["listPlans"];
     /**
      * Submit a plan
-     * @description Party role only (coordinators and observers get 403). `properties.party` naming another party: 403. An active plan with this id: 409 (amend it with PUT). A cancelled plan's id may be reused: the new plan is its next version.
+     * @description Party role only (coordinators and observers get 403). `properties.party` naming another party: 403. An active plan with this id: 409 (amend it with PUT). A cancelled plan's id may be reused: the new plan is its next version. A zone that restricts other parties is stored `pending` and takes effect only when a coordinator approves it (unless the server runs with `zones_need_approval` false). A zone, site or flight volume over `max_area_km2`: 422 naming `geometry`.
      */
     post: operations["submitPlan"];
   };
@@ -80,7 +80,7 @@ export interface paths {
   "/v1/check": {
     /**
      * Dry run
-     * @description Party role only. An active plan of the caller with the same id is ignored, as for an amendment.
+     * @description Party role only. An active plan of the caller with the same id is ignored, as for an amendment. Rate-limited per party (not per token) together with suggestions: a bucket of `dry_run_burst` (default 30) refilled at `dry_run_per_minute` (default 30); over it, 429 with `Retry-After`. Every dry run is recorded: a `dryrun.checked` record entry that only coordinators and observers read (who, plan kind, extent widened to 0.1°, conflicts per touched party), and each touched party's count in `GET /v1/probes`. A zone, site or flight volume enclosing more than `max_area_km2` (default 10,000 km²) is refused with 422 naming `geometry`.
      */
     post: operations["checkPlan"];
   };
@@ -257,6 +257,37 @@ export interface paths {
      */
     get: operations["consoleAsset"];
   };
+  "/v1/plans/{id}/approve": {
+    /**
+     * Approve a pending zone
+     * @description Coordinators only (parties and observers: 403). If-Match names the pending version reviewed (428 without it, 412 if the owner has amended it since). 409 if the plan is not pending. Stores a new `active` version with the same Feature: the zone takes effect, and its conflicts open. A record entry (`plan.approved` / `plan.rejected`, read by the owner) and an event to the owner, coordinators and observers.
+     */
+    post: operations["approvePlan"];
+    parameters: {
+      path: {
+        id: components["parameters"]["PlanId"];
+      };
+    };
+  };
+  "/v1/plans/{id}/reject": {
+    /**
+     * Reject a pending zone
+     * @description Coordinators only (parties and observers: 403). If-Match names the pending version reviewed (428 without it, 412 if the owner has amended it since). 409 if the plan is not pending. Body `{"reason": "..."}` (1 to 1000 characters, else 422). Stores a new version: the version in force before (status `active`), or, if none was, status `rejected`. A record entry (`plan.approved` / `plan.rejected`, read by the owner) and an event to the owner, coordinators and observers.
+     */
+    post: operations["rejectPlan"];
+    parameters: {
+      path: {
+        id: components["parameters"]["PlanId"];
+      };
+    };
+  };
+  "/v1/probes": {
+    /**
+     * Dry runs of others that touched your plans
+     * @description A party gets, per other party, how many of its dry runs found a conflict with one of the caller's plans (in all and in the last 24 h); dry runs that touched none of its plans are never counted for it. `?party=` another party: 403. Coordinators and observers see every party's counts (or one party's with `?party=`).
+     */
+    get: operations["listProbes"];
+  };
 }
 
 export type webhooks = Record<string, never>;
@@ -339,8 +370,11 @@ export interface components {
       party: string;
       /** @description 1, 2, ...; also the ETag (`"3"`). */
       version: number;
-      /** @enum {unknown} */
-      status: "active" | "cancelled";
+      /**
+       * @description `pending`: a zone that restricts other parties, waiting for a coordinator's approval; it restricts nobody yet (docs/security.md §11). `rejected`: a coordinator rejected it and no earlier version was in force.
+       * @enum {unknown}
+       */
+      status: "active" | "pending" | "rejected" | "cancelled";
       /** Format: date-time */
       stored_at: string;
       feature: components["schemas"]["Feature"];
@@ -504,14 +538,15 @@ export interface components {
       /** @description 1, 2, ... per recipient. */
       seq: number;
       /** @enum {unknown} */
-      type: "conflict.opened" | "conflict.acknowledged" | "conflict.accepted" | "conflict.escalated" | "conflict.resolved" | "conflict.expired" | "message.posted";
+      type: "conflict.opened" | "conflict.acknowledged" | "conflict.accepted" | "conflict.escalated" | "conflict.resolved" | "conflict.expired" | "message.posted" | "plan.pending" | "plan.approved" | "plan.rejected";
       /** Format: date-time */
       at: string;
       data: components["schemas"]["EventData"];
     };
+    /** @description Conflict events carry `conflict`; plan events (`plan.pending` to coordinators and observers, `plan.approved` / `plan.rejected` to the owner, coordinators and observers) carry `plan` (a PlanView), `by` and, for a rejection, `reason`. */
     EventData: {
-      conflict: components["schemas"]["ConflictView"];
-      /** @description conflict.acknowledged, conflict.accepted: the party that acted. */
+      conflict?: components["schemas"]["ConflictView"];
+      /** @description conflict.acknowledged, conflict.accepted: the party that acted; plan.approved, plan.rejected: the coordinator. */
       by?: string;
       message?: components["schemas"]["MessageView"];
       /** @description conflict.escalated: the side that missed its deadline. */
@@ -530,6 +565,9 @@ export interface components {
           /** @description The contact has a webhook of its own and is paged there (docs/channel.md, "Paging contacts"). */
           paged: boolean;
         })[];
+      plan?: components["schemas"]["PlanView"];
+      /** @description plan.rejected: why. */
+      reason?: string;
       [key: string]: unknown;
     };
     /** @description One entry of the hash-chained log (record::AuditEntryToJson). hash = hex SHA-256 over "deconflict-audit-v1\n" seq "\n" at_ms "\n" kind "\n" parties joined by "," "\n" prev_hash "\n" body_json. */
@@ -767,6 +805,16 @@ export interface components {
         "application/problem+json": components["schemas"]["Problem"];
       };
     };
+    /** @description Over the party's dry-run limit (docs/security.md §11): `Retry-After` gives the whole seconds (at least 1) until the next one is allowed; the problem repeats it as `retry_after_s`. */
+    TooManyRequests: {
+      headers: {
+        /** @description Seconds until the next request is allowed. */
+        "Retry-After"?: number;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
   };
   parameters: {
     /** @description The plan id. Coordinators and observers may write `PARTY:id`, or a bare id if it is unique across parties (else 409). Percent-encode reserved characters. */
@@ -885,7 +933,7 @@ export interface operations {
   listPlans: {
     parameters: {
       query?: {
-        status?: "active" | "cancelled";
+        status?: "active" | "pending" | "rejected" | "cancelled";
         /** @description Coordinators and observers: only this party's plans. A party may pass only its own name (any other: 403). */
         party?: string;
       };
@@ -906,7 +954,7 @@ export interface operations {
   };
   /**
    * Submit a plan
-   * @description Party role only (coordinators and observers get 403). `properties.party` naming another party: 403. An active plan with this id: 409 (amend it with PUT). A cancelled plan's id may be reused: the new plan is its next version.
+   * @description Party role only (coordinators and observers get 403). `properties.party` naming another party: 403. An active plan with this id: 409 (amend it with PUT). A cancelled plan's id may be reused: the new plan is its next version. A zone that restricts other parties is stored `pending` and takes effect only when a coordinator approves it (unless the server runs with `zones_need_approval` false). A zone, site or flight volume over `max_area_km2`: 422 naming `geometry`.
    */
   submitPlan: {
     requestBody: {
@@ -1058,7 +1106,7 @@ export interface operations {
   };
   /**
    * Dry run
-   * @description Party role only. An active plan of the caller with the same id is ignored, as for an amendment.
+   * @description Party role only. An active plan of the caller with the same id is ignored, as for an amendment. Rate-limited per party (not per token) together with suggestions: a bucket of `dry_run_burst` (default 30) refilled at `dry_run_per_minute` (default 30); over it, 429 with `Retry-After`. Every dry run is recorded: a `dryrun.checked` record entry that only coordinators and observers read (who, plan kind, extent widened to 0.1°, conflicts per touched party), and each touched party's count in `GET /v1/probes`. A zone, site or flight volume enclosing more than `max_area_km2` (default 10,000 km²) is refused with 422 naming `geometry`.
    */
   checkPlan: {
     requestBody: {
@@ -1082,6 +1130,8 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       413: components["responses"]["PayloadTooLarge"];
       422: components["responses"]["Unprocessable"];
+      429: components["responses"]["TooManyRequests"];
+      503: components["responses"]["Unavailable"];
     };
   };
   /**
@@ -1260,6 +1310,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
+      429: components["responses"]["TooManyRequests"];
     };
   };
   /** Signed receipt */
@@ -1584,6 +1635,113 @@ export interface operations {
         content: never;
       };
       404: components["responses"]["NotFound"];
+    };
+  };
+  /**
+   * Approve a pending zone
+   * @description Coordinators only (parties and observers: 403). If-Match names the pending version reviewed (428 without it, 412 if the owner has amended it since). 409 if the plan is not pending. Stores a new `active` version with the same Feature: the zone takes effect, and its conflicts open. A record entry (`plan.approved` / `plan.rejected`, read by the owner) and an event to the owner, coordinators and observers.
+   */
+  approvePlan: {
+    parameters: {
+      header: {
+        "If-Match": components["parameters"]["IfMatch"];
+      };
+      path: {
+        id: components["parameters"]["PlanId"];
+      };
+    };
+    responses: {
+      /** @description The new version and the conflicts it opened, resolved or left. */
+      200: {
+        headers: {
+          /** @description The plan version, quoted. */
+          ETag?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["PlanAmended"];
+        };
+      };
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      412: components["responses"]["PreconditionFailed"];
+      428: components["responses"]["PreconditionRequired"];
+    };
+  };
+  /**
+   * Reject a pending zone
+   * @description Coordinators only (parties and observers: 403). If-Match names the pending version reviewed (428 without it, 412 if the owner has amended it since). 409 if the plan is not pending. Body `{"reason": "..."}` (1 to 1000 characters, else 422). Stores a new version: the version in force before (status `active`), or, if none was, status `rejected`. A record entry (`plan.approved` / `plan.rejected`, read by the owner) and an event to the owner, coordinators and observers.
+   */
+  rejectPlan: {
+    parameters: {
+      header: {
+        "If-Match": components["parameters"]["IfMatch"];
+      };
+      path: {
+        id: components["parameters"]["PlanId"];
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": {
+          reason: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The new version and the conflicts it opened, resolved or left. */
+      200: {
+        headers: {
+          /** @description The plan version, quoted. */
+          ETag?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["PlanAmended"];
+        };
+      };
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
+      404: components["responses"]["NotFound"];
+      409: components["responses"]["Conflict"];
+      412: components["responses"]["PreconditionFailed"];
+      422: components["responses"]["Unprocessable"];
+      428: components["responses"]["PreconditionRequired"];
+    };
+  };
+  /**
+   * Dry runs of others that touched your plans
+   * @description A party gets, per other party, how many of its dry runs found a conflict with one of the caller's plans (in all and in the last 24 h); dry runs that touched none of its plans are never counted for it. `?party=` another party: 403. Coordinators and observers see every party's counts (or one party's with `?party=`).
+   */
+  listProbes: {
+    parameters: {
+      query?: {
+        party?: string;
+      };
+    };
+    responses: {
+      /** @description Counts. */
+      200: {
+        content: {
+          "application/json": {
+            /**
+             * Format: date-time
+             * @description Start of the last 24 h.
+             */
+            since: string;
+            probes: {
+                /** @description Whose plans were touched. */
+                party: string;
+                /** @description The party that made the dry runs. */
+                by: string;
+                total: number;
+                last_24h: number;
+              }[];
+          };
+        };
+      };
+      401: components["responses"]["Unauthorized"];
+      403: components["responses"]["Forbidden"];
     };
   };
 }

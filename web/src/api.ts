@@ -148,6 +148,15 @@ export class Api {
     });
   }
 
+  /** Coordinators: approve or reject the pending version `version` of plan `ref` ("PARTY:id"). */
+  reviewPlan(ref: string, version: number, approve: boolean, reason = ''): Promise<PlanAmended> {
+    return this.json<PlanAmended>(`/v1/plans/${encodeURIComponent(ref)}/${approve ? 'approve' : 'reject'}`, {
+      method: 'POST',
+      body: approve ? undefined : { reason },
+      headers: { 'If-Match': `"${version}"` },
+    });
+  }
+
   check(f: Feature): Promise<CheckResult> {
     return this.json<CheckResult>('/v1/check', { method: 'POST', body: f });
   }

@@ -420,9 +420,10 @@ export class MapView {
     this.moverList = [];
     this.faders = [];
     for (const pv of plans) {
-      if (pv.status !== 'active') continue;
+      if (pv.status !== 'active' && pv.status !== 'pending') continue;
       const color = partyColor(pv.party, ownParty);
-      const layers = this.addPlanShape(this.plans, pv.feature, color, showParty ? pv.party : null);
+      // A pending zone (waiting for a coordinator) is drawn dashed: it restricts nobody yet.
+      const layers = this.addPlanShape(this.plans, pv.feature, color, showParty ? pv.party : null, pv.status === 'pending');
       this.faders.push({ f: pv.feature, layers });
     }
     this.updateCorridors();

@@ -184,6 +184,12 @@ function handleMessage(m: SseMessage): void {
   } catch {
     return;
   }
+  // plan.pending (coordinators), plan.approved and plan.rejected (the owner, coordinators): the
+  // plan list changes.
+  if (m.event.startsWith('plan.')) {
+    void refreshPlans().catch(() => undefined);
+    return;
+  }
   if (!d || !d.conflict) return;
   const type = m.event as EventType;
   const c = d.conflict;

@@ -850,6 +850,34 @@ async function main() {
     await p.click('[data-testid=nav-inbox]');
   });
 
+  await check('a party submits a zone restricting others: it is pending; a coordinator approves it', async () => {
+    const p = us.page;
+    await p.click('[data-testid=nav-map]');
+    await p.click('[data-testid=tab-editor]');
+    const kml = `<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>US-PERIMETER</name><Polygon><outerBoundaryIs><LinearRing><coordinates>
+      41.80,36.90 41.84,36.90 41.84,36.93 41.80,36.93 41.80,36.90</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></Document></kml>`;
+    await p.setInputFiles('[data-testid=file-input]', { name: 'perimeter.kml', mimeType: 'application/vnd.google-earth.kml+xml', buffer: Buffer.from(kml) });
+    await p.waitForSelector('[data-testid=import-ok]');
+    await p.selectOption('[data-testid=kind]', 'zone');
+    await p.fill('[data-testid=plan-id]', 'us-perimeter');
+    await p.click('[data-testid=submit]');
+    await p.waitForSelector('[data-testid=submit-result]');
+    await p.click('[data-testid=tab-plans]');
+    const item = '[data-testid=plan-item][data-plan-id="us-perimeter"]';
+    await p.waitForSelector(`${item} [data-testid=plan-pending]`);
+    assert((await p.locator(`${item} [data-testid=approve-plan]`).count()) === 0, 'a party is offered approval');
+    await shot(p, '08-zone-pending');
+    const c = jcc.page;
+    await c.click('[data-testid=nav-map]');
+    await c.waitForSelector(`${item} [data-testid=plan-pending]`);
+    await c.click(`${item} [data-testid=approve-plan]`);
+    await c.click('[data-testid=confirm-ok]');
+    await c.waitForSelector(`${item} [data-testid=plan-pending]`, { state: 'detached' });
+    // The owner's console follows the approval live (plan.approved event).
+    await p.waitForSelector(`${item} [data-testid=plan-pending]`, { state: 'detached' });
+    await p.click('[data-testid=nav-inbox]');
+  });
+
   await check('an observer reads everything and can change nothing', async () => {
     const p = jcc.page;
     await p.click('[data-testid=logout]');

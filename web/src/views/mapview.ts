@@ -36,7 +36,7 @@ export function mountMapView(host: HTMLElement, focusConflict?: string): () => v
   const panelHost = h('div', { class: 'panel-host' });
 
   const visiblePlans = (): PlanView[] =>
-    [...s.plans.values()].filter((p) => (showCancelled || p.status === 'active') && !hiddenParties.has(p.party));
+    [...s.plans.values()].filter((p) => (showCancelled || current(p)) && !hiddenParties.has(p.party));
 
   function drawMap(): void {
     const plans = visiblePlans();
@@ -59,6 +59,29 @@ export function mountMapView(host: HTMLElement, focusConflict?: string): () => v
       if (!Number.isNaN(b)) max = max === null ? b : Math.max(max, b);
     }
     timebar.setSpan(min, max);
+  }
+
+  /** Active, or pending a coordinator's approval (a zone that restricts other parties). */
+  function current(p: PlanView): boolean {
+    return p.status === 'active' || p.status === 'pending';
+  }
+
+  async function review(p: PlanView, approve: boolean, btn: HTMLButtonElement): Promise<void> {
+    const reason = h('textarea', { props: { rows: 3, maxLength: 1000, required: !approve }, attrs: { 'data-testid': 'reject-reason', 'aria-label': t('plan.rejectReason') } }) as HTMLTextAreaElement;
+    const ok = await confirmDialog(
+      approve ? t('plan.approveTitle', { id: `${p.party}:${p.id}` }) : t('plan.rejectTitle', { id: `${p.party}:${p.id}` }),
+      approve ? h('p', null, t('plan.approveBody')) : h('label', null, t('plan.rejectReason'), reason),
+      approve ? t('plan.approve') : t('plan.reject'),
+      !approve,
+    );
+    if (!ok) return;
+    const errHost = btn.closest('.plan-item')?.querySelector<HTMLElement>('.plan-err') ?? null;
+    await withBusy(btn, errHost, async () => {
+      const r = await s.api.reviewPlan(`${p.party}:${p.id}`, p.version, approve, reason.value);
+      for (const c of r.conflicts_opened) upsertConflict(c);
+      for (const c of r.conflicts_resolved) upsertConflict(c);
+      await refreshPlans();
+    }, t('plan.reviewFailed'));
   }
 
   function openConflictCount(p: PlanView): number {
@@ -85,7 +108,10 @@ export function mountMapView(host: HTMLElement, focusConflict?: string): () => v
         h('span', { class: 'badge' }, kindText(f.properties.kind)),
         party ? null : h('span', { class: 'badge party' }, data(p.party)),
         p.status === 'cancelled' ? h('span', { class: 'badge muted' }, t('plan.cancelled')) : null,
+        p.status === 'rejected' ? h('span', { class: 'badge muted' }, t('plan.rejected')) : null,
+        p.status === 'pending' ? h('span', { class: 'badge pending', attrs: { 'data-testid': 'plan-pending' } }, t('plan.pending')) : null,
       ),
+      p.status === 'pending' ? h('div', { class: 'plan-meta hint' }, party ? t('plan.pendingOwner') : t('plan.pendingCoordinator')) : null,
       h('div', { class: 'plan-meta' }, h('code', null, data(p.id)), data(' · '), t('plan.version', { v: p.version })),
       a !== null || b !== null
         ? h('div', { class: 'plan-meta' }, timeBoth(a === null ? null : new Date(a).toISOString(), true), data(' → '), b === null ? t('plan.openEnded') : timeBoth(new Date(b).toISOString(), true))
@@ -98,11 +124,17 @@ export function mountMapView(host: HTMLElement, focusConflict?: string): () => v
           const g = f.geometry;
           map.fitPositions(g.type === 'Point' ? [g.coordinates] : g.type === 'LineString' ? g.coordinates : g.coordinates.flat());
         }, 'ghost small', 'show-plan'),
-        party && p.status === 'active'
+        party && current(p)
           ? button(t('plan.amend'), () => void startAmend(p), 'small', 'amend')
           : null,
-        party && p.status === 'active'
+        party && current(p)
           ? button(t('plan.cancel'), (ev) => void cancelPlan(p, ev.currentTarget as HTMLButtonElement), 'danger small', 'cancel-plan')
+          : null,
+        s.me.role === 'coordinator' && p.status === 'pending'
+          ? button(t('plan.approve'), (ev) => void review(p, true, ev.currentTarget as HTMLButtonElement), 'primary small', 'approve-plan')
+          : null,
+        s.me.role === 'coordinator' && p.status === 'pending'
+          ? button(t('plan.reject'), (ev) => void review(p, false, ev.currentTarget as HTMLButtonElement), 'danger small', 'reject-plan')
           : null,
       ),
       h('div', { class: 'plan-err' }),
@@ -143,7 +175,7 @@ export function mountMapView(host: HTMLElement, focusConflict?: string): () => v
 
   function renderList(): void {
     const plans = [...s.plans.values()]
-      .filter((p) => showCancelled || p.status === 'active')
+      .filter((p) => showCancelled || current(p))
       .sort((a, b) => (planSpan(a.feature)[0] ?? 0) - (planSpan(b.feature)[0] ?? 0) || a.id.localeCompare(b.id));
     const parties = [...new Set([...s.plans.values()].map((p) => p.party))].sort();
     replace(

@@ -20,6 +20,9 @@ namespace deconflict::engine {
 struct SuggestOptions {
   Seconds max_delay{6 * 3600.0};    // DEFAULT: 6 h. Largest delay considered.
   Seconds max_advance{6 * 3600.0};  // DEFAULT: 6 h. Largest advance considered if no delay works.
+  // DEFAULT: none. Asked now and then; true stops the work (Unavailable "stopped"). When set, a
+  // plan pair of more than 4 Mi element pairs (e.g. 2,048 x 2,048 legs) also stops at once.
+  StopFn stop;
 };
 
 struct Suggestion {

@@ -88,8 +88,9 @@ json::object ConflictView(const store::ConflictRecord& c, const Caller& caller,
   o["id"] = c.id.value();
   o["status"] = Name(c.status);
   if (c.resolution != Resolution::kNone) o["resolution"] = Name(c.resolution);
-  for (const char* k : {"type", "rule", "window", "closest_approach", "min_distance_m",
-                        "required_m", "vertical_distance_m", "area", "area_half_size_m"}) {
+  for (const char* k :
+       {"type", "rule", "window", "windows", "windows_count", "closest_approach", "min_distance_m",
+        "required_m", "vertical_distance_m", "area", "area_half_size_m"}) {
     if (auto* v = d.if_contains(k)) o[k] = *v;
   }
   int mine = caller.sees_all() ? -1 : SideOf(c, caller.party);

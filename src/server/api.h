@@ -35,6 +35,11 @@ struct ApiOptions {
   // DEFAULT: 64 threads for blocking work. Each request waiting for the writer's commit holds
   // one, so this bounds the submissions one group commit can carry.
   int workers = 64;
+  // Dry runs and suggestions (docs/security.md §13): their own pool of `dry_run_workers` threads,
+  // `dry_run_queue` more waiting (then 503), each stopped after `dry_run_budget` (then 422).
+  int dry_run_workers = 2;                         // DEFAULT
+  int dry_run_queue = 16;                          // DEFAULT
+  std::chrono::milliseconds dry_run_budget{2000};  // DEFAULT
 };
 
 class Api {
@@ -53,6 +58,7 @@ class Api {
   ApiOptions o_;
   service::Service service_;
   std::unique_ptr<boost::asio::thread_pool> pool_;
+  std::unique_ptr<BoundedPool> heavy_;
   ApiContext ctx_;
 };
 

@@ -25,6 +25,7 @@ struct Field {
   const char* help;  // the flag's --help text
   std::string Config::*str = nullptr;
   int Config::*num = nullptr;
+  int min = 1, max = 64;  // a number's range
 };
 
 const Field kFields[] = {
@@ -42,14 +43,30 @@ const Field kFields[] = {
     {"log_level", "DECONFLICT_LOG_LEVEL", "--log-level", "trace|debug|info|warn|error",
      &Config::log_level},
     {"web", "DECONFLICT_WEB", "--web", "web console folder (default: the built one)", &Config::web},
+    // Bounded work (docs/security.md §13).
+    {"dry_run_workers", "DECONFLICT_DRY_RUN_WORKERS", "--dry-run-workers",
+     "threads for dry runs and suggestions (default 2)", nullptr, &Config::dry_run_workers, 1, 64},
+    {"dry_run_queue", "DECONFLICT_DRY_RUN_QUEUE", "--dry-run-queue",
+     "dry runs and suggestions waiting for a thread before 503 (default 16)", nullptr,
+     &Config::dry_run_queue, 0, 4096},
+    {"dry_run_budget_ms", "DECONFLICT_DRY_RUN_BUDGET_MS", "--dry-run-budget-ms",
+     "time budget of one dry run or suggestion, ms (default 2000)", nullptr,
+     &Config::dry_run_budget_ms, 10, 600000},
+    {"max_conflicts_per_submission", "DECONFLICT_MAX_CONFLICTS_PER_SUBMISSION",
+     "--max-conflicts-per-submission", "conflicts one plan write may open (default 100)", nullptr,
+     &Config::max_conflicts_per_submission, 1, 1000000},
+    {"max_notices_per_party_per_minute", "DECONFLICT_MAX_NOTICES_PER_PARTY_PER_MINUTE",
+     "--max-notices-per-party-per-minute",
+     "conflict.opened notices to one party per minute before they are merged (default 60)", nullptr,
+     &Config::max_notices_per_party_per_minute, 1, 1000000},
 };
 
 Status SetNumber(Config* c, const Field& f, const std::string& text, const std::string& where) {
   char* end = nullptr;
   long v = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || end != text.c_str() + text.size() || v < 1 || v > 64) {
-    return Status::InvalidArgument(where + ": expected an integer from 1 to 64, got \"" + text +
-                                   "\"");
+  if (text.empty() || end != text.c_str() + text.size() || v < f.min || v > f.max) {
+    return Status::InvalidArgument(where + ": expected an integer from " + std::to_string(f.min) +
+                                   " to " + std::to_string(f.max) + ", got \"" + text + "\"");
   }
   c->*(f.num) = static_cast<int>(v);
   return Status::Ok();

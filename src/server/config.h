@@ -3,7 +3,9 @@
 //   Result<Config> c = LoadConfig(argc, argv);   // --help prints usage (c->exit_now)
 //
 // Environment: DECONFLICT_DATA, DECONFLICT_LISTEN, DECONFLICT_RULES, DECONFLICT_DEADLINES,
-// DECONFLICT_TLS_CERT, DECONFLICT_TLS_KEY, DECONFLICT_THREADS, DECONFLICT_LOG_LEVEL.
+// DECONFLICT_TLS_CERT, DECONFLICT_TLS_KEY, DECONFLICT_THREADS, DECONFLICT_LOG_LEVEL, and the
+// bounded-work limits DECONFLICT_DRY_RUN_WORKERS, _DRY_RUN_QUEUE, _DRY_RUN_BUDGET_MS,
+// _MAX_CONFLICTS_PER_SUBMISSION, _MAX_NOTICES_PER_PARTY_PER_MINUTE.
 // Config file (--config FILE or DECONFLICT_CONFIG): a JSON object with the same keys in lower case
 // ("data", "listen", "rules", "deadlines", "tls_cert", "tls_key", "threads", "log_level").
 // Thread-safety: value type.
@@ -32,7 +34,13 @@ struct Config {
   std::string port_file;                  // write the bound port here (tests, scripts)
   std::string web;                        // DEFAULT: the built/installed console (main.cc)
   bool no_web = false;                    // serve no console
-  bool exit_now = false;                  // --help / --version were answered
+  // Bounded work (docs/security.md §13).
+  int dry_run_workers = 2;                    // DEFAULT: threads for dry runs and suggestions
+  int dry_run_queue = 16;                     // DEFAULT: waiting beyond the workers before 503
+  int dry_run_budget_ms = 2000;               // DEFAULT: one dry run's or suggestion's budget
+  int max_conflicts_per_submission = 100;     // DEFAULT: beyond it a plan write gets 422
+  int max_notices_per_party_per_minute = 60;  // DEFAULT: beyond it notices are merged
+  bool exit_now = false;                      // --help / --version were answered
   int exit_code = 0;
 };
 

@@ -104,6 +104,8 @@ Result<channel::ChannelOptions> ChannelOptionsFrom(const server::Config& cfg) {
     copts.deadlines = *d;
   }
   copts.key_file = cfg.data + "/server.key";
+  copts.max_conflicts_per_submission = cfg.max_conflicts_per_submission;
+  copts.max_notices_per_party_per_minute = cfg.max_notices_per_party_per_minute;
   return copts;
 }
 
@@ -139,7 +141,10 @@ int Serve(const server::Config& cfg, channel::Channel* ch, const server::Console
   server::Api api({.channel = ch,
                    .metrics = &metrics,
                    .openapi_json = std::string(server::kOpenApiJson),
-                   .console = console});
+                   .console = console,
+                   .dry_run_workers = cfg.dry_run_workers,
+                   .dry_run_queue = cfg.dry_run_queue,
+                   .dry_run_budget = std::chrono::milliseconds(cfg.dry_run_budget_ms)});
   api.Register(&router);
 
   boost::asio::io_context io(cfg.threads);

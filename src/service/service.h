@@ -21,6 +21,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -43,6 +44,9 @@ struct PlanChange {
   boost::json::array opened, resolved, unchanged;
   std::vector<Issue> warnings;
 };
+
+// A time budget for work that may be long (dry runs, suggestions); 0 = none.
+using Budget = std::chrono::milliseconds;
 
 struct DryRunResult {
   boost::json::array conflicts;  // as the caller may see them; no ids, nothing stored
@@ -126,17 +130,25 @@ class Service {
                                                       const channel::PlanRef& ref) const;
   Result<std::vector<store::PlanRecord>> ListPlans(const Caller& caller, PlanQuery q) const;
   // The conflicts the plan would have now with other parties' active plans; nothing is stored.
-  Result<DryRunResult> DryRun(const Caller& caller, PlanInput in) const;
+  // InvalidArgument ("plan too complex to check in the time budget") when the work takes longer
+  // than `budget` (it never holds up the channel's writer meanwhile: channel.h DryRun).
+  Result<DryRunResult> DryRun(const Caller& caller, PlanInput in, Budget budget = Budget(0)) const;
 
   // ----- Conflicts and their threads.
   Result<ConflictPage> ListConflicts(const Caller& caller, const ConflictQuery& q) const;
   Result<boost::json::object> GetConflict(const Caller& caller, const ConflictId& id) const;
+  // GetConflict as a person reads it (GET /v1/conflicts/{id}): also leaves a read receipt
+  // (channel api) for each of the caller's events about the conflict that was delivered to it
+  // and not yet read.
+  Result<boost::json::object> ReadConflict(const Caller& caller, const ConflictId& id) const;
   Result<boost::json::object> Acknowledge(const Caller& caller, const ConflictId& id) const;
   Result<boost::json::object> Accept(const Caller& caller, const ConflictId& id) const;
   Result<boost::json::array> ListMessages(const Caller& caller, const ConflictId& id) const;
   Result<boost::json::object> PostMessage(const Caller& caller, const ConflictId& id,
                                           MessageInput in) const;
-  Result<SuggestionView> Suggest(const Caller& caller, const ConflictId& id) const;
+  // InvalidArgument when the work takes longer than `budget`, as DryRun.
+  Result<SuggestionView> Suggest(const Caller& caller, const ConflictId& id,
+                                 Budget budget = Budget(0)) const;
   // A signed receipt of the conflict's record entries the caller may read.
   Result<boost::json::object> Receipt(const Caller& caller, const ConflictId& id) const;
 
@@ -147,7 +159,10 @@ class Service {
   // (kSse, kWs). Fire and forget.
   void RecordDelivered(const Caller& caller, const std::vector<int64_t>& seqs,
                        ReceiptChannel channel) const;
-  // A read receipt. NotFound unless the caller's stream has event `seq`.
+  // A read receipt. NotFound unless the caller's stream has event `seq` and it has been delivered
+  // to the caller (a `delivered` receipt on any channel: sse, ws, webhook, or api when the history
+  // returned it); nothing is recorded then. Waits for the writer when the delivery receipt may
+  // still be queued.
   Status MarkRead(const Caller& caller, int64_t seq, ReceiptChannel channel) const;
   // Wakes `wake` whenever new events are committed for the caller (channel/hub.h).
   [[nodiscard]] channel::Hub::Subscription Subscribe(const Caller& caller,
@@ -174,6 +189,15 @@ class Service {
 
  private:
   Result<store::PlanRecord> FindPlan(const Caller& caller, const channel::PlanRef& ref) const;
+  // Whether the caller's event `seq` has a delivered receipt.
+  Result<bool> Delivered(const Caller& caller, int64_t seq) const;
+  // Read receipts (channel api) for the caller's delivered, unread events about conflict `id`
+  // (ReadConflict). Fire and forget; best effort.
+  void MarkConflictRead(const Caller& caller, const ConflictId& id) const;
+  // The seqs of the caller's delivered, unread events about conflict `id`; *undelivered tells
+  // whether some event about it has no delivery receipt (yet).
+  std::vector<int64_t> UnreadAbout(const Caller& caller, const ConflictId& id,
+                                   bool* undelivered) const;
   // "id" alone, for a caller who reads every party's plans: the one party that has it.
   Result<store::PlanRecord> FindPlanOfAnyParty(const PlanId& id) const;
   // The conflict, if the caller may do `action` on it (NotFound / PermissionDenied otherwise).

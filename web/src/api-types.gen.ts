@@ -80,7 +80,7 @@ export interface paths {
   "/v1/check": {
     /**
      * Dry run
-     * @description Party role only. An active plan of the caller with the same id is ignored, as for an amendment.
+     * @description Party role only. An active plan of the caller with the same id is ignored, as for an amendment. Runs on a small pool of its own with a time budget (docs/security.md §13): 503 with Retry-After when the pool is full, 422 when the work exceeds the budget.
      */
     post: operations["checkPlan"];
   };
@@ -94,7 +94,7 @@ export interface paths {
   "/v1/conflicts/{id}": {
     /**
      * Get a conflict
-     * @description Also records a `read` receipt (channel `api`) for every event of the caller's stream about this conflict.
+     * @description Also records a `read` receipt (channel `api`) for every event of the caller's stream about this conflict. Leaves a read receipt (channel api) for each of the caller's delivered events about this conflict.
      */
     get: operations["getConflict"];
     parameters: {
@@ -144,7 +144,7 @@ export interface paths {
   "/v1/conflicts/{id}/suggestion": {
     /**
      * Suggested shift of the caller's plan
-     * @description The two sides only (coordinators and observers: 403). 409 if the caller's plan is no longer active.
+     * @description The two sides only (coordinators and observers: 403). 409 if the caller's plan is no longer active. Runs on a small pool of its own with a time budget (docs/security.md §13): 503 with Retry-After when the pool is full, 422 when the work exceeds the budget.
      */
     get: operations["getSuggestion"];
     parameters: {
@@ -174,7 +174,10 @@ export interface paths {
     get: operations["eventHistory"];
   };
   "/v1/events/{seq}/read": {
-    /** Mark an event read */
+    /**
+     * Mark an event read
+     * @description Only for an event of the caller's own stream that exists and has been delivered to it (SSE, WebSocket, webhook, or returned by /v1/events/history); 404 otherwise, and nothing is recorded.
+     */
     post: operations["markRead"];
     parameters: {
       path: {
@@ -313,9 +316,9 @@ export interface components {
         party?: string;
         /** @enum {unknown} */
         kind: "movement" | "flight" | "site" | "zone";
-        /** @description Shown to the other party in conflict notices. */
+        /** @description Shown to the other party in conflict notices. At most 64 characters (Unicode code points). */
         callsign?: string;
-        /** @description Free text; never disclosed to other parties. */
+        /** @description Free text; never disclosed to other parties. At most 2,000 characters (Unicode code points). */
         note?: string;
         /** @description Routes: one RFC 3339 time per vertex, non-decreasing. */
         times?: string[];
@@ -391,6 +394,10 @@ export interface components {
       /** @description e.g. `ground_ground` (docs/semantics.md §2). */
       rule: string;
       window: components["schemas"]["Window"];
+      /** @description Present when the two plans lose separation more than once: each episode's window, in time order (at most 100). `window` is then their hull (docs/channel.md §1). */
+      windows?: components["schemas"]["Window"][];
+      /** @description With `windows`: how many episodes there are (all of them, also beyond the 100 listed). */
+      windows_count?: number;
       closest_approach: components["schemas"]["ClosestApproach"];
       /** @description Between centre lines at the closest approach, 0.1 m. */
       min_distance_m: number;
@@ -477,6 +484,7 @@ export interface components {
     MessagePost: OneOf<[{
       /** @constant */
       kind: "text";
+      /** @description At most 4,000 characters (Unicode code points). */
       text: string;
       language?: string;
     }, {
@@ -525,6 +533,10 @@ export interface components {
           /** @description The contact has a webhook of its own and is paged there (docs/channel.md, "Paging contacts"). */
           paged: boolean;
         })[];
+      /** @description conflict.opened, a summary: the conflicts opened for this recipient beyond max_notices_per_party_per_minute in its last minute, still open (docs/security.md §13). `conflict` is the first of them. */
+      conflicts?: components["schemas"]["ConflictView"][];
+      /** @description conflict.opened, a summary: how many conflicts `conflicts` lists. */
+      merged?: number;
       [key: string]: unknown;
     };
     /** @description One entry of the hash-chained log (record::AuditEntryToJson). hash = hex SHA-256 over "deconflict-audit-v1\n" seq "\n" at_ms "\n" kind "\n" parties joined by "," "\n" prev_hash "\n" body_json. */
@@ -749,6 +761,16 @@ export interface components {
     };
     /** @description Not ready, shutting down, or a storage error; nothing was saved, retrying is safe. */
     Unavailable: {
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description Too many dry runs and suggestions in progress (dry_run_workers + dry_run_queue, docs/security.md §13); nothing ran. Retry after the `Retry-After` seconds. */
+    Busy: {
+      headers: {
+        /** @description Seconds to wait before retrying. */
+        "Retry-After"?: number;
+      };
       content: {
         "application/problem+json": components["schemas"]["Problem"];
       };
@@ -1044,7 +1066,7 @@ export interface operations {
   };
   /**
    * Dry run
-   * @description Party role only. An active plan of the caller with the same id is ignored, as for an amendment.
+   * @description Party role only. An active plan of the caller with the same id is ignored, as for an amendment. Runs on a small pool of its own with a time budget (docs/security.md §13): 503 with Retry-After when the pool is full, 422 when the work exceeds the budget.
    */
   checkPlan: {
     requestBody: {
@@ -1068,6 +1090,7 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       413: components["responses"]["PayloadTooLarge"];
       422: components["responses"]["Unprocessable"];
+      503: components["responses"]["Busy"];
     };
   };
   /**
@@ -1107,7 +1130,7 @@ export interface operations {
   };
   /**
    * Get a conflict
-   * @description Also records a `read` receipt (channel `api`) for every event of the caller's stream about this conflict.
+   * @description Also records a `read` receipt (channel `api`) for every event of the caller's stream about this conflict. Leaves a read receipt (channel api) for each of the caller's delivered events about this conflict.
    */
   getConflict: {
     parameters: {
@@ -1227,7 +1250,7 @@ export interface operations {
   };
   /**
    * Suggested shift of the caller's plan
-   * @description The two sides only (coordinators and observers: 403). 409 if the caller's plan is no longer active.
+   * @description The two sides only (coordinators and observers: 403). 409 if the caller's plan is no longer active. Runs on a small pool of its own with a time budget (docs/security.md §13): 503 with Retry-After when the pool is full, 422 when the work exceeds the budget.
    */
   getSuggestion: {
     parameters: {
@@ -1246,6 +1269,8 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
+      422: components["responses"]["Unprocessable"];
+      503: components["responses"]["Busy"];
     };
   };
   /** Signed receipt */
@@ -1313,7 +1338,10 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
     };
   };
-  /** Mark an event read */
+  /**
+   * Mark an event read
+   * @description Only for an event of the caller's own stream that exists and has been delivered to it (SSE, WebSocket, webhook, or returned by /v1/events/history); 404 otherwise, and nothing is recorded.
+   */
   markRead: {
     parameters: {
       path: {

@@ -303,7 +303,8 @@ std::vector<Conflict> ConflictDetector::Evaluate(const PlanView& view,
 constexpr size_t kMaxBudgetedCandidates = size_t{4} << 20;
 
 std::vector<Conflict> ConflictDetector::Check(const model::Plan& plan) const {
-  return *Check(plan, StopFn());  // never stops
+  Result<std::vector<Conflict>> r = Check(plan, StopFn());  // never stops
+  return std::move(*r);
 }
 
 Result<std::vector<Conflict>> ConflictDetector::Check(const model::Plan& plan,

@@ -65,6 +65,61 @@ Result<model::Plan> PlanFromRecord(const store::PlanRecord& r, const PlanId& key
   return p;
 }
 
+// The most episode windows one conflict's disclosure lists (`windows`); `windows_count` has them
+// all.
+constexpr size_t kMaxListedWindows = 100;
+
+// Notices to one recipient are counted per minute.
+constexpr Seconds kNoticeMinute{60};
+
+}  // namespace
+
+struct PairConflict {
+  engine::Conflict merged;
+  std::string detail_json;  // its disclosure
+};
+
+namespace {
+
+// The conflicts found between one plan and one other plan (one per episode, engine/pair_eval.h)
+// as one conflict: the hull of their windows, the closest approach of the closest episode
+// (earliest among equals), and when there are several, `windows`: each episode's window as
+// disclosed (DisclosureJson), in time order. REQUIRES: episodes non-empty, by window start.
+PairConflict MergeEpisodes(const std::vector<const engine::Conflict*>& episodes) {
+  const engine::Conflict* best = episodes.front();
+  TimeInterval hull = best->window;
+  for (const engine::Conflict* e : episodes) {
+    if (e->min_distance < best->min_distance) best = e;
+    hull.start = std::min(hull.start, e->window.start);
+    hull.end = std::max(hull.end, e->window.end);
+  }
+  PairConflict out{*best, ""};
+  out.merged.window = hull;
+  out.detail_json = DisclosureJson(out.merged);
+  if (episodes.size() == 1) return out;
+  json::value detail = json::parse(out.detail_json);
+  json::array windows;
+  for (size_t i = 0; i < episodes.size() && i < kMaxListedWindows; ++i) {
+    windows.push_back(json::parse(DisclosureJson(*episodes[i])).as_object().at("window"));
+  }
+  detail.as_object()["windows"] = std::move(windows);
+  detail.as_object()["windows_count"] = episodes.size();
+  out.detail_json = deconflict::json::Write(detail);
+  return out;
+}
+
+// The conflicts `found` for plan `key`, one per other plan (episodes merged).
+std::map<PlanId, PairConflict> ByOtherPlan(const PlanId& key,
+                                           const std::vector<engine::Conflict>& found) {
+  std::map<PlanId, std::vector<const engine::Conflict*>> episodes;
+  for (const engine::Conflict& c : found) {
+    episodes[c.plan_a == key ? c.plan_b : c.plan_a].push_back(&c);
+  }
+  std::map<PlanId, PairConflict> out;
+  for (const auto& [other, v] : episodes) out.emplace(other, MergeEpisodes(v));
+  return out;
+}
+
 // Party ids as a JSON array of their names.
 json::array NameArray(const std::vector<PartyId>& parties) {
   json::array a;
@@ -202,7 +257,9 @@ void Channel::Stop() {
 }
 
 Status Channel::Load() {
+  writer_waiting_.fetch_add(1);  // budgeted reads step aside (BudgetedRead)
   WriterLock lock(detector_mu_);
+  writer_waiting_.fetch_sub(1);
   plans_.clear();
   live_.clear();
   live_by_plan_.clear();
@@ -436,23 +493,53 @@ void Channel::DeleteContact(const Caller& caller, int64_t id, Done<bool> done) {
 
 // ----- Reads. -----
 
-std::vector<engine::Conflict> Channel::DryRun(const model::Plan& plan_with_key) const {
-  ReaderLock lock(detector_mu_);
-  return detector_->Check(plan_with_key);
+template <typename T, typename Work>
+Result<T> Channel::BudgetedRead(Deadline deadline, Work work) const {
+  const Status stopped = Status::Unavailable("stopped");
+  for (;;) {
+    while (writer_waiting_.load() > 0) {  // the writer first (it holds the lock for short steps)
+      if (std::chrono::steady_clock::now() >= deadline) return stopped;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    bool yielded = false;
+    const engine::StopFn stop = [&] {
+      yielded = writer_waiting_.load(std::memory_order_relaxed) > 0;
+      return yielded || std::chrono::steady_clock::now() >= deadline;
+    };
+    Result<T> r = [&]() -> Result<T> {
+      ReaderLock lock(detector_mu_);
+      return work(*detector_, stop);
+    }();
+    if (r.ok() || !yielded || std::chrono::steady_clock::now() >= deadline) return r;
+  }
 }
 
-Result<engine::Suggestion> Channel::Suggest(const Caller& caller,
-                                            const store::ConflictRecord& c) const {
+Result<std::vector<engine::Conflict>> Channel::DryRun(const model::Plan& plan_with_key,
+                                                      Deadline deadline) const {
+  return BudgetedRead<std::vector<engine::Conflict>>(
+      deadline, [&](const engine::ConflictDetector& d, const engine::StopFn& stop) {
+        return d.Check(plan_with_key, stop);
+      });
+}
+
+Result<engine::Suggestion> Channel::Suggest(const Caller& caller, const store::ConflictRecord& c,
+                                            Deadline deadline) const {
   int side = SideOf(c, caller.party);
   if (side < 0) return Status::PermissionDenied("not a side of conflict " + c.id);
   PlanId key = side == 0 ? PlanKey(c.party_a, c.plan_a) : PlanKey(c.party_b, c.plan_b);
-  ReaderLock lock(detector_mu_);
-  if (detector_->Find(key) == nullptr) {
-    return Status::FailedPrecondition("the plan of this conflict is no longer active");
-  }
-  engine::SuggestOptions o;
-  o.step = Seconds(static_cast<double>(options_.disclosure.time_s));  // no finer time than views
-  return engine::Suggest(*detector_, key, o);
+  return BudgetedRead<engine::Suggestion>(
+      deadline,
+      [&](const engine::ConflictDetector& d,
+          const engine::StopFn& stop) -> Result<engine::Suggestion> {
+        if (d.Find(key) == nullptr) {
+          return Status::FailedPrecondition("the plan of this conflict is no longer active");
+        }
+        engine::SuggestOptions options;
+        options.stop = stop;
+        // No finer time than the views (docs/security.md §2).
+        options.step = Seconds(static_cast<double>(options_.disclosure.time_s));
+        return engine::Suggest(d, key, options);
+      });
 }
 
 std::optional<Caller> Channel::CachedCaller(std::string_view token) {
@@ -512,6 +599,7 @@ void Channel::WriterLoop() {
 
 bool Channel::SweepDue(TimePoint now) const {
   if (SteadyMs() - last_party_refresh_ms_ >= 1000) return true;
+  if (now >= held_due_) return true;
   if (last_audit_seq_ > last_checkpoint_seq_ &&
       now - last_checkpoint_ >= options_.checkpoint_interval) {
     return true;
@@ -630,6 +718,14 @@ Status Channel::Emit(Batch& b, const PartyId& recipient, EventType type, std::st
   return Status::Ok();
 }
 
+Status Channel::AuditNotice(Batch& b, const store::ConflictRecord& c, const PartyId& r,
+                            EventType type, int64_t seq) {
+  json::object body{{"recipient", r.value()},   {"event_seq", seq},
+                    {"type", Name(type)},       {"conflict", c.id.value()},
+                    {"status", Name(c.status)}, {"deadline", FormatRfc3339Millis(c.deadline)}};
+  return Audit(b, AuditKind::kNoticeSent, {r}, deconflict::json::Write(body));
+}
+
 Status Channel::Notify(Batch& b, const store::ConflictRecord& c, EventType type,
                        const json::object& extra, const PartyId& private_to,
                        const json::object& private_extra) {
@@ -637,6 +733,7 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, EventType type,
   for (PartyId& w : Watchers()) recipients.push_back(std::move(w));
   const json::value detail = json::parse(c.detail_json);
   for (const PartyId& r : recipients) {
+    if (type == EventType::kConflictOpened && HoldNotice(b, r, c.id)) continue;
     auto role_it = roles_.find(r);
     Role role = role_it != roles_.end() ? role_it->second : Role::kParty;
     Caller as{r, role};
@@ -648,11 +745,66 @@ Status Channel::Notify(Batch& b, const store::ConflictRecord& c, EventType type,
     store::EventRecord ev;
     if (Status s = Emit(b, r, type, deconflict::json::Write(data), &ev); !s.ok()) return s;
     if (r == c.party_a || r == c.party_b) {
-      json::object body{{"recipient", r.value()},   {"event_seq", ev.seq},
-                        {"type", Name(type)},       {"conflict", c.id.value()},
-                        {"status", Name(c.status)}, {"deadline", FormatRfc3339Millis(c.deadline)}};
-      if (Status s = Audit(b, AuditKind::kNoticeSent, {r}, deconflict::json::Write(body)); !s.ok())
-        return s;
+      if (Status s = AuditNotice(b, c, r, type, ev.seq); !s.ok()) return s;
+    }
+  }
+  return Status::Ok();
+}
+
+bool Channel::HoldNotice(Batch& b, const PartyId& r, const ConflictId& id) {
+  NoticeMinute& m = notice_minutes_[r];
+  if (m.held.empty() && b.now - m.start >= kNoticeMinute) {
+    m.start = b.now;
+    m.sent = 0;
+  }
+  if (m.held.empty() && m.sent < options_.max_notices_per_party_per_minute) {
+    ++m.sent;
+    return false;
+  }
+  m.held.push_back(id);
+  held_due_ = std::min(held_due_, m.start + kNoticeMinute);
+  return true;
+}
+
+Status Channel::FlushHeldNotices(Batch& b) {
+  held_due_ = TimePoint::InfiniteFuture();
+  for (auto& [r, m] : notice_minutes_) {
+    if (m.held.empty()) continue;
+    if (b.now - m.start < kNoticeMinute) {
+      held_due_ = std::min(held_due_, m.start + kNoticeMinute);
+      continue;
+    }
+    std::vector<store::ConflictRecord*> cs;  // the held conflicts still live
+    for (const ConflictId& id : m.held) {
+      if (auto it = live_.find(id); it != live_.end()) cs.push_back(&it->second);
+    }
+    m.held.clear();
+    m.start = b.now;
+    m.sent = cs.empty() ? 0 : 1;
+    if (cs.empty()) continue;
+    auto role_it = roles_.find(r);
+    const Caller as{r, role_it != roles_.end() ? role_it->second : Role::kParty};
+    json::array views;
+    for (store::ConflictRecord* c : cs) {
+      // Time to acknowledge counts from this notice, not from the conflict's opening.
+      TimePoint deadline = options_.deadlines.DeadlineFor(b.now, c->window_start);
+      if ((r == c->party_a || r == c->party_b) && deadline > c->deadline) {
+        c->deadline = deadline;
+        c->updated = b.now;
+        if (Status s = b.txn->PutConflict(*c); !s.ok()) return s;
+      }
+      views.push_back(ConflictView(*c, as, options_.disclosure));
+    }
+    json::object data{{"conflict", views.front()},
+                      {"conflicts", views},
+                      {"merged", static_cast<int64_t>(views.size())}};
+    store::EventRecord ev;
+    if (Status s = Emit(b, r, EventType::kConflictOpened, deconflict::json::Write(data), &ev);
+        !s.ok())
+      return s;
+    for (store::ConflictRecord* c : cs) {
+      if (r != c->party_a && r != c->party_b) continue;
+      if (Status s = AuditNotice(b, *c, r, EventType::kConflictOpened, ev.seq); !s.ok()) return s;
     }
   }
   return Status::Ok();
@@ -684,6 +836,27 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
       return Status::Ok();
     }
   }
+  model::Plan plan = std::move(op.plan);
+  plan.id = key;
+  plan.party = op.caller.party;
+  // A zone restricting others waits for a coordinator: it is not checked (it opens nothing yet).
+  const bool pending = options_.zones_need_approval && !op.pre_approved && NeedsApproval(plan);
+  std::vector<engine::Conflict> found;
+  if (!pending) {
+    ReaderLock lock(detector_mu_);
+    found = detector_->Check(plan);
+  }
+  const std::map<PlanId, PairConflict> by_other = ByOtherPlan(key, found);
+  const size_t opening = Opening(key, by_other);
+  if (opening > static_cast<size_t>(options_.max_conflicts_per_submission)) {
+    op.status = Status::Invalid(
+        {{"geometry", "this plan would open " + std::to_string(opening) +
+                          " conflicts with other parties' plans, more than the " +
+                          std::to_string(options_.max_conflicts_per_submission) +
+                          " one submission may open (max_conflicts_per_submission); split it or "
+                          "coordinate it first"}});
+    return Status::Ok();
+  }
   PlanState next;
   next.record.party = op.caller.party;
   next.record.id = id;
@@ -694,16 +867,13 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
   const AuditKind why =
       op.mode == Write::kCreate ? AuditKind::kPlanSubmitted : AuditKind::kPlanAmended;
   op.out.emplace();
-  if (options_.zones_need_approval && !op.pre_approved && NeedsApproval(op.plan)) {
+  if (pending) {
     next.record.status = PlanStatus::kPending;
     return StorePending(b, key, std::move(next.record), &*op.out, why);
   }
-  model::Plan plan = std::move(op.plan);
-  plan.id = key;
-  plan.party = op.caller.party;
   next.plan = std::move(plan);
   next.plan_version = next.record.version;
-  return ReplacePlan(b, key, std::move(next), &*op.out, why);
+  return ReplacePlan(b, key, std::move(next), by_other, &*op.out, why);
 }
 
 Status Channel::StorePending(Batch& b, const PlanId& key, store::PlanRecord rec, PlanOutcome* out,
@@ -779,8 +949,20 @@ Status Channel::Apply(Batch& b, op::Review& op) {
   json::object extra{{"by", op.caller.party.value()}};
   if (!op.approve) extra["reason"] = op.reason;
   op.out.emplace();
+  // The conflicts of the version that takes effect (none when the zone is rejected outright).
+  std::map<PlanId, PairConflict> by_other;
+  if (next.plan) {
+    std::vector<engine::Conflict> found;
+    {
+      ReaderLock lock(detector_mu_);
+      found = detector_->Check(*next.plan);
+    }
+    by_other = ByOtherPlan(key, found);
+  }
   const AuditKind why = op.approve ? AuditKind::kPlanApproved : AuditKind::kPlanRejected;
-  if (Status s = ReplacePlan(b, key, std::move(next), &*op.out, why, extra); !s.ok()) return s;
+  if (Status s = ReplacePlan(b, key, std::move(next), by_other, &*op.out, why, extra); !s.ok()) {
+    return s;
+  }
   return AnnouncePlan(b, op.out->plan,
                       op.approve ? EventType::kPlanApproved : EventType::kPlanRejected, extra,
                       false);
@@ -817,18 +999,16 @@ Status Channel::Apply(Batch& b, op::Cancel& op) {
   next.record.status = PlanStatus::kCancelled;
   next.record.created = b.now;
   op.out.emplace();
-  return ReplacePlan(b, key, std::move(next), &*op.out, AuditKind::kPlanCancelled);
+  return ReplacePlan(b, key, std::move(next), {}, &*op.out, AuditKind::kPlanCancelled);
 }
 
-Status Channel::ReplacePlan(Batch& b, const PlanId& key, PlanState next, PlanOutcome* out,
+Status Channel::ReplacePlan(Batch& b, const PlanId& key, PlanState next,
+                            const std::map<PlanId, PairConflict>& found, PlanOutcome* out,
                             AuditKind why, const json::object& extra) {
-  std::vector<engine::Conflict> found;
-  if (next.plan) {
-    ReaderLock lock(detector_mu_);
-    found = detector_->Check(*next.plan);
-  }
   {
+    writer_waiting_.fetch_add(1);  // budgeted reads step aside (BudgetedRead)
     WriterLock lock(detector_mu_);
+    writer_waiting_.fetch_sub(1);
     if (detector_->Find(key) != nullptr) {
       if (Status s = detector_->Remove(key); !s.ok()) return s;
     }
@@ -852,51 +1032,54 @@ Status Channel::ReplacePlan(Batch& b, const PlanId& key, PlanState next, PlanOut
   return Reconcile(b, key, found, still_active, out);
 }
 
-Status Channel::Reconcile(Batch& b, const PlanId& key, const std::vector<engine::Conflict>& found,
-                          bool still_active, PlanOutcome* out) {
-  // Pair the conflicts found now with the live ones, per other plan.
-  std::map<PlanId, std::vector<const engine::Conflict*>> now_by_other;
-  for (const engine::Conflict& c : found) {
-    const PlanId& other = c.plan_a == key ? c.plan_b : c.plan_a;
-    now_by_other[other].push_back(&c);
-  }
-  std::map<PlanId, std::vector<ConflictId>> live_by_other;
+std::map<PlanId, std::vector<ConflictId>> Channel::LiveByOtherPlan(const PlanId& key) const {
+  std::map<PlanId, std::vector<ConflictId>> out;
   auto lit = live_by_plan_.find(key);
-  if (lit != live_by_plan_.end()) {
-    for (const ConflictId& id : lit->second) {
-      const store::ConflictRecord& c = live_.at(id);
-      PlanId a = PlanKey(c.party_a, c.plan_a), bk = PlanKey(c.party_b, c.plan_b);
-      live_by_other[a == key ? bk : a].push_back(id);
-    }
+  if (lit == live_by_plan_.end()) return out;
+  for (const ConflictId& id : lit->second) {
+    const store::ConflictRecord& c = live_.at(id);
+    PlanId a = PlanKey(c.party_a, c.plan_a), bk = PlanKey(c.party_b, c.plan_b);
+    out[a == key ? bk : a].push_back(id);
   }
+  return out;
+}
+
+size_t Channel::Opening(const PlanId& key, const std::map<PlanId, PairConflict>& found) const {
+  auto live = LiveByOtherPlan(key);
+  size_t n = 0;
+  for (const auto& [other, pc] : found) {
+    const auto& old = live[other];
+    n += !(old.size() == 1 && live_.at(old[0]).detail_json == pc.detail_json);
+  }
+  return n;
+}
+
+Status Channel::Reconcile(Batch& b, const PlanId& key,
+                          const std::map<PlanId, PairConflict>& now_by_other, bool still_active,
+                          PlanOutcome* out) {
+  // Pair the conflict found now with the live ones, per other plan (one per plan pair: its
+  // episodes merged, MergeEpisodes).
+  std::map<PlanId, std::vector<ConflictId>> live_by_other = LiveByOtherPlan(key);
   std::set<PlanId> others;
   for (const auto& [o, v] : now_by_other) others.insert(o);
   for (const auto& [o, v] : live_by_other) others.insert(o);
   for (const PlanId& other : others) {
-    const auto& fresh = now_by_other[other];
+    auto fresh = now_by_other.find(other);
     auto& old = live_by_other[other];
-    std::sort(old.begin(), old.end(), [&](const ConflictId& x, const ConflictId& y) {
-      const auto &cx = live_.at(x), &cy = live_.at(y);
-      return std::tie(cx.window_start, cx.id) < std::tie(cy.window_start, cy.id);
-    });
-    bool same = fresh.size() == old.size();
-    for (size_t i = 0; same && i < fresh.size(); ++i) {
-      same = DisclosureJson(*fresh[i]) == live_.at(old[i]).detail_json;
-    }
+    const bool same = fresh != now_by_other.end() && old.size() == 1 &&
+                      live_.at(old[0]).detail_json == fresh->second.detail_json;
     if (same) {
-      for (const ConflictId& id : old) {
-        store::ConflictRecord& c = live_.at(id);
-        int64_t& v = PlanKey(c.party_a, c.plan_a) == key ? c.version_a : c.version_b;
-        v = out->plan.version;
-        c.updated = b.now;
-        if (Status s = b.txn->PutConflict(c); !s.ok()) return s;
-        out->unchanged.push_back(c);
-      }
+      store::ConflictRecord& c = live_.at(old[0]);
+      int64_t& v = PlanKey(c.party_a, c.plan_a) == key ? c.version_a : c.version_b;
+      v = out->plan.version;
+      c.updated = b.now;
+      if (Status s = b.txn->PutConflict(c); !s.ok()) return s;
+      out->unchanged.push_back(c);
       continue;
     }
-    Resolution resolution = !still_active   ? Resolution::kCancelled
-                            : fresh.empty() ? Resolution::kAmended
-                                            : Resolution::kSuperseded;
+    Resolution resolution = !still_active                 ? Resolution::kCancelled
+                            : fresh == now_by_other.end() ? Resolution::kAmended
+                                                          : Resolution::kSuperseded;
     for (const ConflictId& id : old) {
       store::ConflictRecord c = live_.at(id);
       if (Status s = CloseConflict(b, &c, Event::Resolve(resolution), out->plan.party); !s.ok()) {
@@ -904,16 +1087,19 @@ Status Channel::Reconcile(Batch& b, const PlanId& key, const std::vector<engine:
       }
       out->closed.push_back(std::move(c));
     }
-    for (const engine::Conflict* c : fresh) {
+    if (fresh != now_by_other.end()) {
       store::ConflictRecord opened;
-      if (Status s = OpenConflict(b, *c, &opened); !s.ok()) return s;
+      if (Status s = OpenConflict(b, fresh->second.merged, fresh->second.detail_json, &opened);
+          !s.ok())
+        return s;
       out->opened.push_back(std::move(opened));
     }
   }
   return Status::Ok();
 }
 
-Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::ConflictRecord* out) {
+Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, std::string detail_json,
+                             store::ConflictRecord* out) {
   store::ConflictRecord r;
   r.id = ConflictId("c-" + record::RandomHex(8));
   PlanRef side_a = FromEngineId(c.plan_a), side_b = FromEngineId(c.plan_b);
@@ -924,9 +1110,11 @@ Status Channel::OpenConflict(Batch& b, const engine::Conflict& c, store::Conflic
   r.version_a = plans_.at(c.plan_a).plan_version;  // the versions in force
   r.version_b = plans_.at(c.plan_b).plan_version;
   r.status = ConflictStatus::kOpen;
-  r.detail_json = DisclosureJson(c);  // exact: coordinators' view; parties' views derive from it
-  // The columns hold the window as a party may see it (rounded outward to disclosure.time_s), so
-  // that the deadline, expiry and list order disclose no finer time than the views.
+  // Exact (DisclosureJson, with the episodes' windows): coordinators' view; parties' views derive
+  // from it. The columns hold the window as a party may see it (rounded outward to
+  // disclosure.time_s), so that the deadline, expiry and list order disclose no finer time than
+  // the views.
+  r.detail_json = std::move(detail_json);
   const int64_t step_s = options_.disclosure.time_s;
   r.window_start = WholeMillis(SnapTime(c.window.start, step_s, false));
   r.window_end = WholeMillis(SnapTime(c.window.end, step_s, true));
@@ -1159,6 +1347,10 @@ Status Channel::Apply(Batch& b, op::DeleteContact& op) {
 // The sweep, in steps: conflicts with something due expire or escalate (paging the contacts an
 // escalation names), then a checkpoint is signed when one is due.
 Status Channel::Sweep(Batch& b, bool force_checkpoint) {
+  // Held notices first: their sides' deadlines count from the summary, before any escalation.
+  if (b.now >= held_due_) {
+    if (Status s = FlushHeldNotices(b); !s.ok()) return s;
+  }
   // Only conflicts with something due: most batches look at none (next_due_ is a lower bound
   // of every live conflict's NextDue; acknowledgements only move those later).
   if (b.now >= next_due_) {

@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -61,6 +62,9 @@ struct DryRunRecord;
 }  // namespace op
 
 using deconflict::Role;  // base/vocabulary.h: Name(role), Parse<Role>(text)
+
+// The conflict of a plan with one other plan, its episodes merged (channel.cc).
+struct PairConflict;
 
 // Who is calling (from the API token).
 struct Caller {
@@ -110,6 +114,12 @@ struct ChannelOptions {
   // approves it (ReviewPlan); until then its newest version is pending (docs/security.md §11).
   // DEFAULT: true. false: every zone takes effect when submitted.
   bool zones_need_approval = true;
+  // Bounded work (docs/security.md §13). DEFAULT: 100. A plan write that would open more
+  // conflicts (one per other plan) is refused (InvalidArgument); nothing is stored.
+  int max_conflicts_per_submission = 100;
+  // DEFAULT: 60. conflict.opened events one recipient gets per minute; the conflicts opened for
+  // it beyond that are held and announced in one summary event when its minute ends.
+  int max_notices_per_party_per_minute = 60;
 };
 
 // True if `p` is a zone that restricts at least one other party (restricted_parties absent, i.e.
@@ -182,10 +192,17 @@ class Channel {
 
   // Dry run: the conflicts `plan` would have with every active plan of other parties now
   // (an active plan with the same key is ignored, as for an amendment).
-  std::vector<engine::Conflict> DryRun(const model::Plan& plan_with_key) const;
+  //
+  // Budgeted reads (DryRun, Suggest) stop at `deadline` (steady clock; max() = never) with
+  // Unavailable("stopped"). They never make the writer wait: when it wants the detector, they
+  // stop, step aside until it is done, and start again (within the same deadline).
+  using Deadline = std::chrono::steady_clock::time_point;
+  Result<std::vector<engine::Conflict>> DryRun(const model::Plan& plan_with_key,
+                                               Deadline deadline = Deadline::max()) const;
   // The engine's shift suggestion for the caller's plan in conflict `c`. REQUIRES: the caller's
   // party is a side of `c`. FailedPrecondition when that plan is no longer active.
-  Result<engine::Suggestion> Suggest(const Caller& caller, const store::ConflictRecord& c) const;
+  Result<engine::Suggestion> Suggest(const Caller& caller, const store::ConflictRecord& c,
+                                     Deadline deadline = Deadline::max()) const;
 
   // Token -> caller; Unauthenticated if unknown or revoked. Cached for a few seconds.
   Result<Caller> Authenticate(std::string_view token);
@@ -254,14 +271,22 @@ class Channel {
   Status PageStep(Batch& b, const store::ConflictRecord& c, const PartyId& party, int level,
                   const std::vector<store::ContactRecord>& alerted);
   Status CheckpointStep(Batch& b, bool force);
-  // `extra`: fields added to the audit entry's body (a review's "by" and "reason").
-  Status ReplacePlan(Batch& b, const PlanId& key, PlanState next, PlanOutcome* out, AuditKind why,
+  // `found`: the conflicts of next.plan (none when cancelled) by other plan, found before the
+  // change. `extra`: fields added to the audit entry's body (a review's "by" and "reason").
+  Status ReplacePlan(Batch& b, const PlanId& key, PlanState next,
+                     const std::map<PlanId, PairConflict>& found, PlanOutcome* out, AuditKind why,
                      const boost::json::object& extra = {});
   // After plan `key` changed to out->plan: the conflicts `found` now, paired with its live ones
   // per other plan, are kept (unchanged details), or close the old and open the new.
-  Status Reconcile(Batch& b, const PlanId& key, const std::vector<engine::Conflict>& found,
+  Status Reconcile(Batch& b, const PlanId& key, const std::map<PlanId, PairConflict>& found,
                    bool still_active, PlanOutcome* out);
-  Status OpenConflict(Batch& b, const engine::Conflict& c, store::ConflictRecord* out);
+  // Plan `key`'s live conflicts by the other plan.
+  std::map<PlanId, std::vector<ConflictId>> LiveByOtherPlan(const PlanId& key) const;
+  // How many conflicts Reconcile would open for plan `key` with `found`.
+  size_t Opening(const PlanId& key, const std::map<PlanId, PairConflict>& found) const;
+  // `detail_json`: c's disclosure (MergeEpisodes).
+  Status OpenConflict(Batch& b, const engine::Conflict& c, std::string detail_json,
+                      store::ConflictRecord* out);
   // Applies `e` (kResolve or kExpire) to the live conflict *c and records its closing.
   Status CloseConflict(Batch& b, store::ConflictRecord* c, const Event& e, const PartyId& actor);
   // Persists a conflict that has just closed, removes it from the live set, records and
@@ -274,9 +299,23 @@ class Channel {
                 const boost::json::object& extra, const PartyId& private_to = PartyId(),
                 const boost::json::object& private_extra = {});
   Status Audit(Batch& b, AuditKind kind, std::vector<PartyId> parties, std::string body_json);
+  // Notice.sent for side `r` of `c`, announced in its event `seq`.
+  Status AuditNotice(Batch& b, const store::ConflictRecord& c, const PartyId& r, EventType type,
+                     int64_t seq);
+  // True when the conflict.opened notice of `id` to `r` must wait for `r`'s minute to end
+  // (max_notices_per_party_per_minute); it is then held.
+  bool HoldNotice(Batch& b, const PartyId& r, const ConflictId& id);
+  // Sends each recipient whose minute has ended one summary conflict.opened event of the live
+  // conflicts held for it, and gives their sides at least the usual time to acknowledge from now.
+  Status FlushHeldNotices(Batch& b);
   Status Emit(Batch& b, const PartyId& recipient, EventType type, std::string data_json,
               store::EventRecord* out = nullptr);
   std::vector<PartyId> Watchers() const;  // coordinators and observers
+  // Runs `work(detector, stop)` under a ReaderLock of the detector until it finishes, or until
+  // `deadline` (Unavailable "stopped"); `stop` turns true when the writer wants the detector, and
+  // the work then starts again once the writer is done.
+  template <typename T, typename Work>
+  Result<T> BudgetedRead(Deadline deadline, Work work) const;
   void RefreshParties();
 
   store::Store* store_;
@@ -294,6 +333,8 @@ class Channel {
   // The detector is changed by the writer (under a WriterLock) and read by DryRun/Suggest and the
   // writer itself (under a ReaderLock). The rest below is owned by the writer thread.
   mutable SharedMutex detector_mu_;
+  // > 0 while the writer waits for detector_mu_ exclusively: budgeted reads then step aside.
+  mutable std::atomic<int> writer_waiting_{0};
   std::unique_ptr<engine::ConflictDetector> detector_ GUARDED_BY(detector_mu_)
       PT_GUARDED_BY(detector_mu_);
   std::map<PlanId, PlanState> plans_;                    // by key (EngineId)
@@ -301,6 +342,13 @@ class Channel {
   std::map<PlanId, std::set<ConflictId>> live_by_plan_;  // plan key -> conflict ids
   TimePoint next_due_;             // <= NextDue of every live conflict: Sweep scans from then
   std::map<PartyId, Role> roles_;  // party -> role
+  struct NoticeMinute {
+    TimePoint start;               // of the recipient's current minute
+    int sent = 0;                  // conflict.opened events in it
+    std::vector<ConflictId> held;  // opened beyond the limit, for the summary
+  };
+  std::map<PartyId, NoticeMinute> notice_minutes_;    // by recipient
+  TimePoint held_due_ = TimePoint::InfiniteFuture();  // the first held minute's end
   std::map<PartyId, std::vector<int64_t>> webhooks_;  // party -> active webhook ids
   int64_t last_party_refresh_ms_ = 0;
   int64_t last_unacked_count_ms_ = 0;  // SteadyMs of the last count of unacknowledged notices

@@ -80,6 +80,8 @@ class ChannelTest : public ::testing::Test {
     o.key_file = (dir_ / "server.key").string();
     o.now = [this] { return Ms(now_.load()); };
     o.sweep_interval_ms = 20;
+    o.max_conflicts_per_submission = max_conflicts_;
+    o.max_notices_per_party_per_minute = max_notices_;
     auto c = Channel::Open(store_.get(), o);
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     channel_ = std::move(*c);
@@ -130,6 +132,7 @@ class ChannelTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  int max_conflicts_ = 100, max_notices_ = 60;  // ChannelOptions for the next Open()
   std::atomic<int64_t> now_{0};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Channel> channel_;
@@ -313,7 +316,7 @@ TEST_F(ChannelTest, CancellationResolves) {
                     plan.id = PlanId("RU:probe");
                     return plan;
                   }())
-                  .empty());
+                  ->empty());
 }
 
 TEST_F(ChannelTest, MissedDeadlineEscalatesThenExpires) {
@@ -440,6 +443,114 @@ TEST_F(ChannelTest, MessagesAreThreadedAndOnTheRecord) {
   bool found = false;
   for (const auto& e : entries) found |= e.kind == "message.posted";
   EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace deconflict::channel
+
+namespace deconflict::channel {
+namespace {
+
+// RU's slow north-south patrol at longitude `lon` (220 m in minutes 0..20) across 37.00 N, which
+// US's east-west patrol (UsPatrol) meets as it passes.
+json::value RuLine(const std::string& id, double lon) {
+  return MovementFeature(id, "RU", {{lon, 36.999}, {lon, 37.001}}, {0, 20});
+}
+
+int CountEvents(const std::vector<store::EventRecord>& events, EventType type) {
+  return static_cast<int>(std::count_if(
+      events.begin(), events.end(), [&](const store::EventRecord& e) { return e.type == type; }));
+}
+
+// A zigzag across another plan's line meets it once per leg: one conflict for the plan pair,
+// one notice per side, its disclosure listing every episode's window (docs/security.md §13).
+TEST_F(ChannelTest, EpisodesOfOnePlanPairAreOneConflictListingTheirWindows) {
+  ASSERT_TRUE(Submit("RU", RuLine("ru-1", 41.70)).ok());
+  // Ten legs back and forth across RU's patrol, a minute each; the turning points lie 1.8 km off
+  // (separation: 1,000 m + two 50 m corridors).
+  std::vector<std::pair<double, double>> coords;
+  std::vector<int> minutes;
+  for (int i = 0; i <= 10; ++i) {
+    coords.push_back({i % 2 == 0 ? 41.68 : 41.72, 37.00});
+    minutes.push_back(i);
+  }
+  auto us = Submit("US", MovementFeature("us-1", "US", coords, minutes));
+  ASSERT_TRUE(us.ok()) << us.status().ToString();
+  ASSERT_EQ(us->opened.size(), 1u);
+  json::value detail = json::parse(us->opened[0].detail_json);
+  ASSERT_TRUE(detail.as_object().contains("windows")) << us->opened[0].detail_json;
+  EXPECT_EQ(detail.at("windows").as_array().size(), 10u);
+  EXPECT_EQ(detail.at("windows_count").as_int64(), 10);
+  for (const char* party : {"US", "RU", "JCC"}) {
+    EXPECT_EQ(CountEvents(Events(party), EventType::kConflictOpened), 1) << party;
+  }
+  // The same plan submitted again (an amendment without change) keeps the one conflict.
+  auto again = Submit("US", MovementFeature("us-1", "US", coords, minutes), Write::kAmend, 1);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->opened.empty());
+  EXPECT_EQ(again->unchanged.size(), 1u);
+}
+
+// A plan write that would open more than max_conflicts_per_submission conflicts is refused and
+// leaves nothing behind; one at the limit passes.
+TEST_F(ChannelTest, ConflictsPerSubmissionAreCapped) {
+  max_conflicts_ = 3;
+  Reopen();
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(Submit("RU", RuLine("ru-" + std::to_string(i), 41.62 + 0.04 * i)).ok());
+  }
+  auto wide = Submit("US", UsPatrol());  // crosses all four
+  ASSERT_FALSE(wide.ok());
+  EXPECT_EQ(wide.status().code(), StatusCode::kInvalidArgument);
+  ASSERT_EQ(wide.status().issues().size(), 1u);
+  EXPECT_EQ(wide.status().issues()[0].path, "geometry");
+  EXPECT_NE(wide.status().issues()[0].reason.find("would open 4 conflicts"), std::string::npos);
+  EXPECT_TRUE(Events("RU").empty());
+  EXPECT_FALSE(store_->GetPlan(PartyId("US"), PlanId("us-1"))->has_value());
+  // Three of them (41.62, 41.66, 41.70): at the limit.
+  auto ok = Submit("US", MovementFeature("us-1", "US", {{41.60, 37.00}, {41.72, 37.00}}, {0, 12}));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->opened.size(), 3u);
+}
+
+// Beyond max_notices_per_party_per_minute, a recipient's conflict.opened notices are held and
+// sent as one summary event when its minute ends; every conflict exists and is listed from the
+// start, and its side gets the usual time to acknowledge from the summary on.
+TEST_F(ChannelTest, NoticesBeyondThePerMinuteLimitAreMergedIntoOneSummary) {
+  max_notices_ = 2;
+  Reopen();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(Submit("RU", RuLine("ru-" + std::to_string(i), 41.62 + 0.03 * i)).ok());
+  }
+  auto us = Submit("US", UsPatrol());
+  ASSERT_TRUE(us.ok()) << us.status().ToString();
+  ASSERT_EQ(us->opened.size(), 5u);
+  Settle();
+  for (const char* party : {"US", "RU", "JCC"}) {
+    EXPECT_EQ(CountEvents(Events(party), EventType::kConflictOpened), 2) << party;
+  }
+  auto listed = store_->ListConflicts({.party = PartyId("RU")});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 5u);  // all of them, notified or not
+
+  now_ += 61'000;  // the minute ends: one summary of the three held
+  Settle();
+  for (const char* party : {"US", "RU", "JCC"}) {
+    auto events = Events(party);
+    ASSERT_EQ(CountEvents(events, EventType::kConflictOpened), 3) << party;
+    json::value summary = json::parse(events.back().data_json);
+    EXPECT_EQ(summary.at("merged").as_int64(), 3) << party;
+    EXPECT_EQ(summary.at("conflicts").as_array().size(), 3u) << party;
+  }
+  // The held conflicts' deadline counts from the summary: 10 min (a window ~1 h away) after it.
+  int later = 0;
+  for (const auto& c : *store_->ListConflicts({.party = PartyId("RU")})) {
+    if (c.deadline == c.created + Seconds(661)) ++later;
+    EXPECT_TRUE(c.deadline == c.created + Seconds(600) || c.deadline == c.created + Seconds(661))
+        << c.id.value();
+  }
+  EXPECT_EQ(later, 3);
+  EXPECT_TRUE(VerifyLog().ok());
 }
 
 }  // namespace

@@ -78,6 +78,30 @@ json::object AreaJson(const GridCell& g) {
 
 double FloorTo(double x, double step) { return std::floor(x / step) * step; }
 
+// A window as a party sees it: rounded outward to whole time steps.
+json::object CoarseWindow(const json::object& w, const DisclosureOptions& o) {
+  return json::object{
+      {"start", TimeText(SnapTime(ParseTimeText(w.if_contains("start")), o.time_s, false))},
+      {"end", TimeText(SnapTime(ParseTimeText(w.if_contains("end")), o.time_s, true))}};
+}
+
+// The windows of the episodes of a merged conflict (`windows`, `windows_count`), if it has them.
+void AddEpisodeWindows(const json::object& d, const DisclosureOptions& o, bool exact,
+                       json::object* v) {
+  const json::value* windows = d.if_contains("windows");
+  if (windows == nullptr || !windows->is_array()) return;
+  if (exact) {
+    (*v)["windows"] = *windows;
+  } else {
+    json::array coarse;
+    for (const json::value& w : windows->get_array()) {
+      coarse.push_back(CoarseWindow(w.as_object(), o));
+    }
+    (*v)["windows"] = std::move(coarse);
+  }
+  if (const json::value* n = d.if_contains("windows_count")) (*v)["windows_count"] = *n;
+}
+
 // The part of the view that depends on the caller: coarse (a party, the record) or exact.
 json::object BaseView(const json::object& d, const DisclosureOptions& o, bool exact) {
   json::object v;
@@ -93,14 +117,13 @@ json::object BaseView(const json::object& d, const DisclosureOptions& o, bool ex
     v["closest_approach"] = cpa;
     v["min_distance_m"] = min_m;
   } else {
-    v["window"] = json::object{
-        {"start", TimeText(SnapTime(ParseTimeText(w.if_contains("start")), o.time_s, false))},
-        {"end", TimeText(SnapTime(ParseTimeText(w.if_contains("end")), o.time_s, true))}};
+    v["window"] = CoarseWindow(w, o);
     // Rounded down, like the window's start: to the nearest would tell which half of the step.
     const TimePoint t = SnapTime(ParseTimeText(cpa.if_contains("time")), o.time_s, false);
     v["closest_approach"] = json::object{{"time", TimeText(t)}};
     v["min_distance_m"] = FloorTo(min_m, o.cell_m);
   }
+  AddEpisodeWindows(d, o, exact, &v);
   v["required_m"] = d.at("required_m");
   if (vertical != nullptr) {
     const double m = vertical->to_number<double>();

@@ -242,7 +242,8 @@ void ConflictDetector::SortUnique(std::vector<std::vector<Candidate>>* parts, in
 
 std::vector<Conflict> ConflictDetector::Evaluate(const PlanView& view,
                                                  std::vector<Candidate>* candidates, int threads,
-                                                 const ProgressFn& progress) const {
+                                                 const ProgressFn& progress, const StopFn& stop,
+                                                 bool* stopped) const {
   // Group boundaries: one group per plan pair.
   std::vector<size_t> starts;
   for (size_t i = 0; i < candidates->size(); ++i) {
@@ -258,7 +259,12 @@ std::vector<Conflict> ConflictDetector::Evaluate(const PlanView& view,
   std::vector<std::vector<ElementPair>> scratch(static_cast<size_t>(workers));
   std::atomic<size_t> done{0};
   std::mutex progress_mu;
+  std::atomic<bool> halt{false};
   ParallelFor(groups, workers, [&](size_t g, int w) {
+    if (stop && (halt.load(std::memory_order_relaxed) || stop())) {
+      halt.store(true, std::memory_order_relaxed);
+      return;
+    }
     const Candidate& first = (*candidates)[starts[g]];
     uint32_t a = first.pa, b = first.pb;
     const bool swap = view.plan(b).plan->id < view.plan(a).plan->id;
@@ -271,7 +277,9 @@ std::vector<Conflict> ConflictDetector::Evaluate(const PlanView& view,
     }
     if (swap) std::sort(pairs.begin(), pairs.end());
     if (const auto rule = RuleFor(view.plan(a), view.plan(b), rules_)) {
-      EvaluatePair(view, a, b, *rule, pairs, &found[static_cast<size_t>(w)]);
+      if (!EvaluatePair(view, a, b, *rule, pairs, &found[static_cast<size_t>(w)], stop)) {
+        halt.store(true, std::memory_order_relaxed);
+      }
     }
     const size_t d = done.fetch_add(1) + 1;
     if (progress && (d % 4096 == 0 || d == groups)) {
@@ -280,6 +288,10 @@ std::vector<Conflict> ConflictDetector::Evaluate(const PlanView& view,
     }
   });
   std::vector<Conflict> out;
+  if (halt.load()) {
+    if (stopped) *stopped = true;
+    return out;
+  }
   for (auto& f : found) {
     out.insert(out.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
   }
@@ -287,7 +299,16 @@ std::vector<Conflict> ConflictDetector::Evaluate(const PlanView& view,
   return out;
 }
 
+// The most candidate element pairs a Check under a StopFn gathers (16 bytes each: 64 MiB).
+constexpr size_t kMaxBudgetedCandidates = size_t{4} << 20;
+
 std::vector<Conflict> ConflictDetector::Check(const model::Plan& plan) const {
+  Result<std::vector<Conflict>> r = Check(plan, StopFn());  // never stops
+  return std::move(*r);
+}
+
+Result<std::vector<Conflict>> ConflictDetector::Check(const model::Plan& plan,
+                                                      const StopFn& stop) const {
   std::vector<Element> local_elements;
   std::vector<CompiledPlan> local_plans;
   local_plans.push_back(Compile(plan, kLocalBit, &local_elements));
@@ -299,8 +320,11 @@ std::vector<Conflict> ConflictDetector::Check(const model::Plan& plan) const {
   const uint32_t skip = same == by_id_.end() ? kUnknownParty : same->second;
   const PlanView view = View(local_plans, local_elements);
   if (options_.use_brute_force) return BruteForceCheck(view, kLocalBit, skip);
+  const Status stopped_status = Status::Unavailable("stopped");
   std::vector<Candidate> candidates;
   for (uint32_t k = 0; k < local_elements.size(); ++k) {
+    // Under a stop, memory is bounded too: more element pairs than kMaxBudgetedCandidates stop.
+    if (stop && (stop() || candidates.size() > kMaxBudgetedCandidates)) return stopped_status;
     Candidates(
         view, kLocalBit | k, /*first_class=*/0, [&](const GridEntry& c) { return c.plan != skip; },
         &candidates);
@@ -308,7 +332,10 @@ std::vector<Conflict> ConflictDetector::Check(const model::Plan& plan) const {
   std::vector<std::vector<Candidate>> parts(1);
   parts[0].swap(candidates);
   SortUnique(&parts, 1, &candidates);
-  return Evaluate(view, &candidates, 1, {});
+  bool stopped = false;
+  std::vector<Conflict> out = Evaluate(view, &candidates, 1, {}, stop, &stopped);
+  if (stopped) return stopped_status;
+  return out;
 }
 
 std::vector<Conflict> ConflictDetector::DetectAll(const ProgressFn& progress) const {

@@ -58,6 +58,10 @@ class ConflictDetector {
   // detector of another party. A plan in the detector with the same id is ignored, so that an
   // amendment is checked against everything else. Sorted by SortConflicts.
   std::vector<Conflict> Check(const model::Plan& plan) const;
+  // Check, asking `stop` once per element of `plan` and per plan pair evaluated; Unavailable
+  // ("stopped") as soon as it returns true, or when more than 4 Mi candidate element pairs (64 MiB)
+  // would be gathered. An empty `stop` never stops (and bounds nothing).
+  Result<std::vector<Conflict>> Check(const model::Plan& plan, const StopFn& stop) const;
 
   // Every conflict among the plans in the detector. Sorted by SortConflicts.
   std::vector<Conflict> DetectAll(const ProgressFn& progress = {}) const;
@@ -90,8 +94,10 @@ class ConflictDetector {
   void SortUnique(std::vector<std::vector<Candidate>>* parts, int workers,
                   std::vector<Candidate>* out) const;
   // REQUIRES: candidates sorted and unique (SortUnique).
+  // Stops early (setting *stopped) when `stop` returns true.
   std::vector<Conflict> Evaluate(const PlanView& view, std::vector<Candidate>* candidates,
-                                 int threads, const ProgressFn& progress) const;
+                                 int threads, const ProgressFn& progress, const StopFn& stop = {},
+                                 bool* stopped = nullptr) const;
   std::vector<Conflict> BruteForceCheck(const PlanView& view, uint32_t q, uint32_t skip) const;
   std::vector<Conflict> BruteForceAll(const ProgressFn& progress) const;
   void BruteForcePair(const PlanView& view, uint32_t x, uint32_t y,

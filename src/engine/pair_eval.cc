@@ -527,13 +527,20 @@ std::optional<PairRule> RuleFor(const CompiledPlan& a, const CompiledPlan& b,
 
 namespace {
 
+// Sets *stopped (and returns nothing) when `stop` says so; it is asked every 4,096 candidates.
 std::vector<Hit> CollectHits(const PlanView& view, uint32_t a, uint32_t b, const PairRule& rule,
-                             std::span<const ElementPair> candidates, bool shift_mode) {
+                             std::span<const ElementPair> candidates, bool shift_mode,
+                             const StopFn& stop = {}, bool* stopped = nullptr) {
   const CompiledPlan& pa = view.plan(a);
   const CompiledPlan& pb = view.plan(b);
   const bool ma = IsMover(pa.cls), mb = IsMover(pb.cls);
   std::vector<Hit> hits;
+  size_t n = 0;
   for (const ElementPair& c : candidates) {
+    if (stop && (++n & 4095) == 0 && stop()) {
+      *stopped = true;
+      return {};
+    }
     const Element& ea = view.element(c.a);
     const Element& eb = view.element(c.b);
     if (ea.kind == Element::kArea || eb.kind == Element::kArea) continue;
@@ -547,16 +554,20 @@ std::vector<Hit> CollectHits(const PlanView& view, uint32_t a, uint32_t b, const
 
 }  // namespace
 
-void EvaluatePair(const PlanView& view, uint32_t a, uint32_t b, const PairRule& rule,
-                  std::span<const ElementPair> candidates, std::vector<Conflict>* out) {
+bool EvaluatePair(const PlanView& view, uint32_t a, uint32_t b, const PairRule& rule,
+                  std::span<const ElementPair> candidates, std::vector<Conflict>* out,
+                  const StopFn& stop) {
   const CompiledPlan& pa = view.plan(a);
   const CompiledPlan& pb = view.plan(b);
   if (!IsMover(pa.cls) && !IsMover(pb.cls) &&
       std::max(pa.window_lo, pb.window_lo) > std::min(pa.window_hi, pb.window_hi)) {
-    return;
+    return true;
   }
-  std::vector<Hit> hits = CollectHits(view, a, b, rule, candidates, /*shift_mode=*/false);
-  if (hits.empty()) return;
+  bool stopped = false;
+  std::vector<Hit> hits =
+      CollectHits(view, a, b, rule, candidates, /*shift_mode=*/false, stop, &stopped);
+  if (stopped) return false;
+  if (hits.empty()) return true;
   std::sort(hits.begin(), hits.end(), [](const Hit& x, const Hit& y) {
     if (x.start != y.start) return x.start < y.start;
     return x.end < y.end;
@@ -573,6 +584,7 @@ void EvaluatePair(const PlanView& view, uint32_t a, uint32_t b, const PairRule& 
     out->push_back(MakeConflict(view, a, b, rule, *best, start, end));
     i = j;
   }
+  return true;
 }
 
 void ShiftBlocks(const PlanView& view, uint32_t a, uint32_t b, const PairRule& rule,

@@ -9,6 +9,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <vector>
@@ -63,10 +64,17 @@ struct PlanView {
   }
 };
 
+// Asked now and then during long work (a dry run under a time budget): true stops the work, which
+// then returns Status::Unavailable("stopped") or reports that it stopped.
+using StopFn = std::function<bool()>;
+
 // Appends the conflicts between plans a and b (REQUIRES: a's id < b's id, rule == RuleFor(a, b)),
 // one per maximal episode. Candidates: element pairs with .a in plan a and .b in plan b, sorted.
-void EvaluatePair(const PlanView& view, uint32_t a, uint32_t b, const PairRule& rule,
-                  std::span<const ElementPair> candidates, std::vector<Conflict>* out);
+// `stop` is asked every 4,096 candidates; when it returns true, nothing is appended and false is
+// returned (true otherwise).
+bool EvaluatePair(const PlanView& view, uint32_t a, uint32_t b, const PairRule& rule,
+                  std::span<const ElementPair> candidates, std::vector<Conflict>* out,
+                  const StopFn& stop = {});
 
 // Shifting plan a's times by d seconds (b unchanged) makes the pair conflict for every d in
 // (lo, hi) of some block (ends are approximate to 0.01 s; infinite when a standing area is

@@ -9,6 +9,8 @@ namespace deconflict::engine {
 namespace {
 
 constexpr double kMarginS = 1.0;  // stay this far outside a blocked range (ends are +-0.01 s)
+// The most element pairs of one plan pair a suggestion evaluates (32 MB of pairs, about a second).
+constexpr size_t kMaxPairs = size_t{4} << 20;
 
 using Range = std::pair<double, double>;
 
@@ -124,7 +126,11 @@ Result<Suggestion> Suggest(const ConflictDetector& d, const PlanId& id,
   const uint32_t s = it->second;
   const model::Plan& plan = *d.compiled_[s].plan;
   Suggestion out;
-  out.conflicts_now = d.Check(plan).size();
+  const StopFn& stop = options.stop;
+  const Status stopped = Status::Unavailable("stopped");
+  auto now = d.Check(plan, stop);
+  if (!now.ok()) return now.status();
+  out.conflicts_now = now->size();
   if (out.conflicts_now == 0) {
     out.explanation = "Plan " + id.value() + " has no conflict: nothing to clear.";
     return out;
@@ -137,6 +143,7 @@ Result<Suggestion> Suggest(const ConflictDetector& d, const PlanId& id,
   for (uint32_t j = 0; j < d.compiled_.size(); ++j) {
     const CompiledPlan& pj = d.compiled_[j];
     if (j == s || !pj.alive || pj.party == ps.party) continue;
+    if (stop && stop()) return stopped;
     const bool s_is_a = ps.plan->id < pj.plan->id;
     const uint32_t a = s_is_a ? s : j, b = s_is_a ? j : s;
     const auto rule = RuleFor(d.compiled_[a], d.compiled_[b], d.rules_);
@@ -145,8 +152,12 @@ Result<Suggestion> Suggest(const ConflictDetector& d, const PlanId& id,
     if (!ps.box.Expanded(reach).Overlaps(pj.box)) continue;
     const CompiledPlan& pa = d.compiled_[a];
     const CompiledPlan& pb = d.compiled_[b];
+    // Every element pair (two plans of 10,000 vertices would make 10^8): under a `stop`, more
+    // than kMaxPairs stop at once, and `stop` is asked every 64 rows.
+    if (stop && static_cast<size_t>(pa.num_elements) * pb.num_elements > kMaxPairs) return stopped;
     pairs.clear();
     for (uint32_t x = 0; x < pa.num_elements; ++x) {
+      if (stop && x % 64 == 0 && stop()) return stopped;
       for (uint32_t y = 0; y < pb.num_elements; ++y) {
         pairs.push_back({pa.first_element + x, pb.first_element + y});
       }
@@ -167,7 +178,9 @@ Result<Suggestion> Suggest(const ConflictDetector& d, const PlanId& id,
   out.outcome = ChooseShift(Merge(std::move(all)), options, &shift);
   if (out.outcome != Suggestion::kImpossible) {
     // Verify with the detector itself: the shifted plan must be clear.
-    const size_t left = d.Check(Shifted(plan, Seconds(shift))).size();
+    auto after = d.Check(Shifted(plan, Seconds(shift)), stop);
+    if (!after.ok()) return after.status();
+    const size_t left = after->size();
     if (left != 0) {
       return Status::Internal("suggested shift of " + std::to_string(shift) + " s for " +
                               id.value() + " leaves " + std::to_string(left) + " conflicts");

@@ -23,6 +23,9 @@ struct SuggestOptions {
   // DEFAULT: 1 s. The shift is a whole multiple of this (seconds, >= 1), so that it tells no finer
   // time than step (the server passes its disclosure time step: docs/security.md §2).
   Seconds step{1};
+  // DEFAULT: none. Asked now and then; true stops the work (Unavailable "stopped"). When set, a
+  // plan pair of more than 4 Mi element pairs (e.g. 2,048 x 2,048 legs) also stops at once.
+  StopFn stop;
 };
 
 struct Suggestion {

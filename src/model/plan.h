@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -20,6 +21,19 @@
 namespace deconflict::model {
 
 enum class PlanKind { kMovement, kFlight, kSite, kZone };
+
+// Length limits of the free-text properties, in characters (Unicode code points, as
+// CountCharacters counts them), not bytes. docs/plan-format.md.
+inline constexpr size_t kMaxCallsignChars = 64;
+inline constexpr size_t kMaxNoteChars = 2000;
+
+// The number of Unicode code points in `utf8` (valid UTF-8, as every parsed JSON string is): the
+// bytes that do not continue a multi-byte sequence.
+inline size_t CountCharacters(std::string_view utf8) {
+  size_t n = 0;
+  for (char c : utf8) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
 
 // "movement", "flight", "site", "zone".
 const char* PlanKindName(PlanKind k);
@@ -77,8 +91,8 @@ struct Plan {
   PlanId id;
   PartyId party;
   PlanKind kind = PlanKind::kMovement;
-  std::string callsign;  // optional, may be empty
-  std::string note;      // optional, may be empty
+  std::string callsign;  // optional, may be empty; at most kMaxCallsignChars characters
+  std::string note;      // optional, may be empty; at most kMaxNoteChars characters
   // kMovement: Route without altitude. kFlight: Route with altitude (4D trajectory) or Area with a
   // band (4D volume). kSite, kZone: Area.
   std::variant<Route, Area> shape;

@@ -189,8 +189,8 @@ class FeatureParser {
     context_ = "every plan";
     std::optional<std::string> party = String("party", std::nullopt, true);
     std::optional<PlanKind> kind = Kind();
-    std::optional<std::string> callsign = String("callsign", "", false);
-    std::optional<std::string> note = String("note", "", false);
+    std::optional<std::string> callsign = String("callsign", "", false, kMaxCallsignChars);
+    std::optional<std::string> note = String("note", "", false, kMaxNoteChars);
     const Geometry geometry =
         ParseGeometry(feature->if_contains("geometry"), Sub(path_, "geometry"));
     if (party) plan.party = PartyId(*party);
@@ -229,8 +229,9 @@ class FeatureParser {
 
   // Each property reader returns the value, `fallback` if the property is absent (no fallback:
   // it is required, and its absence an error), or nullopt after recording an error.
+  // `max_chars`: the most characters (code points) allowed; 0 = no limit.
   std::optional<std::string> String(std::string_view key, std::optional<std::string> fallback,
-                                    bool non_empty) {
+                                    bool non_empty, size_t max_chars = 0) {
     const json::value* v = Prop(key);
     if (v == nullptr) {
       if (!fallback) Error(Sub(props_path_, key), Missing());
@@ -240,6 +241,11 @@ class FeatureParser {
       Error(Sub(props_path_, key),
             std::string(non_empty ? "expected a non-empty string" : "expected a string") +
                 ", got " + Describe(*v));
+      return std::nullopt;
+    }
+    if (size_t n = CountCharacters(v->get_string()); max_chars > 0 && n > max_chars) {
+      Error(Sub(props_path_, key),
+            "too long: " + std::to_string(n) + " characters, at most " + std::to_string(max_chars));
       return std::nullopt;
     }
     return std::string(v->get_string());

@@ -370,6 +370,28 @@ TEST(PlanParserTest, TooManyVertices) {
       "features[0].geometry.coordinates", "too many vertices: 10001 (at most 10000 per geometry)");
 }
 
+// Callsign and note are limited in characters (code points), not bytes: 64 Cyrillic letters (128
+// bytes) pass, 65 do not; 2,000 Arabic letters pass as a note, 2,001 do not.
+TEST(PlanParserTest, CallsignAndNoteLengthsInCharacters) {
+  auto repeat = [](const std::string& s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  const std::string line = Geometry("LineString", "[[41.6,37.0],[41.62,37.04]]");
+  const std::string times = R"("times":["2022-10-08T09:00:00Z","2022-10-08T09:30:00Z"])";
+  auto with = [&](const std::string& key, const std::string& value) {
+    return Collection({Feature("movement", line, times + ",\"" + key + "\":\"" + value + "\"")});
+  };
+  EXPECT_TRUE(ParsePlans(with("callsign", repeat("\u0416", 64))).ok());
+  EXPECT_TRUE(ParsePlans(with("note", repeat("\u0639", 2000))).ok());
+  ExpectOneIssue(with("callsign", repeat("\u0416", 65)), "features[0].properties.callsign",
+                 "too long: 65 characters, at most 64");
+  ExpectOneIssue(with("note", repeat("\u0639", 2001)), "features[0].properties.note",
+                 "too long: 2001 characters, at most 2000");
+  EXPECT_EQ(CountCharacters("\u0416\u0639a"), 3u);
+}
+
 TEST(PlanParserTest, ReportsEveryErrorOfEveryFeature) {
   Result<PlanSet> r = ParsePlans(Collection({
       Feature("movement", kLine, std::string(kTimes) + R"(,"corridor_m":-1,"time_tolerance_s":-2)",

@@ -5,18 +5,24 @@ namespace deconflict::server {
 Api::Api(ApiOptions options)
     : o_(std::move(options)),
       service_(o_.channel, o_.service),
-      pool_(std::make_unique<boost::asio::thread_pool>(static_cast<size_t>(o_.workers))) {
+      pool_(std::make_unique<boost::asio::thread_pool>(static_cast<size_t>(o_.workers))),
+      heavy_(
+          std::make_unique<BoundedPool>(o_.dry_run_workers, o_.dry_run_queue, o_.dry_run_budget)) {
   ctx_.service = &service_;
   ctx_.pool = pool_.get();
   ctx_.metrics = o_.metrics;
   ctx_.openapi_json = o_.openapi_json;
   ctx_.console = o_.console;
   ctx_.keepalive = o_.keepalive;
+  ctx_.heavy = heavy_.get();
 }
 
 Api::~Api() { Join(); }
 
-void Api::Join() { pool_->join(); }
+void Api::Join() {
+  pool_->join();
+  heavy_->Join();
+}
 
 std::vector<std::string> Api::RouteNames(const http::Router& router) {
   std::vector<std::string> out;

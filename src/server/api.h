@@ -36,6 +36,11 @@ struct ApiOptions {
   // one, so this bounds the submissions one group commit can carry.
   int workers = 64;
   service::ServiceOptions service;  // dry-run limits, maximum area (service.h)
+  // Dry runs and suggestions (docs/security.md §13): their own pool of `dry_run_workers` threads,
+  // `dry_run_queue` more waiting (then 503), each stopped after `dry_run_budget` (then 422).
+  int dry_run_workers = 2;                         // DEFAULT
+  int dry_run_queue = 16;                          // DEFAULT
+  std::chrono::milliseconds dry_run_budget{2000};  // DEFAULT
 };
 
 class Api {
@@ -54,6 +59,7 @@ class Api {
   ApiOptions o_;
   service::Service service_;
   std::unique_ptr<boost::asio::thread_pool> pool_;
+  std::unique_ptr<BoundedPool> heavy_;
   ApiContext ctx_;
 };
 

@@ -63,6 +63,22 @@ const Field kFields[] = {
     {"zones_need_approval", "DECONFLICT_ZONES_NEED_APPROVAL", "--zones-need-approval",
      "true|false: zones restricting other parties wait for a coordinator (default true)", nullptr,
      nullptr, 0, 0, &Config::zones_need_approval},
+    // Bounded work (docs/security.md §13).
+    {"dry_run_workers", "DECONFLICT_DRY_RUN_WORKERS", "--dry-run-workers",
+     "threads for dry runs and suggestions (default 2)", nullptr, &Config::dry_run_workers, 1, 64},
+    {"dry_run_queue", "DECONFLICT_DRY_RUN_QUEUE", "--dry-run-queue",
+     "dry runs and suggestions waiting for a thread before 503 (default 16)", nullptr,
+     &Config::dry_run_queue, 0, 4096},
+    {"dry_run_budget_ms", "DECONFLICT_DRY_RUN_BUDGET_MS", "--dry-run-budget-ms",
+     "time budget of one dry run or suggestion, ms (default 2000)", nullptr,
+     &Config::dry_run_budget_ms, 10, 600000},
+    {"max_conflicts_per_submission", "DECONFLICT_MAX_CONFLICTS_PER_SUBMISSION",
+     "--max-conflicts-per-submission", "conflicts one plan write may open (default 100)", nullptr,
+     &Config::max_conflicts_per_submission, 1, 1000000},
+    {"max_notices_per_party_per_minute", "DECONFLICT_MAX_NOTICES_PER_PARTY_PER_MINUTE",
+     "--max-notices-per-party-per-minute",
+     "conflict.opened notices to one party per minute before they are merged (default 60)", nullptr,
+     &Config::max_notices_per_party_per_minute, 1, 1000000},
 };
 
 Status SetFlag(Config* c, const Field& f, const std::string& text, const std::string& where) {

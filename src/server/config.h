@@ -6,7 +6,8 @@
 // DECONFLICT_TLS_CERT, DECONFLICT_TLS_KEY, DECONFLICT_THREADS, DECONFLICT_LOG_LEVEL,
 // DECONFLICT_DISCLOSURE_CELL_M, DECONFLICT_DISCLOSURE_TIME_S, DECONFLICT_DRY_RUN_BURST,
 // DECONFLICT_DRY_RUN_PER_MINUTE, DECONFLICT_MAX_AREA_KM2, DECONFLICT_ZONES_NEED_APPROVAL
-// (true|false).
+// (true|false), and the bounded-work limits DECONFLICT_DRY_RUN_WORKERS, _DRY_RUN_QUEUE,
+// _DRY_RUN_BUDGET_MS, _MAX_CONFLICTS_PER_SUBMISSION, _MAX_NOTICES_PER_PARTY_PER_MINUTE.
 // Config file (--config FILE or DECONFLICT_CONFIG): a JSON object with the same keys in lower case
 // ("data", "listen", "rules", "deadlines", "tls_cert", "tls_key", "threads", "log_level",
 // "disclosure_cell_m", "disclosure_time_s", "dry_run_burst", "dry_run_per_minute",
@@ -45,7 +46,13 @@ struct Config {
   int max_area_km2 = 10000;         // DEFAULT: largest zone, site or flight volume
   bool zones_need_approval = true;  // DEFAULT: restricting zones wait for a coordinator
   bool no_web = false;              // serve no console
-  bool exit_now = false;            // --help / --version were answered
+  // Bounded work (docs/security.md §13).
+  int dry_run_workers = 2;                    // DEFAULT: threads for dry runs and suggestions
+  int dry_run_queue = 16;                     // DEFAULT: waiting beyond the workers before 503
+  int dry_run_budget_ms = 2000;               // DEFAULT: one dry run's or suggestion's budget
+  int max_conflicts_per_submission = 100;     // DEFAULT: beyond it a plan write gets 422
+  int max_notices_per_party_per_minute = 60;  // DEFAULT: beyond it notices are merged
+  bool exit_now = false;                      // --help / --version were answered
   int exit_code = 0;
 };
 

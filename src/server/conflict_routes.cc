@@ -45,7 +45,7 @@ Result<Response> List(const service::Service& svc, const Request& req, const Cal
 }
 
 Result<Response> Get(const service::Service& svc, const Request& req, const Caller& caller) {
-  return Json(200, svc.GetConflict(caller, IdParam(req)));
+  return Json(200, svc.ReadConflict(caller, IdParam(req)));
 }
 
 Result<Response> Ack(const service::Service& svc, const Request& req, const Caller& caller) {
@@ -72,8 +72,9 @@ Result<Response> Post(const service::Service& svc, const Request& req, const Cal
   return Json(201, svc.PostMessage(caller, IdParam(req), std::move(*in)));
 }
 
-Result<Response> Suggestion(const service::Service& svc, const Request& req, const Caller& caller) {
-  auto s = svc.Suggest(caller, IdParam(req));
+// On the bounded pool (Heavy), under its time budget.
+Result<Response> Suggestion(const ApiContext& ctx, const Request& req, const Caller& caller) {
+  auto s = ctx.service->Suggest(caller, IdParam(req), ctx.heavy->budget());
   if (!s.ok()) return s.status();
   return Json(200, json::object{{"outcome", s->outcome},
                                 {"shift_s", s->shift_s},
@@ -102,9 +103,12 @@ void RegisterConflictRoutes(http::Router* router, const ApiContext& ctx) {
                 {"POST", "/v1/conflicts/{id}/accept", Accept},
                 {"GET", "/v1/conflicts/{id}/messages", Messages},
                 {"POST", "/v1/conflicts/{id}/messages", Post},
-                {"GET", "/v1/conflicts/{id}/suggestion", Suggestion},
                 {"GET", "/v1/conflicts/{id}/receipt", Receipt},
             });
+  router->Add("GET", "/v1/conflicts/{id}/suggestion",
+              Heavy(ctx, [&ctx](const Request& req, const Caller& caller) {
+                return Suggestion(ctx, req, caller);
+              }));
 }
 
 }  // namespace deconflict::server

@@ -30,7 +30,13 @@ Result<Response> History(const service::Service& svc, const Request& req, const 
   auto events = svc.EventsAfter(caller, *after, static_cast<int>(*limit));
   if (!events.ok()) return events.status();
   json::array a;
-  for (const auto& e : *events) a.push_back(channel::EventView(e));
+  std::vector<int64_t> seqs;
+  for (const auto& e : *events) {
+    a.push_back(channel::EventView(e));
+    seqs.push_back(e.seq);
+  }
+  // Polling is a delivery too: a read receipt needs one (docs/channel.md §5).
+  if (!seqs.empty()) svc.RecordDelivered(caller, seqs, ReceiptChannel::kApi);
   return Json(200, json::object{{"events", a}});
 }
 
@@ -54,7 +60,8 @@ Result<int64_t> StreamStart(const Request& req) {
   return static_cast<int64_t>(v);
 }
 
-// Sends the caller's events after *after with `send`, records their delivery on `channel`, and
+// Sends the caller's events after *after with `send`, records each one's delivery on `channel` as
+// soon as it is sent (the client may answer it with a read receipt, which needs the delivery), and
 // returns false once `send` fails (the peer is gone).
 template <typename Send>
 asio::awaitable<bool> Drain(const ApiContext& ctx, const Caller& caller, int64_t* after,
@@ -63,13 +70,11 @@ asio::awaitable<bool> Drain(const ApiContext& ctx, const Caller& caller, int64_t
     auto events = co_await http::RunOn(
         *ctx.pool, [&] { return ctx.service->EventsAfter(caller, *after, kEventsPerRead); });
     if (!events.ok() || events->empty()) co_return true;
-    std::vector<int64_t> seqs;
     for (const auto& e : *events) {
       if (!co_await send(e)) co_return false;
       *after = e.seq;
-      seqs.push_back(e.seq);
+      ctx.service->RecordDelivered(caller, {e.seq}, channel);
     }
-    ctx.service->RecordDelivered(caller, seqs, channel);
   }
 }
 
@@ -150,8 +155,9 @@ asio::awaitable<std::optional<Caller>> WebSocketCaller(const ApiContext& ctx, Ex
   co_return std::nullopt;
 }
 
-// Reads the client's frames until it closes: {"type":"read","seq":N} records a read receipt.
-// Then sets *closed and wakes the sender.
+// Reads the client's frames until it closes: {"type":"read","seq":N} records a read receipt (of an
+// event of the caller's stream that was delivered to it; any other seq is ignored, nothing
+// recorded). Then sets *closed and wakes the sender.
 asio::awaitable<void> ReadReceipts(std::shared_ptr<http::WebSocket> ws, const ApiContext* ctx,
                                    Caller who, std::shared_ptr<std::atomic<bool>> closed,
                                    std::shared_ptr<http::AsyncSignal> signal) {

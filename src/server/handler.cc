@@ -33,6 +33,36 @@ http::Handler Authenticated(const ApiContext& ctx, AuthedBody body) {
   };
 }
 
+BoundedPool::BoundedPool(int workers, int queue, std::chrono::milliseconds budget)
+    : pool_(static_cast<size_t>(workers)), capacity_(workers + queue), budget_(budget) {}
+
+std::optional<BoundedPool::Slot> BoundedPool::TryAdmit() {
+  if (admitted_.fetch_add(1) >= capacity_) {
+    admitted_.fetch_sub(1);
+    return std::nullopt;
+  }
+  return Slot(this);
+}
+
+http::Handler Heavy(const ApiContext& ctx, AuthedBody body) {
+  return [&ctx, body = std::move(body)](http::Exchange& ex) -> asio::awaitable<void> {
+    Result<Caller> caller = co_await http::RunOn(
+        *ctx.pool, [&] { return ctx.service->Authenticate(BearerToken(ex.request())); });
+    if (!caller.ok()) co_return co_await ex.Respond(http::ProblemFromStatus(caller.status()));
+    std::optional<BoundedPool::Slot> slot = ctx.heavy->TryAdmit();
+    if (!slot) {
+      Response busy = http::ProblemFromStatus(Status::Unavailable(
+          "too many dry runs and suggestions in progress on this server; retry in a second"));
+      busy.headers.emplace_back("Retry-After", "1");
+      co_return co_await ex.Respond(std::move(busy));
+    }
+    Response r = co_await http::RunOn(ctx.heavy->pool(), [&, s = std::move(*slot)]() -> Response {
+      return ToResponse(body(ex.request(), *caller));
+    });
+    co_await ex.Respond(std::move(r));
+  };
+}
+
 void AddRoute(http::Router* router, const ApiContext& ctx, const char* method, const char* pattern,
               ServiceBody body) {
   router->Add(

@@ -12,6 +12,7 @@
 // at once; the context is immutable after set-up.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 #include <chrono>
@@ -19,6 +20,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "base/status.h"
 #include "http/metrics.h"
@@ -32,6 +34,34 @@ using http::Request;
 using http::Response;
 using service::Caller;
 
+// A small pool for reads that may be long (dry runs, suggestions), with a bounded queue: at most
+// `workers` run at once and `queue` more wait; beyond that TryAdmit fails (the route answers 503
+// with Retry-After). Thread-safe.
+class BoundedPool {
+ public:
+  BoundedPool(int workers, int queue, std::chrono::milliseconds budget);
+  // A place for one piece of work, released by the returned guard's destruction; nullopt when
+  // every worker and queue place is taken.
+  struct Slot {
+    BoundedPool* pool;
+    Slot(Slot&& o) noexcept : pool(std::exchange(o.pool, nullptr)) {}
+    explicit Slot(BoundedPool* p) : pool(p) {}
+    ~Slot() {
+      if (pool) pool->admitted_.fetch_sub(1);
+    }
+  };
+  std::optional<Slot> TryAdmit();
+  boost::asio::thread_pool& pool() { return pool_; }
+  std::chrono::milliseconds budget() const { return budget_; }  // each piece of work's
+  void Join() { pool_.join(); }
+
+ private:
+  boost::asio::thread_pool pool_;
+  const int capacity_;
+  const std::chrono::milliseconds budget_;
+  std::atomic<int> admitted_{0};
+};
+
 // What the handlers share.
 struct ApiContext {
   const service::Service* service = nullptr;  // REQUIRED
@@ -40,6 +70,7 @@ struct ApiContext {
   std::string openapi_json;                   // served at /openapi.json
   const ConsoleAssets* console = nullptr;     // the web console (none: 404s)
   std::chrono::seconds keepalive{15};         // SSE/WebSocket keep-alive interval
+  BoundedPool* heavy = nullptr;               // REQUIRED: dry runs and suggestions
 };
 
 // A route's work: a response, or a Status the caller gets as a problem.
@@ -60,6 +91,10 @@ struct RouteSpec {
 // AddRoute for each, in order.
 void AddRoutes(http::Router* router, const ApiContext& ctx,
                std::initializer_list<RouteSpec> routes);
+// Authenticated, but `body` runs on ctx.heavy (its time budget is ctx.heavy->budget()): when that
+// pool is full, 503 with Retry-After and nothing runs.
+http::Handler Heavy(const ApiContext& ctx, AuthedBody body);
+
 // Runs `body` on the worker pool without a token.
 http::Handler Public(const ApiContext& ctx, PublicBody body);
 

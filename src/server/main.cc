@@ -107,6 +107,8 @@ Result<channel::ChannelOptions> ChannelOptionsFrom(const server::Config& cfg) {
   }
   copts.key_file = cfg.data + "/server.key";
   copts.zones_need_approval = cfg.zones_need_approval;
+  copts.max_conflicts_per_submission = cfg.max_conflicts_per_submission;
+  copts.max_notices_per_party_per_minute = cfg.max_notices_per_party_per_minute;
   return copts;
 }
 
@@ -145,7 +147,10 @@ int Serve(const server::Config& cfg, channel::Channel* ch, const server::Console
        .openapi_json = std::string(server::kOpenApiJson),
        .console = console,
        .service = {.dry_runs = {.burst = cfg.dry_run_burst, .per_minute = cfg.dry_run_per_minute},
-                   .max_area_km2 = static_cast<double>(cfg.max_area_km2)}});
+                   .max_area_km2 = static_cast<double>(cfg.max_area_km2)},
+       .dry_run_workers = cfg.dry_run_workers,
+       .dry_run_queue = cfg.dry_run_queue,
+       .dry_run_budget = std::chrono::milliseconds(cfg.dry_run_budget_ms)});
   api.Register(&router);
 
   boost::asio::io_context io(cfg.threads);

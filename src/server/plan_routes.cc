@@ -170,11 +170,12 @@ Result<Response> Versions(const service::Service& svc, const Request& req, const
   return Json(200, json::object{{"versions", a}});
 }
 
-Result<Response> Check(const service::Service& svc, const Request& req, const Caller& caller) {
+// On the bounded pool (Heavy), under its time budget.
+Result<Response> Check(const ApiContext& ctx, const Request& req, const Caller& caller) {
   if (Status s = service::Authorize(caller, service::Action::kDryRun); !s.ok()) return s;
   auto in = PlanBody(req, caller);
   if (!in.ok()) return in.status();
-  auto r = svc.DryRun(caller, std::move(*in));
+  auto r = ctx.service->DryRun(caller, std::move(*in), ctx.heavy->budget());
   if (!r.ok()) return r.status();
   return Json(200,
               json::object{{"conflicts", r->conflicts}, {"warnings", IssuesJson(r->warnings)}});
@@ -223,10 +224,12 @@ void RegisterPlanRoutes(http::Router* router, const ApiContext& ctx) {
                 {"GET", "/v1/plans", List},
                 {"GET", "/v1/plans/{id}", Get},
                 {"GET", "/v1/plans/{id}/versions", Versions},
-                {"POST", "/v1/check", Check},
                 {"POST", "/v1/plans/{id}/approve", Approve},
                 {"POST", "/v1/plans/{id}/reject", Reject},
             });
+  router->Add("POST", "/v1/check", Heavy(ctx, [&ctx](const Request& req, const Caller& caller) {
+                return Check(ctx, req, caller);
+              }));
 }
 
 }  // namespace deconflict::server

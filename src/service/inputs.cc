@@ -102,8 +102,11 @@ Result<MessageInput> ParseMessageInput(const json::value& v) {
         m.language = val.get_string();
       }
     } else if (k == "text") {
-      if (!val.is_string() || val.get_string().empty() || val.get_string().size() > 4000) {
-        issues.push_back({"text", "expected a string of 1 to 4000 bytes"});
+      if (!val.is_string() || val.get_string().empty()) {
+        issues.push_back({"text", "expected a non-empty string"});
+      } else if (size_t n = model::CountCharacters(val.get_string()); n > kMaxMessageChars) {
+        issues.push_back({"text", "too long: " + std::to_string(n) + " characters, at most " +
+                                      std::to_string(kMaxMessageChars)});
       } else {
         body["text"] = val;
       }
@@ -132,7 +135,7 @@ Result<MessageInput> ParseMessageInput(const json::value& v) {
           {k, "unknown member for a " + (kind_text.empty() ? "message" : kind_text) + " message"});
     }
   }
-  if (kind == MessageKind::kText && !body.contains("text")) issues.push_back({"text", "required"});
+  if (kind == MessageKind::kText && !o->contains("text")) issues.push_back({"text", "required"});
   if (kind == MessageKind::kPropose && !o->contains("shift_s"))
     issues.push_back({"shift_s", "required"});
   if (kind == MessageKind::kPropose && !body.contains("subject")) body["subject"] = "self";

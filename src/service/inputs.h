@@ -43,6 +43,9 @@ channel::PlanRef ParsePlanRef(std::string_view text);
 // The reference as the API wrote it: "id" or "PARTY:id".
 std::string PlanRefText(const channel::PlanRef& ref);
 
+// The most characters (Unicode code points, model::CountCharacters) of a message's `text`.
+inline constexpr size_t kMaxMessageChars = 4000;
+
 // A message of a conflict's thread.
 struct MessageInput {
   MessageKind kind = MessageKind::kText;

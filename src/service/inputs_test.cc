@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 namespace deconflict::service {
 namespace {
 
@@ -30,6 +32,21 @@ TEST(ParsePlanRef, EmptyParts) {
   channel::PlanRef no_id = ParsePlanRef("US:");
   EXPECT_EQ(no_id.party, PartyId("US"));
   EXPECT_TRUE(no_id.id.empty());
+}
+
+// A message's text is limited to 4,000 characters (code points, not bytes), named in the issue.
+TEST(ParseMessageInput, TextLengthInCharacters) {
+  auto text = [](int n) {
+    std::string t;
+    for (int i = 0; i < n; ++i) t += "\u0416";  // two bytes in UTF-8
+    return boost::json::value{{"kind", "text"}, {"text", t}};
+  };
+  EXPECT_TRUE(ParseMessageInput(text(4000)).ok());
+  Result<MessageInput> r = ParseMessageInput(text(4001));
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.status().issues().size(), 1u);
+  EXPECT_EQ(r.status().issues()[0].path, "text");
+  EXPECT_EQ(r.status().issues()[0].reason, "too long: 4001 characters, at most 4000");
 }
 
 }  // namespace

@@ -29,6 +29,19 @@ Result<T> Await(Start start) {
   return f.get();
 }
 
+channel::Channel::Deadline DeadlineOf(Budget budget) {
+  if (budget.count() <= 0) return channel::Channel::Deadline::max();
+  return std::chrono::steady_clock::now() + budget;
+}
+
+// A budgeted read that stopped (channel.h BudgetedRead) as 422 "<what> (N ms)"; any other status
+// as it is.
+Status OverBudget(const Status& s, const std::string& what, Budget budget) {
+  if (s.code() != StatusCode::kUnavailable || s.message() != "stopped") return s;
+  return Status::InvalidArgument(what + " (" + std::to_string(budget.count()) +
+                                 " ms); simplify its geometry or split it");
+}
+
 const char* OutcomeName(engine::Suggestion::Outcome o) {
   switch (o) {
     case engine::Suggestion::kNoConflict:
@@ -246,15 +259,19 @@ Result<std::vector<store::PlanRecord>> Service::ListPlans(const Caller& caller, 
   return store_->ListPlans(q.party, q.status);
 }
 
-Result<DryRunResult> Service::DryRun(const Caller& caller, PlanInput in) const {
+Result<DryRunResult> Service::DryRun(const Caller& caller, PlanInput in, Budget budget) const {
   if (Status s = Authorize(caller, Action::kDryRun); !s.ok()) return s;
   if (Status s = limiter_.Take(caller.party, Now()); !s.ok()) return s;
   if (Status s = CheckArea(in.plan); !s.ok()) return s;
   model::Plan plan = std::move(in.plan);
   plan.id = channel::EngineId({caller.party, plan.id});
+  auto found = ch_->DryRun(plan, DeadlineOf(budget));
+  if (!found.ok()) {
+    return OverBudget(found.status(), "plan too complex to check in the time budget", budget);
+  }
   DryRunResult r;
   std::map<PartyId, int64_t> touched;  // party -> conflicts with its plans
-  for (const auto& c : ch_->DryRun(plan)) {
+  for (const auto& c : *found) {
     r.conflicts.push_back(channel::DryRunView(c, caller.party, ch_->options().disclosure));
     const channel::PlanRef a = channel::FromEngineId(c.plan_a);
     const channel::PlanRef b = channel::FromEngineId(c.plan_b);
@@ -357,6 +374,12 @@ Result<json::object> Service::GetConflict(const Caller& caller, const ConflictId
   return channel::ConflictView(*c, caller, ch_->options().disclosure);
 }
 
+Result<json::object> Service::ReadConflict(const Caller& caller, const ConflictId& id) const {
+  auto view = GetConflict(caller, id);
+  if (view.ok()) MarkConflictRead(caller, id);
+  return view;
+}
+
 Result<json::object> Service::Acknowledge(const Caller& caller, const ConflictId& id) const {
   auto c = FindConflict(caller, id, Action::kActOnConflict);
   if (!c.ok()) return c.status();
@@ -416,14 +439,18 @@ Result<json::object> Service::PostMessage(const Caller& caller, const ConflictId
   return channel::MessageView(*r);
 }
 
-Result<SuggestionView> Service::Suggest(const Caller& caller, const ConflictId& id) const {
+Result<SuggestionView> Service::Suggest(const Caller& caller, const ConflictId& id,
+                                        Budget budget) const {
   auto c = FindConflict(caller, id, Action::kSuggest);
   if (!c.ok()) return c.status();
   // The suggestion reflects every active plan near the caller's route: it shares the dry runs'
   // bucket (docs/security.md §11).
   if (Status s = limiter_.Take(caller.party, Now()); !s.ok()) return s;
-  Result<engine::Suggestion> s = ch_->Suggest(caller, *c);
-  if (!s.ok()) return s.status();
+  Result<engine::Suggestion> s = ch_->Suggest(caller, *c, DeadlineOf(budget));
+  if (!s.ok()) {
+    return OverBudget(s.status(), "conflict too complex to suggest a shift in the time budget",
+                      budget);
+  }
   SuggestionView v;
   v.plan = channel::SideOf(*c, caller.party) == 0 ? c->plan_a : c->plan_b;
   v.outcome = OutcomeName(s->outcome);
@@ -487,13 +514,74 @@ void Service::RecordDelivered(const Caller& caller, const std::vector<int64_t>& 
   ch_->RecordReceipts(std::move(receipts));
 }
 
+Result<bool> Service::Delivered(const Caller& caller, int64_t seq) const {
+  auto receipts = store_->ListReceipts(caller.party, seq);
+  if (!receipts.ok()) return receipts.status();
+  for (const auto& r : *receipts) {
+    if (r.kind == ReceiptKind::kDelivered) return true;
+  }
+  return false;
+}
+
 Status Service::MarkRead(const Caller& caller, int64_t seq, ReceiptChannel channel) const {
   auto last = store_->LastEventSeq(caller.party);
   if (!last.ok()) return last.status();
-  if (seq < 1 || seq > *last)
-    return Status::NotFound("event " + std::to_string(seq) + " does not exist");
+  const std::string what = "event " + std::to_string(seq);
+  if (seq < 1 || seq > *last) return Status::NotFound(what + " does not exist in your stream");
+  auto delivered = Delivered(caller, seq);
+  if (delivered.ok() && !*delivered) {
+    // Its delivery receipt may still be queued behind the event's sending: wait for the writer.
+    auto flushed = Await<bool>([&](auto done) { ch_->Flush(std::move(done)); });
+    if (!flushed.ok()) return flushed.status();
+    delivered = Delivered(caller, seq);
+  }
+  if (!delivered.ok()) return delivered.status();
+  if (!*delivered) return Status::NotFound(what + " has not been delivered to you yet");
   ch_->RecordReceipts({{caller.party, seq, channel, ReceiptKind::kRead, ch_->Now()}});
   return Status::Ok();
+}
+
+std::vector<int64_t> Service::UnreadAbout(const Caller& caller, const ConflictId& id,
+                                          bool* undelivered) const {
+  *undelivered = false;
+  auto events = store_->EventsAfter(caller.party, 0, 0);
+  auto receipts = store_->ListReceipts(caller.party, 0);
+  if (!events.ok() || !receipts.ok()) return {};  // a read receipt is best effort here
+  std::set<int64_t> delivered, read;
+  for (const auto& r : *receipts) {
+    (r.kind == ReceiptKind::kDelivered ? delivered : read).insert(r.event_seq);
+  }
+  std::vector<int64_t> out;
+  const std::string quoted = "\"" + id.value() + "\"";
+  for (const auto& e : *events) {
+    if (read.count(e.seq) || e.data_json.find(quoted) == std::string::npos) continue;
+    json::value data = json::parse(e.data_json);
+    const json::value* c = data.is_object() ? data.as_object().if_contains("conflict") : nullptr;
+    const json::value* cid = c && c->is_object() ? c->as_object().if_contains("id") : nullptr;
+    if (!cid || !cid->is_string() || cid->get_string() != id.value()) continue;
+    if (delivered.count(e.seq)) {
+      out.push_back(e.seq);
+    } else {
+      *undelivered = true;
+    }
+  }
+  return out;
+}
+
+void Service::MarkConflictRead(const Caller& caller, const ConflictId& id) const {
+  bool undelivered = false;
+  std::vector<int64_t> seqs = UnreadAbout(caller, id, &undelivered);
+  if (undelivered) {
+    // A delivery receipt may still be queued behind the event's sending: wait for the writer.
+    if (Await<bool>([&](auto done) { ch_->Flush(std::move(done)); }).ok()) {
+      seqs = UnreadAbout(caller, id, &undelivered);
+    }
+  }
+  std::vector<store::ReceiptRecord> out;
+  for (int64_t seq : seqs) {
+    out.push_back({caller.party, seq, ReceiptChannel::kApi, ReceiptKind::kRead, ch_->Now()});
+  }
+  if (!out.empty()) ch_->RecordReceipts(std::move(out));
 }
 
 channel::Hub::Subscription Service::Subscribe(const Caller& caller,

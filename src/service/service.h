@@ -22,6 +22,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -46,6 +47,9 @@ struct PlanChange {
   boost::json::array opened, resolved, unchanged;
   std::vector<Issue> warnings;
 };
+
+// A time budget for work that may be long (dry runs, suggestions); 0 = none.
+using Budget = std::chrono::milliseconds;
 
 struct DryRunResult {
   boost::json::array conflicts;  // as the caller may see them; no ids, nothing stored
@@ -152,8 +156,10 @@ class Service {
   // The conflicts the plan would have now with other parties' active plans; no plan is stored, but
   // the dry run is: a "dryrun.checked" record entry (coordinators and observers) and a probe for
   // each party whose plans it touched (Probes). TooManyRequests over the party's rate limit;
-  // InvalidArgument for an area over max_area_km2; Unavailable if the record cannot be written.
-  Result<DryRunResult> DryRun(const Caller& caller, PlanInput in) const;
+  // InvalidArgument for an area over max_area_km2, or ("plan too complex to check in the time
+  // budget") when the work takes longer than `budget` (it never holds up the channel's writer
+  // meanwhile: channel.h DryRun); Unavailable if the record cannot be written.
+  Result<DryRunResult> DryRun(const Caller& caller, PlanInput in, Budget budget = Budget(0)) const;
   // A coordinator approves or rejects the pending version `if_match` of a restricting zone
   // (Channel::ReviewPlan): PermissionDenied for other roles, then NotFound, FailedPrecondition
   // (not pending), PreconditionFailed (another version).
@@ -166,12 +172,18 @@ class Service {
   // ----- Conflicts and their threads.
   Result<ConflictPage> ListConflicts(const Caller& caller, const ConflictQuery& q) const;
   Result<boost::json::object> GetConflict(const Caller& caller, const ConflictId& id) const;
+  // GetConflict as a person reads it (GET /v1/conflicts/{id}): also leaves a read receipt
+  // (channel api) for each of the caller's events about the conflict that was delivered to it
+  // and not yet read.
+  Result<boost::json::object> ReadConflict(const Caller& caller, const ConflictId& id) const;
   Result<boost::json::object> Acknowledge(const Caller& caller, const ConflictId& id) const;
   Result<boost::json::object> Accept(const Caller& caller, const ConflictId& id) const;
   Result<boost::json::array> ListMessages(const Caller& caller, const ConflictId& id) const;
   Result<boost::json::object> PostMessage(const Caller& caller, const ConflictId& id,
                                           MessageInput in) const;
-  Result<SuggestionView> Suggest(const Caller& caller, const ConflictId& id) const;
+  // InvalidArgument when the work takes longer than `budget`, as DryRun.
+  Result<SuggestionView> Suggest(const Caller& caller, const ConflictId& id,
+                                 Budget budget = Budget(0)) const;
   // A signed receipt of the conflict's record entries the caller may read.
   Result<boost::json::object> Receipt(const Caller& caller, const ConflictId& id) const;
 
@@ -182,7 +194,10 @@ class Service {
   // (kSse, kWs). Fire and forget.
   void RecordDelivered(const Caller& caller, const std::vector<int64_t>& seqs,
                        ReceiptChannel channel) const;
-  // A read receipt. NotFound unless the caller's stream has event `seq`.
+  // A read receipt. NotFound unless the caller's stream has event `seq` and it has been delivered
+  // to the caller (a `delivered` receipt on any channel: sse, ws, webhook, or api when the history
+  // returned it); nothing is recorded then. Waits for the writer when the delivery receipt may
+  // still be queued.
   Status MarkRead(const Caller& caller, int64_t seq, ReceiptChannel channel) const;
   // Wakes `wake` whenever new events are committed for the caller (channel/hub.h).
   [[nodiscard]] channel::Hub::Subscription Subscribe(const Caller& caller,
@@ -209,6 +224,15 @@ class Service {
 
  private:
   Result<store::PlanRecord> FindPlan(const Caller& caller, const channel::PlanRef& ref) const;
+  // Whether the caller's event `seq` has a delivered receipt.
+  Result<bool> Delivered(const Caller& caller, int64_t seq) const;
+  // Read receipts (channel api) for the caller's delivered, unread events about conflict `id`
+  // (ReadConflict). Fire and forget; best effort.
+  void MarkConflictRead(const Caller& caller, const ConflictId& id) const;
+  // The seqs of the caller's delivered, unread events about conflict `id`; *undelivered tells
+  // whether some event about it has no delivery receipt (yet).
+  std::vector<int64_t> UnreadAbout(const Caller& caller, const ConflictId& id,
+                                   bool* undelivered) const;
   // "id" alone, for a caller who reads every party's plans: the one party that has it.
   Result<store::PlanRecord> FindPlanOfAnyParty(const PlanId& id) const;
   // The conflict, if the caller may do `action` on it (NotFound / PermissionDenied otherwise).

@@ -80,7 +80,7 @@ export interface paths {
   "/v1/check": {
     /**
      * Dry run
-     * @description Party role only. An active plan of the caller with the same id is ignored, as for an amendment. Rate-limited per party (not per token) together with suggestions: a bucket of `dry_run_burst` (default 30) refilled at `dry_run_per_minute` (default 30); over it, 429 with `Retry-After`. Every dry run is recorded: a `dryrun.checked` record entry that only coordinators and observers read (who, plan kind, extent widened to 0.1°, conflicts per touched party), and each touched party's count in `GET /v1/probes`. A zone, site or flight volume enclosing more than `max_area_km2` (default 10,000 km²) is refused with 422 naming `geometry`.
+     * @description Party role only. An active plan of the caller with the same id is ignored, as for an amendment. Rate-limited per party (not per token) together with suggestions: a bucket of `dry_run_burst` (default 30) refilled at `dry_run_per_minute` (default 30); over it, 429 with `Retry-After`. Every dry run is recorded: a `dryrun.checked` record entry that only coordinators and observers read (who, plan kind, extent widened to 0.1°, conflicts per touched party), and each touched party's count in `GET /v1/probes`. A zone, site or flight volume enclosing more than `max_area_km2` (default 10,000 km²) is refused with 422 naming `geometry`. Runs on a small pool of its own with a time budget (docs/security.md §13): 503 with Retry-After when the pool is full, 422 when the work exceeds the budget.
      */
     post: operations["checkPlan"];
   };
@@ -94,7 +94,7 @@ export interface paths {
   "/v1/conflicts/{id}": {
     /**
      * Get a conflict
-     * @description Also records a `read` receipt (channel `api`) for every event of the caller's stream about this conflict.
+     * @description Also records a `read` receipt (channel `api`) for every event of the caller's stream about this conflict. Leaves a read receipt (channel api) for each of the caller's delivered events about this conflict.
      */
     get: operations["getConflict"];
     parameters: {
@@ -144,7 +144,7 @@ export interface paths {
   "/v1/conflicts/{id}/suggestion": {
     /**
      * Suggested shift of the caller's plan
-     * @description The two sides only (coordinators and observers: 403). 409 if the caller's plan is no longer active.
+     * @description The two sides only (coordinators and observers: 403). 409 if the caller's plan is no longer active. Runs on a small pool of its own with a time budget (docs/security.md §13): 503 with Retry-After when the pool is full, 422 when the work exceeds the budget.
      */
     get: operations["getSuggestion"];
     parameters: {
@@ -174,7 +174,10 @@ export interface paths {
     get: operations["eventHistory"];
   };
   "/v1/events/{seq}/read": {
-    /** Mark an event read */
+    /**
+     * Mark an event read
+     * @description Only for an event of the caller's own stream that exists and has been delivered to it (SSE, WebSocket, webhook, or returned by /v1/events/history); 404 otherwise, and nothing is recorded.
+     */
     post: operations["markRead"];
     parameters: {
       path: {
@@ -344,9 +347,9 @@ export interface components {
         party?: string;
         /** @enum {unknown} */
         kind: "movement" | "flight" | "site" | "zone";
-        /** @description Shown to the other party in conflict notices. */
+        /** @description Shown to the other party in conflict notices. At most 64 characters (Unicode code points). */
         callsign?: string;
-        /** @description Free text; never disclosed to other parties. */
+        /** @description Free text; never disclosed to other parties. At most 2,000 characters (Unicode code points). */
         note?: string;
         /** @description Routes: one RFC 3339 time per vertex, non-decreasing. */
         times?: string[];
@@ -432,6 +435,10 @@ export interface components {
       /** @description e.g. `ground_ground` (docs/semantics.md §2). */
       rule: string;
       window: components["schemas"]["Window"];
+      /** @description Present when the two plans lose separation more than once: each episode's window, in time order (at most 100). `window` is then their hull (docs/channel.md §1). */
+      windows?: components["schemas"]["Window"][];
+      /** @description With `windows`: how many episodes there are (all of them, also beyond the 100 listed). */
+      windows_count?: number;
       closest_approach: components["schemas"]["ClosestApproach"];
       /** @description Between centre lines at the closest approach. To a party: rounded down to a whole multiple of `disclosure.cell_m` (0 for most conflicts); coordinators and observers: 0.1 m. */
       min_distance_m: number;
@@ -516,6 +523,7 @@ export interface components {
     MessagePost: OneOf<[{
       /** @constant */
       kind: "text";
+      /** @description At most 4,000 characters (Unicode code points). */
       text: string;
       language?: string;
     }, {
@@ -568,6 +576,10 @@ export interface components {
       plan?: components["schemas"]["PlanView"];
       /** @description plan.rejected: why. */
       reason?: string;
+      /** @description conflict.opened, a summary: the conflicts opened for this recipient beyond max_notices_per_party_per_minute in its last minute, still open (docs/security.md §13). `conflict` is the first of them. */
+      conflicts?: components["schemas"]["ConflictView"][];
+      /** @description conflict.opened, a summary: how many conflicts `conflicts` lists. */
+      merged?: number;
       [key: string]: unknown;
     };
     /** @description One entry of the hash-chained log (record::AuditEntryToJson). hash = hex SHA-256 over "deconflict-audit-v1\n" seq "\n" at_ms "\n" kind "\n" parties joined by "," "\n" prev_hash "\n" body_json. */
@@ -809,6 +821,16 @@ export interface components {
     TooManyRequests: {
       headers: {
         /** @description Seconds until the next request is allowed. */
+        "Retry-After"?: number;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
+    /** @description Too many dry runs and suggestions in progress (dry_run_workers + dry_run_queue, docs/security.md §13); nothing ran. Also: the dry run's record entry could not be written (nothing was answered). Retry after the `Retry-After` seconds. */
+    Busy: {
+      headers: {
+        /** @description Seconds to wait before retrying. */
         "Retry-After"?: number;
       };
       content: {
@@ -1106,7 +1128,7 @@ export interface operations {
   };
   /**
    * Dry run
-   * @description Party role only. An active plan of the caller with the same id is ignored, as for an amendment. Rate-limited per party (not per token) together with suggestions: a bucket of `dry_run_burst` (default 30) refilled at `dry_run_per_minute` (default 30); over it, 429 with `Retry-After`. Every dry run is recorded: a `dryrun.checked` record entry that only coordinators and observers read (who, plan kind, extent widened to 0.1°, conflicts per touched party), and each touched party's count in `GET /v1/probes`. A zone, site or flight volume enclosing more than `max_area_km2` (default 10,000 km²) is refused with 422 naming `geometry`.
+   * @description Party role only. An active plan of the caller with the same id is ignored, as for an amendment. Rate-limited per party (not per token) together with suggestions: a bucket of `dry_run_burst` (default 30) refilled at `dry_run_per_minute` (default 30); over it, 429 with `Retry-After`. Every dry run is recorded: a `dryrun.checked` record entry that only coordinators and observers read (who, plan kind, extent widened to 0.1°, conflicts per touched party), and each touched party's count in `GET /v1/probes`. A zone, site or flight volume enclosing more than `max_area_km2` (default 10,000 km²) is refused with 422 naming `geometry`. Runs on a small pool of its own with a time budget (docs/security.md §13): 503 with Retry-After when the pool is full, 422 when the work exceeds the budget.
    */
   checkPlan: {
     requestBody: {
@@ -1131,7 +1153,7 @@ export interface operations {
       413: components["responses"]["PayloadTooLarge"];
       422: components["responses"]["Unprocessable"];
       429: components["responses"]["TooManyRequests"];
-      503: components["responses"]["Unavailable"];
+      503: components["responses"]["Busy"];
     };
   };
   /**
@@ -1171,7 +1193,7 @@ export interface operations {
   };
   /**
    * Get a conflict
-   * @description Also records a `read` receipt (channel `api`) for every event of the caller's stream about this conflict.
+   * @description Also records a `read` receipt (channel `api`) for every event of the caller's stream about this conflict. Leaves a read receipt (channel api) for each of the caller's delivered events about this conflict.
    */
   getConflict: {
     parameters: {
@@ -1291,7 +1313,7 @@ export interface operations {
   };
   /**
    * Suggested shift of the caller's plan
-   * @description The two sides only (coordinators and observers: 403). 409 if the caller's plan is no longer active.
+   * @description The two sides only (coordinators and observers: 403). 409 if the caller's plan is no longer active. Runs on a small pool of its own with a time budget (docs/security.md §13): 503 with Retry-After when the pool is full, 422 when the work exceeds the budget.
    */
   getSuggestion: {
     parameters: {
@@ -1310,7 +1332,9 @@ export interface operations {
       403: components["responses"]["Forbidden"];
       404: components["responses"]["NotFound"];
       409: components["responses"]["Conflict"];
+      422: components["responses"]["Unprocessable"];
       429: components["responses"]["TooManyRequests"];
+      503: components["responses"]["Busy"];
     };
   };
   /** Signed receipt */
@@ -1378,7 +1402,10 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
     };
   };
-  /** Mark an event read */
+  /**
+   * Mark an event read
+   * @description Only for an event of the caller's own stream that exists and has been delivered to it (SSE, WebSocket, webhook, or returned by /v1/events/history); 404 otherwise, and nothing is recorded.
+   */
   markRead: {
     parameters: {
       path: {

@@ -97,6 +97,13 @@ struct ChannelOptions {
   size_t max_batch = 512;           // DEFAULT: operations per transaction
   Seconds checkpoint_interval{10};  // DEFAULT: sign a checkpoint every 10 s if new entries
   int64_t sweep_interval_ms = 500;  // DEFAULT: deadline / expiry checks
+  // Webhooks and pagers (docs/security.md §14). Caps on what one party registers over the API
+  // (the admin CLI is not capped): AddWebhook/AddContact beyond them fail FailedPrecondition.
+  int max_webhooks_per_party = 10;  // DEFAULT: active webhooks
+  int max_contacts_per_party = 50;  // DEFAULT
+  // DEFAULT: false: webhooks and pagers may not be on loopback, private, link-local, ... addresses
+  // (http/destination.h), neither as registered (an IP literal) nor as resolved at delivery.
+  bool allow_private_destinations = false;
 };
 
 class Channel {
@@ -198,6 +205,9 @@ class Channel {
   Status Apply(Batch& b, op::ConflictAction& op);
   Status Apply(Batch& b, op::Message& op);
   Status Apply(Batch& b, op::Receipts& op);
+  // OK when `party` may register one more webhook (`webhooks`) or contact; FailedPrecondition
+  // at the cap; storage errors as they come.
+  Status SettingsCap(Batch& b, const PartyId& party, bool webhooks);
   Status Apply(Batch& b, op::AddWebhook& op);
   Status Apply(Batch& b, op::DeleteWebhook& op);
   Status Apply(Batch& b, op::AddContact& op);
@@ -230,7 +240,8 @@ class Channel {
   Status Audit(Batch& b, AuditKind kind, std::vector<PartyId> parties, std::string body_json);
   Status Emit(Batch& b, const PartyId& recipient, EventType type, std::string data_json,
               store::EventRecord* out = nullptr);
-  std::vector<PartyId> Watchers() const;  // coordinators and observers
+  std::vector<PartyId> Watchers() const;      // coordinators and observers
+  std::vector<PartyId> Coordinators() const;  // coordinators only (parties may learn them)
   void RefreshParties();
 
   store::Store* store_;

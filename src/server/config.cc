@@ -25,6 +25,8 @@ struct Field {
   const char* help;  // the flag's --help text
   std::string Config::*str = nullptr;
   int Config::*num = nullptr;
+  bool Config::*on_off = nullptr;  // a switch: a flag without value; true/false in the file or
+                                   // the environment ("1"/"0" too)
 };
 
 const Field kFields[] = {
@@ -42,7 +44,20 @@ const Field kFields[] = {
     {"log_level", "DECONFLICT_LOG_LEVEL", "--log-level", "trace|debug|info|warn|error",
      &Config::log_level},
     {"web", "DECONFLICT_WEB", "--web", "web console folder (default: the built one)", &Config::web},
+    {"allow_private_destinations", "DECONFLICT_ALLOW_PRIVATE_DESTINATIONS",
+     "--allow-private-destinations",
+     "let webhooks and pagers reach loopback, private and link-local addresses", nullptr, nullptr,
+     &Config::allow_private_destinations},
 };
+
+// A switch's value from the environment or the file.
+Status SetSwitch(Config* c, const Field& f, const std::string& text, const std::string& where) {
+  if (text != "true" && text != "false" && text != "1" && text != "0") {
+    return Status::InvalidArgument(where + ": expected true or false, got \"" + text + "\"");
+  }
+  c->*(f.on_off) = text == "true" || text == "1";
+  return Status::Ok();
+}
 
 Status SetNumber(Config* c, const Field& f, const std::string& text, const std::string& where) {
   char* end = nullptr;
@@ -57,6 +72,11 @@ Status SetNumber(Config* c, const Field& f, const std::string& text, const std::
 
 // Sets field `f` of `c` from a config-file value, the place named by `where`.
 Status SetFromJson(Config* c, const Field& f, const json::value& val, const std::string& where) {
+  if (f.on_off) {
+    if (!val.is_bool()) return Status::InvalidArgument(where + ": expected true or false");
+    c->*(f.on_off) = val.get_bool();
+    return Status::Ok();
+  }
   if (f.num) {
     if (!val.is_int64()) return Status::InvalidArgument(where + ": expected an integer");
     return SetNumber(c, f, std::to_string(val.get_int64()), where);
@@ -94,7 +114,9 @@ Status ApplyEnvironment(Config* c) {
   for (const Field& f : kFields) {
     const char* e = std::getenv(f.env);
     if (e == nullptr) continue;
-    if (f.num) {
+    if (f.on_off) {
+      if (Status s = SetSwitch(c, f, e, f.env); !s.ok()) return s;
+    } else if (f.num) {
       if (Status s = SetNumber(c, f, e, f.env); !s.ok()) return s;
     } else {
       c->*(f.str) = e;
@@ -136,8 +158,9 @@ Result<Config> LoadConfig(int argc, char** argv) {
   app.add_option("--config", config_file, "JSON config file (keys as the long flags)");
   std::vector<std::pair<const Field*, CLI::Option*>> given;  // the fields' flags, in kFields order
   for (const Field& f : kFields) {
-    given.emplace_back(&f, f.num ? app.add_option(f.flag, flags.*(f.num), f.help)
-                                 : app.add_option(f.flag, flags.*(f.str), f.help));
+    given.emplace_back(&f, f.on_off ? app.add_flag(f.flag, flags.*(f.on_off), f.help)
+                           : f.num  ? app.add_option(f.flag, flags.*(f.num), f.help)
+                                    : app.add_option(f.flag, flags.*(f.str), f.help));
   }
   app.add_flag("--no-web", c.no_web, "serve no web console");
   app.add_flag("--demo", c.demo, "create demo parties and load the seed scenario");
@@ -162,7 +185,9 @@ Result<Config> LoadConfig(int argc, char** argv) {
   if (Status s = ApplyEnvironment(&c); !s.ok()) return s;
   for (const auto& [f, option] : given) {
     if (!*option) continue;
-    if (f->num) {
+    if (f->on_off) {
+      c.*(f->on_off) = flags.*(f->on_off);
+    } else if (f->num) {
       Status s = SetNumber(&c, *f, std::to_string(flags.*(f->num)), f->flag);
       if (!s.ok()) return s;
     } else {

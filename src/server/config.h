@@ -3,9 +3,11 @@
 //   Result<Config> c = LoadConfig(argc, argv);   // --help prints usage (c->exit_now)
 //
 // Environment: DECONFLICT_DATA, DECONFLICT_LISTEN, DECONFLICT_RULES, DECONFLICT_DEADLINES,
-// DECONFLICT_TLS_CERT, DECONFLICT_TLS_KEY, DECONFLICT_THREADS, DECONFLICT_LOG_LEVEL.
+// DECONFLICT_TLS_CERT, DECONFLICT_TLS_KEY, DECONFLICT_THREADS, DECONFLICT_LOG_LEVEL,
+// DECONFLICT_ALLOW_PRIVATE_DESTINATIONS (true/false).
 // Config file (--config FILE or DECONFLICT_CONFIG): a JSON object with the same keys in lower case
-// ("data", "listen", "rules", "deadlines", "tls_cert", "tls_key", "threads", "log_level").
+// ("data", "listen", "rules", "deadlines", "tls_cert", "tls_key", "threads", "log_level",
+// "allow_private_destinations": a JSON boolean).
 // Thread-safety: value type.
 #pragma once
 
@@ -32,7 +34,10 @@ struct Config {
   std::string port_file;                  // write the bound port here (tests, scripts)
   std::string web;                        // DEFAULT: the built/installed console (main.cc)
   bool no_web = false;                    // serve no console
-  bool exit_now = false;                  // --help / --version were answered
+  // DEFAULT: false: webhooks and pagers on loopback, private, link-local addresses are refused
+  // (docs/security.md §14).
+  bool allow_private_destinations = false;
+  bool exit_now = false;  // --help / --version were answered
   int exit_code = 0;
 };
 

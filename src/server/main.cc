@@ -104,6 +104,7 @@ Result<channel::ChannelOptions> ChannelOptionsFrom(const server::Config& cfg) {
     copts.deadlines = *d;
   }
   copts.key_file = cfg.data + "/server.key";
+  copts.allow_private_destinations = cfg.allow_private_destinations;
   return copts;
 }
 

@@ -373,6 +373,113 @@ TEST(attackHooks, CoarseReasonsCarryNoNetworkDetail) {
             "destination not allowed");
 }
 
+// The dispatcher on its own (a store and a channel in a temporary folder, receivers on loopback
+// allowed): what a party reads of failed attempts, and its queue's bound.
+class attackHooksDispatcher : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto st = store::OpenSqliteStore({.dir = dir_.path().string()});
+    ASSERT_OK(st.status());
+    st_ = std::move(*st);
+    channel::ChannelOptions co;
+    co.key_file = dir_.File("server.key");
+    co.allow_private_destinations = true;
+    auto ch = channel::Channel::Open(st_.get(), co);
+    ASSERT_OK(ch.status());
+    ch_ = std::move(*ch);
+  }
+  void TearDown() override {
+    if (ch_) ch_->Stop();
+  }
+
+  // Party `party` with one webhook on `url` and `n` events, each with its webhook job due now.
+  void Seed(const std::string& party, const std::string& url, int n) {
+    const TimePoint now = ch_->Now();
+    auto txn = st_->Begin();
+    ASSERT_OK(txn.status());
+    ASSERT_OK((*txn)->PutParty({PartyId(party), Role::kParty, "", now}));
+    auto hook = (*txn)->PutWebhook(
+        {.party = PartyId(party), .url = url, .secret = "0123456789abcdef", .created = now});
+    ASSERT_OK(hook.status());
+    for (int i = 0; i < n; ++i) {
+      auto ev = (*txn)->AppendEvent({.recipient = PartyId(party),
+                                     .type = EventType::kMessagePosted,
+                                     .data_json = "{}",
+                                     .at = now});
+      ASSERT_OK(ev.status());
+      ASSERT_OK((*txn)->PutWebhookJob({.webhook_id = *hook,
+                                       .recipient = PartyId(party),
+                                       .event_seq = ev->seq,
+                                       .next_attempt = now,
+                                       .state = DeliveryState::kPending}));
+    }
+    ASSERT_OK((*txn)->Commit());
+  }
+
+  // The bodies of `party`'s webhook.failed entries.
+  std::vector<std::string> Failed(const std::string& party) {
+    std::vector<std::string> out;
+    for (const store::AuditEntry& e : *st_->AuditAfter(0, 0, PartyId(party))) {
+      if (e.kind == "webhook.failed") out.push_back(e.body_json);
+    }
+    return out;
+  }
+
+  dt::TempDir dir_{"attack_hooks_dispatcher"};
+  std::unique_ptr<store::Store> st_;
+  std::unique_ptr<channel::Channel> ch_;
+};
+
+// A refused connection and a timeout reach the party's record as coarse reasons: no address,
+// no port, no system message.
+TEST_F(attackHooksDispatcher, PartyReadsNoAddressOfAFailedAttempt) {
+  uint16_t closed_port = 0;
+  {
+    RawReceiver gone(RawReceiver::Manner::kAnswer);
+    closed_port = gone.port();
+  }  // closed: connecting is refused
+  RawReceiver silent(RawReceiver::Manner::kSilent);
+  ASSERT_NO_FATAL_FAILURE(Seed("US", "http://127.0.0.1:" + std::to_string(closed_port) + "/x", 1));
+  ASSERT_NO_FATAL_FAILURE(Seed("RU", silent.url(), 1));
+  WebhookDispatcher d(ch_.get(),
+                      {.poll = milliseconds(5), .timeout = milliseconds(300), .max_attempts = 1});
+  ASSERT_TRUE(
+      Eventually([&] { return !Failed("US").empty() && !Failed("RU").empty(); }, seconds(10)));
+  d.Stop();
+  const std::string us = Failed("US")[0], ru = Failed("RU")[0];
+  EXPECT_TRUE(Contains(us, "\"error\":\"connection refused or unreachable\"")) << us;
+  EXPECT_TRUE(Contains(ru, "\"error\":\"timeout\"")) << ru;
+  for (const std::string& body : {us, ru}) {
+    EXPECT_FALSE(Contains(body, "127.0.0.1")) << body;
+    EXPECT_FALSE(Contains(body, std::to_string(closed_port))) << body;
+    EXPECT_FALSE(Contains(body, std::to_string(silent.port()))) << body;
+    EXPECT_FALSE(Contains(body, " ms")) << body;
+  }
+  silent.Close();
+}
+
+// A party's due deliveries beyond its queue (here 2, one in flight on a receiver that never
+// answers) are not attempted: each is marked failed on its record ("skipped: delivery queue
+// full"), the events stay on its stream, and another party's delivery goes through meanwhile.
+TEST_F(attackHooksDispatcher, QueueBeyondTheCapIsSkippedAndRecorded) {
+  RawReceiver silent(RawReceiver::Manner::kSilent);
+  RawReceiver answer(RawReceiver::Manner::kAnswer);
+  ASSERT_NO_FATAL_FAILURE(Seed("US", silent.url(), 6));
+  ASSERT_NO_FATAL_FAILURE(Seed("RU", answer.url(), 1));
+  WebhookDispatcher d(
+      ch_.get(),
+      {.poll = milliseconds(5), .timeout = seconds(10), .per_party = 1, .queue_per_party = 2});
+  EXPECT_TRUE(answer.WaitUntil([&] { return answer.requests_unlocked() >= 1; }, seconds(5)));
+  ASSERT_TRUE(Eventually([&] { return Failed("US").size() >= 4; }, seconds(5)));
+  for (const std::string& body : Failed("US")) {
+    EXPECT_TRUE(Contains(body, "skipped: delivery queue full")) << body;
+  }
+  EXPECT_EQ(silent.accepted(), 1) << "one in flight at a time";
+  EXPECT_EQ(st_->EventsAfter(PartyId("US"), 0, 0)->size(), 6u) << "the events stay";
+  silent.Close();  // the attempt in flight ends now
+  d.Stop();
+}
+
 // ----- Caps.
 
 // A party registers at most 10 webhooks and 50 contacts: the next one is a 409 problem; after a

@@ -42,10 +42,17 @@ class ConfigTest : public ::testing::Test {
     return p;
   }
 
-  static constexpr const char* kVars[] = {
-      "DECONFLICT_CONFIG",    "DECONFLICT_DATA",     "DECONFLICT_LISTEN",  "DECONFLICT_RULES",
-      "DECONFLICT_DEADLINES", "DECONFLICT_TLS_CERT", "DECONFLICT_TLS_KEY", "DECONFLICT_THREADS",
-      "DECONFLICT_LOG_LEVEL", "DECONFLICT_WEB"};
+  static constexpr const char* kVars[] = {"DECONFLICT_CONFIG",
+                                          "DECONFLICT_DATA",
+                                          "DECONFLICT_LISTEN",
+                                          "DECONFLICT_RULES",
+                                          "DECONFLICT_DEADLINES",
+                                          "DECONFLICT_TLS_CERT",
+                                          "DECONFLICT_TLS_KEY",
+                                          "DECONFLICT_THREADS",
+                                          "DECONFLICT_LOG_LEVEL",
+                                          "DECONFLICT_WEB",
+                                          "DECONFLICT_ALLOW_PRIVATE_DESTINATIONS"};
   testing::TempDir tmp_{"deconflict_config"};
 };
 
@@ -129,6 +136,25 @@ TEST_F(ConfigTest, BadValuesNameTheirSource) {
     EXPECT_NE(c.status().message().find(k.names), std::string::npos)
         << what << ": " << c.status().message();
   }
+}
+
+// allow_private_destinations (docs/security.md §14): off by default; a flag, a JSON boolean in
+// the file, true/false/1/0 in the environment.
+TEST_F(ConfigTest, AllowPrivateDestinationsIsAnOffByDefaultSwitch) {
+  EXPECT_FALSE(Load({"--data", "/d"})->allow_private_destinations);
+  EXPECT_TRUE(Load({"--data", "/d", "--allow-private-destinations"})->allow_private_destinations);
+  const std::string on = File("on.json", R"({"data": "/d", "allow_private_destinations": true})");
+  EXPECT_TRUE(Load({"--config", on})->allow_private_destinations);
+  const std::string bad = File("bad.json", R"({"data": "/d", "allow_private_destinations": 1})");
+  EXPECT_NE(Load({"--config", bad}).status().message().find("allow_private_destinations"),
+            std::string::npos);
+  setenv("DECONFLICT_ALLOW_PRIVATE_DESTINATIONS", "1", 1);
+  EXPECT_TRUE(Load({"--data", "/d"})->allow_private_destinations);
+  setenv("DECONFLICT_ALLOW_PRIVATE_DESTINATIONS", "false", 1);
+  EXPECT_FALSE(Load({"--config", on})->allow_private_destinations);  // the environment wins
+  setenv("DECONFLICT_ALLOW_PRIVATE_DESTINATIONS", "yes", 1);
+  EXPECT_NE(Load({"--data", "/d"}).status().message().find("DECONFLICT_ALLOW_PRIVATE"),
+            std::string::npos);
 }
 
 TEST_F(ConfigTest, TlsNeedsBothFiles) {

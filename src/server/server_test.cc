@@ -1926,6 +1926,10 @@ class serverEscalation : public ::testing::Test {
       EXPECT_TRUE(record::Verify(key, signed_text, sig))
           << "page signature does not verify with /v1/record/key: " << p.body;
       EXPECT_FALSE(record::Verify(key, signed_text + " ", sig));
+      EXPECT_FALSE(record::Verify(
+          key, PageSigningString("escalation", primary_.url(), contact, std::stoll(ts), p.body),
+          sig))
+          << "a page to the backup verifies as one to the primary contact's pager";
       EXPECT_EQ(p.headers.at("X-Deconflict-Key"), key);
       EXPECT_EQ(p.headers.at("X-Deconflict-Event"), "conflict.escalated");
     }

@@ -165,11 +165,9 @@ void WebhookDispatcher::Fetch() {
   auto jobs = st->DueWebhookJobs(now, 0);
   auto pages = st->DueContactPages(now, 0);
   auto hooks = st->ListWebhooks(PartyId());
-  if (!jobs.ok() || !pages.ok() || !hooks.ok()) {
-    spdlog::warn("webhooks: cannot read due deliveries: {}", (!jobs.ok()    ? jobs.status()
-                                                              : !pages.ok() ? pages.status()
-                                                                            : hooks.status())
-                                                                 .ToString());
+  for (const Status& s : {jobs.status(), pages.status(), hooks.status()}) {
+    if (s.ok()) continue;
+    spdlog::warn("webhooks: cannot read due deliveries: {}", s.ToString());
     return;
   }
   std::map<int64_t, store::WebhookRecord> by_id;
@@ -177,30 +175,38 @@ void WebhookDispatcher::Fetch() {
   std::vector<store::WebhookJob> skipped;
   {
     MutexLock lock(mu_);
-    auto queue = [&](Item item, const PartyId& party, bool page) {
-      if (known_.count(item.key) || finished_.count(item.key)) return;
-      Lane& lane = lanes_[{party, page}];
-      if (!page && lane.queue.size() >= options_.queue_per_party) {
-        skipped.push_back(std::get<store::WebhookJob>(std::move(item.what)));
-        return;
-      }
-      known_.insert(item.key);
-      lane.queue.push_back(std::move(item));
-    };
     for (store::WebhookJob& j : *jobs) {
       auto h = by_id.find(j.webhook_id);
       Item item{j, h == by_id.end() ? store::WebhookRecord{} : h->second, now, JobKey(j)};
       const PartyId party = j.recipient;
-      queue(std::move(item), party, false);
+      QueueLocked(std::move(item), party, /*page=*/false, &skipped);
     }
     for (store::ContactPage& p : *pages) {
       const PartyId party = p.party;
       std::string key = "page/" + std::to_string(p.id);
-      queue(Item{std::move(p), {}, now, std::move(key)}, party, true);
+      QueueLocked(Item{std::move(p), {}, now, std::move(key)}, party, /*page=*/true, &skipped);
     }
   }
   work_cv_.NotifyAll();
-  for (store::WebhookJob& j : skipped) SkipJob(std::move(j), now);
+  for (store::WebhookJob& j : skipped) {
+    const std::string key = JobKey(j);
+    SkipJob(std::move(j), now);
+    MutexLock lock(mu_);
+    known_.erase(key);
+    finished_.insert(key);
+  }
+}
+
+void WebhookDispatcher::QueueLocked(Item item, const PartyId& party, bool page,
+                                    std::vector<store::WebhookJob>* skipped) {
+  if (known_.count(item.key) || finished_.count(item.key)) return;
+  Lane& lane = lanes_[{party, page}];
+  known_.insert(item.key);  // (a skipped job until it is marked: SkipJob)
+  if (!page && lane.queue.size() >= options_.queue_per_party) {
+    skipped->push_back(std::get<store::WebhookJob>(std::move(item.what)));
+    return;
+  }
+  lane.queue.push_back(std::move(item));
 }
 
 // The next item of the lane after last_served_ (round-robin) that has one queued and fewer than

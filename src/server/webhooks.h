@@ -95,6 +95,10 @@ class WebhookDispatcher {
   void PollLoop();
   void WorkerLoop();
   void Fetch();
+  // Queues `item` in the lane (party, page) unless it is queued, in flight or just finished; a
+  // webhook job beyond queue_per_party goes to *skipped instead.
+  void QueueLocked(Item item, const PartyId& party, bool page,
+                   std::vector<store::WebhookJob>* skipped) EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool PickLocked(Item* out) EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Deliver(Item& item);
   void DeliverJob(store::WebhookJob job, const store::WebhookRecord& hook, TimePoint now);

@@ -234,7 +234,7 @@ void WebhookDispatcher::WorkerLoop() {
     {
       MutexLock lock(mu_);
       while (!stop_ && !PickLocked(&item)) work_cv_.Wait(lock);
-      if (stop_) return;  // (an item just picked stays pending in the store)
+      if (stop_) return;  // what is still queued stays pending in the store
       lane = last_served_;
     }
     Deliver(item);

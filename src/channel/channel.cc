@@ -225,6 +225,7 @@ struct Channel::Batch {
   std::set<std::tuple<PartyId, int64_t, ReceiptChannel, ReceiptKind>> receipts;
   int64_t escalations = 0;
   bool webhooks_changed = false;
+  std::map<PartyId, int> webhooks_added, contacts_added;  // in this batch, not yet committed
 };
 
 Channel::Channel(store::Store* store, ChannelOptions options)
@@ -340,6 +341,14 @@ std::vector<PartyId> Channel::Watchers() const {
   std::vector<PartyId> out;
   for (const auto& [name, role] : roles_) {
     if (role != Role::kParty) out.push_back(name);
+  }
+  return out;
+}
+
+std::vector<PartyId> Channel::Coordinators() const {
+  std::vector<PartyId> out;
+  for (const auto& [name, role] : roles_) {
+    if (role == Role::kCoordinator) out.push_back(name);
   }
   return out;
 }
@@ -1311,7 +1320,7 @@ Status Settle(O& op, Result<T> r) {
   }
   const StatusCode code = r.status().code();
   if (code == StatusCode::kNotFound || code == StatusCode::kAlreadyExists ||
-      code == StatusCode::kInvalidArgument) {
+      code == StatusCode::kInvalidArgument || code == StatusCode::kFailedPrecondition) {
     op.status = r.status();
     return Status::Ok();
   }
@@ -1320,8 +1329,31 @@ Status Settle(O& op, Result<T> r) {
 
 }  // namespace
 
+Status Channel::SettingsCap(Batch& b, const PartyId& party, bool webhooks) {
+  int have = 0;
+  if (webhooks) {
+    auto list = store_->ListWebhooks(party);
+    if (!list.ok()) return list.status();
+    for (const store::WebhookRecord& w : *list) have += w.active ? 1 : 0;
+    have += b.webhooks_added[party];
+  } else {
+    auto list = store_->ListContacts(party);
+    if (!list.ok()) return list.status();
+    have = static_cast<int>(list->size()) + b.contacts_added[party];
+  }
+  const int cap = webhooks ? options_.max_webhooks_per_party : options_.max_contacts_per_party;
+  if (have < cap) return Status::Ok();
+  return Status::FailedPrecondition("at most " + std::to_string(cap) + " " +
+                                    (webhooks ? "webhooks" : "contacts") +
+                                    " per party; delete one first");
+}
+
 Status Channel::Apply(Batch& b, op::AddWebhook& op) {
   op.webhook.party = op.caller.party;
+  if (Status s = SettingsCap(b, op.caller.party, /*webhooks=*/true); !s.ok()) {
+    return Settle(op, Result<store::WebhookRecord>(s));
+  }
+  b.webhooks_added[op.caller.party] += 1;
   b.webhooks_changed = true;
   return Settle(
       op, channel::AddWebhook(*b.txn, Appender(b), std::move(op.webhook), b.now, op.caller.party));
@@ -1335,6 +1367,10 @@ Status Channel::Apply(Batch& b, op::DeleteWebhook& op) {
 
 Status Channel::Apply(Batch& b, op::AddContact& op) {
   op.contact.party = op.caller.party;
+  if (Status s = SettingsCap(b, op.caller.party, /*webhooks=*/false); !s.ok()) {
+    return Settle(op, Result<store::ContactRecord>(s));
+  }
+  b.contacts_added[op.caller.party] += 1;
   return Settle(
       op, channel::AddContact(*b.txn, Appender(b), std::move(op.contact), b.now, op.caller.party));
 }
@@ -1398,13 +1434,14 @@ Status Channel::EscalateStep(Batch& b, const ConflictId& id) {
       alerted.push_back(k);
     }
     if (Status s = PageStep(b, c, party, t->level, alerted); !s.ok()) return s;
-    // Both sides and the record learn that the side escalated; the names of the escalating
+    // Both sides and the record learn that the side escalated and which coordinators it went to
+    // (never the observers: a party is not told who watches); the names of the escalating
     // party's contacts go only to that party (and to coordinators, who see every entry).
     json::object body{{"conflict", c.id.value()},
                       {"party", party.value()},
                       {"level", t->level},
                       {"deadline", FormatRfc3339Millis(c.deadline)},
-                      {"coordinators", NameArray(Watchers())}};
+                      {"coordinators", NameArray(Coordinators())}};
     if (Status s =
             Audit(b, AuditKind::kEscalation, {c.party_a, c.party_b}, deconflict::json::Write(body));
         !s.ok()) {

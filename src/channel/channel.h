@@ -120,6 +120,13 @@ struct ChannelOptions {
   // DEFAULT: 60. conflict.opened events one recipient gets per minute; the conflicts opened for
   // it beyond that are held and announced in one summary event when its minute ends.
   int max_notices_per_party_per_minute = 60;
+  // Webhooks and pagers (docs/security.md §14). Caps on what one party registers over the API
+  // (the admin CLI is not capped): AddWebhook/AddContact beyond them fail FailedPrecondition.
+  int max_webhooks_per_party = 10;  // DEFAULT: active webhooks
+  int max_contacts_per_party = 50;  // DEFAULT
+  // DEFAULT: false: webhooks and pagers may not be on loopback, private, link-local, ... addresses
+  // (http/destination.h), neither as registered (an IP literal) nor as resolved at delivery.
+  bool allow_private_destinations = false;
 };
 
 // True if `p` is a zone that restricts at least one other party (restricted_parties absent, i.e.
@@ -250,6 +257,9 @@ class Channel {
   Status Apply(Batch& b, op::ConflictAction& op);
   Status Apply(Batch& b, op::Message& op);
   Status Apply(Batch& b, op::Receipts& op);
+  // OK when `party` may register one more webhook (`webhooks`) or contact; FailedPrecondition
+  // at the cap; storage errors as they come.
+  Status SettingsCap(Batch& b, const PartyId& party, bool webhooks);
   Status Apply(Batch& b, op::AddWebhook& op);
   Status Apply(Batch& b, op::DeleteWebhook& op);
   Status Apply(Batch& b, op::AddContact& op);
@@ -310,7 +320,8 @@ class Channel {
   Status FlushHeldNotices(Batch& b);
   Status Emit(Batch& b, const PartyId& recipient, EventType type, std::string data_json,
               store::EventRecord* out = nullptr);
-  std::vector<PartyId> Watchers() const;  // coordinators and observers
+  std::vector<PartyId> Watchers() const;      // coordinators and observers
+  std::vector<PartyId> Coordinators() const;  // coordinators only (parties may learn them)
   // Runs `work(detector, stop)` under a ReaderLock of the detector until it finishes, or until
   // `deadline` (Unavailable "stopped"); `stop` turns true when the writer wants the detector, and
   // the work then starts again once the writer is done.

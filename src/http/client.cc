@@ -31,7 +31,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::seconds kConnectTimeout{30};
 constexpr std::chrono::milliseconds kStopPoll{200};
-constexpr uint64_t kMaxResponseBytes = uint64_t{1} << 30;
 
 std::string ToString(beast::string_view s) { return std::string(s.data(), s.size()); }
 
@@ -87,9 +86,30 @@ struct Conn {
   }
 };
 
-// Resolves, connects and (for TLS) handshakes before `deadline`.
+// The resolved endpoints `allow` allows (all when it is empty); PermissionDenied when none is.
+Result<std::vector<tcp::endpoint>> Allowed(const tcp::resolver::results_type& endpoints,
+                                           const ClientLimits::AddressFilter* allow,
+                                           const std::string& host) {
+  std::vector<tcp::endpoint> out;
+  std::string refused;
+  for (const auto& e : endpoints) {
+    if (allow == nullptr || !*allow || (*allow)(e.endpoint().address())) {
+      out.push_back(e.endpoint());
+    } else if (refused.empty()) {
+      refused = e.endpoint().address().to_string();
+    }
+  }
+  if (out.empty() && !refused.empty()) {
+    return Status::PermissionDenied("destination not allowed: " + host + " is " + refused);
+  }
+  return out;
+}
+
+// Resolves, connects (only to addresses `allow` allows, when given) and (for TLS) handshakes
+// before `deadline`.
 Status Connect(asio::io_context& io, ssl::context* ctx, const std::string& host, uint16_t port,
-               bool insecure, Clock::time_point deadline, Conn* out) {
+               bool insecure, Clock::time_point deadline, Conn* out,
+               const ClientLimits::AddressFilter* allow = nullptr) {
   const std::string where = host + ":" + std::to_string(port);
   const auto limit = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
   tcp::resolver resolver(io);
@@ -110,10 +130,12 @@ Status Connect(asio::io_context& io, ssl::context* ctx, const std::string& host,
     return Status::Unavailable("cannot resolve " + host + ": timed out");
   }
   if (ec) return Status::Unavailable("cannot resolve " + host + ": " + ec.message());
+  Result<std::vector<tcp::endpoint>> allowed = Allowed(endpoints, allow, host);
+  if (!allowed.ok()) return allowed.status();
 
   auto stream = std::make_unique<beast::tcp_stream>(io);
   stream->expires_at(deadline);
-  stream->async_connect(endpoints, [&](error_code e, const tcp::endpoint&) { ec = e; });
+  stream->async_connect(*allowed, [&](error_code e, const tcp::endpoint&) { ec = e; });
   RunAll(io);
   if (ec) return Status::Unavailable("cannot connect to " + where + ": " + Describe(ec, limit));
   error_code ignored;
@@ -271,6 +293,7 @@ struct Client::Impl {
   Url base;
   std::chrono::milliseconds timeout;
   bool insecure;
+  ClientLimits limits;
   asio::io_context io;
   std::unique_ptr<ssl::context> ctx;
   Conn conn;
@@ -282,9 +305,10 @@ struct Client::Impl {
   }
 };
 
-Client::Client(Url base, std::chrono::milliseconds timeout, bool insecure_tls)
+Client::Client(Url base, std::chrono::milliseconds timeout, bool insecure_tls, ClientLimits limits)
     : impl_(std::make_unique<Impl>()) {
   impl_->base = std::move(base);
+  impl_->limits = std::move(limits);
   impl_->timeout = timeout;
   impl_->insecure = insecure_tls;
   if (impl_->base.tls) impl_->ctx = MakeClientContext(insecure_tls);
@@ -316,7 +340,7 @@ Result<ClientResponse> Client::Send(const std::string& method, const std::string
     const bool reused = static_cast<bool>(im.conn);
     if (!reused) {
       if (Status s = Connect(im.io, im.ctx.get(), im.base.host, im.base.port, im.insecure, deadline,
-                             &im.conn);
+                             &im.conn, &im.limits.allow_address);
           !s.ok()) {
         im.Disconnect();
         return s;
@@ -328,13 +352,18 @@ Result<ClientResponse> Client::Send(const std::string& method, const std::string
         [&](auto& s) { bhttp::async_write(s, req, [&](error_code e, size_t) { ec = e; }); });
     RunAll(im.io);
     bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(kMaxResponseBytes);
+    parser.body_limit(im.limits.max_body_bytes);
     if (req.method() == bhttp::verb::head) parser.skip(true);
     if (!ec) {
       im.conn.Visit([&](auto& s) {
         bhttp::async_read(s, im.buf, parser, [&](error_code e, size_t) { ec = e; });
       });
       RunAll(im.io);
+    }
+    bool cut = false;
+    if (ec == bhttp::error::body_limit && parser.is_header_done()) {
+      cut = true;  // the answer is known; the rest of its body is not read
+      ec = {};
     }
     if (ec) {
       im.Disconnect();
@@ -351,7 +380,10 @@ Result<ClientResponse> Client::Send(const std::string& method, const std::string
     out.status = static_cast<int>(res.result_int());
     out.headers = HeadersOf(res.base());
     out.body = std::move(res.body());
-    if (!res.keep_alive()) im.Disconnect();
+    out.body_cut = cut;
+    if (cut && out.body.size() > im.limits.max_body_bytes)
+      out.body.resize(im.limits.max_body_bytes);
+    if (cut || !res.keep_alive()) im.Disconnect();
     return out;
   }
 }

@@ -8,6 +8,7 @@
 // Thread-safety: a Client, SseClient or WsClient is used by one thread at a time.
 #pragma once
 
+#include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -25,10 +26,23 @@ struct ClientResponse {
   int status = 0;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  bool body_cut = false;  // the body was longer than ClientLimits::max_body_bytes: cut there
   std::string header(std::string_view name) const;  // case-insensitive, "" if absent
 };
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// What a Client reads and where it may connect (webhooks: the receivers are chosen by parties).
+struct ClientLimits {
+  using AddressFilter = std::function<bool(const boost::asio::ip::address&)>;
+  // DEFAULT: 1 GiB. A longer body is cut there (ClientResponse::body_cut), the rest is not read
+  // and the connection is closed.
+  uint64_t max_body_bytes = uint64_t{1} << 30;
+  // DEFAULT: any. Called with every address the host resolves to (an IP literal: itself); only
+  // addresses it allows are connected to. None allowed: PermissionDenied "destination not
+  // allowed" (the message names the host and the refused address, for the operator's log).
+  AddressFilter allow_address;
+};
 
 // Keeps one connection alive across requests (reconnects when the server closed it).
 class Client {
@@ -36,12 +50,13 @@ class Client {
   // `base`: scheme, host and port are used (target ignored). TLS verifies nothing when
   // `insecure_tls` (tests with self-signed certificates).
   explicit Client(Url base, std::chrono::milliseconds timeout = std::chrono::seconds(30),
-                  bool insecure_tls = false);
+                  bool insecure_tls = false, ClientLimits limits = {});
   ~Client();
-  // Unavailable on connection errors and timeouts (message says which). Any HTTP answer (also
-  // 4xx/5xx) is a ClientResponse; see StatusFromHttp. `timeout` bounds the whole call (connect,
-  // TLS handshake, write, read). A request on a kept-alive connection that the server had closed
-  // is sent again once on a new connection (only when no answer byte had arrived).
+  // Unavailable on connection errors and timeouts (message says which; a timeout's says "timed
+  // out"); PermissionDenied when ClientLimits::allow_address refuses every address. Any HTTP answer
+  // (also 4xx/5xx) is a ClientResponse; see StatusFromHttp. `timeout` bounds the whole call
+  // (connect, TLS handshake, write, read). A request on a kept-alive connection that the server had
+  // closed is sent again once on a new connection (only when no answer byte had arrived).
   // InvalidArgument, before connecting, when `target` holds a control character (CR, LF, ...)
   // or a space.
   Result<ClientResponse> Send(const std::string& method, const std::string& target,

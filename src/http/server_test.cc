@@ -185,6 +185,42 @@ TEST_F(ServerTest, PostBodyHeadersAndStatusProblems) {
   EXPECT_NE(s.message().find("no plan p9"), std::string::npos);
 }
 
+// ClientLimits: a body longer than max_body_bytes is cut there (the status is kept, the
+// connection closed, the next request works); an address filter that refuses every address the
+// host resolves to means no connection at all (PermissionDenied, naming the address).
+TEST_F(ServerTest, ClientLimitsCutLongBodiesAndRefuseAddresses) {
+  router_.Add("GET", "/big", [](Exchange& ex) -> asio::awaitable<void> {
+    Response r;
+    r.status = 200;
+    r.body = std::string(200 << 10, 'x');
+    co_await ex.Respond(std::move(r));
+  });
+  StartServer();
+  Client c(BaseUrl(), 10s, false, {.max_body_bytes = 64 << 10});
+  for (int i = 0; i < 2; ++i) {
+    Result<ClientResponse> r = c.Send("GET", "/big");
+    ASSERT_OK(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_TRUE(r->body_cut);
+    EXPECT_LE(r->body.size(), size_t{64} << 10);
+  }
+  Client whole(BaseUrl());
+  EXPECT_EQ(whole.Send("GET", "/big")->body.size(), size_t{200} << 10);
+  EXPECT_FALSE(whole.Send("GET", "/big")->body_cut);
+
+  int asked = 0;
+  ClientLimits none;
+  none.allow_address = [&](const asio::ip::address&) {
+    ++asked;
+    return false;
+  };
+  Client refused(BaseUrl(), 10s, false, none);
+  Result<ClientResponse> r = refused.Send("GET", "/big");
+  EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("127.0.0.1"), std::string::npos);
+  EXPECT_EQ(asked, 1);
+}
+
 TEST_F(ServerTest, HeadAnswersHeadersWithoutBody) {
   auto handler = [](Exchange& ex) -> asio::awaitable<void> {
     Response r = JsonResponse(200, {{"size", "twenty-ish bytes"}});

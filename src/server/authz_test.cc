@@ -102,10 +102,10 @@ class authzMatrix : public ::testing::Test {
     // here: the console routes are public and serve the same bytes to everyone).
     std::ofstream(web_.path() / "index.html") << "<!doctype html><title>console</title>";
     std::ofstream(web_.path() / "app.js") << "console.log(1);";
-    d_ = std::make_unique<dt::Daemon>(
-        dt::DaemonOptions{.daemon_binary = DECONFLICTD_BINARY,
-                          .cli_binary = DECONFLICT_CLI_BINARY,
-                          .extra_args = {"--web", web_.path().string()}});
+    d_ = std::make_unique<dt::Daemon>(dt::DaemonOptions{
+        .daemon_binary = DECONFLICTD_BINARY,
+        .cli_binary = DECONFLICT_CLI_BINARY,
+        .extra_args = {"--web", web_.path().string(), "--allow-private-destinations"}});
     for (const char* p : {"US", "RU", "OCHA"}) tok_[p] = d_->AddParty(p);
     tok_["JCC"] = d_->AddParty("JCC", "coordinator");
     tok_["OBS"] = d_->AddParty("OBS", "observer");

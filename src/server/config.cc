@@ -26,8 +26,10 @@ struct Field {
   const char* help;  // the flag's --help text
   std::string Config::*str = nullptr;
   int Config::*num = nullptr;
-  long lo = 1, hi = 64;  // the range of a number
-  bool Config::*boolean = nullptr;
+  long lo = 1, hi = 64;             // the range of a number
+  bool Config::*boolean = nullptr;  // an option taking true|false
+  bool Config::*on_off = nullptr;   // a switch: a flag without value; true/false in the file or
+                                    // the environment ("1"/"0" too)
 };
 
 const Field kFields[] = {
@@ -79,6 +81,10 @@ const Field kFields[] = {
      "--max-notices-per-party-per-minute",
      "conflict.opened notices to one party per minute before they are merged (default 60)", nullptr,
      &Config::max_notices_per_party_per_minute, 1, 1000000},
+    {"allow_private_destinations", "DECONFLICT_ALLOW_PRIVATE_DESTINATIONS",
+     "--allow-private-destinations",
+     "let webhooks and pagers reach loopback, private and link-local addresses", nullptr, nullptr,
+     0, 0, nullptr, &Config::allow_private_destinations},
 };
 
 Status SetFlag(Config* c, const Field& f, const std::string& text, const std::string& where) {
@@ -86,6 +92,15 @@ Status SetFlag(Config* c, const Field& f, const std::string& text, const std::st
     return Status::InvalidArgument(where + ": expected true or false, got \"" + text + "\"");
   }
   c->*(f.boolean) = text == "true";
+  return Status::Ok();
+}
+
+// A switch's value from the environment or the file.
+Status SetSwitch(Config* c, const Field& f, const std::string& text, const std::string& where) {
+  if (text != "true" && text != "false" && text != "1" && text != "0") {
+    return Status::InvalidArgument(where + ": expected true or false, got \"" + text + "\"");
+  }
+  c->*(f.on_off) = text == "true" || text == "1";
   return Status::Ok();
 }
 
@@ -102,6 +117,11 @@ Status SetNumber(Config* c, const Field& f, const std::string& text, const std::
 
 // Sets field `f` of `c` from a config-file value, the place named by `where`.
 Status SetFromJson(Config* c, const Field& f, const json::value& val, const std::string& where) {
+  if (f.on_off) {
+    if (!val.is_bool()) return Status::InvalidArgument(where + ": expected true or false");
+    c->*(f.on_off) = val.get_bool();
+    return Status::Ok();
+  }
   if (f.num) {
     if (!val.is_int64()) return Status::InvalidArgument(where + ": expected an integer");
     return SetNumber(c, f, std::to_string(val.get_int64()), where);
@@ -144,7 +164,9 @@ Status ApplyEnvironment(Config* c) {
   for (const Field& f : kFields) {
     const char* e = std::getenv(f.env);
     if (e == nullptr) continue;
-    if (f.num) {
+    if (f.on_off) {
+      if (Status s = SetSwitch(c, f, e, f.env); !s.ok()) return s;
+    } else if (f.num) {
       if (Status s = SetNumber(c, f, e, f.env); !s.ok()) return s;
     } else if (f.boolean) {
       if (Status s = SetFlag(c, f, e, f.env); !s.ok()) return s;
@@ -191,6 +213,8 @@ Result<Config> LoadConfig(int argc, char** argv) {
   for (const Field& f : kFields) {
     if (f.boolean) {
       given.emplace_back(&f, app.add_option(f.flag, flag_text[&f], f.help));
+    } else if (f.on_off) {
+      given.emplace_back(&f, app.add_flag(f.flag, flags.*(f.on_off), f.help));
     } else {
       given.emplace_back(&f, f.num ? app.add_option(f.flag, flags.*(f.num), f.help)
                                    : app.add_option(f.flag, flags.*(f.str), f.help));
@@ -219,7 +243,9 @@ Result<Config> LoadConfig(int argc, char** argv) {
   if (Status s = ApplyEnvironment(&c); !s.ok()) return s;
   for (const auto& [f, option] : given) {
     if (!*option) continue;
-    if (f->num) {
+    if (f->on_off) {
+      c.*(f->on_off) = flags.*(f->on_off);
+    } else if (f->num) {
       Status s = SetNumber(&c, *f, std::to_string(flags.*(f->num)), f->flag);
       if (!s.ok()) return s;
     } else if (f->boolean) {

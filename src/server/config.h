@@ -6,12 +6,13 @@
 // DECONFLICT_TLS_CERT, DECONFLICT_TLS_KEY, DECONFLICT_THREADS, DECONFLICT_LOG_LEVEL,
 // DECONFLICT_DISCLOSURE_CELL_M, DECONFLICT_DISCLOSURE_TIME_S, DECONFLICT_DRY_RUN_BURST,
 // DECONFLICT_DRY_RUN_PER_MINUTE, DECONFLICT_MAX_AREA_KM2, DECONFLICT_ZONES_NEED_APPROVAL
-// (true|false), and the bounded-work limits DECONFLICT_DRY_RUN_WORKERS, _DRY_RUN_QUEUE,
-// _DRY_RUN_BUDGET_MS, _MAX_CONFLICTS_PER_SUBMISSION, _MAX_NOTICES_PER_PARTY_PER_MINUTE.
+// (true|false), the bounded-work limits DECONFLICT_DRY_RUN_WORKERS, _DRY_RUN_QUEUE,
+// _DRY_RUN_BUDGET_MS, _MAX_CONFLICTS_PER_SUBMISSION, _MAX_NOTICES_PER_PARTY_PER_MINUTE, and
+// DECONFLICT_ALLOW_PRIVATE_DESTINATIONS (true/false).
 // Config file (--config FILE or DECONFLICT_CONFIG): a JSON object with the same keys in lower case
 // ("data", "listen", "rules", "deadlines", "tls_cert", "tls_key", "threads", "log_level",
 // "disclosure_cell_m", "disclosure_time_s", "dry_run_burst", "dry_run_per_minute",
-// "max_area_km2", "zones_need_approval": a boolean).
+// "max_area_km2", "zones_need_approval" and "allow_private_destinations": JSON booleans).
 // Thread-safety: value type.
 #pragma once
 
@@ -52,7 +53,10 @@ struct Config {
   int dry_run_budget_ms = 2000;               // DEFAULT: one dry run's or suggestion's budget
   int max_conflicts_per_submission = 100;     // DEFAULT: beyond it a plan write gets 422
   int max_notices_per_party_per_minute = 60;  // DEFAULT: beyond it notices are merged
-  bool exit_now = false;                      // --help / --version were answered
+  // DEFAULT: false: webhooks and pagers on loopback, private, link-local addresses are refused
+  // (docs/security.md §14).
+  bool allow_private_destinations = false;
+  bool exit_now = false;  // --help / --version were answered
   int exit_code = 0;
 };
 

@@ -57,7 +57,8 @@ class ConfigTest : public ::testing::Test {
                                           "DECONFLICT_DRY_RUN_BURST",
                                           "DECONFLICT_DRY_RUN_PER_MINUTE",
                                           "DECONFLICT_MAX_AREA_KM2",
-                                          "DECONFLICT_ZONES_NEED_APPROVAL"};
+                                          "DECONFLICT_ZONES_NEED_APPROVAL",
+                                          "DECONFLICT_ALLOW_PRIVATE_DESTINATIONS"};
   testing::TempDir tmp_{"deconflict_config"};
 };
 
@@ -211,6 +212,25 @@ TEST_F(ConfigTest, ProbingLimitsHaveDefaultsAndAreValidated) {
       Load({"--config", File("b.json", R"({"data": "/d", "zones_need_approval": 1})")});
   ASSERT_FALSE(wrong.ok());
   EXPECT_NE(wrong.status().message().find("expected true or false"), std::string::npos);
+}
+
+// allow_private_destinations (docs/security.md §14): off by default; a flag, a JSON boolean in
+// the file, true/false/1/0 in the environment.
+TEST_F(ConfigTest, AllowPrivateDestinationsIsAnOffByDefaultSwitch) {
+  EXPECT_FALSE(Load({"--data", "/d"})->allow_private_destinations);
+  EXPECT_TRUE(Load({"--data", "/d", "--allow-private-destinations"})->allow_private_destinations);
+  const std::string on = File("on.json", R"({"data": "/d", "allow_private_destinations": true})");
+  EXPECT_TRUE(Load({"--config", on})->allow_private_destinations);
+  const std::string bad = File("bad.json", R"({"data": "/d", "allow_private_destinations": 1})");
+  EXPECT_NE(Load({"--config", bad}).status().message().find("allow_private_destinations"),
+            std::string::npos);
+  setenv("DECONFLICT_ALLOW_PRIVATE_DESTINATIONS", "1", 1);
+  EXPECT_TRUE(Load({"--data", "/d"})->allow_private_destinations);
+  setenv("DECONFLICT_ALLOW_PRIVATE_DESTINATIONS", "false", 1);
+  EXPECT_FALSE(Load({"--config", on})->allow_private_destinations);  // the environment wins
+  setenv("DECONFLICT_ALLOW_PRIVATE_DESTINATIONS", "yes", 1);
+  EXPECT_NE(Load({"--data", "/d"}).status().message().find("DECONFLICT_ALLOW_PRIVATE"),
+            std::string::npos);
 }
 
 TEST_F(ConfigTest, TlsNeedsBothFiles) {

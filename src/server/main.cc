@@ -109,6 +109,7 @@ Result<channel::ChannelOptions> ChannelOptionsFrom(const server::Config& cfg) {
   copts.zones_need_approval = cfg.zones_need_approval;
   copts.max_conflicts_per_submission = cfg.max_conflicts_per_submission;
   copts.max_notices_per_party_per_minute = cfg.max_notices_per_party_per_minute;
+  copts.allow_private_destinations = cfg.allow_private_destinations;
   return copts;
 }
 

@@ -1537,9 +1537,10 @@ class HookReceiver {
     router_.Add("POST", path, [this](http::Exchange& ex) -> boost::asio::awaitable<void> {
       Call call;
       call.body = ex.request().body;
-      for (const char* h : {"X-Deconflict-Signature", "X-Deconflict-Signature-Ed25519",
-                            "X-Deconflict-Key", "X-Deconflict-Timestamp", "X-Deconflict-Delivery",
-                            "X-Deconflict-Event", "Content-Type"}) {
+      for (const char* h :
+           {"X-Deconflict-Signature", "X-Deconflict-Signature-Ed25519", "X-Deconflict-Key",
+            "X-Deconflict-Timestamp", "X-Deconflict-Delivery", "X-Deconflict-Event",
+            "X-Deconflict-Purpose", "X-Deconflict-Contact", "Content-Type"}) {
         call.headers[h] = ex.request().header(h);
       }
       int status;
@@ -1592,7 +1593,7 @@ TEST(serverE2E, Webhooks) {
   HookReceiver receiver("/hook", 1);  // fails the first attempt
   ASSERT_OK(receiver.started());
 
-  Daemon d(Options());
+  Daemon d(Options({"--allow-private-destinations"}));  // the receiver is on loopback
   const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
   ASSERT_OK(d.Start());
   const std::string secret = "a-shared-secret-of-some-length";
@@ -1676,6 +1677,7 @@ class WebhookDispatcherTest : public ::testing::Test {
     channel::ChannelOptions co;
     co.key_file = dir_.File("server.key");
     co.now = [this] { return Ms(clock_.load()); };
+    co.allow_private_destinations = true;  // the receivers are on loopback
     auto ch = channel::Channel::Open(st_.get(), co);
     ASSERT_OK(ch.status());
     ch_ = std::move(*ch);
@@ -1782,7 +1784,8 @@ TEST_F(WebhookDispatcherTest, BacksOffThenGivesUpAndRecordsIt) {
                                     .timeout = seconds(5),
                                     .max_attempts = kAttempts,
                                     .first_backoff = Seconds(0.04),
-                                    .max_backoff = Seconds(10)});
+                                    .max_backoff = Seconds(10),
+                                    .per_party = 1});  // a party's deliveries in order
     ASSERT_TRUE(Eventually([&] { return BothAt(1); }, seconds(10))) << Attempts().size();
     int64_t due = now_;
     int64_t backoff = 40;
@@ -1828,7 +1831,7 @@ class serverEscalation : public ::testing::Test {
     const std::string deadlines = (d_.dir() / "deadlines.json").string();
     dt::WriteFileText(deadlines,
                       R"({"steps":[{"lead_s":1e9,"ack_s":1}],"min_ack_s":1,"reescalate_s":1})");
-    d_.set_extra_args({"--deadlines", deadlines});
+    d_.set_extra_args({"--deadlines", deadlines, "--allow-private-destinations"});
     us_ = d_.AddParty("US");
     ru_ = d_.AddParty("RU");
     jcc_ = d_.AddParty("JCC", "coordinator");
@@ -1914,9 +1917,19 @@ class serverEscalation : public ::testing::Test {
     for (const HookReceiver::Call& p : pager_.calls()) {
       const std::string& ts = p.headers.at("X-Deconflict-Timestamp");
       const std::string& sig = p.headers.at("X-Deconflict-Signature-Ed25519");
-      EXPECT_TRUE(record::Verify(key, ts + "." + p.body, sig))
+      const int64_t contact =
+          Obj(dt::ParseJson(p.body)).at("contact").as_object().at("id").to_number<int64_t>();
+      EXPECT_EQ(p.headers.at("X-Deconflict-Purpose"), "escalation");
+      EXPECT_EQ(p.headers.at("X-Deconflict-Contact"), std::to_string(contact));
+      const std::string signed_text =
+          PageSigningString("escalation", pager_.url(), contact, std::stoll(ts), p.body);
+      EXPECT_TRUE(record::Verify(key, signed_text, sig))
           << "page signature does not verify with /v1/record/key: " << p.body;
-      EXPECT_FALSE(record::Verify(key, ts + "." + p.body + " ", sig));
+      EXPECT_FALSE(record::Verify(key, signed_text + " ", sig));
+      EXPECT_FALSE(record::Verify(
+          key, PageSigningString("escalation", primary_.url(), contact, std::stoll(ts), p.body),
+          sig))
+          << "a page to the backup verifies as one to the primary contact's pager";
       EXPECT_EQ(p.headers.at("X-Deconflict-Key"), key);
       EXPECT_EQ(p.headers.at("X-Deconflict-Event"), "conflict.escalated");
     }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <regex>
 
+#include "http/destination.h"
 #include "http/url.h"
 #include "json/write.h"
 #include "model/plan_parser.h"
@@ -13,6 +14,16 @@ namespace deconflict::service {
 namespace json = boost::json;
 
 bool IsWebUrl(const std::string& u) { return http::ParseWebUrl(u).ok(); }
+
+Status CheckDestination(const std::string& field, const std::string& url, bool allow_private) {
+  if (allow_private) return Status::Ok();
+  Result<http::Url> u = http::ParseWebUrl(url);
+  if (!u.ok()) return Status::Ok();
+  const std::string reason = http::RefusedHostReason(u->host);
+  if (reason.empty()) return Status::Ok();
+  return Status::Invalid({{field, "destination not allowed: " + reason +
+                                      " (the operator may allow it: allow_private_destinations)"}});
+}
 
 bool IsLanguageTag(const std::string& tag) {
   static const std::regex re("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$");

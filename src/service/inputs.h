@@ -74,6 +74,11 @@ Status Validate(const ContactInput& in);
 
 // An http:// or https:// URL a webhook or a pager may be sent to.
 bool IsWebUrl(const std::string& url);
+// OK unless `url`'s host is an IP literal the server may not connect to (http/destination.h) and
+// `allow_private` is false: then InvalidArgument naming `field` ("destination not allowed: a
+// loopback address ..."). Host names are checked after resolution, at each delivery.
+// REQUIRES: IsWebUrl(url) (else OK: Validate reports it).
+Status CheckDestination(const std::string& field, const std::string& url, bool allow_private);
 // A BCP 47 language tag such as en, fr, ru, ar, pt-BR.
 bool IsLanguageTag(const std::string& tag);
 // A plan id that can appear in a URL: 1 to 128 characters of A-Z a-z 0-9 . _ ~ -.

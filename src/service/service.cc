@@ -625,6 +625,10 @@ Result<std::vector<store::WebhookRecord>> Service::ListWebhooks(const Caller& ca
 Result<store::WebhookRecord> Service::AddWebhook(const Caller& caller, WebhookInput in) const {
   if (Status s = Authorize(caller, Action::kManageSettings); !s.ok()) return s;
   if (Status s = Validate(in); !s.ok()) return s;
+  if (Status s = CheckDestination("url", in.url, ch_->options().allow_private_destinations);
+      !s.ok()) {
+    return s;
+  }
   store::WebhookRecord w;
   w.url = std::move(in.url);
   w.secret = in.secret.empty() ? record::RandomHex(24) : std::move(in.secret);
@@ -646,6 +650,11 @@ Result<std::vector<store::ContactRecord>> Service::ListContacts(const Caller& ca
 Result<store::ContactRecord> Service::AddContact(const Caller& caller, ContactInput in) const {
   if (Status s = Authorize(caller, Action::kManageSettings); !s.ok()) return s;
   if (Status s = Validate(in); !s.ok()) return s;
+  if (Status s = CheckDestination("webhook_url", in.webhook_url,
+                                  ch_->options().allow_private_destinations);
+      !s.ok()) {
+    return s;
+  }
   store::ContactRecord c;
   c.name = std::move(in.name);
   c.language = std::move(in.language);

@@ -36,6 +36,8 @@ const char* StatusCodeName(StatusCode code) {
       return "precondition_required";
     case StatusCode::kUpgradeRequired:
       return "upgrade_required";
+    case StatusCode::kResourceExhausted:
+      return "too_many_requests";
   }
   return "internal";
 }

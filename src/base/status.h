@@ -36,6 +36,7 @@ enum class StatusCode {
   kUnsupportedMediaType,  // a body in a media type the operation does not take
   kPreconditionRequired,  // a change that must name the version it replaces (If-Match) does not
   kUpgradeRequired,       // the resource speaks another protocol (e.g. WebSocket)
+  kResourceExhausted,     // a per-caller limit is reached (open streams, rate): retry later
 };
 
 // Returns the stable lower_snake_case name of `code`, e.g. "invalid_argument".
@@ -104,6 +105,9 @@ class [[nodiscard]] Status {
   }
   static Status UpgradeRequired(std::string message) {
     return Status(StatusCode::kUpgradeRequired, std::move(message));
+  }
+  static Status ResourceExhausted(std::string message) {
+    return Status(StatusCode::kResourceExhausted, std::move(message));
   }
   // A validation failure with its issues and a message of the caller's choice.
   static Status Invalid(std::string message, std::vector<Issue> issues) {

@@ -196,7 +196,7 @@ Status StatusFromHttp(int http_status, std::string_view body) {
       const std::string_view t = type->as_string();
       const std::string_view name = t.substr(t.rfind('/') + 1);
       for (int c = static_cast<int>(StatusCode::kInvalidArgument);
-           c <= static_cast<int>(StatusCode::kUpgradeRequired); ++c) {
+           c <= static_cast<int>(StatusCode::kResourceExhausted); ++c) {
         const auto code = static_cast<StatusCode>(c);
         if (name != StatusCodeName(code)) continue;
         switch (code) {
@@ -230,6 +230,8 @@ Status StatusFromHttp(int http_status, std::string_view body) {
             return Status::PreconditionRequired(message);
           case StatusCode::kUpgradeRequired:
             return Status::UpgradeRequired(message);
+          case StatusCode::kResourceExhausted:
+            return Status::ResourceExhausted(message);
           case StatusCode::kOk:
             break;
         }

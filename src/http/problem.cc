@@ -44,6 +44,8 @@ const char* TitleFor(StatusCode code) {
       return "Precondition required";
     case StatusCode::kUpgradeRequired:
       return "Upgrade required";
+    case StatusCode::kResourceExhausted:
+      return "Too many requests";
   }
   return "Internal error";
 }
@@ -97,6 +99,8 @@ int HttpStatusFor(StatusCode code) {
       return 428;
     case StatusCode::kUpgradeRequired:
       return 426;
+    case StatusCode::kResourceExhausted:
+      return 429;
     case StatusCode::kUnauthenticated:
       return 401;
     case StatusCode::kPermissionDenied:
@@ -130,6 +134,7 @@ Response ProblemFromStatus(const Status& s) {
   Response r = ProblemResponse(status, StatusCodeName(s.code()), TitleFor(s.code()), s.message(),
                                s.issues());
   if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"deconflict\"");
+  if (status == 429) r.headers.emplace_back("Retry-After", "1");
   if (status == 426) {
     // RFC 9110 §15.5.22: 426 names the protocol to switch to.
     r.headers.emplace_back("Upgrade", "websocket");

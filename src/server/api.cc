@@ -12,6 +12,8 @@ Api::Api(ApiOptions options)
   ctx_.openapi_json = o_.openapi_json;
   ctx_.console = o_.console;
   ctx_.keepalive = o_.keepalive;
+  ctx_.metrics_token = o_.metrics_token;
+  ctx_.ws_auth_timeout = o_.ws_auth_timeout;
 }
 
 Api::~Api() { Join(); }

@@ -25,6 +25,7 @@ struct Field {
   const char* help;  // the flag's --help text
   std::string Config::*str = nullptr;
   int Config::*num = nullptr;
+  int lo = 1, hi = 64;  // the range of a number
 };
 
 const Field kFields[] = {
@@ -42,14 +43,29 @@ const Field kFields[] = {
     {"log_level", "DECONFLICT_LOG_LEVEL", "--log-level", "trace|debug|info|warn|error",
      &Config::log_level},
     {"web", "DECONFLICT_WEB", "--web", "web console folder (default: the built one)", &Config::web},
+    {"metrics_token_file", "DECONFLICT_METRICS_TOKEN_FILE", "--metrics-token-file",
+     "file holding the bearer token GET /metrics needs on the API listener",
+     &Config::metrics_token_file},
+    {"metrics_listen", "DECONFLICT_METRICS_LISTEN", "--metrics-listen",
+     "HOST:PORT of a plain-HTTP listener serving only GET /metrics, without a token",
+     &Config::metrics_listen},
+    {"max_connections_per_address", "DECONFLICT_MAX_CONNECTIONS_PER_ADDRESS",
+     "--max-connections-per-address", "open connections per client IP (0: no limit; default 64)",
+     nullptr, &Config::max_connections_per_address, 0, 1000000},
+    {"max_streams_per_party", "DECONFLICT_MAX_STREAMS_PER_PARTY", "--max-streams-per-party",
+     "open SSE and WebSocket streams per party (0: no limit; default 16)", nullptr,
+     &Config::max_streams_per_party, 0, 100000},
+    {"ws_auth_timeout", "DECONFLICT_WS_AUTH_TIMEOUT", "--ws-auth-timeout",
+     "seconds a WebSocket may stay unauthenticated (default 10)", nullptr,
+     &Config::ws_auth_timeout_s, 1, 600},
 };
 
 Status SetNumber(Config* c, const Field& f, const std::string& text, const std::string& where) {
   char* end = nullptr;
   long v = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || end != text.c_str() + text.size() || v < 1 || v > 64) {
-    return Status::InvalidArgument(where + ": expected an integer from 1 to 64, got \"" + text +
-                                   "\"");
+  if (text.empty() || end != text.c_str() + text.size() || v < f.lo || v > f.hi) {
+    return Status::InvalidArgument(where + ": expected an integer from " + std::to_string(f.lo) +
+                                   " to " + std::to_string(f.hi) + ", got \"" + text + "\"");
   }
   c->*(f.num) = static_cast<int>(v);
   return Status::Ok();
@@ -112,6 +128,10 @@ Status Validate(const Config& c) {
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Status::InvalidArgument("--tls-cert and --tls-key: give both or neither");
   }
+  const bool any_port = c.listen.size() >= 2 && c.listen.compare(c.listen.size() - 2, 2, ":0") == 0;
+  if (!c.metrics_listen.empty() && c.metrics_listen == c.listen && !any_port) {
+    return Status::InvalidArgument("--metrics-listen: must differ from --listen");
+  }
   const char* levels[] = {"trace", "debug", "info", "warn", "error"};
   bool ok = false;
   for (const char* l : levels) ok |= c.log_level == l;
@@ -143,6 +163,8 @@ Result<Config> LoadConfig(int argc, char** argv) {
   app.add_flag("--demo", c.demo, "create demo parties and load the seed scenario");
   app.add_option("--demo-scenario", c.demo_scenario, "scenario file for --demo");
   app.add_option("--port-file", c.port_file, "write the bound port to this file");
+  app.add_option("--metrics-port-file", c.metrics_port_file,
+                 "write the metrics listener's bound port to this file");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -14,12 +14,15 @@ export interface paths {
   "/readyz": {
     /**
      * Readiness
-     * @description 503 while starting, after a fatal storage error, and once shutdown has begun.
+     * @description 503 while starting, after a fatal storage error, and once shutdown has begun. The body is the status only: no count or other figure about the parties' data (docs/security.md §12).
      */
     get: operations["readyz"];
   };
   "/metrics": {
-    /** Prometheus metrics */
+    /**
+     * Prometheus metrics
+     * @description Served on the API listener only when the operator configured a metrics token (`metrics_token_file`): then the request must carry it as `Authorization: Bearer TOKEN` (401 otherwise; party tokens are not metrics tokens). Without one it answers 404 there. The separate metrics listener (`metrics_listen`) serves it without a token. See docs/security.md §12 for scraping with Prometheus.
+     */
     get: operations["metrics"];
   };
   "/openapi.json": {
@@ -165,7 +168,7 @@ export interface paths {
   "/v1/events": {
     /**
      * Event stream (SSE)
-     * @description The caller's own stream. Each event written to the connection records a `delivered` receipt (channel `sse`).
+     * @description The caller's own stream. Each event written to the connection records a `delivered` receipt (channel `sse`). The stream ends within about a second (at most 2 s) once its token is revoked or its party removed. A party has at most `max_streams_per_party` (default 16) open streams, SSE and WebSocket together: one more gets 429.
      */
     get: operations["streamEvents"];
   };
@@ -185,7 +188,7 @@ export interface paths {
   "/v1/ws": {
     /**
      * Event stream (WebSocket)
-     * @description Authenticate with the Authorization header (a bad token: 401 before the upgrade), or, from browsers, with a first frame `{"type":"auth","token":"...","after":N}`. Without valid authentication the server sends `{"type":"error",...}` and closes. `{"type":"read","seq":N}` records a `read` receipt (channel `ws`); each event frame sent records `delivered`.
+     * @description Authenticate with the Authorization header (a bad token: 401 before the upgrade), or, from browsers, with a first frame `{"type":"auth","token":"...","after":N}`. Without valid authentication, or without an auth frame within 10 s (`ws_auth_timeout`), the server sends `{"type":"error",...}` and closes (code 1008). Once the token is revoked or its party removed, the server sends an `error` frame and closes with 1008 within 2 s. Over the party's `max_streams_per_party`: 429 before the upgrade (header token) or an `error` frame and close code 1013 (auth frame). `{"type":"read","seq":N}` records a `read` receipt (channel `ws`); each event frame sent records `delivered`.
      */
     get: operations["websocket"];
   };
@@ -753,6 +756,16 @@ export interface components {
         "application/problem+json": components["schemas"]["Problem"];
       };
     };
+    /** @description A per-party limit is reached (e.g. `max_streams_per_party` open event streams); `Retry-After: 1`. Close a stream or retry later. */
+    TooManyRequests: {
+      headers: {
+        /** @description Seconds to wait before retrying. */
+        "Retry-After"?: number;
+      };
+      content: {
+        "application/problem+json": components["schemas"]["Problem"];
+      };
+    };
   };
   parameters: {
     /** @description The plan id. Coordinators and observers may write `PARTY:id`, or a bare id if it is unique across parties (else 409). Percent-encode reserved characters. */
@@ -800,7 +813,7 @@ export interface operations {
   };
   /**
    * Readiness
-   * @description 503 while starting, after a fatal storage error, and once shutdown has begun.
+   * @description 503 while starting, after a fatal storage error, and once shutdown has begun. The body is the status only: no count or other figure about the parties' data (docs/security.md §12).
    */
   readyz: {
     responses: {
@@ -809,14 +822,17 @@ export interface operations {
         content: {
           "application/json": {
             /** @constant */
-            status?: "ok";
+            status: "ready";
           };
         };
       };
       503: components["responses"]["Unavailable"];
     };
   };
-  /** Prometheus metrics */
+  /**
+   * Prometheus metrics
+   * @description Served on the API listener only when the operator configured a metrics token (`metrics_token_file`): then the request must carry it as `Authorization: Bearer TOKEN` (401 otherwise; party tokens are not metrics tokens). Without one it answers 404 there. The separate metrics listener (`metrics_listen`) serves it without a token. See docs/security.md §12 for scraping with Prometheus.
+   */
   metrics: {
     responses: {
       /** @description Prometheus text exposition format 0.0.4. */
@@ -825,6 +841,8 @@ export interface operations {
           "text/plain": string;
         };
       };
+      401: components["responses"]["Unauthorized"];
+      404: components["responses"]["NotFound"];
     };
   };
   /** This document */
@@ -1268,7 +1286,7 @@ export interface operations {
   };
   /**
    * Event stream (SSE)
-   * @description The caller's own stream. Each event written to the connection records a `delivered` receipt (channel `sse`).
+   * @description The caller's own stream. Each event written to the connection records a `delivered` receipt (channel `sse`). The stream ends within about a second (at most 2 s) once its token is revoked or its party removed. A party has at most `max_streams_per_party` (default 16) open streams, SSE and WebSocket together: one more gets 429.
    */
   streamEvents: {
     parameters: {
@@ -1290,6 +1308,7 @@ export interface operations {
       };
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthorized"];
+      429: components["responses"]["TooManyRequests"];
     };
   };
   /** Events (polling) */
@@ -1331,7 +1350,7 @@ export interface operations {
   };
   /**
    * Event stream (WebSocket)
-   * @description Authenticate with the Authorization header (a bad token: 401 before the upgrade), or, from browsers, with a first frame `{"type":"auth","token":"...","after":N}`. Without valid authentication the server sends `{"type":"error",...}` and closes. `{"type":"read","seq":N}` records a `read` receipt (channel `ws`); each event frame sent records `delivered`.
+   * @description Authenticate with the Authorization header (a bad token: 401 before the upgrade), or, from browsers, with a first frame `{"type":"auth","token":"...","after":N}`. Without valid authentication, or without an auth frame within 10 s (`ws_auth_timeout`), the server sends `{"type":"error",...}` and closes (code 1008). Once the token is revoked or its party removed, the server sends an `error` frame and closes with 1008 within 2 s. Over the party's `max_streams_per_party`: 429 before the upgrade (header token) or an `error` frame and close code 1013 (auth frame). `{"type":"read","seq":N}` records a `read` receipt (channel `ws`); each event frame sent records `delivered`.
    */
   websocket: {
     parameters: {
@@ -1352,6 +1371,7 @@ export interface operations {
           "application/problem+json": components["schemas"]["Problem"];
         };
       };
+      429: components["responses"]["TooManyRequests"];
     };
   };
   /** Audit log */

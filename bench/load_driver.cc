@@ -96,7 +96,10 @@ struct Flags {
   std::string deconflictd;  // the daemon binary (own-server mode)
   std::string server;       // URL of a running server (external mode)
   std::string tokens_file;  // external mode: tokens, one per line ("[NAME] TOKEN")
-  int server_pid = 0;       // external mode: for CPU figures (optional)
+  // External mode: the file holding the server's metrics token (its metrics_token_file), for
+  // /metrics. Own-server mode writes one and passes it to deconflictd.
+  std::string metrics_token_file;
+  int server_pid = 0;  // external mode: for CPU figures (optional)
   int parties = 16;
   int coordinators = 1;
   int clients = 64;
@@ -685,11 +688,13 @@ struct PhaseResult {
 
 class Runner {
  public:
-  Runner(const Workload& w, http::Url base, int server_pid, std::string run_tag)
+  Runner(const Workload& w, http::Url base, int server_pid, std::string run_tag,
+         std::string metrics_token)
       : w_(w),
         base_(std::move(base)),
         server_pid_(server_pid),
         tag_(std::move(run_tag)),
+        metrics_token_(std::move(metrics_token)),
         metrics_client_(base_) {}
 
   void AddClients(const std::vector<PartyToken>& tokens, int count, uint64_t seed) {
@@ -707,7 +712,8 @@ class Runner {
   }
 
   std::optional<MetricMap> Scrape() {
-    auto r = metrics_client_.Send("GET", "/metrics");
+    auto r = metrics_client_.Send("GET", "/metrics", "",
+                                  {{"Authorization", "Bearer " + metrics_token_}});
     if (!r.ok() || r->status != 200) return std::nullopt;
     return ParseMetrics(r->body);
   }
@@ -854,6 +860,7 @@ class Runner {
   http::Url base_;
   int server_pid_;
   std::string tag_;
+  std::string metrics_token_;
   http::Client metrics_client_;
   std::vector<std::unique_ptr<ClientState>> clients_;
 };
@@ -1016,8 +1023,26 @@ int StartLocalServer(const Flags& f, Daemon& daemon, std::string* dir,
     std::ofstream out(*dir + "/tokens.txt");
     for (const auto& pt : *tokens) out << pt.party << " " << pt.token << "\n";
   }
-  std::vector<std::string> extra;
-  if (f.server_threads > 0) extra = {"--threads", std::to_string(f.server_threads)};
+  // /metrics needs a token (docs/security.md §12): a fresh one in a private file. All clients
+  // connect from 127.0.0.1: allow them all (and the metrics client) on the per-address limit.
+  const std::string metrics_token_file = *dir + "/metrics-token";
+  {
+    const int fd =
+        ::open(metrics_token_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    const std::string text = record::RandomHex(24) + "\n";
+    if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+      std::fprintf(stderr, "cannot write %s\n", metrics_token_file.c_str());
+      if (fd >= 0) ::close(fd);
+      return 3;
+    }
+    ::close(fd);
+  }
+  std::vector<std::string> extra = {"--metrics-token-file", metrics_token_file,
+                                    "--max-connections-per-address",
+                                    std::to_string(f.clients + 16)};
+  if (f.server_threads > 0) {
+    extra.insert(extra.end(), {"--threads", std::to_string(f.server_threads)});
+  }
   extra.insert(extra.end(), f.daemon_args.begin(), f.daemon_args.end());
   if (Status s = daemon.Start(f.deconflictd, *dir, extra); !s.ok()) {
     std::fprintf(stderr, "%s\n", s.ToString().c_str());
@@ -1078,7 +1103,14 @@ int RunOnce(const Flags& f, const Workload& w, int run,
   }
 
   const std::string tag = "L" + record::RandomHex(3) + "r" + std::to_string(run);
-  Runner runner(w, base, pid, tag);
+  const std::string metrics_token_file =
+      f.server.empty() ? dir + "/metrics-token" : f.metrics_token_file;
+  std::string metrics_token;
+  if (!metrics_token_file.empty()) {
+    std::ifstream in(metrics_token_file);
+    in >> metrics_token;
+  }
+  Runner runner(w, base, pid, tag, metrics_token);
   runner.AddClients(tokens, f.clients, f.seed + static_cast<uint64_t>(run));
   if (f.warmup_s > 0) runner.Run("warmup", PhaseKind::kSubmit, f.clients, f.warmup_s);
   if (f.baseline_s > 0) {
@@ -1310,6 +1342,8 @@ int main(int argc, char** argv) {
   app.add_option("--tokens", f.tokens_file,
                  "with --server: party tokens, one per line (\"[NAME] TOKEN\")");
   app.add_option("--server-pid", f.server_pid, "with --server: its pid, for CPU figures");
+  app.add_option("--metrics-token-file", f.metrics_token_file,
+                 "with --server: the server's metrics token file, to read /metrics");
   app.add_option("--parties", f.parties, "parties (own server)")->check(CLI::PositiveNumber);
   app.add_option("--coordinators", f.coordinators,
                  "coordinator parties (own server; they receive every notice)")

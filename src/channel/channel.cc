@@ -241,6 +241,9 @@ Result<std::unique_ptr<Channel>> Channel::Open(store::Store* store, ChannelOptio
   ch->key_ = std::move(*key);
   if (Status s = ch->Load(); !s.ok()) return s;
   ch->writer_ = std::thread([c = ch.get()] { c->WriterLoop(); });
+  if (ch->options_.session_check_ms > 0) {
+    ch->sessions_ = std::thread([c = ch.get()] { c->SessionLoop(); });
+  }
   return ch;
 }
 
@@ -254,6 +257,12 @@ void Channel::Stop() {
   }
   queue_cv_.NotifyAll();
   if (writer_.joinable()) writer_.join();
+  {
+    MutexLock lock(sessions_mu_);
+    sessions_stop_ = true;
+  }
+  sessions_cv_.NotifyAll();
+  if (sessions_.joinable()) sessions_.join();
   hub_.WakeAll();
 }
 
@@ -577,6 +586,46 @@ Result<Caller> Channel::Authenticate(std::string_view token) {
   if (auth_cache_.size() > 10000) auth_cache_.clear();
   auth_cache_[hash] = {caller, now + Seconds(2)};
   return caller;
+}
+
+Result<Hub::Subscription> Channel::Subscribe(const Caller& caller, std::string_view token,
+                                             std::function<void()> wake) {
+  return hub_.Subscribe(caller.party, record::Sha256Hex(token), std::move(wake),
+                        options_.max_streams_per_party);
+}
+
+void Channel::SessionLoop() {
+  const auto period = std::chrono::milliseconds(options_.session_check_ms);
+  for (;;) {
+    {
+      MutexLock lock(sessions_mu_);
+      if (!sessions_stop_) sessions_cv_.WaitFor(lock, period);
+      if (sessions_stop_) return;
+    }
+    CheckSessions();
+  }
+}
+
+size_t Channel::CheckSessions() {
+  std::vector<std::string> open = hub_.TokenHashes();
+  if (open.empty()) return 0;
+  Result<std::vector<std::string>> active = store_->ActiveTokenHashes(open);
+  if (!active.ok()) {  // the streams stay open; the next check tries again
+    spdlog::warn("msg=\"stream tokens not checked\" error=\"{}\"", active.status().ToString());
+    return 0;
+  }
+  std::sort(active->begin(), active->end());
+  size_t ended = 0;
+  for (const std::string& hash : open) {
+    if (std::binary_search(active->begin(), active->end(), hash)) continue;
+    {
+      MutexLock lock(auth_mu_);
+      auth_cache_.erase(hash);
+    }
+    ended += hub_.EndToken(hash);
+  }
+  if (ended > 0) spdlog::info("msg=\"streams of revoked tokens ended\" streams={}", ended);
+  return ended;
 }
 
 Channel::Stats Channel::stats() const {

@@ -127,6 +127,12 @@ struct ChannelOptions {
   // DEFAULT: false: webhooks and pagers may not be on loopback, private, link-local, ... addresses
   // (http/destination.h), neither as registered (an IP literal) nor as resolved at delivery.
   bool allow_private_destinations = false;
+  // DEFAULT: every 1,000 ms the tokens of the open event streams are checked against the store
+  // (one query, bypassing the authentication cache); the streams of a revoked token, or of a
+  // removed party, end (docs/security.md §12). 0: never.
+  int64_t session_check_ms = 1000;
+  // DEFAULT: 16 open event streams (SSE and WebSocket together) per party; 0: no limit.
+  size_t max_streams_per_party = 16;
 };
 
 // True if `p` is a zone that restricts at least one other party (restricted_parties absent, i.e.
@@ -211,6 +217,16 @@ class Channel {
   Result<engine::Suggestion> Suggest(const Caller& caller, const store::ConflictRecord& c,
                                      Deadline deadline = Deadline::max()) const;
 
+  // Wakes `wake` whenever new events are committed for caller.party, and ends (ended(), then
+  // `wake`) once `token` no longer authenticates. TooManyRequests when the party already has
+  // max_streams_per_party streams.
+  Result<Hub::Subscription> Subscribe(const Caller& caller, std::string_view token,
+                                      std::function<void()> wake);
+  // Checks the tokens of the open streams against the store now and ends the streams of those
+  // that no longer authenticate (also dropping them from the authentication cache); returns
+  // how many streams it ended. The channel calls it every session_check_ms.
+  size_t CheckSessions();
+
   // Token -> caller; Unauthenticated if unknown or revoked. Cached for a few seconds.
   Result<Caller> Authenticate(std::string_view token);
   // The caller of `token` if Authenticate cached it within the last few seconds, without touching
@@ -245,6 +261,7 @@ class Channel {
   Status Load();
   void Enqueue(std::unique_ptr<Op> op);
   void WriterLoop();
+  void SessionLoop();  // the session checker's thread
   void RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpoint);
   bool SweepDue(TimePoint now) const;
   // When `c` next needs the sweep: its expiry or its next escalation, whichever is first.
@@ -340,6 +357,12 @@ class Channel {
   std::deque<std::unique_ptr<Op>> queue_ GUARDED_BY(queue_mu_);
   bool stopping_ GUARDED_BY(queue_mu_) = false;
   std::thread writer_;
+
+  // The session checker (CheckSessions every session_check_ms).
+  Mutex sessions_mu_;
+  CondVar sessions_cv_;
+  bool sessions_stop_ GUARDED_BY(sessions_mu_) = false;
+  std::thread sessions_;
 
   // The detector is changed by the writer (under a WriterLock) and read by DryRun/Suggest and the
   // writer itself (under a ReaderLock). The rest below is owned by the writer thread.

@@ -1,6 +1,7 @@
 #include "cli/store_access.h"
 
 #include <filesystem>
+#include <iostream>
 #include <system_error>
 
 #include "store/sqlite_store.h"
@@ -28,8 +29,13 @@ Result<std::unique_ptr<store::Store>> OpenStore(const std::string& data_dir, boo
                               "); create one with: deconflict admin --data " + data_dir + " init");
     }
   }
-  // OpenSqliteStore's messages name the database path.
-  return store::OpenSqliteStore({.dir = data_dir});
+  // OpenSqliteStore's messages name the database path. It makes the folder private (0700, files
+  // 0600) and says what it tightened.
+  return store::OpenSqliteStore({.dir = data_dir, .on_mode_tightened = [](const std::string& c) {
+                                   std::cerr << "warning: the data folder was readable by others; "
+                                                "mode restricted: "
+                                             << c << "\n";
+                                 }});
 }
 
 }  // namespace deconflict::cli

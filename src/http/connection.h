@@ -153,7 +153,10 @@ class WsHandle final : public WebSocket {
   explicit WsHandle(std::shared_ptr<WsState<Stream>> st) : st_(std::move(st)) {}
   asio::awaitable<bool> Send(std::string text) override { return st_->Send(std::move(text)); }
   asio::awaitable<std::optional<std::string>> Receive() override { return st_->Receive(); }
-  asio::awaitable<void> Close() override { return st_->Close(websocket::close_code::normal); }
+  using WebSocket::Close;
+  asio::awaitable<void> Close(CloseCode code) override {
+    return st_->Close(static_cast<websocket::close_code>(static_cast<int>(code)));
+  }
 
  private:
   std::shared_ptr<WsState<Stream>> st_;
@@ -396,6 +399,7 @@ class Connection final : public ConnectionBase,
 
   std::shared_ptr<ServerCore> core_;
   Stream stream_;
+  bool refuse_ = false;  // over the per-address connection limit: answer 503 and close
   AsyncSignal gone_;
   bool peer_gone_ = false;
   std::weak_ptr<WsState<Stream>> ws_;
@@ -429,6 +433,10 @@ class Connection final : public ConnectionBase,
         lowest().close();
         co_return;
       }
+    }
+    if (refuse_) {
+      co_await Refuse();
+      co_return co_await Close();
     }
     for (;;) {
       if (core_->shutting_down.load() || aborted_) break;
@@ -481,16 +489,34 @@ class Connection final : public ConnectionBase,
         parser.is_header_done() ? MethodLabel(ToString(parser.get().method_string())) : "OTHER";
     core_->Record(method, "unmatched", r.status,
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    co_await AnswerAndClose(std::move(r));
+  }
+
+  // Writes `r` with Connection: close (outside any Exchange), then lingers.
+  asio::awaitable<void> AnswerAndClose(Response r) {
     bhttp::response<bhttp::string_body> res;
     res.version(11);
     res.result(static_cast<unsigned>(r.status));
     res.set(bhttp::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) res.set(name, value);
     res.keep_alive(false);
     res.body() = std::move(r.body);
     res.prepare_payload();
     lowest().expires_after(core_->options.idle_timeout);
     auto [wec, n] = co_await bhttp::async_write(stream_, res, kTuple);
     if (!wec) co_await Linger();
+  }
+
+  // Over the per-address connection limit: a 503 problem without reading the request, then close.
+  asio::awaitable<void> Refuse() {
+    Response r = ProblemResponse(503, "unavailable", "Unavailable",
+                                 "too many connections from " +
+                                     remote_.substr(0, remote_.rfind(':')) + " (at most " +
+                                     std::to_string(core_->options.max_connections_per_address) +
+                                     "); reuse a connection (keep-alive) or close some");
+    r.headers.emplace_back("Retry-After", "1");
+    core_->Record("OTHER", "refused", r.status, 0);
+    co_await AnswerAndClose(std::move(r));
   }
 
   // After an error answer the client may still be sending (a body we refused): half-close and
@@ -608,7 +634,11 @@ void WsState<Stream>::Gone() {
 template <class Stream>
 void StartConnection(const std::shared_ptr<ServerCore>& core, Stream stream) {
   auto conn = std::make_shared<Connection<Stream>>(core, std::move(stream));
-  const uint64_t id = core->Register(conn);
+  error_code ec;
+  const std::string address = conn->lowest().socket().remote_endpoint(ec).address().to_string();
+  bool over_limit = false;
+  const uint64_t id = core->Register(conn, ec ? std::string("?") : address, &over_limit);
+  conn->refuse_ = over_limit;
   if (id == 0) {
     conn->lowest().close();
     return;

@@ -69,11 +69,25 @@ Result<ListenAddress> ParseListen(const std::string& listen) {
 
 namespace internal {
 
-uint64_t ServerCore::Register(std::weak_ptr<ConnectionBase> c) {
+uint64_t ServerCore::Register(std::weak_ptr<ConnectionBase> c, const std::string& address,
+                              bool* over_limit) {
   MutexLock lock(mu_);
+  *over_limit = false;
   if (shutting_down.load()) return 0;
   const uint64_t id = next_id_++;
-  conns_.emplace(id, std::move(c));
+  std::string counted = address;
+  const size_t limit = options.max_connections_per_address;
+  if (limit > 0) {
+    size_t& n = per_address_[address];
+    if (n >= limit) {
+      *over_limit = true;
+      counted.clear();
+    } else {
+      ++n;
+    }
+  }
+  if (limit == 0) counted.clear();
+  conns_.emplace(id, Entry{std::move(c), std::move(counted)});
   open_connections->fetch_add(1);
   return id;
 }
@@ -81,7 +95,13 @@ uint64_t ServerCore::Register(std::weak_ptr<ConnectionBase> c) {
 void ServerCore::Unregister(uint64_t id) {
   {
     MutexLock lock(mu_);
-    if (conns_.erase(id) == 0) return;
+    auto it = conns_.find(id);
+    if (it == conns_.end()) return;
+    if (!it->second.address.empty()) {
+      auto n = per_address_.find(it->second.address);
+      if (n != per_address_.end() && --n->second == 0) per_address_.erase(n);
+    }
+    conns_.erase(it);
     open_connections->fetch_sub(1);
   }
   connections_ended.Notify();
@@ -96,8 +116,8 @@ std::vector<std::shared_ptr<ConnectionBase>> ServerCore::BeginShutdown() {
   MutexLock lock(mu_);
   shutting_down.store(true);
   std::vector<std::shared_ptr<ConnectionBase>> out;
-  for (auto& [id, weak] : conns_) {
-    if (auto c = weak.lock()) out.push_back(std::move(c));
+  for (auto& [id, e] : conns_) {
+    if (auto c = e.conn.lock()) out.push_back(std::move(c));
   }
   return out;
 }
@@ -105,8 +125,8 @@ std::vector<std::shared_ptr<ConnectionBase>> ServerCore::BeginShutdown() {
 std::vector<std::shared_ptr<ConnectionBase>> ServerCore::Connections() {
   MutexLock lock(mu_);
   std::vector<std::shared_ptr<ConnectionBase>> out;
-  for (auto& [id, weak] : conns_) {
-    if (auto c = weak.lock()) out.push_back(std::move(c));
+  for (auto& [id, e] : conns_) {
+    if (auto c = e.conn.lock()) out.push_back(std::move(c));
   }
   return out;
 }

@@ -78,7 +78,8 @@ Response ProblemResponse(int status, std::string_view type, std::string_view tit
 // permission_denied 403, not_found 404, already_exists 409, failed_precondition 409,
 // precondition_failed 412, too_large 413, unsupported_media_type 415, invalid_argument 422 (a
 // document that does not validate; `errors` lists every issue), upgrade_required 426 (with
-// Upgrade: websocket), precondition_required 428, unavailable 503, io_error/internal 500 (logged).
+// Upgrade: websocket), precondition_required 428, too_many_requests 429 (Retry-After: 1),
+// unavailable 503, io_error/internal 500 (logged).
 // The problem's type is the code's name, e.g. ".../problems/invalid_argument".
 int HttpStatusFor(StatusCode code);
 Response ProblemFromStatus(const Status& s);
@@ -90,6 +91,13 @@ struct SseEvent {
   std::string data;  // one line of JSON (no newlines)
 };
 
+// WebSocket close codes (RFC 6455 §7.4.1) a handler may close with.
+enum class CloseCode {
+  kNormal = 1000,
+  kPolicyViolation = 1008,  // e.g. not authenticated in time, token revoked
+  kTryAgainLater = 1013,    // e.g. a limit is reached
+};
+
 // A WebSocket accepted by Exchange::AcceptWebSocket. Text frames only.
 class WebSocket {
  public:
@@ -99,7 +107,10 @@ class WebSocket {
   // The next text frame, or nullopt when the peer closed or the connection failed.
   // One Receive may run concurrently with one Send (e.g. with awaitable operators).
   virtual asio::awaitable<std::optional<std::string>> Receive() = 0;
-  virtual asio::awaitable<void> Close() = 0;
+  // Starts the close handshake with `code` (bounded by a 5 s timeout) and returns once it ended;
+  // a pending Receive then returns nullopt. Does nothing if a close already began.
+  virtual asio::awaitable<void> Close(CloseCode code) = 0;
+  asio::awaitable<void> Close() { return Close(CloseCode::kNormal); }
 };
 
 // What a handler gets: the request and the ways to answer it. A handler must either Respond once,
@@ -195,7 +206,10 @@ struct ServerOptions {
   size_t max_body_bytes = 1 << 20;         // DEFAULT: 1 MiB; larger bodies get 413
   std::chrono::seconds idle_timeout{60};   // DEFAULT: 60 s without a request closes a connection
   std::chrono::seconds drain_timeout{10};  // DEFAULT: 10 s for in-flight requests at shutdown
-  Metrics* metrics = nullptr;              // optional: request counts and latency per route
+  // DEFAULT: 64 open connections per client IP address; a connection over the limit gets a 503
+  // problem (Retry-After: 1) at once, without its request being read, and is closed. 0: no limit.
+  size_t max_connections_per_address = 64;
+  Metrics* metrics = nullptr;  // optional: request counts and latency per route
 };
 
 class Server {

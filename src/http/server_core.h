@@ -11,6 +11,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -46,9 +47,11 @@ class ServerCore {
   std::shared_ptr<std::atomic<int64_t>> open_connections =
       std::make_shared<std::atomic<int64_t>>(0);
 
-  // Registers a new connection and returns its id, or 0 when the server is shutting down (the
-  // caller then closes it).
-  uint64_t Register(std::weak_ptr<ConnectionBase> c);
+  // Registers a new connection from `address` (the peer's IP) and returns its id, or 0 when the
+  // server is shutting down (the caller then closes it). *over_limit: the address already has
+  // options.max_connections_per_address connections (this one is then not counted for it, and
+  // must be refused).
+  uint64_t Register(std::weak_ptr<ConnectionBase> c, const std::string& address, bool* over_limit);
   void Unregister(uint64_t id);
   size_t ConnectionCount();
   // Sets shutting_down (under the registry lock, so no connection registers after) and returns
@@ -63,7 +66,12 @@ class ServerCore {
  private:
   Mutex mu_;
   uint64_t next_id_ GUARDED_BY(mu_) = 1;
-  std::unordered_map<uint64_t, std::weak_ptr<ConnectionBase>> conns_ GUARDED_BY(mu_);
+  struct Entry {
+    std::weak_ptr<ConnectionBase> conn;
+    std::string address;  // "" when not counted against its address
+  };
+  std::unordered_map<uint64_t, Entry> conns_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, size_t> per_address_ GUARDED_BY(mu_);
 };
 
 // Serve one accepted socket (its executor is the connection's strand) until it closes.

@@ -15,6 +15,8 @@ Api::Api(ApiOptions options)
   ctx_.console = o_.console;
   ctx_.keepalive = o_.keepalive;
   ctx_.heavy = heavy_.get();
+  ctx_.metrics_token = o_.metrics_token;
+  ctx_.ws_auth_timeout = o_.ws_auth_timeout;
 }
 
 Api::~Api() { Join(); }

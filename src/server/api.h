@@ -32,6 +32,8 @@ struct ApiOptions {
   std::string openapi_json;                // served at /openapi.json
   const ConsoleAssets* console = nullptr;  // the web console at / and /ui/NAME (none: 404s)
   std::chrono::seconds keepalive{15};      // DEFAULT: SSE/WebSocket keep-alive interval
+  std::string metrics_token;  // DEFAULT: none, and GET /metrics answers 404 on the API listener
+  std::chrono::milliseconds ws_auth_timeout{10000};  // DEFAULT: 10 s to authenticate a WebSocket
   // DEFAULT: 64 threads for blocking work. Each request waiting for the writer's commit holds
   // one, so this bounds the submissions one group commit can carry.
   int workers = 64;

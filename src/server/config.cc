@@ -85,6 +85,21 @@ const Field kFields[] = {
      "--allow-private-destinations",
      "let webhooks and pagers reach loopback, private and link-local addresses", nullptr, nullptr,
      0, 0, nullptr, &Config::allow_private_destinations},
+    {"metrics_token_file", "DECONFLICT_METRICS_TOKEN_FILE", "--metrics-token-file",
+     "file holding the bearer token GET /metrics needs on the API listener",
+     &Config::metrics_token_file},
+    {"metrics_listen", "DECONFLICT_METRICS_LISTEN", "--metrics-listen",
+     "HOST:PORT of a plain-HTTP listener serving only GET /metrics, without a token",
+     &Config::metrics_listen},
+    {"max_connections_per_address", "DECONFLICT_MAX_CONNECTIONS_PER_ADDRESS",
+     "--max-connections-per-address", "open connections per client IP (0: no limit; default 64)",
+     nullptr, &Config::max_connections_per_address, 0, 1000000},
+    {"max_streams_per_party", "DECONFLICT_MAX_STREAMS_PER_PARTY", "--max-streams-per-party",
+     "open SSE and WebSocket streams per party (0: no limit; default 16)", nullptr,
+     &Config::max_streams_per_party, 0, 100000},
+    {"ws_auth_timeout", "DECONFLICT_WS_AUTH_TIMEOUT", "--ws-auth-timeout",
+     "seconds a WebSocket may stay unauthenticated (default 10)", nullptr,
+     &Config::ws_auth_timeout_s, 1, 600},
 };
 
 Status SetFlag(Config* c, const Field& f, const std::string& text, const std::string& where) {
@@ -186,6 +201,10 @@ Status Validate(const Config& c) {
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Status::InvalidArgument("--tls-cert and --tls-key: give both or neither");
   }
+  const bool any_port = c.listen.size() >= 2 && c.listen.compare(c.listen.size() - 2, 2, ":0") == 0;
+  if (!c.metrics_listen.empty() && c.metrics_listen == c.listen && !any_port) {
+    return Status::InvalidArgument("--metrics-listen: must differ from --listen");
+  }
   const char* levels[] = {"trace", "debug", "info", "warn", "error"};
   bool ok = false;
   for (const char* l : levels) ok |= c.log_level == l;
@@ -224,6 +243,8 @@ Result<Config> LoadConfig(int argc, char** argv) {
   app.add_flag("--demo", c.demo, "create demo parties and load the seed scenario");
   app.add_option("--demo-scenario", c.demo_scenario, "scenario file for --demo");
   app.add_option("--port-file", c.port_file, "write the bound port to this file");
+  app.add_option("--metrics-port-file", c.metrics_port_file,
+                 "write the metrics listener's bound port to this file");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

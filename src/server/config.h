@@ -7,8 +7,10 @@
 // DECONFLICT_DISCLOSURE_CELL_M, DECONFLICT_DISCLOSURE_TIME_S, DECONFLICT_DRY_RUN_BURST,
 // DECONFLICT_DRY_RUN_PER_MINUTE, DECONFLICT_MAX_AREA_KM2, DECONFLICT_ZONES_NEED_APPROVAL
 // (true|false), the bounded-work limits DECONFLICT_DRY_RUN_WORKERS, _DRY_RUN_QUEUE,
-// _DRY_RUN_BUDGET_MS, _MAX_CONFLICTS_PER_SUBMISSION, _MAX_NOTICES_PER_PARTY_PER_MINUTE, and
-// DECONFLICT_ALLOW_PRIVATE_DESTINATIONS (true/false).
+// _DRY_RUN_BUDGET_MS, _MAX_CONFLICTS_PER_SUBMISSION, _MAX_NOTICES_PER_PARTY_PER_MINUTE,
+// DECONFLICT_ALLOW_PRIVATE_DESTINATIONS (true/false), DECONFLICT_METRICS_TOKEN_FILE,
+// DECONFLICT_METRICS_LISTEN, DECONFLICT_MAX_CONNECTIONS_PER_ADDRESS,
+// DECONFLICT_MAX_STREAMS_PER_PARTY, DECONFLICT_WS_AUTH_TIMEOUT.
 // Config file (--config FILE or DECONFLICT_CONFIG): a JSON object with the same keys in lower case
 // ("data", "listen", "rules", "deadlines", "tls_cert", "tls_key", "threads", "log_level",
 // "disclosure_cell_m", "disclosure_time_s", "dry_run_burst", "dry_run_per_minute",
@@ -37,7 +39,15 @@ struct Config {
   bool demo = false;                      // load demo parties and the seed scenario
   std::string demo_scenario;              // DEFAULT: the installed seed scenario
   std::string port_file;                  // write the bound port here (tests, scripts)
-  std::string web;                        // DEFAULT: the built/installed console (main.cc)
+  // GET /metrics (docs/security.md §12): on the API listener only with the token in this file
+  // (DEFAULT: none, then 404 there); and/or on a separate plain-HTTP listener (DEFAULT: none).
+  std::string metrics_token_file;
+  std::string metrics_listen;            // "HOST:PORT", e.g. "127.0.0.1:9464"
+  std::string metrics_port_file;         // write the metrics listener's bound port here
+  int max_connections_per_address = 64;  // DEFAULT: per client IP; 0: no limit
+  int max_streams_per_party = 16;        // DEFAULT: SSE + WebSocket streams; 0: no limit
+  int ws_auth_timeout_s = 10;            // DEFAULT: an unauthenticated WebSocket is closed then
+  std::string web;                       // DEFAULT: the built/installed console (main.cc)
   // docs/security.md §2: how coarse a party's view of another party's plan is.
   int disclosure_cell_m = 2000;  // DEFAULT: 2 km; 500 to 100,000 m
   int disclosure_time_s = 60;    // DEFAULT: 1 min; 1 to 3,600 s

@@ -166,6 +166,13 @@ TEST_F(ConfigTest, BadValuesNameTheirSource) {
       {{"--data", "/d", "--log-level", "loud"}, "", "", "--log-level"},
       {{"--data", "/d", "--tls-cert", "/c.pem"}, "", "", "--tls-key"},
       {{"--data", "/d"}, "DECONFLICT_TLS_KEY", "/k.pem", "--tls-cert"},
+      {{"--data", "/d", "--max-streams-per-party", "-1"}, "", "", "--max-streams-per-party"},
+      {{"--data", "/d"}, "DECONFLICT_MAX_CONNECTIONS_PER_ADDRESS", "lots", "CONNECTIONS"},
+      {{"--data", "/d", "--ws-auth-timeout", "0"}, "", "", "from 1 to 600"},
+      {{"--data", "/d", "--listen", "127.0.0.1:80", "--metrics-listen", "127.0.0.1:80"},
+       "",
+       "",
+       "--metrics-listen"},
   };
   for (const Case& k : cases) {
     if (!k.env.empty()) setenv(k.env.c_str(), k.env_value.c_str(), 1);
@@ -231,6 +238,26 @@ TEST_F(ConfigTest, AllowPrivateDestinationsIsAnOffByDefaultSwitch) {
   setenv("DECONFLICT_ALLOW_PRIVATE_DESTINATIONS", "yes", 1);
   EXPECT_NE(Load({"--data", "/d"}).status().message().find("DECONFLICT_ALLOW_PRIVATE"),
             std::string::npos);
+}
+
+// The limits and the metrics options of docs/security.md §12, with their defaults.
+TEST_F(ConfigTest, SessionLimitsAndMetricsOptions) {
+  Result<Config> c = Load({"--data", "/d"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->max_connections_per_address, 64);
+  EXPECT_EQ(c->max_streams_per_party, 16);
+  EXPECT_EQ(c->ws_auth_timeout_s, 10);
+  EXPECT_TRUE(c->metrics_token_file.empty());
+  EXPECT_TRUE(c->metrics_listen.empty());
+  const std::string file = File("m.json", R"({"data": "/d", "max_streams_per_party": 0,
+      "metrics_listen": "127.0.0.1:9464", "metrics_token_file": "/etc/d/metrics"})");
+  c = Load({"--config", file, "--max-connections-per-address", "200", "--ws-auth-timeout", "3"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->max_streams_per_party, 0);  // no limit
+  EXPECT_EQ(c->max_connections_per_address, 200);
+  EXPECT_EQ(c->ws_auth_timeout_s, 3);
+  EXPECT_EQ(c->metrics_listen, "127.0.0.1:9464");
+  EXPECT_EQ(c->metrics_token_file, "/etc/d/metrics");
 }
 
 TEST_F(ConfigTest, TlsNeedsBothFiles) {

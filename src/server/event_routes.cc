@@ -1,8 +1,11 @@
 // The caller's event stream: Server-Sent Events, WebSocket, history and read receipts. Streams
 // read their events from the store (through the service, on the worker pool) whenever the hub says
 // that new ones were committed, so a missed wake-up never loses an event.
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include "channel/disclosure.h"
@@ -80,14 +83,15 @@ asio::awaitable<bool> Drain(const ApiContext& ctx, const Caller& caller, int64_t
 
 asio::awaitable<void> EventStream(const ApiContext& ctx, Exchange& ex) {
   const Request& req = ex.request();
-  auto caller =
-      co_await http::RunOn(*ctx.pool, [&] { return ctx.service->Authenticate(BearerToken(req)); });
+  const std::string token = BearerToken(req);
+  auto caller = co_await http::RunOn(*ctx.pool, [&] { return ctx.service->Authenticate(token); });
   if (!caller.ok()) co_return co_await ex.Respond(http::ProblemFromStatus(caller.status()));
   Result<int64_t> start = StreamStart(req);
   if (!start.ok()) co_return co_await ex.Respond(http::ProblemFromStatus(start.status()));
   int64_t after = *start;
   auto signal = std::make_shared<http::AsyncSignal>();
-  auto sub = ctx.service->Subscribe(*caller, [signal] { signal->Notify(); });
+  auto sub = ctx.service->Subscribe(*caller, token, [signal] { signal->Notify(); });
+  if (!sub.ok()) co_return co_await ex.Respond(http::ProblemFromStatus(sub.status()));
   if (!co_await ex.StartEventStream()) co_return;
   // A first line at once: clients (browsers' fetch among them) know the stream is open without
   // waiting for an event or the first keep-alive.
@@ -98,6 +102,10 @@ asio::awaitable<void> EventStream(const ApiContext& ctx, Exchange& ex) {
   };
   for (;;) {
     const uint64_t seen = signal->generation();
+    if (sub->ended()) {  // the token was revoked: the response ends (docs/security.md §12)
+      co_await ex.SendComment("token revoked");
+      co_return;
+    }
     if (!co_await Drain(ctx, *caller, &after, ReceiptChannel::kSse, send)) co_return;
     Exchange::Wake w = co_await ex.WaitFor(signal.get(), seen, ctx.keepalive);
     if (w == Exchange::Wake::kEnd) co_return;
@@ -107,11 +115,31 @@ asio::awaitable<void> EventStream(const ApiContext& ctx, Exchange& ex) {
 
 const std::string kAuthFirst = "expected {\"type\":\"auth\",\"token\":\"...\"} first";
 
+// Sends {"type":"error","detail"} and closes the WebSocket with `code`.
+asio::awaitable<void> Refuse(http::WebSocket& ws, const std::string& detail, http::CloseCode code) {
+  std::string frame = deconflict::json::Write(json::object{{"type", "error"}, {"detail", detail}});
+  co_await ws.Send(std::move(frame));
+  co_await ws.Close(code);
+}
+
+// Refuses the WebSocket unless `timer` is cancelled first (it authenticated or failed).
+asio::awaitable<void> AuthDeadline(std::shared_ptr<http::WebSocket> ws,
+                                   std::shared_ptr<asio::steady_timer> timer, std::string detail) {
+  auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+  if (ec) co_return;
+  co_await Refuse(*ws, detail, http::CloseCode::kPolicyViolation);
+}
+
 // The WebSocket's first frame when the upgrade carried no token: {"type":"auth","token",
-// "after"?}. Sets *after from it.
-asio::awaitable<Result<Caller>> AuthFrame(const ApiContext& ctx, http::WebSocket& ws,
-                                          int64_t* after) {
-  auto first = co_await ws.Receive();
+// "after"?}, within ctx.ws_auth_timeout (else the WebSocket is refused). Sets *after and *token.
+asio::awaitable<Result<Caller>> AuthFrame(const ApiContext& ctx, Exchange& ex,
+                                          const std::shared_ptr<http::WebSocket>& ws,
+                                          int64_t* after, std::string* token) {
+  auto timer = std::make_shared<asio::steady_timer>(ex.executor(), ctx.ws_auth_timeout);
+  std::string late = "no auth frame within " + std::to_string(ctx.ws_auth_timeout.count()) + " ms";
+  asio::co_spawn(ex.executor(), AuthDeadline(ws, timer, std::move(late)), asio::detached);
+  auto first = co_await ws->Receive();
+  timer->cancel();
   if (!first) co_return Status::Unauthenticated("closed before authenticating");
   json::value v;
   if (deconflict::json::Parse(*first, &v) || !v.is_object()) {
@@ -126,32 +154,53 @@ asio::awaitable<Result<Caller>> AuthFrame(const ApiContext& ctx, http::WebSocket
   if (auto* a = o.if_contains("after"); a && a->is_int64() && a->get_int64() >= 0) {
     *after = a->get_int64();
   }
-  std::string token(tok->get_string());
-  co_return co_await http::RunOn(*ctx.pool, [&] { return ctx.service->Authenticate(token); });
+  *token = std::string(tok->get_string());
+  co_return co_await http::RunOn(*ctx.pool, [&] { return ctx.service->Authenticate(*token); });
 }
 
-// The caller of a WebSocket: from a token in the upgrade request (answering 401 before the
-// upgrade), else from the first frame (an error frame and close on failure). nullopt: answered.
-asio::awaitable<std::optional<Caller>> WebSocketCaller(const ApiContext& ctx, Exchange& ex,
-                                                       std::shared_ptr<http::WebSocket>* ws,
-                                                       int64_t* after) {
-  std::optional<Caller> caller;
-  if (std::string token = BearerToken(ex.request()); !token.empty()) {
+struct WsSession {
+  Caller caller;
+  channel::Hub::Subscription sub;
+};
+
+// The authenticated caller's subscription, or why there is none.
+Result<WsSession> Session(const ApiContext& ctx, const Result<Caller>& caller,
+                          const std::string& token, std::function<void()> wake) {
+  if (!caller.ok()) return caller.status();
+  Result<channel::Hub::Subscription> sub = ctx.service->Subscribe(*caller, token, std::move(wake));
+  if (!sub.ok()) return sub.status();
+  return WsSession{*caller, std::move(*sub)};
+}
+
+// The caller of a WebSocket and its subscription: from a token in the upgrade request (a problem
+// before the upgrade on failure: 401, or 429 over the party's stream limit), else from the first
+// frame (an error frame and close on failure). nullopt: answered.
+asio::awaitable<std::optional<WsSession>> OpenWebSocket(const ApiContext& ctx, Exchange& ex,
+                                                        std::shared_ptr<http::AsyncSignal> signal,
+                                                        std::shared_ptr<http::WebSocket>* ws,
+                                                        int64_t* after) {
+  auto wake = [signal] { signal->Notify(); };
+  std::string token = BearerToken(ex.request());
+  std::optional<WsSession> session;
+  if (!token.empty()) {
     auto c = co_await http::RunOn(*ctx.pool, [&] { return ctx.service->Authenticate(token); });
-    if (!c.ok()) {
-      co_await ex.Respond(http::ProblemFromStatus(c.status()));
+    Result<WsSession> s = Session(ctx, c, token, wake);
+    if (!s.ok()) {
+      co_await ex.Respond(http::ProblemFromStatus(s.status()));
       co_return std::nullopt;
     }
-    caller = *c;
+    session = std::move(*s);
   }
   *ws = co_await ex.AcceptWebSocket();
-  if (!*ws || caller) co_return *ws ? caller : std::nullopt;
-  Result<Caller> c = co_await AuthFrame(ctx, **ws, after);
-  if (c.ok()) co_return *c;
-  std::string frame =
-      deconflict::json::Write(json::object{{"type", "error"}, {"detail", c.status().message()}});
-  co_await (*ws)->Send(std::move(frame));
-  co_await (*ws)->Close();
+  if (!*ws) co_return std::nullopt;
+  if (session) co_return session;
+  Result<Caller> c = co_await AuthFrame(ctx, ex, *ws, after, &token);
+  Result<WsSession> s = Session(ctx, c, token, wake);
+  if (s.ok()) co_return std::move(*s);
+  const http::CloseCode code = s.status().code() == StatusCode::kTooManyRequests
+                                   ? http::CloseCode::kTryAgainLater
+                                   : http::CloseCode::kPolicyViolation;
+  co_await Refuse(**ws, s.status().message(), code);
   co_return std::nullopt;
 }
 
@@ -192,19 +241,22 @@ asio::awaitable<void> WebSocketStream(const ApiContext& ctx, Exchange& ex) {
   }
   std::shared_ptr<http::WebSocket> ws;
   int64_t after = 0;
-  std::optional<Caller> caller = co_await WebSocketCaller(ctx, ex, &ws, &after);
-  if (!caller) co_return;
   auto signal = std::make_shared<http::AsyncSignal>();
+  std::optional<WsSession> session = co_await OpenWebSocket(ctx, ex, signal, &ws, &after);
+  if (!session) co_return;
+  const Caller& caller = session->caller;
   auto closed = std::make_shared<std::atomic<bool>>(false);
-  auto sub = ctx.service->Subscribe(*caller, [signal] { signal->Notify(); });
-  asio::co_spawn(ex.executor(), ReadReceipts(ws, &ctx, *caller, closed, signal), asio::detached);
+  asio::co_spawn(ex.executor(), ReadReceipts(ws, &ctx, caller, closed, signal), asio::detached);
   std::string ready = deconflict::json::Write(json::object{
-      {"type", "ready"}, {"party", caller->party.value()}, {"role", Name(caller->role)}});
+      {"type", "ready"}, {"party", caller.party.value()}, {"role", Name(caller.role)}});
   if (!co_await ws->Send(std::move(ready))) co_return;
   auto send = [&ws](const store::EventRecord& e) { return SendWsEvent(*ws, e); };
   while (!closed->load()) {
     const uint64_t seen = signal->generation();
-    if (!co_await Drain(ctx, *caller, &after, ReceiptChannel::kWs, send)) co_return;
+    if (session->sub.ended()) {  // docs/security.md §12
+      co_return co_await Refuse(*ws, "the token was revoked", http::CloseCode::kPolicyViolation);
+    }
+    if (!co_await Drain(ctx, caller, &after, ReceiptChannel::kWs, send)) co_return;
     if (closed->load()) break;
     Exchange::Wake w = co_await ex.WaitFor(signal.get(), seen, ctx.keepalive);
     if (w == Exchange::Wake::kEnd) break;

@@ -8,6 +8,7 @@
 
 #include "http/completion.h"
 #include "json/parse.h"
+#include "record/crypto.h"
 
 namespace deconflict::server {
 
@@ -83,6 +84,16 @@ http::Handler Public(const ApiContext& ctx, PublicBody body) {
                                       [&]() -> Response { return ToResponse(body(ex.request())); });
     co_await ex.Respond(std::move(r));
   };
+}
+
+bool TokensEqual(std::string_view a, std::string_view b) {
+  if (a.empty() || b.empty()) return false;
+  const std::string x = record::Sha256Hex(a), y = record::Sha256Hex(b);
+  unsigned char diff = 0;
+  for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
+    diff |= static_cast<unsigned char>(x[i] ^ y[i]);
+  }
+  return diff == 0 && x.size() == y.size();
 }
 
 std::string BearerToken(const Request& req) {

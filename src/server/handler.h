@@ -71,6 +71,10 @@ struct ApiContext {
   const ConsoleAssets* console = nullptr;     // the web console (none: 404s)
   std::chrono::seconds keepalive{15};         // SSE/WebSocket keep-alive interval
   BoundedPool* heavy = nullptr;               // REQUIRED: dry runs and suggestions
+  std::string metrics_token;  // GET /metrics needs it as a bearer token (empty: 404 there)
+  // An upgraded WebSocket that has not authenticated (no token in the upgrade, no auth frame)
+  // within this time gets an error frame and is closed.
+  std::chrono::milliseconds ws_auth_timeout{10000};
 };
 
 // A route's work: a response, or a Status the caller gets as a problem.
@@ -103,6 +107,9 @@ http::Handler Public(const ApiContext& ctx, PublicBody body);
 
 // "Bearer <token>" (scheme case-insensitive), or "".
 std::string BearerToken(const Request& req);
+// a == b, in time independent of where they differ (their SHA-256 digests are compared). False
+// when either is empty.
+bool TokensEqual(std::string_view a, std::string_view b);
 // The body as one JSON document (application/json or application/geo+json, or no Content-Type).
 Result<boost::json::value> JsonBody(const Request& req);
 // An integer query parameter in [lo, hi]; `def` when absent or empty.
@@ -127,10 +134,14 @@ std::string ETag(int64_t version);
 
 // The route groups, one file each.
 void RegisterOperationRoutes(http::Router* router, const ApiContext& ctx);  // ops_routes.cc
-void RegisterPartyRoutes(http::Router* router, const ApiContext& ctx);      // party_routes.cc
-void RegisterPlanRoutes(http::Router* router, const ApiContext& ctx);       // plan_routes.cc
-void RegisterConflictRoutes(http::Router* router, const ApiContext& ctx);   // conflict_routes.cc
-void RegisterEventRoutes(http::Router* router, const ApiContext& ctx);      // event_routes.cc
-void RegisterRecordRoutes(http::Router* router, const ApiContext& ctx);     // record_routes.cc
+// The metrics listener (metrics_listen): GET /metrics without a token, nothing else.
+void RegisterMetricsListenerRoutes(http::Router* router, const http::Metrics* metrics);
+// The Prometheus text of `metrics`.
+Response MetricsResponse(const http::Metrics& metrics);
+void RegisterPartyRoutes(http::Router* router, const ApiContext& ctx);     // party_routes.cc
+void RegisterPlanRoutes(http::Router* router, const ApiContext& ctx);      // plan_routes.cc
+void RegisterConflictRoutes(http::Router* router, const ApiContext& ctx);  // conflict_routes.cc
+void RegisterEventRoutes(http::Router* router, const ApiContext& ctx);     // event_routes.cc
+void RegisterRecordRoutes(http::Router* router, const ApiContext& ctx);    // record_routes.cc
 
 }  // namespace deconflict::server

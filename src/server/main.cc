@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -110,7 +111,30 @@ Result<channel::ChannelOptions> ChannelOptionsFrom(const server::Config& cfg) {
   copts.max_conflicts_per_submission = cfg.max_conflicts_per_submission;
   copts.max_notices_per_party_per_minute = cfg.max_notices_per_party_per_minute;
   copts.allow_private_destinations = cfg.allow_private_destinations;
+  copts.max_streams_per_party = static_cast<size_t>(cfg.max_streams_per_party);
   return copts;
+}
+
+// The metrics token from --metrics-token-file ("" when not configured): the file's text without
+// surrounding whitespace, at least 16 characters.
+Result<std::string> MetricsToken(const server::Config& cfg) {
+  if (cfg.metrics_token_file.empty()) return std::string();
+  Status s;
+  std::string text = ReadAll(cfg.metrics_token_file, &s);
+  if (!s.ok()) return Status::InvalidArgument("--metrics-token-file: " + s.message());
+  const size_t b = text.find_first_not_of(" \t\r\n");
+  const size_t e = text.find_last_not_of(" \t\r\n");
+  text = b == std::string::npos ? "" : text.substr(b, e - b + 1);
+  if (text.size() < 16 || text.find_first_of(" \t\r\n") != std::string::npos) {
+    return Status::InvalidArgument("--metrics-token-file: " + cfg.metrics_token_file +
+                                   ": expected one token of at least 16 characters");
+  }
+  struct stat st {};
+  if (::stat(cfg.metrics_token_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    spdlog::warn("msg=\"the metrics token file is readable by others; chmod 600 it\" file={}",
+                 cfg.metrics_token_file);
+  }
+  return text;
 }
 
 // The web console's files (--web, else the default folder; none with --no-web or when not
@@ -138,7 +162,8 @@ void WritePortFile(const std::string& path, uint16_t port) {
 
 // Serves the API, the streams, the console and the webhooks until SIGINT or SIGTERM: the exit
 // code (0 after a graceful stop; 2 or 3 when the server cannot start).
-int Serve(const server::Config& cfg, channel::Channel* ch, const server::ConsoleAssets* console) {
+int Serve(const server::Config& cfg, channel::Channel* ch, const server::ConsoleAssets* console,
+          const std::string& metrics_token) {
   server::WebhookDispatcher webhooks(ch, {});
   http::Metrics metrics;
   http::Router router;
@@ -147,12 +172,16 @@ int Serve(const server::Config& cfg, channel::Channel* ch, const server::Console
        .metrics = &metrics,
        .openapi_json = std::string(server::kOpenApiJson),
        .console = console,
+       .metrics_token = metrics_token,
+       .ws_auth_timeout = std::chrono::seconds(cfg.ws_auth_timeout_s),
        .service = {.dry_runs = {.burst = cfg.dry_run_burst, .per_minute = cfg.dry_run_per_minute},
                    .max_area_km2 = static_cast<double>(cfg.max_area_km2)},
        .dry_run_workers = cfg.dry_run_workers,
        .dry_run_queue = cfg.dry_run_queue,
        .dry_run_budget = std::chrono::milliseconds(cfg.dry_run_budget_ms)});
   api.Register(&router);
+  http::Router metrics_router;
+  server::RegisterMetricsListenerRoutes(&metrics_router, &metrics);
 
   boost::asio::io_context io(cfg.threads);
   http::ServerOptions sopts;
@@ -160,6 +189,7 @@ int Serve(const server::Config& cfg, channel::Channel* ch, const server::Console
   sopts.tls_cert_file = cfg.tls_cert;
   sopts.tls_key_file = cfg.tls_key;
   sopts.metrics = &metrics;
+  sopts.max_connections_per_address = static_cast<size_t>(cfg.max_connections_per_address);
   http::Server server(io, router, sopts);
   if (Status s = server.Start(); !s.ok()) {
     return Fail(s.code() == StatusCode::kInvalidArgument ? 2 : 3, s.message());
@@ -168,11 +198,26 @@ int Serve(const server::Config& cfg, channel::Channel* ch, const server::Console
   std::string host = cfg.listen.substr(0, cfg.listen.rfind(':'));
   spdlog::info("msg=\"listening\" url={}://{}:{}", scheme, host, server.port());
   if (!cfg.port_file.empty()) WritePortFile(cfg.port_file, server.port());
+  // The metrics listener: plain HTTP, GET /metrics only, for loopback or a monitoring network.
+  std::optional<http::Server> metrics_server;
+  if (!cfg.metrics_listen.empty()) {
+    metrics_server.emplace(io, metrics_router, http::ServerOptions{.listen = cfg.metrics_listen});
+    if (Status s = metrics_server->Start(); !s.ok()) {
+      return Fail(s.code() == StatusCode::kInvalidArgument ? 2 : 3,
+                  "--metrics-listen: " + s.message());
+    }
+    spdlog::info("msg=\"metrics listening\" url=http://{}:{}/metrics",
+                 cfg.metrics_listen.substr(0, cfg.metrics_listen.rfind(':')),
+                 metrics_server->port());
+    if (!cfg.metrics_port_file.empty())
+      WritePortFile(cfg.metrics_port_file, metrics_server->port());
+  }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("msg=\"shutting down\" signal={}", sig);
+    if (metrics_server) metrics_server->Stop(nullptr);
     server.Stop([&io] { io.stop(); });
   });
 
@@ -193,7 +238,13 @@ int Run(int argc, char** argv) {
 
   Result<channel::ChannelOptions> copts = ChannelOptionsFrom(*cfg);
   if (!copts.ok()) return Fail(2, copts.status().message());
-  auto store = store::OpenSqliteStore({.dir = cfg->data});
+  Result<std::string> metrics_token = MetricsToken(*cfg);
+  if (!metrics_token.ok()) return Fail(2, metrics_token.status().message());
+  auto store = store::OpenSqliteStore(
+      {.dir = cfg->data, .on_mode_tightened = [](const std::string& change) {
+         spdlog::warn("msg=\"data folder was readable by others; mode restricted\" change=\"{}\"",
+                      change);
+       }});
   if (!store.ok()) {
     return Fail(3, "cannot open the store in " + cfg->data + ": " + store.status().message());
   }
@@ -213,7 +264,7 @@ int Run(int argc, char** argv) {
 
   Result<server::ConsoleAssets> console = LoadConsole(*cfg, argv[0]);
   if (!console.ok()) return Fail(2, console.status().message());
-  const int code = Serve(*cfg, ch->get(), &*console);
+  const int code = Serve(*cfg, ch->get(), &*console, *metrics_token);
   if (code != 0) return code;
   (*ch)->Stop();
   spdlog::info("msg=\"stopped\" batches={} operations={}", (*ch)->stats().batches,

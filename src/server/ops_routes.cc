@@ -1,5 +1,7 @@
 // Operations and static content: health, readiness, metrics, the OpenAPI document and the web
-// console. None needs a token.
+// console. None needs a party's token; none says anything about the parties' data (no counts in
+// /healthz and /readyz), and /metrics is served on this listener only with the metrics token
+// (docs/security.md §12).
 #include <boost/json.hpp>
 
 #include "http/completion.h"
@@ -68,7 +70,34 @@ Response Asset(const ConsoleAssets* console, const Request& req, const std::stri
   return r;
 }
 
+// /metrics on the API listener: NotFound when no metrics token is configured, Unauthenticated
+// unless the request carries it (compared in constant time).
+Status MetricsAllowed(const std::string& metrics_token, const Request& req) {
+  if (metrics_token.empty()) {
+    return Status::NotFound(
+        "metrics are not served on this listener: configure metrics_token_file (then scrape "
+        "with that token) or metrics_listen (docs/security.md §12)");
+  }
+  if (!TokensEqual(BearerToken(req), metrics_token)) {
+    return Status::Unauthenticated("/metrics needs the metrics token (metrics_token_file)");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+Response MetricsResponse(const http::Metrics& metrics) {
+  Response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = metrics.Render();
+  return r;
+}
+
+void RegisterMetricsListenerRoutes(http::Router* router, const http::Metrics* metrics) {
+  router->Add("GET", "/metrics", [metrics](Exchange& ex) -> boost::asio::awaitable<void> {
+    co_await ex.Respond(MetricsResponse(*metrics));
+  });
+}
 
 void RegisterOperationRoutes(http::Router* router, const ApiContext& ctx) {
   RegisterGauges(ctx.metrics, ctx.service);
@@ -80,19 +109,15 @@ void RegisterOperationRoutes(http::Router* router, const ApiContext& ctx) {
     if (ex.ShuttingDown()) {
       co_return co_await ex.Respond(http::ProblemFromStatus(Status::Unavailable("shutting down")));
     }
-    Result<service::Readiness> r =
-        co_await http::RunOn(*ctx.pool, [&] { return ctx.service->Ready(); });
-    if (!r.ok()) co_return co_await ex.Respond(http::ProblemFromStatus(r.status()));
-    Response ok = Json(200, json::object{{"status", "ready"},
-                                         {"plans_active", r->plans_active},
-                                         {"conflicts_open", r->conflicts_open}});
+    Status r = co_await http::RunOn(*ctx.pool, [&] { return ctx.service->Ready(); });
+    if (!r.ok()) co_return co_await ex.Respond(http::ProblemFromStatus(r));
+    Response ok = Json(200, json::object{{"status", "ready"}});
     co_await ex.Respond(std::move(ok));
   });
   router->Add("GET", "/metrics", [&ctx](Exchange& ex) -> boost::asio::awaitable<void> {
-    Response r;
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = ctx.metrics->Render();
-    co_await ex.Respond(std::move(r));
+    Status allowed = MetricsAllowed(ctx.metrics_token, ex.request());
+    if (!allowed.ok()) co_return co_await ex.Respond(http::ProblemFromStatus(allowed));
+    co_await ex.Respond(MetricsResponse(*ctx.metrics));
   });
   router->Add("GET", "/openapi.json", [&ctx](Exchange& ex) -> boost::asio::awaitable<void> {
     Response r;

@@ -1,9 +1,13 @@
 #include "server/seed.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <future>
 #include <limits>
@@ -77,6 +81,24 @@ double EarliestTime(const json::value& feature) {
   return best;
 }
 
+// Appends `text` to `path`, creating it with mode 0600 (never readable by others, not even for a
+// moment); an existing file that grants more is restricted first.
+Status AppendPrivate(const std::string& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Status::IoError("cannot write " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  bool ok = ::fstat(fd, &st) == 0 && ((st.st_mode & 077) == 0 || ::fchmod(fd, 0600) == 0);
+  size_t done = 0;
+  while (ok && done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<size_t>(n);
+  }
+  ok = ::close(fd) == 0 && ok;
+  return ok ? Status::Ok() : Status::IoError("cannot write " + path + ": " + std::strerror(errno));
+}
+
 // Demo parties US, RU, COORD and coordinator JCC, each with a token, those that do not exist yet;
 // their tokens go into info->tokens and are appended to info->tokens_file (mode 0600).
 Status CreateDemoParties(channel::Channel* channel, DemoInfo* info) {
@@ -129,10 +151,9 @@ Status CreateDemoParties(channel::Channel* channel, DemoInfo* info) {
   }
   if (any) {
     if (Status s = (*txn)->Commit(); !s.ok()) return s;
-    std::ofstream out(info->tokens_file, std::ios::app);
-    for (const auto& [party, token] : info->tokens) out << party << "=" << token << "\n";
-    out.close();
-    ::chmod(info->tokens_file.c_str(), 0600);
+    std::string text;
+    for (const auto& [party, token] : info->tokens) text += party + "=" + token + "\n";
+    if (Status s = AppendPrivate(info->tokens_file, text); !s.ok()) return s;
   }
   return Status::Ok();
 }

@@ -1279,6 +1279,10 @@ TEST(serverE2E, ConsoleIsServedFromItsFolderOnly) {
 TEST(serverE2E, Health) {
   Daemon d(Options());
   const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
+  // /metrics needs the operator's metrics token (docs/security.md §12.1).
+  const std::string metrics_token = "metrics-token-of-this-test";
+  dt::WriteFileText(d.dir() / "metrics-token", metrics_token + "\n");
+  d.set_extra_args({"--metrics-token-file", (d.dir() / "metrics-token").string()});
   ASSERT_OK(d.Start());
   ClientResponse h = d.Request("GET", "/healthz");
   EXPECT_EQ(h.status, 200) << Show(h);
@@ -1315,13 +1319,13 @@ TEST(serverE2E, Health) {
 
   std::string text;
   bool settled = Eventually([&] {
-    ClientResponse m = d.Request("GET", "/metrics");
+    ClientResponse m = d.Request("GET", "/metrics", metrics_token);
     text = m.body;
     return m.status == 200 && Contains(text, "\ndeconflict_conflicts_open 1") &&
            Contains(text, "\ndeconflict_notices_unacknowledged 1");
   });
   EXPECT_TRUE(settled) << "one open conflict, acknowledged by one side:\n" << text;
-  ClientResponse m = d.Request("GET", "/metrics");
+  ClientResponse m = d.Request("GET", "/metrics", metrics_token);
   EXPECT_EQ(m.header("Content-Type").rfind("text/plain", 0), 0u) << m.header("Content-Type");
   for (const char* name :
        {"deconflict_http_requests_total{", "# TYPE deconflict_http_requests_total counter",

@@ -584,9 +584,9 @@ void Service::MarkConflictRead(const Caller& caller, const ConflictId& id) const
   if (!out.empty()) ch_->RecordReceipts(std::move(out));
 }
 
-channel::Hub::Subscription Service::Subscribe(const Caller& caller,
-                                              std::function<void()> wake) const {
-  return ch_->hub().Subscribe(caller.party, std::move(wake));
+Result<channel::Hub::Subscription> Service::Subscribe(const Caller& caller, std::string_view token,
+                                                      std::function<void()> wake) const {
+  return ch_->Subscribe(caller, token, std::move(wake));
 }
 
 // ----- The record.
@@ -673,12 +673,11 @@ Status Service::DeleteContact(const Caller& caller, int64_t id) const {
 
 // ----- Operations.
 
-Result<Readiness> Service::Ready() const {
-  channel::Channel::Stats s = ch_->stats();
-  if (!s.ready) return Status::Unavailable("loading state");
+Status Service::Ready() const {
+  if (!ch_->stats().ready) return Status::Unavailable("loading state");
   auto last = store_->LastAudit();
-  if (!last.ok()) return Status::Unavailable("store: " + last.status().message());
-  return Readiness{s.plans_active, s.conflicts_open};
+  if (!last.ok()) return Status::Unavailable("the store does not answer");
+  return Status::Ok();
 }
 
 channel::Channel::Stats Service::stats() const { return ch_->stats(); }

@@ -107,11 +107,6 @@ struct AuditPage {
   std::vector<store::Checkpoint> checkpoints;
 };
 
-struct Readiness {
-  int64_t plans_active = 0;
-  int64_t conflicts_open = 0;
-};
-
 class Service {
  public:
   explicit Service(channel::Channel* channel, ServiceOptions options = {});
@@ -199,9 +194,13 @@ class Service {
   // returned it); nothing is recorded then. Waits for the writer when the delivery receipt may
   // still be queued.
   Status MarkRead(const Caller& caller, int64_t seq, ReceiptChannel channel) const;
-  // Wakes `wake` whenever new events are committed for the caller (channel/hub.h).
-  [[nodiscard]] channel::Hub::Subscription Subscribe(const Caller& caller,
-                                                     std::function<void()> wake) const;
+  // Wakes `wake` whenever new events are committed for the caller (channel/hub.h), and ends
+  // the subscription (ended(), then `wake`) within about a second of `token` (the one the caller
+  // authenticated with) being revoked or its party removed. TooManyRequests (429) when the
+  // caller's party already has its maximum of open streams (ChannelOptions).
+  [[nodiscard]] Result<channel::Hub::Subscription> Subscribe(const Caller& caller,
+                                                             std::string_view token,
+                                                             std::function<void()> wake) const;
 
   // ----- The record.
   Result<AuditPage> Audit(const Caller& caller, int64_t after_seq, int limit) const;
@@ -217,8 +216,9 @@ class Service {
   Result<store::ContactRecord> AddContact(const Caller& caller, ContactInput in) const;
   Status DeleteContact(const Caller& caller, int64_t id) const;
 
-  // ----- Operations. Unavailable while loading or when the store does not answer.
-  Result<Readiness> Ready() const;
+  // ----- Operations. Ready: OK, or Unavailable while loading or when the store does not
+  // answer. It says nothing about the parties' data (no counts: docs/security.md §12).
+  Status Ready() const;
   channel::Channel::Stats stats() const;
   size_t subscribers() const;  // open event streams
 

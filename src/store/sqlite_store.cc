@@ -1,11 +1,16 @@
 #include "store/sqlite_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iterator>
 #include <limits>
@@ -1208,6 +1213,30 @@ class SqliteStore final : public Store {
     return OptionalRow<TokenRecord>(s, ReadToken, "find token");
   }
 
+  Result<std::vector<std::string>> ActiveTokenHashes(
+      const std::vector<std::string>& hashes) override {
+    std::vector<std::string> out;
+    if (hashes.empty()) return out;
+    std::string list = "[";
+    for (const std::string& h : hashes) {
+      // A JSON string without escapes: a hash never holds quotes, backslashes or controls.
+      if (std::any_of(h.begin(), h.end(), [](char ch) {
+            return ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20;
+          })) {
+        continue;
+      }
+      list += (list.size() > 1 ? ",\"" : "\"") + h + "\"";
+    }
+    list += "]";
+    ReadPool::Lease c = readers_->Acquire();
+    ASSIGN_STMT_OR_RETURN(s, c,
+                          "SELECT DISTINCT t.hash FROM tokens t JOIN parties p ON p.name = t.party "
+                          "WHERE t.revoked_ms = 0 AND t.hash IN (SELECT value FROM json_each(?1))");
+    s.Bind(list);
+    return CollectRows<std::string>(
+        s, [](const Stmt& row) { return row.Text(0); }, "active token hashes");
+  }
+
   Result<std::vector<TokenRecord>> ListTokens(const PartyId& party) override {
     ReadPool::Lease c = readers_->Acquire();
     if (party.empty()) {
@@ -1529,12 +1558,71 @@ Status EnsureSchema(Connection* c, const std::string& path) {
 
 std::string SqliteDatabasePath(const std::string& dir) { return dir + "/deconflict.db"; }
 
+namespace {
+
+std::string OctalMode(mode_t m) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m & 07777));
+  return buf;
+}
+
+// Removes the bits of `path`'s mode outside `allowed`; appends the change to *changes.
+Status Tighten(const std::string& path, const struct stat& st, mode_t allowed,
+               std::vector<std::string>* changes) {
+  const mode_t mode = st.st_mode & 07777;
+  if ((mode & ~allowed) == 0) return Status::Ok();
+  const mode_t tight = mode & allowed;
+  if (::chmod(path.c_str(), tight) != 0) {
+    return Status::IoError("cannot restrict the mode of " + path + ": " + std::strerror(errno));
+  }
+  changes->push_back(path + ": mode " + OctalMode(mode) + " -> " + OctalMode(tight));
+  return Status::Ok();
+}
+
+// Creates an empty database file with mode 0600 if there is none, so that SQLite (which would
+// create it with 0644 less the umask) opens it with that mode and gives -wal and -shm the same.
+Status CreatePrivateFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0) return ::close(fd) == 0 ? Status::Ok() : Status::IoError("cannot create " + path);
+  if (errno == EEXIST) return Status::Ok();
+  return Status::IoError("cannot create " + path + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> SecureDataFolder(const std::string& dir) {
+  std::vector<std::string> changes;
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(dir).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec)
+    return Status::IoError("cannot create directory " + parent.string() + ": " + ec.message());
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::IoError("cannot create directory " + dir + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return Status::IoError("cannot create directory " + dir + ": not a directory");
+  }
+  if (Status s = Tighten(dir, st, 0700, &changes); !s.ok()) return s;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string path = entry.path().string();
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (Status s = Tighten(path, st, 0600, &changes); !s.ok()) return s;
+  }
+  if (ec) return Status::IoError("cannot list " + dir + ": " + ec.message());
+  return changes;
+}
+
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& o) {
   if (o.dir.empty()) return Status::InvalidArgument("sqlite store: dir is empty");
-  std::error_code ec;
-  std::filesystem::create_directories(o.dir, ec);
-  if (ec) return Status::IoError("cannot create directory " + o.dir + ": " + ec.message());
+  Result<std::vector<std::string>> tightened = SecureDataFolder(o.dir);
+  if (!tightened.ok()) return tightened.status();
+  if (o.on_mode_tightened) {
+    for (const std::string& line : *tightened) o.on_mode_tightened(line);
+  }
   const std::string path = SqliteDatabasePath(o.dir);
+  if (Status s = CreatePrivateFile(path); !s.ok()) return s;
 
   Result<std::unique_ptr<Connection>> writer =
       Connection::Open(path, /*create=*/true, /*writer=*/true, o.busy_timeout_ms);

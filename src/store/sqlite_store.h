@@ -12,8 +12,10 @@
 // Thread-safety: the returned Store is thread-safe (store.h).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "store/store.h"
@@ -40,9 +42,22 @@ struct SqliteOptions {
   // for them. 0: SQLite's automatic checkpoints, inside the committing transaction.
   // DEFAULT: 100 ms.
   int checkpoint_interval_ms = 100;
+
+  // Called with one line ("PATH: mode 0755 -> 0700") for each mode SecureDataFolder tightened,
+  // for the caller to log as a warning. DEFAULT: none.
+  std::function<void(const std::string&)> on_mode_tightened;
 };
 
-// Opens (creating if needed) the store in o.dir and creates or checks the schema.
+// Makes the data folder private (docs/security.md §12): creates `dir` with mode 0700 if missing
+// (its parents with the usual mode), and tightens `dir` to 0700 and each regular file directly in
+// it (the database and its -wal and -shm, server.key, demo tokens) to 0600 where they grant more
+// (group or other bits). Returns one line per change. IoError naming the path on failure.
+// OpenSqliteStore calls it first.
+Result<std::vector<std::string>> SecureDataFolder(const std::string& dir);
+
+// Opens (creating if needed) the store in o.dir and creates or checks the schema. The folder is
+// made private first (SecureDataFolder) and a new database file is created with mode 0600 (SQLite
+// gives its -wal and -shm files the database file's mode).
 // IoError with the path and SQLite's message if the directory or database cannot be created or
 // opened, or is not a database; Unavailable if another process holds a lock past the busy
 // timeout; FailedPrecondition if the database's schema version is newer than this build's.

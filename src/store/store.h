@@ -274,6 +274,10 @@ class Store {
   virtual Result<std::vector<PartyRecord>> ListParties() = 0;  // ordered by name
   // The active (not revoked) token with this hash, if any.
   virtual Result<std::optional<TokenRecord>> FindToken(const std::string& hash) = 0;
+  // Of `hashes`, those of an active (not revoked) token whose party still exists, in one query
+  // (open streams re-check their tokens with it: docs/security.md §12). Order unspecified.
+  virtual Result<std::vector<std::string>> ActiveTokenHashes(
+      const std::vector<std::string>& hashes) = 0;
   // Revoked ones included. Ordered by created, then id. An empty party = all parties.
   virtual Result<std::vector<TokenRecord>> ListTokens(const PartyId& party) = 0;
   // Ordered by id. An empty party = all parties.

@@ -299,6 +299,12 @@ TEST_P(StoreConformanceTest, TokensFindListRevoke) {
   }
   EXPECT_FALSE(store_->FindToken("h1")->has_value());
   EXPECT_TRUE(store_->FindToken("h2")->has_value());
+  {  // h1 revoked, h4 stored revoked, h-none unknown, a quote never matches
+    ASSERT_OK_AND_ASSIGN(std::vector<std::string> active,
+                         store_->ActiveTokenHashes({"h1", "h2", "h4", "h-none", "h\"2"}));
+    EXPECT_EQ(active, std::vector<std::string>({"h2"}));
+    EXPECT_TRUE(store_->ActiveTokenHashes({})->empty());
+  }
   std::vector<TokenRecord> alpha = *store_->ListTokens(PartyId("alpha"));
   ASSERT_EQ(alpha.size(), 2u);
   EXPECT_EQ(alpha[0].revoked, Ms(99));  // still listed

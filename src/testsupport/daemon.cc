@@ -370,6 +370,16 @@ Status SseFollower::status() const {
   return status_;
 }
 
+bool SseFollower::WaitEnded(milliseconds timeout) const {
+  const auto until = Clock::now() + timeout;
+  MutexLock lock(mu_);
+  while (!ended_) {
+    if (Clock::now() >= until) return false;
+    cv_.WaitFor(lock, until - Clock::now());
+  }
+  return true;
+}
+
 bool SseFollower::WaitUntil(const std::function<bool(const std::vector<StreamEvent>&)>& pred,
                             milliseconds timeout) const {
   const auto until = Clock::now() + timeout;
@@ -396,6 +406,7 @@ std::optional<std::string> WsFollower::ReceiveNow(milliseconds timeout) {
   if (!r.ok()) {
     MutexLock lock(mu_);
     closed_ = true;
+    close_reason_ = r.status().message();
     return std::nullopt;
   }
   if (*r) Add(**r);
@@ -430,6 +441,7 @@ void WsFollower::Run() {
       if (!r.ok()) {
         MutexLock lock(mu_);
         closed_ = true;
+        close_reason_ = r.status().message();
         cv_.NotifyAll();
         return;
       }
@@ -457,6 +469,21 @@ std::vector<StreamEvent> WsFollower::events() const {
 bool WsFollower::closed() const {
   MutexLock lock(mu_);
   return closed_;
+}
+
+bool WsFollower::WaitClosed(milliseconds timeout) const {
+  const auto until = Clock::now() + timeout;
+  MutexLock lock(mu_);
+  while (!closed_) {
+    if (Clock::now() >= until) return false;
+    cv_.WaitFor(lock, until - Clock::now());
+  }
+  return true;
+}
+
+std::string WsFollower::close_reason() const {
+  MutexLock lock(mu_);
+  return close_reason_;
 }
 
 bool WsFollower::WaitUntil(const std::function<bool(const std::vector<StreamEvent>&)>& pred,

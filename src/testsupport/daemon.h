@@ -179,6 +179,8 @@ class SseFollower {
                  std::chrono::milliseconds timeout = std::chrono::seconds(15)) const;
   // The status FollowSse returned (once the thread ended), else OK.
   Status status() const;
+  // Waits until the stream ended (the server closed it, or an error); returns whether it did.
+  bool WaitEnded(std::chrono::milliseconds timeout) const;
 
  private:
   mutable Mutex mu_;
@@ -208,6 +210,10 @@ class WsFollower {
   std::vector<std::string> frames() const;
   std::vector<StreamEvent> events() const;
   bool closed() const;  // the server closed the socket (or an error)
+  // Waits until closed(); returns whether it is.
+  bool WaitClosed(std::chrono::milliseconds timeout) const;
+  // Why it closed, e.g. "WebSocket closed by the server (1008)"; "" while open.
+  std::string close_reason() const;
   bool WaitUntil(const std::function<bool(const std::vector<StreamEvent>&)>& pred,
                  std::chrono::milliseconds timeout = std::chrono::seconds(15)) const;
   bool WaitFrames(const std::function<bool(const std::vector<std::string>&)>& pred,
@@ -221,6 +227,7 @@ class WsFollower {
   std::vector<std::string> frames_ GUARDED_BY(mu_);
   std::vector<StreamEvent> events_ GUARDED_BY(mu_);
   bool closed_ GUARDED_BY(mu_) = false;
+  std::string close_reason_ GUARDED_BY(mu_);
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -14,12 +14,15 @@ export interface paths {
   "/readyz": {
     /**
      * Readiness
-     * @description 503 while starting, after a fatal storage error, and once shutdown has begun.
+     * @description 503 while starting, after a fatal storage error, and once shutdown has begun. The body is the status only: no count or other figure about the parties' data (docs/security.md §12).
      */
     get: operations["readyz"];
   };
   "/metrics": {
-    /** Prometheus metrics */
+    /**
+     * Prometheus metrics
+     * @description Served on the API listener only when the operator configured a metrics token (`metrics_token_file`): then the request must carry it as `Authorization: Bearer TOKEN` (401 otherwise; party tokens are not metrics tokens). Without one it answers 404 there. The separate metrics listener (`metrics_listen`) serves it without a token. See docs/security.md §12 for scraping with Prometheus.
+     */
     get: operations["metrics"];
   };
   "/openapi.json": {
@@ -165,7 +168,7 @@ export interface paths {
   "/v1/events": {
     /**
      * Event stream (SSE)
-     * @description The caller's own stream. Each event written to the connection records a `delivered` receipt (channel `sse`).
+     * @description The caller's own stream. Each event written to the connection records a `delivered` receipt (channel `sse`). The stream ends within about a second (at most 2 s) once its token is revoked or its party removed. A party has at most `max_streams_per_party` (default 16) open streams, SSE and WebSocket together: one more gets 429.
      */
     get: operations["streamEvents"];
   };
@@ -188,7 +191,7 @@ export interface paths {
   "/v1/ws": {
     /**
      * Event stream (WebSocket)
-     * @description Authenticate with the Authorization header (a bad token: 401 before the upgrade), or, from browsers, with a first frame `{"type":"auth","token":"...","after":N}`. Without valid authentication the server sends `{"type":"error",...}` and closes. `{"type":"read","seq":N}` records a `read` receipt (channel `ws`); each event frame sent records `delivered`.
+     * @description Authenticate with the Authorization header (a bad token: 401 before the upgrade), or, from browsers, with a first frame `{"type":"auth","token":"...","after":N}`. Without valid authentication, or without an auth frame within 10 s (`ws_auth_timeout`), the server sends `{"type":"error",...}` and closes (code 1008). Once the token is revoked or its party removed, the server sends an `error` frame and closes with 1008 within 2 s. Over the party's `max_streams_per_party`: 429 before the upgrade (header token) or an `error` frame and close code 1013 (auth frame). `{"type":"read","seq":N}` records a `read` receipt (channel `ws`); each event frame sent records `delivered`.
      */
     get: operations["websocket"];
   };
@@ -212,7 +215,7 @@ export interface paths {
     get: operations["listWebhooks"];
     /**
      * Add a webhook
-     * @description Every later event of the caller's stream is POSTed to it (WebhookDelivery).
+     * @description Every later event of the caller's stream is POSTed to it (WebhookDelivery). The URL may not be an IP literal on a loopback, private, link-local or otherwise refused range (422 naming url; docs/security.md §14) unless the operator allows private destinations; a name is checked after resolution at each delivery. At most 10 active webhooks per party (409).
      */
     post: operations["addWebhook"];
   };
@@ -231,7 +234,10 @@ export interface paths {
   "/v1/contacts": {
     /** List contacts */
     get: operations["listContacts"];
-    /** Add a contact */
+    /**
+     * Add a contact
+     * @description A webhook_url is checked as a webhook's url (422 naming webhook_url; docs/security.md §14). At most 50 contacts per party (409).
+     */
     post: operations["addContact"];
   };
   "/v1/contacts/{id}": {
@@ -817,7 +823,7 @@ export interface components {
         "application/problem+json": components["schemas"]["Problem"];
       };
     };
-    /** @description Over the party's dry-run limit (docs/security.md §11): `Retry-After` gives the whole seconds (at least 1) until the next one is allowed; the problem repeats it as `retry_after_s`. */
+    /** @description A per-party limit is reached: the dry-run limit (docs/security.md §11; `Retry-After` gives the whole seconds, at least 1, until the next one is allowed, and the problem repeats it as `retry_after_s`), or `max_streams_per_party` open event streams (§12; `Retry-After: 1`: close a stream or retry later). */
     TooManyRequests: {
       headers: {
         /** @description Seconds until the next request is allowed. */
@@ -884,7 +890,7 @@ export interface operations {
   };
   /**
    * Readiness
-   * @description 503 while starting, after a fatal storage error, and once shutdown has begun.
+   * @description 503 while starting, after a fatal storage error, and once shutdown has begun. The body is the status only: no count or other figure about the parties' data (docs/security.md §12).
    */
   readyz: {
     responses: {
@@ -893,14 +899,17 @@ export interface operations {
         content: {
           "application/json": {
             /** @constant */
-            status?: "ok";
+            status: "ready";
           };
         };
       };
       503: components["responses"]["Unavailable"];
     };
   };
-  /** Prometheus metrics */
+  /**
+   * Prometheus metrics
+   * @description Served on the API listener only when the operator configured a metrics token (`metrics_token_file`): then the request must carry it as `Authorization: Bearer TOKEN` (401 otherwise; party tokens are not metrics tokens). Without one it answers 404 there. The separate metrics listener (`metrics_listen`) serves it without a token. See docs/security.md §12 for scraping with Prometheus.
+   */
   metrics: {
     responses: {
       /** @description Prometheus text exposition format 0.0.4. */
@@ -909,6 +918,8 @@ export interface operations {
           "text/plain": string;
         };
       };
+      401: components["responses"]["Unauthorized"];
+      404: components["responses"]["NotFound"];
     };
   };
   /** This document */
@@ -1357,7 +1368,7 @@ export interface operations {
   };
   /**
    * Event stream (SSE)
-   * @description The caller's own stream. Each event written to the connection records a `delivered` receipt (channel `sse`).
+   * @description The caller's own stream. Each event written to the connection records a `delivered` receipt (channel `sse`). The stream ends within about a second (at most 2 s) once its token is revoked or its party removed. A party has at most `max_streams_per_party` (default 16) open streams, SSE and WebSocket together: one more gets 429.
    */
   streamEvents: {
     parameters: {
@@ -1379,6 +1390,7 @@ export interface operations {
       };
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthorized"];
+      429: components["responses"]["TooManyRequests"];
     };
   };
   /** Events (polling) */
@@ -1423,7 +1435,7 @@ export interface operations {
   };
   /**
    * Event stream (WebSocket)
-   * @description Authenticate with the Authorization header (a bad token: 401 before the upgrade), or, from browsers, with a first frame `{"type":"auth","token":"...","after":N}`. Without valid authentication the server sends `{"type":"error",...}` and closes. `{"type":"read","seq":N}` records a `read` receipt (channel `ws`); each event frame sent records `delivered`.
+   * @description Authenticate with the Authorization header (a bad token: 401 before the upgrade), or, from browsers, with a first frame `{"type":"auth","token":"...","after":N}`. Without valid authentication, or without an auth frame within 10 s (`ws_auth_timeout`), the server sends `{"type":"error",...}` and closes (code 1008). Once the token is revoked or its party removed, the server sends an `error` frame and closes with 1008 within 2 s. Over the party's `max_streams_per_party`: 429 before the upgrade (header token) or an `error` frame and close code 1013 (auth frame). `{"type":"read","seq":N}` records a `read` receipt (channel `ws`); each event frame sent records `delivered`.
    */
   websocket: {
     parameters: {
@@ -1444,6 +1456,7 @@ export interface operations {
           "application/problem+json": components["schemas"]["Problem"];
         };
       };
+      429: components["responses"]["TooManyRequests"];
     };
   };
   /** Audit log */
@@ -1516,7 +1529,7 @@ export interface operations {
   };
   /**
    * Add a webhook
-   * @description Every later event of the caller's stream is POSTed to it (WebhookDelivery).
+   * @description Every later event of the caller's stream is POSTed to it (WebhookDelivery). The URL may not be an IP literal on a loopback, private, link-local or otherwise refused range (422 naming url; docs/security.md §14) unless the operator allows private destinations; a name is checked after resolution at each delivery. At most 10 active webhooks per party (409).
    */
   addWebhook: {
     requestBody: {
@@ -1533,6 +1546,7 @@ export interface operations {
       };
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthorized"];
+      409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
       422: components["responses"]["Unprocessable"];
       503: components["responses"]["Unavailable"];
@@ -1571,7 +1585,10 @@ export interface operations {
       401: components["responses"]["Unauthorized"];
     };
   };
-  /** Add a contact */
+  /**
+   * Add a contact
+   * @description A webhook_url is checked as a webhook's url (422 naming webhook_url; docs/security.md §14). At most 50 contacts per party (409).
+   */
   addContact: {
     requestBody: {
       content: {
@@ -1587,6 +1604,7 @@ export interface operations {
       };
       400: components["responses"]["BadRequest"];
       401: components["responses"]["Unauthorized"];
+      409: components["responses"]["Conflict"];
       413: components["responses"]["PayloadTooLarge"];
       422: components["responses"]["Unprocessable"];
       503: components["responses"]["Unavailable"];

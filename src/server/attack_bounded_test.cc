@@ -103,7 +103,7 @@ std::string Zigzag(const std::string& id, int legs, double lon0, double lon1, do
 
 // A zigzag route over the other side's site crosses it twenty times: one conflict for the plan
 // pair, listing its twenty windows, and one notice on the victim's stream (not twenty).
-TEST(AttackBounded, ZigzagOverASiteOpensOneConflictAndOneNotice) {
+TEST(attackBounded, ZigzagOverASiteOpensOneConflictAndOneNotice) {
   Daemon d(Options());
   const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
   ASSERT_TRUE(d.Start().ok()) << d.Log();
@@ -127,7 +127,7 @@ TEST(AttackBounded, ZigzagOverASiteOpensOneConflictAndOneNotice) {
 // opens every conflict, all listed at once, but the victim's stream gets at most the per-minute
 // notice cap now (the rest follow as one summary when the minute ends: channel_test
 // NoticesBeyondThePerMinuteLimitAreMergedIntoOneSummary).
-TEST(AttackBounded, ManyPlansSubmissionIsCappedAndNoticesBeyondTheMinuteCapAreHeld) {
+TEST(attackBounded, ManyPlansSubmissionIsCappedAndNoticesBeyondTheMinuteCapAreHeld) {
   Daemon d(
       Options({"--max-conflicts-per-submission", "6", "--max-notices-per-party-per-minute", "3"}));
   const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
@@ -161,7 +161,7 @@ TEST(AttackBounded, ManyPlansSubmissionIsCappedAndNoticesBeyondTheMinuteCapAreHe
 
 // Callsign (64), note (2,000) and message text (4,000) are limited in characters, not bytes; a
 // longer one is refused with 422 naming the field, and nothing is stored.
-TEST(AttackBounded, OverlongCallsignNoteAndMessageAreRefusedNamingTheField) {
+TEST(attackBounded, OverlongCallsignNoteAndMessageAreRefusedNamingTheField) {
   Daemon d(Options());
   const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
   ASSERT_TRUE(d.Start().ok()) << d.Log();
@@ -204,7 +204,7 @@ TEST(AttackBounded, OverlongCallsignNoteAndMessageAreRefusedNamingTheField) {
 // Twelve concurrent large dry runs on a pool of 2 workers and 2 queue places: the ones that find
 // no place get 503 with Retry-After at once, the others are stopped at the budget (422), and a
 // plan write submitted meanwhile completes quickly: the dry runs step aside for the writer.
-TEST(AttackBounded, DryRunFloodGets503Or422WhileAWriteCompletes) {
+TEST(attackBounded, DryRunFloodGets503Or422WhileAWriteCompletes) {
   Daemon d(
       Options({"--dry-run-workers", "2", "--dry-run-queue", "2", "--dry-run-budget-ms", "100"}));
   const std::string us = d.AddParty("US"), ru = d.AddParty("RU");
@@ -268,7 +268,7 @@ TEST(AttackBounded, DryRunFloodGets503Or422WhileAWriteCompletes) {
 // delivered to it: a future seq, or a seq that exists only in another party's stream, is 404 and
 // leaves no receipt.read entry in the record; GET /v1/conflicts/{id} leaves one for the delivered
 // event of that conflict.
-TEST(AttackBounded, ReadReceiptsOnlyForDeliveredEventsOfTheCallersStream) {
+TEST(attackBounded, ReadReceiptsOnlyForDeliveredEventsOfTheCallersStream) {
   Daemon d(Options());
   const std::string us = d.AddParty("US"), ru = d.AddParty("RU"), ocha = d.AddParty("OCHA");
   ASSERT_TRUE(d.Start().ok()) << d.Log();

@@ -1,11 +1,22 @@
 #include "server/api.h"
 
+#include <algorithm>
+#include <thread>
+
 namespace deconflict::server {
+namespace {
+
+size_t WorkerThreads(int configured) {
+  if (configured > 0) return static_cast<size_t>(configured);
+  return std::max<size_t>(4, 2 * static_cast<size_t>(std::thread::hardware_concurrency()));
+}
+
+}  // namespace
 
 Api::Api(ApiOptions options)
     : o_(std::move(options)),
       service_(o_.channel, o_.service),
-      pool_(std::make_unique<boost::asio::thread_pool>(static_cast<size_t>(o_.workers))),
+      pool_(std::make_unique<boost::asio::thread_pool>(WorkerThreads(o_.workers))),
       heavy_(
           std::make_unique<BoundedPool>(o_.dry_run_workers, o_.dry_run_queue, o_.dry_run_budget)) {
   ctx_.service = &service_;

@@ -34,9 +34,11 @@ struct ApiOptions {
   std::chrono::seconds keepalive{15};      // DEFAULT: SSE/WebSocket keep-alive interval
   std::string metrics_token;  // DEFAULT: none, and GET /metrics answers 404 on the API listener
   std::chrono::milliseconds ws_auth_timeout{10000};  // DEFAULT: 10 s to authenticate a WebSocket
-  // DEFAULT: 64 threads for blocking work. Each request waiting for the writer's commit holds
-  // one, so this bounds the submissions one group commit can carry.
-  int workers = 64;
+  // Threads for blocking work (store reads; writes other than plan writes wait on them for the
+  // writer's commit). DEFAULT: 0, meaning two per CPU core and at least 4. Few threads that stay
+  // busy serve reads with fewer thread wake-ups than many idle ones (docs/PERFORMANCE.md: 64
+  // threads cost 75-85 µs of CPU per GET /v1/plans/{id}, 4 threads 50-58 µs, on 2 cores).
+  int workers = 0;
   service::ServiceOptions service;  // dry-run limits, maximum area (service.h)
   // Dry runs and suggestions (docs/security.md §13): their own pool of `dry_run_workers` threads,
   // `dry_run_queue` more waiting (then 503), each stopped after `dry_run_budget` (then 422).

@@ -140,7 +140,7 @@ struct EnumNames<AuditKind> {
       "message.posted",      "receipt.delivered", "receipt.read",     "escalation",
       "escalation.contacts", "webhook.added",     "webhook.deleted",  "webhook.failed",
       "contact.added",       "contact.deleted",   "contact.paged",    "contact.page_failed",
-      "conflict.detail",     "plan.approved",     "plan.rejected",     "dryrun.checked"};
+      "conflict.detail",     "plan.approved",     "plan.rejected",    "dryrun.checked"};
 };
 
 template <typename E>

@@ -222,6 +222,7 @@ TEST(attackBounded, DryRunFloodGets503Or422WhileAWriteCompletes) {
   constexpr int kFlood = 12;  // US dry runs (the per-party dry-run rate limit allows 20)
   std::vector<ClientResponse> answers(kFlood);
   std::vector<std::thread> flood;
+  flood.reserve(kFlood);
   std::atomic<int> refused{0};  // 503s so far: the pool is full, the dry runs are under way
   for (int i = 0; i < kFlood; ++i) {
     flood.emplace_back([&, i] {

@@ -297,6 +297,7 @@ TEST_F(attackDisclosure, OneSecondZoneSweepLearnsOnlyTheCell) {
 TEST_F(attackDisclosure, TinyCirclesAndALineLearnOnlyTheCell) {
   const std::vector<double> offsets = {20, 150};
   std::vector<json::value> answers;
+  answers.reserve(offsets.size());
   for (double off : offsets) {
     answers.push_back(Check(Site("dot", geo::GeodesicDirect(centre_, 90, off), 1)));
   }

@@ -48,7 +48,7 @@ dt::DaemonOptions Options(std::vector<std::string> extra = {}) {
 }
 
 std::string WriteMetricsToken(const Daemon& d) {
-  const std::string path = (d.dir() / "metrics-token").string();
+  std::string path = (d.dir() / "metrics-token").string();
   dt::WriteFileText(path, std::string(kMetricsToken) + "\n");
   ::chmod(path.c_str(), 0600);
   return path;

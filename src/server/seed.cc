@@ -152,7 +152,12 @@ Status CreateDemoParties(channel::Channel* channel, DemoInfo* info) {
   if (any) {
     if (Status s = (*txn)->Commit(); !s.ok()) return s;
     std::string text;
-    for (const auto& [party, token] : info->tokens) text += party + "=" + token + "\n";
+    for (const auto& [party, token] : info->tokens) {
+      text += party;
+      text += '=';
+      text += token;
+      text += '\n';
+    }
     if (Status s = AppendPrivate(info->tokens_file, text); !s.ok()) return s;
   }
   return Status::Ok();

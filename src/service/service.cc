@@ -578,6 +578,7 @@ void Service::MarkConflictRead(const Caller& caller, const ConflictId& id) const
     }
   }
   std::vector<store::ReceiptRecord> out;
+  out.reserve(seqs.size());
   for (int64_t seq : seqs) {
     out.push_back({caller.party, seq, ReceiptChannel::kApi, ReceiptKind::kRead, ch_->Now()});
   }

@@ -420,6 +420,16 @@ class Connection {
     }
     for (const std::string& p : pragmas) {
       Result<std::string> v = c->QueryText(p);
+      // Switching a new database to WAL needs an exclusive lock, and SQLite answers "database is
+      // locked" at once, without the busy handler, while another process (the server and the
+      // admin CLI opening one new folder together) holds one: retry within the busy timeout.
+      const auto give_up = std::chrono::steady_clock::now() +
+                           std::chrono::milliseconds(std::max(busy_timeout_ms, 0));
+      while (!v.ok() && v.status().code() == StatusCode::kUnavailable &&
+             std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));  // backoff, not synchronisation
+        v = c->QueryText(p);
+      }
       if (!v.ok()) return OpenError(v.status(), path);
       if (p == "PRAGMA journal_mode = WAL" && *v != "wal") {
         return Status::IoError("cannot open " + path + ": journal_mode is " + *v +
@@ -1573,6 +1583,9 @@ Status Tighten(const std::string& path, const struct stat& st, mode_t allowed,
   if ((mode & ~allowed) == 0) return Status::Ok();
   const mode_t tight = mode & allowed;
   if (::chmod(path.c_str(), tight) != 0) {
+    // Gone since it was listed: another process's SQLite journal, created and removed while this
+    // one opens the same folder (the server and the admin CLI at once). Nothing to restrict.
+    if (errno == ENOENT) return Status::Ok();
     return Status::IoError("cannot restrict the mode of " + path + ": " + std::strerror(errno));
   }
   changes->push_back(path + ": mode " + OctalMode(mode) + " -> " + OctalMode(tight));

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -402,7 +403,11 @@ TEST(SqliteStoreTest, TwoProcessesWritingInterleavedKeepOneChain) {
   // `first` writes first in each turn; a process waits on `in` for its turn and passes it on `out`.
   auto work = [&](const std::string& who, bool first, int in, int out) -> bool {
     Result<std::unique_ptr<Store>> s = OpenSqliteStore({.dir = tmp.path()});
-    if (!s.ok()) return false;
+    if (!s.ok()) {
+      std::fprintf(stderr, "%s: cannot open the store: %s\n", who.c_str(),
+                   s.status().ToString().c_str());
+      return false;
+    }
     char token = 't';
     for (int t = 0; t < kTurns; ++t) {
       if ((t > 0 || !first) && read(in, &token, 1) != 1) return false;

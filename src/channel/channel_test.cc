@@ -544,7 +544,10 @@ TEST_F(ChannelTest, NoticesBeyondThePerMinuteLimitAreMergedIntoOneSummary) {
   }
   // The held conflicts' deadline counts from the summary: 10 min (a window ~1 h away) after it.
   int later = 0;
-  for (const auto& c : *store_->ListConflicts({.party = PartyId("RU")})) {
+  // (The result held first: a range-for over *Result<...>() would outlive the temporary.)
+  const auto conflicts = store_->ListConflicts({.party = PartyId("RU")});
+  ASSERT_TRUE(conflicts.ok());
+  for (const auto& c : *conflicts) {
     if (c.deadline == c.created + Seconds(661)) ++later;
     EXPECT_TRUE(c.deadline == c.created + Seconds(600) || c.deadline == c.created + Seconds(661))
         << c.id.value();

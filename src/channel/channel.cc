@@ -226,6 +226,7 @@ struct Channel::Batch {
   int64_t escalations = 0;
   bool webhooks_changed = false;
   std::map<PartyId, int> webhooks_added, contacts_added;  // in this batch, not yet committed
+  std::set<PlanId> plans_changed;  // keys of plans_ changed: published (current_) after commit
 };
 
 Channel::Channel(store::Store* store, ChannelOptions options)
@@ -302,8 +303,13 @@ Status Channel::Load() {
       st.plan = std::move(*p);
       st.plan_version = in_force->version;
     }
-    st.record = std::move(r);
+    st.record = std::make_shared<const store::PlanRecord>(std::move(r));
     plans_.emplace(key, std::move(st));
+  }
+  {
+    WriterLock current(current_mu_);
+    current_.clear();
+    for (const auto& [key, st] : plans_) current_.emplace(key, st.record);
   }
   auto conflicts =
       store_->ListConflicts({.statuses = {ConflictStatus::kOpen, ConflictStatus::kAcknowledged}});
@@ -560,6 +566,14 @@ Result<engine::Suggestion> Channel::Suggest(const Caller& caller, const store::C
       });
 }
 
+std::shared_ptr<const store::PlanRecord> Channel::CurrentPlan(const PartyId& party,
+                                                             const PlanId& id) const {
+  const PlanId key = PlanKey(party, id);
+  ReaderLock lock(current_mu_);
+  auto it = current_.find(key);
+  return it == current_.end() ? nullptr : it->second;
+}
+
 std::optional<Caller> Channel::CachedCaller(std::string_view token) {
   if (token.empty()) return std::nullopt;
   const std::string hash = record::Sha256Hex(token);
@@ -707,6 +721,7 @@ void Channel::RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpo
   } else {
     last_audit_seq_ = b.last_audit_seq;
     last_audit_hash_ = b.last_audit_hash;
+    PublishPlans(b.plans_changed);  // before the writes are answered: a client reads its writes
     for (const auto& [recipient, seq] : b.published) hub_.Publish(recipient, seq);
     if (b.webhooks_changed) RefreshParties();
     int64_t active = 0;
@@ -733,6 +748,19 @@ void Channel::RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpo
 }
 
 // ----- Writer helpers. -----
+
+void Channel::PublishPlans(const std::set<PlanId>& keys) {
+  if (keys.empty()) return;
+  WriterLock lock(current_mu_);
+  for (const PlanId& key : keys) {
+    auto it = plans_.find(key);
+    if (it == plans_.end()) {
+      current_.erase(key);
+    } else {
+      current_[key] = it->second.record;
+    }
+  }
+}
 
 Status Channel::Audit(Batch& b, AuditKind kind, std::vector<PartyId> parties,
                       std::string body_json) {
@@ -873,13 +901,13 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
   const PlanId key = PlanKey(op.caller.party, id);
   auto it = plans_.find(key);
   // A pending version is current too: it is amended or cancelled like an active one.
-  bool active = it != plans_.end() && (it->second.record.status == PlanStatus::kActive ||
-                                       it->second.record.status == PlanStatus::kPending);
+  bool active = it != plans_.end() && (it->second.record->status == PlanStatus::kActive ||
+                                       it->second.record->status == PlanStatus::kPending);
   if (op.mode == Write::kCreate && active) {
     op.status = Status::AlreadyExists("plan " + id + " already exists (version " +
-                                      std::to_string(it->second.record.version) +
+                                      std::to_string(it->second.record->version) +
                                       "); amend it with PUT /v1/plans/" + id + " and If-Match: \"" +
-                                      std::to_string(it->second.record.version) + "\"");
+                                      std::to_string(it->second.record->version) + "\"");
     return Status::Ok();
   }
   if (op.mode == Write::kAmend) {
@@ -887,9 +915,9 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
       op.status = Status::NotFound("no active plan " + id);
       return Status::Ok();
     }
-    if (op.if_match && *op.if_match != it->second.record.version) {
+    if (op.if_match && *op.if_match != it->second.record->version) {
       op.status = Status::PreconditionFailed(
-          "plan " + id + " is at version " + std::to_string(it->second.record.version) + ", not " +
+          "plan " + id + " is at version " + std::to_string(it->second.record->version) + ", not " +
           std::to_string(*op.if_match) + "; fetch it again and reapply your change");
       return Status::Ok();
     }
@@ -915,22 +943,24 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
                           "coordinate it first"}});
     return Status::Ok();
   }
-  PlanState next;
-  next.record.party = op.caller.party;
-  next.record.id = id;
-  next.record.version = it == plans_.end() ? 1 : it->second.record.version + 1;
-  next.record.status = PlanStatus::kActive;
-  next.record.feature_json = std::move(op.feature_json);
-  next.record.created = b.now;
+  store::PlanRecord rec;
+  rec.party = op.caller.party;
+  rec.id = id;
+  rec.version = it == plans_.end() ? 1 : it->second.record->version + 1;
+  rec.status = PlanStatus::kActive;
+  rec.feature_json = std::move(op.feature_json);
+  rec.created = b.now;
   const AuditKind why =
       op.mode == Write::kCreate ? AuditKind::kPlanSubmitted : AuditKind::kPlanAmended;
   op.out.emplace();
   if (pending) {
-    next.record.status = PlanStatus::kPending;
-    return StorePending(b, key, std::move(next.record), &*op.out, why);
+    rec.status = PlanStatus::kPending;
+    return StorePending(b, key, std::move(rec), &*op.out, why);
   }
+  PlanState next;
   next.plan = std::move(plan);
-  next.plan_version = next.record.version;
+  next.plan_version = rec.version;
+  next.record = std::make_shared<const store::PlanRecord>(std::move(rec));
   return ReplacePlan(b, key, std::move(next), by_other, &*op.out, why);
 }
 
@@ -944,7 +974,9 @@ Status Channel::StorePending(Batch& b, const PlanId& key, store::PlanRecord rec,
   if (Status s = Audit(b, why, {rec.party}, std::move(body)); !s.ok()) return s;
   if (Status s = AnnouncePlan(b, rec, EventType::kPlanPending, {}, true); !s.ok()) return s;
   out->plan = rec;
-  plans_[key].record = std::move(rec);  // the version in force (plan, plan_version) stays
+  // The version in force (plan, plan_version) stays.
+  plans_[key].record = std::make_shared<const store::PlanRecord>(std::move(rec));
+  b.plans_changed.insert(key);
   return Status::Ok();
 }
 
@@ -969,7 +1001,7 @@ Status Channel::Apply(Batch& b, op::Review& op) {
     op.status = Status::NotFound("plan " + name + " does not exist");
     return Status::Ok();
   }
-  const store::PlanRecord& pending = it->second.record;
+  const store::PlanRecord& pending = *it->second.record;
   if (pending.status != PlanStatus::kPending) {
     op.status =
         Status::FailedPrecondition("plan " + name + " is " + std::string(Name(pending.status)) +
@@ -983,27 +1015,28 @@ Status Channel::Apply(Batch& b, op::Review& op) {
     return Status::Ok();
   }
   PlanState next;
-  next.record = pending;
-  next.record.version = pending.version + 1;
-  next.record.created = b.now;
+  store::PlanRecord rec = pending;
+  rec.version = pending.version + 1;
+  rec.created = b.now;
   if (op.approve) {
     Result<model::Plan> p = PlanFromRecord(pending, key);
     if (!p.ok()) return p.status();
-    next.record.status = PlanStatus::kActive;
+    rec.status = PlanStatus::kActive;
     next.plan = std::move(*p);
-    next.plan_version = next.record.version;
+    next.plan_version = rec.version;
   } else if (it->second.plan) {
     // The version in force before the pending one stays in force, as a new version.
     auto before = store_->GetPlan(op.ref.party, op.ref.id, it->second.plan_version);
     if (!before.ok()) return before.status();
     if (!*before) return Status::Internal("the version in force of " + name + " is missing");
-    next.record.feature_json = (*before)->feature_json;
-    next.record.status = PlanStatus::kActive;
+    rec.feature_json = (*before)->feature_json;
+    rec.status = PlanStatus::kActive;
     next.plan = it->second.plan;
-    next.plan_version = next.record.version;
+    next.plan_version = rec.version;
   } else {
-    next.record.status = PlanStatus::kRejected;
+    rec.status = PlanStatus::kRejected;
   }
+  next.record = std::make_shared<const store::PlanRecord>(std::move(rec));
   json::object extra{{"by", op.caller.party.value()}};
   if (!op.approve) extra["reason"] = op.reason;
   op.out.emplace();
@@ -1040,22 +1073,23 @@ Status Channel::Apply(Batch& b, op::DryRunRecord& op) {
 Status Channel::Apply(Batch& b, op::Cancel& op) {
   const PlanId key = PlanKey(op.caller.party, op.id);
   auto it = plans_.find(key);
-  if (it == plans_.end() || (it->second.record.status != PlanStatus::kActive &&
-                             it->second.record.status != PlanStatus::kPending)) {
+  if (it == plans_.end() || (it->second.record->status != PlanStatus::kActive &&
+                             it->second.record->status != PlanStatus::kPending)) {
     op.status = Status::NotFound("no active plan " + op.id);
     return Status::Ok();
   }
-  if (op.if_match && *op.if_match != it->second.record.version) {
+  if (op.if_match && *op.if_match != it->second.record->version) {
     op.status = Status::PreconditionFailed("plan " + op.id + " is at version " +
-                                           std::to_string(it->second.record.version) + ", not " +
+                                           std::to_string(it->second.record->version) + ", not " +
                                            std::to_string(*op.if_match));
     return Status::Ok();
   }
+  store::PlanRecord rec = *it->second.record;
+  rec.version += 1;
+  rec.status = PlanStatus::kCancelled;
+  rec.created = b.now;
   PlanState next;
-  next.record = it->second.record;
-  next.record.version += 1;
-  next.record.status = PlanStatus::kCancelled;
-  next.record.created = b.now;
+  next.record = std::make_shared<const store::PlanRecord>(std::move(rec));
   op.out.emplace();
   return ReplacePlan(b, key, std::move(next), {}, &*op.out, AuditKind::kPlanCancelled);
 }
@@ -1074,8 +1108,8 @@ Status Channel::ReplacePlan(Batch& b, const PlanId& key, PlanState next,
       if (Status s = detector_->Add(*next.plan); !s.ok()) return s;
     }
   }
-  if (Status s = b.txn->PutPlan(next.record); !s.ok()) return s;
-  const store::PlanRecord& rec = next.record;
+  if (Status s = b.txn->PutPlan(*next.record); !s.ok()) return s;
+  const store::PlanRecord& rec = *next.record;  // shared: it outlives the move of `next` below
   std::string body = "{\"party\":" + Quote(rec.party.value()) + ",\"id\":" + Quote(rec.id.value()) +
                      ",\"version\":" + std::to_string(rec.version) +
                      ",\"status\":" + Quote(std::string(Name(rec.status))) +
@@ -1086,7 +1120,8 @@ Status Channel::ReplacePlan(Batch& b, const PlanId& key, PlanState next,
   if (Status s = Audit(b, why, {rec.party}, std::move(body)); !s.ok()) return s;
   const bool still_active = next.plan.has_value();
   out->plan = rec;
-  plans_[key] = std::move(next);  // `rec` referred into `next`: use out->plan from here on
+  plans_[key] = std::move(next);
+  b.plans_changed.insert(key);
   return Reconcile(b, key, found, still_active, out);
 }
 

@@ -227,6 +227,13 @@ class Channel {
   // how many streams it ended. The channel calls it every session_check_ms.
   size_t CheckSessions();
 
+  // The newest version of plan `id` of `party` as of the last committed batch, from memory: never
+  // touches the store, so callable from a network thread. Null when the channel holds no such
+  // plan (the store may still: ask it). A write's outcome is published here before the writer
+  // answers it, so a client reads its own writes.
+  std::shared_ptr<const store::PlanRecord> CurrentPlan(const PartyId& party,
+                                                       const PlanId& id) const;
+
   // Token -> caller; Unauthenticated if unknown or revoked. Cached for a few seconds.
   Result<Caller> Authenticate(std::string_view token);
   // The caller of `token` if Authenticate cached it within the last few seconds, without touching
@@ -253,7 +260,7 @@ class Channel {
   struct Op;
   struct Batch;
   struct PlanState {
-    store::PlanRecord record;         // newest version
+    std::shared_ptr<const store::PlanRecord> record;  // newest version (shared with current_)
     std::optional<model::Plan> plan;  // the version in force, if any (id = key): in the detector
     int64_t plan_version = 0;         // its version (record.version unless record is pending)
   };
@@ -345,6 +352,8 @@ class Channel {
   template <typename T, typename Work>
   Result<T> BudgetedRead(Deadline deadline, Work work) const;
   void RefreshParties();
+  // Publishes the records of plans_[key] for each key to current_ (erased when gone).
+  void PublishPlans(const std::set<PlanId>& keys);
 
   store::Store* store_;
   ChannelOptions options_;
@@ -372,6 +381,9 @@ class Channel {
   std::unique_ptr<engine::ConflictDetector> detector_ GUARDED_BY(detector_mu_)
       PT_GUARDED_BY(detector_mu_);
   std::map<PlanId, PlanState> plans_;                    // by key (EngineId)
+  // What readers see of plans_ (CurrentPlan): its records as of the last commit, by key.
+  mutable SharedMutex current_mu_;
+  std::map<PlanId, std::shared_ptr<const store::PlanRecord>> current_ GUARDED_BY(current_mu_);
   std::map<ConflictId, store::ConflictRecord> live_;     // open/acknowledged, by id
   std::map<PlanId, std::set<ConflictId>> live_by_plan_;  // plan key -> conflict ids
   TimePoint next_due_;             // <= NextDue of every live conflict: Sweep scans from then

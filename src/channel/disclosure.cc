@@ -286,6 +286,22 @@ json::object PlanView(const store::PlanRecord& p) {
   return PlanView(p, json::parse(p.feature_json));
 }
 
+std::string PlanViewText(const store::PlanRecord& p) {
+  json::object head(5);
+  head["id"] = p.id.value();
+  head["party"] = p.party.value();
+  head["version"] = p.version;
+  head["status"] = Name(p.status);
+  head["stored_at"] = FormatRfc3339Millis(p.created);
+  std::string out = deconflict::json::Write(head);
+  out.pop_back();  // the closing brace
+  out.reserve(out.size() + p.feature_json.size() + 12);
+  out += ",\"feature\":";
+  out += p.feature_json;
+  out += '}';
+  return out;
+}
+
 json::object PlanView(const store::PlanRecord& p, json::value feature) {
   json::object o(6);
   o["id"] = p.id.value();

@@ -75,6 +75,9 @@ boost::json::object ConflictView(const store::ConflictRecord& c, const Caller& c
 boost::json::object PlanView(const store::PlanRecord& p);
 // The same with p.feature_json already parsed (`feature`).
 boost::json::object PlanView(const store::PlanRecord& p, boost::json::value feature);
+// json::Write(PlanView(p)) without parsing p.feature_json (written by json::Write, so it is
+// already in the form PlanView would write it): the stored text is spliced in.
+std::string PlanViewText(const store::PlanRecord& p);
 boost::json::object MessageView(const store::MessageRecord& m);
 boost::json::object EventView(const store::EventRecord& e);
 // A dry-run conflict for the submitting party `own_party` (a party's coarse view, as

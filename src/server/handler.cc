@@ -34,6 +34,22 @@ http::Handler Authenticated(const ApiContext& ctx, AuthedBody body) {
   };
 }
 
+http::Handler MemoryFirst(const ApiContext& ctx, NowBody now, AuthedBody body) {
+  http::Handler pooled = Authenticated(ctx, std::move(body));
+  return [&ctx, now = std::move(now),
+          pooled = std::move(pooled)](http::Exchange& ex) -> asio::awaitable<void> {
+    if (std::optional<Caller> caller = ctx.service->CachedCaller(BearerToken(ex.request()))) {
+      std::optional<Result<Response>> answer = now(ex.request(), *caller);
+      if (answer.has_value()) {
+        Response r = ToResponse(std::move(*answer));
+        co_await ex.Respond(std::move(r));
+        co_return;
+      }
+    }
+    co_await pooled(ex);
+  };
+}
+
 BoundedPool::BoundedPool(int workers, int queue, std::chrono::milliseconds budget)
     : pool_(static_cast<size_t>(workers)), capacity_(workers + queue), budget_(budget) {}
 

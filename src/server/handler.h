@@ -95,6 +95,12 @@ struct RouteSpec {
 // AddRoute for each, in order.
 void AddRoutes(http::Router* router, const ApiContext& ctx,
                std::initializer_list<RouteSpec> routes);
+// For reads that memory can usually answer: when the token is in the authentication cache,
+// `now` runs on the network thread (it must not block: no store access) and its answer is sent;
+// when it returns nullopt, or the token must be checked against the store, `body` runs as with
+// Authenticated. Both must give the same answer for the same state.
+using NowBody = std::function<std::optional<Result<Response>>(const Request&, const Caller&)>;
+http::Handler MemoryFirst(const ApiContext& ctx, NowBody now, AuthedBody body);
 // Authenticated, but `body` runs on ctx.heavy (its time budget is ctx.heavy->budget()): when that
 // pool is full, 503 with Retry-After and nothing runs.
 http::Handler Heavy(const ApiContext& ctx, AuthedBody body);

@@ -154,12 +154,26 @@ Result<Response> List(const service::Service& svc, const Request& req, const Cal
   return Json(200, json::object{{"plans", a}});
 }
 
+Response PlanResponse(const store::PlanRecord& p) {
+  Response r{200, "application/json", {}, channel::PlanViewText(p)};
+  r.headers.emplace_back("ETag", ETag(p.version));
+  return r;
+}
+
+// GET /v1/plans/{id}: from the channel's memory on the network thread (GetNow) when it can, from
+// the store on the pool (Get) otherwise; the same answer either way.
+std::optional<Result<Response>> GetNow(const service::Service& svc, const Request& req,
+                                       const Caller& caller) {
+  auto plan = svc.GetPlanNow(caller, RefParam(req));
+  if (!plan.has_value()) return std::nullopt;
+  if (!plan->ok()) return Result<Response>(plan->status());
+  return Result<Response>(PlanResponse(***plan));
+}
+
 Result<Response> Get(const service::Service& svc, const Request& req, const Caller& caller) {
   auto plan = svc.GetPlan(caller, RefParam(req));
   if (!plan.ok()) return plan.status();
-  Response r = Json(200, channel::PlanView(*plan));
-  r.headers.emplace_back("ETag", ETag(plan->version));
-  return r;
+  return PlanResponse(*plan);
 }
 
 Result<Response> Versions(const service::Service& svc, const Request& req, const Caller& caller) {
@@ -217,12 +231,20 @@ Result<Response> Reject(const service::Service& svc, const Request& req, const C
 
 void RegisterPlanRoutes(http::Router* router, const ApiContext& ctx) {
   router->Add("POST", "/v1/plans", PlanWrite(ctx, StartSubmit, 201, false));
+  router->Add("GET", "/v1/plans/{id}",
+              MemoryFirst(
+                  ctx,
+                  [svc = ctx.service](const Request& req, const Caller& caller) {
+                    return GetNow(*svc, req, caller);
+                  },
+                  [svc = ctx.service](const Request& req, const Caller& caller) {
+                    return Get(*svc, req, caller);
+                  }));
   router->Add("PUT", "/v1/plans/{id}", PlanWrite(ctx, StartAmend, 200, true));
   router->Add("DELETE", "/v1/plans/{id}", PlanWrite(ctx, StartCancel, 200, false));
   AddRoutes(router, ctx,
             {
                 {"GET", "/v1/plans", List},
-                {"GET", "/v1/plans/{id}", Get},
                 {"GET", "/v1/plans/{id}/versions", Versions},
                 {"POST", "/v1/plans/{id}/approve", Approve},
                 {"POST", "/v1/plans/{id}/reject", Reject},

@@ -200,23 +200,41 @@ Status Service::StartCancelPlan(const Caller& caller, const channel::PlanRef& re
   return Status::Ok();
 }
 
-Result<store::PlanRecord> Service::FindPlan(const Caller& caller,
-                                            const channel::PlanRef& ref) const {
+Result<std::optional<PartyId>> Service::PlanOwner(const Caller& caller,
+                                                  const channel::PlanRef& ref) const {
   if (Status s = Authorize(caller, Action::kReadPlan); !s.ok()) return s;
-  const std::string what = "plan " + PlanRefText(ref);
-  PartyId party = caller.party;
   if (!ref.party.empty()) {
-    party = ref.party;
-    if (Status s = Authorize(caller, Action::kReadPlan, Target::OwnedBy(party, what)); !s.ok()) {
+    const std::string what = "plan " + PlanRefText(ref);
+    if (Status s = Authorize(caller, Action::kReadPlan, Target::OwnedBy(ref.party, what));
+        !s.ok()) {
       return s;
     }
-  } else if (!ListScope(caller, Action::kReadPlan)) {
-    return FindPlanOfAnyParty(ref.id);
+    return std::optional<PartyId>(ref.party);
   }
-  auto p = store_->GetPlan(party, ref.id);
+  if (!ListScope(caller, Action::kReadPlan)) return std::optional<PartyId>();
+  return std::optional<PartyId>(caller.party);
+}
+
+Result<store::PlanRecord> Service::FindPlan(const Caller& caller,
+                                            const channel::PlanRef& ref) const {
+  Result<std::optional<PartyId>> owner = PlanOwner(caller, ref);
+  if (!owner.ok()) return owner.status();
+  if (!*owner) return FindPlanOfAnyParty(ref.id);
+  auto p = store_->GetPlan(**owner, ref.id);
   if (!p.ok()) return p.status();
-  if (!*p) return Status::NotFound(what + " does not exist");
+  if (!*p) return Status::NotFound("plan " + PlanRefText(ref) + " does not exist");
   return std::move(**p);
+}
+
+std::optional<Result<std::shared_ptr<const store::PlanRecord>>> Service::GetPlanNow(
+    const Caller& caller, const channel::PlanRef& ref) const {
+  using Answer = Result<std::shared_ptr<const store::PlanRecord>>;
+  Result<std::optional<PartyId>> owner = PlanOwner(caller, ref);
+  if (!owner.ok()) return Answer(owner.status());
+  if (!*owner) return std::nullopt;
+  std::shared_ptr<const store::PlanRecord> p = ch_->CurrentPlan(**owner, ref.id);
+  if (p == nullptr) return std::nullopt;
+  return Answer(std::move(p));
 }
 
 Result<store::PlanRecord> Service::FindPlanOfAnyParty(const PlanId& id) const {

@@ -145,6 +145,12 @@ class Service {
   // that change no plans, NotFound for another party's.
   Result<PlanId> OwnPlanId(const Caller& caller, const channel::PlanRef& ref) const;
   Result<store::PlanRecord> GetPlan(const Caller& caller, const channel::PlanRef& ref) const;
+  // GetPlan from memory, for a network thread: the plan's newest version from the channel
+  // (Channel::CurrentPlan), or the refusal; nullopt when only the store can answer (a plan the
+  // channel does not hold, or "id" alone for a caller who reads every party's plans) — then call
+  // GetPlan off the network thread. Never blocks; same authorization as GetPlan.
+  std::optional<Result<std::shared_ptr<const store::PlanRecord>>> GetPlanNow(
+      const Caller& caller, const channel::PlanRef& ref) const;
   Result<std::vector<store::PlanRecord>> PlanVersions(const Caller& caller,
                                                       const channel::PlanRef& ref) const;
   Result<std::vector<store::PlanRecord>> ListPlans(const Caller& caller, PlanQuery q) const;
@@ -224,6 +230,10 @@ class Service {
 
  private:
   Result<store::PlanRecord> FindPlan(const Caller& caller, const channel::PlanRef& ref) const;
+  // The party whose plan `ref` names for the caller, once the caller may read it; nullopt for
+  // "id" alone when the caller reads every party's plans (FindPlanOfAnyParty decides).
+  Result<std::optional<PartyId>> PlanOwner(const Caller& caller,
+                                           const channel::PlanRef& ref) const;
   // Whether the caller's event `seq` has a delivered receipt.
   Result<bool> Delivered(const Caller& caller, int64_t seq) const;
   // Read receipts (channel api) for the caller's delivered, unread events about conflict `id`

@@ -567,7 +567,7 @@ Result<engine::Suggestion> Channel::Suggest(const Caller& caller, const store::C
 }
 
 std::shared_ptr<const store::PlanRecord> Channel::CurrentPlan(const PartyId& party,
-                                                             const PlanId& id) const {
+                                                              const PlanId& id) const {
   const PlanId key = PlanKey(party, id);
   ReaderLock lock(current_mu_);
   auto it = current_.find(key);

@@ -380,7 +380,7 @@ class Channel {
   mutable std::atomic<int> writer_waiting_{0};
   std::unique_ptr<engine::ConflictDetector> detector_ GUARDED_BY(detector_mu_)
       PT_GUARDED_BY(detector_mu_);
-  std::map<PlanId, PlanState> plans_;                    // by key (EngineId)
+  std::map<PlanId, PlanState> plans_;  // by key (EngineId)
   // What readers see of plans_ (CurrentPlan): its records as of the last commit, by key.
   mutable SharedMutex current_mu_;
   std::map<PlanId, std::shared_ptr<const store::PlanRecord>> current_ GUARDED_BY(current_mu_);

@@ -380,10 +380,10 @@ TEST_F(ChannelTest, CurrentPlansAreTheStoresNewestVersions) {
         {"properties", json::object{{"party", party}, {"kind", "zone"}}},
         {"geometry",
          json::object{{"type", "Polygon"},
-                      {"coordinates", json::array{json::array{
-                                          json::array{lon, 37.0}, json::array{lon + 0.1, 37.0},
-                                          json::array{lon + 0.1, 37.1}, json::array{lon, 37.1},
-                                          json::array{lon, 37.0}}}}}}};
+                      {"coordinates",
+                       json::array{json::array{json::array{lon, 37.0}, json::array{lon + 0.1, 37.0},
+                                               json::array{lon + 0.1, 37.1}, json::array{lon, 37.1},
+                                               json::array{lon, 37.0}}}}}}};
   };
   auto check = [&](const char* when) {
     for (const char* party : {"US", "RU"}) {

@@ -232,8 +232,7 @@ class Service {
   Result<store::PlanRecord> FindPlan(const Caller& caller, const channel::PlanRef& ref) const;
   // The party whose plan `ref` names for the caller, once the caller may read it; nullopt for
   // "id" alone when the caller reads every party's plans (FindPlanOfAnyParty decides).
-  Result<std::optional<PartyId>> PlanOwner(const Caller& caller,
-                                           const channel::PlanRef& ref) const;
+  Result<std::optional<PartyId>> PlanOwner(const Caller& caller, const channel::PlanRef& ref) const;
   // Whether the caller's event `seq` has a delivered receipt.
   Result<bool> Delivered(const Caller& caller, int64_t seq) const;
   // Read receipts (channel api) for the caller's delivered, unread events about conflict `id`

@@ -18,8 +18,9 @@ namespace deconflict {
 // Who a party is (docs/security.md §2).
 enum class Role { kParty, kCoordinator, kObserver };
 // The newest version of a plan: active (in the detector), cancelled, or, for a zone that restricts
-// other parties (docs/security.md §11), pending a coordinator's approval or rejected by one.
-enum class PlanStatus { kActive, kCancelled, kPending, kRejected };
+// other parties (docs/security.md §11), pending a coordinator's approval or rejected by one;
+// completed once its time is over (retired from the detector: docs/channel.md).
+enum class PlanStatus { kActive, kCancelled, kPending, kRejected, kCompleted };
 // open -> acknowledged (both sides acked) -> resolved | expired.
 enum class ConflictStatus { kOpen, kAcknowledged, kResolved, kExpired };
 // Why a conflict was closed; kNone (name "") while it is open or acknowledged.
@@ -40,9 +41,10 @@ enum class EventType {
   kConflictExpired,
   kConflictEscalated,
   kMessagePosted,
-  kPlanPending,   // to coordinators and observers: a restricting zone awaits approval
-  kPlanApproved,  // to the owner (and coordinators, observers): a coordinator approved it
-  kPlanRejected,  // to the owner (and coordinators, observers): a coordinator rejected it
+  kPlanPending,    // to coordinators and observers: a restricting zone awaits approval
+  kPlanApproved,   // to the owner (and coordinators, observers): a coordinator approved it
+  kPlanRejected,   // to the owner (and coordinators, observers): a coordinator rejected it
+  kPlanCompleted,  // to the owner (and coordinators, observers): its time is over (retired)
 };
 // Where a delivery receipt was recorded, and what it says.
 enum class ReceiptChannel { kSse, kWs, kWebhook, kApi };
@@ -79,6 +81,7 @@ enum class AuditKind {
   kPlanApproved,
   kPlanRejected,
   kDryRunChecked,
+  kPlanCompleted,
 };
 
 // The name table of each enum, indexed by the enumerator's value (enumerators are 0, 1, ...).
@@ -90,8 +93,8 @@ struct EnumNames<Role> {
 };
 template <>
 struct EnumNames<PlanStatus> {
-  static constexpr std::array<std::string_view, 4> kNames{"active", "cancelled", "pending",
-                                                          "rejected"};
+  static constexpr std::array<std::string_view, 5> kNames{"active", "cancelled", "pending",
+                                                          "rejected", "completed"};
 };
 template <>
 struct EnumNames<ConflictStatus> {
@@ -118,10 +121,10 @@ struct EnumNames<DeliveryState> {
 
 template <>
 struct EnumNames<EventType> {
-  static constexpr std::array<std::string_view, 10> kNames{
+  static constexpr std::array<std::string_view, 11> kNames{
       "conflict.opened",  "conflict.acknowledged", "conflict.accepted", "conflict.resolved",
       "conflict.expired", "conflict.escalated",    "message.posted",    "plan.pending",
-      "plan.approved",    "plan.rejected"};
+      "plan.approved",    "plan.rejected",         "plan.completed"};
 };
 template <>
 struct EnumNames<ReceiptChannel> {
@@ -133,14 +136,15 @@ struct EnumNames<ReceiptKind> {
 };
 template <>
 struct EnumNames<AuditKind> {
-  static constexpr std::array<std::string_view, 28> kNames{
+  static constexpr std::array<std::string_view, 29> kNames{
       "party.created",       "token.created",     "token.revoked",    "plan.submitted",
       "plan.amended",        "plan.cancelled",    "conflict.opened",  "conflict.acknowledged",
       "conflict.accepted",   "conflict.resolved", "conflict.expired", "notice.sent",
       "message.posted",      "receipt.delivered", "receipt.read",     "escalation",
       "escalation.contacts", "webhook.added",     "webhook.deleted",  "webhook.failed",
       "contact.added",       "contact.deleted",   "contact.paged",    "contact.page_failed",
-      "conflict.detail",     "plan.approved",     "plan.rejected",    "dryrun.checked"};
+      "conflict.detail",     "plan.approved",     "plan.rejected",    "dryrun.checked",
+      "plan.completed"};
 };
 
 template <typename E>

@@ -50,6 +50,12 @@ std::string Quote(const std::string& s) { return deconflict::json::Write(json::s
 PlanId PlanKey(const PartyId& party, const PlanId& id) { return EngineId({party, id}); }
 
 // The plan a stored version holds (its Feature validated again), named `key` in the engine.
+bool IsLive(PlanStatus s) { return s == PlanStatus::kActive || s == PlanStatus::kPending; }
+
+// At most this many plans retire in one batch (the rest in the next ones), so that a backlog (a
+// restart after a long stop) does not make one long batch.
+constexpr int kMaxRetirementsPerBatch = 500;
+
 Result<model::Plan> PlanFromRecord(const store::PlanRecord& r, const PlanId& key) {
   json::value v;
   if (auto issue = deconflict::json::Parse(r.feature_json, &v)) {
@@ -227,6 +233,7 @@ struct Channel::Batch {
   bool webhooks_changed = false;
   std::map<PartyId, int> webhooks_added, contacts_added;  // in this batch, not yet committed
   std::set<PlanId> plans_changed;  // keys of plans_ changed: published (current_) after commit
+  std::set<PlanId> plans_closed;   // keys of plans_ closed: they leave plans_ after commit
 };
 
 Channel::Channel(store::Store* store, ChannelOptions options)
@@ -272,13 +279,19 @@ Status Channel::Load() {
   WriterLock lock(detector_mu_);
   writer_waiting_.fetch_sub(1);
   plans_.clear();
+  ends_.clear();
   live_.clear();
   live_by_plan_.clear();
   next_due_ = TimePoint::InfinitePast();  // the first sweep looks at every live conflict
   detector_ = std::make_unique<engine::ConflictDetector>(options_.rules);
 
-  auto plans = store_->ListPlans(PartyId(), std::nullopt);
+  // Only the live plans: closed ones can conflict no more (a plan whose end passed while the server
+  // was down is loaded and retired by the first sweep, on the record).
+  auto plans = store_->ListPlans(PartyId(), PlanStatus::kActive);
   if (!plans.ok()) return plans.status();
+  auto pending = store_->ListPlans(PartyId(), PlanStatus::kPending);
+  if (!pending.ok()) return pending.status();
+  for (store::PlanRecord& r : *pending) plans->push_back(std::move(r));
   for (store::PlanRecord& r : *plans) {
     PlanId key = PlanKey(r.party, r.id);
     PlanState st;
@@ -300,11 +313,18 @@ Status Channel::Load() {
       Result<model::Plan> p = PlanFromRecord(*in_force, key);
       if (!p.ok()) return p.status();
       if (Status s = detector_->Add(*p); !s.ok()) return s;
+      st.end = model::ActiveInterval(*p).end;
       st.plan = std::move(*p);
       st.plan_version = in_force->version;
     }
+    if (r.status == PlanStatus::kPending) {
+      Result<model::Plan> p = PlanFromRecord(r, key);
+      if (!p.ok()) return p.status();
+      const TimePoint pending_end = model::ActiveInterval(*p).end;
+      st.end = st.plan ? std::max(st.end, pending_end) : pending_end;
+    }
     st.record = std::make_shared<const store::PlanRecord>(std::move(r));
-    plans_.emplace(key, std::move(st));
+    SetPlan(key, std::move(st));
   }
   {
     WriterLock current(current_mu_);
@@ -672,6 +692,7 @@ void Channel::WriterLoop() {
 bool Channel::SweepDue(TimePoint now) const {
   if (SteadyMs() - last_party_refresh_ms_ >= 1000) return true;
   if (now >= held_due_) return true;
+  if (!ends_.empty() && ends_.begin()->first < now) return true;
   if (last_audit_seq_ > last_checkpoint_seq_ &&
       now - last_checkpoint_ >= options_.checkpoint_interval) {
     return true;
@@ -721,6 +742,10 @@ void Channel::RunBatch(std::vector<std::unique_ptr<Op>>* ops, bool final_checkpo
   } else {
     last_audit_seq_ = b.last_audit_seq;
     last_audit_hash_ = b.last_audit_hash;
+    for (const PlanId& key : b.plans_closed) {
+      auto it = plans_.find(key);
+      if (it != plans_.end() && !IsLive(it->second.record->status)) plans_.erase(it);
+    }
     PublishPlans(b.plans_changed);  // before the writes are answered: a client reads its writes
     for (const auto& [recipient, seq] : b.published) hub_.Publish(recipient, seq);
     if (b.webhooks_changed) RefreshParties();
@@ -943,10 +968,19 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
                           "coordinate it first"}});
     return Status::Ok();
   }
+  // A plan that is not live may have closed versions in the store: the new one follows them.
+  int64_t last_version = 0;
+  if (it != plans_.end()) {
+    last_version = it->second.record->version;
+  } else {
+    auto stored = store_->GetPlan(op.caller.party, id);
+    if (!stored.ok()) return stored.status();
+    if (*stored) last_version = (*stored)->version;
+  }
   store::PlanRecord rec;
   rec.party = op.caller.party;
   rec.id = id;
-  rec.version = it == plans_.end() ? 1 : it->second.record->version + 1;
+  rec.version = last_version + 1;
   rec.status = PlanStatus::kActive;
   rec.feature_json = std::move(op.feature_json);
   rec.created = b.now;
@@ -955,7 +989,7 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
   op.out.emplace();
   if (pending) {
     rec.status = PlanStatus::kPending;
-    return StorePending(b, key, std::move(rec), &*op.out, why);
+    return StorePending(b, key, std::move(rec), model::ActiveInterval(plan).end, &*op.out, why);
   }
   PlanState next;
   next.plan = std::move(plan);
@@ -964,8 +998,8 @@ Status Channel::Apply(Batch& b, op::Submit& op) {
   return ReplacePlan(b, key, std::move(next), by_other, &*op.out, why);
 }
 
-Status Channel::StorePending(Batch& b, const PlanId& key, store::PlanRecord rec, PlanOutcome* out,
-                             AuditKind why) {
+Status Channel::StorePending(Batch& b, const PlanId& key, store::PlanRecord rec, TimePoint end,
+                             PlanOutcome* out, AuditKind why) {
   if (Status s = b.txn->PutPlan(rec); !s.ok()) return s;
   std::string body = "{\"party\":" + Quote(rec.party.value()) + ",\"id\":" + Quote(rec.id.value()) +
                      ",\"version\":" + std::to_string(rec.version) +
@@ -974,8 +1008,16 @@ Status Channel::StorePending(Batch& b, const PlanId& key, store::PlanRecord rec,
   if (Status s = Audit(b, why, {rec.party}, std::move(body)); !s.ok()) return s;
   if (Status s = AnnouncePlan(b, rec, EventType::kPlanPending, {}, true); !s.ok()) return s;
   out->plan = rec;
-  // The version in force (plan, plan_version) stays.
-  plans_[key].record = std::make_shared<const store::PlanRecord>(std::move(rec));
+  // The version in force (plan, plan_version) stays; the plan ends when both have ended.
+  PlanState st;
+  if (auto it = plans_.find(key); it != plans_.end() && it->second.plan) {
+    st.plan = std::move(it->second.plan);
+    st.plan_version = it->second.plan_version;
+    end = std::max(end, model::ActiveInterval(*st.plan).end);
+  }
+  st.end = end;
+  st.record = std::make_shared<const store::PlanRecord>(std::move(rec));
+  SetPlan(key, std::move(st));
   b.plans_changed.insert(key);
   return Status::Ok();
 }
@@ -997,8 +1039,13 @@ Status Channel::Apply(Batch& b, op::Review& op) {
   const PlanId key = PlanKey(op.ref.party, op.ref.id);
   const std::string name = op.ref.party + ":" + op.ref.id;
   auto it = plans_.find(key);
-  if (it == plans_.end()) {
-    op.status = Status::NotFound("plan " + name + " does not exist");
+  if (it == plans_.end()) {  // not live: closed (in the store), or no such plan
+    auto stored = store_->GetPlan(op.ref.party, op.ref.id);
+    if (!stored.ok()) return stored.status();
+    op.status = *stored ? Status::FailedPrecondition(
+                              "plan " + name + " is " + std::string(Name((*stored)->status)) +
+                              ", not pending: there is nothing to approve or reject")
+                        : Status::NotFound("plan " + name + " does not exist");
     return Status::Ok();
   }
   const store::PlanRecord& pending = *it->second.record;
@@ -1096,7 +1143,7 @@ Status Channel::Apply(Batch& b, op::Cancel& op) {
 
 Status Channel::ReplacePlan(Batch& b, const PlanId& key, PlanState next,
                             const std::map<PlanId, PairConflict>& found, PlanOutcome* out,
-                            AuditKind why, const json::object& extra) {
+                            AuditKind why, const json::object& extra, bool with_feature) {
   {
     writer_waiting_.fetch_add(1);  // budgeted reads step aside (BudgetedRead)
     WriterLock lock(detector_mu_);
@@ -1112,15 +1159,17 @@ Status Channel::ReplacePlan(Batch& b, const PlanId& key, PlanState next,
   const store::PlanRecord& rec = *next.record;  // shared: it outlives the move of `next` below
   std::string body = "{\"party\":" + Quote(rec.party.value()) + ",\"id\":" + Quote(rec.id.value()) +
                      ",\"version\":" + std::to_string(rec.version) +
-                     ",\"status\":" + Quote(std::string(Name(rec.status))) +
-                     ",\"feature\":" + rec.feature_json;
+                     ",\"status\":" + Quote(std::string(Name(rec.status)));
+  if (with_feature) body += ",\"feature\":" + rec.feature_json;
   for (const auto& [k, v] : extra)
     body += "," + Quote(std::string(k)) + ":" + deconflict::json::Write(v);
   body += "}";
   if (Status s = Audit(b, why, {rec.party}, std::move(body)); !s.ok()) return s;
   const bool still_active = next.plan.has_value();
   out->plan = rec;
-  plans_[key] = std::move(next);
+  if (next.plan) next.end = model::ActiveInterval(*next.plan).end;
+  if (!IsLive(rec.status)) b.plans_closed.insert(key);
+  SetPlan(key, std::move(next));
   b.plans_changed.insert(key);
   return Reconcile(b, key, found, still_active, out);
 }
@@ -1487,7 +1536,61 @@ Status Channel::Sweep(Batch& b, bool force_checkpoint) {
     next_due_ = TimePoint::InfiniteFuture();
     for (const auto& [id, c] : live_) next_due_ = std::min(next_due_, NextDue(c));
   }
+  if (Status s = RetireStep(b); !s.ok()) return s;
   return CheckpointStep(b, force_checkpoint);
+}
+
+void Channel::SetPlan(const PlanId& key, PlanState st) {
+  auto it = plans_.find(key);
+  if (it != plans_.end()) ends_.erase({it->second.end, key});
+  if (IsLive(st.record->status) && st.end < TimePoint::InfiniteFuture()) {
+    ends_.insert({st.end, key});
+  }
+  plans_[key] = std::move(st);
+}
+
+Status Channel::RetireStep(Batch& b) {
+  for (int n = 0; n < kMaxRetirementsPerBatch; ++n) {
+    if (ends_.empty() || !(ends_.begin()->first < b.now)) break;
+    if (Status s = Retire(b, ends_.begin()->second); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status Channel::Retire(Batch& b, const PlanId& key) {
+  const PlanState& st = plans_.at(key);
+  const TimePoint ended = st.end;
+  // Its conflicts' windows lie within its time, so they have expired already; expire any left.
+  if (auto lit = live_by_plan_.find(key); lit != live_by_plan_.end()) {
+    const std::vector<ConflictId> ids(lit->second.begin(), lit->second.end());
+    for (const ConflictId& id : ids) {
+      auto c = live_.find(id);
+      if (c == live_.end()) continue;
+      if (Status s = ExpireStep(b, c->second); !s.ok()) return s;
+    }
+  }
+  store::PlanRecord rec = *st.record;
+  rec.version += 1;
+  rec.status = PlanStatus::kCompleted;
+  rec.created = b.now;
+  PlanState next;
+  next.record = std::make_shared<const store::PlanRecord>(std::move(rec));
+  PlanOutcome out;
+  const json::object extra{{"ended", FormatRfc3339Millis(ended)}};
+  if (Status s = ReplacePlan(b, key, std::move(next), {}, &out, AuditKind::kPlanCompleted, extra,
+                             /*with_feature=*/false);
+      !s.ok()) {
+    return s;
+  }
+  // The owner and the watchers learn it ({"ended", "plan": its view}; the view spliced, no parse).
+  const std::string text = "{\"ended\":" + Quote(FormatRfc3339Millis(ended)) +
+                           ",\"plan\":" + PlanViewText(out.plan) + "}";
+  std::vector<PartyId> recipients = Watchers();
+  recipients.push_back(out.plan.party);
+  for (const PartyId& r : recipients) {
+    if (Status s = Emit(b, r, EventType::kPlanCompleted, text); !s.ok()) return s;
+  }
+  return Status::Ok();
 }
 
 Status Channel::ExpireStep(Batch& b, store::ConflictRecord c) {

@@ -263,6 +263,9 @@ class Channel {
     std::shared_ptr<const store::PlanRecord> record;  // newest version (shared with current_)
     std::optional<model::Plan> plan;  // the version in force, if any (id = key): in the detector
     int64_t plan_version = 0;         // its version (record.version unless record is pending)
+    // When it can no longer conflict: the latest end (model::ActiveInterval) of the version in
+    // force and a pending one; the sweep retires it after that (RetireStep).
+    TimePoint end = TimePoint::InfiniteFuture();
   };
   Channel(store::Store* store, ChannelOptions options);
   Status Load();
@@ -291,8 +294,9 @@ class Channel {
   Status Apply(Batch& b, op::Review& op);
   Status Apply(Batch& b, op::DryRunRecord& op);
   // Stores `rec` as a pending version of plan `key`; the version in force stays.
-  Status StorePending(Batch& b, const PlanId& key, store::PlanRecord rec, PlanOutcome* out,
-                      AuditKind why);
+  // `end`: the pending version's (model::ActiveInterval).
+  Status StorePending(Batch& b, const PlanId& key, store::PlanRecord rec, TimePoint end,
+                      PlanOutcome* out, AuditKind why);
   // Emits `type` with {"plan": view of `rec`, ...extra} to the plan's owner (unless
   // `watchers_only`) and to every coordinator and observer.
   Status AnnouncePlan(Batch& b, const store::PlanRecord& rec, EventType type,
@@ -301,6 +305,12 @@ class Channel {
   // The sweep and its steps.
   Status Sweep(Batch& b, bool force_checkpoint);
   Status ExpireStep(Batch& b, store::ConflictRecord c);
+  // Retires the plans whose end has passed (at most a bounded number per batch): each becomes a
+  // new version with status completed, leaves the detector, and its live conflicts expire.
+  Status RetireStep(Batch& b);
+  Status Retire(Batch& b, const PlanId& key);
+  // plans_[key] = st, keeping ends_ in step.
+  void SetPlan(const PlanId& key, PlanState st);
   Status EscalateStep(Batch& b, const ConflictId& id);
   Status PageStep(Batch& b, const store::ConflictRecord& c, const PartyId& party, int level,
                   const std::vector<store::ContactRecord>& alerted);
@@ -309,7 +319,7 @@ class Channel {
   // change. `extra`: fields added to the audit entry's body (a review's "by" and "reason").
   Status ReplacePlan(Batch& b, const PlanId& key, PlanState next,
                      const std::map<PlanId, PairConflict>& found, PlanOutcome* out, AuditKind why,
-                     const boost::json::object& extra = {});
+                     const boost::json::object& extra = {}, bool with_feature = true);
   // After plan `key` changed to out->plan: the conflicts `found` now, paired with its live ones
   // per other plan, are kept (unchanged details), or close the old and open the new.
   Status Reconcile(Batch& b, const PlanId& key, const std::map<PlanId, PairConflict>& found,
@@ -380,7 +390,10 @@ class Channel {
   mutable std::atomic<int> writer_waiting_{0};
   std::unique_ptr<engine::ConflictDetector> detector_ GUARDED_BY(detector_mu_)
       PT_GUARDED_BY(detector_mu_);
-  std::map<PlanId, PlanState> plans_;  // by key (EngineId)
+  // The live plans (newest version active or pending), by key (EngineId). A plan that closes
+  // (cancelled, rejected, completed) leaves at the end of its batch: memory follows the live plans.
+  std::map<PlanId, PlanState> plans_;
+  std::set<std::pair<TimePoint, PlanId>> ends_;  // (end, key) of each live plan with a finite end
   // What readers see of plans_ (CurrentPlan): its records as of the last commit, by key.
   mutable SharedMutex current_mu_;
   std::map<PlanId, std::shared_ptr<const store::PlanRecord>> current_ GUARDED_BY(current_mu_);

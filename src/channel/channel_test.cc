@@ -343,7 +343,11 @@ TEST_F(ChannelTest, MissedDeadlineEscalatesThenExpires) {
   Settle();
   c = *store_->GetConflict(id);
   EXPECT_EQ(c->status, ConflictStatus::kExpired);
-  EXPECT_EQ(Events("US").back().type, EventType::kConflictExpired);
+  // Then both plans' time is over too: the conflict expired first, then the plan completed.
+  auto us = Events("US");
+  ASSERT_GE(us.size(), 2u);
+  EXPECT_EQ(us[us.size() - 2].type, EventType::kConflictExpired);
+  EXPECT_EQ(us.back().type, EventType::kPlanCompleted);
   EXPECT_TRUE(VerifyLog().ok());
 }
 
@@ -365,6 +369,79 @@ TEST_F(ChannelTest, RestartKeepsPlansConflictsAndTheChain) {
   auto report = VerifyLog();
   EXPECT_TRUE(report.ok());
   EXPECT_GE(report.checkpoints, 1) << "Stop() signs a final checkpoint";
+}
+
+// A plan whose time is over (end of its last instant plus its tolerance) completes: a new version
+// with status completed, on the record and announced, out of the detector and out of memory;
+// amending it is refused, its id can be used again, and a plan that ended while the server was
+// down completes on the first sweep after the restart.
+TEST_F(ChannelTest, PlansWhoseTimeIsOverCompleteAndLeaveTheDetector) {
+  auto end_of = [](const json::value& f) {
+    std::vector<Issue> warnings;
+    return model::ActiveInterval(model::ParsePlanFeature(f, "", &warnings).value()).end;
+  };
+  const json::value late = MovementFeature("us-late", "US", {{45.0, 36.0}, {45.2, 36.0}}, {0, 120});
+  ASSERT_TRUE(Submit("US", UsPatrol()).ok());
+  auto ru = Submit("RU", RuCrossing());
+  ASSERT_TRUE(ru.ok());
+  ASSERT_EQ(ru->opened.size(), 1u);
+  ASSERT_TRUE(Submit("US", late).ok());
+  Settle();
+  EXPECT_EQ(channel_->stats().plans_active, 3);
+  const TimePoint end = end_of(UsPatrol());
+  ASSERT_EQ(end, end_of(RuCrossing()));
+
+  now_ = ToUnixMillis(end);  // its last instant: it can still conflict
+  Settle();
+  EXPECT_EQ((*store_->GetPlan(PartyId("US"), PlanId("us-1")))->status, PlanStatus::kActive);
+  EXPECT_EQ(channel_->stats().plans_active, 3);
+
+  now_ = ToUnixMillis(end) + 1;
+  Settle();
+  auto us1 = *store_->GetPlan(PartyId("US"), PlanId("us-1"));
+  ASSERT_TRUE(us1.has_value());
+  EXPECT_EQ(us1->status, PlanStatus::kCompleted);
+  EXPECT_EQ(us1->version, 2);
+  EXPECT_EQ(channel_->CurrentPlan(PartyId("US"), PlanId("us-1")), nullptr);
+  EXPECT_NE(channel_->CurrentPlan(PartyId("US"), PlanId("us-late")), nullptr);
+  EXPECT_EQ(channel_->stats().plans_active, 1) << "us-1 and ru-1 left the detector";
+  EXPECT_EQ((*store_->GetConflict(ru->opened[0].id))->status, ConflictStatus::kExpired);
+  // Announced to the owner and the coordinator, with when it ended.
+  for (const char* who : {"US", "JCC"}) {
+    bool seen = false;
+    for (const auto& e : Events(who)) {
+      if (e.type != EventType::kPlanCompleted || e.data_json.find("us-1") == std::string::npos) {
+        continue;
+      }
+      seen = true;
+      const json::object d = json::parse(e.data_json).as_object();
+      EXPECT_EQ(d.at("ended").as_string(), FormatRfc3339Millis(end)) << e.data_json;
+      EXPECT_EQ(d.at("plan").at("status").as_string(), "completed") << e.data_json;
+      EXPECT_EQ(d.at("plan").at("version").as_int64(), 2) << e.data_json;
+    }
+    EXPECT_TRUE(seen) << who;
+  }
+  int completed_entries = 0;
+  for (const auto& e : *store_->AuditAfter(0, 0)) {
+    if (e.kind == "plan.completed") ++completed_entries;
+  }
+  EXPECT_EQ(completed_entries, 2);
+  // Nothing changes a completed plan; its id starts a new life after its versions.
+  EXPECT_EQ(Submit("US", UsPatrol(), Write::kAmend, 2).status().code(), StatusCode::kNotFound);
+  auto again = Submit("US", UsPatrol());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->plan.version, 3);
+
+  // us-late ends while the server is down: the first sweep after the restart completes it.
+  const TimePoint late_end = end_of(late);
+  channel_.reset();
+  store_.reset();
+  now_ = ToUnixMillis(late_end) + 60'000;
+  Open();
+  Settle();
+  auto l = *store_->GetPlan(PartyId("US"), PlanId("us-late"));
+  EXPECT_EQ(l->status, PlanStatus::kCompleted);
+  EXPECT_TRUE(VerifyLog().ok());
 }
 
 // Readers answer plan reads from CurrentPlan, the writer's published copy: after any sequence of
@@ -392,7 +469,10 @@ TEST_F(ChannelTest, CurrentPlansAreTheStoresNewestVersions) {
         auto stored = store_->GetPlan(PartyId(party), PlanId(id));
         ASSERT_TRUE(stored.ok());
         auto current = channel_->CurrentPlan(PartyId(party), PlanId(id));
-        ASSERT_EQ(current != nullptr, stored->has_value()) << when << " " << id;
+        // Held while live (active or pending); a closed plan is the store's only.
+        const bool live = stored->has_value() && ((*stored)->status == PlanStatus::kActive ||
+                                                  (*stored)->status == PlanStatus::kPending);
+        ASSERT_EQ(current != nullptr, live) << when << " " << id;
         if (current == nullptr) continue;
         const store::PlanRecord& s = **stored;
         EXPECT_EQ(current->version, s.version) << when << " " << id;
@@ -442,10 +522,15 @@ TEST_F(ChannelTest, CurrentPlansAreTheStoresNewestVersions) {
     }
     Result<PlanOutcome> r = p.get_future().get();
     if (r.ok()) {
-      // Published before the answer: the writer's caller reads its own write.
+      // Published before the answer: the writer's caller reads its own write (a closed plan is
+      // gone from memory by then).
       auto after = channel_->CurrentPlan(PartyId(party), PlanId(id));
-      ASSERT_NE(after, nullptr);
-      EXPECT_EQ(after->version, r->plan.version);
+      if (r->plan.status == PlanStatus::kActive || r->plan.status == PlanStatus::kPending) {
+        ASSERT_NE(after, nullptr);
+        EXPECT_EQ(after->version, r->plan.version);
+      } else {
+        EXPECT_EQ(after, nullptr);
+      }
     }
     if (step % 25 == 24) check("after writes");
   }

@@ -142,8 +142,8 @@ Result<Response> List(const service::Service& svc, const Request& req, const Cal
     q.status = Parse<PlanStatus>(it->second);
     if (!q.status.has_value()) {
       return Status::MalformedRequest(
-          "status: expected active, pending, rejected or cancelled",
-          {{"status", "expected active, pending, rejected or cancelled"}});
+          "status: expected active, pending, rejected, cancelled or completed",
+          {{"status", "expected active, pending, rejected, cancelled or completed"}});
     }
   }
   if (auto it = req.query.find("party"); it != req.query.end()) q.party = PartyId(it->second);

@@ -380,10 +380,10 @@ export interface components {
       /** @description 1, 2, ...; also the ETag (`"3"`). */
       version: number;
       /**
-       * @description `pending`: a zone that restricts other parties, waiting for a coordinator's approval; it restricts nobody yet (docs/security.md §11). `rejected`: a coordinator rejected it and no earlier version was in force.
+       * @description `pending`: a zone that restricts other parties, waiting for a coordinator's approval; it restricts nobody yet (docs/security.md §11). `rejected`: a coordinator rejected it and no earlier version was in force. `completed`: its time is over (the end of its last instant plus its time tolerance; an area's `end`), so the server retired it: it conflicts with nothing and cannot be amended (docs/channel.md, "Retirement").
        * @enum {unknown}
        */
-      status: "active" | "pending" | "rejected" | "cancelled";
+      status: "active" | "pending" | "rejected" | "cancelled" | "completed";
       /** Format: date-time */
       stored_at: string;
       feature: components["schemas"]["Feature"];
@@ -552,12 +552,12 @@ export interface components {
       /** @description 1, 2, ... per recipient. */
       seq: number;
       /** @enum {unknown} */
-      type: "conflict.opened" | "conflict.acknowledged" | "conflict.accepted" | "conflict.escalated" | "conflict.resolved" | "conflict.expired" | "message.posted" | "plan.pending" | "plan.approved" | "plan.rejected";
+      type: "conflict.opened" | "conflict.acknowledged" | "conflict.accepted" | "conflict.escalated" | "conflict.resolved" | "conflict.expired" | "message.posted" | "plan.pending" | "plan.approved" | "plan.rejected" | "plan.completed";
       /** Format: date-time */
       at: string;
       data: components["schemas"]["EventData"];
     };
-    /** @description Conflict events carry `conflict`; plan events (`plan.pending` to coordinators and observers, `plan.approved` / `plan.rejected` to the owner, coordinators and observers) carry `plan` (a PlanView), `by` and, for a rejection, `reason`. */
+    /** @description Conflict events carry `conflict`; plan events (`plan.pending` to coordinators and observers, `plan.approved` / `plan.rejected` to the owner, coordinators and observers) carry `plan` (a PlanView), `by` and, for a rejection, `reason`; `plan.completed` (to the owner, coordinators and observers) carries `plan` and `ended`. */
     EventData: {
       conflict?: components["schemas"]["ConflictView"];
       /** @description conflict.acknowledged, conflict.accepted: the party that acted; plan.approved, plan.rejected: the coordinator. */
@@ -582,6 +582,11 @@ export interface components {
       plan?: components["schemas"]["PlanView"];
       /** @description plan.rejected: why. */
       reason?: string;
+      /**
+       * Format: date-time
+       * @description plan.completed: when its time was over.
+       */
+      ended?: string;
       /** @description conflict.opened, a summary: the conflicts opened for this recipient beyond max_notices_per_party_per_minute in its last minute, still open (docs/security.md §13). `conflict` is the first of them. */
       conflicts?: components["schemas"]["ConflictView"][];
       /** @description conflict.opened, a summary: how many conflicts `conflicts` lists. */
@@ -966,7 +971,7 @@ export interface operations {
   listPlans: {
     parameters: {
       query?: {
-        status?: "active" | "pending" | "rejected" | "cancelled";
+        status?: "active" | "pending" | "rejected" | "cancelled" | "completed";
         /** @description Coordinators and observers: only this party's plans. A party may pass only its own name (any other: 403). */
         party?: string;
       };

@@ -184,8 +184,8 @@ function handleMessage(m: SseMessage): void {
   } catch {
     return;
   }
-  // plan.pending (coordinators), plan.approved and plan.rejected (the owner, coordinators): the
-  // plan list changes.
+  // plan.pending (coordinators), plan.approved, plan.rejected and plan.completed (the owner,
+  // coordinators): the plan list changes.
   if (m.event.startsWith('plan.')) {
     void refreshPlans().catch(() => undefined);
     return;

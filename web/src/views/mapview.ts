@@ -109,6 +109,7 @@ export function mountMapView(host: HTMLElement, focusConflict?: string): () => v
         party ? null : h('span', { class: 'badge party' }, data(p.party)),
         p.status === 'cancelled' ? h('span', { class: 'badge muted' }, t('plan.cancelled')) : null,
         p.status === 'rejected' ? h('span', { class: 'badge muted' }, t('plan.rejected')) : null,
+        p.status === 'completed' ? h('span', { class: 'badge muted' }, t('plan.completed')) : null,
         p.status === 'pending' ? h('span', { class: 'badge pending', attrs: { 'data-testid': 'plan-pending' } }, t('plan.pending')) : null,
       ),
       p.status === 'pending' ? h('div', { class: 'plan-meta hint' }, party ? t('plan.pendingOwner') : t('plan.pendingCoordinator')) : null,

@@ -14,6 +14,7 @@ const KIND_KEYS: Record<string, MsgKey> = {
   'plan.cancelled': 'audit.plan.cancelled',
   'plan.approved': 'audit.plan.approved',
   'plan.rejected': 'audit.plan.rejected',
+  'plan.completed': 'audit.plan.completed',
   'dryrun.checked': 'audit.dryrun.checked',
   'conflict.opened': 'audit.conflict.opened',
   'conflict.acknowledged': 'audit.conflict.acknowledged',

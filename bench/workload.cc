@@ -5,6 +5,7 @@
 //   deconflict_bench --workload check-33k --runs 5     # T1: one 50-leg movement vs 33,000 plans
 //   deconflict_bench --workload all-100k --runs 5      # T2: every conflict among 100,000 plans
 //   deconflict_bench --workload memory                 # T3: bytes per indexed plan
+//   deconflict_bench --workload amend                  # issue 14: memory after amendments
 //   deconflict_bench --workload all                    # all three, in that order
 //
 // Scenarios: testing::GenerateScenario with its defaults (8 parties, 24 h horizon, the default
@@ -38,6 +39,7 @@
 
 #include "engine/conflict.h"
 #include "engine/detector.h"
+#include "engine/suggest.h"
 #include "model/plan.h"
 #include "stats.h"
 #include "testsupport/scenario.h"
@@ -71,6 +73,10 @@ struct Flags {
   int threads = 2;              // all-100k: DetectAll workers of the index
   bool brute_full = false;      // all-100k: also run the brute force on all plans (slow)
   int legs = 50;                // check-33k: legs of each new movement
+  size_t amend_plans = 33000;   // amend: indexed plans
+  int amendments = 20000;       // amend: amendments of one 40-vertex movement
+  int cycles = 3;               // amend: then every plan amended this many times (odd cycles
+                                //        also drop a route's last waypoint)
 };
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -548,6 +554,36 @@ void AllWorkload(const Flags& f) {
 // ---------------------------------------------------------------------------------------------
 // memory (T3).
 
+// Where the engine's estimate goes, per plan.
+void PrintBreakdown(const ConflictDetector::Stats& s) {
+  const auto np = static_cast<double>(s.plans);
+  auto per = [&](size_t bytes) { return static_cast<double>(bytes) / np; };
+  std::printf(
+      "  %-12s B/pl: plans %.0f, compiled %.0f (%.1f elements x %zu B), grid %.0f (%.1f entries "
+      "x %zu B = %.0f, the rest capacity and cells), maps %.0f\n",
+      "", per(s.plan_bytes), per(s.element_bytes), per(s.elements), sizeof(engine::Element),
+      per(s.grid_bytes), per(s.grid_entries), sizeof(engine::GridEntry),
+      per(s.grid_entries * sizeof(engine::GridEntry)), per(s.map_bytes));
+}
+
+// Removes the plans `ids` (half of them), timing each Remove: the one that takes dead slots
+// past DetectorOptions::max_dead_fraction (0.5) of the live ones compacts the detector.
+void TimeRemovals(ConflictDetector* d, const std::vector<PlanId>& ids) {
+  std::vector<double> us;
+  us.reserve(ids.size());
+  for (const PlanId& id : ids) {
+    const auto t0 = Clock::now();
+    if (!d->Remove(id).ok()) std::exit(1);
+    us.push_back(Seconds(Clock::now() - t0) * 1e6);
+  }
+  const auto s = d->stats();
+  std::printf(
+      "  %-12s Remove of every second plan: median %.1f us, max %.1f ms (the compaction), then "
+      "%zu plans, %zu dead slots\n",
+      "", Median(us), *std::max_element(us.begin(), us.end()) / 1000, s.plans,
+      s.dead_plans + s.dead_elements);
+}
+
 void MemoryWorkload(const Flags& f) {
   std::printf("== memory (T3): bytes per indexed plan\n");
   std::printf("  %-12s %7s %9s %9s %12s %12s %12s\n", "variant", "plans", "elem/pl", "grid/pl",
@@ -559,10 +595,12 @@ void MemoryWorkload(const Flags& f) {
       TrimHeap();
       const double rss0 = RssMb();
       ConflictDetector d(model::Rules{}, {.use_brute_force = brute, .threads = 1});
+      std::vector<PlanId> ids;
       {
         std::vector<model::Plan> plans = Generate(o);
         Progress progress("add " + std::to_string(n) + " plans (moved)");
         for (size_t i = 0; i < plans.size(); ++i) {
+          if (i % 2 == 0) ids.push_back(plans[i].id);
           if (!d.Add(std::move(plans[i])).ok()) std::exit(1);
           if (i % 1024 == 0) progress(i, plans.size());
         }
@@ -576,6 +614,8 @@ void MemoryWorkload(const Flags& f) {
                   brute ? "brute force" : "index", s.plans, static_cast<double>(s.elements) / np,
                   static_cast<double>(s.grid_entries) / np,
                   static_cast<double>(s.memory_bytes) / np, delta / np, delta / 1048576);
+      PrintBreakdown(s);
+      if (!brute) TimeRemovals(&d, ids);
       std::fflush(stdout);
     }
   }
@@ -583,6 +623,114 @@ void MemoryWorkload(const Flags& f) {
       "  stats B/pl = ConflictDetector::stats().memory_bytes / plans (the engine's "
       "estimate: plans, compiled elements, grid, id map);\n  RSS B/pl = growth of VmRSS "
       "while the plans are generated and moved into the detector, after malloc_trim.\n\n");
+  std::fflush(stdout);
+}
+
+// ---------------------------------------------------------------------------------------------
+// amend (issue 14): memory after amendments, against a fresh detector holding the same plans.
+// Uses only Add, Remove and stats(), so that the same driver runs against an older engine.
+
+// Bytes the allocator has handed out and not taken back (glibc: every arena, plus mmapped chunks).
+double HeapBytes() {
+  const struct mallinfo2 m = mallinfo2();
+  return static_cast<double>(m.uordblks + m.hblkhd);
+}
+
+// Amends *plan in d as the channel does (Remove + Add of the same id): shifted by shift_s, and
+// when `shorten`, a route also loses its last waypoint (if it has more than two), so that the new
+// version has fewer elements. Returns the wall time of Remove + Add, in microseconds.
+double Amend(ConflictDetector* d, model::Plan* plan, double shift_s, bool shorten) {
+  model::Plan next = engine::Shifted(*plan, deconflict::Seconds{shift_s});
+  if (shorten && next.is_route() && next.route().waypoints.size() > 2) {
+    std::get<model::Route>(next.shape).waypoints.pop_back();
+  }
+  model::Plan copy = next;
+  const auto t0 = Clock::now();
+  if (!d->Remove(plan->id).ok() || !d->Add(std::move(copy)).ok()) {
+    std::fprintf(stderr, "\namendment of %s failed\n", plan->id.value().c_str());
+    std::exit(1);
+  }
+  const double us = Seconds(Clock::now() - t0) * 1e6;
+  *plan = std::move(next);
+  return us;
+}
+
+void PrintAmendRow(const char* variant, const ConflictDetector& d, double heap_bytes) {
+  const auto s = d.stats();
+  const auto np = static_cast<double>(s.plans);
+  std::printf("  %-34s %7zu %9.1f %9.1f %12.0f %12.0f %10.1f\n", variant, s.plans,
+              static_cast<double>(s.elements) / np, static_cast<double>(s.grid_entries) / np,
+              static_cast<double>(s.memory_bytes) / np, heap_bytes / np, heap_bytes / 1048576);
+  std::fflush(stdout);
+}
+
+void PrintAmendTimes(const char* what, const std::vector<double>& us) {
+  if (us.empty()) return;
+  const auto slow = std::count_if(us.begin(), us.end(), [](double x) { return x > 1000; });
+  std::printf(
+      "  %s: %zu amendments, median %.1f us, p99 %.1f us, p99.99 %.0f us, max %.0f us, %zd over "
+      "1 ms\n",
+      what, us.size(), Median(us), Percentile(us, 0.99), Percentile(us, 0.9999),
+      *std::max_element(us.begin(), us.end()), slow);
+}
+
+void AmendWorkload(const Flags& f) {
+  std::printf("== amend (issue 14): memory after amendments (Remove + Add of the same id)\n");
+  const testing::ScenarioOptions o = ScenarioFor(f.amend_plans, f.seed);
+  std::vector<model::Plan> plans = Generate(o);
+  std::printf("  scenario: %s\n", Describe(o).c_str());
+  std::mt19937_64 rng(f.seed + 2);
+  model::Plan one = testing::RandomMovement(rng, o, "AMENDED", "P0", 39);  // 40 vertices
+  std::vector<double> one_us, all_us;
+  one_us.reserve(static_cast<size_t>(f.amendments));
+  all_us.reserve(plans.size() * static_cast<size_t>(f.cycles));
+  std::printf("  %-34s %7s %9s %9s %12s %12s %10s\n", "detector", "plans", "elem/pl", "grid/pl",
+              "stats B/pl", "heap B/pl", "heap MB");
+  TrimHeap();
+  const double heap0 = HeapBytes(), rss0 = RssMb();
+  double seconds = 0;
+  auto d = Build(plans, {.threads = 1}, "amended", &seconds);
+  if (!d->Add(one).ok()) std::exit(1);
+  PrintAmendRow("built", *d, HeapBytes() - heap0);
+  Progress progress("amend one plan");
+  for (int i = 0; i < f.amendments; ++i) {
+    one_us.push_back(Amend(d.get(), &one, i % 2 == 0 ? 60 : -60, false));
+    if (i % 1024 == 0) progress(static_cast<size_t>(i), static_cast<size_t>(f.amendments));
+  }
+  progress.Done();
+  const std::string one_label = "after " + std::to_string(f.amendments) + " x one plan";
+  PrintAmendRow(one_label.c_str(), *d, HeapBytes() - heap0);
+  Progress cycles("amend every plan");
+  for (int c = 0; c < f.cycles; ++c) {
+    for (size_t i = 0; i < plans.size(); ++i) {
+      all_us.push_back(Amend(d.get(), &plans[i], 60, c % 2 == 1));
+      if (i % 1024 == 0)
+        cycles(static_cast<size_t>(c) * plans.size() + i,
+               plans.size() * static_cast<size_t>(f.cycles));
+    }
+  }
+  cycles.Done();
+  const std::string all_label = "then " + std::to_string(f.cycles) + " x every plan";
+  const double heap_amended = HeapBytes() - heap0;
+  PrintAmendRow(all_label.c_str(), *d, heap_amended);
+  TrimHeap();
+  const double rss_amended = RssMb() - rss0;
+  double rss_fresh = 0;
+  {
+    const double heap1 = HeapBytes(), rss1 = RssMb();
+    auto fresh = Build(plans, {.threads = 1}, "fresh", &seconds);
+    if (!fresh->Add(one).ok()) std::exit(1);
+    PrintAmendRow("fresh, same live plans", *fresh, HeapBytes() - heap1);
+    TrimHeap();
+    rss_fresh = RssMb() - rss1;
+  }
+  std::printf("  RSS growth after malloc_trim: amended detector %.1f MB, fresh detector %.1f MB\n",
+              rss_amended, rss_fresh);
+  PrintAmendTimes("one plan", one_us);
+  PrintAmendTimes("every plan", all_us);
+  std::printf(
+      "  heap = bytes in use by the allocator (mallinfo2: uordblks + hblkhd) minus before the "
+      "build;\n  stats B/pl = ConflictDetector::stats().memory_bytes / plans.\n\n");
   std::fflush(stdout);
 }
 
@@ -594,8 +742,8 @@ int main(int argc, char** argv) {
   using deconflict::Flags;
   Flags f;
   CLI::App app{"deconflict_bench: named workloads, the index beside its brute-force twin"};
-  app.add_option("--workload", f.workload, "check-33k | all-100k | memory | all")
-      ->check(CLI::IsMember({"check-33k", "all-100k", "memory", "all"}));
+  app.add_option("--workload", f.workload, "check-33k | all-100k | memory | amend | all")
+      ->check(CLI::IsMember({"check-33k", "all-100k", "memory", "amend", "all"}));
   app.add_option("--runs", f.runs, "repetitions of each timed phase (medians are reported)")
       ->check(CLI::PositiveNumber);
   app.add_option("--brute-runs", f.brute_runs,
@@ -616,12 +764,20 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--threads", f.threads, "all-100k: DetectAll workers of the index")
       ->check(CLI::PositiveNumber);
+  app.add_option("--amend-plans", f.amend_plans, "amend: indexed plans")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--amendments", f.amendments, "amend: amendments of one 40-vertex movement")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--cycles", f.cycles,
+                 "amend: then amendments of every plan, this many times (odd ones shorten routes)")
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--brute-full", f.brute_full, "all-100k: brute force on the full set too (slow)");
   CLI11_PARSE(app, argc, argv);
   if (app.count("--brute-runs") == 0 || f.brute_runs > f.runs) f.brute_runs = f.runs;
 
   deconflict::PrintHeader(argc, argv);
   if (f.workload == "memory" || f.workload == "all") deconflict::MemoryWorkload(f);
+  if (f.workload == "amend" || f.workload == "all") deconflict::AmendWorkload(f);
   if (f.workload == "check-33k" || f.workload == "all") deconflict::CheckWorkload(f);
   if (f.workload == "all-100k" || f.workload == "all") deconflict::AllWorkload(f);
   return 0;

@@ -12,6 +12,8 @@ namespace deconflict::engine {
 namespace {
 
 constexpr uint32_t kUnknownParty = 0xFFFFFFFFu;
+// The plan of a dead element (removed, awaiting reuse or compaction).
+constexpr uint32_t kNoPlan = 0xFFFFFFFFu;
 
 bool NeverConflict(PlanClass a, PlanClass b) {
   auto static_only = [](PlanClass c) { return c == PlanClass::kSite || c == PlanClass::kZone; };
@@ -120,32 +122,119 @@ Status ConflictDetector::Add(model::Plan plan) {
   if (by_id_.contains(plan.id.value())) {
     return Status::AlreadyExists("plan " + plan.id.value() + " already exists");
   }
-  plans_.push_back(std::move(plan));
-  const auto index = static_cast<uint32_t>(compiled_.size());
-  CompiledPlan cp = Compile(plans_.back(), index, &elements_);
+  auto index = static_cast<uint32_t>(compiled_.size());
+  if (!free_plans_.empty()) {
+    index = free_plans_.back();
+    free_plans_.pop_back();
+  }
+  auto owned = std::make_unique<const model::Plan>(std::move(plan));
+  const model::Plan& p = *owned;
+  std::vector<Element> elements;  // compiled aside, so that a reused run needs no growth
+  CompiledPlan cp = Compile(p, index, &elements);
+  PlaceElements(elements, &cp);
   const auto [it, inserted] =
-      party_ids_.try_emplace(plans_.back().party.value(), static_cast<uint32_t>(party_ids_.size()));
+      party_ids_.try_emplace(p.party.value(), static_cast<uint32_t>(party_ids_.size()));
   cp.party = it->second;
   for (uint32_t i = cp.first_element; i < cp.first_element + cp.num_elements; ++i) {
     const Element& e = elements_[i];
     grids_[static_cast<int>(cp.cls)].Insert(MakeEntry(i, e, cp), e.box, e.span_lo, e.span_hi);
   }
-  compiled_.push_back(std::move(cp));
-  by_id_.emplace(plans_.back().id.value(), index);
+  if (index == compiled_.size()) {
+    compiled_.push_back(std::move(cp));
+    plans_.push_back(std::move(owned));
+  } else {
+    compiled_[index] = std::move(cp);
+    plans_[index] = std::move(owned);
+  }
+  by_id_.emplace(p.id.value(), index);
   return Status::Ok();
+}
+
+void ConflictDetector::PlaceElements(const std::vector<Element>& elements, CompiledPlan* cp) {
+  const auto n = static_cast<uint32_t>(elements.size());
+  const auto run = free_runs_.lower_bound(n);
+  if (n == 0 || run == free_runs_.end()) {
+    cp->first_element = static_cast<uint32_t>(elements_.size());
+    elements_.insert(elements_.end(), elements.begin(), elements.end());
+    return;
+  }
+  const uint32_t length = run->first, first = run->second;
+  free_runs_.erase(run);
+  if (length > n) free_runs_.emplace(length - n, first + n);
+  std::copy(elements.begin(), elements.end(),
+            elements_.begin() + static_cast<std::ptrdiff_t>(first));
+  cp->first_element = first;
+  dead_elements_ -= n;
 }
 
 Status ConflictDetector::Remove(const PlanId& id) {
   auto it = by_id_.find(id.value());
   if (it == by_id_.end()) return Status::NotFound("no plan " + id.value());
-  CompiledPlan& cp = compiled_[it->second];
+  const uint32_t index = it->second;
+  CompiledPlan& cp = compiled_[index];
   for (uint32_t i = cp.first_element; i < cp.first_element + cp.num_elements; ++i) {
-    const Element& e = elements_[i];
+    Element& e = elements_[i];
     grids_[static_cast<int>(cp.cls)].Erase(i, e.box, e.span_lo, e.span_hi);
+    e.plan = kNoPlan;
   }
+  // A dead slot, until Add reuses it or Compact drops it: nothing reads it (loops over plans skip
+  // !alive, loops over elements skip kNoPlan, the grids no longer hold it).
+  if (cp.num_elements > 0) free_runs_.emplace(cp.num_elements, cp.first_element);
+  dead_elements_ += cp.num_elements;
+  free_plans_.push_back(index);
   cp.alive = false;
+  cp.plan = nullptr;
+  cp.rings.reset();
+  plans_[index].reset();
   by_id_.erase(it);
+  // A plan's slot and each of its elements count one (a plan may compile to few elements).
+  const size_t live = elements_.size() - dead_elements_ + by_id_.size();
+  if (static_cast<double>(dead_elements_ + free_plans_.size()) >
+      options_.max_dead_fraction * static_cast<double>(live)) {
+    Compact();
+  }
   return Status::Ok();
+}
+
+void ConflictDetector::Compact() {
+  if (free_plans_.empty() && dead_elements_ == 0) return;
+  // Plans move down in index order, elements in element order: a plan's run stays in order.
+  std::vector<uint32_t> new_plan(compiled_.size(), kNoPlan);
+  uint32_t np = 0;
+  for (uint32_t i = 0; i < compiled_.size(); ++i) {
+    if (!compiled_[i].alive) continue;
+    new_plan[i] = np;
+    if (np != i) {
+      compiled_[np] = std::move(compiled_[i]);
+      plans_[np] = std::move(plans_[i]);
+    }
+    ++np;
+  }
+  compiled_.resize(np);
+  plans_.resize(np);
+  std::vector<uint32_t> new_element(elements_.size(), kNoPlan);
+  uint32_t ne = 0;
+  for (uint32_t i = 0; i < elements_.size(); ++i) {
+    if (elements_[i].plan == kNoPlan) continue;
+    new_element[i] = ne;
+    if (ne != i) elements_[ne] = elements_[i];
+    elements_[ne].plan = new_plan[elements_[ne].plan];
+    ++ne;
+  }
+  elements_.resize(ne);
+  for (CompiledPlan& cp : compiled_) {
+    cp.first_element = cp.num_elements > 0 ? new_element[cp.first_element] : 0;
+  }
+  for (auto& [key, index] : by_id_) index = new_plan[index];
+  for (SpaceTimeGrid& g : grids_) g.Renumber(new_element, new_plan);
+  std::vector<uint32_t>().swap(free_plans_);
+  free_runs_.clear();
+  dead_elements_ = 0;
+  ShrinkIfSparse(&compiled_);
+  ShrinkIfSparse(&plans_);
+  ShrinkIfSparse(&elements_);
+  // absl tables never shrink on erase: rehash(0) resizes to fit.
+  if (by_id_.capacity() > 4 * by_id_.size()) by_id_.rehash(0);
 }
 
 const model::Plan* ConflictDetector::Find(const PlanId& id) const {
@@ -370,7 +459,7 @@ std::vector<Conflict> ConflictDetector::DetectAll(const ProgressFn& progress) co
   ParallelFor(n, workers, [&](size_t k, int w) {
     const size_t i = order[k];
     const Element& q = elements_[i];
-    if (compiled_[q.plan].alive) {
+    if (q.plan != kNoPlan) {
       const int qc = static_cast<int>(compiled_[q.plan].cls);
       Candidates(
           view, static_cast<uint32_t>(i), qc,
@@ -439,27 +528,51 @@ void ConflictDetector::BruteForcePair(const PlanView& view, uint32_t x, uint32_t
   EvaluatePair(view, a, b, *rule, pairs, out);
 }
 
+namespace {
+// The heap bytes of a string beyond its own object (none while it fits in the object: an empty
+// string's capacity is the small-string buffer's).
+size_t HeapBytes(const std::string& s) {
+  return s.capacity() > std::string().capacity() ? s.capacity() + 1 : 0;
+}
+
+// The bytes a plan holds (an estimate by capacities, without the allocator's overhead).
+size_t PlanBytes(const model::Plan& p) {
+  size_t bytes = sizeof(model::Plan) + HeapBytes(p.id.value()) + HeapBytes(p.party.value()) +
+                 HeapBytes(p.callsign) + HeapBytes(p.note) +
+                 p.restricted_parties.capacity() * sizeof(PartyId);
+  if (p.is_route()) {
+    bytes += p.route().waypoints.capacity() * sizeof(model::Waypoint);
+  } else if (const auto* poly = std::get_if<model::Polygon>(&p.area().footprint)) {
+    bytes += poly->rings.capacity() * sizeof(std::vector<geo::LatLng>);
+    for (const auto& r : poly->rings) bytes += r.capacity() * sizeof(geo::LatLng);
+  } else if (const auto* line = std::get_if<model::Polyline>(&p.area().footprint)) {
+    bytes += line->points.capacity() * sizeof(geo::LatLng);
+  }
+  return bytes;
+}
+}  // namespace
+
 ConflictDetector::Stats ConflictDetector::stats() const {
   Stats s;
   s.plans = by_id_.size();
-  s.elements = elements_.size();
+  s.elements = elements_.size() - dead_elements_;
+  s.dead_plans = free_plans_.size();
+  s.dead_elements = dead_elements_;
   for (const SpaceTimeGrid& g : grids_) s.grid_entries += g.entries();
-  size_t plan_bytes = 0;
-  for (const model::Plan& p : plans_) {
-    plan_bytes += sizeof(model::Plan) + p.id.value().capacity() + p.party.value().capacity() +
-                  p.callsign.capacity() + p.note.capacity();
-    if (p.is_route()) {
-      plan_bytes += p.route().waypoints.capacity() * sizeof(model::Waypoint);
-    } else if (const auto* poly = std::get_if<model::Polygon>(&p.area().footprint)) {
-      for (const auto& r : poly->rings) plan_bytes += r.capacity() * sizeof(geo::LatLng);
-    } else if (const auto* line = std::get_if<model::Polyline>(&p.area().footprint)) {
-      plan_bytes += line->points.capacity() * sizeof(geo::LatLng);
-    }
+  s.plan_bytes = plans_.capacity() * sizeof(plans_[0]);
+  for (const auto& p : plans_) {
+    if (p != nullptr) s.plan_bytes += PlanBytes(*p);
   }
-  for (const SpaceTimeGrid& g : grids_) s.memory_bytes += g.MemoryBytes();
-  s.memory_bytes += plan_bytes + compiled_.capacity() * sizeof(CompiledPlan) +
-                    elements_.capacity() * sizeof(Element) +
-                    by_id_.capacity() * (sizeof(std::string) + sizeof(uint32_t) + 1);
+  // A multimap node: three pointers, a colour and the pair (estimate).
+  constexpr size_t kRunNodeBytes = 4 * sizeof(void*) + 2 * sizeof(uint32_t);
+  s.element_bytes = compiled_.capacity() * sizeof(CompiledPlan) +
+                    elements_.capacity() * sizeof(Element) + free_runs_.size() * kRunNodeBytes +
+                    free_plans_.capacity() * sizeof(uint32_t);
+  for (const SpaceTimeGrid& g : grids_) s.grid_bytes += g.MemoryBytes();
+  s.map_bytes = by_id_.capacity() * (sizeof(std::string) + sizeof(uint32_t) + 1) +
+                party_ids_.capacity() * (sizeof(std::string) + sizeof(uint32_t) + 1);
+  for (const auto& [key, index] : by_id_) s.map_bytes += HeapBytes(key);
+  s.memory_bytes = s.plan_bytes + s.element_bytes + s.grid_bytes + s.map_bytes;
   return s;
 }
 

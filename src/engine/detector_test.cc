@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -23,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/suggest.h"
 #include "geo/geodesic.h"
 #include "testsupport/fixtures.h"
 #include "testsupport/scenario.h"
@@ -896,6 +898,231 @@ RC_GTEST_PROP(DetectorProperty, AgreesWithGeographicLibOnRandomLegs, ()) {
 
 // ---------------------------------------------------------------------------------------------
 // 4. Stats and progress.
+
+// ---------------------------------------------------------------------------------------------
+// 4. Memory follows the live plans, whatever the history (issue 14): removed and amended plans'
+// slots are compacted away, and nothing the detector answers changes.
+
+// The first route plan of `plans` with at least `legs` legs.
+size_t FirstRoute(const std::vector<model::Plan>& plans, size_t legs) {
+  for (size_t i = 0; i < plans.size(); ++i) {
+    if (plans[i].is_route() && plans[i].route().waypoints.size() > legs) return i;
+  }
+  return plans.size();
+}
+
+TEST(DetectorMemory, AmendmentsCostWhatTheFinalPlansCost) {
+  // The channel amends a plan by Remove + Add of the same id. 3,000 amendments of one plan (and
+  // one of every third plan) must leave the detector the size of a fresh detector holding the
+  // final plans; before issue 14 every amendment left a dead slot behind.
+  ts::ScenarioOptions o;
+  o.seed = 31;
+  o.plans = 200;
+  o.radius_km = 60;
+  std::vector<model::Plan> plans = ts::GenerateScenario(o);
+  const size_t k = FirstRoute(plans, 10);
+  ASSERT_LT(k, plans.size());
+  ConflictDetector d;
+  for (const model::Plan& p : plans) ASSERT_OK(d.Add(p));
+  // Amendments alternate between the plan and a shorter version of it (fewer elements), so that
+  // freed runs are reused in part and fragment, and compaction runs.
+  const model::Plan original = plans[k];
+  model::Plan shorter = original;
+  auto& waypoints = std::get<model::Route>(shorter.shape).waypoints;
+  waypoints.resize(waypoints.size() - 5);
+  size_t most_dead = 0;
+  for (int i = 1; i <= 3000; ++i) {
+    ASSERT_OK(d.Remove(original.id));
+    plans[k] = Shifted(i % 2 == 0 ? original : shorter, deconflict::Seconds(60.0 * (i % 7)));
+    ASSERT_OK(d.Add(plans[k]));
+    const ConflictDetector::Stats s = d.stats();
+    most_dead = std::max(most_dead, s.dead_elements + s.dead_plans);
+  }
+  for (size_t i = 0; i < plans.size(); i += 3) {
+    ASSERT_OK(d.Remove(plans[i].id));
+    plans[i] = Shifted(plans[i], deconflict::Seconds(120));
+    ASSERT_OK(d.Add(plans[i]));
+  }
+  const auto fresh = Build(plans);
+  const ConflictDetector::Stats got = d.stats(), want = fresh->stats();
+  EXPECT_EQ(got.plans, want.plans);
+  EXPECT_EQ(got.elements, want.elements);
+  EXPECT_EQ(got.grid_entries, want.grid_entries);
+  // Dead slots never exceed max_dead_fraction (0.5) of the live ones...
+  EXPECT_LE(static_cast<double>(most_dead),
+            0.5 * static_cast<double>(want.elements + want.plans) + 1);
+  // ... so that, with vectors' doubling, the detector holds at most twice a fresh one's bytes
+  // (without compaction: ~15 times, and growing with every amendment).
+  EXPECT_LE(got.memory_bytes, 2 * want.memory_bytes)
+      << got.memory_bytes << " vs fresh " << want.memory_bytes;
+  EXPECT_TRUE(SameConflicts(fresh->DetectAll(), d.DetectAll()));
+}
+
+TEST(DetectorMemory, RemovingEveryPlanReleasesEverything) {
+  ts::ScenarioOptions o;
+  o.seed = 32;
+  o.plans = 1000;
+  const std::vector<model::Plan> plans = ts::GenerateScenario(o);
+  ConflictDetector d;
+  for (const model::Plan& p : plans) ASSERT_OK(d.Add(p));
+  const size_t full = d.stats().memory_bytes;
+  for (const model::Plan& p : plans) ASSERT_OK(d.Remove(p.id));
+  const ConflictDetector::Stats s = d.stats();
+  EXPECT_EQ(s.plans, 0u);
+  EXPECT_EQ(s.elements, 0u);
+  EXPECT_EQ(s.dead_elements, 0u);
+  EXPECT_EQ(s.grid_entries, 0u);
+  // What remains is the map of the 8 parties' numbers.
+  EXPECT_EQ(s.plan_bytes, 0u);
+  EXPECT_EQ(s.element_bytes, 0u);
+  EXPECT_EQ(s.grid_bytes, 0u);
+  EXPECT_LE(s.map_bytes, 1024u) << "of " << full << " bytes when full";
+  EXPECT_TRUE(d.DetectAll().empty());
+  EXPECT_TRUE(d.Check(plans[0]).empty());
+  // And it works as new.
+  for (const model::Plan& p : plans) ASSERT_OK(d.Add(p));
+  EXPECT_TRUE(SameConflicts(Build(plans)->DetectAll(), d.DetectAll()));
+}
+
+TEST(DetectorMemory, CompactChangesNoAnswerAndNoPlanAddress) {
+  const std::vector<model::Plan> plans = MediumScenario(14);
+  // Never compacts by itself: Compact is called explicitly below.
+  const auto d = Build(plans, {}, {.max_dead_fraction = std::numeric_limits<double>::infinity()});
+  std::vector<const model::Plan*> kept;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    if (i % 3 == 1) {
+      ASSERT_OK(d->Remove(plans[i].id));
+    } else {
+      kept.push_back(d->Find(plans[i].id));
+    }
+  }
+  ASSERT_GT(d->stats().dead_plans, 0u);
+  const std::vector<Conflict> all = d->DetectAll();
+  ASSERT_FALSE(all.empty());
+  std::vector<std::vector<Conflict>> checks;
+  std::vector<Result<Suggestion>> suggestions;
+  for (size_t i = 0; i < plans.size(); i += 25) checks.push_back(d->Check(plans[i]));
+  for (size_t i = 0; i < all.size(); i += all.size() / 8 + 1) {
+    suggestions.push_back(Suggest(*d, all[i].plan_a, {}));
+  }
+  d->Compact();
+  EXPECT_EQ(d->stats().dead_plans, 0u);
+  EXPECT_EQ(d->stats().dead_elements, 0u);
+  EXPECT_TRUE(SameConflicts(all, d->DetectAll()));
+  for (size_t i = 0, n = 0; i < plans.size(); i += 25, ++n) {
+    EXPECT_TRUE(SameConflicts(checks[n], d->Check(plans[i]))) << plans[i].id.value();
+  }
+  for (size_t i = 0, n = 0; i < all.size(); i += all.size() / 8 + 1, ++n) {
+    const Result<Suggestion> now = Suggest(*d, all[i].plan_a, {});
+    ASSERT_EQ(now.ok(), suggestions[n].ok());
+    if (!now.ok()) continue;
+    EXPECT_EQ(now->outcome, suggestions[n]->outcome);
+    EXPECT_EQ(now->shift.value(), suggestions[n]->shift.value());
+    EXPECT_EQ(now->explanation, suggestions[n]->explanation);
+    ASSERT_EQ(now->blockers.size(), suggestions[n]->blockers.size());
+    for (size_t b = 0; b < now->blockers.size(); ++b) {
+      EXPECT_EQ(now->blockers[b].plan, suggestions[n]->blockers[b].plan);
+      EXPECT_EQ(now->blockers[b].blocked, suggestions[n]->blockers[b].blocked);
+    }
+  }
+  for (size_t i = 0, n = 0; i < plans.size(); ++i) {
+    if (i % 3 != 1) {
+      EXPECT_EQ(d->Find(plans[i].id), kept[n++]) << plans[i].id.value();
+    }
+  }
+  std::vector<model::Plan> live;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    if (i % 3 != 1) live.push_back(plans[i]);
+  }
+  EXPECT_TRUE(SameConflicts(Build(live, {}, {.use_brute_force = true})->DetectAll(), all));
+}
+
+// One random amendment of `plan`: shifted by up to +-2 h, cut short by its last waypoint (fewer
+// elements, so that a freed run is reused in part), or back to its version in the pool.
+model::Plan RandomAmendment(const model::Plan& plan, const model::Plan& original) {
+  switch (*rc::gen::inRange(0, 3).as("amendment")) {
+    case 0:
+      return Shifted(plan, deconflict::Seconds(60.0 * *rc::gen::inRange(-120, 121).as("shift")));
+    case 1:
+      if (plan.is_route() && plan.route().waypoints.size() > 2) {
+        model::Plan shorter = plan;
+        std::get<model::Route>(shorter.shape).waypoints.pop_back();
+        return shorter;
+      }
+      return plan;
+    default:
+      return original;
+  }
+}
+
+// Random sequences of add / remove / amend (Remove + Add of the same id) / Compact on small dense
+// scenarios, with dead slots reused by Add and compacted at a random dead fraction (or only by
+// the explicit Compact steps): after every step the detector answers DetectAll and Check of a
+// probe exactly as a brute-force detector built afresh from the live plans, holds as many
+// elements and grid entries, its size is the live count, and dead slots stay within the fraction.
+RC_GTEST_PROP(DetectorProperty, AgreesWithAFreshBruteForceThroughAddRemoveAmendCompact, ()) {
+  const std::vector<model::Plan> pool = SmallScenario();
+  DetectorOptions options;
+  const double kNever = std::numeric_limits<double>::infinity();
+  options.max_dead_fraction =
+      *rc::gen::element(0.0, 0.25, 0.5, 2.0, kNever).as("max_dead_fraction");
+  options.grid.cell_m = *rc::gen::inRange(1000, 50001).as("cell_m");
+  ConflictDetector d({}, options);
+  std::map<std::string, model::Plan> live;  // by id
+  const size_t initial = *rc::gen::inRange<size_t>(0, pool.size() + 1).as("plans added first");
+  for (size_t i = 0; i < initial; ++i) {
+    RC_ASSERT(d.Add(pool[i]).ok());
+    live.emplace(pool[i].id.value(), pool[i]);
+  }
+  const int steps = *rc::gen::inRange(10, 50).as("steps");
+  bool compacted = false, reused = false;  // coverage (classified below)
+  for (int step = 0; step < steps; ++step) {
+    const model::Plan& p = pool[*rc::gen::inRange<size_t>(0, pool.size()).as("plan")];
+    const bool present = live.contains(p.id.value());
+    switch (*rc::gen::inRange(0, 5).as("operation")) {
+      case 0:  // add (AlreadyExists if present)
+        RC_ASSERT(d.Add(p).code() == (present ? StatusCode::kAlreadyExists : StatusCode::kOk));
+        live.emplace(p.id.value(), p);
+        break;
+      case 1:  // remove (NotFound if absent)
+        RC_ASSERT(d.Remove(p.id).code() == (present ? StatusCode::kOk : StatusCode::kNotFound));
+        live.erase(p.id.value());
+        compacted = compacted || (present && d.stats().dead_plans == 0);
+        break;
+      case 4:
+        d.Compact();
+        RC_ASSERT(d.stats().dead_plans + d.stats().dead_elements == 0u);
+        break;
+      default: {  // amend (more often than the others)
+        if (!present) break;
+        RC_ASSERT(d.Remove(p.id).ok());
+        const size_t dead = d.stats().dead_plans;
+        live[p.id.value()] = RandomAmendment(live[p.id.value()], p);
+        RC_ASSERT(d.Add(live[p.id.value()]).ok());
+        reused = reused || d.stats().dead_plans < dead;
+        break;
+      }
+    }
+    RC_ASSERT(d.size() == live.size());
+    std::vector<model::Plan> now;
+    for (const auto& [id, plan] : live) now.push_back(plan);
+    const auto brute = Build(now, {}, {.use_brute_force = true, .grid = options.grid});
+    const ConflictDetector::Stats s = d.stats(), b = brute->stats();
+    RC_ASSERT(s.elements == b.elements);
+    RC_ASSERT(s.grid_entries == b.grid_entries);
+    if (options.max_dead_fraction != kNever) {
+      RC_ASSERT(static_cast<double>(s.dead_elements + s.dead_plans) <=
+                options.max_dead_fraction * static_cast<double>(s.elements + s.plans));
+    }
+    const auto all = SameConflicts(brute->DetectAll(), d.DetectAll());
+    if (!all) RC_FAIL("DetectAll after step " + std::to_string(step) + ": " + all.message());
+    const model::Plan& probe = pool[*rc::gen::inRange<size_t>(0, pool.size()).as("probe")];
+    const auto one = SameConflicts(brute->Check(probe), d.Check(probe));
+    if (!one) RC_FAIL("Check(" + probe.id.value() + "): " + one.message());
+  }
+  RC_CLASSIFY(compacted, "a Remove compacted");
+  RC_CLASSIFY(reused, "an amendment reused a slot");
+}
 
 TEST(DetectorStats, ProgressReachesTotal) {
   ts::ScenarioOptions o;

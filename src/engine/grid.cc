@@ -42,6 +42,8 @@ void SpaceTimeGrid::Erase(uint32_t id, const Box3& box, double t_lo, double t_hi
     *pos = v.back();
     v.pop_back();
     --entries_;
+    // Halving when three-quarters empty keeps Erase amortised O(1) and the slack bounded.
+    if (v.capacity() >= 8 && v.size() * 4 <= v.capacity()) v.shrink_to_fit();
   };
   ForEachCell(box, [&](uint64_t key) {
     auto it = cells_.find(key);
@@ -57,6 +59,23 @@ void SpaceTimeGrid::Erase(uint32_t id, const Box3& box, double t_lo, double t_hi
     }
     if (cell.timeless.empty() && cell.buckets.empty()) cells_.erase(it);
   });
+}
+
+void SpaceTimeGrid::Renumber(std::span<const uint32_t> new_id, std::span<const uint32_t> new_plan) {
+  auto renumber = [&](std::vector<GridEntry>* entries) {
+    for (GridEntry& e : *entries) {
+      e.id = new_id[e.id];
+      e.plan = new_plan[e.plan];
+    }
+    ShrinkIfSparse(entries);
+  };
+  for (auto& [key, cell] : cells_) {
+    renumber(&cell.timeless);
+    for (Bucketed& b : cell.buckets) renumber(&b.entries);
+    ShrinkIfSparse(&cell.buckets);
+  }
+  // absl tables never shrink on erase: rehash(0) resizes to fit the cells that remain.
+  if (cells_.capacity() > 4 * cells_.size()) cells_.rehash(0);
 }
 
 size_t SpaceTimeGrid::MemoryBytes() const {

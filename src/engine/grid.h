@@ -9,7 +9,11 @@
 //   g.Insert(id, box, t_lo, t_hi);
 //   g.ForEach(query_box, t_lo, t_hi, [&](const GridEntry& e) { ... });  // may repeat an entry
 //
-// Thread-safety: ForEach may run concurrently with other ForEach calls; Insert/Erase need
+// Memory follows the entries held, whatever the history: Erase drops empty buckets and cells and
+// releases an entry vector's capacity once it is three-quarters empty; Renumber (the detector's
+// compaction) also shrinks the cell map.
+//
+// Thread-safety: ForEach may run concurrently with other ForEach calls; Insert/Erase/Renumber need
 // exclusive access.
 #pragma once
 
@@ -19,6 +23,7 @@
 #include <climits>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "engine/compiled.h"
@@ -39,6 +44,13 @@ struct GridEntry {
   bool timeless;  // in the space-only layer
 };
 
+// Releases the capacity of a vector that holds less than half of it (amortised: it doubles again
+// only after as many insertions as it then holds). Used by compaction.
+template <typename T>
+void ShrinkIfSparse(std::vector<T>* v) {
+  if (v->capacity() > 2 * v->size() + 2) v->shrink_to_fit();
+}
+
 // Whole seconds since 2000-01-01, rounded down (up = false) or up; +-infinity saturate.
 int32_t GridTime(double unix_s, bool up);
 
@@ -56,6 +68,11 @@ class SpaceTimeGrid {
   void Insert(GridEntry entry, const Box3& box, double t_lo, double t_hi);
   // REQUIRES: the same arguments as the Insert of `id`.
   void Erase(uint32_t id, const Box3& box, double t_lo, double t_hi);
+  // Rewrites every entry's id as new_id[id] and plan as new_plan[plan] (the detector's compaction:
+  // both maps keep the order of the entries that remain), and releases spare capacity: entry
+  // vectors and bucket lists filled to less than half, the cell map when it is mostly empty.
+  // REQUIRES: every entry's id < new_id.size() and plan < new_plan.size().
+  void Renumber(std::span<const uint32_t> new_id, std::span<const uint32_t> new_plan);
 
   // Calls visit(entry) for every entry whose cells and buckets meet the query; may repeat and may
   // not actually overlap (callers test boxes and spans exactly). An unbounded span visits every

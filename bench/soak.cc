@@ -80,8 +80,9 @@ Result<Mix> ParseMix(const std::string& text) {
     char* end = nullptr;
     const double w = std::strtod(value.c_str(), &end);
     if (value.empty() || *end != '\0' || !std::isfinite(w) || w < 0) {
-      return Status::InvalidArgument("--soak-mix: " + name + ": expected a weight >= 0, got \"" +
-                                     value + "\"");
+      std::string why = "--soak-mix: " + name;
+      why += ": expected a weight >= 0, got \"" + value + "\"";
+      return Status::InvalidArgument(why);
     }
     m.weight[k] = w;
   }
@@ -641,6 +642,7 @@ std::vector<SoakSample> DriveAndSample(const Flags& f, const SoakOptions& o, con
   const Clock::time_point end = start + sec(o.seconds);
   const Clock::duration period = sec(static_cast<double>(f.clients) / o.rate);
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(f.clients) + static_cast<size_t>(o.streams));
   for (int i = 0; i < f.clients; ++i) {
     threads.emplace_back(ClientLoop, std::ref(*clients[static_cast<size_t>(i)]), std::cref(x),
                          start + period * i / f.clients, end, period);
@@ -861,7 +863,8 @@ void AddSoakOptions(CLI::App& app, SoakOptions& o) {
                  "soak mode: a sustained mixed load for this many seconds, sampling the server "
                  "(bench/README.md); fails on growth after the warm-up")
       ->check(CLI::PositiveNumber);
-  app.add_option("--soak-rate", o.rate, "soak: operations offered per second, all clients")
+  app.add_option("--soak-rate", o.rate,
+                 "soak: operations offered per second, all clients (DEFAULT 100)")
       ->check(CLI::PositiveNumber);
   app.add_option("--soak-interval", o.interval_s, "soak: seconds between samples (DEFAULT 5)")
       ->check(CLI::PositiveNumber);
@@ -869,26 +872,32 @@ void AddSoakOptions(CLI::App& app, SoakOptions& o) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--soak-csv", o.csv, "soak: write the samples as CSV (plot: bench/soak-plot)");
   app.add_option("--soak-mix", o.mix,
-                 "soak: weights of create, short (plans that end soon), amend, cancel, ack, read");
+                 "soak: weights of create, short (plans that end soon), amend, cancel, ack, read "
+                 "(DEFAULT create=20,short=5,amend=30,cancel=5,ack=10,read=30)");
   app.add_option("--soak-plans-per-client", o.plans_per_client,
-                 "soak: live plans a client keeps (a create beyond cancels its oldest)")
+                 "soak: live plans a client keeps (a create beyond cancels its oldest; DEFAULT 20)")
       ->check(CLI::PositiveNumber);
-  app.add_option("--soak-streams", o.streams, "soak: event streams open at once (0: none)")
+  app.add_option("--soak-streams", o.streams,
+                 "soak: event streams open at once (0: none; DEFAULT 4)")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--soak-stream-s", o.stream_s, "soak: a stream stays open 0.5 s..this long")
+  app.add_option("--soak-stream-s", o.stream_s,
+                 "soak: a stream stays open 0.5 s..this long (DEFAULT 5)")
       ->check(CLI::PositiveNumber);
   app.add_option("--soak-short-s", o.short_s,
                  "soak: plans that end soon start within S/4 s, last S/4..S/2 s, and are "
-                 "cancelled S/4 s after their end if the server did not retire them")
+                 "cancelled S/4 s after their end if the server did not retire them (DEFAULT 120)")
       ->check(CLI::Range(8.0, 86400.0));
-  app.add_option("--soak-rss-margin-mb", o.rss_margin_mb, "soak: memory growth allowed, MB");
+  app.add_option("--soak-rss-margin-mb", o.rss_margin_mb,
+                 "soak: memory growth allowed, MB (DEFAULT 8)");
   app.add_option("--soak-rss-margin-pct", o.rss_margin_pct,
-                 "soak: memory growth allowed, % (the larger of the two margins counts)");
-  app.add_option("--soak-fd-margin", o.fd_margin, "soak: open descriptors growth allowed");
+                 "soak: memory growth allowed, % (DEFAULT 10; the larger margin counts)");
+  app.add_option("--soak-fd-margin", o.fd_margin,
+                 "soak: open descriptors growth allowed (DEFAULT 8)");
   app.add_option("--soak-max-slope-mb-h", o.max_slope_mb_h,
                  "soak: fail when memory grows faster, MB/h (DEFAULT 0: report only)");
   app.add_flag("--soak-raw-rss", o.raw_rss, "soak: judge the RSS with SQLite's heap in it");
-  app.add_option("--soak-max-error-pct", o.max_error_pct, "soak: failed requests allowed, %");
+  app.add_option("--soak-max-error-pct", o.max_error_pct,
+                 "soak: failed requests allowed, % (DEFAULT 1)");
   app.add_option("--amend-one", o.amend_one,
                  "amend one plan N times in a row; print RSS at the start, after the warm-up "
                  "and at the end; fail on growth after the warm-up")
@@ -896,7 +905,8 @@ void AddSoakOptions(CLI::App& app, SoakOptions& o) {
   app.add_option("--amend-one-warmup", o.amend_one_warmup,
                  "amendments before the warm-up sample (DEFAULT min(1000, N / 5))")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--amend-one-vertices", o.amend_one_vertices, "vertices of the amended plan")
+  app.add_option("--amend-one-vertices", o.amend_one_vertices,
+                 "vertices of the amended plan (DEFAULT 40)")
       ->check(CLI::Range(2, 10000));
 }
 

@@ -33,6 +33,10 @@
 // After each run the server is stopped (SIGTERM, exit 0 expected) and the store is reopened to
 // check that every acknowledged submission is in it (durability check).
 //
+// Two other modes (soak.h, issue 14): --soak SECONDS, a sustained mixed load at a fixed rate that
+// samples the server's memory, descriptors, database size and latency and fails on growth; and
+// --amend-one N, one plan amended N times with the RSS before and after.
+//
 // Progress goes to stderr, results to stdout; --out writes everything as JSON.
 // Figures and interpretation: docs/PERFORMANCE.md ("deconflictd under load").
 #include <fcntl.h>
@@ -73,13 +77,14 @@
 #include "base/time.h"
 #include "http/client.h"
 #include "json/write.h"
+#include "load.h"
 #include "record/crypto.h"
+#include "soak.h"
 #include "stats.h"
 #include "store/sqlite_store.h"
 #include "store/store.h"
 
-namespace deconflict {
-namespace {
+namespace deconflict::load {
 
 // An instant `ms` milliseconds after the epoch.
 TimePoint Ms(int64_t ms) { return FromUnixMillis(ms); }
@@ -90,36 +95,6 @@ using bench::Percentile;
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
-using Clock = std::chrono::steady_clock;
-
-struct Flags {
-  std::string deconflictd;  // the daemon binary (own-server mode)
-  std::string server;       // URL of a running server (external mode)
-  std::string tokens_file;  // external mode: tokens, one per line ("[NAME] TOKEN")
-  // External mode: the file holding the server's metrics token (its metrics_token_file), for
-  // /metrics. Own-server mode writes one and passes it to deconflictd.
-  std::string metrics_token_file;
-  int server_pid = 0;  // external mode: for CPU figures (optional)
-  int parties = 16;
-  int coordinators = 1;
-  int clients = 64;
-  double duration_s = 10;
-  double warmup_s = 2;
-  double baseline_s = -1;  // DEFAULT: duration
-  double read_s = -1;      // DEFAULT: duration / 2
-  int runs = 5;
-  std::string density = "dense";
-  double box_km = 0;  // DEFAULT: from --density
-  double horizon_h = 6;
-  double amend = 0.1;
-  double flights = 0.1;
-  int server_threads = 0;  // DEFAULT: deconflictd's own default
-  std::string data_root;   // DEFAULT: $TMPDIR or /var/tmp
-  bool keep_data = false;
-  uint64_t seed = 20221008;
-  std::string out;
-  std::vector<std::string> daemon_args;  // extra deconflictd arguments
-};
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -218,22 +193,6 @@ std::map<int, ThreadTimes> ThreadSched(int pid) {
 
 // ---------------------------------------------------------------------------------------------
 // The workload: random plans in a box, within the next hours.
-
-struct Workload {
-  double lat0 = 37.0, lon0 = 41.6;  // the box's centre (al-Qahtaniyah, NE Syria)
-  double half_km = 30;              // half the box's side
-  double horizon_s = 6 * 3600;      // plans lie within [now + lead, now + horizon]
-  double lead_s = 300;              // earliest start: 5 min from now (never in the past)
-  double flights = 0.1;             // fraction of flight routes (the rest: ground movements)
-  double amend = 0.1;               // fraction of submissions that are amendments
-};
-
-struct Shape {
-  bool flight = false;
-  std::vector<double> lon, lat, alt;  // alt: flights only
-  std::vector<int64_t> t;             // unix seconds, one per vertex
-  double corridor_m = 0, tolerance_s = 0;
-};
 
 double Uniform(std::mt19937_64& rng, double lo, double hi) {
   return std::uniform_real_distribution<double>(lo, hi)(rng);
@@ -344,12 +303,6 @@ void ShiftInTime(std::mt19937_64& rng, Shape* s, int64_t now) {
 
 // ---------------------------------------------------------------------------------------------
 // The clients.
-
-struct OwnPlan {
-  std::string id;
-  int64_t version = 1;
-  Shape shape;
-};
 
 struct ClientState {
   int index = 0;
@@ -477,8 +430,6 @@ void Read(ClientState& c, PhaseKind kind, ThreadResult* r) {
 // ---------------------------------------------------------------------------------------------
 // Server metrics (/metrics, Prometheus text).
 
-using MetricMap = std::map<std::string, double>;  // "name{labels}" -> value
-
 MetricMap ParseMetrics(const std::string& text) {
   MetricMap m;
   std::istringstream in(text);
@@ -508,92 +459,6 @@ double SumSeries(const MetricMap& m, const std::string& name, const std::string&
 
 // ---------------------------------------------------------------------------------------------
 // The server this driver starts.
-
-class Daemon {
- public:
-  ~Daemon() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  Status Start(const std::string& binary, const std::string& dir,
-               const std::vector<std::string>& extra) {
-    port_file_ = dir + "/port";
-    log_ = dir + "/deconflictd.log";
-    std::vector<std::string> args = {binary,        "--data",      dir + "/data", "--listen",
-                                     "127.0.0.1:0", "--port-file", port_file_};
-    args.insert(args.end(), extra.begin(), extra.end());
-    const pid_t pid = fork();
-    if (pid < 0) return Status::Internal("fork failed");
-    if (pid == 0) {
-      const int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      const int null = open("/dev/null", O_RDONLY);
-      if (fd >= 0) dup2(fd, 1), dup2(fd, 2);
-      if (null >= 0) dup2(null, 0);
-      std::vector<char*> argv;
-      argv.reserve(args.size() + 1);
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    pid_ = pid;
-    const auto deadline = Clock::now() + std::chrono::seconds(60);
-    while (Clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return Status::Internal("deconflictd exited at start: " + Log());
-      }
-      std::ifstream in(port_file_);
-      int port = 0;
-      if (in >> port && port > 0) {
-        port_ = port;
-        return Status::Ok();
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return Status::Internal("deconflictd did not write its port file within 60 s: " + Log());
-  }
-
-  // SIGTERM and wait (up to 60 s): the exit code, or -1.
-  int Stop() {
-    if (pid_ <= 0) return -1;
-    kill(pid_, SIGTERM);
-    const auto deadline = Clock::now() + std::chrono::seconds(60);
-    while (Clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-    return -1;
-  }
-
-  std::string Log() const {
-    std::ifstream in(log_);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return text.size() > 4000 ? text.substr(text.size() - 4000) : text;
-  }
-  int pid() const { return pid_; }
-  int port() const { return port_; }
-
- private:
-  int pid_ = -1;
-  int port_ = 0;
-  std::string port_file_, log_;
-};
-
-struct PartyToken {
-  std::string party, token;
-};
 
 // Creates the parties (and one coordinator per --coordinators) with one token each in a fresh
 // store, as `deconflict admin party add` does (the secret is stored as its SHA-256).
@@ -876,7 +741,7 @@ struct RunResult {
 // ---------------------------------------------------------------------------------------------
 // Output.
 
-std::string Fmt(double v, int prec = 1) {
+std::string Fmt(double v, int prec) {
   if (v < 0) return "-";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", prec, v);
@@ -1272,7 +1137,7 @@ void WriteResults(const Flags& f, const std::string& cmd, const utsname& u,
   std::printf("  results: %s\n", f.out.c_str());
 }
 
-int Main(Flags f, int argc, char** argv) {
+int Main(Flags f, const SoakOptions& soak, int argc, char** argv) {
   if (f.server.empty() == f.deconflictd.empty()) {
     std::fprintf(stderr,
                  "give --deconflictd PATH (start a server) or --server URL --tokens FILE\n");
@@ -1296,6 +1161,8 @@ int Main(Flags f, int argc, char** argv) {
 
   std::string cmd;
   for (int i = 0; i < argc; ++i) cmd += (i ? " " : "") + std::string(argv[i]);
+  if (soak.seconds > 0) return RunSoak(f, w, soak, cmd);
+  if (soak.amend_one > 0) return RunAmendOne(f, w, soak, cmd);
   utsname u{};
   uname(&u);
   const std::string fstype = f.server.empty() ? FsType(f.data_root) : "";
@@ -1329,13 +1196,12 @@ int Main(Flags f, int argc, char** argv) {
   return 0;
 }
 
-}  // namespace
-}  // namespace deconflict
+}  // namespace deconflict::load
 
 // NOLINTNEXTLINE(bugprone-exception-escape): a driver that hits an unexpected exception may abort.
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
-  deconflict::Flags f;
+  deconflict::load::Flags f;
   CLI::App app{"deconflict_load: deconflictd under concurrent, conflicting submissions"};
   app.add_option("--deconflictd", f.deconflictd, "start this deconflictd binary for every run");
   app.add_option("--server", f.server, "or: use a running server at this URL");
@@ -1378,6 +1244,8 @@ int main(int argc, char** argv) {
   app.add_option("--out", f.out, "write the results as JSON");
   app.add_option("--daemon-arg", f.daemon_args, "extra deconflictd argument (repeatable)")
       ->allow_extra_args(false);
+  deconflict::load::SoakOptions soak;
+  deconflict::load::AddSoakOptions(app, soak);
   CLI11_PARSE(app, argc, argv);
-  return deconflict::Main(f, argc, argv);
+  return deconflict::load::Main(f, soak, argc, argv);
 }

@@ -6,6 +6,7 @@
 
 #include "http/completion.h"
 #include "server/handler.h"
+#include "store/sqlite_store.h"
 
 namespace deconflict::server {
 
@@ -43,6 +44,10 @@ void RegisterGauges(http::Metrics* metrics, const service::Service* svc) {
     metrics->Gauge(g.name, g.help,
                    [svc, get = g.get] { return static_cast<double>(get(svc->stats(), *svc)); });
   }
+  // The soak test (bench/soak_verdict.h) judges the RSS less this bounded cache.
+  metrics->Gauge("deconflict_sqlite_memory_bytes",
+                 "Heap held by SQLite in this process (page caches, statements), bytes",
+                 [] { return static_cast<double>(store::SqliteHeapBytes()); });
 }
 
 Response Asset(const ConsoleAssets* console, const Request& req, const std::string& name) {

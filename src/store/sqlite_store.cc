@@ -1673,4 +1673,6 @@ Result<std::string> SqlitePragma(Store& store, const std::string& name) {
   return s->Pragma(name);
 }
 
+int64_t SqliteHeapBytes() { return static_cast<int64_t>(sqlite3_memory_used()); }
+
 }  // namespace deconflict::store

@@ -12,6 +12,7 @@
 // Thread-safety: the returned Store is thread-safe (store.h).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -71,5 +72,10 @@ std::string SqliteDatabasePath(const std::string& dir);
 // "user_version" -> "1"). Waits for an open WriteTxn to finish. InvalidArgument if `store` was
 // not made by OpenSqliteStore or `name` is not [a-z_]+.
 Result<std::string> SqlitePragma(Store& store, const std::string& name);
+
+// Diagnostics: the heap SQLite holds now in this process, bytes (sqlite3_memory_used: page caches,
+// prepared statements, schemas of every connection). Bounded by the connections' cache_size
+// settings as the database grows; the soak test subtracts it from the RSS (bench/soak_verdict.h).
+int64_t SqliteHeapBytes();
 
 }  // namespace deconflict::store

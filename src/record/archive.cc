@@ -205,14 +205,14 @@ class Verifier {
 }  // namespace
 
 ArchiveWriter::ArchiveWriter(const KeyPair& key, TimePoint made, TimePoint before,
-                             std::string previous_sha256, std::ostream* out)
+                             const std::string& previous_sha256, std::ostream* out)
     : key_(key), out_(out) {
   json::object h;
   h["format"] = kArchiveFormat;
   h["made_ms"] = ToUnixMillis(made);
   h["before_ms"] = ToUnixMillis(before);
   h["public_key"] = key.public_key_hex;
-  h["previous_sha256"] = std::move(previous_sha256);
+  h["previous_sha256"] = previous_sha256;
   Line(Compact(json::object{{"archive", std::move(h)}}));
 }
 

@@ -44,8 +44,8 @@ inline constexpr std::string_view kArchiveRecordKinds[] = {
 class ArchiveWriter {
  public:
   // Writes the header. `previous_sha256`: the SHA-256 of the archive before this one ("" if none).
-  ArchiveWriter(const KeyPair& key, TimePoint made, TimePoint before, std::string previous_sha256,
-                std::ostream* out);
+  ArchiveWriter(const KeyPair& key, TimePoint made, TimePoint before,
+                const std::string& previous_sha256, std::ostream* out);
   void Entry(const store::AuditEntry& e);
   void Checkpoint(const store::Checkpoint& c);
   // REQUIRES: kind is one of kArchiveRecordKinds.

@@ -12,6 +12,7 @@
 
 #include "base/time.h"
 #include "channel/settings.h"
+#include "cli/archive.h"
 #include "cli/store_access.h"
 #include "http/url.h"
 #include "json/write.h"
@@ -129,6 +130,8 @@ class Admin {
         return WebhookList();
       case AdminAction::kAuditExport:
         return AuditExport();
+      case AdminAction::kArchive:
+        break;  // RunAdmin runs it (cli/archive.h)
     }
     return Failure{kExitInternal, "unknown admin command"};
   }
@@ -549,6 +552,13 @@ Status ValidateFreeText(std::string_view text, std::string_view field, size_t ma
 std::string NewApiToken() { return "dcf_" + record::RandomHex(24); }
 
 int RunAdmin(const AdminOptions& options, const Io& io) {
+  if (options.action == AdminAction::kArchive) {
+    return RunArchive({.data_dir = options.data_dir,
+                       .before = options.before,
+                       .out_path = options.out_path,
+                       .now = options.now},
+                      io);
+  }
   // init creates the store; so does party add, the first step of every setup (docs/api.md).
   // Everything else needs an existing store: a mistyped --data must not leave an empty one.
   const bool create =

@@ -36,6 +36,7 @@ enum class AdminAction {
   kWebhookAdd,     // party, url, secret
   kWebhookList,    // party
   kAuditExport,    // out_path
+  kArchive,        // before, out_path (cli/archive.h)
 };
 
 struct AdminOptions {
@@ -54,7 +55,8 @@ struct AdminOptions {
   int64_t contact_id = 0;             // contact remove
   std::string url;                    // webhook add
   std::optional<std::string> secret;  // DEFAULT: nullopt = a random secret, printed
-  std::string out_path;               // audit export; DEFAULT: empty = io.out
+  std::string out_path;               // audit export (DEFAULT: empty = io.out); archive: REQUIRED
+  std::string before;                 // archive --before: YYYY-MM-DD or RFC 3339
   // DEFAULT: the system clock (NowMillis). Whole milliseconds, as the store keeps them.
   std::function<TimePoint()> now;
 };

@@ -98,7 +98,8 @@ Examples:
   deconflict admin --data /var/lib/deconflict party add US --display-name "US forces"
   TOKEN=$(deconflict admin --data /var/lib/deconflict token add US | tail -n 1)
   deconflict admin --data /var/lib/deconflict contact add US --name "Duty officer" --language en
-  deconflict admin --data /var/lib/deconflict audit export --out audit.jsonl)";
+  deconflict admin --data /var/lib/deconflict audit export --out audit.jsonl
+  deconflict admin --data /var/lib/deconflict archive --before 2026-11-01 --out 2026-10.archive)";
 
 constexpr const char* kAuditVerifyFooter =
     R"(Checks every entry's hash, the chain from entry 1 and every signed checkpoint (docs/record.md),
@@ -109,6 +110,11 @@ Whose signatures count: --key; else, with --data, the key in DIR/server.key if i
 created here); else each checkpoint's own key, with a warning (that proves integrity, not
 authorship). A warning also says how many entries follow the last signed checkpoint.
 
+After 'deconflict admin archive' the store's log starts at the archive cut: it is proven from the
+signed checkpoint there instead of from entry 1, and the output says so. --archive FILE verifies
+an archive on its own: its seal (SHA-256 and Ed25519 signature over every byte), its entries and
+checkpoints.
+
 Exit codes: 0 verified, 1 problems found (each is printed; an export or receipt that cannot be
 parsed counts as one: a changed byte often breaks a line), 2 bad usage or unreadable input,
 3 store error.
@@ -116,7 +122,8 @@ parsed counts as one: a changed byte often breaks a line), 2 bad usage or unread
 Examples:
   deconflict audit verify --data /var/lib/deconflict
   deconflict audit verify audit.jsonl --key 3b6a27bc...   (64 hex digits)
-  deconflict audit verify --receipt receipt.json --key 3b6a27bc...)";
+  deconflict audit verify --receipt receipt.json --key 3b6a27bc...
+  deconflict audit verify --archive 2026-10.archive --key 3b6a27bc...)";
 
 constexpr const char* kWatchFooter =
     R"(Follows GET /v1/events (Server-Sent Events) and prints one line per event, e.g.
@@ -322,6 +329,19 @@ void AddAdminWebhooksAndAudit(CommandLine& cl) {
            "Write every entry and checkpoint as JSON Lines", AdminAction::kAuditExport)
       ->add_option("-o,--out", cl.admin.out_path, "Output file. Default: stdout")
       ->type_name("FILE");
+  CLI::App* archive =
+      AdminSub(cl.admin_actions, cl.admin_cmd, "archive",
+               "Move closed history before DATE into a signed archive file (docs/operations.md)",
+               AdminAction::kArchive);
+  archive
+      ->add_option("--before", cl.admin.before,
+                   "Closed history before this instant: YYYY-MM-DD (00:00Z) or RFC 3339")
+      ->required()
+      ->type_name("DATE");
+  archive
+      ->add_option("-o,--out", cl.admin.out_path, "The archive file to create (never overwritten)")
+      ->required()
+      ->type_name("FILE");
 }
 
 // Adds `admin` and its commands to app.
@@ -356,6 +376,8 @@ void AddAuditVerify(CLI::App& app, CommandLine& cl) {
   cl.verify_cmd->add_option("--key", cl.verify.key_hex, "The server's Ed25519 public key (hex)")
       ->type_name("HEX");
   cl.verify_cmd->add_flag("--receipt", cl.verify.receipt, "FILE is a receipt");
+  cl.verify_cmd->add_flag("--archive", cl.verify.archive,
+                          "FILE is an archive (from 'deconflict admin archive')");
   cl.verify_cmd->footer(kAuditVerifyFooter);
 }
 

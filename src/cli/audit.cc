@@ -11,6 +11,8 @@
 #include <sstream>
 #include <vector>
 
+#include "base/time.h"
+#include "cli/archive.h"
 #include "cli/store_access.h"
 #include "record/chain.h"
 #include "record/crypto.h"
@@ -74,9 +76,13 @@ int VerifyLog(const std::vector<store::AuditEntry>& entries,
            << Plural(report.checkpoints, "signed checkpoint", "signed checkpoints") << "\n";
     return kExitOk;
   }
-  io.out << "verified " << Plural(report.entries, "entry", "entries") << ", "
-         << Plural(report.checkpoints, "signed checkpoint", "signed checkpoints") << ", last entry "
-         << report.last_seq << " hash " << report.last_hash;
+  io.out << "verified " << Plural(report.entries, "entry", "entries");
+  if (report.anchor_seq > 0) {
+    io.out << " from the signed checkpoint at entry " << report.anchor_seq
+           << " instead of genesis (entries before it were archived)";
+  }
+  io.out << ", " << Plural(report.checkpoints, "signed checkpoint", "signed checkpoints")
+         << ", last entry " << report.last_seq << " hash " << report.last_hash;
   if (!keys.empty()) {
     io.out << "; signed by ";
     if (!trusted_key.empty()) {
@@ -149,6 +155,45 @@ int VerifyReceiptFile(const std::string& text, const std::string& trusted_key,
   return kExitOk;
 }
 
+// Verifies the log in a store (see RunAuditVerify); after an archive cut, from the signed
+// checkpoint at it, which an archive marker must record.
+int VerifyStoreLog(store::Store& s, const std::string& key, const std::string& key_source,
+                   const std::string& data_dir, const Io& io) {
+  const std::string what = "the audit log in " + data_dir;
+  // Checkpoints first: every entry they name is then among the entries read after them, even
+  // while the server appends; markers last: they record every cut the entries may start at, even
+  // while an archive is made.
+  Result<std::vector<store::Checkpoint>> checkpoints = s.ListCheckpoints();
+  Result<std::vector<store::AuditEntry>> entries = s.AuditAfter(0, 0);
+  Result<std::vector<store::ArchiveMarker>> markers = s.ListArchiveMarkers();
+  for (const Status& st : {checkpoints.status(), entries.status(), markers.status()}) {
+    if (!st.ok()) {
+      io.err << "error: store: " << st.message() << "\n";
+      return kExitInternal;
+    }
+  }
+  if (!entries->empty() && entries->front().seq > 1) {
+    const store::AuditEntry& first = entries->front();
+    const bool recorded = std::any_of(markers->begin(), markers->end(), [&](const auto& m) {
+      return m.audit_seq == first.seq && m.audit_hash == first.hash;
+    });
+    if (!recorded) {
+      return PrintProblems({"entry " + std::to_string(first.seq) +
+                            ": the log starts here, but no archive marker records a cut at it"},
+                           what, io);
+    }
+  }
+  const int code = VerifyLog(*entries, *checkpoints, key, key_source, what, io);
+  if (code == kExitOk && !markers->empty()) {
+    const store::ArchiveMarker& m = markers->back();
+    io.out << Plural(static_cast<int64_t>(markers->size()), "archive", "archives")
+           << " made; the last, of the closed history before " << FormatRfc3339(m.before)
+           << ", has sha256 " << m.archive_sha256
+           << " (check it with: deconflict audit verify --archive FILE)\n";
+  }
+  return code;
+}
+
 }  // namespace
 
 int RunAuditVerify(const AuditVerifyOptions& o, const Io& io) {
@@ -160,6 +205,9 @@ int RunAuditVerify(const AuditVerifyOptions& o, const Io& io) {
     return usage("give either --data DIR (a store) or FILE (an export or a receipt)");
   }
   if (o.receipt && o.file.empty()) return usage("--receipt needs a receipt FILE");
+  if (o.archive && (o.file.empty() || o.file == "-"))
+    return usage("--archive needs an archive FILE");
+  if (o.archive && o.receipt) return usage("give --archive or --receipt, not both");
   std::string key = o.key_hex;
   std::transform(key.begin(), key.end(), key.begin(),
                  [](char c) { return c >= 'A' && c <= 'F' ? static_cast<char>(c + 32) : c; });
@@ -167,6 +215,7 @@ int RunAuditVerify(const AuditVerifyOptions& o, const Io& io) {
     return usage("--key: expected an Ed25519 public key, 64 hex digits");
   }
 
+  if (o.archive) return VerifyArchiveFile(o.file, key, io);
   if (!o.file.empty()) {
     const std::string name = o.file == "-" ? "<stdin>" : o.file;
     Result<std::string> text = ReadWhole(o.file, io);
@@ -211,19 +260,7 @@ int RunAuditVerify(const AuditVerifyOptions& o, const Io& io) {
       key_source = " (and no " + key_path + ")";
     }
   }
-  // Checkpoints first: every entry they name is then among the entries read after them, even
-  // while the server appends.
-  Result<std::vector<store::Checkpoint>> checkpoints = (*s)->ListCheckpoints();
-  if (!checkpoints.ok()) {
-    io.err << "error: store: " << checkpoints.status().message() << "\n";
-    return kExitInternal;
-  }
-  Result<std::vector<store::AuditEntry>> entries = (*s)->AuditAfter(0, 0);
-  if (!entries.ok()) {
-    io.err << "error: store: " << entries.status().message() << "\n";
-    return kExitInternal;
-  }
-  return VerifyLog(*entries, *checkpoints, key, key_source, "the audit log in " + o.data_dir, io);
+  return VerifyStoreLog(**s, key, key_source, o.data_dir, io);
 }
 
 }  // namespace deconflict::cli

@@ -22,6 +22,9 @@ struct AuditVerifyOptions {
   // upper-case hex, 32 bytes.
   std::string key_hex;
   bool receipt = false;  // DEFAULT: false. REQUIRES: file set.
+  // DEFAULT: false. FILE is an archive (deconflict admin archive; cli/archive.h), verified on its
+  // own. REQUIRES: file set, not receipt.
+  bool archive = false;
 };
 
 // Prints a summary on io.out and returns kExitOk when everything verifies; prints every problem

@@ -313,5 +313,111 @@ TEST_F(AuditVerifyTest, UsageErrorsExitTwo) {
   EXPECT_CONTAINS(empty.out, "verified 0 entries");
 }
 
+// ----- deconflict admin archive and audit verify --archive.
+
+class ArchiveTest : public AuditVerifyTest {
+ protected:
+  // An archive --before "now" (after every entry so far, to the millisecond).
+  ToolOutput ArchiveNow(const std::string& file) {
+    Result<std::unique_ptr<store::Store>> s = store::OpenSqliteStore({.dir = data_});
+    EXPECT_TRUE(s.ok());
+    const TimePoint last = (*(*s)->ListCheckpoints()).back().at;
+    s->reset();
+    while (NowMillis() <= last) {  // the cut must be after the last checkpoint: at most 2 ms
+    }
+    return Admin({"archive", "--before", FormatRfc3339Millis(NowMillis()), "--out", file});
+  }
+  std::string File(const std::string& name) const { return (dir() / name).string(); }
+};
+
+TEST_F(ArchiveTest, DatesAreValidated) {
+  MakeChanges();
+  for (const char* bad : {"2026-13-01", "yesterday", "2026-11-01T10:00:00", ""}) {
+    const ToolOutput o = Admin({"archive", "--before", bad, "--out", File("a")});
+    EXPECT_EQ(o.code, 2) << bad;
+    EXPECT_CONTAINS(o.err, "--before");
+  }
+  const ToolOutput future = Admin({"archive", "--before", "2999-01-01", "--out", File("a")});
+  EXPECT_EQ(future.code, 2);
+  EXPECT_CONTAINS(future.err, "--before: 2999-01-01 is in the future");
+  // Nothing signed yet: nothing to archive, no file.
+  const ToolOutput none =
+      Admin({"archive", "--before", "2020-01-01T00:00:00Z", "--out", File("a")});
+  EXPECT_EQ(none.code, 0) << none.err;
+  EXPECT_CONTAINS(none.out, "nothing to archive");
+  EXPECT_FALSE(fs::exists(File("a")));
+}
+
+TEST_F(ArchiveTest, RoundTripAcrossTheCutAndChained) {
+  MakeChanges();
+  Checkpoint();  // entry 7
+  const ToolOutput first = ArchiveNow(File("one.archive"));
+  ASSERT_EQ(first.code, 0) << first.err;
+  EXPECT_CONTAINS(first.out, "archived 7 audit entries (1-7), 1 checkpoints");
+  EXPECT_CONTAINS(first.out, "the live audit log now starts at entry 7");
+  EXPECT_EQ(ArchiveNow(File("one.archive")).code, 2);  // never overwritten
+  EXPECT_EQ(fs::status(File("one.archive")).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+
+  const ToolOutput live = RunTool({"audit", "verify", "--data", data_});
+  ASSERT_EQ(live.code, 0) << live.err;
+  EXPECT_CONTAINS(live.out,
+                  "verified 2 entries from the signed checkpoint at entry 7 instead of genesis");
+  EXPECT_CONTAINS(live.out, "1 archive made");
+  const ToolOutput one =
+      RunTool({"audit", "verify", "--archive", File("one.archive"), "--key", public_key_});
+  ASSERT_EQ(one.code, 0) << one.err;
+  EXPECT_CONTAINS(one.out, "audit entries 1-7 (from genesis)");
+  const std::string one_sha = record::Sha256Hex(ReadFile(File("one.archive")));
+  EXPECT_CONTAINS(one.out, one_sha);
+
+  // More history, a later cut: the second archive starts at the first one's cut.
+  ASSERT_EQ(Admin({"token", "add", "RU"}).code, 0);
+  Checkpoint();
+  const ToolOutput second = ArchiveNow(File("two.archive"));
+  ASSERT_EQ(second.code, 0) << second.err;
+  const ToolOutput two = RunTool({"audit", "verify", "--archive", File("two.archive")});
+  ASSERT_EQ(two.code, 0) << two.err;
+  EXPECT_CONTAINS(two.out, "audit entries 7-9 (from the signed checkpoint at entry 7");
+  EXPECT_CONTAINS(two.out, "follows the archive with sha256 " + one_sha);
+  EXPECT_CONTAINS(two.err, "warning: no --key given");
+  const ToolOutput after = RunTool({"audit", "verify", "--data", data_});
+  EXPECT_EQ(after.code, 0) << after.err;
+  EXPECT_CONTAINS(after.out, "from the signed checkpoint at entry 9");
+  EXPECT_CONTAINS(after.out, "2 archives made");
+
+  // The live log must start where the last archive cut it.
+  Sql("DELETE FROM archive_markers WHERE id = 2");
+  const ToolOutput unrecorded = RunTool({"audit", "verify", "--data", data_});
+  EXPECT_EQ(unrecorded.code, 1);
+  EXPECT_CONTAINS(unrecorded.err, "entry 9: the log starts here, but no archive marker");
+}
+
+TEST_F(ArchiveTest, AChangedByteInTheArchiveIsFound) {
+  MakeChanges();
+  Checkpoint();
+  ASSERT_EQ(ArchiveNow(File("a.archive")).code, 0);
+  const std::string text = ReadFile(File("a.archive"));
+  // A changed letter in entry 3's body (the party RU's creation: "RU" -> "RV").
+  const size_t line = text.find("{\"entry\":{\"seq\":3,");
+  ASSERT_NE(line, std::string::npos);
+  const size_t at = text.find("RU", line);
+  ASSERT_NE(at, std::string::npos);
+  std::string changed = text;
+  changed[at + 1] = 'V';
+  const std::string file = Write("changed.archive", changed);
+  const ToolOutput o = RunTool({"audit", "verify", "--archive", file});
+  EXPECT_EQ(o.code, 1);
+  EXPECT_CONTAINS(o.err, "entry 3: hash does not match its content");
+  EXPECT_CONTAINS(o.err, "seal: the bytes before the seal have SHA-256");
+  // A byte of the seal's signature.
+  changed = text;
+  const size_t sig = changed.rfind("\"signature\":\"") + 14;
+  changed[sig] = changed[sig] == '0' ? '1' : '0';
+  const ToolOutput seal = RunTool({"audit", "verify", "--archive", Write("sig.archive", changed)});
+  EXPECT_EQ(seal.code, 1);
+  EXPECT_CONTAINS(seal.err, "seal: the signature does not verify");
+}
+
 }  // namespace
 }  // namespace deconflict::cli

@@ -228,6 +228,19 @@ Checkpoint MakeCheckpoint(const KeyPair& key, int64_t seq, const std::string& ha
   return c;
 }
 
+namespace {
+// The checkpoint at the first entry of a log that does not start at entry 1, or nullptr (the
+// log starts at 1, or nothing anchors it: the seq check then reports the gap).
+const Checkpoint* FindAnchor(const std::vector<AuditEntry>& entries,
+                             const std::vector<Checkpoint>& checkpoints) {
+  if (entries.empty() || entries.front().seq <= 1) return nullptr;
+  for (const Checkpoint& c : checkpoints) {
+    if (c.seq == entries.front().seq) return &c;
+  }
+  return nullptr;
+}
+}  // namespace
+
 ChainReport VerifyChain(const std::vector<AuditEntry>& entries,
                         const std::vector<Checkpoint>& checkpoints,
                         const std::string& trusted_public_key_hex) {
@@ -237,6 +250,14 @@ ChainReport VerifyChain(const std::vector<AuditEntry>& entries,
   hash_by_seq.reserve(entries.size());
   std::string prev = GenesisHash();
   int64_t expected_seq = 1;
+  // A log that starts after entry 1 (the rest archived: docs/record.md) is anchored by a signed
+  // checkpoint at its first entry: that entry's prev_hash cannot be checked, its hash is signed.
+  const Checkpoint* anchor = FindAnchor(entries, checkpoints);
+  if (anchor != nullptr) {
+    r.anchor_seq = anchor->seq;
+    expected_seq = anchor->seq;
+    prev = entries.front().prev_hash;
+  }
   for (const AuditEntry& e : entries) {
     ++r.entries;
     const std::string label = "entry " + std::to_string(e.seq);

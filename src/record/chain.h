@@ -38,9 +38,12 @@ store::Checkpoint MakeCheckpoint(const KeyPair& key, int64_t seq, const std::str
                                  TimePoint at);
 
 struct ChainReport {
-  int64_t entries = 0;                // entries checked
-  int64_t checkpoints = 0;            // checkpoints whose signature and hash were checked
-  int64_t last_seq = 0;               // 0 for an empty log
+  int64_t entries = 0;      // entries checked
+  int64_t checkpoints = 0;  // checkpoints whose signature and hash were checked
+  int64_t last_seq = 0;     // 0 for an empty log
+  // 0: the log starts at entry 1 (genesis). Else the log starts at this entry, after an archive
+  // cut, and is proven from the signed checkpoint at it instead of from genesis.
+  int64_t anchor_seq = 0;
   std::string last_hash;              // GenesisHash() for an empty log
   std::vector<std::string> problems;  // e.g. "entry 17: hash does not match its content"
   bool ok() const { return problems.empty(); }
@@ -51,6 +54,10 @@ struct ChainReport {
 // equal `trusted_public_key_hex` when that is not empty) and that it names an entry's hash.
 // Reports every problem found (at most 100). Hashes, keys and signatures must be lower-case hex.
 // Checkpoints need not be sorted; a checkpoint naming a seq beyond the entries is a problem.
+// A log whose first entry K is not 1 (entries before K moved to an archive: docs/record.md) is
+// accepted when a checkpoint at K names entry K's hash (and its signature verifies): the chain is
+// then proven from that signed checkpoint instead of genesis (report.anchor_seq = K; K's prev_hash
+// is not checked). Without such a checkpoint the missing entries are a problem, as before.
 ChainReport VerifyChain(const std::vector<store::AuditEntry>& entries,
                         const std::vector<store::Checkpoint>& checkpoints,
                         const std::string& trusted_public_key_hex = "");

@@ -152,6 +152,26 @@ std::string Sha256Hex(std::string_view data) {
   return ToHex(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
 }
 
+static_assert(sizeof(crypto_hash_sha256_state) <= 128);
+
+Sha256::Sha256() {
+  EnsureSodium();
+  crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_));
+}
+
+void Sha256::Update(std::string_view data) {
+  crypto_hash_sha256_update(reinterpret_cast<crypto_hash_sha256_state*>(state_), Bytes(data),
+                            data.size());
+}
+
+std::string Sha256::Hex() const {
+  crypto_hash_sha256_state copy;
+  std::memcpy(&copy, state_, sizeof copy);
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&copy, out);
+  return ToHex(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
+}
+
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {
   EnsureSodium();
   crypto_auth_hmacsha256_state state;

@@ -24,6 +24,18 @@ bool IsLowerHex(std::string_view s, size_t bytes);
 
 std::string Sha256Hex(std::string_view data);
 std::string HmacSha256Hex(std::string_view key, std::string_view data);
+
+// SHA-256 over data given in pieces: Sha256 h; h.Update("ab"); h.Update("c"); h.Hex() ==
+// Sha256Hex("abc"). Copyable (a copy continues from the same state). Not thread-safe.
+class Sha256 {
+ public:
+  Sha256();
+  void Update(std::string_view data);
+  std::string Hex() const;  // of everything given so far; Update may go on after it
+
+ private:
+  alignas(16) unsigned char state_[128];  // crypto_hash_sha256_state (104 bytes in libsodium)
+};
 // Constant-time comparison of two equal-length strings (false if lengths differ).
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 

@@ -2010,5 +2010,72 @@ TEST_F(serverEscalation, Escalation) {
   EXPECT_EQ(d_.Stop(), 0);
 }
 
+// `deconflict admin archive` while the daemon runs: closed history (us-1's first version, ru-3,
+// the resolved conflict c3_) leaves the live store, live things stay, the daemon goes on working
+// and loads the store again after a restart; the record reads from the cut.
+TEST_F(serverDurability, ArchiveWhileRunning) {
+  ASSERT_NO_FATAL_FAILURE(MakeConflictsInThreeStates());
+  EXPECT_EQ(d_.Stop(), 0);  // signs a final checkpoint over everything so far
+  ASSERT_OK(d_.Start());
+  const TimePoint last_signed = [&] {
+    Result<std::unique_ptr<store::Store>> s = store::OpenSqliteStore({.dir = d_.data_dir()});
+    EXPECT_TRUE(s.ok());
+    return s.ok() ? (*(*s)->ListCheckpoints()).back().at : TimePoint();
+  }();
+  while (NowMillis() <= last_signed) {  // the cut must follow it: at most a millisecond
+  }
+  const std::string file = (d_.dir() / "one.archive").string();
+  dt::ProcessResult a = d_.Cli({"admin", "--data", d_.data_dir(), "archive", "--before",
+                                FormatRfc3339Millis(NowMillis()), "--out", file});
+  ASSERT_EQ(a.code, 0) << a.err;
+  EXPECT_TRUE(Contains(a.out, " 1 conflicts,")) << a.out;
+
+  // Closed history is gone from the API; live conflicts and current plans are there.
+  EXPECT_EQ(d_.Request("GET", "/v1/plans/ru-3", ru_).status, 404);
+  EXPECT_EQ(d_.Request("GET", "/v1/conflicts/" + c3_, us_).status, 404);
+  EXPECT_EQ(d_.Request("GET", "/v1/conflicts/" + c1_, us_).status, 200);
+  ClientResponse versions = d_.Request("GET", "/v1/plans/us-1/versions", us_);
+  EXPECT_EQ(versions.status, 200) << Show(versions);
+  // The daemon keeps working: an amendment of a plan whose first version was archived, a new
+  // conflict, an acknowledgement.
+  json::value v = dt::ParseJson(Line("us-1", 41.0, 37.0, 41.2, 37.0, t0_, t0_ + 1200));
+  v.as_object()["properties"].as_object()["note"] = "third version";
+  ClientResponse r =
+      d_.Request("PUT", "/v1/plans/us-1", us_, json::serialize(v), {{"If-Match", "\"2\""}});
+  EXPECT_EQ(r.status, 200) << Show(r);
+  std::string c4;
+  ASSERT_NO_FATAL_FAILURE(Cross(4, 44.0, &c4));
+  EXPECT_EQ(d_.Request("POST", "/v1/conflicts/" + c1_ + "/ack", ru_).status, 200);
+
+  // The record (GET /v1/audit) starts at the cut, which its checkpoint list proves.
+  r = d_.Request("GET", "/v1/audit?after=0&limit=5", jcc_);
+  ASSERT_EQ(r.status, 200) << Show(r);
+  const json::array entries = Arr(Json(r), "entries");
+  ASSERT_FALSE(entries.empty());
+  const int64_t cut = entries.front().at("seq").as_int64();
+  EXPECT_GT(cut, 1);
+  EXPECT_EQ(Arr(Json(r), "checkpoints").front().at("seq").as_int64(), cut);
+  dt::ProcessResult live = d_.Cli({"audit", "verify", "--data", d_.data_dir()});
+  EXPECT_EQ(live.code, 0) << live.err;
+  EXPECT_TRUE(Contains(live.out, "from the signed checkpoint at entry " + std::to_string(cut)))
+      << live.out;
+  dt::ProcessResult archived = d_.Cli({"audit", "verify", "--archive", file});
+  EXPECT_EQ(archived.code, 0) << archived.err;
+  // An export of the live record verifies from the cut too.
+  r = d_.Request("GET", "/v1/audit/export", jcc_);
+  ASSERT_EQ(r.status, 200);
+  dt::WriteFileText(d_.dir() / "export.jsonl", r.body);
+  EXPECT_EQ(d_.Cli({"audit", "verify", (d_.dir() / "export.jsonl").string()}).code, 0);
+
+  // A restart loads the store as it is now.
+  ASSERT_OK(d_.Restart());
+  EXPECT_EQ(d_.Request("GET", "/v1/conflicts/" + c1_, us_).status, 200);
+  EXPECT_EQ(d_.Request("GET", "/v1/conflicts/" + c4, us_).status, 200);
+  r = d_.Request("GET", "/v1/plans/us-1", us_);
+  EXPECT_EQ(r.status, 200) << Show(r);
+  EXPECT_EQ(r.header("ETag"), "\"3\"");
+  EXPECT_EQ(d_.Cli({"audit", "verify", "--data", d_.data_dir()}).code, 0);
+}
+
 }  // namespace
 }  // namespace deconflict::server

@@ -212,6 +212,17 @@ CREATE TABLE probes(
 );
 CREATE INDEX probes_by_victim ON probes(victim, prober, at_ms);
 )sql",
+    // 3 -> 4: archive cuts (deconflict admin archive).
+    R"sql(
+CREATE TABLE archive_markers(
+  id INTEGER PRIMARY KEY,
+  audit_seq INTEGER NOT NULL,
+  audit_hash TEXT NOT NULL,
+  before_ms INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL,
+  archive_sha256 TEXT NOT NULL
+);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSqliteSchemaVersion - 1);
 
@@ -238,6 +249,30 @@ constexpr int64_t kInfiniteFutureMs = std::numeric_limits<int64_t>::max() / 2;
   "state, last_error, created_ms"
 #define AUDIT_COLS "seq, at_ms, kind, parties, body_json, prev_hash, hash"
 #define CHECKPOINT_COLS "seq, hash, at_ms, public_key, signature"
+#define MARKER_COLS "id, audit_seq, audit_hash, before_ms, at_ms, archive_sha256"
+
+// What TakeArchive moves (store.h), as SQL: each predicate selects the rows, first streamed out,
+// then deleted by the same predicate (a subquery is evaluated before any row is deleted). ?1 is
+// the cut (integer ms).
+// Plan versions: superseded ones (except the version in force under a pending head) and every
+// version of a plan closed before the cut.
+#define ARCHIVE_PLANS                                                                         \
+  " FROM plans p JOIN plan_heads h ON h.party = p.party AND h.id = p.id "                     \
+  "WHERE p.created_ms < ?1 AND ((p.version < h.version AND NOT (h.status = 'pending' AND "    \
+  "p.version = (SELECT COALESCE(MAX(y.version), 0) FROM plans y WHERE y.party = p.party AND " \
+  "y.id = p.id AND y.status != 'pending'))) OR (h.status IN ('cancelled', 'rejected', "       \
+  "'completed') AND "                                                                         \
+  "(SELECT x.created_ms FROM plans x WHERE x.party = h.party AND x.id = h.id AND "            \
+  "x.version = h.version) < ?1))"
+#define ARCHIVE_CONFLICTS \
+  " FROM conflicts WHERE status IN ('resolved', 'expired') AND updated_ms < ?1"
+// Events before the cut but each recipient's newest and those a pending webhook job still needs.
+#define ARCHIVE_EVENTS                                                                      \
+  " FROM events e WHERE e.at_ms < ?1 AND "                                                  \
+  "e.seq < (SELECT MAX(x.seq) FROM events x WHERE x.recipient = e.recipient) AND "          \
+  "(e.recipient, e.seq) NOT IN (SELECT recipient, event_seq FROM webhook_jobs WHERE state " \
+  "= 'pending')"
+#define ARCHIVE_PAGES " FROM contact_pages WHERE state != 'pending' AND created_ms < ?1"
 
 // ---------------------------------------------------------------------------------------------
 // Errors.
@@ -1059,6 +1094,50 @@ class SqliteTxn final : public WriteTxn {
     return Done(s, s.Step(), "put checkpoint at seq " + std::to_string(c.seq));
   }
 
+  Result<ArchiveCounts> TakeArchive(TimePoint before, ArchiveSink& sink) override {
+    if (Status s = CheckOpen(); !s.ok()) return s;
+    ArchiveCounts n;
+    if (Status s = TakeAudit(before, sink, &n); !s.ok()) return s;
+    if (Status s = Stream<PlanRecord>(
+            "SELECT p.party, p.id, p.version, p.status, p.feature_json, "
+            "p.created_ms" ARCHIVE_PLANS " ORDER BY p.party, p.id, p.version",
+            before, ReadPlan, [&](auto& r) { return sink.Plan(r); }, &n.plans);
+        !s.ok()) {
+      return s;
+    }
+    if (Status s =
+            Delete("DELETE FROM plans WHERE rowid IN (SELECT p.rowid" ARCHIVE_PLANS ")", before);
+        !s.ok()) {
+      return s;
+    }
+    if (Status s = Delete("DELETE FROM plan_heads WHERE NOT EXISTS (SELECT 1 FROM plans p WHERE "
+                          "p.party = plan_heads.party AND p.id = plan_heads.id AND p.version = "
+                          "plan_heads.version)");
+        !s.ok()) {
+      return s;
+    }
+    if (Status s = TakeConflicts(before, sink, &n); !s.ok()) return s;
+    if (Status s = TakeEvents(before, sink, &n); !s.ok()) return s;
+    if (Status s = Stream<ContactPage>(
+            "SELECT " PAGE_COLS ARCHIVE_PAGES " ORDER BY id", before, ReadPage,
+            [&](auto& r) { return sink.Page(r); }, &n.pages);
+        !s.ok()) {
+      return s;
+    }
+    if (Status s = Delete("DELETE" ARCHIVE_PAGES, before); !s.ok()) return s;
+    return n;
+  }
+
+  Result<int64_t> PutArchiveMarker(const ArchiveMarker& m) override {
+    if (Status s = CheckOpen(); !s.ok()) return s;
+    ASSIGN_STMT_OR_RETURN(s, c_,
+                          "INSERT INTO archive_markers(audit_seq, audit_hash, before_ms, at_ms, "
+                          "archive_sha256) VALUES(?1, ?2, ?3, ?4, ?5)");
+    s.Bind(m.audit_seq, m.audit_hash, m.before, m.at, m.archive_sha256);
+    if (Status st = Done(s, s.Step(), "put archive marker"); !st.ok()) return st;
+    return sqlite3_last_insert_rowid(c_->db());
+  }
+
   Status Commit() override {
     if (Status s = CheckOpen(); !s.ok()) return s;
     if (Status s = c_->Exec("COMMIT", "commit"); !s.ok()) {
@@ -1114,6 +1193,141 @@ class SqliteTxn final : public WriteTxn {
   Status DoneOrAbort(const Stmt& s, int rc, std::string_view what) {
     if (rc == SQLITE_DONE) return Status::Ok();
     return Abort(s.Error(rc, what));
+  }
+
+  // TakeArchive's parts. Every failure aborts the transaction (a sink's status is returned as
+  // it is).
+  // Runs `sql` bound to `arg`, passing each row to `emit` and counting it in *count.
+  template <typename T, typename Arg, typename ReadFn, typename EmitFn>
+  Status Stream(const char* sql, const Arg& arg, ReadFn read, EmitFn emit, int64_t* count) {
+    Status failure;
+    {  // the statement is reset before a rollback
+      Result<Stmt> q = c_->Prepare(sql);
+      if (!q.ok()) return Abort(q.status());
+      q->Bind(arg);
+      int rc;
+      while ((rc = q->Step()) == SQLITE_ROW) {
+        T row = read(*q);
+        failure =
+            q->bad_value().empty() ? emit(row) : Status::Internal("archive: " + q->bad_value());
+        if (!failure.ok()) break;
+        ++*count;
+      }
+      if (failure.ok() && rc != SQLITE_DONE) failure = q->Error(rc, "archive: read");
+    }
+    if (!failure.ok()) (void)Abort(failure);
+    return failure;
+  }
+
+  template <typename... Args>
+  Status Delete(const char* sql, const Args&... args) {
+    Result<Stmt> d = c_->Prepare(sql);
+    if (!d.ok()) return Abort(d.status());
+    d->Bind(args...);
+    return DoneOrAbort(*d, d->Step(), "archive: delete");
+  }
+
+  // Reads one integer (`sql` bound to `args`) into *out.
+  template <typename... Args>
+  Status Scalar(const char* sql, int64_t* out, const Args&... args) {
+    Result<Stmt> q = c_->Prepare(sql);
+    if (!q.ok()) return Abort(q.status());
+    q->Bind(args...);
+    const int rc = q->Step();
+    if (rc != SQLITE_ROW) return Abort(q->Error(rc, "archive: read"));
+    *out = q->Int(0);
+    return Status::Ok();
+  }
+
+  // Audit entries and checkpoints up to the last checkpoint before the cut (S); S stays.
+  Status TakeAudit(TimePoint before, ArchiveSink& sink, ArchiveCounts* n) {
+    int64_t cut = 0, first = 0;
+    if (Status s =
+            Scalar("SELECT COALESCE(MAX(seq), 0) FROM checkpoints WHERE at_ms < ?1", &cut, before);
+        !s.ok()) {
+      return s;
+    }
+    if (Status s = Scalar("SELECT COALESCE(MIN(seq), 0) FROM audit", &first); !s.ok()) return s;
+    if (cut == 0 || cut <= first) return Status::Ok();
+    n->first_seq = first;
+    n->last_seq = cut;
+    const auto entry = [&](const AuditEntry& e) { return sink.Entry(e); };
+    const auto checkpoint = [&](const Checkpoint& c) { return sink.CheckpointRow(c); };
+    if (Status s =
+            Stream<AuditEntry>("SELECT " AUDIT_COLS " FROM audit WHERE seq <= ?1 ORDER BY seq", cut,
+                               ReadAudit, entry, &n->entries);
+        !s.ok()) {
+      return s;
+    }
+    if (Status s = Stream<Checkpoint>("SELECT " CHECKPOINT_COLS
+                                      " FROM checkpoints WHERE seq <= ?1 ORDER BY seq",
+                                      cut, ReadCheckpoint, checkpoint, &n->checkpoints);
+        !s.ok()) {
+      return s;
+    }
+    for (const char* sql :
+         {"DELETE FROM audit_party WHERE seq < ?1", "DELETE FROM checkpoints WHERE seq < ?1",
+          "DELETE FROM audit WHERE seq < ?1"}) {
+      if (Status s = Delete(sql, cut); !s.ok()) return s;
+    }
+    return Status::Ok();
+  }
+
+  Status TakeConflicts(TimePoint before, ArchiveSink& sink, ArchiveCounts* n) {
+    if (Status s = Stream<ConflictRecord>(
+            "SELECT " CONFLICT_COLS ARCHIVE_CONFLICTS " ORDER BY id", before, ReadConflict,
+            [&](auto& r) { return sink.Conflict(r); }, &n->conflicts);
+        !s.ok()) {
+      return s;
+    }
+    if (Status s = Stream<MessageRecord>(
+            "SELECT " MESSAGE_COLS
+            " FROM messages WHERE conflict_id IN (SELECT id" ARCHIVE_CONFLICTS
+            ") ORDER BY conflict_id, seq",
+            before, ReadMessage, [&](auto& r) { return sink.Message(r); }, &n->messages);
+        !s.ok()) {
+      return s;
+    }
+    if (Status s = Delete(
+            "DELETE FROM messages WHERE conflict_id IN (SELECT id" ARCHIVE_CONFLICTS ")", before);
+        !s.ok()) {
+      return s;
+    }
+    return Delete("DELETE" ARCHIVE_CONFLICTS, before);
+  }
+
+  Status TakeEvents(TimePoint before, ArchiveSink& sink, ArchiveCounts* n) {
+    if (Status s = Stream<EventRecord>(
+            "SELECT e.recipient, e.seq, e.type, e.data_json, e.at_ms" ARCHIVE_EVENTS
+            " ORDER BY e.recipient, e.seq",
+            before, ReadEvent, [&](auto& r) { return sink.Event(r); }, &n->events);
+        !s.ok()) {
+      return s;
+    }
+    if (Status s = Stream<ReceiptRecord>(
+            "SELECT " RECEIPT_COLS " FROM receipts WHERE (recipient, event_seq) IN (SELECT "
+            "e.recipient, e.seq" ARCHIVE_EVENTS ") ORDER BY recipient, event_seq, channel, kind",
+            before, ReadReceipt, [&](auto& r) { return sink.Receipt(r); }, &n->receipts);
+        !s.ok()) {
+      return s;
+    }
+    if (Status s = Stream<WebhookJob>(
+            "SELECT " JOB_COLS " FROM webhook_jobs WHERE state != 'pending' AND (recipient, "
+            "event_seq) IN (SELECT e.recipient, e.seq" ARCHIVE_EVENTS
+            ") ORDER BY webhook_id, recipient, event_seq",
+            before, ReadJob, [&](auto& r) { return sink.Job(r); }, &n->jobs);
+        !s.ok()) {
+      return s;
+    }
+    for (const char* sql :
+         {"DELETE FROM receipts WHERE (recipient, event_seq) IN (SELECT e.recipient, "
+          "e.seq" ARCHIVE_EVENTS ")",
+          "DELETE FROM webhook_jobs WHERE state != 'pending' AND (recipient, event_seq) IN "
+          "(SELECT e.recipient, e.seq" ARCHIVE_EVENTS ")",
+          "DELETE FROM events WHERE rowid IN (SELECT e.rowid" ARCHIVE_EVENTS ")"}) {
+      if (Status s = Delete(sql, before); !s.ok()) return s;
+    }
+    return Status::Ok();
   }
 
   Connection* c_;
@@ -1507,6 +1721,22 @@ class SqliteStore final : public Store {
     ReadPool::Lease c = readers_->Acquire();
     ASSIGN_STMT_OR_RETURN(s, c, "SELECT " CHECKPOINT_COLS " FROM checkpoints ORDER BY seq");
     return CollectRows<Checkpoint>(s, ReadCheckpoint, "list checkpoints");
+  }
+
+  Result<std::vector<ArchiveMarker>> ListArchiveMarkers() override {
+    ReadPool::Lease c = readers_->Acquire();
+    ASSIGN_STMT_OR_RETURN(s, c, "SELECT " MARKER_COLS " FROM archive_markers ORDER BY id");
+    return CollectRows<ArchiveMarker>(
+        s,
+        [](const Stmt& r) {
+          return ArchiveMarker{.id = r.Int(0),
+                               .audit_seq = r.Int(1),
+                               .audit_hash = r.Text(2),
+                               .before = r.Time(3),
+                               .at = r.Time(4),
+                               .archive_sha256 = r.Text(5)};
+        },
+        "list archive markers");
   }
 
  private:

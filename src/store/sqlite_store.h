@@ -24,7 +24,7 @@
 namespace deconflict::store {
 
 // The schema version this build writes, kept in PRAGMA user_version.
-inline constexpr int kSqliteSchemaVersion = 3;  // 2: contact_pages; 3: probes
+inline constexpr int kSqliteSchemaVersion = 4;  // 2: contact_pages; 3: probes; 4: archives
 
 struct SqliteOptions {
   // Correctness.

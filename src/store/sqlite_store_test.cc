@@ -221,8 +221,8 @@ std::unique_ptr<Store> OpenOlderStore(const TempDir& tmp, int version,
 
 TEST(SqliteStoreTest, AVersionOneStoreIsUpgradedKeepingItsData) {
   TempDir tmp;
-  // Version 1: before contact pages and probes.
-  std::unique_ptr<Store> s = OpenOlderStore(tmp, 1, {"contact_pages", "probes"});
+  // Version 1: before contact pages, probes and archive markers.
+  std::unique_ptr<Store> s = OpenOlderStore(tmp, 1, {"contact_pages", "probes", "archive_markers"});
   ASSERT_NE(s, nullptr);
   EXPECT_TRUE(s->GetParty(PartyId("alpha"))->has_value());
   EXPECT_EQ(s->LastAudit()->value().seq, 1);
@@ -239,7 +239,7 @@ TEST(SqliteStoreTest, AVersionOneStoreIsUpgradedKeepingItsData) {
 
 TEST(SqliteStoreTest, AVersionTwoStoreGetsTheProbesTable) {
   TempDir tmp;
-  std::unique_ptr<Store> s = OpenOlderStore(tmp, 2, {"probes"});
+  std::unique_ptr<Store> s = OpenOlderStore(tmp, 2, {"probes", "archive_markers"});
   ASSERT_NE(s, nullptr);
   EXPECT_TRUE(s->GetParty(PartyId("alpha"))->has_value());
   auto txn = s->Begin();
@@ -250,6 +250,19 @@ TEST(SqliteStoreTest, AVersionTwoStoreGetsTheProbesTable) {
           .ok());
   ASSERT_TRUE((*txn)->Commit().ok());
   EXPECT_EQ(s->ProbeCounts(PartyId("alpha"), TimePoint::InfinitePast())->size(), 1u);
+  RawDb raw(tmp.path());
+  EXPECT_EQ(raw.Text("PRAGMA user_version"), std::to_string(kSqliteSchemaVersion));
+}
+
+TEST(SqliteStoreTest, AVersionThreeStoreGetsTheArchiveMarkersTable) {
+  TempDir tmp;
+  std::unique_ptr<Store> s = OpenOlderStore(tmp, 3, {"archive_markers"});
+  ASSERT_NE(s, nullptr);
+  auto txn = s->Begin();
+  ASSERT_TRUE(txn.ok());
+  ASSERT_TRUE((*txn)->PutArchiveMarker({.audit_seq = 1, .archive_sha256 = "ab"}).ok());
+  ASSERT_TRUE((*txn)->Commit().ok());
+  EXPECT_EQ(s->ListArchiveMarkers()->size(), 1u);
   RawDb raw(tmp.path());
   EXPECT_EQ(raw.Text("PRAGMA user_version"), std::to_string(kSqliteSchemaVersion));
 }

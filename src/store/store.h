@@ -208,6 +208,62 @@ struct ProbeCount {
   int64_t recent = 0;  // at or after the `since` of ProbeCounts
 };
 
+// ----- Archiving (`deconflict admin archive`, docs/operations.md).
+//
+// WriteTxn::TakeArchive moves closed history older than a date out of the live store. What is
+// closed (every backend, checked by store_conformance.h); "older" means strictly before `before`:
+//  - audit: with S the greatest checkpoint whose `at` is before `before`, every live entry up to
+//    and including S and every checkpoint up to S. Entries and checkpoints before S are deleted;
+//    entry S and its checkpoint stay as the live log's anchor (record::VerifyChain proves the live
+//    log from it). Nothing if there is no such checkpoint or S is already the first live entry.
+//  - plans: a version created before `before` that is not its plan's newest version, except that
+//    when the newest is pending, the newest version that is not pending stays (the version in
+//    force: channel Load and approvals read it); and every version of a plan whose newest version
+//    is closed (cancelled, rejected or completed) and was created before `before` (the plan then
+//    leaves the store: ListPlans no longer names it).
+//  - conflicts resolved or expired and last updated before `before`, with their messages.
+//  - events at before `before`, except each recipient's newest event (it carries the stream's seq
+//    forward) and events with a pending webhook job; with their receipts and their finished
+//    (delivered or failed) webhook jobs.
+//  - contact pages delivered or failed and created before `before`.
+// Never anything live: open or acknowledged conflicts, the current and in-force versions of
+// active and pending plans, pending deliveries, parties, tokens, contacts, webhooks, probes.
+
+// The receiver of what TakeArchive moves, row by row, in this order: audit entries (ascending
+// seq), checkpoints (ascending seq), plans (by party, id, version), conflicts (by id), messages
+// (by conflict, seq), events (by recipient, seq), receipts, webhook jobs, contact pages (by id).
+// A non-OK status from a call stops TakeArchive, which returns it and aborts the transaction.
+class ArchiveSink {
+ public:
+  virtual ~ArchiveSink() = default;
+  virtual Status Entry(const AuditEntry& e) = 0;
+  virtual Status CheckpointRow(const Checkpoint& c) = 0;
+  virtual Status Plan(const PlanRecord& p) = 0;
+  virtual Status Conflict(const ConflictRecord& c) = 0;
+  virtual Status Message(const MessageRecord& m) = 0;
+  virtual Status Event(const EventRecord& e) = 0;
+  virtual Status Receipt(const ReceiptRecord& r) = 0;
+  virtual Status Job(const WebhookJob& j) = 0;
+  virtual Status Page(const ContactPage& p) = 0;
+};
+
+// What one TakeArchive moved (entries and checkpoints include the anchor S, which stays live).
+struct ArchiveCounts {
+  int64_t first_seq = 0, last_seq = 0;  // audit entries first_seq..last_seq (0, 0: none)
+  int64_t entries = 0, checkpoints = 0, plans = 0, conflicts = 0, messages = 0, events = 0,
+          receipts = 0, jobs = 0, pages = 0;
+};
+
+// One archive cut, kept in the live store (WriteTxn::PutArchiveMarker, Store::ListArchiveMarkers).
+struct ArchiveMarker {
+  int64_t id = 0;              // assigned by PutArchiveMarker: 1, 2, ...
+  int64_t audit_seq = 0;       // the live log starts at this entry (0: nothing archived yet)
+  std::string audit_hash;      // its hash (hex), as signed by the checkpoint at it
+  TimePoint before;            // the cut: closed history before this instant was moved
+  TimePoint at;                // when the archive was made
+  std::string archive_sha256;  // hex SHA-256 of the archive file, as written
+};
+
 struct ConflictFilter {
   PartyId party;       // empty = any; else party_a or party_b equals it
   PartyId plan_party;  // both set: conflicts involving that plan
@@ -257,6 +313,11 @@ class WriteTxn {
   virtual Status PutProbe(const ProbeRecord& p) = 0;
   // Inserts. AlreadyExists if a checkpoint at c.seq exists; NotFound if there is no entry c.seq.
   virtual Status PutCheckpoint(const Checkpoint& c) = 0;
+  // Streams the closed history older than `before` (see ArchiveSink above) to `sink` and deletes
+  // it, in this transaction: nothing is deleted unless Commit succeeds. Returns what was moved.
+  virtual Result<ArchiveCounts> TakeArchive(TimePoint before, ArchiveSink& sink) = 0;
+  // Inserts an archive marker; returns its id.
+  virtual Result<int64_t> PutArchiveMarker(const ArchiveMarker& m) = 0;
   // Makes every write durable. After Commit the transaction is finished: further calls, and a
   // second Commit, fail with FailedPrecondition. Unavailable (nothing written) if the commit fails.
   virtual Status Commit() = 0;
@@ -323,7 +384,8 @@ class Store {
   // Per (victim, prober): the probes in all and those at or after `since`. An empty victim = every
   // victim. Ordered by victim, then prober; pairs without a probe are absent.
   virtual Result<std::vector<ProbeCount>> ProbeCounts(const PartyId& victim, TimePoint since) = 0;
-  virtual Result<std::vector<Checkpoint>> ListCheckpoints() = 0;  // ascending seq
+  virtual Result<std::vector<Checkpoint>> ListCheckpoints() = 0;        // ascending seq
+  virtual Result<std::vector<ArchiveMarker>> ListArchiveMarkers() = 0;  // ascending id
 };
 
 }  // namespace deconflict::store

@@ -1300,5 +1300,258 @@ TEST_P(StoreConformanceTest, ReopenKeepsEverything) {
   ASSERT_OK(txn->Commit());
 }
 
+// ----- Archiving (store.h: what TakeArchive moves).
+
+// Keeps what TakeArchive streams; fails with IoError at the `fail_at`-th row when set.
+class RecordingSink final : public ArchiveSink {
+ public:
+  Status Entry(const AuditEntry& e) override { return Keep(&entries, e); }
+  Status CheckpointRow(const Checkpoint& c) override { return Keep(&checkpoints, c); }
+  Status Plan(const PlanRecord& p) override { return Keep(&plans, p); }
+  Status Conflict(const ConflictRecord& c) override { return Keep(&conflicts, c); }
+  Status Message(const MessageRecord& m) override { return Keep(&messages, m); }
+  Status Event(const EventRecord& e) override { return Keep(&events, e); }
+  Status Receipt(const ReceiptRecord& r) override { return Keep(&receipts, r); }
+  Status Job(const WebhookJob& j) override { return Keep(&jobs, j); }
+  Status Page(const ContactPage& p) override { return Keep(&pages, p); }
+
+  int fail_at = 0;
+  std::vector<AuditEntry> entries;
+  std::vector<Checkpoint> checkpoints;
+  std::vector<PlanRecord> plans;
+  std::vector<ConflictRecord> conflicts;
+  std::vector<MessageRecord> messages;
+  std::vector<EventRecord> events;
+  std::vector<ReceiptRecord> receipts;
+  std::vector<WebhookJob> jobs;
+  std::vector<ContactPage> pages;
+
+ private:
+  template <typename T>
+  Status Keep(std::vector<T>* v, const T& row) {
+    if (++rows_ == fail_at) return Status::IoError("disk full");
+    v->push_back(row);
+    return Status::Ok();
+  }
+  int rows_ = 0;
+};
+
+constexpr int64_t kCutMs = 10000;  // the archives' `before` in the tests below
+
+PlanRecord PlanAt(const std::string& party, const std::string& id, int64_t version,
+                  PlanStatus status, int64_t created_ms) {
+  PlanRecord p = Plan(party, id, version, status);
+  p.created = Ms(created_ms);
+  return p;
+}
+
+// Live and closed history on both sides of kCutMs; audit entries 1..10 with checkpoints at 4
+// (before the cut) and 8 (after it).
+void AddHistory(Store* s, const record::KeyPair& key) {
+  ASSERT_OK_AND_ASSIGN(auto txn, s->Begin());
+  const auto plan = [&](const char* party, const char* id, int64_t v, PlanStatus st, int64_t ms) {
+    ASSERT_OK(txn->PutPlan(PlanAt(party, id, v, st, ms)));
+  };
+  plan("alpha", "a", 1, PlanStatus::kActive, 100);  // superseded: moved
+  plan("alpha", "a", 2, PlanStatus::kActive, 200);  // superseded: moved
+  plan("alpha", "a", 3, PlanStatus::kActive, 300);  // current: stays
+  plan("alpha", "c", 1, PlanStatus::kActive, 100);  // cancelled before the cut: all moved
+  plan("alpha", "c", 2, PlanStatus::kCancelled, 200);
+  plan("bravo", "p", 1, PlanStatus::kActive, 100);          // in force under a pending head: stays
+  plan("bravo", "p", 2, PlanStatus::kPending, 200);         // superseded pending: moved
+  plan("bravo", "p", 3, PlanStatus::kPending, 300);         // current: stays
+  plan("bravo", "late", 1, PlanStatus::kActive, 100);       // superseded: moved
+  plan("bravo", "late", 2, PlanStatus::kCancelled, 20000);  // closed after the cut: stays
+  plan("charlie", "r", 1, PlanStatus::kRejected, 100);      // rejected before the cut: moved
+  ConflictRecord resolved =
+      Conflict("c-res", "alpha", "a", "bravo", "p", 0, ConflictStatus::kResolved);
+  ConflictRecord late = Conflict("c-late", "alpha", "a", "bravo", "p", 0, ConflictStatus::kExpired);
+  late.updated = Ms(20000);
+  for (const ConflictRecord& c :
+       {resolved, late, Conflict("c-open", "alpha", "a", "bravo", "p", 0),
+        Conflict("c-ack", "alpha", "a", "bravo", "p", 0, ConflictStatus::kAcknowledged)}) {
+    ASSERT_OK(txn->PutConflict(c));
+    ASSERT_OK(txn->AppendMessage({.conflict_id = c.id, .party = PartyId("alpha"), .at = Ms(50)}));
+  }
+  for (int64_t at : {100, 200, 300, 20000}) {
+    ASSERT_OK(txn->AppendEvent({.recipient = PartyId("alpha"), .at = Ms(at)}));
+  }
+  for (int64_t at : {100, 200})
+    ASSERT_OK(txn->AppendEvent({.recipient = PartyId("bravo"), .at = Ms(at)}));
+  ASSERT_OK_AND_ASSIGN(int64_t hook,
+                       txn->PutWebhook({.party = PartyId("alpha"), .url = "http://x"}));
+  const auto job = [&](int64_t seq, DeliveryState st) {
+    ASSERT_OK(txn->PutWebhookJob(
+        {.webhook_id = hook, .recipient = PartyId("alpha"), .event_seq = seq, .state = st}));
+  };
+  job(1, DeliveryState::kPending);    // event 1 stays for it
+  job(2, DeliveryState::kDelivered);  // moved with event 2
+  for (int64_t seq : {2, 4}) {
+    ASSERT_OK(
+        txn->PutReceipt(Receipt("alpha", seq, ReceiptChannel::kSse, ReceiptKind::kDelivered)));
+  }
+  for (auto [state, created] :
+       {std::pair{DeliveryState::kDelivered, 100}, std::pair{DeliveryState::kPending, 100},
+        std::pair{DeliveryState::kFailed, 20000}}) {
+    ASSERT_OK(txn->PutContactPage({.party = PartyId("alpha"),
+                                   .url = "https://pager",
+                                   .conflict = ConflictId("c-res"),
+                                   .state = state,
+                                   .created = Ms(created)}));
+  }
+  for (int i = 1; i <= 10; ++i) {
+    ASSERT_OK_AND_ASSIGN(AuditEntry e, txn->AppendAudit(Audit("k", {"alpha"}, "{}", 100 * i)));
+    if (i == 4 || i == 8) {
+      ASSERT_OK(
+          txn->PutCheckpoint(record::MakeCheckpoint(key, e.seq, e.hash, Ms(i == 4 ? 500 : 20000))));
+    }
+  }
+  ASSERT_OK(txn->Commit());
+}
+
+std::vector<std::string> PlanKeys(const std::vector<PlanRecord>& plans) {
+  return Keys(plans, [](const PlanRecord& p) {
+    return p.party.value() + "/" + p.id.value() + "/" + std::to_string(p.version);
+  });
+}
+
+TEST_P(StoreConformanceTest, ArchiveMovesClosedHistoryOnly) {
+  AddParties(store_.get());
+  record::KeyPair key = record::GenerateKeyPair();
+  AddHistory(store_.get(), key);
+  RecordingSink sink;
+  {
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(ArchiveCounts n, txn->TakeArchive(Ms(kCutMs), sink));
+    EXPECT_EQ(n.first_seq, 1);
+    EXPECT_EQ(n.last_seq, 4);
+    EXPECT_EQ(n.entries, 4);
+    EXPECT_EQ(n.plans, 7);
+    EXPECT_EQ(n.events, 3);
+    ASSERT_OK(txn->Commit());
+  }
+  EXPECT_EQ(Seqs(sink.entries), (Seq{1, 2, 3, 4}));
+  ASSERT_EQ(sink.checkpoints.size(), 1u);
+  EXPECT_EQ(sink.checkpoints[0].seq, 4);
+  EXPECT_EQ(PlanKeys(sink.plans), (Names{"alpha/a/1", "alpha/a/2", "alpha/c/1", "alpha/c/2",
+                                         "bravo/late/1", "bravo/p/2", "charlie/r/1"}));
+  EXPECT_EQ(Keys(sink.conflicts, [](const ConflictRecord& c) { return c.id; }), (Names{"c-res"}));
+  ASSERT_EQ(sink.messages.size(), 1u);
+  EXPECT_EQ(sink.messages[0].conflict_id, ConflictId("c-res"));
+  EXPECT_EQ(Keys(sink.events,
+                 [](const EventRecord& e) { return e.recipient.value() + std::to_string(e.seq); }),
+            (Names{"alpha2", "alpha3", "bravo1"}));
+  ASSERT_EQ(sink.receipts.size(), 1u);
+  EXPECT_EQ(sink.receipts[0].event_seq, 2);
+  ASSERT_EQ(sink.jobs.size(), 1u);
+  EXPECT_EQ(sink.jobs[0].state, DeliveryState::kDelivered);
+  ASSERT_EQ(sink.pages.size(), 1u);
+  EXPECT_EQ(sink.pages[0].state, DeliveryState::kDelivered);
+
+  // What stays: every live thing, the anchor entry 4 and its checkpoint.
+  EXPECT_EQ(PlanKeys(*store_->ListPlans(PartyId(), std::nullopt)),
+            (Names{"alpha/a/3", "bravo/late/2", "bravo/p/3"}));
+  EXPECT_EQ(PlanKeys(*store_->PlanHistory(PartyId("bravo"), PlanId("p"))),
+            (Names{"bravo/p/1", "bravo/p/3"}));
+  EXPECT_FALSE(store_->GetPlan(PartyId("alpha"), PlanId("c"))->has_value());
+  EXPECT_EQ(store_->ListConflicts({})->size(), 3u);
+  EXPECT_FALSE(store_->GetConflict(ConflictId("c-res"))->has_value());
+  EXPECT_EQ(store_->ListMessages(ConflictId("c-late"))->size(), 1u);
+  EXPECT_EQ(Seqs(*store_->EventsAfter(PartyId("alpha"), 0, 0)), (Seq{1, 4}));
+  EXPECT_EQ(Seqs(*store_->EventsAfter(PartyId("bravo"), 0, 0)), (Seq{2}));
+  EXPECT_EQ(store_->ListReceipts(PartyId("alpha"), 0)->size(), 1u);
+  EXPECT_EQ(store_->DueWebhookJobs(TimePoint::InfiniteFuture(), 0)->size(), 1u);
+  EXPECT_EQ(store_->ListContactPages(PartyId())->size(), 2u);
+  ASSERT_OK_AND_ASSIGN(std::vector<AuditEntry> live, store_->AuditAfter(0, 0));
+  EXPECT_EQ(live.front().seq, 4);
+  EXPECT_EQ(store_->AuditAfter(0, 0, PartyId("alpha"))->front().seq, 4);
+  ASSERT_OK_AND_ASSIGN(std::vector<Checkpoint> cps, store_->ListCheckpoints());
+  record::ChainReport r = record::VerifyChain(live, cps, key.public_key_hex);
+  EXPECT_TRUE(r.ok()) << r.problems[0];
+  EXPECT_EQ(r.anchor_seq, 4);
+  // The archived part verifies on its own, from genesis.
+  EXPECT_TRUE(record::VerifyChain(sink.entries, sink.checkpoints, key.public_key_hex).ok());
+
+  // Numbering goes on where it was.
+  ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+  EXPECT_EQ(txn->AppendEvent({.recipient = PartyId("bravo")})->seq, 3);
+  EXPECT_EQ(txn->AppendAudit(Audit("k", {}))->seq, 11);
+  ASSERT_OK(txn->Commit());
+}
+
+TEST_P(StoreConformanceTest, ArchiveTwiceStartsAtTheCutAndMarkersRoundTrip) {
+  AddParties(store_.get());
+  record::KeyPair key = record::GenerateKeyPair();
+  AddHistory(store_.get(), key);
+  {
+    RecordingSink sink;
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->TakeArchive(Ms(kCutMs), sink));
+    ASSERT_OK_AND_ASSIGN(int64_t id, txn->PutArchiveMarker({.audit_seq = 4,
+                                                            .audit_hash = sink.entries.back().hash,
+                                                            .before = Ms(kCutMs),
+                                                            .at = Ms(kCutMs + 1),
+                                                            .archive_sha256 = "ab"}));
+    EXPECT_EQ(id, 1);
+    ASSERT_OK(txn->Commit());
+  }
+  {  // Nothing more before the same date.
+    RecordingSink sink;
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK_AND_ASSIGN(ArchiveCounts n, txn->TakeArchive(Ms(kCutMs), sink));
+    EXPECT_EQ(n.entries + n.plans + n.conflicts + n.events + n.pages, 0);
+  }
+  RecordingSink sink;
+  ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+  ASSERT_OK_AND_ASSIGN(ArchiveCounts n, txn->TakeArchive(Ms(30000), sink));
+  // The second archive starts at the first one's cut (entry 4 and its checkpoint, again).
+  EXPECT_EQ(n.first_seq, 4);
+  EXPECT_EQ(n.last_seq, 8);
+  EXPECT_EQ(Seqs(sink.entries), (Seq{4, 5, 6, 7, 8}));
+  EXPECT_EQ(sink.checkpoints.size(), 2u);
+  record::ChainReport r = record::VerifyChain(sink.entries, sink.checkpoints, key.public_key_hex);
+  EXPECT_TRUE(r.ok()) << r.problems[0];
+  EXPECT_EQ(r.anchor_seq, 4);
+  EXPECT_EQ(PlanKeys(sink.plans), (Names{"bravo/late/2"}));
+  EXPECT_EQ(Keys(sink.conflicts, [](const ConflictRecord& c) { return c.id; }), (Names{"c-late"}));
+  ASSERT_OK(txn->PutArchiveMarker({.audit_seq = 8, .before = Ms(30000), .archive_sha256 = "cd"}));
+  ASSERT_OK(txn->Commit());
+  ASSERT_OK_AND_ASSIGN(std::vector<ArchiveMarker> markers, store_->ListArchiveMarkers());
+  ASSERT_EQ(markers.size(), 2u);
+  EXPECT_EQ(markers[0].audit_seq, 4);
+  EXPECT_EQ(markers[0].audit_hash, sink.entries.front().hash);
+  EXPECT_EQ(markers[0].before, Ms(kCutMs));
+  EXPECT_EQ(markers[0].at, Ms(kCutMs + 1));
+  EXPECT_EQ(markers[0].archive_sha256, "ab");
+  EXPECT_EQ(markers[1].id, 2);
+  EXPECT_EQ(store_->AuditAfter(0, 0)->front().seq, 8);
+  // Live conflicts and current plans are still there.
+  EXPECT_EQ(store_->ListConflicts({})->size(), 2u);
+  EXPECT_EQ(store_->ListPlans(PartyId(), std::nullopt)->size(), 2u);
+}
+
+TEST_P(StoreConformanceTest, ArchiveIsUndoneWithItsTransaction) {
+  AddParties(store_.get());
+  record::KeyPair key = record::GenerateKeyPair();
+  AddHistory(store_.get(), key);
+  {  // Not committed.
+    RecordingSink sink;
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    ASSERT_OK(txn->TakeArchive(Ms(kCutMs), sink));
+  }
+  {  // The sink fails: its status comes back and the transaction is aborted.
+    RecordingSink sink;
+    sink.fail_at = 6;
+    ASSERT_OK_AND_ASSIGN(auto txn, store_->Begin());
+    EXPECT_CODE(txn->TakeArchive(Ms(kCutMs), sink), kIoError);
+    EXPECT_FALSE(txn->Commit().ok());
+  }
+  EXPECT_EQ(store_->AuditAfter(0, 0)->front().seq, 1);
+  EXPECT_EQ(store_->PlanHistory(PartyId("alpha"), PlanId("a"))->size(), 3u);
+  EXPECT_TRUE(store_->GetConflict(ConflictId("c-res"))->has_value());
+  EXPECT_EQ(store_->ListCheckpoints()->size(), 2u);
+  EXPECT_TRUE(store_->ListArchiveMarkers()->empty());
+}
+
 }  // namespace
 }  // namespace deconflict::store

@@ -6,6 +6,9 @@
 //   deconflict_bench --workload all-100k --runs 5      # T2: every conflict among 100,000 plans
 //   deconflict_bench --workload memory                 # T3: bytes per indexed plan
 //   deconflict_bench --workload all                    # all three, in that order
+//   deconflict_bench --workload plans-file --all-plans 100000 --out plans-100k.geojson
+//                                                      # the scenario as a plans file, for
+//                                                      # timing the whole `deconflict check`
 //
 // Scenarios: testing::GenerateScenario with its defaults (8 parties, 24 h horizon, the default
 // mix of ground movements, flight routes, flight volumes, sites and zones, printed); the
@@ -71,6 +74,7 @@ struct Flags {
   int threads = 2;              // all-100k: DetectAll workers of the index
   bool brute_full = false;      // all-100k: also run the brute force on all plans (slow)
   int legs = 50;                // check-33k: legs of each new movement
+  std::string out;              // plans-file: where to write the GeoJSON
 };
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -586,6 +590,21 @@ void MemoryWorkload(const Flags& f) {
   std::fflush(stdout);
 }
 
+// The --all-plans scenario (same seed and density as all-100k) written as a plans file.
+void PlansFileWorkload(const Flags& f) {
+  const testing::ScenarioOptions o = ScenarioFor(f.all_plans, f.seed);
+  std::printf("plans-file: %s\n  -> %s\n", Describe(o).c_str(), f.out.c_str());
+  const std::string text = testing::PlansGeoJson(Generate(o));
+  std::ofstream file(f.out, std::ios::binary);
+  file << text;
+  file.close();
+  if (!file) {
+    std::fprintf(stderr, "deconflict_bench: cannot write %s\n", f.out.c_str());
+    std::exit(1);
+  }
+  std::printf("  %zu bytes\n", text.size());
+}
+
 }  // namespace
 }  // namespace deconflict
 
@@ -594,8 +613,8 @@ int main(int argc, char** argv) {
   using deconflict::Flags;
   Flags f;
   CLI::App app{"deconflict_bench: named workloads, the index beside its brute-force twin"};
-  app.add_option("--workload", f.workload, "check-33k | all-100k | memory | all")
-      ->check(CLI::IsMember({"check-33k", "all-100k", "memory", "all"}));
+  app.add_option("--workload", f.workload, "check-33k | all-100k | memory | all | plans-file")
+      ->check(CLI::IsMember({"check-33k", "all-100k", "memory", "all", "plans-file"}));
   app.add_option("--runs", f.runs, "repetitions of each timed phase (medians are reported)")
       ->check(CLI::PositiveNumber);
   app.add_option("--brute-runs", f.brute_runs,
@@ -616,6 +635,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--threads", f.threads, "all-100k: DetectAll workers of the index")
       ->check(CLI::PositiveNumber);
+  app.add_option("--out", f.out, "plans-file: the GeoJSON file to write (--all-plans plans)");
   app.add_flag("--brute-full", f.brute_full, "all-100k: brute force on the full set too (slow)");
   CLI11_PARSE(app, argc, argv);
   if (app.count("--brute-runs") == 0 || f.brute_runs > f.runs) f.brute_runs = f.runs;
@@ -624,5 +644,12 @@ int main(int argc, char** argv) {
   if (f.workload == "memory" || f.workload == "all") deconflict::MemoryWorkload(f);
   if (f.workload == "check-33k" || f.workload == "all") deconflict::CheckWorkload(f);
   if (f.workload == "all-100k" || f.workload == "all") deconflict::AllWorkload(f);
+  if (f.workload == "plans-file") {
+    if (f.out.empty()) {
+      std::fprintf(stderr, "deconflict_bench: --workload plans-file needs --out FILE\n");
+      return 2;
+    }
+    deconflict::PlansFileWorkload(f);
+  }
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <GeographicLib/Geodesic.hpp>
 #include <GeographicLib/Gnomonic.hpp>
 #include <algorithm>
+#include <boost/json/monotonic_resource.hpp>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -803,7 +804,9 @@ void WarnSwapped(const std::vector<PositionRef>& refs, std::vector<Issue>* warni
 }  // namespace
 
 Result<PlanSet> ParsePlans(std::string_view geojson_text) {
-  json::value doc;
+  // The tree lives only in this function: one arena, no malloc per node, freed at once.
+  json::monotonic_resource arena;
+  json::value doc(&arena);
   if (std::optional<Issue> bad = deconflict::json::Parse(geojson_text, &doc)) {
     return Status::Invalid({*bad});
   }

@@ -11,8 +11,10 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <optional>
+#include <ranges>
 #include <tuple>
 #include <unordered_map>
 
@@ -50,6 +52,26 @@ std::string Sub(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 std::string At(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
+
+// A JSON path made only when an issue names it: `base`, then "[index]" unless index < 0. Valid
+// input (millions of positions and timestamps in a large file) then builds no path strings.
+struct LazyPath {
+  LazyPath(const std::string& b, std::ptrdiff_t i = -1) : base(b), index(i) {}  // NOLINT
+  std::string str() const { return index < 0 ? base : At(base, static_cast<size_t>(index)); }
+  const std::string& base;
+  std::ptrdiff_t index;
+};
+
+// An upper bound of the geodesic distance between two points on the WGS84 ellipsoid whose ECEF
+// chord (straight line) is `chord_m` long. Below kChordBoundMaxM the geodesic is at most about
+// 0.1 % longer than its chord (an arc of curvature radius R >= 6,335 km, the ellipsoid's smallest:
+// 2R asin(c / 2R) / c - 1 < 0.11 % for c <= 1,000 km); the bound allows 1 %. A bound at or below a
+// threshold proves the exact distance is too, without computing it; otherwise compute it.
+// Beyond kChordBoundMaxM: infinity.
+constexpr double kChordBoundMaxM = 1'000'000;
+double GeodesicUpperBound(double chord_m) {
+  return chord_m < kChordBoundMaxM ? chord_m * 1.01 : std::numeric_limits<double>::infinity();
+}
 std::string Km(double m) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.0f km", m / 1000);
@@ -67,12 +89,14 @@ constexpr Range kAltitudeRange{kMinAltitudeM, kMaxAltitudeM};
 struct Position {
   geo::LatLng ll;
   std::optional<double> alt_m;
+  geo::Vec3 ecef;  // of ll, on the ellipsoid: for the cheap distance bounds
 };
 
 // Where a valid position was read, for the file-level swapped-lat/lon check:
 // geometry.coordinates, then [ring] if ring >= 0, then [vertex] if vertex >= 0.
 struct PositionRef {
   geo::LatLng ll;
+  geo::Vec3 ecef;
   size_t feature;
   int ring, vertex;
 };
@@ -254,11 +278,18 @@ class FeatureParser {
 
   std::optional<double> Number(std::string_view key, Range range, std::optional<double> fallback) {
     const json::value* v = Prop(key);
-    const std::string path = Sub(props_path_, key);
     if (v == nullptr) {
-      if (!fallback) Error(path, Missing());
+      if (!fallback) Error(Sub(props_path_, key), Missing());
       return fallback;
     }
+    if (v->is_number()) {  // the common case: no message is built
+      const double x = v->to_number<double>();
+      if (std::isfinite(x) && x >= range.min && !(range.min_exclusive && x == range.min) &&
+          x <= range.max) {
+        return x;
+      }
+    }
+    const std::string path = Sub(props_path_, key);
     const std::string min_text = (range.min_exclusive ? "> " : ">= ") + FormatNumber(range.min);
     if (!v->is_number()) {
       Error(path, "expected a number " + min_text + " and <= " + FormatNumber(range.max) +
@@ -279,15 +310,16 @@ class FeatureParser {
     return std::nullopt;
   }
 
-  std::optional<TimePoint> ParseTime(const json::value& v, const std::string& path) {
+  std::optional<TimePoint> ParseTime(const json::value& v, const LazyPath& path) {
     if (!v.is_string()) {
-      Error(path, "expected an RFC 3339 timestamp string such as \"2022-10-08T09:30:00Z\", got " +
-                      Describe(v));
+      Error(path.str(),
+            "expected an RFC 3339 timestamp string such as \"2022-10-08T09:30:00Z\", got " +
+                Describe(v));
       return std::nullopt;
     }
     Result<TimePoint> t = ParseRfc3339(v.get_string());
     if (!t.ok()) {
-      Error(path, t.status().message() + ", got " + Describe(v));
+      Error(path.str(), t.status().message() + ", got " + Describe(v));
       return std::nullopt;
     }
     return *t;
@@ -299,30 +331,31 @@ class FeatureParser {
       if (!fallback) Error(Sub(props_path_, key), Missing());
       return fallback;
     }
-    return ParseTime(*v, Sub(props_path_, key));
+    const std::string path = Sub(props_path_, key);
+    return ParseTime(*v, path);
   }
 
   std::optional<PlanKind> Kind() {
     const json::value* v = Prop("kind");
-    const std::string path = Sub(props_path_, "kind");
     if (v == nullptr) {
-      Error(path, std::string("missing (expected one of ") + kKindList + ")");
+      Error(Sub(props_path_, "kind"), std::string("missing (expected one of ") + kKindList + ")");
       return std::nullopt;
     }
     for (PlanKind k : {PlanKind::kMovement, PlanKind::kFlight, PlanKind::kSite, PlanKind::kZone}) {
       if (v->is_string() && v->get_string() == PlanKindName(k)) return k;
     }
-    Error(path, "unknown kind " + Describe(*v) + "; expected one of " + kKindList);
+    Error(Sub(props_path_, "kind"),
+          "unknown kind " + Describe(*v) + "; expected one of " + kKindList);
     return std::nullopt;
   }
 
   // --- Geometry: coordinates are checked whatever the kind. ---
 
-  std::optional<Position> ParsePosition(const json::value& v, const std::string& path, int ring,
+  std::optional<Position> ParsePosition(const json::value& v, const LazyPath& where, int ring,
                                         int vertex) {
     const json::array* a = v.if_array();
     if (a == nullptr || a->size() < 2 || a->size() > 3) {
-      Error(path,
+      Error(where.str(),
             "expected a position [longitude, latitude] or [longitude, latitude, altitude_m], got " +
                 (a == nullptr ? Describe(v)
                               : "an array of " + std::to_string(a->size()) +
@@ -331,10 +364,15 @@ class FeatureParser {
     }
     double c[3] = {0, 0, 0};
     bool ok = true;
+    std::string path;  // made on the first issue
+    const auto named = [&]() -> const std::string& {
+      if (path.empty()) path = where.str();
+      return path;
+    };
     for (size_t i = 0; i < a->size(); ++i) {
       const json::value& e = (*a)[i];
       if (!e.is_number() || !std::isfinite(e.to_number<double>())) {
-        Error(At(path, i), "expected a finite number, got " + Describe(e));
+        Error(At(named(), i), "expected a finite number, got " + Describe(e));
         ok = false;
       } else {
         c[i] = e.to_number<double>();
@@ -342,23 +380,24 @@ class FeatureParser {
     }
     if (!ok) return std::nullopt;
     if (c[0] < -180 || c[0] > 180) {
-      Error(At(path, 0), "expected a longitude in [-180, 180], got " + FormatNumber(c[0]));
+      Error(At(named(), 0), "expected a longitude in [-180, 180], got " + FormatNumber(c[0]));
       ok = false;
     }
     if (c[1] < -90 || c[1] > 90) {
-      Error(At(path, 1),
+      Error(At(named(), 1),
             "expected a latitude in [-90, 90], got " + FormatNumber(c[1]) + " " + kSwapHint);
       ok = false;
     }
     if (a->size() == 3 && (c[2] < kMinAltitudeM || c[2] > kMaxAltitudeM)) {
-      Error(At(path, 2), "expected an altitude in metres between " + FormatNumber(kMinAltitudeM) +
-                             " and " + FormatNumber(kMaxAltitudeM) + ", got " + FormatNumber(c[2]));
+      Error(At(named(), 2), "expected an altitude in metres between " +
+                                FormatNumber(kMinAltitudeM) + " and " +
+                                FormatNumber(kMaxAltitudeM) + ", got " + FormatNumber(c[2]));
       ok = false;
     }
     if (!ok) return std::nullopt;
-    Position p{{c[1], c[0]}, std::nullopt};
+    Position p{{c[1], c[0]}, std::nullopt, geo::ToEcef({c[1], c[0]})};
     if (a->size() == 3) p.alt_m = c[2];
-    if (positions_ != nullptr) positions_->push_back({p.ll, feature_index_, ring, vertex});
+    if (positions_ != nullptr) positions_->push_back({p.ll, p.ecef, feature_index_, ring, vertex});
     return p;
   }
 
@@ -374,8 +413,10 @@ class FeatureParser {
       return false;
     }
     bool ok = true;
+    out->reserve(out->size() + a->size());
     for (size_t k = 0; k < a->size(); ++k) {
-      std::optional<Position> p = ParsePosition((*a)[k], At(path, k), ring, static_cast<int>(k));
+      std::optional<Position> p = ParsePosition(
+          (*a)[k], LazyPath(path, static_cast<std::ptrdiff_t>(k)), ring, static_cast<int>(k));
       ok = ok && p.has_value();
       out->push_back(p.value_or(Position{}));
     }
@@ -581,7 +622,7 @@ class FeatureParser {
     }
     std::vector<std::optional<TimePoint>> t(a.size());
     for (size_t j = 0; j < a.size(); ++j) {
-      t[j] = ParseTime(a[j], At(path, j));
+      t[j] = ParseTime(a[j], LazyPath(path, static_cast<std::ptrdiff_t>(j)));
       if (!t[j]) {
         ok = false;
         continue;
@@ -629,6 +670,7 @@ class FeatureParser {
     route.corridor = Meters(*corridor);
     route.time_tolerance = Seconds(*tolerance);
     route.has_altitude = flight;
+    route.waypoints.reserve(g.points.size());
     for (size_t k = 0; k < g.points.size(); ++k) {
       route.waypoints.push_back({g.points[k].ll, flight ? *g.points[k].alt_m : 0.0, (*times)[k]});
     }
@@ -638,7 +680,10 @@ class FeatureParser {
     for (size_t j = 1; j < route.waypoints.size(); ++j) {
       const Waypoint &a = route.waypoints[j - 1], &b = route.waypoints[j];
       const double dt = (b.time - a.time).value();
-      const double kmh = dt > 0 ? geo::GeodesicDistance(a.position, b.position) / dt * 3.6 : 0;
+      // The bound first: most legs are far below the limit, and a geodesic costs ~20 chords.
+      const double chord = (g.points[j].ecef - g.points[j - 1].ecef).Norm();
+      if (dt <= 0 || GeodesicUpperBound(chord) / dt * 3.6 <= max_kmh) continue;
+      const double kmh = geo::GeodesicDistance(a.position, b.position) / dt * 3.6;
       if (kmh > max_kmh) {
         Warn(At(times_path, j), "implausible speed: " + FormatNumber(std::round(kmh)) +
                                     " km/h since times[" + std::to_string(j - 1) + "] (more than " +
@@ -765,13 +810,16 @@ geo::Vec3 Median(std::vector<geo::Vec3> v) {
 // Warns about positions far from the file's centre that would be near it if read as [lat, lon].
 // The centre is the median of the features' own medians, so that one long swapped route cannot
 // outvote several correct plans. At most kSwapWarningsPerFeature per feature, then one summary.
-void WarnSwapped(const std::vector<PositionRef>& refs, std::vector<Issue>* warnings) {
+// `parts`: the positions in file order, in consecutive parts that never split a feature.
+void WarnSwapped(const std::vector<std::vector<PositionRef>>& parts, std::vector<Issue>* warnings) {
   std::vector<geo::Vec3> feature_medians, current;
-  for (size_t i = 0; i < refs.size(); ++i) {
-    current.push_back(geo::ToEcef(refs[i].ll));
-    if (i + 1 == refs.size() || refs[i + 1].feature != refs[i].feature) {
-      feature_medians.push_back(Median(std::move(current)));
-      current.clear();
+  for (const std::vector<PositionRef>& refs : parts) {
+    for (size_t i = 0; i < refs.size(); ++i) {
+      current.push_back(refs[i].ecef);
+      if (i + 1 == refs.size() || refs[i + 1].feature != refs[i].feature) {
+        feature_medians.push_back(Median(std::move(current)));
+        current.clear();
+      }
     }
   }
   if (feature_medians.size() < 2) return;
@@ -779,12 +827,21 @@ void WarnSwapped(const std::vector<PositionRef>& refs, std::vector<Issue>* warni
   geo::LatLng centre;
   double height;
   GeographicLib::Geocentric::WGS84().Reverse(c.x, c.y, c.z, centre.lat_deg, centre.lon_deg, height);
+  const geo::Vec3 centre_ecef = geo::ToEcef(centre);
   std::map<size_t, int> count;  // per feature
-  for (const PositionRef& r : refs) {
+  for (const PositionRef& r : parts | std::views::join) {
     if (std::abs(r.ll.lon_deg) > 90) continue;  // not a latitude
+    // Bounds first, no geodesic needed: most positions are provably near the centre, and of the
+    // others most are provably far from it when swapped (a chord is never longer than the
+    // geodesic).
+    const geo::LatLng swapped_ll{r.ll.lon_deg, r.ll.lat_deg};
+    if (GeodesicUpperBound((r.ecef - centre_ecef).Norm()) <= kSwapFarM ||
+        (geo::ToEcef(swapped_ll) - centre_ecef).Norm() >= kSwapNearM) {
+      continue;
+    }
     const double d = geo::GeodesicDistance(centre, r.ll);
     if (d <= kSwapFarM) continue;
-    const double swapped = geo::GeodesicDistance(centre, {r.ll.lon_deg, r.ll.lat_deg});
+    const double swapped = geo::GeodesicDistance(centre, swapped_ll);
     if (swapped >= kSwapNearM || ++count[r.feature] > kSwapWarningsPerFeature) continue;
     std::string path = "features[" + std::to_string(r.feature) + "].geometry.coordinates";
     if (r.ring >= 0) path = At(path, static_cast<size_t>(r.ring));
@@ -857,7 +914,11 @@ Result<PlanSet> ParsePlans(std::string_view geojson_text) {
     }
   }
   if (!errors.empty()) return Status::Invalid(std::move(errors));
-  if (array.size() >= 2) WarnSwapped(positions, &set.warnings);
+  if (array.size() >= 2) {
+    std::vector<std::vector<PositionRef>> parts(1);
+    parts[0] = std::move(positions);
+    WarnSwapped(parts, &set.warnings);
+  }
   return set;
 }
 

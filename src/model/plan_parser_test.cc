@@ -4,10 +4,12 @@
 #include <rapidcheck/gtest.h>
 
 #include <boost/json.hpp>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "base/time.h"
+#include "geo/geodesic.h"
 
 namespace deconflict::model {
 namespace {
@@ -582,6 +584,31 @@ RC_GTEST_PROP(PlanParserProperty, SwappingTwoTimesIsReportedAtTheFirstDecrease, 
   const Issue& first = r.status().issues().at(0);
   RC_ASSERT(first.path == "features[0].properties.times[" + std::to_string(i + 1) + "]");
   RC_ASSERT(first.reason.find("earlier than times[" + std::to_string(i) + "]") == 0u);
+}
+
+// The speed warning decides with a cheap bound first: it must still warn exactly when the
+// geodesic speed of a leg is above the limit, including legs just around it.
+RC_GTEST_PROP(PlanParserProperty, WarnsOfSpeedExactlyAboveTheLimit, ()) {
+  const bool flight = *rc::gen::arbitrary<bool>();
+  const double limit_kmh = flight ? 1500 : 200;
+  const double kmh = limit_kmh * (1 + *rc::gen::inRange(-3000, 3000) * 1e-5);  // within 3 %
+  const double dt = *rc::gen::inRange(10, 3600);
+  const geo::LatLng a{37.0 + *rc::gen::inRange(-5000, 5000) * 1e-4, 41.6};
+  const geo::LatLng b = geo::GeodesicDirect(a, *rc::gen::inRange(0, 360), kmh / 3.6 * dt);
+  char coords[160];
+  std::snprintf(coords, sizeof coords,
+                flight ? "[[%.7f,%.7f,1000],[%.7f,%.7f,1000]]" : "[[%.7f,%.7f],[%.7f,%.7f]]",
+                a.lon_deg, a.lat_deg, b.lon_deg, b.lat_deg);
+  const double t0 = T("2022-10-08T09:00:00Z");
+  const std::string times = R"("times":[")" + FormatRfc3339(TimePoint::FromUnixSeconds(t0)) +
+                            R"(",")" + FormatRfc3339(TimePoint::FromUnixSeconds(t0 + dt)) + "\"]";
+  Result<PlanSet> r = ParsePlans(
+      Collection({Feature(flight ? "flight" : "movement", Geometry("LineString", coords), times)}));
+  RC_ASSERT(r.ok());
+  const Route& route = r->plans.at(0).route();
+  const double exact =
+      geo::GeodesicDistance(route.waypoints[0].position, route.waypoints[1].position) / dt * 3.6;
+  RC_ASSERT(r->warnings.size() == (exact > limit_kmh ? 1u : 0u));
 }
 
 }  // namespace

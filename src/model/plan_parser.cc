@@ -11,10 +11,13 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <optional>
 #include <ranges>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 
@@ -858,9 +861,51 @@ void WarnSwapped(const std::vector<std::vector<PositionRef>>& parts, std::vector
   }
 }
 
+// What one worker found in its run of features [begin, end), in file order.
+struct Chunk {
+  size_t begin = 0, end = 0;
+  std::vector<Plan> plans;
+  std::vector<Issue> errors, warnings;
+  std::vector<size_t> errors_end;  // per feature: errors.size() after it
+  std::vector<PositionRef> positions;
+};
+
+void ParseChunk(const json::array& array, Chunk* c) {
+  c->errors_end.reserve(c->end - c->begin);
+  for (size_t i = c->begin; i < c->end; ++i) {
+    std::optional<Plan> plan =
+        FeatureParser(At("features", i), i, &c->errors, &c->warnings, &c->positions)
+            .Parse(array[i]);
+    if (plan) {
+      plan->feature_index = static_cast<int>(i);
+      c->plans.push_back(std::move(*plan));
+    }
+    c->errors_end.push_back(c->errors.size());
+  }
+}
+
+// Features are independent: `threads` workers parse consecutive runs of them. Fewer for small
+// files (each worker gets at least kMinFeaturesPerWorker).
+constexpr size_t kMinFeaturesPerWorker = 1000;
+std::vector<Chunk> ParseFeatures(const json::array& array, int threads) {
+  size_t workers = threads > 0 ? static_cast<size_t>(threads)
+                               : std::max(1u, std::thread::hardware_concurrency());
+  workers = std::clamp<size_t>(array.size() / kMinFeaturesPerWorker, 1, workers);
+  std::vector<Chunk> chunks(workers);
+  for (size_t w = 0; w < workers; ++w) {
+    chunks[w].begin = array.size() * w / workers;
+    chunks[w].end = array.size() * (w + 1) / workers;
+  }
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < workers; ++w) pool.emplace_back(ParseChunk, std::cref(array), &chunks[w]);
+  ParseChunk(array, &chunks[0]);
+  for (std::thread& t : pool) t.join();
+  return chunks;
+}
+
 }  // namespace
 
-Result<PlanSet> ParsePlans(std::string_view geojson_text) {
+Result<PlanSet> ParsePlans(std::string_view geojson_text, int threads) {
   // The tree lives only in this function: one arena, no malloc per node, freed at once.
   json::monotonic_resource arena;
   json::value doc(&arena);
@@ -891,34 +936,40 @@ Result<PlanSet> ParsePlans(std::string_view geojson_text) {
   }
   if (!errors.empty()) return Status::Invalid(std::move(errors));
 
-  PlanSet set;
-  std::vector<PositionRef> positions;
-  std::unordered_map<std::string, size_t> first_use;  // id -> feature index
   const json::array& array = features->get_array();
-  for (size_t i = 0; i < array.size(); ++i) {
-    const std::string path = At("features", i);
-    std::optional<Plan> plan =
-        FeatureParser(path, i, &errors, &set.warnings, &positions).Parse(array[i]);
-    if (plan) {
-      plan->feature_index = static_cast<int>(i);
-      set.plans.push_back(std::move(*plan));
-    }
-    const json::value* id =
-        array[i].is_object() ? array[i].get_object().if_contains("id") : nullptr;
-    if (id != nullptr && id->is_string() && !id->get_string().empty()) {
-      auto [it, inserted] = first_use.emplace(std::string(id->get_string()), i);
-      if (!inserted) {
-        errors.push_back(
-            {Sub(path, "id"), "duplicate id: also used by " + At("features", it->second)});
+  std::vector<Chunk> chunks = ParseFeatures(array, threads);
+
+  // In file order, as one worker would have found them: each feature's errors, then whether its
+  // id was used before.
+  PlanSet set;
+  std::vector<std::vector<PositionRef>> positions;  // per chunk
+  size_t n_plans = 0;
+  for (const Chunk& c : chunks) n_plans += c.plans.size();
+  set.plans.reserve(n_plans);
+  std::unordered_map<std::string_view, size_t> first_use;  // id -> feature index
+  first_use.reserve(array.size());
+  for (Chunk& c : chunks) {
+    for (size_t i = c.begin, from = 0; i < c.end; ++i) {
+      const size_t to = c.errors_end[i - c.begin];
+      std::move(c.errors.begin() + static_cast<std::ptrdiff_t>(from),
+                c.errors.begin() + static_cast<std::ptrdiff_t>(to), std::back_inserter(errors));
+      from = to;
+      const json::value* id =
+          array[i].is_object() ? array[i].get_object().if_contains("id") : nullptr;
+      if (id != nullptr && id->is_string() && !id->get_string().empty()) {
+        auto [it, inserted] = first_use.emplace(std::string_view(id->get_string()), i);
+        if (!inserted) {
+          errors.push_back({Sub(At("features", i), "id"),
+                            "duplicate id: also used by " + At("features", it->second)});
+        }
       }
     }
+    std::move(c.plans.begin(), c.plans.end(), std::back_inserter(set.plans));
+    std::move(c.warnings.begin(), c.warnings.end(), std::back_inserter(set.warnings));
+    positions.push_back(std::move(c.positions));
   }
   if (!errors.empty()) return Status::Invalid(std::move(errors));
-  if (array.size() >= 2) {
-    std::vector<std::vector<PositionRef>> parts(1);
-    parts[0] = std::move(positions);
-    WarnSwapped(parts, &set.warnings);
-  }
+  if (array.size() >= 2) WarnSwapped(positions, &set.warnings);
   return set;
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "cli/flags.h"
 #include "cli/output.h"
@@ -220,7 +221,9 @@ std::optional<Checked> Detect(Input input, const engine::DetectorOptions& option
 void PrintConflicts(const Checked& c, Format format, const Io& io) {
   switch (format) {
     case Format::kJson:
-      io.out << FormatConflictsJson(c.conflicts, c.summary);
+      WriteConflictsJson(c.conflicts, c.summary,
+                         static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+                         io.out);
       break;
     case Format::kGeoJson: {
       const ConflictDetector* d = c.detector.get();

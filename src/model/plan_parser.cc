@@ -16,7 +16,6 @@
 #include <limits>
 #include <map>
 #include <optional>
-#include <ranges>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -832,26 +831,28 @@ void WarnSwapped(const std::vector<std::vector<PositionRef>>& parts, std::vector
   GeographicLib::Geocentric::WGS84().Reverse(c.x, c.y, c.z, centre.lat_deg, centre.lon_deg, height);
   const geo::Vec3 centre_ecef = geo::ToEcef(centre);
   std::map<size_t, int> count;  // per feature
-  for (const PositionRef& r : parts | std::views::join) {
-    if (std::abs(r.ll.lon_deg) > 90) continue;  // not a latitude
-    // Bounds first, no geodesic needed: most positions are provably near the centre, and of the
-    // others most are provably far from it when swapped (a chord is never longer than the
-    // geodesic).
-    const geo::LatLng swapped_ll{r.ll.lon_deg, r.ll.lat_deg};
-    if (GeodesicUpperBound((r.ecef - centre_ecef).Norm()) <= kSwapFarM ||
-        (geo::ToEcef(swapped_ll) - centre_ecef).Norm() >= kSwapNearM) {
-      continue;
+  for (const std::vector<PositionRef>& refs : parts) {
+    for (const PositionRef& r : refs) {
+      if (std::abs(r.ll.lon_deg) > 90) continue;  // not a latitude
+      // Bounds first, no geodesic needed: most positions are provably near the centre, and of the
+      // others most are provably far from it when swapped (a chord is never longer than the
+      // geodesic).
+      const geo::LatLng swapped_ll{r.ll.lon_deg, r.ll.lat_deg};
+      if (GeodesicUpperBound((r.ecef - centre_ecef).Norm()) <= kSwapFarM ||
+          (geo::ToEcef(swapped_ll) - centre_ecef).Norm() >= kSwapNearM) {
+        continue;
+      }
+      const double d = geo::GeodesicDistance(centre, r.ll);
+      if (d <= kSwapFarM) continue;
+      const double swapped = geo::GeodesicDistance(centre, swapped_ll);
+      if (swapped >= kSwapNearM || ++count[r.feature] > kSwapWarningsPerFeature) continue;
+      std::string path = "features[" + std::to_string(r.feature) + "].geometry.coordinates";
+      if (r.ring >= 0) path = At(path, static_cast<size_t>(r.ring));
+      if (r.vertex >= 0) path = At(path, static_cast<size_t>(r.vertex));
+      warnings->push_back({path, "looks like [lat, lon]: read as given it is " + Km(d) +
+                                     " from the other plans; swapped it would be " + Km(swapped) +
+                                     " away " + kSwapHint});
     }
-    const double d = geo::GeodesicDistance(centre, r.ll);
-    if (d <= kSwapFarM) continue;
-    const double swapped = geo::GeodesicDistance(centre, swapped_ll);
-    if (swapped >= kSwapNearM || ++count[r.feature] > kSwapWarningsPerFeature) continue;
-    std::string path = "features[" + std::to_string(r.feature) + "].geometry.coordinates";
-    if (r.ring >= 0) path = At(path, static_cast<size_t>(r.ring));
-    if (r.vertex >= 0) path = At(path, static_cast<size_t>(r.vertex));
-    warnings->push_back({path, "looks like [lat, lon]: read as given it is " + Km(d) +
-                                   " from the other plans; swapped it would be " + Km(swapped) +
-                                   " away " + kSwapHint});
   }
   for (const auto& [feature, n] : count) {
     if (n <= kSwapWarningsPerFeature) continue;

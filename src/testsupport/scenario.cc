@@ -66,6 +66,7 @@ model::Polygon RandomPolygon(Rand& r, geo::LatLng c, double lo_m, double hi_m) {
   model::Polygon poly;
   const int n = r.I(4, 8);
   std::vector<geo::LatLng> ring;
+  ring.reserve(static_cast<size_t>(n));
   const double base = r.U(0, 360);
   for (int i = 0; i < n; ++i) {  // star-shaped around c, so never self-intersecting
     ring.push_back(geo::GeodesicDirect(c, base + 360.0 * i / n + r.U(-10, 10), r.U(lo_m, hi_m)));
@@ -203,7 +204,8 @@ std::string PlansGeoJson(const std::vector<model::Plan>& plans) {
       AppendArea(p, &props, &geometry);
     }
     out += "{\"type\":\"Feature\",\"id\":" + boost::json::serialize(p.id.value());
-    out += ",\"properties\":" + props + "},\"geometry\":" + geometry + "}";
+    out.append(",\"properties\":").append(props).append("},\"geometry\":").append(geometry);
+    out += '}';
     out += i + 1 < plans.size() ? ",\n" : "\n";
   }
   out += "]}\n";

@@ -7,6 +7,9 @@
 //   deconflict_bench --workload memory                 # T3: bytes per indexed plan
 //   deconflict_bench --workload amend                  # issue 14: memory after amendments
 //   deconflict_bench --workload all                    # all three, in that order
+//   deconflict_bench --workload plans-file --all-plans 100000 --out plans-100k.geojson
+//                                                      # the scenario as a plans file, for
+//                                                      # timing the whole `deconflict check`
 //
 // Scenarios: testing::GenerateScenario with its defaults (8 parties, 24 h horizon, the default
 // mix of ground movements, flight routes, flight volumes, sites and zones, printed); the
@@ -77,6 +80,7 @@ struct Flags {
   int amendments = 20000;       // amend: amendments of one 40-vertex movement
   int cycles = 3;               // amend: then every plan amended this many times (odd cycles
                                 //        also drop a route's last waypoint)
+  std::string out;              // plans-file: where to write the GeoJSON
 };
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -734,6 +738,21 @@ void AmendWorkload(const Flags& f) {
   std::fflush(stdout);
 }
 
+// The --all-plans scenario (same seed and density as all-100k) written as a plans file.
+void PlansFileWorkload(const Flags& f) {
+  const testing::ScenarioOptions o = ScenarioFor(f.all_plans, f.seed);
+  std::printf("plans-file: %s\n  -> %s\n", Describe(o).c_str(), f.out.c_str());
+  const std::string text = testing::PlansGeoJson(Generate(o));
+  std::ofstream file(f.out, std::ios::binary);
+  file << text;
+  file.close();
+  if (!file) {
+    std::fprintf(stderr, "deconflict_bench: cannot write %s\n", f.out.c_str());
+    std::exit(1);
+  }
+  std::printf("  %zu bytes\n", text.size());
+}
+
 }  // namespace
 }  // namespace deconflict
 
@@ -742,8 +761,9 @@ int main(int argc, char** argv) {
   using deconflict::Flags;
   Flags f;
   CLI::App app{"deconflict_bench: named workloads, the index beside its brute-force twin"};
-  app.add_option("--workload", f.workload, "check-33k | all-100k | memory | amend | all")
-      ->check(CLI::IsMember({"check-33k", "all-100k", "memory", "amend", "all"}));
+  app.add_option("--workload", f.workload,
+                 "check-33k | all-100k | memory | amend | all | plans-file")
+      ->check(CLI::IsMember({"check-33k", "all-100k", "memory", "amend", "all", "plans-file"}));
   app.add_option("--runs", f.runs, "repetitions of each timed phase (medians are reported)")
       ->check(CLI::PositiveNumber);
   app.add_option("--brute-runs", f.brute_runs,
@@ -771,6 +791,7 @@ int main(int argc, char** argv) {
   app.add_option("--cycles", f.cycles,
                  "amend: then amendments of every plan, this many times (odd ones shorten routes)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--out", f.out, "plans-file: the GeoJSON file to write (--all-plans plans)");
   app.add_flag("--brute-full", f.brute_full, "all-100k: brute force on the full set too (slow)");
   CLI11_PARSE(app, argc, argv);
   if (app.count("--brute-runs") == 0 || f.brute_runs > f.runs) f.brute_runs = f.runs;
@@ -780,5 +801,12 @@ int main(int argc, char** argv) {
   if (f.workload == "amend" || f.workload == "all") deconflict::AmendWorkload(f);
   if (f.workload == "check-33k" || f.workload == "all") deconflict::CheckWorkload(f);
   if (f.workload == "all-100k" || f.workload == "all") deconflict::AllWorkload(f);
+  if (f.workload == "plans-file") {
+    if (f.out.empty()) {
+      std::fprintf(stderr, "deconflict_bench: --workload plans-file needs --out FILE\n");
+      return 2;
+    }
+    deconflict::PlansFileWorkload(f);
+  }
   return 0;
 }

@@ -156,6 +156,22 @@ std::string FormatRfc3339(TimePoint t) {
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
+  if (y >= 0 && y <= 9999) {  // the common case, without snprintf (output writes millions)
+    char out[20] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0',
+                    'T', '0', '0', ':', '0', '0', ':', '0', '0', 'Z'};
+    const auto put = [&out](size_t at, int64_t value, int width) {
+      for (int i = width - 1; i >= 0; --i, value /= 10) {
+        out[at + static_cast<size_t>(i)] = static_cast<char>('0' + value % 10);
+      }
+    };
+    put(0, y, 4);
+    put(5, m, 2);
+    put(8, d, 2);
+    put(11, rem / 3600, 2);
+    put(14, (rem / 60) % 60, 2);
+    put(17, rem % 60, 2);
+    return std::string(out, sizeof out);
+  }
   char buf[40];
   std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
                 static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <cstdio>
+#include <string>
+
 #include "testsupport/status_macros.h"
 
 namespace deconflict {
@@ -61,6 +64,30 @@ RC_GTEST_PROP(TimeProperty, FormatThenParseRoundTrips, ()) {
   auto back = ParseRfc3339(FormatRfc3339(t));
   RC_ASSERT(back.ok());
   RC_ASSERT(back->unix_seconds() == t.unix_seconds());
+}
+
+// FormatRfc3339 writes its digits itself: the same text as the snprintf it replaced, over every
+// year it can write.
+RC_GTEST_PROP(TimeProperty, FormatsAsSnprintfDid, ()) {
+  const auto s = *rc::gen::inRange<long long>(-62167219200LL, 253402300800LL);  // 0000..9999
+  long long days = s / 86400, rem = s % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  const TimePoint day_start = TimePoint::FromUnixSeconds(static_cast<double>(days) * 86400);
+  const std::string date = FormatRfc3339(day_start).substr(0, 10);
+  char want[40];
+  std::snprintf(want, sizeof want, "%sT%02lld:%02lld:%02lldZ", date.c_str(), rem / 3600,
+                (rem / 60) % 60, rem % 60);
+  RC_ASSERT(FormatRfc3339(TimePoint::FromUnixSeconds(static_cast<double>(s))) == want);
+  RC_ASSERT(ParseRfc3339(date + "T00:00:00Z")->unix_seconds() == day_start.unix_seconds());
+}
+
+TEST(TimeTest, FormatsTheFirstAndLastWritableSeconds) {
+  EXPECT_EQ(FormatRfc3339(TimePoint::FromUnixSeconds(-62167219200.0)), "0000-01-01T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339(TimePoint::FromUnixSeconds(253402300799.0)), "9999-12-31T23:59:59Z");
+  EXPECT_EQ(FormatRfc3339(TimePoint::FromUnixSeconds(951782400.0)), "2000-02-29T00:00:00Z");
 }
 
 TEST(TimeTest, MillisConvertExactly) {

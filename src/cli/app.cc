@@ -209,6 +209,9 @@ void AddCheck(CLI::App& app, CommandLine& cl) {
       ->check(CLI::Range(0, 1024))
       ->default_str("0");
   cl.check_cmd->add_flag("-q,--quiet", cl.check.quiet, "No warnings and no progress on stderr");
+  cl.check_cmd->add_flag("--timings", cl.check.timings,
+                         "At the end, the wall time of each phase on stderr: read, parse (JSON "
+                         "and validation), index, detect, write");
   cl.check_cmd->footer(kCheckFooter);
 }
 

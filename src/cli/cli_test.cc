@@ -152,6 +152,77 @@ TEST(FormatConflictsJsonTest, ConflictsAndStats) {
   EXPECT_EQ(ParseJson(FormatConflictsJson({}, s)).at("stats").at("method"), "brute_force");
 }
 
+// The JSON output as it was written before it was written directly: a tree, then WritePretty.
+std::string JsonByTree(const std::vector<Conflict>& conflicts, const CheckSummary& s) {
+  json::array list;
+  for (const Conflict& c : conflicts) list.push_back(ConflictToJson(c));
+  json::object stats{{"plans", s.plans},
+                     {"parties", s.parties},
+                     {"conflicts", s.conflicts},
+                     {"elements", s.elements},
+                     {"elapsed_ms", deconflict::json::RoundTo(s.elapsed_ms, 1)},
+                     {"method", s.brute_force ? "brute_force" : "index"}};
+  json::object root;
+  root["conflicts"] = std::move(list);
+  root["stats"] = std::move(stats);
+  return deconflict::json::WritePretty(root) + "\n";
+}
+
+// Varied conflicts: strings to escape, infinite windows, vertical distances, -0, long decimals.
+std::vector<Conflict> VariedConflicts(size_t n) {
+  const std::vector<std::string> names = {"us-1",          "ru \"2\"", "tab\there", "back\\slash",
+                                          "\u00e9t\u00e9", "x",        "\001ctl",   "plan-99999"};
+  std::vector<Conflict> out;
+  for (size_t i = 0; i < n; ++i) {
+    Conflict c = Crossing();
+    c.plan_a = PlanId(names[i % names.size()] + std::to_string(i));
+    c.plan_b = PlanId(names[(i * 7 + 3) % names.size()]);
+    c.party_b = PartyId(names[(i * 3) % names.size()]);
+    c.callsign_a = i % 4 == 0 ? "" : names[(i * 5) % names.size()];
+    c.kind_b = static_cast<model::PlanKind>(i % 4);
+    c.type = static_cast<ConflictType>(i % 4);
+    c.min_distance = Meters(i % 5 == 0 ? -0.0 : 12.3456789 * static_cast<double>(i));
+    c.required = Meters(1000 + 0.05 * static_cast<double>(i));
+    c.vertical_distance_m = i % 3 == 0 ? -1 : 0.04 * static_cast<double>(i);
+    const TimePoint start = At("09:08") + Seconds(37.6 * static_cast<double>(i));
+    c.window = {i % 11 == 0 ? TimePoint::InfinitePast() : start,
+                i % 13 == 0 ? TimePoint::InfiniteFuture() : start + Seconds(61.5)};
+    c.cpa_time = i % 17 == 0 ? TimePoint::InfiniteFuture() : start + Seconds(3);
+    c.cpa_time_a = start + Seconds(1.4);
+    c.cpa_time_b = i % 19 == 0 ? TimePoint::InfinitePast() : start + Seconds(2.6);
+    c.cpa_position = {-89.99999996 + 0.001 * static_cast<double>(i),
+                      179.123456789 - 0.3 * static_cast<double>(i)};
+    if (i % 23 == 0) c.plan_b = c.plan_a;  // never from the engine; the tree keeps one key
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+TEST(FormatConflictsJsonTest, ByteForByteTheTextOfTheTree) {
+  const CheckSummary s{.plans = 123456,
+                       .parties = 8,
+                       .conflicts = 40,
+                       .elements = 9876543,
+                       .elapsed_ms = 1234.56789};
+  const std::vector<Conflict> conflicts = VariedConflicts(40);
+  EXPECT_EQ(FormatConflictsJson(conflicts, s), JsonByTree(conflicts, s));
+  EXPECT_EQ(FormatConflictsJson({}, s), JsonByTree({}, s));
+  EXPECT_EQ(FormatConflictsJson({Crossing()}, {.brute_force = true}),
+            JsonByTree({Crossing()}, {.brute_force = true}));
+}
+
+TEST(FormatConflictsJsonTest, TheSameTextWhateverTheThreads) {
+  const std::vector<Conflict> conflicts = VariedConflicts(12'001);
+  const CheckSummary s{.plans = 5, .conflicts = conflicts.size()};
+  const std::string one = FormatConflictsJson(conflicts, s);
+  EXPECT_EQ(one, JsonByTree(conflicts, s));
+  for (int threads : {1, 2, 3, 8}) {
+    std::ostringstream out;
+    WriteConflictsJson(conflicts, s, threads, out);
+    EXPECT_EQ(out.str(), one) << threads << " threads";
+  }
+}
+
 TEST(FormatConflictsTextTest, ReportForPeople) {
   const CheckSummary s{.plans = 4, .parties = 2, .conflicts = 1};
   const std::string text = FormatConflictsText({Crossing()}, s);

@@ -39,6 +39,7 @@ struct CheckOptions {
   bool brute_force = false;  // DEFAULT: false (affects speed only)
   int threads = 0;           // DEFAULT: 0 = one per core (affects speed only)
   bool quiet = false;        // DEFAULT: false. No warnings, no progress.
+  bool timings = false;      // DEFAULT: false. The wall time of each phase to stderr at the end.
 };
 
 // `deconflict check`: kExitOk, kExitConflicts or kExitBadInput.

@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <charconv>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <ostream>
+#include <string_view>
+#include <thread>
 
 #include "base/time.h"
 #include "geo/geodesic.h"
@@ -108,8 +112,9 @@ std::string WindowClock(const TimeInterval& w) {
   return out;
 }
 
-uint64_t Fnv1a64(const std::string& s) {
-  uint64_t h = 14695981039346656037ull;
+constexpr uint64_t kFnvOffset = 14695981039346656037ull;
+// FNV-1a 64 of `s`, continuing from `h` (kFnvOffset to start).
+uint64_t Fnv1a64(std::string_view s, uint64_t h) {
   for (unsigned char ch : s) {
     h ^= ch;
     h *= 1099511628211ull;
@@ -126,6 +131,179 @@ json::object StatsJson(const CheckSummary& s) {
   o["elapsed_ms"] = RoundTo(s.elapsed_ms, 1);
   o["method"] = s.brute_force ? "brute_force" : "index";
   return o;
+}
+
+// --- The JSON of FormatConflictsJson, written as json::WritePretty writes its tree
+// (WriteForPeople of ConflictToJson's objects) but without building the tree. ---
+
+// A member's start: ",", a new line indented `depth` levels, the key and ": ".
+void Key(std::string_view key, int depth, bool first, std::string* out) {
+  if (!first) *out += ',';
+  *out += '\n';
+  out->append(static_cast<size_t>(depth) * 2, ' ');
+  deconflict::json::AppendString(key, out);
+  *out += ": ";
+}
+
+void CloseObject(int depth, std::string* out) {
+  *out += '\n';
+  out->append(static_cast<size_t>(depth) * 2, ' ');
+  *out += '}';
+}
+
+void AppendTime(TimePoint t, std::string* out) {
+  if (!t.is_finite()) {
+    *out += "null";
+    return;
+  }
+  *out += '"';
+  *out += FormatRfc3339(t);
+  *out += '"';
+}
+
+void AppendRounded(double x, int decimals, std::string* out) {
+  deconflict::json::AppendDouble(RoundTo(x, decimals), out);
+}
+
+template <typename Int>
+void AppendInteger(Int x, std::string* out) {
+  char buf[24];
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof buf, x);
+  out->append(buf, r.ptr);
+}
+
+// ["a", "b"]: an array of at most 8 scalars stays on one line.
+void AppendPair(std::string_view a, std::string_view b, std::string* out) {
+  *out += '[';
+  deconflict::json::AppendString(a, out);
+  *out += ", ";
+  deconflict::json::AppendString(b, out);
+  *out += ']';
+}
+
+// WritePretty(ConflictToJson(c)) as an element of the "conflicts" array (the object at depth 2).
+void AppendConflict(const Conflict& c, std::string* out) {
+  constexpr int kMember = 3, kInner = 4;
+  *out += '{';
+  Key("id", kMember, true, out);
+  deconflict::json::AppendString(ConflictId(c), out);
+  Key("plans", kMember, false, out);
+  AppendPair(c.plan_a.value(), c.plan_b.value(), out);
+  Key("parties", kMember, false, out);
+  AppendPair(c.party_a.value(), c.party_b.value(), out);
+  Key("kinds", kMember, false, out);
+  AppendPair(model::PlanKindName(c.kind_a), model::PlanKindName(c.kind_b), out);
+  Key("callsigns", kMember, false, out);
+  AppendPair(c.callsign_a, c.callsign_b, out);
+  Key("type", kMember, false, out);
+  deconflict::json::AppendString(engine::ConflictTypeName(c.type), out);
+  Key("rule", kMember, false, out);
+  deconflict::json::AppendString(c.rule, out);
+  Key("min_distance_m", kMember, false, out);
+  AppendRounded(c.min_distance.value(), kMetreDecimals, out);
+  Key("required_m", kMember, false, out);
+  AppendRounded(c.required.value(), kMetreDecimals, out);
+  if (c.vertical_distance_m >= 0) {
+    Key("vertical_distance_m", kMember, false, out);
+    AppendRounded(c.vertical_distance_m, kMetreDecimals, out);
+  }
+  Key("window", kMember, false, out);
+  *out += '{';
+  Key("start", kInner, true, out);
+  AppendTime(c.window.start, out);
+  Key("end", kInner, false, out);
+  AppendTime(c.window.end, out);
+  Key("duration_s", kInner, false, out);
+  if (c.window.start.is_finite() && c.window.end.is_finite()) {
+    AppendInteger(
+        std::llround(c.window.end.unix_seconds()) - std::llround(c.window.start.unix_seconds()),
+        out);
+  } else {
+    *out += "null";
+  }
+  CloseObject(kMember, out);
+  Key("cpa", kMember, false, out);
+  *out += '{';
+  Key("time", kInner, true, out);
+  AppendTime(c.cpa_time, out);
+  Key("position", kInner, false, out);
+  *out += '[';
+  AppendRounded(c.cpa_position.lon_deg, kDegreeDecimals, out);
+  *out += ", ";
+  AppendRounded(c.cpa_position.lat_deg, kDegreeDecimals, out);
+  *out += ']';
+  Key("times", kInner, false, out);
+  *out += '{';
+  if (c.plan_a == c.plan_b) {  // one key: the second assignment of ConflictToJson wins
+    Key(c.plan_a.value(), kInner + 1, true, out);
+    AppendTime(c.cpa_time_b, out);
+  } else {
+    Key(c.plan_a.value(), kInner + 1, true, out);
+    AppendTime(c.cpa_time_a, out);
+    Key(c.plan_b.value(), kInner + 1, false, out);
+    AppendTime(c.cpa_time_b, out);
+  }
+  CloseObject(kInner, out);
+  CloseObject(kMember, out);
+  CloseObject(2, out);
+}
+
+// StatsJson(s) as the object at depth 1.
+void AppendStats(const CheckSummary& s, std::string* out) {
+  *out += '{';
+  Key("plans", 2, true, out);
+  AppendInteger(s.plans, out);
+  Key("parties", 2, false, out);
+  AppendInteger(s.parties, out);
+  Key("conflicts", 2, false, out);
+  AppendInteger(s.conflicts, out);
+  Key("elements", 2, false, out);
+  AppendInteger(s.elements, out);
+  Key("elapsed_ms", 2, false, out);
+  AppendRounded(s.elapsed_ms, 1, out);
+  Key("method", 2, false, out);
+  deconflict::json::AppendString(s.brute_force ? "brute_force" : "index", out);
+  CloseObject(1, out);
+}
+
+// Conflicts [begin, end) as the elements of the "conflicts" array, each after its separator.
+void AppendConflicts(const std::vector<Conflict>& conflicts, size_t begin, size_t end,
+                     std::string* out) {
+  out->reserve((end - begin) * 900);
+  for (size_t i = begin; i < end; ++i) {
+    *out += i == 0 ? "\n    " : ",\n    ";
+    AppendConflict(conflicts[i], out);
+  }
+}
+
+// FormatConflictsJson's text in consecutive parts, the conflicts formatted by up to `threads`
+// workers (each at least kMinConflictsPerWorker of them).
+constexpr size_t kMinConflictsPerWorker = 5000;
+std::vector<std::string> ConflictsJsonParts(const std::vector<Conflict>& conflicts,
+                                            const CheckSummary& summary, int threads) {
+  const size_t n = conflicts.size();
+  const size_t workers =
+      std::clamp<size_t>(n / kMinConflictsPerWorker, 1, static_cast<size_t>(std::max(threads, 1)));
+  std::vector<std::string> parts(workers + 2);
+  parts.front() = n == 0 ? "{\n  \"conflicts\": []" : "{\n  \"conflicts\": [";
+  std::vector<std::thread> pool;
+  for (size_t w = 0; w < workers; ++w) {
+    const size_t begin = n * w / workers, end = n * (w + 1) / workers;
+    std::string* part = &parts[w + 1];
+    if (w + 1 == workers) {
+      AppendConflicts(conflicts, begin, end, part);
+    } else {
+      pool.emplace_back(
+          [&conflicts, begin, end, part] { AppendConflicts(conflicts, begin, end, part); });
+    }
+  }
+  for (std::thread& t : pool) t.join();
+  std::string& tail = parts.back();
+  if (n > 0) tail += "\n  ]";
+  Key("stats", 1, false, &tail);
+  AppendStats(summary, &tail);
+  tail += "\n}\n";
+  return parts;
 }
 
 json::value ShiftJson(double s) {
@@ -158,11 +336,25 @@ std::string FormatThousands(double value, int decimals) {
 
 std::string ConflictId(const Conflict& c) {
   const double start = c.window.start.unix_seconds();
-  const std::string key = c.plan_a.value() + "|" + c.plan_b.value() + "|" +
-                          (std::isfinite(start) ? std::to_string(std::llround(start)) : "-inf");
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%016" PRIx64, Fnv1a64(key));
-  return std::string(buf, 12);
+  // The hash of "plan_a|plan_b|start", fed piece by piece.
+  char digits[24];
+  std::string_view start_text = "-inf";
+  if (std::isfinite(start)) {
+    const std::to_chars_result r =
+        std::to_chars(digits, digits + sizeof digits, static_cast<long long>(std::llround(start)));
+    start_text = std::string_view(digits, static_cast<size_t>(r.ptr - digits));
+  }
+  uint64_t h = kFnvOffset;
+  for (std::string_view part :
+       {std::string_view(c.plan_a.value()), std::string_view("|"),
+        std::string_view(c.plan_b.value()), std::string_view("|"), start_text}) {
+    h = Fnv1a64(part, h);
+  }
+  // The first 12 of its 16 hex digits.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(12, '0');
+  for (int i = 0; i < 12; ++i) id[static_cast<size_t>(i)] = kHex[(h >> (60 - 4 * i)) & 0xF];
+  return id;
 }
 
 json::object ConflictToJson(const Conflict& c) {
@@ -202,13 +394,14 @@ json::object ConflictToJson(const Conflict& c) {
 
 std::string FormatConflictsJson(const std::vector<Conflict>& conflicts,
                                 const CheckSummary& summary) {
-  json::object root;
-  json::array list;
-  list.reserve(conflicts.size());
-  for (const Conflict& c : conflicts) list.push_back(ConflictToJson(c));
-  root["conflicts"] = std::move(list);
-  root["stats"] = StatsJson(summary);
-  return WriteForPeople(root);
+  std::string out;
+  for (std::string& part : ConflictsJsonParts(conflicts, summary, 1)) out += part;
+  return out;
+}
+
+void WriteConflictsJson(const std::vector<Conflict>& conflicts, const CheckSummary& summary,
+                        int threads, std::ostream& out) {
+  for (const std::string& part : ConflictsJsonParts(conflicts, summary, threads)) out << part;
 }
 
 geo::LatLng RoutePositionAt(const model::Route& route, TimePoint t) {

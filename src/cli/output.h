@@ -9,6 +9,7 @@
 
 #include <boost/json/value.hpp>
 #include <functional>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -42,9 +43,15 @@ std::string ConflictId(const engine::Conflict& c);
 // 0.1 m, the position [lon, lat] to 1e-7 degrees (json/write.h RoundTo).
 boost::json::object ConflictToJson(const engine::Conflict& c);
 
-// {"conflicts": [...], "stats": {...}} as indented JSON text ending with a newline.
+// {"conflicts": [...], "stats": {...}} as indented JSON text ending with a newline: byte for byte
+// json::WritePretty of {"conflicts": [ConflictToJson(c)...], "stats": {...}}, written directly
+// (no tree).
 std::string FormatConflictsJson(const std::vector<engine::Conflict>& conflicts,
                                 const CheckSummary& summary);
+// Writes FormatConflictsJson's text to `out`, the conflicts formatted by up to `threads` threads
+// (at least 5,000 conflicts each; the text is the same for every thread count).
+void WriteConflictsJson(const std::vector<engine::Conflict>& conflicts, const CheckSummary& summary,
+                        int threads, std::ostream& out);
 
 // A GeoJSON FeatureCollection, ending with a newline: per conflict a Point at the closest
 // approach whose properties are the conflict's JSON fields, and, when both plans are routes found

@@ -25,10 +25,22 @@ void ZeroTheNaNs(boost::json::value* v) {
   }
 }
 
+// True if some number in the JSON text `text` may have an exponent: a digit right before an 'e' or
+// 'E' (an exponent always follows a digit). Keys such as "type" have letters before theirs, so a
+// plans file without exponents needs no walk of its tree.
+bool MayHaveExponent(std::string_view text) {
+  for (size_t i = text.find_first_of("eE", 1); i != std::string_view::npos;
+       i = text.find_first_of("eE", i + 1)) {
+    if (text[i - 1] >= '0' && text[i - 1] <= '9') return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::optional<Issue> Parse(std::string_view text, boost::json::value* out) {
   boost::json::stream_parser parser;
+  parser.reset(out->storage());
   boost::system::error_code ec;
   size_t offset = parser.write(text.data(), text.size(), ec);
   if (!ec) {
@@ -36,9 +48,9 @@ std::optional<Issue> Parse(std::string_view text, boost::json::value* out) {
     offset = text.size();
   }
   if (!ec) {
-    *out = parser.release();
+    *out = parser.release();  // the same storage: moved, not copied
     // Only a number with an exponent can read as NaN.
-    if (text.find_first_of("eE") != std::string_view::npos) ZeroTheNaNs(out);
+    if (MayHaveExponent(text)) ZeroTheNaNs(out);
     return std::nullopt;
   }
   size_t line = 1, column = 1;

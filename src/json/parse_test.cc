@@ -29,6 +29,26 @@ TEST(ParseTest, ReadsAZeroWithAHugeExponentAsZero) {
   EXPECT_EQ(a[3].as_double(), 25.0);
 }
 
+// The NaN fix-up still runs when the only exponents sit beside letters elsewhere in the text.
+TEST(ParseTest, ZeroesTheNaNsWhateverElseTheTextHolds) {
+  boost::json::value v;
+  ASSERT_FALSE(Parse(R"({"type": "e", "x": [0E999], "y": "1e"})", &v).has_value());
+  EXPECT_EQ(v.at("x").as_array()[0].as_double(), 0.0);
+  ASSERT_FALSE(Parse(R"({"type": "none", "x": 0e9})", &v).has_value());
+  EXPECT_EQ(v.at("x").as_double(), 0.0);
+}
+
+// A value made with a monotonic resource receives a tree allocated there, equal to the default.
+TEST(ParseTest, ParsesIntoTheValuesMemoryResource) {
+  boost::json::monotonic_resource mr;
+  boost::json::value v(&mr);
+  const char* text = R"({"features": [{"id": "a", "c": [41.6, 36.9]}, {"id": "b"}]})";
+  ASSERT_FALSE(Parse(text, &v).has_value());
+  EXPECT_EQ(v.storage().get(), &mr);
+  EXPECT_EQ(v.at("features").storage().get(), &mr);
+  EXPECT_EQ(v, boost::json::parse(text));
+}
+
 TEST(ParseTest, NamesWhereTheTextStopsBeingJson) {
   boost::json::value v = "unchanged";
   std::optional<Issue> bad = Parse("{\n  \"a\": 1,\n  \"b\": tru\n}", &v);

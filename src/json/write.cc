@@ -45,20 +45,6 @@ bool NeedsEscape(bj::string_view s) {
   return false;
 }
 
-// A JSON string literal. Text with nothing to escape (the common case: ids, names, keys) is
-// copied between quotes; anything else is escaped by Boost.JSON, which escapes exactly the
-// quote, the backslash and the control characters.
-void AppendString(bj::string_view s, std::string* out) {
-  if (NeedsEscape(s)) {
-    *out += bj::serialize(s);
-    return;
-  }
-  out->reserve(out->size() + s.size() + 2);
-  *out += '"';
-  out->append(s.data(), s.size());
-  *out += '"';
-}
-
 template <typename Int>
 void AppendInteger(Int x, std::string* out) {
   char buf[24];
@@ -84,7 +70,7 @@ void WriteValue(const bj::value& v, bool pretty, int depth, std::string* out) {
       AppendDouble(v.get_double(), out);
       break;
     case bj::kind::string:
-      AppendString(v.get_string(), out);
+      AppendString(std::string_view(v.get_string()), out);
       break;
     case bj::kind::array: {
       const bj::array& a = v.get_array();
@@ -116,7 +102,7 @@ void WriteValue(const bj::value& v, bool pretty, int depth, std::string* out) {
         if (!first) *out += ',';
         first = false;
         if (pretty) Newline(depth + 1, out);
-        AppendString(kv.key(), out);
+        AppendString(std::string_view(kv.key()), out);
         *out += pretty ? ": " : ":";
         WriteValue(kv.value(), pretty, depth + 1, out);
       }
@@ -150,6 +136,21 @@ void AppendDouble(double x, std::string* out) {
   // An integral double keeps a decimal point, so that it reads back as a double, as Boost's
   // "1.15E3" does: a value written here and parsed again equals the original, kinds included.
   if (std::find(buf, r.ptr, '.') == r.ptr) *out += ".0";
+}
+
+void AppendString(std::string_view s, std::string* out) {
+  // Text with nothing to escape (the common case: ids, names, keys) is copied between quotes;
+  // anything else is escaped by Boost.JSON, which escapes exactly the quote, the backslash and
+  // the control characters.
+  const bj::string_view sv(s.data(), s.size());
+  if (NeedsEscape(sv)) {
+    *out += bj::serialize(sv);
+    return;
+  }
+  out->reserve(out->size() + s.size() + 2);
+  *out += '"';
+  out->append(s.data(), s.size());
+  *out += '"';
 }
 
 std::string WriteDouble(double x) {

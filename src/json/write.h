@@ -10,6 +10,7 @@
 
 #include <boost/json/value.hpp>
 #include <string>
+#include <string_view>
 
 namespace deconflict::json {
 
@@ -41,6 +42,10 @@ double RoundTo(double x, int decimals);
 std::string WriteDouble(double x);
 // Appends WriteDouble(x) to *out.
 void AppendDouble(double x, std::string* out);
+// Appends `s` as a JSON string literal to *out, escaped exactly as Write escapes strings (and
+// boost::json::serialize): the quote, the backslash and the control characters. For writers that
+// produce Write's text without building a tree (cli/output.cc).
+void AppendString(std::string_view s, std::string* out);
 
 // `v` as compact JSON text: byte for byte what boost::json::serialize writes for null, booleans,
 // integers, strings (same escaping), arrays and objects (members in order, no white space);

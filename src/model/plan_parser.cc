@@ -8,10 +8,15 @@
 #include <GeographicLib/Geodesic.hpp>
 #include <GeographicLib/Gnomonic.hpp>
 #include <algorithm>
+#include <boost/json/monotonic_resource.hpp>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <iterator>
+#include <limits>
 #include <map>
 #include <optional>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 
@@ -49,6 +54,26 @@ std::string Sub(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 std::string At(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
+
+// A JSON path made only when an issue names it: `base`, then "[index]" unless index < 0. Valid
+// input (millions of positions and timestamps in a large file) then builds no path strings.
+struct LazyPath {
+  LazyPath(const std::string& b, std::ptrdiff_t i = -1) : base(b), index(i) {}  // NOLINT
+  std::string str() const { return index < 0 ? base : At(base, static_cast<size_t>(index)); }
+  const std::string& base;
+  std::ptrdiff_t index;
+};
+
+// An upper bound of the geodesic distance between two points on the WGS84 ellipsoid whose ECEF
+// chord (straight line) is `chord_m` long. Below kChordBoundMaxM the geodesic is at most about
+// 0.1 % longer than its chord (an arc of curvature radius R >= 6,335 km, the ellipsoid's smallest:
+// 2R asin(c / 2R) / c - 1 < 0.11 % for c <= 1,000 km); the bound allows 1 %. A bound at or below a
+// threshold proves the exact distance is too, without computing it; otherwise compute it.
+// Beyond kChordBoundMaxM: infinity.
+constexpr double kChordBoundMaxM = 1'000'000;
+double GeodesicUpperBound(double chord_m) {
+  return chord_m < kChordBoundMaxM ? chord_m * 1.01 : std::numeric_limits<double>::infinity();
+}
 std::string Km(double m) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.0f km", m / 1000);
@@ -66,12 +91,14 @@ constexpr Range kAltitudeRange{kMinAltitudeM, kMaxAltitudeM};
 struct Position {
   geo::LatLng ll;
   std::optional<double> alt_m;
+  geo::Vec3 ecef;  // of ll, on the ellipsoid: for the cheap distance bounds
 };
 
 // Where a valid position was read, for the file-level swapped-lat/lon check:
 // geometry.coordinates, then [ring] if ring >= 0, then [vertex] if vertex >= 0.
 struct PositionRef {
   geo::LatLng ll;
+  geo::Vec3 ecef;
   size_t feature;
   int ring, vertex;
 };
@@ -253,11 +280,18 @@ class FeatureParser {
 
   std::optional<double> Number(std::string_view key, Range range, std::optional<double> fallback) {
     const json::value* v = Prop(key);
-    const std::string path = Sub(props_path_, key);
     if (v == nullptr) {
-      if (!fallback) Error(path, Missing());
+      if (!fallback) Error(Sub(props_path_, key), Missing());
       return fallback;
     }
+    if (v->is_number()) {  // the common case: no message is built
+      const double x = v->to_number<double>();
+      if (std::isfinite(x) && x >= range.min && !(range.min_exclusive && x == range.min) &&
+          x <= range.max) {
+        return x;
+      }
+    }
+    const std::string path = Sub(props_path_, key);
     const std::string min_text = (range.min_exclusive ? "> " : ">= ") + FormatNumber(range.min);
     if (!v->is_number()) {
       Error(path, "expected a number " + min_text + " and <= " + FormatNumber(range.max) +
@@ -278,15 +312,16 @@ class FeatureParser {
     return std::nullopt;
   }
 
-  std::optional<TimePoint> ParseTime(const json::value& v, const std::string& path) {
+  std::optional<TimePoint> ParseTime(const json::value& v, const LazyPath& path) {
     if (!v.is_string()) {
-      Error(path, "expected an RFC 3339 timestamp string such as \"2022-10-08T09:30:00Z\", got " +
-                      Describe(v));
+      Error(path.str(),
+            "expected an RFC 3339 timestamp string such as \"2022-10-08T09:30:00Z\", got " +
+                Describe(v));
       return std::nullopt;
     }
     Result<TimePoint> t = ParseRfc3339(v.get_string());
     if (!t.ok()) {
-      Error(path, t.status().message() + ", got " + Describe(v));
+      Error(path.str(), t.status().message() + ", got " + Describe(v));
       return std::nullopt;
     }
     return *t;
@@ -298,30 +333,31 @@ class FeatureParser {
       if (!fallback) Error(Sub(props_path_, key), Missing());
       return fallback;
     }
-    return ParseTime(*v, Sub(props_path_, key));
+    const std::string path = Sub(props_path_, key);
+    return ParseTime(*v, path);
   }
 
   std::optional<PlanKind> Kind() {
     const json::value* v = Prop("kind");
-    const std::string path = Sub(props_path_, "kind");
     if (v == nullptr) {
-      Error(path, std::string("missing (expected one of ") + kKindList + ")");
+      Error(Sub(props_path_, "kind"), std::string("missing (expected one of ") + kKindList + ")");
       return std::nullopt;
     }
     for (PlanKind k : {PlanKind::kMovement, PlanKind::kFlight, PlanKind::kSite, PlanKind::kZone}) {
       if (v->is_string() && v->get_string() == PlanKindName(k)) return k;
     }
-    Error(path, "unknown kind " + Describe(*v) + "; expected one of " + kKindList);
+    Error(Sub(props_path_, "kind"),
+          "unknown kind " + Describe(*v) + "; expected one of " + kKindList);
     return std::nullopt;
   }
 
   // --- Geometry: coordinates are checked whatever the kind. ---
 
-  std::optional<Position> ParsePosition(const json::value& v, const std::string& path, int ring,
+  std::optional<Position> ParsePosition(const json::value& v, const LazyPath& where, int ring,
                                         int vertex) {
     const json::array* a = v.if_array();
     if (a == nullptr || a->size() < 2 || a->size() > 3) {
-      Error(path,
+      Error(where.str(),
             "expected a position [longitude, latitude] or [longitude, latitude, altitude_m], got " +
                 (a == nullptr ? Describe(v)
                               : "an array of " + std::to_string(a->size()) +
@@ -330,10 +366,15 @@ class FeatureParser {
     }
     double c[3] = {0, 0, 0};
     bool ok = true;
+    std::string path;  // made on the first issue
+    const auto named = [&]() -> const std::string& {
+      if (path.empty()) path = where.str();
+      return path;
+    };
     for (size_t i = 0; i < a->size(); ++i) {
       const json::value& e = (*a)[i];
       if (!e.is_number() || !std::isfinite(e.to_number<double>())) {
-        Error(At(path, i), "expected a finite number, got " + Describe(e));
+        Error(At(named(), i), "expected a finite number, got " + Describe(e));
         ok = false;
       } else {
         c[i] = e.to_number<double>();
@@ -341,23 +382,24 @@ class FeatureParser {
     }
     if (!ok) return std::nullopt;
     if (c[0] < -180 || c[0] > 180) {
-      Error(At(path, 0), "expected a longitude in [-180, 180], got " + FormatNumber(c[0]));
+      Error(At(named(), 0), "expected a longitude in [-180, 180], got " + FormatNumber(c[0]));
       ok = false;
     }
     if (c[1] < -90 || c[1] > 90) {
-      Error(At(path, 1),
+      Error(At(named(), 1),
             "expected a latitude in [-90, 90], got " + FormatNumber(c[1]) + " " + kSwapHint);
       ok = false;
     }
     if (a->size() == 3 && (c[2] < kMinAltitudeM || c[2] > kMaxAltitudeM)) {
-      Error(At(path, 2), "expected an altitude in metres between " + FormatNumber(kMinAltitudeM) +
-                             " and " + FormatNumber(kMaxAltitudeM) + ", got " + FormatNumber(c[2]));
+      Error(At(named(), 2), "expected an altitude in metres between " +
+                                FormatNumber(kMinAltitudeM) + " and " +
+                                FormatNumber(kMaxAltitudeM) + ", got " + FormatNumber(c[2]));
       ok = false;
     }
     if (!ok) return std::nullopt;
-    Position p{{c[1], c[0]}, std::nullopt};
+    Position p{{c[1], c[0]}, std::nullopt, geo::ToEcef({c[1], c[0]})};
     if (a->size() == 3) p.alt_m = c[2];
-    if (positions_ != nullptr) positions_->push_back({p.ll, feature_index_, ring, vertex});
+    if (positions_ != nullptr) positions_->push_back({p.ll, p.ecef, feature_index_, ring, vertex});
     return p;
   }
 
@@ -373,8 +415,10 @@ class FeatureParser {
       return false;
     }
     bool ok = true;
+    out->reserve(out->size() + a->size());
     for (size_t k = 0; k < a->size(); ++k) {
-      std::optional<Position> p = ParsePosition((*a)[k], At(path, k), ring, static_cast<int>(k));
+      std::optional<Position> p = ParsePosition(
+          (*a)[k], LazyPath(path, static_cast<std::ptrdiff_t>(k)), ring, static_cast<int>(k));
       ok = ok && p.has_value();
       out->push_back(p.value_or(Position{}));
     }
@@ -580,7 +624,7 @@ class FeatureParser {
     }
     std::vector<std::optional<TimePoint>> t(a.size());
     for (size_t j = 0; j < a.size(); ++j) {
-      t[j] = ParseTime(a[j], At(path, j));
+      t[j] = ParseTime(a[j], LazyPath(path, static_cast<std::ptrdiff_t>(j)));
       if (!t[j]) {
         ok = false;
         continue;
@@ -628,6 +672,7 @@ class FeatureParser {
     route.corridor = Meters(*corridor);
     route.time_tolerance = Seconds(*tolerance);
     route.has_altitude = flight;
+    route.waypoints.reserve(g.points.size());
     for (size_t k = 0; k < g.points.size(); ++k) {
       route.waypoints.push_back({g.points[k].ll, flight ? *g.points[k].alt_m : 0.0, (*times)[k]});
     }
@@ -637,7 +682,10 @@ class FeatureParser {
     for (size_t j = 1; j < route.waypoints.size(); ++j) {
       const Waypoint &a = route.waypoints[j - 1], &b = route.waypoints[j];
       const double dt = (b.time - a.time).value();
-      const double kmh = dt > 0 ? geo::GeodesicDistance(a.position, b.position) / dt * 3.6 : 0;
+      // The bound first: most legs are far below the limit, and a geodesic costs ~20 chords.
+      const double chord = (g.points[j].ecef - g.points[j - 1].ecef).Norm();
+      if (dt <= 0 || GeodesicUpperBound(chord) / dt * 3.6 <= max_kmh) continue;
+      const double kmh = geo::GeodesicDistance(a.position, b.position) / dt * 3.6;
       if (kmh > max_kmh) {
         Warn(At(times_path, j), "implausible speed: " + FormatNumber(std::round(kmh)) +
                                     " km/h since times[" + std::to_string(j - 1) + "] (more than " +
@@ -764,13 +812,16 @@ geo::Vec3 Median(std::vector<geo::Vec3> v) {
 // Warns about positions far from the file's centre that would be near it if read as [lat, lon].
 // The centre is the median of the features' own medians, so that one long swapped route cannot
 // outvote several correct plans. At most kSwapWarningsPerFeature per feature, then one summary.
-void WarnSwapped(const std::vector<PositionRef>& refs, std::vector<Issue>* warnings) {
+// `parts`: the positions in file order, in consecutive parts that never split a feature.
+void WarnSwapped(const std::vector<std::vector<PositionRef>>& parts, std::vector<Issue>* warnings) {
   std::vector<geo::Vec3> feature_medians, current;
-  for (size_t i = 0; i < refs.size(); ++i) {
-    current.push_back(geo::ToEcef(refs[i].ll));
-    if (i + 1 == refs.size() || refs[i + 1].feature != refs[i].feature) {
-      feature_medians.push_back(Median(std::move(current)));
-      current.clear();
+  for (const std::vector<PositionRef>& refs : parts) {
+    for (size_t i = 0; i < refs.size(); ++i) {
+      current.push_back(refs[i].ecef);
+      if (i + 1 == refs.size() || refs[i + 1].feature != refs[i].feature) {
+        feature_medians.push_back(Median(std::move(current)));
+        current.clear();
+      }
     }
   }
   if (feature_medians.size() < 2) return;
@@ -778,19 +829,30 @@ void WarnSwapped(const std::vector<PositionRef>& refs, std::vector<Issue>* warni
   geo::LatLng centre;
   double height;
   GeographicLib::Geocentric::WGS84().Reverse(c.x, c.y, c.z, centre.lat_deg, centre.lon_deg, height);
+  const geo::Vec3 centre_ecef = geo::ToEcef(centre);
   std::map<size_t, int> count;  // per feature
-  for (const PositionRef& r : refs) {
-    if (std::abs(r.ll.lon_deg) > 90) continue;  // not a latitude
-    const double d = geo::GeodesicDistance(centre, r.ll);
-    if (d <= kSwapFarM) continue;
-    const double swapped = geo::GeodesicDistance(centre, {r.ll.lon_deg, r.ll.lat_deg});
-    if (swapped >= kSwapNearM || ++count[r.feature] > kSwapWarningsPerFeature) continue;
-    std::string path = "features[" + std::to_string(r.feature) + "].geometry.coordinates";
-    if (r.ring >= 0) path = At(path, static_cast<size_t>(r.ring));
-    if (r.vertex >= 0) path = At(path, static_cast<size_t>(r.vertex));
-    warnings->push_back({path, "looks like [lat, lon]: read as given it is " + Km(d) +
-                                   " from the other plans; swapped it would be " + Km(swapped) +
-                                   " away " + kSwapHint});
+  for (const std::vector<PositionRef>& refs : parts) {
+    for (const PositionRef& r : refs) {
+      if (std::abs(r.ll.lon_deg) > 90) continue;  // not a latitude
+      // Bounds first, no geodesic needed: most positions are provably near the centre, and of the
+      // others most are provably far from it when swapped (a chord is never longer than the
+      // geodesic).
+      const geo::LatLng swapped_ll{r.ll.lon_deg, r.ll.lat_deg};
+      if (GeodesicUpperBound((r.ecef - centre_ecef).Norm()) <= kSwapFarM ||
+          (geo::ToEcef(swapped_ll) - centre_ecef).Norm() >= kSwapNearM) {
+        continue;
+      }
+      const double d = geo::GeodesicDistance(centre, r.ll);
+      if (d <= kSwapFarM) continue;
+      const double swapped = geo::GeodesicDistance(centre, swapped_ll);
+      if (swapped >= kSwapNearM || ++count[r.feature] > kSwapWarningsPerFeature) continue;
+      std::string path = "features[" + std::to_string(r.feature) + "].geometry.coordinates";
+      if (r.ring >= 0) path = At(path, static_cast<size_t>(r.ring));
+      if (r.vertex >= 0) path = At(path, static_cast<size_t>(r.vertex));
+      warnings->push_back({path, "looks like [lat, lon]: read as given it is " + Km(d) +
+                                     " from the other plans; swapped it would be " + Km(swapped) +
+                                     " away " + kSwapHint});
+    }
   }
   for (const auto& [feature, n] : count) {
     if (n <= kSwapWarningsPerFeature) continue;
@@ -800,10 +862,54 @@ void WarnSwapped(const std::vector<PositionRef>& refs, std::vector<Issue>* warni
   }
 }
 
+// What one worker found in its run of features [begin, end), in file order.
+struct Chunk {
+  size_t begin = 0, end = 0;
+  std::vector<Plan> plans;
+  std::vector<Issue> errors, warnings;
+  std::vector<size_t> errors_end;  // per feature: errors.size() after it
+  std::vector<PositionRef> positions;
+};
+
+void ParseChunk(const json::array& array, Chunk* c) {
+  c->errors_end.reserve(c->end - c->begin);
+  for (size_t i = c->begin; i < c->end; ++i) {
+    std::optional<Plan> plan =
+        FeatureParser(At("features", i), i, &c->errors, &c->warnings, &c->positions)
+            .Parse(array[i]);
+    if (plan) {
+      plan->feature_index = static_cast<int>(i);
+      c->plans.push_back(std::move(*plan));
+    }
+    c->errors_end.push_back(c->errors.size());
+  }
+}
+
+// Features are independent: `threads` workers parse consecutive runs of them. Fewer for small
+// files (each worker gets at least kMinFeaturesPerWorker).
+constexpr size_t kMinFeaturesPerWorker = 1000;
+std::vector<Chunk> ParseFeatures(const json::array& array, int threads) {
+  size_t workers = threads > 0 ? static_cast<size_t>(threads)
+                               : std::max(1u, std::thread::hardware_concurrency());
+  workers = std::clamp<size_t>(array.size() / kMinFeaturesPerWorker, 1, workers);
+  std::vector<Chunk> chunks(workers);
+  for (size_t w = 0; w < workers; ++w) {
+    chunks[w].begin = array.size() * w / workers;
+    chunks[w].end = array.size() * (w + 1) / workers;
+  }
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < workers; ++w) pool.emplace_back(ParseChunk, std::cref(array), &chunks[w]);
+  ParseChunk(array, &chunks[0]);
+  for (std::thread& t : pool) t.join();
+  return chunks;
+}
+
 }  // namespace
 
-Result<PlanSet> ParsePlans(std::string_view geojson_text) {
-  json::value doc;
+Result<PlanSet> ParsePlans(std::string_view geojson_text, int threads) {
+  // The tree lives only in this function: one arena, no malloc per node, freed at once.
+  json::monotonic_resource arena;
+  json::value doc(&arena);
   if (std::optional<Issue> bad = deconflict::json::Parse(geojson_text, &doc)) {
     return Status::Invalid({*bad});
   }
@@ -831,27 +937,37 @@ Result<PlanSet> ParsePlans(std::string_view geojson_text) {
   }
   if (!errors.empty()) return Status::Invalid(std::move(errors));
 
-  PlanSet set;
-  std::vector<PositionRef> positions;
-  std::unordered_map<std::string, size_t> first_use;  // id -> feature index
   const json::array& array = features->get_array();
-  for (size_t i = 0; i < array.size(); ++i) {
-    const std::string path = At("features", i);
-    std::optional<Plan> plan =
-        FeatureParser(path, i, &errors, &set.warnings, &positions).Parse(array[i]);
-    if (plan) {
-      plan->feature_index = static_cast<int>(i);
-      set.plans.push_back(std::move(*plan));
-    }
-    const json::value* id =
-        array[i].is_object() ? array[i].get_object().if_contains("id") : nullptr;
-    if (id != nullptr && id->is_string() && !id->get_string().empty()) {
-      auto [it, inserted] = first_use.emplace(std::string(id->get_string()), i);
-      if (!inserted) {
-        errors.push_back(
-            {Sub(path, "id"), "duplicate id: also used by " + At("features", it->second)});
+  std::vector<Chunk> chunks = ParseFeatures(array, threads);
+
+  // In file order, as one worker would have found them: each feature's errors, then whether its
+  // id was used before.
+  PlanSet set;
+  std::vector<std::vector<PositionRef>> positions;  // per chunk
+  size_t n_plans = 0;
+  for (const Chunk& c : chunks) n_plans += c.plans.size();
+  set.plans.reserve(n_plans);
+  std::unordered_map<std::string_view, size_t> first_use;  // id -> feature index
+  first_use.reserve(array.size());
+  for (Chunk& c : chunks) {
+    for (size_t i = c.begin, from = 0; i < c.end; ++i) {
+      const size_t to = c.errors_end[i - c.begin];
+      std::move(c.errors.begin() + static_cast<std::ptrdiff_t>(from),
+                c.errors.begin() + static_cast<std::ptrdiff_t>(to), std::back_inserter(errors));
+      from = to;
+      const json::value* id =
+          array[i].is_object() ? array[i].get_object().if_contains("id") : nullptr;
+      if (id != nullptr && id->is_string() && !id->get_string().empty()) {
+        auto [it, inserted] = first_use.emplace(std::string_view(id->get_string()), i);
+        if (!inserted) {
+          errors.push_back({Sub(At("features", i), "id"),
+                            "duplicate id: also used by " + At("features", it->second)});
+        }
       }
     }
+    std::move(c.plans.begin(), c.plans.end(), std::back_inserter(set.plans));
+    std::move(c.warnings.begin(), c.warnings.end(), std::back_inserter(set.warnings));
+    positions.push_back(std::move(c.positions));
   }
   if (!errors.empty()) return Status::Invalid(std::move(errors));
   if (array.size() >= 2) WarnSwapped(positions, &set.warnings);

@@ -4,10 +4,12 @@
 #include <rapidcheck/gtest.h>
 
 #include <boost/json.hpp>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "base/time.h"
+#include "geo/geodesic.h"
 
 namespace deconflict::model {
 namespace {
@@ -582,6 +584,84 @@ RC_GTEST_PROP(PlanParserProperty, SwappingTwoTimesIsReportedAtTheFirstDecrease, 
   const Issue& first = r.status().issues().at(0);
   RC_ASSERT(first.path == "features[0].properties.times[" + std::to_string(i + 1) + "]");
   RC_ASSERT(first.reason.find("earlier than times[" + std::to_string(i) + "]") == 0u);
+}
+
+// The speed warning decides with a cheap bound first: it must still warn exactly when the
+// geodesic speed of a leg is above the limit, including legs just around it.
+RC_GTEST_PROP(PlanParserProperty, WarnsOfSpeedExactlyAboveTheLimit, ()) {
+  const bool flight = *rc::gen::arbitrary<bool>();
+  const double limit_kmh = flight ? 1500 : 200;
+  const double kmh = limit_kmh * (1 + *rc::gen::inRange(-3000, 3000) * 1e-5);  // within 3 %
+  const double dt = *rc::gen::inRange(10, 3600);
+  const geo::LatLng a{37.0 + *rc::gen::inRange(-5000, 5000) * 1e-4, 41.6};
+  const geo::LatLng b = geo::GeodesicDirect(a, *rc::gen::inRange(0, 360), kmh / 3.6 * dt);
+  char coords[160];
+  std::snprintf(coords, sizeof coords,
+                flight ? "[[%.7f,%.7f,1000],[%.7f,%.7f,1000]]" : "[[%.7f,%.7f],[%.7f,%.7f]]",
+                a.lon_deg, a.lat_deg, b.lon_deg, b.lat_deg);
+  const double t0 = T("2022-10-08T09:00:00Z");
+  const std::string times = R"("times":[")" + FormatRfc3339(TimePoint::FromUnixSeconds(t0)) +
+                            R"(",")" + FormatRfc3339(TimePoint::FromUnixSeconds(t0 + dt)) + "\"]";
+  Result<PlanSet> r = ParsePlans(
+      Collection({Feature(flight ? "flight" : "movement", Geometry("LineString", coords), times)}));
+  RC_ASSERT(r.ok());
+  const Route& route = r->plans.at(0).route();
+  const double exact =
+      geo::GeodesicDistance(route.waypoints[0].position, route.waypoints[1].position) / dt * 3.6;
+  RC_ASSERT(r->warnings.size() == (exact > limit_kmh ? 1u : 0u));
+}
+
+// A file with every kind of issue, large enough for several workers: every worker count gives
+// the same issues in the same order, or the same plans and warnings.
+std::string ManyFeatures(size_t n, bool with_errors) {
+  std::vector<std::string> features;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string id = "f" + std::to_string(with_errors && i % 97 == 5 ? i - 1 : i);
+    if (with_errors && i % 89 == 3) {  // latitude out of range, times decreasing
+      features.push_back(Feature("movement", Geometry("LineString", "[[41.6,37.0],[41.62,97.04]]"),
+                                 R"("times":["2022-10-08T09:30:00Z","2022-10-08T09:00:00Z"])", id));
+    } else if (i % 31 == 7) {  // swapped, and too fast
+      features.push_back(Feature("movement", Geometry("LineString", "[[37.0,41.6],[37.04,41.62]]"),
+                                 R"("times":["2022-10-08T09:00:00Z","2022-10-08T09:00:30Z"])", id));
+    } else if (i % 3 == 0) {
+      features.push_back(
+          Feature("site", Geometry("Point", "[41.63,37.04]"), R"("radius_m":100)", id));
+    } else {
+      features.push_back(Feature("movement", kLine, kTimes, id));
+    }
+  }
+  return Collection(features);
+}
+
+TEST(PlanParserTest, TheSameResultWhateverTheWorkers) {
+  for (bool with_errors : {true, false}) {
+    const std::string text = ManyFeatures(4'500, with_errors);
+    Result<PlanSet> one = ParsePlans(text, 1);
+    ASSERT_EQ(one.ok(), !with_errors);
+    for (int threads : {2, 3, 4}) {
+      Result<PlanSet> many = ParsePlans(text, threads);
+      ASSERT_EQ(many.ok(), one.ok());
+      if (!one.ok()) {
+        EXPECT_EQ(IssuesText(many.status().issues()), IssuesText(one.status().issues()));
+        continue;
+      }
+      EXPECT_EQ(IssuesText(many->warnings), IssuesText(one->warnings));
+      ASSERT_EQ(many->plans.size(), one->plans.size());
+      for (size_t i = 0; i < one->plans.size(); ++i) {
+        EXPECT_EQ(many->plans[i].id, one->plans[i].id);
+        EXPECT_EQ(many->plans[i].feature_index, one->plans[i].feature_index);
+      }
+    }
+    if (with_errors) {
+      const std::vector<Issue>& issues = one.status().issues();
+      ASSERT_GE(issues.size(), 3u);
+      EXPECT_EQ(issues[0].path, "features[3].geometry.coordinates[1][1]");
+      EXPECT_EQ(issues[1].path, "features[3].properties.times[1]");
+      EXPECT_EQ(issues[2].ToString(), "features[5].id: duplicate id: also used by features[4]");
+    } else {
+      EXPECT_FALSE(one->warnings.empty());
+    }
+  }
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
 #include "testsupport/scenario.h"
 
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <cmath>
 
+#include "base/time.h"
 #include "geo/geodesic.h"
+#include "json/write.h"
 
 namespace deconflict::testing {
 namespace {
@@ -63,6 +66,7 @@ model::Polygon RandomPolygon(Rand& r, geo::LatLng c, double lo_m, double hi_m) {
   model::Polygon poly;
   const int n = r.I(4, 8);
   std::vector<geo::LatLng> ring;
+  ring.reserve(static_cast<size_t>(n));
   const double base = r.U(0, 360);
   for (int i = 0; i < n; ++i) {  // star-shaped around c, so never self-intersecting
     ring.push_back(geo::GeodesicDirect(c, base + 360.0 * i / n + r.U(-10, 10), r.U(lo_m, hi_m)));
@@ -77,7 +81,136 @@ TimeInterval RandomWindow(Rand& r, const ScenarioOptions& o, double min_h, doubl
   return {TimePoint::FromUnixSeconds(s), TimePoint::FromUnixSeconds(s + r.U(min_h, max_h) * 3600)};
 }
 
+void AppendNumber(double x, int decimals, std::string* out) {
+  json::AppendDouble(json::RoundTo(x, decimals), out);
+}
+
+void AppendPosition(geo::LatLng p, const double* alt_m, std::string* out) {
+  *out += '[';
+  AppendNumber(p.lon_deg, json::kDegreeDecimals, out);
+  *out += ',';
+  AppendNumber(p.lat_deg, json::kDegreeDecimals, out);
+  if (alt_m != nullptr) {
+    *out += ',';
+    AppendNumber(*alt_m, json::kMetreDecimals, out);
+  }
+  *out += ']';
+}
+
+// A closed ring: the first vertex repeated at the end, as GeoJSON wants.
+void AppendRing(const std::vector<geo::LatLng>& ring, std::string* out) {
+  *out += '[';
+  for (size_t k = 0; k <= ring.size(); ++k) {
+    if (k > 0) *out += ',';
+    AppendPosition(ring[k % ring.size()], nullptr, out);
+  }
+  *out += ']';
+}
+
+void AppendMember(const char* key, std::string* out) {
+  *out += ",\"";
+  *out += key;
+  *out += "\":";
+}
+
+void AppendRoute(const model::Route& route, std::string* props, std::string* geometry) {
+  AppendMember("corridor_m", props);
+  AppendNumber(route.corridor.value(), json::kMetreDecimals, props);
+  AppendMember("time_tolerance_s", props);
+  AppendNumber(route.time_tolerance.value(), json::kSecondDecimals, props);
+  AppendMember("times", props);
+  *props += '[';
+  *geometry += "{\"type\":\"LineString\",\"coordinates\":[";
+  for (size_t k = 0; k < route.waypoints.size(); ++k) {
+    const model::Waypoint& w = route.waypoints[k];
+    if (k > 0) {
+      *props += ',';
+      *geometry += ',';
+    }
+    *props += '"' + FormatRfc3339Millis(w.time) + '"';
+    AppendPosition(w.position, route.has_altitude ? &w.altitude_m : nullptr, geometry);
+  }
+  *props += ']';
+  *geometry += "]}";
+}
+
+void AppendArea(const model::Plan& plan, std::string* props, std::string* geometry) {
+  const model::Area& area = plan.area();
+  if (const auto* c = std::get_if<model::Circle>(&area.footprint)) {
+    AppendMember("radius_m", props);
+    AppendNumber(c->radius.value(), json::kMetreDecimals, props);
+    *geometry += "{\"type\":\"Point\",\"coordinates\":";
+    AppendPosition(c->center, nullptr, geometry);
+  } else if (const auto* poly = std::get_if<model::Polygon>(&area.footprint)) {
+    *geometry += "{\"type\":\"Polygon\",\"coordinates\":[";
+    for (size_t r = 0; r < poly->rings.size(); ++r) {
+      if (r > 0) *geometry += ',';
+      AppendRing(poly->rings[r], geometry);
+    }
+    *geometry += ']';
+  } else {
+    const auto& line = std::get<model::Polyline>(area.footprint);
+    *geometry += "{\"type\":\"LineString\",\"coordinates\":[";
+    for (size_t k = 0; k < line.points.size(); ++k) {
+      if (k > 0) *geometry += ',';
+      AppendPosition(line.points[k], nullptr, geometry);
+    }
+    *geometry += ']';
+  }
+  *geometry += '}';
+  if (area.window.start.is_finite()) {
+    AppendMember("start", props);
+    *props += '"' + FormatRfc3339Millis(area.window.start) + '"';
+  }
+  if (area.window.end.is_finite()) {
+    AppendMember("end", props);
+    *props += '"' + FormatRfc3339Millis(area.window.end) + '"';
+  }
+  if (area.band) {
+    AppendMember("altitude_lower_m", props);
+    AppendNumber(area.band->lower_m, json::kMetreDecimals, props);
+    AppendMember("altitude_upper_m", props);
+    AppendNumber(area.band->upper_m, json::kMetreDecimals, props);
+  }
+  if (!plan.restricts_all_others) {
+    AppendMember("restricted_parties", props);
+    *props += '[';
+    for (size_t k = 0; k < plan.restricted_parties.size(); ++k) {
+      if (k > 0) *props += ',';
+      *props += boost::json::serialize(plan.restricted_parties[k].value());
+    }
+    *props += ']';
+  }
+}
+
 }  // namespace
+
+std::string PlansGeoJson(const std::vector<model::Plan>& plans) {
+  std::string out = "{\"type\":\"FeatureCollection\",\"features\":[\n";
+  std::string props, geometry;
+  for (size_t i = 0; i < plans.size(); ++i) {
+    const model::Plan& p = plans[i];
+    props = "{\"party\":" + boost::json::serialize(p.party.value());
+    AppendMember("kind", &props);
+    props += '"' + std::string(model::PlanKindName(p.kind)) + '"';
+    if (!p.callsign.empty()) {
+      AppendMember("callsign", &props);
+      props += boost::json::serialize(p.callsign);
+    }
+    geometry.clear();
+    if (p.is_route()) {
+      AppendRoute(p.route(), &props, &geometry);
+    } else {
+      AppendArea(p, &props, &geometry);
+    }
+    out += "{\"type\":\"Feature\",\"id\":" + boost::json::serialize(p.id.value());
+    out.append(",\"properties\":").append(props).append("},\"geometry\":").append(geometry);
+    out += '}';
+    out += i + 1 < plans.size() ? ",\n" : "\n";
+  }
+  out += "]}\n";
+  return out;
+}
 
 model::Plan RandomMovement(std::mt19937_64& rng, const ScenarioOptions& o, std::string id,
                            std::string party, int legs) {

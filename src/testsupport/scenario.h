@@ -37,4 +37,10 @@ std::vector<model::Plan> GenerateScenario(const ScenarioOptions& options);
 model::Plan RandomMovement(std::mt19937_64& rng, const ScenarioOptions& options, std::string id,
                            std::string party, int legs);
 
+// `plans` as a plans file (docs/plan-format.md): a GeoJSON FeatureCollection, one feature per line,
+// coordinates rounded to 7 decimals, altitudes to 0.1 m, times to the millisecond
+// (FormatRfc3339Millis). Parsing it back gives the same plans up to that rounding; benchmarks of
+// the whole `deconflict check` use it (`deconflict_bench --workload plans-file`).
+std::string PlansGeoJson(const std::vector<model::Plan>& plans);
+
 }  // namespace deconflict::testing

@@ -1552,7 +1552,8 @@ void Channel::SetPlan(const PlanId& key, PlanState st) {
 Status Channel::RetireStep(Batch& b) {
   for (int n = 0; n < kMaxRetirementsPerBatch; ++n) {
     if (ends_.empty() || !(ends_.begin()->first < b.now)) break;
-    if (Status s = Retire(b, ends_.begin()->second); !s.ok()) return s;
+    const PlanId key = ends_.begin()->second;  // a copy: Retire erases that entry
+    if (Status s = Retire(b, key); !s.ok()) return s;
   }
   return Status::Ok();
 }

@@ -1105,6 +1105,7 @@ RC_GTEST_PROP(DetectorProperty, AgreesWithAFreshBruteForceThroughAddRemoveAmendC
     }
     RC_ASSERT(d.size() == live.size());
     std::vector<model::Plan> now;
+    now.reserve(live.size());
     for (const auto& [id, plan] : live) now.push_back(plan);
     const auto brute = Build(now, {}, {.use_brute_force = true, .grid = options.grid});
     const ConflictDetector::Stats s = d.stats(), b = brute->stats();

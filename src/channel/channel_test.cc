@@ -422,7 +422,8 @@ TEST_F(ChannelTest, PlansWhoseTimeIsOverCompleteAndLeaveTheDetector) {
     EXPECT_TRUE(seen) << who;
   }
   int completed_entries = 0;
-  for (const auto& e : *store_->AuditAfter(0, 0)) {
+  const std::vector<store::AuditEntry> entries = *store_->AuditAfter(0, 0);  // held: ASan
+  for (const auto& e : entries) {
     if (e.kind == "plan.completed") ++completed_entries;
   }
   EXPECT_EQ(completed_entries, 2);

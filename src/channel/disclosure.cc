@@ -286,14 +286,23 @@ json::object PlanView(const store::PlanRecord& p) {
   return PlanView(p, json::parse(p.feature_json));
 }
 
+namespace {
+
+// A plan view's fields before "feature", in their order; room for one more.
+json::object PlanViewHead(const store::PlanRecord& p) {
+  json::object o(6);
+  o["id"] = p.id.value();
+  o["party"] = p.party.value();
+  o["version"] = p.version;
+  o["status"] = Name(p.status);
+  o["stored_at"] = FormatRfc3339Millis(p.created);
+  return o;
+}
+
+}  // namespace
+
 std::string PlanViewText(const store::PlanRecord& p) {
-  json::object head(5);
-  head["id"] = p.id.value();
-  head["party"] = p.party.value();
-  head["version"] = p.version;
-  head["status"] = Name(p.status);
-  head["stored_at"] = FormatRfc3339Millis(p.created);
-  std::string out = deconflict::json::Write(head);
+  std::string out = deconflict::json::Write(PlanViewHead(p));
   out.pop_back();  // the closing brace
   out.reserve(out.size() + p.feature_json.size() + 12);
   out += ",\"feature\":";
@@ -303,12 +312,7 @@ std::string PlanViewText(const store::PlanRecord& p) {
 }
 
 json::object PlanView(const store::PlanRecord& p, json::value feature) {
-  json::object o(6);
-  o["id"] = p.id.value();
-  o["party"] = p.party.value();
-  o["version"] = p.version;
-  o["status"] = Name(p.status);
-  o["stored_at"] = FormatRfc3339Millis(p.created);
+  json::object o = PlanViewHead(p);
   o["feature"] = std::move(feature);
   return o;
 }
